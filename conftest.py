@@ -1,0 +1,65 @@
+"""Shared fixtures: one user per role plus an outsider, and a headless Chromium page."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kam.testing.factories import PASSWORD, UserFactory
+
+ROLES = ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"]
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def users(db):
+    """One user per role, plus ``outsider``: an active login without any role."""
+    made = {role: UserFactory(username=role, role=role) for role in ROLES}
+    made["outsider"] = UserFactory(username="outsider", role="")
+    return made
+
+
+@pytest.fixture
+def client_for(client, users):
+    def login(who: str):
+        client.force_login(users[who])
+        return client
+
+    return login
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

@@ -1,0 +1,3 @@
+"""OpenKAM: open-source key account management."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,90 @@
+"""Who may see and change what: every rule lives here, as predicates of ``rules``.
+
+Everyone internal (an active user with a role) may read account data. Changes are decided per
+object: administrators and executives may change any account; a key account manager the accounts
+they manage; a sales manager the accounts of the people who report to them.
+"""
+
+from __future__ import annotations
+
+import rules
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+ADMIN, EXECUTIVE, KAM, SALES_MANAGER, FIELD_REP, SPECIALIST = (
+    "admin", "executive", "kam", "sales_manager", "field_rep", "specialist",
+)
+
+
+@rules.predicate
+def is_internal(user) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and getattr(user, "role", "")
+    )
+
+
+@rules.predicate
+def is_admin(user) -> bool:
+    return is_internal(user) and (user.role == ADMIN or user.is_superuser)
+
+
+@rules.predicate
+def is_executive(user) -> bool:
+    return is_internal(user) and user.role == EXECUTIVE
+
+
+def _account_manager_ids(unit) -> tuple[int | None, int | None]:
+    """The account manager of the unit's top-level account and that person's manager."""
+    cached = getattr(unit, "_kam_manager_ids", None)
+    if cached is not None:
+        return cached
+    from kam.customers.models import Unit
+
+    root = unit if unit.depth == 1 else Unit.objects.select_related("account_manager").get(
+        path=unit.path[: Unit.steplen]
+    )
+    manager = root.account_manager
+    ids = (manager.pk, manager.manager_id) if manager else (None, None)
+    unit._kam_manager_ids = ids
+    return ids
+
+
+@rules.predicate
+def manages_account(user, unit) -> bool:
+    if unit is None or not is_internal(user):
+        return False
+    return _account_manager_ids(unit)[0] == user.pk
+
+
+@rules.predicate
+def leads_account_manager(user, unit) -> bool:
+    if unit is None or not is_internal(user):
+        return False
+    return _account_manager_ids(unit)[1] == user.pk
+
+
+can_view_account = is_internal
+can_change_account = is_admin | is_executive | manages_account | leads_account_manager
+
+rules.add_perm("kam.view_account", can_view_account)
+rules.add_perm("kam.change_account", can_change_account)
+rules.add_perm("kam.log_interaction", is_internal)
+rules.add_perm("kam.administer", is_admin)
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Raise PermissionDenied unless ``user`` has ``perm`` (on ``obj``)."""
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def get_for_user(queryset, user, perm: str, **lookup):
+    """The one helper views and API use: fetch an object (404) and check ``perm`` on it (403)."""
+    if not is_internal(user):
+        raise PermissionDenied
+    try:
+        obj = queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    require(user, perm, obj)
+    return obj

@@ -1,0 +1,139 @@
+"""Writes about customer units, contacts and their employment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from treebeard.exceptions import InvalidMoveToDescendant
+
+from kam.core.errors import CycleError, DomainError
+
+from .models import Contact, Employment, Unit
+from .signals import unit_moved
+
+UNIT_FIELDS = {
+    "name", "kind", "industry", "country", "region", "city", "employees", "turnover",
+    "external_id", "account_manager", "tier",
+}
+
+
+def _clean_unit_fields(fields: dict) -> dict:
+    unknown = set(fields) - UNIT_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown unit fields: %s") % ", ".join(sorted(unknown)))
+    if "name" in fields and not (fields["name"] or "").strip():
+        raise DomainError(_("A unit needs a name."), field="name")
+    if fields.get("country"):
+        country = fields["country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise DomainError(_("Country must be a two-letter ISO code."), field="country")
+        fields["country"] = country
+    return fields
+
+
+@transaction.atomic
+def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
+    fields = _clean_unit_fields(fields)
+    if parent is None:
+        return Unit.objects.add_root(create_kwargs=fields)
+    parent = Unit.objects.get(pk=parent.pk)  # fresh path and child count
+    return Unit.objects.add_child(parent, create_kwargs=fields)
+
+
+@transaction.atomic
+def unit_update(*, unit: Unit, **fields) -> Unit:
+    fields = _clean_unit_fields(fields)
+    for name, value in fields.items():
+        setattr(unit, name, value)
+    unit.save()
+    return unit
+
+
+def _root_id(unit: Unit) -> int:
+    if unit.depth == 1:
+        return unit.pk
+    return Unit.objects.values_list("pk", flat=True).get(path=unit.path[: Unit.steplen])
+
+
+@transaction.atomic
+def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
+    """Move a unit with its subtree under another parent (or make it top-level).
+
+    A unit cannot be moved under itself or one of its own descendants (that is a cycle).
+    """
+    unit = Unit.objects.get(pk=unit.pk)
+    old_root = _root_id(unit)
+    if new_parent is not None:
+        new_parent = Unit.objects.get(pk=new_parent.pk)
+        if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
+            raise CycleError(_("A unit cannot be placed under itself or its own sub-unit."))
+        try:
+            Unit.objects.move(unit, new_parent, pos="last-child")
+        except InvalidMoveToDescendant as exc:  # pragma: no cover - checked above
+            raise CycleError(str(exc)) from exc
+    elif unit.depth != 1:
+        Unit.objects.move(unit, Unit.objects.get_root_nodes().last(), pos="last-sibling")
+    unit = Unit.objects.get(pk=unit.pk)
+    new_root = _root_id(unit)
+    unit_moved.send(sender=Unit, unit=unit, old_root_id=old_root, new_root_id=new_root)
+    return unit
+
+
+@transaction.atomic
+def contact_create(
+    *, unit: Unit | None = None, title: str = "", function: str = "other",
+    seniority: str = "operational", start_date: dt.date | None = None, **fields,
+) -> Contact:
+    if not (fields.get("first_name") or "").strip() and not (
+        fields.get("last_name") or ""
+    ).strip():
+        raise DomainError(_("A contact needs a name."), field="last_name")
+    contact = Contact.objects.create(**fields)
+    if unit is not None:
+        Employment.objects.create(
+            contact=contact, unit=unit, title=title, function=function,
+            seniority=seniority, start_date=start_date,
+        )
+    return contact
+
+
+@transaction.atomic
+def contact_move(
+    *, contact: Contact, to_unit: Unit, on: dt.date, title: str = "",
+    function: str | None = None, seniority: str | None = None,
+) -> Employment:
+    """The contact leaves their current positions and starts at ``to_unit`` on ``on``.
+
+    The history stays: earlier employments keep their unit, title and dates.
+    """
+    current = list(contact.employments.filter(end_date__isnull=True))
+    for emp in current:
+        if emp.start_date and emp.start_date > on:
+            raise DomainError(
+                _("The move date is before the start of the current position."), field="on"
+            )
+        emp.end_date = on
+        emp.save(update_fields=["end_date", "updated_at"])
+        # Whoever reported to the old position no longer reports to this person.
+    last = current[0] if current else None
+    return Employment.objects.create(
+        contact=contact, unit=to_unit, title=title or (last.title if last else ""),
+        function=function or (last.function if last else "other"),
+        seniority=seniority or (last.seniority if last else "operational"),
+        start_date=on,
+    )
+
+
+@transaction.atomic
+def employment_set_reports_to(*, employment: Employment, manager: Employment | None) -> Employment:
+    """Set whom a position reports to, rejecting loops in the customer's org chart."""
+    node = manager
+    while node is not None:
+        if node.pk == employment.pk:
+            raise CycleError(_("That would make a reporting loop."), field="reports_to")
+        node = node.reports_to
+    employment.reports_to = manager
+    employment.save(update_fields=["reports_to", "updated_at"])
+    return employment

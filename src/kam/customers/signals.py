@@ -1,0 +1,7 @@
+"""Signals other apps listen to, so that dependencies keep pointing one way."""
+
+from django.dispatch import Signal
+
+# Sent after a unit (with its subtree) moved to another place in the tree.
+# Arguments: unit, old_root_id, new_root_id.
+unit_moved = Signal()

@@ -1,0 +1,96 @@
+"""Our people: users with job role, function, territory, reporting line and capacity."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    EXECUTIVE = "executive", _("Executive")
+    KAM = "kam", _("Key account manager")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
+    FIELD_REP = "field_rep", _("Field sales rep")
+    SPECIALIST = "specialist", _("Specialist")
+    ADMIN = "admin", _("Administrator")
+
+
+class Function(models.TextChoices):
+    SALES = "sales", _("Sales")
+    SERVICE = "service", _("Service")
+    LOGISTICS = "logistics", _("Logistics")
+    TECHNICAL = "technical", _("Technical")
+    FINANCE = "finance", _("Finance")
+    MARKETING = "marketing", _("Marketing")
+    MANAGEMENT = "management", _("Management")
+
+
+class Territory(models.Model):
+    """A sales territory: a country and optionally a region within it."""
+
+    name = models.CharField(_("name"), max_length=120)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code"))
+    region = models.CharField(_("region"), max_length=120, blank=True)
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("territory")
+        verbose_name_plural = _("territories")
+        ordering = ["country", "region", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "region"], name="territory_country_region")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A person of ours. A user without a role is not staff of the KAM programme: no access."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    function = models.CharField(
+        _("function"), max_length=20, choices=Function.choices, default=Function.SALES
+    )
+    territory = models.ForeignKey(
+        Territory,
+        verbose_name=_("territory"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    manager = models.ForeignKey(
+        "self",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity (key accounts)"),
+        default=5,
+        help_text=_("How many key accounts this person can manage."),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("Interface language")
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name", "username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_internal(self) -> bool:
+        return bool(self.is_active and self.role)

@@ -1,0 +1,236 @@
+"""Products, transactions and their monthly roll-ups, opportunities, competitors, positions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kam.core.models import TimeStamped
+from kam.customers.models import Unit
+
+
+class ProductLine(models.Model):
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("product line")
+        verbose_name_plural = _("product lines")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    line = models.ForeignKey(
+        ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT,
+        related_name="products",
+    )
+    sku = models.CharField(_("SKU"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Transaction(models.Model):
+    """One sales line, written once. Amounts are in the reporting currency (KAM_CURRENCY)."""
+
+    date = models.DateField(_("date"))
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    product_line = models.ForeignKey(
+        ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT,
+        related_name="transactions",
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
+    net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    cost = models.DecimalField(
+        _("cost"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        indexes = [models.Index(fields=["unit", "date"], name="transaction_unit_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.unit_id} {self.net_amount}"
+
+
+class MonthlyRollup(models.Model):
+    """Sum of transactions per unit × product line × month, kept in step with every write.
+
+    ``root`` is the top-level unit of ``unit`` so that account figures are one indexed query.
+    """
+
+    root = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="rollups")
+    product_line = models.ForeignKey(ProductLine, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    net_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    quantity = models.DecimalField(max_digits=18, decimal_places=3, default=0)
+    cost = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    costed_amount = models.DecimalField(
+        max_digits=18, decimal_places=2, default=0,
+        help_text="net amount of the lines that carry a cost (for margin %)",
+    )
+    lines = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "product_line", "month"], name="rollup_unit_line_month"
+            )
+        ]
+        indexes = [models.Index(fields=["root", "month"], name="rollup_root_month")]
+
+
+class OpportunityStage(models.TextChoices):
+    QUALIFY = "qualify", _("Qualify")
+    DEVELOP = "develop", _("Develop")
+    PROPOSE = "propose", _("Propose")
+    NEGOTIATE = "negotiate", _("Negotiate")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Opportunity(TimeStamped):
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="opportunities"
+    )
+    product_line = models.ForeignKey(
+        ProductLine, verbose_name=_("product line"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="opportunities",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    stage = models.CharField(
+        _("stage"), max_length=12, choices=OpportunityStage.choices, default="qualify"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    probability = models.PositiveSmallIntegerField(
+        _("probability %"), default=10, validators=[MaxValueValidator(100)]
+    )
+    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="opportunities",
+    )
+    external_id = models.CharField(
+        _("external id"), max_length=64, unique=True, null=True, blank=True
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        ordering = ["expected_close"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="opportunity_probability_pct"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Competitor(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CompetitorShare(TimeStamped):
+    """A competitor's estimated share of an account's spend on a product line."""
+
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE,
+        related_name="competitor_shares",
+    )
+    product_line = models.ForeignKey(
+        ProductLine, verbose_name=_("product line"), on_delete=models.CASCADE
+    )
+    competitor = models.ForeignKey(
+        Competitor, verbose_name=_("competitor"), on_delete=models.CASCADE,
+        related_name="shares",
+    )
+    share_pct = models.DecimalField(
+        _("share %"), max_digits=5, decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    as_of = models.DateField(_("as of"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("competitor share")
+        verbose_name_plural = _("competitor shares")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "product_line", "competitor"], name="competitor_share_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share_pct__gte=0) & models.Q(share_pct__lte=100),
+                name="competitor_share_pct",
+            ),
+        ]
+
+
+class SupplierPositionLevel(models.TextChoices):
+    NOT_APPROVED = "not_approved", _("Not approved")
+    APPROVED = "approved", _("Approved")
+    PREFERRED = "preferred", _("Preferred")
+    PRIMARY = "primary", _("Primary")
+    SOLE = "sole", _("Sole")
+    STRATEGIC = "strategic", _("Strategic partner")
+
+
+POSITION_ORDER = [level.value for level in SupplierPositionLevel]
+
+
+class SupplierPosition(models.Model):
+    """Our supplier status at an account from a date on; the newest row is the current one."""
+
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE,
+        related_name="supplier_positions",
+    )
+    position = models.CharField(
+        _("position"), max_length=16, choices=SupplierPositionLevel.choices
+    )
+    since = models.DateField(_("since"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("supplier position")
+        verbose_name_plural = _("supplier positions")
+        ordering = ["-since", "-recorded_at"]
+        indexes = [models.Index(fields=["account", "-since"], name="position_account_since")]

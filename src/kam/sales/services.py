@@ -1,0 +1,245 @@
+"""Writes of sales data. Every transaction write keeps the monthly roll-ups in step."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models.functions import TruncMonth
+from django.db.models import Count, Sum
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+from kam.customers.models import Unit
+
+from .models import (
+    MonthlyRollup,
+    Product,
+    SupplierPosition,
+    SupplierPositionLevel,
+    Transaction,
+)
+
+ZERO = Decimal("0")
+RollupKey = tuple[int, int, dt.date]  # unit id, product line id, first day of month
+
+
+@dataclass
+class RollupDelta:
+    net_amount: Decimal = ZERO
+    quantity: Decimal = ZERO
+    cost: Decimal = ZERO
+    costed_amount: Decimal = ZERO
+    lines: int = 0
+
+    def add(self, tx: Transaction | Mapping, sign: int) -> None:
+        get = tx.get if isinstance(tx, Mapping) else lambda name: getattr(tx, name)
+        amount = Decimal(get("net_amount"))
+        cost = get("cost")
+        self.net_amount += sign * amount
+        self.quantity += sign * Decimal(get("quantity") or 0)
+        if cost is not None:
+            self.cost += sign * Decimal(cost)
+            self.costed_amount += sign * amount
+        self.lines += sign
+
+
+def _key(tx: Transaction) -> RollupKey:
+    return (tx.unit_id, tx.product_line_id, tx.date.replace(day=1))
+
+
+def _root_ids(unit_ids: Iterable[int]) -> dict[int, int]:
+    """Map unit ids to the ids of their top-level units (two queries)."""
+    paths = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
+    root_paths = {p[: Unit.steplen] for p in paths.values()}
+    roots = dict(Unit.objects.filter(path__in=root_paths).values_list("path", "pk"))
+    return {pk: roots[path[: Unit.steplen]] for pk, path in paths.items()}
+
+
+_UPSERT = """
+INSERT INTO sales_monthlyrollup
+    (root_id, unit_id, product_line_id, month, net_amount, quantity, cost, costed_amount, lines)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET
+    net_amount = sales_monthlyrollup.net_amount + excluded.net_amount,
+    quantity = sales_monthlyrollup.quantity + excluded.quantity,
+    cost = sales_monthlyrollup.cost + excluded.cost,
+    costed_amount = sales_monthlyrollup.costed_amount + excluded.costed_amount,
+    lines = sales_monthlyrollup.lines + excluded.lines
+"""
+
+
+def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
+    """Add deltas to the roll-ups in one statement batch; drop rows left with no lines."""
+    deltas = {k: d for k, d in deltas.items() if d.lines or d.net_amount or d.quantity}
+    if not deltas:
+        return
+    roots = _root_ids(k[0] for k in deltas)
+    params = [
+        (
+            roots[unit_id], unit_id, line_id, month,
+            d.net_amount, d.quantity, d.cost, d.costed_amount, d.lines,
+        )
+        for (unit_id, line_id, month), d in deltas.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_UPSERT, params)
+    units = {k[0] for k in deltas}
+    MonthlyRollup.objects.filter(unit_id__in=units, lines__lte=0).delete()
+
+
+def _check_amounts(row: Mapping) -> None:
+    if row.get("net_amount") is None:
+        raise DomainError(_("A transaction needs a net amount."), field="net_amount")
+
+
+@transaction.atomic
+def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
+    """Create transactions from dicts (date, unit_id, product_id, quantity, net_amount, …).
+
+    The product line is taken from the product. Returns the number of rows written.
+    """
+    if not rows:
+        return 0
+    product_lines = dict(
+        Product.objects.filter(pk__in={r["product_id"] for r in rows}).values_list(
+            "pk", "line_id"
+        )
+    )
+    objs = []
+    deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
+    for row in rows:
+        _check_amounts(row)
+        if row["product_id"] not in product_lines:
+            raise DomainError(_("Unknown product."), field="product")
+        tx = Transaction(
+            date=row["date"],
+            unit_id=row["unit_id"],
+            product_id=row["product_id"],
+            product_line_id=product_lines[row["product_id"]],
+            quantity=row.get("quantity") or 0,
+            net_amount=row["net_amount"],
+            currency=row.get("currency") or "EUR",
+            cost=row.get("cost"),
+            external_id=row.get("external_id"),
+        )
+        objs.append(tx)
+        deltas[_key(tx)].add(tx, +1)
+    Transaction.objects.bulk_create(objs, batch_size=batch_size)
+    rollups_apply(deltas)
+    return len(objs)
+
+
+def transaction_create(**fields) -> Transaction:
+    transactions_create(rows=[fields])
+    if fields.get("external_id"):
+        return Transaction.objects.get(external_id=fields["external_id"])
+    return Transaction.objects.filter(unit_id=fields["unit_id"]).latest("pk")
+
+
+_EDITABLE = {"date", "unit_id", "product_id", "quantity", "net_amount", "cost", "currency"}
+
+
+@transaction.atomic
+def transaction_update(*, tx: Transaction, **changes) -> Transaction:
+    """Correct a transaction: the old line leaves its roll-up, the new one enters its own."""
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    tx = Transaction.objects.select_for_update().get(pk=tx.pk)
+    deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
+    deltas[_key(tx)].add(tx, -1)
+    for name, value in changes.items():
+        setattr(tx, name, value)
+    if "product_id" in changes:
+        tx.product_line_id = Product.objects.values_list("line_id", flat=True).get(
+            pk=tx.product_id
+        )
+    tx.save()
+    tx.refresh_from_db()
+    deltas[_key(tx)].add(tx, +1)
+    rollups_apply(deltas)
+    return tx
+
+
+@transaction.atomic
+def transactions_delete(*, ids: Iterable[int]) -> int:
+    txs = list(Transaction.objects.select_for_update().filter(pk__in=list(ids)))
+    deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
+    for tx in txs:
+        deltas[_key(tx)].add(tx, -1)
+    Transaction.objects.filter(pk__in=[t.pk for t in txs]).delete()
+    rollups_apply(deltas)
+    return len(txs)
+
+
+@transaction.atomic
+def rollups_rebuild() -> int:
+    """Recompute every roll-up from the transactions (after a raw bulk load, or as a repair)."""
+    MonthlyRollup.objects.all().delete()
+    grouped = (
+        Transaction.objects.annotate(month=TruncMonth("date"))
+        .values("unit_id", "product_line_id", "month")
+        .annotate(
+            amount=Sum("net_amount"),
+            qty=Sum("quantity"),
+            cost_sum=Sum("cost"),
+            lines_n=Count("id"),
+        )
+        .order_by()
+    )
+    costed = {
+        (r["unit_id"], r["product_line_id"], r["month"]): r["amount"]
+        for r in Transaction.objects.filter(cost__isnull=False)
+        .annotate(month=TruncMonth("date"))
+        .values("unit_id", "product_line_id", "month")
+        .annotate(amount=Sum("net_amount"))
+        .order_by()
+    }
+    roots = _root_ids(Unit.objects.values_list("pk", flat=True))
+    batch: list[MonthlyRollup] = []
+    count = 0
+    for r in grouped.iterator(chunk_size=10000):
+        month = r["month"]
+        if isinstance(month, dt.datetime):
+            month = month.date()
+        key = (r["unit_id"], r["product_line_id"], month)
+        batch.append(
+            MonthlyRollup(
+                root_id=roots[r["unit_id"]],
+                unit_id=r["unit_id"],
+                product_line_id=r["product_line_id"],
+                month=month,
+                net_amount=r["amount"] or ZERO,
+                quantity=r["qty"] or ZERO,
+                cost=r["cost_sum"] or ZERO,
+                costed_amount=costed.get(key) or ZERO,
+                lines=r["lines_n"],
+            )
+        )
+        if len(batch) >= 10000:
+            MonthlyRollup.objects.bulk_create(batch)
+            count += len(batch)
+            batch = []
+    MonthlyRollup.objects.bulk_create(batch)
+    return count + len(batch)
+
+
+def rollups_reroot(*, unit: Unit, new_root_id: int) -> None:
+    """After a move, the roll-ups of the moved subtree belong to the new top-level unit."""
+    MonthlyRollup.objects.filter(unit__path__startswith=unit.path).update(root_id=new_root_id)
+
+
+@transaction.atomic
+def supplier_position_set(
+    *, account: Unit, position: str, since: dt.date, by=None, note: str = ""
+) -> SupplierPosition:
+    if position not in SupplierPositionLevel.values:
+        raise DomainError(_("Unknown supplier position."), field="position")
+    return SupplierPosition.objects.create(
+        account=account, position=position, since=since, note=note, recorded_by=by
+    )

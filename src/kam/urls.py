@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from kam.web import views as web_views
+
+urlpatterns = [
+    path("login/", web_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("kam.web.urls")),
+]
+
+handler400 = "kam.web.views.bad_request"
+handler403 = "kam.web.views.permission_denied"
+handler404 = "kam.web.views.page_not_found"
+handler500 = "kam.web.views.server_error"
