@@ -11,6 +11,16 @@ from kam.testing.factories import PASSWORD, UserFactory
 ROLES = ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"]
 
 
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Static files from the source folders (no collectstatic manifest); a fast password hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

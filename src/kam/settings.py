@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "kam.customers",
     "kam.sales",
     "kam.interactions",
+    "kam.identification",
     "kam.dataio",
+    "kam.api",
     "kam.web",
 ]
 

@@ -137,3 +137,85 @@ def employment_set_reports_to(*, employment: Employment, manager: Employment | N
     employment.reports_to = manager
     employment.save(update_fields=["reports_to", "updated_at"])
     return employment
+
+
+# --- Added for the REST API: delete a unit, update/delete contacts, write employments. ---
+
+CONTACT_FIELDS = {"first_name", "last_name", "email", "phone", "notes", "external_id"}
+EMPLOYMENT_FIELDS = {
+    "title", "department", "function", "seniority", "start_date", "end_date", "external_id",
+}
+
+
+@transaction.atomic
+def unit_delete(*, unit: Unit) -> None:
+    """Delete a unit with its whole subtree (refused by the database while sales refer to it)."""
+    Unit.objects.filter(pk=unit.pk).delete()
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields) -> Contact:
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown contact fields: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    if not (contact.first_name or "").strip() and not (contact.last_name or "").strip():
+        raise DomainError(_("A contact needs a name."), field="last_name")
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+def _check_employment(employment: Employment) -> None:
+    from .models import CustomerFunction, Seniority
+
+    if employment.function not in CustomerFunction.values:
+        raise DomainError(_("Unknown function."), field="function")
+    if employment.seniority not in Seniority.values:
+        raise DomainError(_("Unknown seniority."), field="seniority")
+    if (
+        employment.start_date
+        and employment.end_date
+        and employment.end_date < employment.start_date
+    ):
+        raise DomainError(_("The end date is before the start date."), field="end_date")
+
+
+@transaction.atomic
+def employment_create(
+    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields
+) -> Employment:
+    unknown = set(fields) - EMPLOYMENT_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown employment fields: %s") % ", ".join(sorted(unknown)))
+    employment = Employment(contact=contact, unit=unit, **fields)
+    _check_employment(employment)
+    employment.save()
+    if reports_to is not None:
+        employment_set_reports_to(employment=employment, manager=reports_to)
+    return employment
+
+
+@transaction.atomic
+def employment_update(*, employment: Employment, unit: Unit | None = None, **fields) -> Employment:
+    """Change a position's fields (and unit); whom it reports to is set separately."""
+    unknown = set(fields) - EMPLOYMENT_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown employment fields: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(employment, name, value)
+    if unit is not None:
+        employment.unit = unit
+    _check_employment(employment)
+    employment.save()
+    return employment
+
+
+@transaction.atomic
+def employment_delete(*, employment: Employment) -> None:
+    employment.delete()

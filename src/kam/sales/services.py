@@ -243,3 +243,149 @@ def supplier_position_set(
     return SupplierPosition.objects.create(
         account=account, position=position, since=since, note=note, recorded_by=by
     )
+
+
+# --- Added for the REST API: opportunities and the all-or-nothing bulk load of transactions. ---
+
+OPPORTUNITY_FIELDS = {
+    "unit", "product_line", "name", "stage", "amount", "probability", "expected_close", "owner",
+    "external_id",
+}
+
+
+def _check_opportunity(opp) -> None:
+    from .models import OpportunityStage
+
+    if not (opp.name or "").strip():
+        raise DomainError(_("An opportunity needs a name."), field="name")
+    if opp.stage not in OpportunityStage.values:
+        raise DomainError(_("Unknown stage."), field="stage")
+    if opp.probability is None or not 0 <= opp.probability <= 100:
+        raise DomainError(_("Probability must be between 0 and 100."), field="probability")
+
+
+@transaction.atomic
+def opportunity_create(**fields):
+    from .models import Opportunity
+
+    unknown = set(fields) - OPPORTUNITY_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown opportunity fields: %s") % ", ".join(sorted(unknown)))
+    opp = Opportunity(**fields)
+    _check_opportunity(opp)
+    opp.save()
+    return opp
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity, **fields):
+    unknown = set(fields) - OPPORTUNITY_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown opportunity fields: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(opportunity, name, value)
+    _check_opportunity(opportunity)
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_delete(*, opportunity) -> None:
+    opportunity.delete()
+
+
+class RowErrors(DomainError):
+    """Some rows of a bulk write are wrong; ``errors`` lists (field path, message) pairs."""
+
+    def __init__(self, errors: list[tuple[str, str]]):
+        bad_rows = len({field.split(".")[1] for field, _message in errors})
+        super().__init__(
+            _("%(n)d rows have errors; nothing was written.") % {"n": bad_rows}, code="rows"
+        )
+        self.errors = errors
+
+
+MAX_ROW_ERRORS = 1000
+
+
+def _lookup(model, field: str, values: set) -> dict:
+    found: dict = {}
+    values = [v for v in values if v is not None]
+    for start in range(0, len(values), 2000):
+        chunk = values[start : start + 2000]
+        found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "pk"))
+    return found
+
+
+@transaction.atomic
+def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
+    """Validate every row, then write all of them (roll-ups included) or none.
+
+    A row names its unit by ``unit_id`` or ``unit_external_id`` and its product by
+    ``product_id`` or ``product_sku``. With ``user``, every row's account must be one the user
+    may change. Errors name the row index and the field: ``rows.<i>.<field>``.
+    """
+    from kam.core.permissions import require
+
+    errors: list[tuple[str, str]] = []
+    unit_ids = _lookup(Unit, "pk", {r.get("unit_id") for r in rows})
+    unit_ext = _lookup(Unit, "external_id", {r.get("unit_external_id") for r in rows})
+    product_ids = _lookup(Product, "pk", {r.get("product_id") for r in rows})
+    product_skus = _lookup(Product, "sku", {r.get("product_sku") for r in rows})
+    ext_ids = [r.get("external_id") for r in rows if r.get("external_id")]
+    existing = set(_lookup(Transaction, "external_id", set(ext_ids)))
+    seen: set[str] = set()
+    resolved: list[dict] = []
+    for i, row in enumerate(rows):
+        unit_pk = product_pk = None
+        if row.get("unit_id") is not None:
+            unit_pk = unit_ids.get(row["unit_id"])
+            if unit_pk is None:
+                errors.append((f"rows.{i}.unit_id", _("Unknown unit.")))
+        elif row.get("unit_external_id"):
+            unit_pk = unit_ext.get(row["unit_external_id"])
+            if unit_pk is None:
+                errors.append((f"rows.{i}.unit_external_id", _("Unknown unit.")))
+        else:
+            errors.append((f"rows.{i}.unit_id", _("Give unit_id or unit_external_id.")))
+        if row.get("product_id") is not None:
+            product_pk = product_ids.get(row["product_id"])
+            if product_pk is None:
+                errors.append((f"rows.{i}.product_id", _("Unknown product.")))
+        elif row.get("product_sku"):
+            product_pk = product_skus.get(row["product_sku"])
+            if product_pk is None:
+                errors.append((f"rows.{i}.product_sku", _("Unknown product.")))
+        else:
+            errors.append((f"rows.{i}.product_id", _("Give product_id or product_sku.")))
+        if row.get("net_amount") is None:
+            errors.append((f"rows.{i}.net_amount", _("A transaction needs a net amount.")))
+        ext = row.get("external_id")
+        if ext:
+            if ext in existing:
+                errors.append((f"rows.{i}.external_id", _("This external id is already used.")))
+            elif ext in seen:
+                errors.append(
+                    (f"rows.{i}.external_id", _("This external id appears twice in the batch."))
+                )
+            seen.add(ext)
+        if len(errors) >= MAX_ROW_ERRORS:
+            break
+        resolved.append(
+            {
+                "date": row["date"], "unit_id": unit_pk, "product_id": product_pk,
+                "quantity": row.get("quantity") or 0, "net_amount": row.get("net_amount"),
+                "currency": row.get("currency") or "EUR", "cost": row.get("cost"),
+                "external_id": ext or None,
+            }
+        )
+    if errors:
+        raise RowErrors(errors)
+    if user is not None:
+        paths = Unit.objects.filter(pk__in={r["unit_id"] for r in resolved}).values_list(
+            "path", flat=True
+        )
+        root_paths = {p[: Unit.steplen] for p in paths}
+        for root in Unit.objects.filter(path__in=root_paths).select_related("account_manager"):
+            require(user, "kam.change_account", root)
+    return transactions_create(rows=resolved)

@@ -1,26 +1,207 @@
+"""Pages of the web shell. Views are thin: permission helper, selectors, render."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.core.errors import DomainError
+from kam.core.middleware import current_request_id
+from kam.core.permissions import get_for_user, require
+from kam.customers.models import Unit
+from kam.customers.selectors import account_current_positions, unit_ancestors, unit_subtree
+from kam.interactions.selectors import interactions_for
+from kam.people.services import user_set_language
+from kam.sales.selectors import (
+    account_revenue_by_line_and_year,
+    account_revenue_by_year,
+    revenue_12m_subquery,
+    subtree_totals,
+    unit_revenue_12m,
+)
+
+from .filters import PortfolioFilter
+from .tables import SORTABLE, PortfolioTable
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+TREE_LIMIT = 300
+CONTACT_LIMIT = 50
+INTERACTION_LIMIT = 10
 
 
 class LoginView(auth_views.LoginView):
-    pass
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
 
 
-def home(request):
-    return HttpResponse("ok")
+class BadQuery(Exception):
+    """A query parameter that cannot be understood: answered with a 400 page."""
+
+
+def _positive_int(request: HttpRequest, name: str, default: int = 1) -> int:
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw}) from exc
+    if value < 1:
+        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw})
+    return value
+
+
+def _bad_query(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("web:portfolio")
+
+
+@login_required
+def portfolio(request: HttpRequest) -> HttpResponse:
+    require(request.user, "kam.view_account")
+    today = timezone.localdate()
+    base = (
+        Unit.objects.filter(depth=1)
+        .select_related("account_manager")
+        .annotate(revenue_12m=revenue_12m_subquery(today=today))
+    )
+    filterset = PortfolioFilter(request.GET or None, queryset=base)
+    if filterset.is_bound and not filterset.is_valid():
+        problems = "; ".join(
+            f"{filterset.form.fields[f].label}: {' '.join(e)}"
+            for f, e in filterset.form.errors.items()
+        )
+        return _bad_query(request, _("The filter could not be applied. %s") % problems)
+    sort = request.GET.get("sort", "name")
+    if sort.lstrip("-") not in SORTABLE:
+        return _bad_query(request, _("The list cannot be sorted by “%s”.") % sort)
+    try:
+        page_number = _positive_int(request, "page")
+    except BadQuery as exc:
+        return _bad_query(request, str(exc))
+
+    queryset = filterset.qs
+    count = queryset.count()
+    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    if page_number > pages:
+        return _bad_query(
+            request,
+            _("Page %(page)s does not exist; the list has %(pages)s pages.")
+            % {"page": page_number, "pages": pages},
+        )
+    table = PortfolioTable(queryset, order_by=sort)
+    table.paginate(page=page_number, per_page=PAGE_SIZE)
+    return render(
+        request,
+        "web/portfolio.html",
+        {"filter": filterset, "table": table, "count": count, "sort": sort},
+    )
+
+
+def _chart_data(by_year, by_line_year) -> dict:
+    years = sorted({*by_year.keys(), *(y for d in by_line_year.values() for y in d)})
+    return {
+        "years": [str(y) for y in years],
+        "total": [float(by_year.get(y, 0)) for y in years],
+        "lines": [
+            {"name": name, "data": [float(values.get(y, 0)) for y in years]}
+            for name, values in sorted(by_line_year.items())
+        ],
+        "labels": {"total": _("Total"), "title": _("Revenue by year and product line")},
+    }
+
+
+@login_required
+def account(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_for_user(
+        Unit.objects.select_related("account_manager"), request.user, "kam.view_account", pk=pk
+    )
+    today = timezone.localdate()
+    tree = list(unit_subtree(unit=unit)[: TREE_LIMIT + 1])
+    tree_truncated = len(tree) > TREE_LIMIT
+    tree = tree[:TREE_LIMIT]
+    totals = subtree_totals(units=tree, own=unit_revenue_12m(unit=unit, today=today))
+    tree_rows = [
+        {"unit": u, "indent": u.depth - unit.depth, "revenue": totals.get(u.pk, 0)} for u in tree
+    ]
+    positions = account_current_positions(unit=unit)
+    by_year = account_revenue_by_year(unit=unit)
+    by_line_year = account_revenue_by_line_and_year(unit=unit)
+    context = {
+        "unit": unit,
+        "ancestors": unit_ancestors(unit=unit),
+        "tree_rows": tree_rows,
+        "tree_truncated": tree_truncated,
+        "subtree_size": unit_subtree(unit=unit).count() if tree_truncated else len(tree),
+        "revenue_12m": totals.get(unit.pk, 0),
+        "positions": positions[:CONTACT_LIMIT],
+        "positions_count": positions.count(),
+        "interactions": interactions_for(unit=unit)[:INTERACTION_LIMIT],
+        "chart": _chart_data(by_year, by_line_year),
+        "can_change": request.user.has_perm("kam.change_account", unit),
+        "today": today,
+        "since_year": today.year - 3,
+    }
+    return render(request, "web/account.html", context)
+
+
+@login_required
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    try:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    except DomainError as exc:
+        return _bad_query(request, exc.message)
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    response = redirect(next_url)
+    from django.conf import settings
+
+    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
+    messages.success(request, _("Language changed."))
+    return response
+
+
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    return render(
+        request,
+        "web/error.html",
+        {"status": status, "message": message, "request_id": current_request_id()},
+        status=status,
+    )
 
 
 def bad_request(request, exception=None):
-    return HttpResponse(status=400)
+    return _error(request, 400, _("The request could not be understood."))
 
 
 def permission_denied(request, exception=None):
-    return HttpResponse(status=403)
+    return _error(request, 403, _("You do not have access to this page."))
 
 
 def page_not_found(request, exception=None):
-    return HttpResponse(status=404)
+    return _error(request, 404, _("There is no such page or record."))
 
 
 def server_error(request):
-    return HttpResponse(status=500)
+    return _error(
+        request, 500, _("Something went wrong on our side. The error has been logged.")
+    )
+
+

@@ -1,0 +1,39 @@
+"""The OpenKAM REST API (``/api/v1/``): one NinjaAPI, each domain app contributes a router."""
+
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+
+from kam.customers.api import router as customers_router
+from kam.interactions.api import router as interactions_router
+from kam.sales.api import router as sales_router
+
+from . import errors
+from .auth import API_AUTH
+from .docs import LocalSwagger, asset
+
+api = NinjaAPI(
+    title="OpenKAM API",
+    version="1",
+    description=str(
+        _(
+            "Key account data in and out. Authenticate with a personal token: "
+            "'Authorization: Bearer <token>' (create one with 'kam api-token create'). "
+            "Lists are paged with ?limit= and ?after=<the 'next' cursor of the previous page>."
+        )
+    ),
+    urls_namespace="api",
+    auth=API_AUTH,
+    docs=LocalSwagger(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+
+api.add_router("/", customers_router)
+api.add_router("/", sales_router)
+api.add_router("/", interactions_router)
+
+
+@api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")
+def docs_asset(request, name: str):
+    return asset(request, name)

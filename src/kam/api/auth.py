@@ -1,0 +1,59 @@
+"""Who is calling: a personal token (``Authorization: Bearer …``) or the browser session.
+
+Both give ``request.auth`` = the user. A read-only token on a write method is refused with 403
+(code ``scope``); a user without a role (an outsider) is refused with 403 on every endpoint.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from kam.core.permissions import is_internal
+
+from .errors import ScopeError
+from .services import token_authenticate
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _admit(user):
+    if not is_internal(user):
+        raise PermissionDenied
+    return user
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        found = token_authenticate(plain=token.strip())
+        if found is None:
+            return None
+        if request.method not in SAFE_METHODS and not found.can_write:
+            raise ScopeError
+        request.api_token = found
+        return _admit(found.user)
+
+
+class BrowserSession(SessionAuth):
+    """The logged-in browser on the same site; writes need the CSRF token (ninja checks it)."""
+
+    def __call__(self, request: HttpRequest):
+        # A request that presents a token is judged by the token alone (a bad one is a 401).
+        if request.headers.get("Authorization"):
+            return None
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return _admit(user)
+
+
+token_auth = TokenAuth()
+session_auth = BrowserSession()
+API_AUTH = [token_auth, session_auth]

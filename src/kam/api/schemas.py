@@ -1,0 +1,80 @@
+"""Building blocks of the API schemas: safe text, ids, money and time types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AfterValidator, field_validator
+
+from .pagination import MAX_ID
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PositiveInt = Annotated[int, Field(ge=0, le=2_147_483_647)]
+
+
+def _clean_text(value: Any) -> Any:
+    """Refuse text a database cannot store (NUL bytes, lone surrogates)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(_("Text must not contain NUL characters."))
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(_("Text must be valid UTF-8.")) from exc
+    elif isinstance(value, list):
+        for item in value:
+            _clean_text(item)
+    return value
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, dt.UTC)
+    return value
+
+
+AwareDateTime = Annotated[dt.datetime, AfterValidator(_aware)]
+
+
+def text(max_length: int, **kwargs):
+    return Annotated[str, Field(max_length=max_length, **kwargs)]
+
+
+def money(max_digits: int = 16, **kwargs):
+    return Annotated[Decimal, Field(max_digits=max_digits, decimal_places=2, **kwargs)]
+
+
+def external_id():
+    return Annotated[str | None, Field(None, min_length=1, max_length=64)]
+
+
+ExternalId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class InSchema(Schema):
+    """Base of every input schema: unknown fields are refused, text is checked."""
+
+    model_config = {"extra": "forbid"}
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_bad_text(cls, value):
+        return _clean_text(value)
+
+
+class FilterSchema(Schema):
+    """Base of list filters (query parameters); text is checked like input."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_bad_text(cls, value):
+        return _clean_text(value)
+
+
+class DeletedOut(Schema):
+    deleted: bool = True

@@ -1,0 +1,12 @@
+"""Reads of API tokens."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import ApiToken
+
+
+def tokens_for_user(*, user) -> QuerySet[ApiToken]:
+    """All tokens of a user, newest first (revoked ones included, marked by ``revoked_at``)."""
+    return ApiToken.objects.filter(user=user).order_by("-created", "-pk")

@@ -1,0 +1,472 @@
+"""REST endpoints of customer units, contacts and employments (router mounted by kam.api)."""
+
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
+
+from kam.api.helpers import changes, ref, responses
+from kam.api.pagination import PageParams, keyset_page
+from kam.api.schemas import (
+    DeletedOut,
+    ExternalId,
+    FilterSchema,
+    Id,
+    InSchema,
+    PositiveInt,
+    money,
+    text,
+)
+from kam.core.errors import DomainError
+from kam.core.permissions import get_for_user, require
+
+from . import services
+from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit, UnitKind
+from .selectors import subtree_q
+
+router = Router(tags=["customers"])
+
+KindLit = Literal[tuple(UnitKind.values)]  # type: ignore[valid-type]
+TierLit = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
+FunctionLit = Literal[tuple(CustomerFunction.values)]  # type: ignore[valid-type]
+SeniorityLit = Literal[tuple(Seniority.values)]  # type: ignore[valid-type]
+
+VIEW, CHANGE = "kam.view_account", "kam.change_account"
+
+
+# --- units ---------------------------------------------------------------------------------
+
+
+class UnitOut(Schema):
+    id: int
+    name: str
+    kind: str
+    industry: str
+    country: str
+    region: str
+    city: str
+    employees: int | None
+    turnover: Decimal | None
+    external_id: str | None
+    tier: str
+    account_manager_id: int | None
+    parent_id: int | None = None
+    parent_external_id: str | None = None
+    depth: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class UnitPage(Schema):
+    items: list[UnitOut]
+    next: str | None
+
+
+class UnitFields(InSchema):
+    industry: text(100) = ""
+    country: text(2) = Field("", description="ISO 3166 two-letter code")
+    region: text(120) = ""
+    city: text(120) = ""
+    employees: PositiveInt | None = None
+    turnover: money(18, ge=0) | None = None
+    external_id: ExternalId | None = None
+    account_manager_id: Id | None = None
+    parent_id: Id | None = Field(None, description="Parent unit id (null: a top-level unit).")
+    parent_external_id: ExternalId | None = Field(None, description="Or the parent's external id.")
+
+
+class UnitIn(UnitFields):
+    name: text(200, min_length=1)
+    kind: KindLit
+    tier: TierLit = "transactional"
+
+
+class UnitPatch(UnitFields):
+    name: text(200, min_length=1) = None
+    kind: KindLit = None
+    tier: TierLit = None
+    industry: text(100) = None
+    country: text(2) = None
+    region: text(120) = None
+    city: text(120) = None
+
+
+class UnitFilters(FilterSchema):
+    q: text(200) | None = Field(None, description="Part of the name or external id.")
+    country: text(2) | None = None
+    industry: text(100) | None = None
+    tier: TierLit | None = None
+    parent: Id | None = Field(None, description="Only the direct sub-units of this unit.")
+    depth: int | None = Field(None, ge=1, le=100, description="1 = top-level units.")
+
+
+def _attach_parents(units: list[Unit]) -> None:
+    """Set ``parent_id`` / ``parent_external_id`` of the units with one query."""
+    paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
+    parents = {
+        path: (pk, ext)
+        for path, pk, ext in Unit.objects.filter(path__in=paths).values_list(
+            "path", "pk", "external_id"
+        )
+    } if paths else {}
+    for unit in units:
+        unit.parent_id, unit.parent_external_id = parents.get(
+            unit.path[: -Unit.steplen], (None, None)
+        )
+
+
+def _unit_out(unit: Unit) -> Unit:
+    _attach_parents([unit])
+    return unit
+
+
+def _units(filters: UnitFilters):
+    qs = Unit.objects.all()
+    if filters.q:
+        qs = qs.filter(Q(name__icontains=filters.q) | Q(external_id__iexact=filters.q))
+    if filters.country:
+        qs = qs.filter(country=filters.country.upper())
+    if filters.industry:
+        qs = qs.filter(industry__iexact=filters.industry)
+    if filters.tier:
+        qs = qs.filter(tier=filters.tier)
+    if filters.depth:
+        qs = qs.filter(depth=filters.depth)
+    if filters.parent:
+        parent = Unit.objects.filter(pk=filters.parent).values_list("path", "depth").first()
+        if parent is None:
+            return Unit.objects.none()
+        qs = qs.filter(path__startswith=parent[0], depth=parent[1] + 1)
+    return qs
+
+
+def _parent_from(payload: dict) -> tuple[bool, Unit | None]:
+    """(given, parent) from ``parent_id`` / ``parent_external_id`` of a body."""
+    has_id, has_ext = "parent_id" in payload, "parent_external_id" in payload
+    pk, ext = payload.pop("parent_id", None), payload.pop("parent_external_id", None)
+    if pk is not None and ext is not None:
+        raise DomainError(_("Give parent_id or parent_external_id, not both."), field="parent_id")
+    if pk is not None:
+        return True, ref(Unit.objects.all(), "parent_id", pk=pk)
+    if ext is not None:
+        return True, ref(Unit.objects.all(), "parent_external_id", external_id=ext)
+    return has_id or has_ext, None
+
+
+def _manager_from(payload: dict) -> None:
+    if "account_manager_id" in payload:
+        pk = payload.pop("account_manager_id")
+        payload["account_manager"] = (
+            ref(get_user_model().objects.all(), "account_manager_id", pk=pk) if pk else None
+        )
+
+
+@router.get("/units", response=responses({200: UnitPage}), summary="List customer units")
+def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
+    require(request.auth, VIEW)
+    result = keyset_page(_units(filters), page)
+    _attach_parents(result["items"])
+    return result
+
+
+@router.get("/units/{unit_id}", response=responses({200: UnitOut}), summary="Read a unit")
+def unit_read(request: HttpRequest, unit_id: Id):
+    return _unit_out(get_for_user(Unit.objects.all(), request.auth, VIEW, pk=unit_id))
+
+
+@router.post("/units", response=responses({201: UnitOut}), summary="Create a unit")
+def unit_create(request: HttpRequest, payload: UnitIn):
+    data = payload.model_dump()
+    _given, parent = _parent_from(data)
+    require(request.auth, CHANGE, parent)
+    _manager_from(data)
+    return 201, _unit_out(services.unit_create(parent=parent, **data))
+
+
+@router.patch(
+    "/units/{unit_id}", response=responses({200: UnitOut}),
+    summary="Change a unit; a new parent moves it with its subtree",
+)
+def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
+    unit = get_for_user(Unit.objects.all(), request.auth, CHANGE, pk=unit_id)
+    data = changes(payload)
+    move, parent = _parent_from(data)
+    _manager_from(data)
+    if move:
+        require(request.auth, CHANGE, parent)
+    if data:
+        unit = services.unit_update(unit=unit, **data)
+    if move:
+        unit = services.unit_move(unit=unit, new_parent=parent)
+    return _unit_out(unit)
+
+
+@router.delete(
+    "/units/{unit_id}", response=responses({200: DeletedOut}),
+    summary="Delete a unit and its sub-units",
+)
+def unit_delete(request: HttpRequest, unit_id: Id):
+    services.unit_delete(unit=get_for_user(Unit.objects.all(), request.auth, CHANGE, pk=unit_id))
+    return {"deleted": True}
+
+
+# --- contacts ------------------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    id: int
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    notes: str
+    external_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ContactPage(Schema):
+    items: list[ContactOut]
+    next: str | None
+
+
+def _check_email(value):
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError as exc:
+            raise ValueError(_("Enter a valid e-mail address.")) from exc
+    return value
+
+
+class ContactFields(InSchema):
+    first_name: text(100) = ""
+    last_name: text(100) = ""
+    email: text(254) = ""
+    phone: text(50) = ""
+    notes: text(10000) = ""
+    external_id: ExternalId | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value):
+        return _check_email(value)
+
+
+class ContactIn(ContactFields):
+    unit_id: Id | None = Field(None, description="Where the contact works now (optional).")
+    title: text(200) = ""
+    function: FunctionLit = "other"
+    seniority: SeniorityLit = "operational"
+    start_date: dt.date | None = None
+
+
+class ContactPatch(ContactFields):
+    first_name: text(100) = None
+    last_name: text(100) = None
+    email: text(254) = None
+    phone: text(50) = None
+    notes: text(10000) = None
+
+
+class ContactFilters(FilterSchema):
+    q: text(200) | None = Field(None, description="Part of the name or e-mail.")
+    unit: Id | None = Field(None, description="People working now in this unit or below it.")
+
+
+def _contacts(filters: ContactFilters):
+    qs = Contact.objects.all()
+    if filters.q:
+        qs = qs.filter(
+            Q(first_name__icontains=filters.q)
+            | Q(last_name__icontains=filters.q)
+            | Q(email__icontains=filters.q)
+        )
+    if filters.unit:
+        unit = Unit.objects.filter(pk=filters.unit).first()
+        if unit is None:
+            return Contact.objects.none()
+        qs = qs.filter(
+            pk__in=Employment.objects.filter(
+                subtree_q(unit, "unit__"), end_date__isnull=True
+            ).values("contact_id")
+        )
+    return qs
+
+
+def _require_change_contact(user, contact: Contact) -> None:
+    """A contact may be changed by whoever may change an account they work (or worked) at."""
+    units = [e.unit for e in contact.employments.select_related("unit")]
+    if not units:
+        require(user, CHANGE)
+    elif not any(user.has_perm(CHANGE, unit) for unit in units):
+        require(user, CHANGE, units[0])
+
+
+@router.get("/contacts", response=responses({200: ContactPage}), summary="List contacts")
+def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Query[PageParams]):
+    require(request.auth, VIEW)
+    return keyset_page(_contacts(filters), page)
+
+
+@router.get("/contacts/{contact_id}", response=responses({200: ContactOut}))
+def contact_read(request: HttpRequest, contact_id: Id):
+    return get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
+
+
+@router.post("/contacts", response=responses({201: ContactOut}), summary="Create a contact")
+def contact_create(request: HttpRequest, payload: ContactIn):
+    data = payload.model_dump()
+    unit_id = data.pop("unit_id")
+    unit = ref(Unit.objects.all(), "unit_id", pk=unit_id) if unit_id else None
+    require(request.auth, CHANGE, unit)
+    return 201, services.contact_create(unit=unit, **data)
+
+
+@router.patch("/contacts/{contact_id}", response=responses({200: ContactOut}))
+def contact_update(request: HttpRequest, contact_id: Id, payload: ContactPatch):
+    contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
+    _require_change_contact(request.auth, contact)
+    return services.contact_update(contact=contact, **changes(payload))
+
+
+@router.delete("/contacts/{contact_id}", response=responses({200: DeletedOut}))
+def contact_delete(request: HttpRequest, contact_id: Id):
+    contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
+    _require_change_contact(request.auth, contact)
+    services.contact_delete(contact=contact)
+    return {"deleted": True}
+
+
+# --- employments ---------------------------------------------------------------------------
+
+
+class EmploymentOut(Schema):
+    id: int
+    contact_id: int
+    unit_id: int
+    title: str
+    department: str
+    function: str
+    seniority: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    reports_to_id: int | None
+    external_id: str | None
+
+
+class EmploymentPage(Schema):
+    items: list[EmploymentOut]
+    next: str | None
+
+
+class EmploymentFields(InSchema):
+    title: text(200) = ""
+    department: text(200) = ""
+    function: FunctionLit = "other"
+    seniority: SeniorityLit = "operational"
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    reports_to_id: Id | None = Field(None, description="The position this one reports to.")
+    external_id: ExternalId | None = None
+
+
+class EmploymentIn(EmploymentFields):
+    contact_id: Id
+    unit_id: Id
+
+
+class EmploymentPatch(EmploymentFields):
+    unit_id: Id = None
+    title: text(200) = None
+    department: text(200) = None
+    function: FunctionLit = None
+    seniority: SeniorityLit = None
+
+
+class EmploymentFilters(FilterSchema):
+    contact: Id | None = None
+    unit: Id | None = Field(None, description="Positions in this unit or below it.")
+    current: bool | None = Field(None, description="Only positions without an end date.")
+
+
+def _employments(filters: EmploymentFilters):
+    qs = Employment.objects.all()
+    if filters.contact:
+        qs = qs.filter(contact_id=filters.contact)
+    if filters.unit:
+        unit = Unit.objects.filter(pk=filters.unit).first()
+        if unit is None:
+            return Employment.objects.none()
+        qs = qs.filter(subtree_q(unit, "unit__"))
+    if filters.current is not None:
+        qs = qs.filter(end_date__isnull=filters.current)
+    return qs
+
+
+def _reports_to(data: dict):
+    pk = data.pop("reports_to_id", None)
+    return ref(Employment.objects.all(), "reports_to_id", pk=pk) if pk else None
+
+
+@router.get("/employments", response=responses({200: EmploymentPage}), summary="List positions")
+def employment_list(
+    request: HttpRequest, filters: Query[EmploymentFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    return keyset_page(_employments(filters), page)
+
+
+@router.get("/employments/{employment_id}", response=responses({200: EmploymentOut}))
+def employment_read(request: HttpRequest, employment_id: Id):
+    return get_for_user(Employment.objects.all(), request.auth, VIEW, pk=employment_id)
+
+
+@router.post("/employments", response=responses({201: EmploymentOut}))
+def employment_create(request: HttpRequest, payload: EmploymentIn):
+    data = payload.model_dump()
+    unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
+    require(request.auth, CHANGE, unit)
+    contact = ref(Contact.objects.all(), "contact_id", pk=data.pop("contact_id"))
+    reports_to = _reports_to(data)
+    return 201, services.employment_create(
+        contact=contact, unit=unit, reports_to=reports_to, **data
+    )
+
+
+@router.patch("/employments/{employment_id}", response=responses({200: EmploymentOut}))
+def employment_update(request: HttpRequest, employment_id: Id, payload: EmploymentPatch):
+    employment = get_for_user(
+        Employment.objects.select_related("unit"), request.auth, VIEW, pk=employment_id
+    )
+    require(request.auth, CHANGE, employment.unit)
+    data = changes(payload)
+    unit = None
+    if "unit_id" in data:
+        unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
+        require(request.auth, CHANGE, unit)
+    set_manager = "reports_to_id" in data
+    manager = _reports_to(data)
+    employment = services.employment_update(employment=employment, unit=unit, **data)
+    if set_manager:
+        employment = services.employment_set_reports_to(employment=employment, manager=manager)
+    return employment
+
+
+@router.delete("/employments/{employment_id}", response=responses({200: DeletedOut}))
+def employment_delete(request: HttpRequest, employment_id: Id):
+    employment = get_for_user(
+        Employment.objects.select_related("unit"), request.auth, VIEW, pk=employment_id
+    )
+    require(request.auth, CHANGE, employment.unit)
+    services.employment_delete(employment=employment)
+    return {"deleted": True}

@@ -1,0 +1,222 @@
+"""What each importable entity looks like: its columns, their types and their synonyms.
+
+The canonical field names are the column names of an export, so an export re-imports as is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from . import formats
+from .countries import country_code
+
+# Header synonyms shared by every entity (normalised with formats.norm_header).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "external_id": (
+        "id", "ext_id", "external_code", "код", "внешний_код", "внешний_id", "идентификатор",
+    ),
+    "name": ("наименование", "название"),
+    "parent": ("parent_id", "parent_external_id", "parent_code", "родитель", "головная_организация",
+               "входит_в"),
+    "kind": ("type", "unit_kind", "вид", "тип"),
+    "industry": ("отрасль",),
+    "country": ("страна",),
+    "region": ("регион", "область"),
+    "city": ("город",),
+    "employees": ("headcount", "сотрудники", "численность", "число_сотрудников"),
+    "turnover": ("revenue", "оборот", "выручка"),
+    "account_manager": ("kam", "менеджер", "ответственный"),
+    "first_name": ("firstname", "given_name", "имя"),
+    "last_name": ("lastname", "surname", "family_name", "фамилия"),
+    "email": ("e_mail", "mail", "почта", "электронная_почта"),
+    "phone": ("telephone", "телефон"),
+    "notes": ("note", "comment", "примечание", "комментарий"),
+    "contact": ("contact_id", "contact_external_id", "контакт"),
+    "unit": ("unit_id", "unit_external_id", "customer", "customer_id", "клиент", "подразделение",
+             "контрагент"),
+    "title": ("job_title", "position", "должность"),
+    "department": ("отдел",),
+    "function": ("функция",),
+    "seniority": ("level", "уровень"),
+    "start_date": ("start", "from", "начало", "дата_начала"),
+    "end_date": ("end", "to", "окончание", "дата_окончания"),
+    "reports_to": ("manager_employment", "подчиняется"),
+    "username": ("login", "user", "логин"),
+    "role": ("роль",),
+    "territory": ("территория",),
+    "manager": ("руководитель",),
+    "capacity": ("емкость", "capacity_key_accounts"),
+    "language": ("lang", "язык"),
+    "is_active": ("active", "активен"),
+    "code": ("код", "external_id", "id"),
+    "sku": ("артикул", "product_code", "код_товара", "external_id", "id"),
+    "line": ("product_line", "line_code", "линейка", "товарная_линейка"),
+    "date": ("transaction_date", "order_date", "дата", "дата_продажи"),
+    "product": ("sku", "product_sku", "product_id", "товар", "артикул"),
+    "quantity": ("qty", "количество", "кол_во"),
+    "net_amount": ("amount", "net", "сумма", "сумма_без_ндс", "выручка"),
+    "currency": ("валюта",),
+    "cost": ("себестоимость", "cost_amount"),
+    "product_line": ("line", "line_code", "товарная_линейка", "линейка"),
+    "stage": ("этап", "стадия"),
+    "amount": ("сумма",),
+    "probability": ("вероятность", "probability_%"),
+    "expected_close": ("close_date", "дата_закрытия"),
+    "owner": ("владелец", "ответственный"),
+    "type": ("вид", "тип"),
+    "occurred_at": ("when", "date", "datetime", "дата", "когда"),
+    "summary": ("subject", "тема", "кратко"),
+    "outcome": ("result", "итог", "результат"),
+    "initiated_by": ("initiator", "инициатор"),
+    "participants": ("our_participants", "участники"),
+    "contacts": ("their_contacts", "контакты"),
+    "account": ("account_id", "account_external_id", "клиент", "unit"),
+    "competitor": ("конкурент",),
+    "share_pct": ("share", "share_%", "доля", "доля_%"),
+    "as_of": ("date", "на_дату", "дата"),
+    "since": ("date", "from", "с", "дата"),
+    "position": ("status", "статус", "позиция"),
+    "note": ("notes", "comment", "примечание"),
+}
+
+LIST_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A column that names another object by one of its keys."""
+
+    model: type[models.Model]
+    lookup: str  # model field the file value is matched against, e.g. "external_id"
+    attr: str  # attribute set on the imported object, e.g. "unit_id"
+    what: str  # how the error names it, e.g. "unit"
+    alt_lookup: str | None = None  # a second key tried when the first does not match
+    create: bool = False  # unknown values are created (competitors by name)
+    self_ref: bool = False  # may name a row of the same file (resolved after the upsert)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = "text"  # text, int, decimal, date, datetime, choice, bool, country, list
+    required: bool = False
+    max_length: int | None = None
+    places: int = 2
+    max_digits: int = 16
+    min_value: Any = None
+    max_value: Any = None
+    choices: type[models.TextChoices] | None = None
+    ref: Ref | None = None
+    export: str | None = None  # ORM path for the export (default: the field's own attr)
+    synonyms: tuple[str, ...] = ()
+
+    def all_names(self) -> list[str]:
+        return [self.name, *self.synonyms, *SYNONYMS.get(self.name, ())]
+
+    def parse(self, raw: Any) -> Any:
+        """A cell's value as a Python value; None when empty; ValueError(reason) if bad."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if self.required:
+                raise ValueError(_("a value is required"))
+            return None
+        kind = self.kind
+        if kind in ("int", "decimal"):
+            if kind == "int":
+                value = formats.parse_int(raw)
+            else:
+                value = formats.parse_decimal(raw, places=self.places, max_digits=self.max_digits)
+            if self.min_value is not None and value < self.min_value:
+                raise ValueError(_("must be at least %s") % self.min_value)
+            if self.max_value is not None and value > self.max_value:
+                raise ValueError(_("must be at most %s") % self.max_value)
+            return value
+        if kind == "date":
+            return formats.parse_date(raw)
+        if kind == "datetime":
+            return formats.parse_datetime(raw)
+        if kind == "bool":
+            return formats.parse_bool(raw)
+        text = formats.parse_text(formats.cell_text(raw))
+        if kind == "choice":
+            return _parse_choice(self.choices, text)
+        if kind == "country":
+            code = country_code(text)
+            if code is None:
+                raise ValueError(_("unknown country (use a two-letter ISO code)"))
+            return code
+        if kind == "list":
+            return [v.strip() for v in text.split(LIST_SEPARATOR) if v.strip()]
+        if self.max_length and len(text) > self.max_length:
+            raise ValueError(_("longer than %s characters") % self.max_length)
+        return text
+
+
+_CHOICE_CACHE: dict[type, dict[str, str]] = {}
+
+
+def _parse_choice(choices: type[models.TextChoices], text: str) -> str:
+    table = _CHOICE_CACHE.get(choices)
+    if table is None:
+        table = {}
+        for value, label in choices.choices:
+            table[value.lower()] = value
+            table[str(label).lower()] = value
+            for lang in ("en", "ru"):
+                with translation.override(lang):
+                    table[str(label).lower()] = value
+        _CHOICE_CACHE[choices] = table
+    value = table.get(text.lower().replace("ё", "е")) or table.get(text.lower())
+    if value is None:
+        raise ValueError(
+            _("unknown value; expected one of: %s") % ", ".join(choices.values)
+        )
+    return value
+
+
+@dataclass
+class Entity:
+    """An importable entity; subclasses in ``importers`` add the write logic."""
+
+    name: str
+    model: type[models.Model]
+    fields: list[Field]
+    key: tuple[str, ...]  # model attrs that identify a row for the upsert
+    label: str = ""
+    defaults: dict[str, Any] = field(default_factory=dict)
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    def header_map(self) -> dict[str, str]:
+        """Normalised column name → field name; earlier fields win a shared synonym."""
+        result: dict[str, str] = {}
+        for f in self.fields:
+            result.setdefault(formats.norm_header(f.name), f.name)
+        for f in self.fields:
+            for name in f.all_names():
+                result.setdefault(formats.norm_header(name), f.name)
+        return result
+
+    def attr(self, f: Field) -> str:
+        return f.ref.attr if f.ref else f.name
+
+
+def export_value(f: Field, value: Any) -> Any:
+    """A stored value as the exporter writes it (text cells still to be neutralised)."""
+    if value is None:
+        return ""
+    if f.kind == "list":
+        return LIST_SEPARATOR.join(sorted(value))
+    if f.kind == "bool":
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,408 @@
+"""Reading import files: size guard, encoding and delimiter detection, cell parsing.
+
+Formula-looking cells (decision, see ``docs/decisions.md``):
+
+* On export every text cell that starts with ``=``, ``+``, ``-`` or ``@`` gets a leading single
+  quote (``'``), so a spreadsheet shows it as text instead of running it as a formula.
+* On import a leading ``'`` in front of one of those characters is removed again, so an export
+  re-imports exactly.
+* A text cell that starts with ``=`` or ``@`` without the quote is **rejected** (row error): such a
+  cell is a formula, not data, and storing it would pass the payload on to the next person who
+  exports it. A user who really means the text writes it with the quote. Cells starting with ``+``
+  or ``-`` are ordinary data (phone numbers "+49 …", "- none -") and are stored as they are; the
+  exporter neutralises them on the way out.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+
+DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+FORMULA_START = ("=", "+", "-", "@")
+REJECTED_START = ("=", "@")
+SAMPLE_BYTES = 1024 * 1024
+
+
+class ImportFileError(DomainError):
+    """The file as a whole cannot be imported (size, encoding, header, format)."""
+
+    def __init__(self, message: str, *, code: str = "file"):
+        super().__init__(message, code=code)
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "KAM_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def check_size(path: Path) -> int:
+    """Refuse a file over the limit before a single byte of it is read."""
+    try:
+        size = os.stat(path).st_size
+    except FileNotFoundError as exc:
+        raise ImportFileError(_("File not found: %s") % path, code="missing") from exc
+    limit = max_bytes()
+    if size > limit:
+        raise ImportFileError(
+            _("The file is %(size)s bytes, over the import limit of %(limit)s bytes "
+              "(setting KAM_IMPORT_MAX_BYTES).") % {"size": size, "limit": limit},
+            code="too_big",
+        )
+    if size == 0:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    return size
+
+
+def is_xlsx(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    return head == b"PK\x03\x04"
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251; or a clear error."""
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in sample:
+        raise ImportFileError(
+            _("Cannot read the file: it is binary or in an unsupported encoding. "
+              "Save it as CSV in UTF-8 or Windows-1251, or as XLSX."),
+            code="encoding",
+        )
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = sample.decode("cp1251")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("Cannot decode the file as UTF-8 or Windows-1251 (byte %(pos)s). "
+              "Save it as CSV in UTF-8.") % {"pos": exc.start},
+            code="encoding",
+        ) from exc
+    # Windows-1251 decodes almost any byte; accept it only when the text looks like text.
+    odd = sum(1 for ch in text if not (ch.isprintable() or ch in "\r\n\t"))
+    if odd > max(2, len(text) // 100):
+        raise ImportFileError(
+            _("Cannot detect the text encoding of the file. Save it as CSV in UTF-8."),
+            code="encoding",
+        )
+    return "cp1251"
+
+
+def detect_delimiter(first_line: str) -> str:
+    """The separator that splits the header line into the most columns (``,`` on a tie)."""
+    counts = {sep: len(next(csv.reader([first_line], delimiter=sep))) for sep in (",", ";", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] > 1 else ","
+
+
+@dataclass
+class Table:
+    """An open import file: its header and an iterator of (line number, cells)."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list]]
+    encoding: str | None = None
+    delimiter: str | None = None
+    kind: str = "csv"
+
+
+def _undecodable(exc: UnicodeDecodeError, encoding: str, line: int) -> ImportFileError:
+    return ImportFileError(
+        _("The file is not valid %(encoding)s near line %(line)s. Save it as CSV in UTF-8.")
+        % {"encoding": encoding, "line": line},
+        code="encoding",
+    )
+
+
+def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            next(reader, None)
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                if not any(cell.strip() for cell in row):
+                    continue
+                yield reader.line_num, row
+        except UnicodeDecodeError as exc:
+            raise _undecodable(exc, encoding, reader.line_num + 1) from exc
+
+
+def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_index(0)
+        rows = sheet.iter_rows()
+    except Exception as exc:  # calamine raises its own error types
+        raise ImportFileError(
+            _("Cannot read the spreadsheet: %s") % exc, code="format"
+        ) from exc
+    header = None
+    line = 0
+    for row in rows:
+        line += 1
+        if any(cell not in ("", None) for cell in row):
+            header = [str(c).strip() if c is not None else "" for c in row]
+            break
+    if header is None:
+        raise ImportFileError(_("The file is empty."), code="empty")
+
+    def gen():
+        n = line
+        for row in rows:
+            n += 1
+            if not any(cell not in ("", None) for cell in row):
+                continue
+            yield n, list(row)
+
+    return header, gen()
+
+
+def open_table(path: Path) -> Table:
+    """Open a CSV or XLSX file for reading; raises :class:`ImportFileError` on a bad file."""
+    path = Path(path)
+    check_size(path)
+    if is_xlsx(path):
+        header, rows = _xlsx_rows(path)
+        return Table(header=header, rows=rows, kind="xlsx")
+    encoding = detect_encoding(path)
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            first = ""
+            for first in fh:
+                if first.strip():
+                    break
+    except UnicodeDecodeError as exc:
+        raise _undecodable(exc, encoding, 1) from exc
+    if not first.strip():
+        raise ImportFileError(_("The file is empty."), code="empty")
+    delimiter = detect_delimiter(first.rstrip("\r\n"))
+    with open(path, encoding=encoding, newline="") as fh:
+        header = next(csv.reader(fh, delimiter=delimiter))
+    header = [h.strip() for h in header]
+    return Table(
+        header=header,
+        rows=_csv_rows(path, encoding, delimiter),
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+
+
+# --- header names --------------------------------------------------------------------------
+
+
+def norm_header(name: str) -> str:
+    name = str(name).replace("\ufeff", "").strip().strip('"').lower().replace("ё", "е")
+    return re.sub(r"[\s\-./]+", "_", name).strip("_")
+
+
+def load_mapping(path: Path | str | None) -> dict[str, str]:
+    """Read a column mapping: JSON ``{"file column": "field"}`` or a two-column CSV."""
+    if path is None:
+        return {}
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFileError(_("Cannot read the mapping file: %s") % exc) from exc
+    mapping: dict[str, str] = {}
+    if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportFileError(_("The mapping file is not valid JSON: %s") % exc) from exc
+        if not isinstance(data, dict):
+            raise ImportFileError(_("The mapping JSON must be an object: file column → field."))
+        mapping = {str(k): str(v) for k, v in data.items()}
+    else:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        delimiter = detect_delimiter(lines[0]) if lines else ","
+        for row in csv.reader(lines, delimiter=delimiter):
+            if len(row) < 2:
+                continue
+            mapping[row[0].strip()] = row[1].strip()
+        # a header row such as "column,field" maps nothing real; drop it
+        for header_key in ("column", "file_column", "колонка", "столбец"):
+            mapping = {k: v for k, v in mapping.items() if norm_header(k) != header_key}
+    return {norm_header(k): v.strip() for k, v in mapping.items()}
+
+
+# --- cell values ---------------------------------------------------------------------------
+
+
+def neutralise(text: str) -> str:
+    """Prefix a quote so that a spreadsheet shows the text instead of running a formula."""
+    if text and text.startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def cell_text(value) -> str:
+    """A cell (CSV string or XLSX value) as text; integral floats lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_text(value: str) -> str:
+    """Strip our export's quote; reject a formula."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+        return value[1:]
+    if value.startswith(REJECTED_START):
+        raise ValueError(
+            _("looks like a spreadsheet formula; write it with a leading ' to import it as text")
+        )
+    return value
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f']")
+_THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}(,\d{3})+\.\d+$")
+_THOUSANDS_DOT = re.compile(r"^[-+]?\d{1,3}(\.\d{3})+,\d+$")
+_NUMBER = re.compile(r"^[-+]?(\d+(\.\d*)?|\.\d+)$")
+
+
+def normalise_number(text: str) -> str | None:
+    """``1 234,56`` / ``1,234.56`` / ``1.234,56`` / ``12.5`` → ``1234.56`` style; None if bad.
+
+    A lone comma is a decimal comma (Russian and most European exports).
+    """
+    s = _SPACES.sub("", text)
+    if _THOUSANDS_COMMA.match(s):
+        s = s.replace(",", "")
+    elif _THOUSANDS_DOT.match(s):
+        s = s.replace(".", "").replace(",", ".")
+    else:
+        s = s.replace(",", ".")
+    return s if _NUMBER.match(s) else None
+
+
+def parse_decimal(value, *, places: int, max_digits: int) -> Decimal:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        text = cell_text(value)
+    else:
+        text = str(value)
+    s = normalise_number(text)
+    if s is None:
+        raise ValueError(_("not a number"))
+    try:
+        number = Decimal(s).quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation as exc:
+        raise ValueError(_("not a number")) from exc
+    if len(number.as_tuple().digits) > max_digits:
+        raise ValueError(_("number too large"))
+    return number
+
+
+def parse_int(value) -> int:
+    number = parse_decimal(value, places=3, max_digits=18)
+    if number != number.to_integral_value():
+        raise ValueError(_("not a whole number"))
+    return int(number)
+
+
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def parse_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if "T" in text or " " in text:
+        text = re.split(r"[T ]", text, maxsplit=1)[0]
+    try:
+        if m := _ISO.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _DMY.match(text):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError as exc:
+        raise ValueError(_("not a valid date")) from exc
+    raise ValueError(_("not a date (use YYYY-MM-DD or DD.MM.YYYY)"))
+
+
+def parse_datetime(value) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        result = value
+    elif isinstance(value, dt.date):
+        result = dt.datetime.combine(value, dt.time())
+    else:
+        text = str(value).strip()
+        m = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$", text)
+        try:
+            if m:
+                result = dt.datetime(
+                    int(m[3]), int(m[2]), int(m[1]), int(m[4] or 0), int(m[5] or 0),
+                    int(m[6] or 0),
+                )
+            else:
+                result = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise ValueError(
+                _("not a date and time (use YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
+            ) from exc
+    if timezone.is_naive(result):
+        result = timezone.make_aware(result)
+    return result
+
+
+_TRUE = {"1", "true", "yes", "y", "да", "д", "x", "+"}
+_FALSE = {"0", "false", "no", "n", "нет", "н", ""}
+
+
+def parse_bool(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(_("not yes/no"))
+
+
+def write_csv_text(rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    return buf.getvalue()

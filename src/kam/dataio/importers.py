@@ -1,0 +1,783 @@
+"""The row-by-row import engine for every entity except transactions (see ``fastpath``).
+
+Flow: read the whole file into parsed rows → validate (types, required values, duplicates in the
+file, references, cycles) → only then write, in one database transaction. Upserts compare the
+stored values and touch only rows that really change, so importing a file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from kam.core.errors import DomainError
+from kam.customers.models import (
+    Contact,
+    CustomerFunction,
+    Employment,
+    Seniority,
+    Unit,
+    UnitKind,
+)
+from kam.interactions.models import Initiator, Interaction, InteractionType
+from kam.people.models import Function, Role, Territory, User
+from kam.sales.models import (
+    Competitor,
+    CompetitorShare,
+    Opportunity,
+    OpportunityStage,
+    Product,
+    ProductLine,
+    SupplierPosition,
+    SupplierPositionLevel,
+    Transaction,
+)
+
+from . import formats
+from .entities import Entity, Field, Ref
+from .report import ImportReport
+
+Progress = Callable[[int, int | None], None]
+IN_CHUNK = 900  # SQLite's default limit of bound parameters is 999
+BATCH = 5000
+
+
+@dataclass
+class Row:
+    line: int
+    values: dict[str, Any]  # field name → parsed value (only columns present in the file)
+    cells: dict[str, Any]  # field name → the cell as read, for error messages
+    attrs: dict[str, Any] = field(default_factory=dict)  # model attr → value to store
+    obj: models.Model | None = None
+
+
+def chunks(seq: Iterable, size: int = IN_CHUNK):
+    seq = list(seq)
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+def fetch_map(model: type[models.Model], lookup: str, values: Iterable) -> dict[Any, int]:
+    values = {v for v in values if v not in (None, "")}
+    result: dict[Any, int] = {}
+    for part in chunks(values):
+        result.update(
+            model.objects.filter(**{f"{lookup}__in": part}).values_list(lookup, "pk")
+        )
+    return result
+
+
+def find_cycle(start: Any, parent_of: Callable[[Any], Any]) -> list | None:
+    """The cycle through ``start`` when following parents comes back to it, else None."""
+    seen = [start]
+    node = parent_of(start)
+    steps = 0
+    while node is not None and steps < 100000:
+        if node == start:
+            return [*seen, start]
+        if node in seen:
+            return None  # a cycle further up, reported on its own members
+        seen.append(node)
+        node = parent_of(node)
+        steps += 1
+    return None
+
+
+class Importer:
+    """Generic upsert of one entity; subclasses override the hooks."""
+
+    entity: Entity
+
+    def __init__(self, report: ImportReport, columns: dict[str, str]):
+        self.report = report
+        self.columns = columns  # field name → column header in the file
+
+    # -- validation -----------------------------------------------------------------------
+
+    def error(self, row: Row, field_name: str, reason: str, value: Any = None) -> None:
+        column = self.columns.get(field_name, field_name)
+        if value is None:
+            value = row.cells.get(field_name, "")
+        self.report.add_error(row.line, column, formats.cell_text(value), reason)
+
+    def ok_rows(self, rows: list[Row]) -> list[Row]:
+        return [r for r in rows if not self.report.is_bad(r.line)]
+
+    def present(self, name: str) -> bool:
+        return name in self.columns
+
+    def validate(self, rows: list[Row]) -> None:
+        for row in rows:
+            self.check_row(row)
+        self.check_duplicates(rows)
+        self.resolve(rows)
+        self.check_self_cycles(rows)
+
+    def check_row(self, row: Row) -> None:
+        """Checks across the columns of one row."""
+
+    def key_of(self, row: Row) -> tuple:
+        return tuple(row.values.get(name) for name in self.entity.key)
+
+    def check_duplicates(self, rows: list[Row]) -> None:
+        first: dict[tuple, int] = {}
+        key_field = self.entity.key[-1]
+        for row in rows:
+            key = self.key_of(row)
+            if any(v is None for v in key):
+                continue
+            if key in first:
+                self.error(
+                    row, key_field,
+                    _("duplicate of line %s in this file") % first[key],
+                )
+            else:
+                first[key] = row.line
+
+    def resolve(self, rows: list[Row]) -> None:
+        """Turn referenced keys into ids, report unknown ones, fill ``row.attrs``."""
+        for f in self.entity.fields:
+            if not self.present(f.name):
+                continue
+            if f.ref is None:
+                for row in rows:
+                    if f.name in row.values:
+                        row.attrs[f.name] = self.store_value(f, row.values[f.name])
+                continue
+            ref = f.ref
+            values = set()
+            for row in rows:
+                v = row.values.get(f.name)
+                values.update(v if isinstance(v, list) else [v])
+            found = fetch_map(ref.model, ref.lookup, values)
+            if ref.alt_lookup:
+                found.update(fetch_map(ref.model, ref.alt_lookup, values - set(found)))
+            in_file = set()
+            if ref.self_ref:
+                in_file = {row.values.get(self.entity.key[0]) for row in self.ok_rows(rows)}
+            for row in rows:
+                v = row.values.get(f.name)
+                if v is None:
+                    row.attrs[ref.attr] = [] if f.kind == "list" else None
+                    continue
+                missing = [x for x in (v if isinstance(v, list) else [v])
+                           if x not in found and x not in in_file]
+                if missing and not ref.create:
+                    self.error(
+                        row, f.name,
+                        _("unknown %(what)s: %(value)s")
+                        % {"what": ref.what, "value": ", ".join(missing)},
+                    )
+                    continue
+                if ref.self_ref:
+                    continue  # set after the upsert, when every row of the file has an id
+                if f.kind == "list":
+                    row.attrs[ref.attr] = sorted(found[x] for x in v)
+                else:
+                    row.attrs[ref.attr] = found.get(v, ("new", v))
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if value is None and f.kind in ("text", "choice", "country"):
+            return ""
+        return value
+
+    def check_self_cycles(self, rows: list[Row]) -> None:
+        for f in self.entity.fields:
+            if not (f.ref and f.ref.self_ref and self.present(f.name)):
+                continue
+            key_name = self.entity.key[0]
+            fk_name = f.ref.attr.removesuffix("_id")
+            graph = dict(
+                self.entity.model.objects.exclude(**{f"{key_name}__isnull": True})
+                .filter(**{f"{fk_name}__isnull": False})
+                .values_list(key_name, f"{fk_name}__{f.ref.lookup}")
+            )
+            for row in self.ok_rows(rows):
+                graph[row.values.get(key_name)] = row.values.get(f.name)
+            for row in self.ok_rows(rows):
+                cycle = find_cycle(row.values.get(key_name), graph.get)
+                if cycle:
+                    self.error(
+                        row, f.name,
+                        _("this makes a cycle: %s") % " → ".join(map(str, cycle)),
+                    )
+
+    # -- writing --------------------------------------------------------------------------
+
+    def find_existing(self, rows: list[Row]) -> dict[tuple, models.Model]:
+        attrs = [self.entity.attr(self.entity.field(name)) for name in self.entity.key]
+        first = attrs[0]
+        values = {row.attrs.get(first) for row in rows}
+        found: dict[tuple, models.Model] = {}
+        for part in chunks(v for v in values if v is not None and not isinstance(v, tuple)):
+            for obj in self.entity.model.objects.filter(**{f"{first}__in": part}):
+                found.setdefault(tuple(getattr(obj, a) for a in attrs), obj)
+        return found
+
+    def db_key(self, row: Row) -> tuple:
+        return tuple(row.attrs.get(self.entity.attr(self.entity.field(n))) for n in self.entity.key)
+
+    def prepare_write(self, rows: list[Row]) -> None:
+        """Last steps before the upsert (e.g. create referenced competitors)."""
+
+    def new_object(self, row: Row) -> models.Model:
+        return self.entity.model(**{**self.entity.defaults, **row.attrs})
+
+    def write(self, rows: list[Row], progress: Progress | None = None) -> None:
+        self.prepare_write(rows)
+        existing = self.find_existing(rows)
+        to_create: list[models.Model] = []
+        to_update: list[models.Model] = []
+        changed: set[str] = set()
+        has_history = hasattr(self.entity.model, "history")
+        m2m = self.m2m_attrs()
+        for row in rows:
+            obj = existing.get(self.db_key(row))
+            plain = {k: v for k, v in row.attrs.items() if k not in m2m}
+            if obj is None:
+                row.obj = self.new_object(row.__class__(row.line, row.values, row.cells, plain))
+                to_create.append(row.obj)
+                self.report.created += 1
+                continue
+            row.obj = obj
+            diff = {k: v for k, v in plain.items() if getattr(obj, k) != v}
+            if diff:
+                for k, v in diff.items():
+                    setattr(obj, k, v)
+                changed.update(diff)
+                to_update.append(obj)
+                self.report.updated += 1
+            else:
+                row.obj.__dict__["_kam_unchanged"] = True
+        for part in chunks(to_create, BATCH):
+            if has_history:
+                bulk_create_with_history(part, self.entity.model, batch_size=BATCH)
+            else:
+                self.entity.model.objects.bulk_create(part, batch_size=BATCH)
+        if to_update:
+            fields = sorted(changed)
+            if "updated_at" in {f.name for f in self.entity.model._meta.fields}:
+                fields.append("updated_at")
+                from django.utils import timezone
+
+                now = timezone.now()
+                for obj in to_update:
+                    obj.updated_at = now
+            for part in chunks(to_update, BATCH):
+                if has_history:
+                    bulk_update_with_history(part, self.entity.model, fields, batch_size=BATCH)
+                else:
+                    self.entity.model.objects.bulk_update(part, fields, batch_size=BATCH)
+        self.after_upsert(rows)
+        self.write_self_refs(rows)
+        self.write_m2m(rows)
+        # a row is unchanged when neither its fields nor its links changed
+        self.report.unchanged += sum(
+            1 for r in rows if r.obj.__dict__.pop("_kam_unchanged", False)
+        )
+
+    def mark_changed(self, row: Row) -> None:
+        if row.obj.__dict__.pop("_kam_unchanged", False):
+            self.report.updated += 1
+
+    def after_upsert(self, rows: list[Row]) -> None:
+        pass
+
+    def write_self_refs(self, rows: list[Row]) -> None:
+        for f in self.entity.fields:
+            if not (f.ref and f.ref.self_ref and self.present(f.name)):
+                continue
+            ids = fetch_map(self.entity.model, f.ref.lookup, (r.values.get(f.name) for r in rows))
+            changed = []
+            for row in rows:
+                wanted = ids.get(row.values.get(f.name))
+                if getattr(row.obj, f.ref.attr) != wanted:
+                    setattr(row.obj, f.ref.attr, wanted)
+                    changed.append(row.obj)
+                    self.mark_changed(row)
+            if changed:
+                if hasattr(self.entity.model, "history"):
+                    bulk_update_with_history(changed, self.entity.model, [f.ref.attr])
+                else:
+                    self.entity.model.objects.bulk_update(changed, [f.ref.attr])
+
+    def m2m_attrs(self) -> set[str]:
+        return set()
+
+    def write_m2m(self, rows: list[Row]) -> None:
+        pass
+
+
+# --- entities --------------------------------------------------------------------------------
+
+UNIT_REF = Ref(Unit, "external_id", "unit_id", "unit")
+ACCOUNT_REF = Ref(Unit, "external_id", "account_id", "unit")
+USER_REF = Ref(User, "username", "owner_id", "user")
+LINE_REF = Ref(ProductLine, "code", "product_line_id", "product line")
+
+
+class UnitImporter(Importer):
+    entity = Entity(
+        name="units",
+        model=Unit,
+        key=("external_id",),
+        fields=[
+            Field("external_id", required=True, max_length=64,
+                  synonyms=("customerid", "customer_id", "код_клиента")),
+            Field("name", required=True, max_length=200,
+                  synonyms=("companyname", "company_name", "company", "клиент", "организация")),
+            Field("kind", kind="choice", choices=UnitKind),
+            Field("parent", max_length=64, export="parent_external_id"),
+            Field("industry", max_length=100),
+            Field("country", kind="country"),
+            Field("region", max_length=120),
+            Field("city", max_length=120),
+            Field("employees", kind="int", min_value=0, max_value=2**31 - 1),
+            Field("turnover", kind="decimal", max_digits=18, min_value=0),
+            Field("account_manager", ref=Ref(User, "username", "account_manager_id", "user"),
+                  export="account_manager__username"),
+        ],
+        defaults={"kind": UnitKind.COMPANY},
+    )
+
+    def validate(self, rows: list[Row]) -> None:
+        for row in rows:
+            self.check_row(row)
+        self.check_duplicates(rows)
+        self.resolve(rows)
+        self.check_tree(rows)
+
+    def check_tree(self, rows: list[Row]) -> None:
+        # The tree after the import: parents from the database, overridden by the file.
+        db = list(Unit.objects.values_list("pk", "path", "external_id"))
+        by_path = {path: (pk, ext) for pk, path, ext in db}
+        self.db_ids = {ext: pk for pk, _p, ext in db if ext}
+        parent_of: dict[Any, Any] = {}
+        for _pk, path, ext in db:
+            node = ext or ("#", _pk)
+            if len(path) > Unit.steplen:
+                ppk, pext = by_path[path[: -Unit.steplen]]
+                parent_of[node] = pext or ("#", ppk)
+        in_file = {row.values.get("external_id"): row for row in self.ok_rows(rows)}
+        if self.present("parent"):
+            for row in rows:
+                parent = row.values.get("parent")
+                ext = row.values.get("external_id")
+                if parent and parent not in in_file and parent not in self.db_ids:
+                    self.error(row, "parent", _("unknown parent unit: %s") % parent)
+                elif parent and parent == ext:
+                    self.error(row, "parent", _("a unit cannot be its own parent"))
+                elif ext in in_file:
+                    parent_of[ext] = parent or None
+        for row in self.ok_rows(rows):
+            cycle = find_cycle(row.values.get("external_id"), parent_of.get)
+            if cycle:
+                self.error(
+                    row, "parent", _("parent cycle: %s") % " → ".join(map(str, cycle)),
+                    value=row.values.get("parent"),
+                )
+        self.parent_of = parent_of
+
+    def write(self, rows: list[Row], progress: Progress | None = None) -> None:
+        from kam.customers.services import unit_create, unit_move, unit_update
+
+        # A row whose parent row was rejected cannot be placed: skip it too.
+        in_file = {row.values["external_id"]: row for row in rows}
+        bad_exts = set()
+        changed = True
+        while changed:
+            changed = False
+            for ext, row in list(in_file.items()):
+                parent = row.values.get("parent") if self.present("parent") else None
+                if parent and parent not in in_file and parent not in self.db_ids:
+                    self.report.skipped += 1
+                    self.report.add_error(row.line, self.columns.get("parent", "parent"),
+                                          parent, _("the parent row was rejected"))
+                    bad_exts.add(ext)
+                    del in_file[ext]
+                    changed = True
+        # parents first: order by depth in the final tree
+        def depth(ext: Any) -> int:
+            n, node = 0, ext
+            while (node := self.parent_of.get(node)) is not None:
+                n += 1
+            return n
+
+        ordered = sorted(in_file.values(), key=lambda r: depth(r.values["external_id"]))
+        users: dict[int, User] = {}
+        manager_ids = {r.attrs.get("account_manager_id") for r in ordered} - {None}
+        if manager_ids:
+            users = User.objects.in_bulk(manager_ids)
+        existing: dict[str, Unit] = {}
+        for part in chunks(r.values["external_id"] for r in ordered):
+            existing.update({u.external_id: u for u in Unit.objects.filter(external_id__in=part)})
+        done = 0
+        for row in ordered:
+            ext = row.values["external_id"]
+            fields = {k: v for k, v in row.attrs.items() if k != "parent"}
+            if "account_manager_id" in fields:
+                mid = fields.pop("account_manager_id")
+                fields["account_manager"] = users.get(mid)
+            unit = existing.get(ext)
+            try:
+                if unit is None:
+                    parent = None
+                    if row.values.get("parent"):
+                        parent = Unit.objects.get(external_id=row.values["parent"])
+                    create = {**self.entity.defaults, **fields}
+                    if not create.get("kind"):
+                        create["kind"] = self.entity.defaults["kind"]
+                    unit_create(parent=parent, **create)
+                    self.report.created += 1
+                else:
+                    touched = False
+                    if self.present("parent"):
+                        unit = Unit.objects.get(pk=unit.pk)
+                        current = unit.get_parent()
+                        want = row.values.get("parent") or None
+                        if (current.external_id if current else None) != want or (
+                            current is not None and want is None
+                        ):
+                            target = Unit.objects.get(external_id=want) if want else None
+                            unit = unit_move(unit=unit, new_parent=target)
+                            touched = True
+                    if "kind" in fields and not fields["kind"]:
+                        fields["kind"] = unit.kind
+                    diff = {k: v for k, v in fields.items() if getattr(unit, k) != v}
+                    if diff:
+                        unit_update(unit=unit, **diff)
+                        touched = True
+                    if touched:
+                        self.report.updated += 1
+                    else:
+                        self.report.unchanged += 1
+            except DomainError as exc:
+                # a rule of the tree broke while writing: the whole file is refused
+                raise DomainError(
+                    _("Line %(line)s: %(message)s") % {"line": row.line, "message": exc.message}
+                ) from exc
+            done += 1
+            if progress and done % 500 == 0:
+                progress(done, len(ordered))
+
+
+class ContactImporter(Importer):
+    entity = Entity(
+        name="contacts",
+        model=Contact,
+        key=("external_id",),
+        fields=[
+            Field("external_id", required=True, max_length=64),
+            Field("first_name", max_length=100),
+            Field("last_name", max_length=100),
+            Field("email", max_length=254),
+            Field("phone", max_length=50),
+            Field("notes"),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        if not (row.values.get("first_name") or row.values.get("last_name")):
+            self.error(row, "last_name", _("a contact needs a first or last name"))
+        email = row.values.get("email")
+        if email and ("@" not in email or " " in email.strip()):
+            self.error(row, "email", _("not an e-mail address"))
+
+
+class EmploymentImporter(Importer):
+    entity = Entity(
+        name="employments",
+        model=Employment,
+        key=("external_id",),
+        fields=[
+            Field("external_id", required=True, max_length=64),
+            Field("contact", required=True,
+                  ref=Ref(Contact, "external_id", "contact_id", "contact"),
+                  export="contact__external_id"),
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field("title", max_length=200),
+            Field("department", max_length=200),
+            Field("function", kind="choice", choices=CustomerFunction),
+            Field("seniority", kind="choice", choices=Seniority),
+            Field("start_date", kind="date"),
+            Field("end_date", kind="date"),
+            Field("reports_to",
+                  ref=Ref(Employment, "external_id", "reports_to_id", "employment",
+                          self_ref=True),
+                  export="reports_to__external_id"),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        start, end = row.values.get("start_date"), row.values.get("end_date")
+        if start and end and end < start:
+            self.error(row, "end_date", _("the end is before the start"))
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if value is None and f.name == "function":
+            return CustomerFunction.OTHER
+        if value is None and f.name == "seniority":
+            return Seniority.OPERATIONAL
+        return super().store_value(f, value)
+
+
+class UserImporter(Importer):
+    entity = Entity(
+        name="users",
+        model=User,
+        key=("username",),
+        fields=[
+            Field("username", required=True, max_length=150),
+            Field("external_id", max_length=64),
+            Field("first_name", max_length=150),
+            Field("last_name", max_length=150),
+            Field("email", max_length=254),
+            Field("role", kind="choice", choices=Role),
+            Field("function", kind="choice", choices=Function),
+            Field("territory",
+                  ref=Ref(Territory, "external_id", "territory_id", "territory",
+                          alt_lookup="name"),
+                  export="territory_key"),
+            Field("manager", ref=Ref(User, "username", "manager_id", "user", self_ref=True),
+                  export="manager__username"),
+            Field("capacity", kind="int", min_value=0, max_value=32767),
+            Field("language", max_length=8),
+            Field("is_active", kind="bool"),
+        ],
+    )
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if f.name == "external_id":
+            return value or None
+        if value is None and f.name == "function":
+            return Function.SALES
+        if value is None and f.name == "capacity":
+            return 5
+        if value is None and f.name == "is_active":
+            return True
+        return super().store_value(f, value)
+
+    def check_duplicates(self, rows: list[Row]) -> None:
+        super().check_duplicates(rows)
+        first: dict[str, int] = {}
+        for row in rows:
+            ext = row.values.get("external_id")
+            if ext:
+                if ext in first:
+                    self.error(row, "external_id",
+                               _("duplicate of line %s in this file") % first[ext])
+                else:
+                    first[ext] = row.line
+
+    def find_existing(self, rows: list[Row]) -> dict[tuple, models.Model]:
+        """Match by external id first (a renamed login), else by username."""
+        by_ext = {}
+        exts = [r.values.get("external_id") for r in rows if r.values.get("external_id")]
+        for part in chunks(exts):
+            by_ext.update({u.external_id: u for u in User.objects.filter(external_id__in=part)})
+        by_name = {}
+        for part in chunks(r.values["username"] for r in rows):
+            by_name.update({u.username: u for u in User.objects.filter(username__in=part)})
+        result = {}
+        for row in rows:
+            user = by_ext.get(row.values.get("external_id")) or by_name.get(row.values["username"])
+            if user is not None:
+                result[self.db_key(row)] = user
+        return result
+
+    def new_object(self, row: Row) -> models.Model:
+        user = super().new_object(row)
+        user.set_unusable_password()
+        return user
+
+
+class ProductLineImporter(Importer):
+    entity = Entity(
+        name="product-lines",
+        model=ProductLine,
+        key=("code",),
+        fields=[
+            Field("code", required=True, max_length=32),
+            Field("name", required=True, max_length=120),
+        ],
+    )
+
+
+class ProductImporter(Importer):
+    entity = Entity(
+        name="products",
+        model=Product,
+        key=("sku",),
+        fields=[
+            Field("sku", required=True, max_length=64),
+            Field("name", required=True, max_length=200),
+            Field("line", required=True, ref=Ref(ProductLine, "code", "line_id", "product line"),
+                  export="line__code"),
+        ],
+    )
+
+
+class OpportunityImporter(Importer):
+    entity = Entity(
+        name="opportunities",
+        model=Opportunity,
+        key=("external_id",),
+        fields=[
+            Field("external_id", required=True, max_length=64),
+            Field("name", required=True, max_length=200),
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field("product_line", ref=LINE_REF, export="product_line__code"),
+            Field("stage", kind="choice", choices=OpportunityStage),
+            Field("amount", kind="decimal", max_digits=16),
+            Field("probability", kind="int", min_value=0, max_value=100),
+            Field("expected_close", kind="date"),
+            Field("owner", ref=USER_REF, export="owner__username"),
+        ],
+    )
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if value is None and f.name == "stage":
+            return OpportunityStage.QUALIFY
+        if value is None and f.name == "amount":
+            return 0
+        if value is None and f.name == "probability":
+            return 10
+        return super().store_value(f, value)
+
+
+class InteractionImporter(Importer):
+    entity = Entity(
+        name="interactions",
+        model=Interaction,
+        key=("external_id",),
+        fields=[
+            Field("external_id", required=True, max_length=64),
+            Field("type", required=True, kind="choice", choices=InteractionType),
+            Field("occurred_at", required=True, kind="datetime"),
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field("summary", required=True, max_length=300),
+            Field("outcome"),
+            Field("initiated_by", kind="choice", choices=Initiator),
+            Field("participants", kind="list",
+                  ref=Ref(User, "username", "participants", "user")),
+            Field("contacts", kind="list", ref=Ref(Contact, "external_id", "contacts", "contact")),
+        ],
+    )
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if value is None and f.name == "initiated_by":
+            return Initiator.US
+        return super().store_value(f, value)
+
+    def m2m_attrs(self) -> set[str]:
+        return {"participants", "contacts"}
+
+    def write_m2m(self, rows: list[Row]) -> None:
+        for name, other in (("participants", "user_id"), ("contacts", "contact_id")):
+            if not self.present(name):
+                continue
+            through = getattr(Interaction, name).through
+            ids = [r.obj.pk for r in rows]
+            current: dict[int, set[int]] = defaultdict(set)
+            for part in chunks(ids):
+                for iid, oid in through.objects.filter(interaction_id__in=part).values_list(
+                    "interaction_id", other
+                ):
+                    current[iid].add(oid)
+            add, remove = [], []
+            for row in rows:
+                want = set(row.attrs.get(name) or [])
+                have = current.get(row.obj.pk, set())
+                if want != have:
+                    self.mark_changed(row)
+                    add += [through(interaction_id=row.obj.pk, **{other: o}) for o in want - have]
+                    remove += [(row.obj.pk, o) for o in have - want]
+            through.objects.bulk_create(add, batch_size=BATCH)
+            for iid, oid in remove:
+                through.objects.filter(interaction_id=iid, **{other: oid}).delete()
+
+
+class CompetitorShareImporter(Importer):
+    entity = Entity(
+        name="competitor-shares",
+        model=CompetitorShare,
+        key=("account", "product_line", "competitor"),
+        fields=[
+            Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
+            Field("product_line", required=True, ref=LINE_REF, export="product_line__code"),
+            Field("competitor", required=True, max_length=200,
+                  ref=Ref(Competitor, "name", "competitor_id", "competitor", create=True),
+                  export="competitor__name"),
+            Field("share_pct", required=True, kind="decimal", max_digits=5, min_value=0,
+                  max_value=100),
+            Field("as_of", required=True, kind="date"),
+        ],
+    )
+
+    def prepare_write(self, rows: list[Row]) -> None:
+        new = {r.attrs["competitor_id"][1] for r in rows
+               if isinstance(r.attrs.get("competitor_id"), tuple)}
+        ids = {}
+        for name in sorted(new):
+            ids[name] = Competitor.objects.get_or_create(name=name)[0].pk
+        for row in rows:
+            value = row.attrs.get("competitor_id")
+            if isinstance(value, tuple):
+                row.attrs["competitor_id"] = ids[value[1]]
+
+
+class SupplierPositionImporter(Importer):
+    entity = Entity(
+        name="supplier-positions",
+        model=SupplierPosition,
+        key=("account", "since"),
+        fields=[
+            Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
+            Field("since", required=True, kind="date"),
+            Field("position", required=True, kind="choice", choices=SupplierPositionLevel),
+            Field("note", max_length=300),
+        ],
+    )
+
+
+TRANSACTION_ENTITY = Entity(
+    name="transactions",
+    model=Transaction,
+    key=("external_id",),
+    fields=[
+        Field("external_id", required=True, max_length=64,
+              synonyms=("transaction_id", "line_id", "номер", "номер_строки")),
+        Field("date", required=True, kind="date"),
+        Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+        Field("product", required=True, ref=Ref(Product, "sku", "product_id", "product"),
+              export="product__sku"),
+        Field("quantity", kind="decimal", places=3, max_digits=14),
+        Field("net_amount", required=True, kind="decimal", max_digits=16),
+        Field("currency", max_length=3),
+        Field("cost", kind="decimal", max_digits=16),
+    ],
+)
+
+IMPORTERS: dict[str, type[Importer]] = {
+    cls.entity.name: cls
+    for cls in (
+        UnitImporter, ContactImporter, EmploymentImporter, UserImporter, ProductLineImporter,
+        ProductImporter, OpportunityImporter, InteractionImporter, CompetitorShareImporter,
+        SupplierPositionImporter,
+    )
+}
+
+ENTITIES: dict[str, Entity] = {
+    **{name: cls.entity for name, cls in IMPORTERS.items()},
+    "transactions": TRANSACTION_ENTITY,
+}
+ENTITY_NAMES = [
+    "units", "contacts", "employments", "users", "product-lines", "products", "transactions",
+    "opportunities", "interactions", "competitor-shares", "supplier-positions",
+]

@@ -1,0 +1,81 @@
+"""The result of an import: counts and every bad row (line, column, value, reason)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    entity: str
+    path: str
+    dry_run: bool = False
+    skip_bad_rows: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    written: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    _bad_lines: set[int] = field(default_factory=set, repr=False)
+
+    def add_error(self, line: int, column: str, value, reason: str) -> None:
+        text = "" if value is None else str(value)
+        if len(text) > 200:
+            text = text[:197] + "..."
+        self.errors.append(RowError(line=line, column=column, value=text, reason=str(reason)))
+        self._bad_lines.add(line)
+
+    @property
+    def bad_rows(self) -> int:
+        return len(self._bad_lines)
+
+    def is_bad(self, line: int) -> bool:
+        return line in self._bad_lines
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors or self.skip_bad_rows
+
+    def summary(self) -> str:
+        counts = _(
+            "%(rows)s rows: %(created)s created, %(updated)s updated, %(unchanged)s unchanged"
+        ) % {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+        if self.errors and not self.skip_bad_rows:
+            return _(
+                "%(entity)s: %(bad)s of %(rows)s rows have errors (%(n)s problems); "
+                "nothing was written."
+            ) % {"entity": self.entity, "bad": self.bad_rows, "rows": self.rows,
+                 "n": len(self.errors)}
+        if self.skipped:
+            counts += _("; %s bad rows skipped") % self.skipped
+        if self.dry_run:
+            return _("%(entity)s (dry run, nothing written): %(counts)s") % {
+                "entity": self.entity, "counts": counts,
+            }
+        return f"{self.entity}: {counts}"
+
+    def write_csv(self, path: Path | str) -> None:
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["line", "column", "value", "reason"])
+            for err in self.errors:
+                writer.writerow([err.line, err.column, err.value, err.reason])

@@ -1,0 +1,65 @@
+"""``kam score``: score every account now, with a progress bar and a summary."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kam.core.errors import DomainError
+from kam.customers.models import Unit
+from kam.identification.selectors import run_scores
+from kam.identification.services import scoring_run_execute
+
+from ._common import parse_date, pick_model
+
+
+class Command(BaseCommand):
+    help = "Score all accounts with the active scoring model (or --model VERSION)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--as-of", help="use data up to this date (YYYY-MM-DD); default today")
+        parser.add_argument("--model", type=int, help="scoring model version (default: active)")
+        parser.add_argument("--top", type=int, default=10, help="rows in the summary table")
+
+    def handle(self, *args, **options):
+        as_of = parse_date(options["as_of"])
+        model = pick_model(options["model"])
+        if not Unit.objects.filter(depth=1).exists():
+            raise CommandError("There are no accounts to score; import customers first.")
+        console = Console(file=self.stdout, highlight=False)
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as bar:
+            task = bar.add_task(f"Scoring with {model}", total=100)
+
+            def progress(percent: int, message: str) -> None:
+                bar.update(task, completed=percent, description=str(message))
+
+            try:
+                run = scoring_run_execute(model=model, as_of=as_of, progress=progress)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+        console.print(
+            f"Scored {run.accounts_count} accounts with {model} on data up to {run.as_of}: "
+            f"{run.candidates_count} key candidates (run {run.pk})."
+        )
+        table = Table("rank", "account", "score", "potential", "recommendation", "scope", "data %")
+        for score in run_scores(run=run)[: max(options["top"], 0)]:
+            table.add_row(
+                str(score.rank),
+                score.account.name,
+                f"{score.total:.1f}",
+                f"{score.potential:.1f}",
+                score.get_recommendation_display(),
+                score.get_scope_display(),
+                f"{score.completeness:.0f}",
+            )
+        if options["top"] > 0:
+            console.print(table)

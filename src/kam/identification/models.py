@@ -1,0 +1,498 @@
+"""Key-account identification: scoring models, account inputs, scores, nominations (PRODUCT §3).
+
+Every weight and threshold is configuration stored here (versioned), never a constant in code.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kam.core.models import TimeStamped
+from kam.customers.models import Unit
+
+
+class ModelStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    ARCHIVED = "archived", _("Archived")
+
+
+class ScoringModel(TimeStamped):
+    """A versioned scoring model. Exactly one is active; edits happen on a draft copy."""
+
+    name = models.CharField(_("name"), max_length=120)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ModelStatus.choices, default=ModelStatus.DRAFT
+    )
+    description = models.TextField(_("description"), blank=True)
+    min_score = models.FloatField(
+        _("minimum score for a key candidate"),
+        default=60,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    min_potential = models.FloatField(
+        _("minimum purchasing-potential sub-score"),
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    min_willingness = models.FloatField(
+        _("minimum partnership willingness"),
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    kam_capacity = models.PositiveSmallIntegerField(
+        _("key accounts per KAM (default capacity)"), default=5
+    )
+    max_key_accounts = models.PositiveIntegerField(_("key accounts in total (warning)"), default=50)
+    global_min_countries = models.PositiveSmallIntegerField(
+        _("countries for a global account"), default=3
+    )
+    national_min_regions = models.PositiveSmallIntegerField(
+        _("regions of one country for a national account"), default=3
+    )
+    peer_quantile = models.FloatField(
+        _("peer wallet quantile"),
+        default=0.8,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    peer_min_count = models.PositiveSmallIntegerField(
+        _("peers needed for a wallet estimate"), default=10
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scoring model")
+        verbose_name_plural = _("scoring models")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="active"),
+                name="scoring_model_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == ModelStatus.DRAFT
+
+
+class CriterionGroup(models.TextChoices):
+    POTENTIAL = "potential", _("Purchasing potential")
+    COMPLEXITY = "complexity", _("Buying complexity")
+    RELATIONAL = "relational", _("Relational orientation")
+    STRATEGIC = "strategic", _("Strategic")
+
+
+class DataSource(models.TextChoices):
+    REVENUE_12M = "revenue_12m", _("Revenue, last 12 months (subtree)")
+    WALLET = "wallet", _("Wallet: manual estimate, else peer estimate")
+    GROWTH = "growth", _("Growth: last 12 vs prior 12 months")
+    MARGIN = "margin", _("Gross margin % (lines with cost)")
+    DMU_SIZE = "dmu_size", _("Decision-making unit size (current contacts)")
+    FUNCTIONS = "functions", _("Functional areas among contacts")
+    OPERATING_UNITS = "operating_units", _("Units with revenue or contacts")
+    GEO_SPREAD = "geo_spread", _("Geographic spread: regions + countries")
+    BUYING_CRITERIA = "buying_criteria", _("Buying criteria recorded")
+    WILLINGNESS = "willingness", _("Partnership willingness (assessed 0–10)")
+    AGREEMENT_HORIZON = "agreement_horizon", _("Agreement horizon (months)")
+    PURCHASE_CONTINUITY = "purchase_continuity", _("Months with purchases in last 24 / 24")
+    JOINT_INITIATIVES = "joint_initiatives", _("Active joint initiatives")
+
+
+class Normalisation(models.TextChoices):
+    PERCENTILE = "percentile", _("Percentile rank in the scored population")
+    CAPPED_LINEAR = "capped_linear", _("Capped linear (value / cap)")
+    RUBRIC = "rubric", _("Rubric 0–10 (value / 10)")
+
+
+class Criterion(models.Model):
+    model = models.ForeignKey(
+        ScoringModel,
+        verbose_name=_("scoring model"),
+        on_delete=models.CASCADE,
+        related_name="criteria",
+    )
+    group = models.CharField(_("group"), max_length=12, choices=CriterionGroup.choices)
+    key = models.SlugField(_("key"), max_length=40)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(_("data source"), max_length=24, choices=DataSource.choices)
+    normalisation = models.CharField(
+        _("normalisation"),
+        max_length=16,
+        choices=Normalisation.choices,
+        default=Normalisation.PERCENTILE,
+    )
+    cap = models.FloatField(_("cap"), null=True, blank=True, help_text=_("For capped linear."))
+    weight = models.FloatField(_("weight"), default=0, validators=[MinValueValidator(0)])
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["model", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "key"], name="criterion_model_key"),
+            models.CheckConstraint(condition=models.Q(weight__gte=0), name="criterion_weight_pos"),
+            models.CheckConstraint(
+                condition=~models.Q(normalisation="capped_linear") | models.Q(cap__gt=0),
+                name="criterion_capped_needs_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.weight:g})"
+
+
+class WalletConfidence(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class AccountAssessment(TimeStamped):
+    """Judgement and manual inputs of one account (a top-level unit); empty means unknown."""
+
+    account = models.OneToOneField(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE, related_name="assessment"
+    )
+    willingness = models.PositiveSmallIntegerField(
+        _("partnership willingness (0–10)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(10)],
+    )
+    agreement_horizon_months = models.PositiveSmallIntegerField(
+        _("agreement horizon (months)"), null=True, blank=True
+    )
+    joint_initiatives = models.PositiveSmallIntegerField(
+        _("active joint initiatives"), null=True, blank=True
+    )
+    buying_criteria_count = models.PositiveSmallIntegerField(
+        _("buying criteria (count)"),
+        null=True,
+        blank=True,
+        help_text=_("Used when no buying criteria are listed."),
+    )
+    wallet_estimate = models.DecimalField(
+        _("wallet estimate"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    wallet_source = models.CharField(_("wallet source"), max_length=200, blank=True)
+    wallet_confidence = models.CharField(
+        _("wallet confidence"), max_length=8, choices=WalletConfidence.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("account assessment")
+        verbose_name_plural = _("account assessments")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(willingness__isnull=True) | models.Q(willingness__lte=10),
+                name="assessment_willingness_0_10",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(wallet_estimate__isnull=True) | models.Q(wallet_estimate__gte=0),
+                name="assessment_wallet_pos",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.account)
+
+
+class BuyingCriterion(TimeStamped):
+    """A criterion the customer buys on (price, quality, delivery…), recorded for an account."""
+
+    account = models.ForeignKey(
+        Unit,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="buying_criteria",
+    )
+    name = models.CharField(_("name"), max_length=120)
+    importance = models.PositiveSmallIntegerField(
+        _("importance (1–5)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+
+    class Meta:
+        verbose_name = _("buying criterion")
+        verbose_name_plural = _("buying criteria")
+        ordering = ["account", "-importance", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="buying_criterion_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ScoringRun(models.Model):
+    model = models.ForeignKey(
+        ScoringModel,
+        verbose_name=_("scoring model"),
+        on_delete=models.PROTECT,
+        related_name="runs",
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(
+        _("progress %"), default=0, validators=[MaxValueValidator(100)]
+    )
+    as_of = models.DateField(_("as of"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    accounts_count = models.PositiveIntegerField(_("accounts scored"), default=0)
+    candidates_count = models.PositiveIntegerField(_("key candidates"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+
+    class Meta:
+        verbose_name = _("scoring run")
+        verbose_name_plural = _("scoring runs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="scoring_run_progress_pct"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} @ {self.as_of} ({self.get_status_display()})"
+
+
+class Recommendation(models.TextChoices):
+    KEY_CANDIDATE = "key_candidate", _("Key candidate")
+    TRANSACTIONAL = "transactional", _("Transactional")
+
+
+class Scope(models.TextChoices):
+    LOCAL = "local", _("Local")
+    NATIONAL = "national", _("National")
+    GLOBAL = "global", _("Global")
+
+
+class AccountScore(models.Model):
+    """One account's score in one run; it keeps the model version it was computed with."""
+
+    run = models.ForeignKey(
+        ScoringRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="scores"
+    )
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE, related_name="scores"
+    )
+    total = models.FloatField(_("score"))
+    potential = models.FloatField(_("purchasing potential"), default=0)
+    complexity = models.FloatField(_("buying complexity"), default=0)
+    relational = models.FloatField(_("relational orientation"), default=0)
+    strategic = models.FloatField(_("strategic"), null=True, blank=True)
+    rank = models.PositiveIntegerField(_("rank"))
+    recommendation = models.CharField(
+        _("recommendation"), max_length=16, choices=Recommendation.choices
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
+    completeness = models.FloatField(_("data completeness %"))
+    countries = models.PositiveSmallIntegerField(_("countries"), default=0)
+    regions = models.PositiveSmallIntegerField(_("regions in one country"), default=0)
+    willingness = models.FloatField(_("partnership willingness"), null=True, blank=True)
+    revenue_12m = models.DecimalField(
+        _("revenue, 12 months"), max_digits=18, decimal_places=2, default=0
+    )
+    wallet = models.DecimalField(
+        _("wallet"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    wallet_basis = models.CharField(_("wallet basis"), max_length=8, blank=True)
+    share_of_wallet = models.FloatField(_("share of wallet"), null=True, blank=True)
+    headroom = models.DecimalField(
+        _("headroom"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    gaps = models.JSONField(_("data gaps"), default=list, blank=True)
+    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("account score")
+        verbose_name_plural = _("account scores")
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "account"], name="account_score_unique")
+        ]
+        indexes = [models.Index(fields=["account", "run"], name="account_score_account")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.total:.1f}"
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.recommendation == Recommendation.KEY_CANDIDATE
+
+
+class NominationStatus(models.TextChoices):
+    RECOMMENDED = "recommended", _("Recommended")
+    NOMINATED = "nominated", _("Nominated")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    KEY = "key", _("Key account")
+    UNDER_REVIEW = "under_review", _("Under review")
+    KEPT = "kept", _("Kept after review")
+    DEMOTED = "demoted", _("Demoted")
+
+
+OPEN_NOMINATION_STATUSES = ["recommended", "nominated", "approved", "key", "under_review", "kept"]
+
+
+class Nomination(TimeStamped):
+    """An account's way to key-account status and its periodic reviews (DOMAIN §3.1)."""
+
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE, related_name="nominations"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=14,
+        choices=NominationStatus.choices,
+        default=NominationStatus.RECOMMENDED,
+    )
+    score = models.ForeignKey(
+        AccountScore,
+        verbose_name=_("score"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nominations",
+    )
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default="local")
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("nominated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nominations_made",
+    )
+    rationale = models.TextField(_("rationale"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="nominations_decided",
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    effective_date = models.DateField(_("effective"), null=True, blank=True)
+    review_due = models.DateField(_("review due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nomination")
+        verbose_name_plural = _("nominations")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status__in=OPEN_NOMINATION_STATUSES),
+                name="nomination_one_open_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} — {self.get_status_display()}"
+
+
+class NominationEvent(models.Model):
+    nomination = models.ForeignKey(
+        Nomination,
+        verbose_name=_("nomination"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    from_status = models.CharField(
+        _("from"), max_length=14, choices=NominationStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=14, choices=NominationStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("nomination event")
+        verbose_name_plural = _("nomination events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one user (a nomination waits for a decision, a decision was made)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    read = models.BooleanField(_("read"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,616 @@
+"""The scoring engine: collect every account's raw data in a few queries, then score in memory.
+
+Data rules (DOMAIN §2–§3), all read from the monthly roll-ups, never from raw transactions:
+
+* **As of** a date, only full months up to it count: the data window ends at the first day of
+  the month after ``as_of`` when ``as_of`` is a month's last day, else at the first day of
+  ``as_of``'s own month (a month still running is left out). Contacts count when their position
+  was current on ``as_of``; judgement inputs are taken from their history as they were then.
+* revenue = net amount of the last 12 months; growth = last 12 / prior 12 − 1 (gap when there
+  was no prior revenue); margin % = (costed amount − cost) / costed amount of the last 12 months
+  (gap without cost data); purchase continuity = months with purchases in the last 24 / 24.
+* DMU size: until the relationships app records buying-centre roles, the current contacts at
+  the account (anywhere in its subtree); functional areas = their distinct functions ("other"
+  is not a function). Gap when the account has no contacts.
+* operating units = units of the subtree with revenue in the last 12 months or current contacts;
+  geographic spread = distinct countries + distinct regions among those units and the sites.
+* Normalisation: percentile rank in the scored population (mid-rank of ties / population size;
+  a zero, negative or missing value is 0), capped linear min(value / cap, 1), rubric value / 10.
+* score = 100 × Σ w·n / Σ w; group sub-scores likewise; missing data counts 0 and is listed as a
+  data gap; completeness = share of the model's weight that is backed by data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import Substr
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from kam.core.periods import add_months, month_start
+from kam.customers.models import Employment, Unit
+from kam.sales.models import MonthlyRollup
+
+from .models import (
+    AccountAssessment,
+    BuyingCriterion,
+    CriterionGroup,
+    DataSource,
+    Normalisation,
+    Recommendation,
+    Scope,
+    ScoringModel,
+)
+from .wallet import WalletAccount, WalletEstimate, estimate_wallets
+
+GROUPS = [g.value for g in CriterionGroup]
+Progress = Callable[[int, str], None]
+
+
+# --------------------------------------------------------------------------------------------
+# Windows
+
+
+def data_end(as_of: dt.date) -> dt.date:
+    """First day after the last full month of data up to ``as_of``."""
+    return month_start(as_of + dt.timedelta(days=1))
+
+
+def windows(as_of: dt.date) -> dict[str, dt.date]:
+    end = data_end(as_of)
+    return {"end": end, "start12": add_months(end, -12), "start24": add_months(end, -24)}
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs
+
+
+@dataclass
+class AccountInputs:
+    """Everything the engine needs about one account, independent of the scoring model."""
+
+    id: int
+    path: str
+    name: str
+    industry: str = ""
+    employees: int | None = None
+    tier: str = "transactional"
+    account_manager_id: int | None = None
+    revenue_12m: Decimal = Decimal("0")
+    revenue_prior_12m: Decimal = Decimal("0")
+    cost_12m: Decimal = Decimal("0")
+    costed_12m: Decimal = Decimal("0")
+    purchase_months: int = 0
+    contacts: int = 0
+    functions: int = 0
+    operating_units: int = 0
+    countries: int = 0
+    regions: int = 0  # the most regions within one country
+    region_total: int = 0  # distinct (country, region) pairs
+    willingness: float | None = None
+    agreement_horizon: float | None = None
+    joint_initiatives: float | None = None
+    buying_criteria: float | None = None
+    manual_wallet: float | None = None
+
+    def raw(self, source: str, wallet: WalletEstimate) -> float | None:
+        """The raw value of a data source; None is a data gap."""
+        revenue = float(self.revenue_12m)
+        if source == DataSource.REVENUE_12M:
+            return revenue
+        if source == DataSource.WALLET:
+            return wallet.wallet
+        if source == DataSource.GROWTH:
+            prior = float(self.revenue_prior_12m)
+            return revenue / prior - 1 if prior > 0 else None
+        if source == DataSource.MARGIN:
+            costed = float(self.costed_12m)
+            return (costed - float(self.cost_12m)) / costed if costed > 0 else None
+        if source == DataSource.DMU_SIZE:
+            return float(self.contacts) if self.contacts else None
+        if source == DataSource.FUNCTIONS:
+            return float(self.functions) if self.contacts else None
+        if source == DataSource.OPERATING_UNITS:
+            return float(self.operating_units)
+        if source == DataSource.GEO_SPREAD:
+            spread = self.countries + self.region_total
+            return float(spread) if spread else None
+        if source == DataSource.PURCHASE_CONTINUITY:
+            return self.purchase_months / 24
+        return {
+            DataSource.BUYING_CRITERIA: self.buying_criteria,
+            DataSource.WILLINGNESS: self.willingness,
+            DataSource.AGREEMENT_HORIZON: self.agreement_horizon,
+            DataSource.JOINT_INITIATIVES: self.joint_initiatives,
+        }.get(source)
+
+
+def _current_positions(as_of: dt.date) -> Q:
+    return (Q(start_date__isnull=True) | Q(start_date__lte=as_of)) & (
+        Q(end_date__isnull=True) | Q(end_date__gt=as_of)
+    )
+
+
+def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
+    if as_of >= timezone.localdate():
+        return AccountAssessment.objects.all()
+    moment = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
+    return AccountAssessment.history.as_of(moment)
+
+
+def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
+    """Raw data of every top-level account, in a fixed number of queries (six)."""
+    win = windows(as_of)
+    step = Unit.steplen
+    accounts = {
+        path: AccountInputs(
+            id=pk,
+            path=path,
+            name=name,
+            industry=industry or "",
+            employees=employees,
+            tier=tier,
+            account_manager_id=manager_id,
+        )
+        for pk, path, name, industry, employees, tier, manager_id in Unit.objects.filter(
+            depth=1
+        ).values_list("pk", "path", "name", "industry", "employees", "tier", "account_manager_id")
+    }
+    by_id = {a.id: a for a in accounts.values()}
+    if not accounts:
+        return []
+
+    recent = Q(month__gte=win["start12"])
+    rollups = (
+        MonthlyRollup.objects.filter(month__gte=win["start24"], month__lt=win["end"])
+        .values("root_id")
+        .annotate(
+            r12=Sum("net_amount", filter=recent),
+            p12=Sum("net_amount", filter=~recent),
+            cost12=Sum("cost", filter=recent),
+            costed12=Sum("costed_amount", filter=recent),
+            months=Count("month", distinct=True, filter=Q(net_amount__gt=0)),
+        )
+        .order_by()
+    )
+    for row in rollups:
+        acc = by_id.get(row["root_id"])
+        if acc is None:
+            continue
+        acc.revenue_12m = row["r12"] or Decimal("0")
+        acc.revenue_prior_12m = row["p12"] or Decimal("0")
+        acc.cost_12m = row["cost12"] or Decimal("0")
+        acc.costed_12m = row["costed12"] or Decimal("0")
+        acc.purchase_months = row["months"] or 0
+
+    current = _current_positions(as_of)
+    contacts = (
+        Employment.objects.filter(current)
+        .values(root_path=Substr("unit__path", 1, step))
+        .annotate(
+            n=Count("contact_id", distinct=True),
+            f=Count("function", distinct=True, filter=~Q(function="other")),
+        )
+        .order_by()
+    )
+    for row in contacts:
+        acc = accounts.get(row["root_path"])
+        if acc is not None:
+            acc.contacts, acc.functions = row["n"], row["f"]
+
+    has_revenue = MonthlyRollup.objects.filter(
+        unit_id=OuterRef("pk"),
+        month__gte=win["start12"],
+        month__lt=win["end"],
+        net_amount__gt=0,
+    )
+    has_contact = Employment.objects.filter(current, unit_id=OuterRef("pk"))
+    active_units = (
+        Unit.objects.annotate(rev=Exists(has_revenue), con=Exists(has_contact))
+        .filter(Q(rev=True) | Q(con=True) | Q(kind="site"))
+        .values_list("path", "country", "region", "rev", "con")
+    )
+    spread: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for path, country, region, rev, con in active_units:
+        acc = accounts.get(path[:step])
+        if acc is None:
+            continue
+        if rev or con:
+            acc.operating_units += 1
+        countries, regions = spread[acc.path]
+        if country:
+            countries.add(country)
+            if region:
+                regions.add((country, region.strip().casefold()))
+    for path, (countries, regions) in spread.items():
+        acc = accounts[path]
+        acc.countries = len(countries)
+        acc.region_total = len(regions)
+        per_country: dict[str, int] = defaultdict(int)
+        for country, _region in regions:
+            per_country[country] += 1
+        acc.regions = max(per_country.values(), default=0)
+
+    listed = dict(
+        BuyingCriterion.objects.filter(created_at__lt=_end_of_day(as_of))
+        .values("account_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("account_id", "n")
+    )
+    for a in _assessments(as_of):
+        acc = by_id.get(a.account_id)
+        if acc is None:
+            continue
+        acc.willingness = _num(a.willingness)
+        acc.agreement_horizon = _num(a.agreement_horizon_months)
+        acc.joint_initiatives = _num(a.joint_initiatives)
+        acc.buying_criteria = _num(a.buying_criteria_count)
+        acc.manual_wallet = _num(a.wallet_estimate)
+    for account_id, n in listed.items():
+        if account_id in by_id and n:
+            by_id[account_id].buying_criteria = float(n)
+    return sorted(accounts.values(), key=lambda a: a.path)
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    key: str
+    name: str
+    group: str
+    source: str
+    normalisation: str
+    weight: float
+    cap: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A scoring model as plain data, so a draft can be scored without touching a run."""
+
+    id: int | None
+    version: int
+    criteria: tuple[CriterionSpec, ...]
+    min_score: float = 60
+    min_potential: float = 50
+    min_willingness: float = 5
+    global_min_countries: int = 3
+    national_min_regions: int = 3
+    peer_quantile: float = 0.8
+    peer_min_count: int = 10
+
+    @classmethod
+    def of(cls, model: ScoringModel) -> ModelSpec:
+        criteria = tuple(
+            CriterionSpec(
+                key=c.key,
+                name=c.name,
+                group=c.group,
+                source=c.source,
+                normalisation=c.normalisation,
+                weight=float(c.weight),
+                cap=c.cap,
+            )
+            for c in model.criteria.all()
+        )
+        return cls(
+            id=model.pk,
+            version=model.version,
+            criteria=criteria,
+            min_score=model.min_score,
+            min_potential=model.min_potential,
+            min_willingness=model.min_willingness,
+            global_min_countries=model.global_min_countries,
+            national_min_regions=model.national_min_regions,
+            peer_quantile=model.peer_quantile,
+            peer_min_count=model.peer_min_count,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation
+
+
+def percentile_ranks(values: list[float | None]) -> list[float]:
+    """Mid-rank of each value / population size; ties share their average rank.
+
+    Missing, zero and negative values normalise to 0 (they still take part in the ranking).
+    """
+    n = len(values)
+    if not n:
+        return []
+    filled = [v if v is not None else 0.0 for v in values]
+    order = sorted(range(n), key=lambda i: filled[i])
+    ranks = [0.0] * n
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and filled[order[j + 1]] == filled[order[i]]:
+            j += 1
+        mid = (i + j) / 2 + 1  # 1-based average rank of the tie
+        for k in range(i, j + 1):
+            ranks[order[k]] = mid / n
+        i = j + 1
+    return [ranks[i] if filled[i] > 0 else 0.0 for i in range(n)]
+
+
+def normalise(values: list[float | None], spec: CriterionSpec) -> list[float]:
+    if spec.normalisation == Normalisation.PERCENTILE:
+        return percentile_ranks(values)
+    if spec.normalisation == Normalisation.CAPPED_LINEAR:
+        cap = spec.cap or 1.0
+        return [min(max(v or 0.0, 0.0) / cap, 1.0) for v in values]
+    if spec.normalisation == Normalisation.RUBRIC:
+        return [min(max(v or 0.0, 0.0) / 10, 1.0) for v in values]
+    raise ValueError(f"unknown normalisation {spec.normalisation!r}")
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass
+class ScoreResult:
+    account_id: int
+    name: str
+    total: float
+    groups: dict[str, float | None]
+    recommendation: str
+    scope: str
+    completeness: float
+    countries: int
+    regions: int
+    willingness: float | None
+    revenue_12m: Decimal
+    wallet: float | None
+    wallet_basis: str
+    share_of_wallet: float | None
+    headroom: float | None
+    gaps: list[str]
+    breakdown: dict[str, dict]
+    rank: int = 0
+    tier: str = "transactional"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_candidate(self) -> bool:
+        return self.recommendation == Recommendation.KEY_CANDIDATE
+
+    @property
+    def potential(self) -> float:
+        return self.groups.get(CriterionGroup.POTENTIAL) or 0.0
+
+
+def scope_of(countries: int, regions: int, spec: ModelSpec) -> str:
+    """global from ≥ N countries, else national from ≥ M regions in one country, else local."""
+    if countries >= spec.global_min_countries:
+        return Scope.GLOBAL
+    if regions >= spec.national_min_regions:
+        return Scope.NATIONAL
+    return Scope.LOCAL
+
+
+def is_key_candidate(total: float, potential: float, willingness: float | None, spec) -> bool:
+    return (
+        total >= spec.min_score
+        and potential >= spec.min_potential
+        and willingness is not None
+        and willingness >= spec.min_willingness
+    )
+
+
+def score_population(
+    inputs: list[AccountInputs], spec: ModelSpec, progress: Progress | None = None
+) -> list[ScoreResult]:
+    """Score every account against the model, in memory; ranked best first."""
+    wallets = estimate_wallets(
+        (
+            WalletAccount(
+                id=a.id,
+                industry=a.industry,
+                employees=a.employees,
+                revenue=float(a.revenue_12m),
+                manual=a.manual_wallet,
+            )
+            for a in inputs
+        ),
+        q=spec.peer_quantile,
+        min_peers=spec.peer_min_count,
+    )
+    criteria = [c for c in spec.criteria if c.weight > 0]
+    total_weight = sum(c.weight for c in criteria)
+    group_weight: dict[str, float] = defaultdict(float)
+    for c in criteria:
+        group_weight[c.group] += c.weight
+
+    raw_columns: dict[str, list[float | None]] = {}
+    norm_columns: dict[str, list[float]] = {}
+    for index, c in enumerate(criteria, start=1):
+        raw_columns[c.key] = [a.raw(c.source, wallets[a.id]) for a in inputs]
+        norm_columns[c.key] = normalise(raw_columns[c.key], c)
+        if progress:
+            progress(10 + int(50 * index / max(len(criteria), 1)), c.name)
+
+    results: list[ScoreResult] = []
+    for i, acc in enumerate(inputs):
+        breakdown: dict[str, dict] = {}
+        weighted = 0.0
+        by_group: dict[str, float] = defaultdict(float)
+        gaps: list[str] = []
+        backed = 0.0
+        for c in criteria:
+            raw = raw_columns[c.key][i]
+            norm = norm_columns[c.key][i]
+            gap = raw is None
+            if gap:
+                gaps.append(c.key)
+            else:
+                backed += c.weight
+            weighted += c.weight * norm
+            by_group[c.group] += c.weight * norm
+            breakdown[c.key] = {
+                "name": c.name,
+                "group": c.group,
+                "raw": None if raw is None else round(raw, 4),
+                "normalised": round(norm, 4),
+                "weight": c.weight,
+                "contribution": round(100 * c.weight * norm / total_weight, 2)
+                if total_weight
+                else 0.0,
+                "gap": gap,
+            }
+        total = round(100 * weighted / total_weight, 2) if total_weight else 0.0
+        groups: dict[str, float | None] = {
+            g: (round(100 * by_group[g] / group_weight[g], 2) if group_weight.get(g) else None)
+            for g in GROUPS
+        }
+        potential = groups.get(CriterionGroup.POTENTIAL) or 0.0
+        wallet = wallets[acc.id]
+        revenue = float(acc.revenue_12m)
+        candidate = is_key_candidate(total, potential, acc.willingness, spec)
+        results.append(
+            ScoreResult(
+                account_id=acc.id,
+                name=acc.name,
+                total=total,
+                groups=groups,
+                recommendation=Recommendation.KEY_CANDIDATE
+                if candidate
+                else Recommendation.TRANSACTIONAL,
+                scope=scope_of(acc.countries, acc.regions, spec),
+                completeness=round(100 * backed / total_weight, 2) if total_weight else 0.0,
+                countries=acc.countries,
+                regions=acc.regions,
+                willingness=acc.willingness,
+                revenue_12m=acc.revenue_12m,
+                wallet=wallet.wallet,
+                wallet_basis=wallet.basis,
+                share_of_wallet=wallet.share(revenue),
+                headroom=wallet.headroom(revenue),
+                gaps=gaps,
+                breakdown=breakdown,
+                tier=acc.tier,
+            )
+        )
+    results.sort(key=lambda r: (-r.total, -r.revenue_12m, r.name, r.account_id))
+    for rank, r in enumerate(results, start=1):
+        r.rank = rank
+    if progress:
+        progress(70, _("Scores computed"))
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Explanations
+
+
+def _n(value: float) -> str:
+    return formats.number_format(round(value, 1), decimal_pos=1, use_l10n=True)
+
+
+def explain_recommendation(score, spec: ModelSpec | ScoringModel) -> list[str]:
+    """Sentences (translated) why an account is or isn't a key candidate, and why its scope.
+
+    ``score`` is an AccountScore or a ScoreResult.
+    """
+    if isinstance(spec, ScoringModel):
+        spec = ModelSpec.of(spec)
+    total = score.total
+    potential = score.potential or 0.0
+    willingness = score.willingness
+    sentences = []
+    if total >= spec.min_score:
+        sentences.append(
+            _("The score of %(score)s reaches the threshold of %(threshold)s.")
+            % {"score": _n(total), "threshold": _n(spec.min_score)}
+        )
+    else:
+        sentences.append(
+            _("The score of %(score)s is below the threshold of %(threshold)s.")
+            % {"score": _n(total), "threshold": _n(spec.min_score)}
+        )
+    if potential >= spec.min_potential:
+        sentences.append(
+            _("Purchasing potential of %(value)s reaches the minimum of %(threshold)s.")
+            % {"value": _n(potential), "threshold": _n(spec.min_potential)}
+        )
+    else:
+        sentences.append(
+            _("Purchasing potential of %(value)s is below the minimum of %(threshold)s.")
+            % {"value": _n(potential), "threshold": _n(spec.min_potential)}
+        )
+    if willingness is None:
+        sentences.append(_("Partnership willingness has not been assessed yet."))
+    elif willingness >= spec.min_willingness:
+        sentences.append(
+            _("Partnership willingness of %(value)s reaches the minimum of %(threshold)s.")
+            % {"value": _n(willingness), "threshold": _n(spec.min_willingness)}
+        )
+    else:
+        sentences.append(
+            _("Partnership willingness of %(value)s is below the minimum of %(threshold)s.")
+            % {"value": _n(willingness), "threshold": _n(spec.min_willingness)}
+        )
+    if is_key_candidate(total, potential, willingness, spec):
+        sentences.append(_("The account is therefore recommended as a key-account candidate."))
+    else:
+        sentences.append(_("The account therefore stays a transactional account."))
+
+    countries, regions = score.countries, score.regions
+    if countries >= spec.global_min_countries:
+        sentences.append(
+            _(
+                "Its scope is global: it has units in %(countries)d countries "
+                "(%(threshold)d or more make a global account)."
+            )
+            % {"countries": countries, "threshold": spec.global_min_countries}
+        )
+    elif regions >= spec.national_min_regions:
+        sentences.append(
+            _(
+                "Its scope is national: it spans %(regions)d regions of one country "
+                "(%(threshold)d or more make a national account) but fewer than "
+                "%(countries)d countries."
+            )
+            % {
+                "regions": regions,
+                "threshold": spec.national_min_regions,
+                "countries": spec.global_min_countries,
+            }
+        )
+    else:
+        sentences.append(
+            _(
+                "Its scope is local: %(countries)d countries and at most %(regions)d regions "
+                "of one country (global needs %(need_countries)d countries, national "
+                "%(need_regions)d regions)."
+            )
+            % {
+                "countries": countries,
+                "regions": regions,
+                "need_countries": spec.global_min_countries,
+                "need_regions": spec.national_min_regions,
+            }
+        )
+    if score.gaps:
+        names = [(score.breakdown.get(key) or {}).get("name", key) for key in score.gaps]
+        sentences.append(_("Data gaps counted as zero: %(gaps)s.") % {"gaps": ", ".join(names)})
+    return sentences

@@ -1,0 +1,636 @@
+"""Writes of key-account identification: models, assessments, scoring runs, nominations, tiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.core.errors import DomainError
+from kam.core.periods import add_months
+from kam.customers.models import Tier, Unit
+from kam.people.models import User
+
+from . import rules as _rules  # noqa: F401  (registers the permissions this module checks)
+from .models import (
+    AccountAssessment,
+    AccountScore,
+    BuyingCriterion,
+    Criterion,
+    ModelStatus,
+    Nomination,
+    NominationEvent,
+    NominationStatus,
+    Notification,
+    Recommendation,
+    RunStatus,
+    Scope,
+    ScoringModel,
+    ScoringRun,
+)
+from .scoring import ModelSpec, Progress, collect_inputs, score_population
+
+SCOPE_TIER = {Scope.LOCAL: Tier.KEY, Scope.NATIONAL: Tier.NATIONAL, Scope.GLOBAL: Tier.GLOBAL}
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if user is None or not user.has_perm(perm, obj):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _account(account: Unit) -> Unit:
+    account = Unit.objects.get(pk=account.pk)
+    if account.depth != 1:
+        raise DomainError(_("Only a top-level unit can be an account."), field="account")
+    return account
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring models
+
+
+def _check_draft(model: ScoringModel) -> None:
+    if model.status != ModelStatus.DRAFT:
+        raise DomainError(
+            _("Only a draft model can be changed; make a draft copy first."), code="not_draft"
+        )
+
+
+MODEL_FIELDS = {
+    "name",
+    "description",
+    "min_score",
+    "min_potential",
+    "min_willingness",
+    "kam_capacity",
+    "max_key_accounts",
+    "global_min_countries",
+    "national_min_regions",
+    "peer_quantile",
+    "peer_min_count",
+}
+CRITERION_FIELDS = {
+    "name",
+    "description",
+    "group",
+    "source",
+    "normalisation",
+    "cap",
+    "weight",
+    "order",
+}
+
+
+@transaction.atomic
+def model_draft_from(*, model: ScoringModel, user: User | None = None) -> ScoringModel:
+    """A new draft version copying ``model`` and its criteria; the copy is what one edits."""
+    if user is not None:
+        _require(user, "kam.manage_scoring")
+    version = (ScoringModel.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    draft = ScoringModel.objects.create(
+        version=version,
+        status=ModelStatus.DRAFT,
+        created_by=user,
+        **{name: getattr(model, name) for name in MODEL_FIELDS},
+    )
+    Criterion.objects.bulk_create(
+        Criterion(model=draft, key=c.key, **{n: getattr(c, n) for n in CRITERION_FIELDS})
+        for c in model.criteria.all()
+    )
+    return draft
+
+
+@transaction.atomic
+def model_update(*, model: ScoringModel, user: User | None = None, **fields) -> ScoringModel:
+    if user is not None:
+        _require(user, "kam.manage_scoring")
+    model = ScoringModel.objects.select_for_update().get(pk=model.pk)
+    _check_draft(model)
+    unknown = set(fields) - MODEL_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(model, name, value)
+    model.full_clean(exclude=["created_by"])
+    model.save()
+    return model
+
+
+@transaction.atomic
+def criterion_update(*, criterion: Criterion, user: User | None = None, **fields) -> Criterion:
+    """Change a criterion of a draft model (weight, normalisation, cap, …)."""
+    if user is not None:
+        _require(user, "kam.manage_scoring")
+    criterion = Criterion.objects.select_related("model").get(pk=criterion.pk)
+    _check_draft(criterion.model)
+    unknown = set(fields) - CRITERION_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(criterion, name, value)
+    if criterion.weight is None or criterion.weight < 0:
+        raise DomainError(_("A weight cannot be negative."), field="weight")
+    if criterion.normalisation == "capped_linear" and not (criterion.cap and criterion.cap > 0):
+        raise DomainError(_("Capped linear normalisation needs a positive cap."), field="cap")
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def model_activate(*, model: ScoringModel, user: User | None = None) -> ScoringModel:
+    """Make a draft the active model; the model active until now is archived."""
+    if user is not None:
+        _require(user, "kam.manage_scoring")
+    model = ScoringModel.objects.select_for_update().get(pk=model.pk)
+    _check_draft(model)
+    if sum(c.weight for c in model.criteria.all()) <= 0:
+        raise DomainError(_("A model needs at least one criterion with a positive weight."))
+    ScoringModel.objects.filter(status=ModelStatus.ACTIVE).update(
+        status=ModelStatus.ARCHIVED, updated_at=timezone.now()
+    )
+    model.status = ModelStatus.ACTIVE
+    model.activated_at = timezone.now()
+    model.save(update_fields=["status", "activated_at", "updated_at"])
+    return model
+
+
+def active_model() -> ScoringModel:
+    model = ScoringModel.objects.filter(status=ModelStatus.ACTIVE).first()
+    if model is None:
+        raise DomainError(_("No scoring model is active."), code="no_model")
+    return model
+
+
+# --------------------------------------------------------------------------------------------
+# Account inputs
+
+ASSESSMENT_FIELDS = {
+    "willingness",
+    "agreement_horizon_months",
+    "joint_initiatives",
+    "buying_criteria_count",
+    "wallet_estimate",
+    "wallet_source",
+    "wallet_confidence",
+    "note",
+}
+
+
+@transaction.atomic
+def assessment_update(*, account: Unit, user: User | None = None, **fields) -> AccountAssessment:
+    """Record judgement and manual data of an account; every change is kept in its history."""
+    account = _account(account)
+    if user is not None:
+        _require(user, "kam.change_account", account)
+    unknown = set(fields) - ASSESSMENT_FIELDS
+    if unknown:
+        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
+    willingness = fields.get("willingness")
+    if willingness is not None and not 0 <= willingness <= 10:
+        raise DomainError(_("Willingness is rated from 0 to 10."), field="willingness")
+    for name in ("agreement_horizon_months", "joint_initiatives", "buying_criteria_count"):
+        if fields.get(name) is not None and fields[name] < 0:
+            raise DomainError(_("This number cannot be negative."), field=name)
+    if fields.get("wallet_estimate") is not None:
+        fields["wallet_estimate"] = Decimal(str(fields["wallet_estimate"]))
+        if fields["wallet_estimate"] < 0:
+            raise DomainError(_("A wallet estimate cannot be negative."), field="wallet_estimate")
+    assessment, _created = AccountAssessment.objects.select_for_update().get_or_create(
+        account=account
+    )
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.updated_by = user
+    if user is not None:
+        assessment._history_user = user
+    assessment.save()
+    return assessment
+
+
+@transaction.atomic
+def buying_criteria_set(
+    *, account: Unit, names: Iterable[str], user: User | None = None
+) -> list[BuyingCriterion]:
+    """Replace the buying criteria listed for an account (blank names are ignored)."""
+    account = _account(account)
+    if user is not None:
+        _require(user, "kam.change_account", account)
+    wanted = []
+    for name in names:
+        name = (name or "").strip()
+        if name and name.casefold() not in {w.casefold() for w in wanted}:
+            wanted.append(name)
+    BuyingCriterion.objects.filter(account=account).exclude(name__in=wanted).delete()
+    existing = set(BuyingCriterion.objects.filter(account=account).values_list("name", flat=True))
+    BuyingCriterion.objects.bulk_create(
+        BuyingCriterion(account=account, name=n) for n in wanted if n not in existing
+    )
+    return list(BuyingCriterion.objects.filter(account=account))
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring runs
+
+
+def _set_progress(run: ScoringRun, percent: int) -> None:
+    run.progress = max(0, min(100, percent))
+    ScoringRun.objects.filter(pk=run.pk).update(progress=run.progress)
+
+
+def scoring_run_execute(
+    *,
+    model: ScoringModel,
+    as_of: dt.date | None = None,
+    progress: Progress | None = None,
+    run: ScoringRun | None = None,
+    user: User | None = None,
+) -> ScoringRun:
+    """Score every account with ``model`` on data up to ``as_of`` (default today) and save it.
+
+    ``progress(percent, message)`` is called a few times (not per account); the run's
+    ``progress`` column follows, so a page can poll it. The scores are written in one
+    transaction; a failure marks the run failed and re-raises.
+    """
+    as_of = as_of or (run.as_of if run else None) or timezone.localdate()
+    if run is None:
+        run = ScoringRun.objects.create(model=model, as_of=as_of, created_by=user)
+    run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
+    run.save(update_fields=["status", "started_at", "error"])
+
+    def step(percent: int, message: str) -> None:
+        if progress:
+            progress(percent, message)
+
+    try:
+        step(0, _("Reading account data"))
+        spec = ModelSpec.of(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
+        inputs = collect_inputs(as_of=as_of)
+        if not inputs:
+            raise DomainError(_("There are no accounts to score."), code="no_accounts")
+        _set_progress(run, 10)
+        step(10, _("Scoring accounts"))
+        results = score_population(inputs, spec, progress=progress)
+        _set_progress(run, 70)
+        step(80, _("Saving scores"))
+        with transaction.atomic():
+            AccountScore.objects.bulk_create([_score_row(run, r) for r in results], batch_size=500)
+            run.status = RunStatus.DONE
+            run.progress = 100
+            run.finished_at = timezone.now()
+            run.accounts_count = len(results)
+            run.candidates_count = sum(1 for r in results if r.is_candidate)
+            run.save(
+                update_fields=[
+                    "status",
+                    "progress",
+                    "finished_at",
+                    "accounts_count",
+                    "candidates_count",
+                ]
+            )
+        step(100, _("Done"))
+    except Exception as exc:
+        run.status = RunStatus.FAILED
+        run.finished_at = timezone.now()
+        run.error = str(getattr(exc, "message", exc))[:2000]
+        run.save(update_fields=["status", "finished_at", "error"])
+        raise
+    return run
+
+
+def _money(value) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(round(value, 2)))
+
+
+def _score_row(run: ScoringRun, r) -> AccountScore:
+    return AccountScore(
+        run=run,
+        account_id=r.account_id,
+        total=r.total,
+        potential=r.groups.get("potential") or 0.0,
+        complexity=r.groups.get("complexity") or 0.0,
+        relational=r.groups.get("relational") or 0.0,
+        strategic=r.groups.get("strategic"),
+        rank=r.rank,
+        recommendation=r.recommendation,
+        scope=r.scope,
+        completeness=r.completeness,
+        countries=r.countries,
+        regions=r.regions,
+        willingness=r.willingness,
+        revenue_12m=r.revenue_12m,
+        wallet=_money(r.wallet),
+        wallet_basis=r.wallet_basis,
+        share_of_wallet=None if r.share_of_wallet is None else round(r.share_of_wallet, 4),
+        headroom=_money(r.headroom),
+        gaps=r.gaps,
+        breakdown=r.breakdown,
+    )
+
+
+def scoring_run_enqueue(
+    *, model: ScoringModel | None = None, as_of: dt.date | None = None, user: User | None = None
+) -> ScoringRun:
+    """Queue a scoring run for the background worker (what the web button does)."""
+    if user is not None:
+        _require(user, "kam.manage_scoring")
+    model = model or active_model()
+    run = ScoringRun.objects.create(
+        model=model, as_of=as_of or timezone.localdate(), created_by=user
+    )
+    from .tasks import score_portfolio_task
+
+    transaction.on_commit(lambda: score_portfolio_task.enqueue(run.pk))
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Tiers
+
+
+@transaction.atomic
+def account_tier_set(*, account: Unit, tier: str, user: User | None = None) -> Unit:
+    """Set an account's tier (history kept by the unit's audit trail)."""
+    from kam.customers.services import unit_update
+
+    if tier not in Tier.values:
+        raise DomainError(_("Unknown tier."), field="tier")
+    account = _account(account)
+    if user is not None:
+        account._history_user = user
+    return unit_update(unit=account, tier=tier)
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications
+
+
+def _link(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def notify(*, users: Iterable[User], message, params: dict | None = None, link: str = "") -> int:
+    """Write one in-app notification per user, in that user's language."""
+    rows = []
+    for user in users:
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            text = str(message) % (params or {})
+        rows.append(Notification(user=user, text=text[:500], link=link))
+    Notification.objects.bulk_create(rows)
+    return len(rows)
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    qs = Notification.objects.filter(user=user, read=False)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Nominations
+
+
+def _event(nomination: Nomination, *, actor, from_status: str, to_status: str, note=""):
+    return NominationEvent.objects.create(
+        nomination=nomination,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note or "",
+    )
+
+
+def _transition(nomination: Nomination, allowed: Iterable[str]) -> Nomination:
+    nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
+    if nomination.status not in allowed:
+        raise DomainError(
+            _("This step is not possible while the nomination is “%(status)s”.")
+            % {"status": nomination.get_status_display()},
+            code="bad_state",
+        )
+    return nomination
+
+
+def _latest_score(account: Unit) -> AccountScore | None:
+    return (
+        AccountScore.objects.filter(
+            account=account, run__status=RunStatus.DONE, run__model__status=ModelStatus.ACTIVE
+        )
+        .order_by("-run__as_of", "-run__created_at", "-run_id")
+        .first()
+    )
+
+
+@transaction.atomic
+def nomination_create(*, account: Unit, user: User, rationale: str) -> Nomination:
+    """A KAM, sales manager or executive nominates an account for key-account status."""
+    _require(user, "kam.nominate_account", account)
+    account = _account(account)
+    rationale = (rationale or "").strip()
+    if not rationale:
+        raise DomainError(_("Say why the account should become a key account."), field="rationale")
+    if account.tier != Tier.TRANSACTIONAL:
+        raise DomainError(_("The account is already a key account."), code="already_key")
+    if Nomination.objects.filter(
+        account=account, status__in=[NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
+    ).exists():
+        raise DomainError(_("The account has already been nominated."), code="duplicate")
+    score = _latest_score(account)
+    nomination = Nomination.objects.create(
+        account=account,
+        status=NominationStatus.NOMINATED,
+        score=score,
+        scope=score.scope if score else Scope.LOCAL,
+        nominated_by=user,
+        rationale=rationale,
+    )
+    recommended = score is not None and score.recommendation == Recommendation.KEY_CANDIDATE
+    if recommended:
+        _event(nomination, actor=None, from_status="", to_status=NominationStatus.RECOMMENDED)
+    _event(
+        nomination,
+        actor=user,
+        from_status=NominationStatus.RECOMMENDED if recommended else "",
+        to_status=NominationStatus.NOMINATED,
+        note=rationale,
+    )
+    executives = User.objects.filter(role="executive", is_active=True)
+    notify(
+        users=executives,
+        message=gettext_lazy("%(who)s nominated %(account)s as a key account: %(why)s"),
+        params={"who": str(user), "account": account.name, "why": rationale[:200]},
+        link=_link("identification:nomination", nomination.pk),
+    )
+    return nomination
+
+
+@transaction.atomic
+def nomination_approve(
+    *,
+    nomination: Nomination,
+    user: User,
+    reason: str = "",
+    effective_date: dt.date | None = None,
+    scope: str | None = None,
+) -> Nomination:
+    """An executive approves: the account becomes key/national/global (by scope) from the
+    effective date, with a review due 12 months later."""
+    _require(user, "kam.decide_nomination", nomination)
+    nomination = _transition(nomination, [NominationStatus.NOMINATED])
+    if scope is not None and scope not in Scope.values:
+        raise DomainError(_("Unknown scope."), field="scope")
+    effective = effective_date or timezone.localdate()
+    nomination.scope = scope or nomination.scope
+    nomination.decided_by, nomination.decided_at = user, timezone.now()
+    nomination.decision_reason = (reason or "").strip()
+    nomination.effective_date = effective
+    nomination.review_due = _plus_year(effective)
+    nomination.status = NominationStatus.KEY
+    nomination.save()
+    _event(
+        nomination,
+        actor=user,
+        from_status=NominationStatus.NOMINATED,
+        to_status=NominationStatus.APPROVED,
+        note=nomination.decision_reason,
+    )
+    _event(
+        nomination,
+        actor=user,
+        from_status=NominationStatus.APPROVED,
+        to_status=NominationStatus.KEY,
+        note=_("Effective %(date)s, review due %(due)s.")
+        % {"date": effective.isoformat(), "due": nomination.review_due.isoformat()},
+    )
+    account_tier_set(account=nomination.account, tier=SCOPE_TIER[nomination.scope], user=user)
+    _notify_decision(nomination, approved=True)
+    return nomination
+
+
+@transaction.atomic
+def nomination_reject(*, nomination: Nomination, user: User, reason: str) -> Nomination:
+    _require(user, "kam.decide_nomination", nomination)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for the rejection."), field="reason")
+    nomination = _transition(nomination, [NominationStatus.NOMINATED])
+    nomination.status = NominationStatus.REJECTED
+    nomination.decided_by, nomination.decided_at = user, timezone.now()
+    nomination.decision_reason = reason
+    nomination.save()
+    _event(
+        nomination,
+        actor=user,
+        from_status=NominationStatus.NOMINATED,
+        to_status=NominationStatus.REJECTED,
+        note=reason,
+    )
+    _notify_decision(nomination, approved=False)
+    return nomination
+
+
+def _notify_decision(nomination: Nomination, *, approved: bool) -> None:
+    if nomination.nominated_by is None:
+        return
+    message = (
+        gettext_lazy("%(who)s approved %(account)s as a key account.")
+        if approved
+        else gettext_lazy("%(who)s rejected the nomination of %(account)s: %(why)s")
+    )
+    notify(
+        users=[nomination.nominated_by],
+        message=message,
+        params={
+            "who": str(nomination.decided_by),
+            "account": nomination.account.name,
+            "why": nomination.decision_reason[:200],
+        },
+        link=_link("identification:nomination", nomination.pk),
+    )
+
+
+def _plus_year(day: dt.date) -> dt.date:
+    first = add_months(day.replace(day=1), 12)
+    # the same day a year later (28 Feb for 29 Feb)
+    try:
+        return first.replace(day=day.day)
+    except ValueError:
+        return first.replace(day=28)
+
+
+@transaction.atomic
+def review_start(*, nomination: Nomination, user: User, note: str = "") -> Nomination:
+    """Open the periodic review of a key account (its KAM, their manager or an executive)."""
+    _require(user, "kam.change_account", nomination.account)
+    nomination = _transition(nomination, [NominationStatus.KEY, NominationStatus.KEPT])
+    previous = nomination.status
+    nomination.status = NominationStatus.UNDER_REVIEW
+    nomination.save(update_fields=["status", "updated_at"])
+    _event(
+        nomination,
+        actor=user,
+        from_status=previous,
+        to_status=NominationStatus.UNDER_REVIEW,
+        note=note,
+    )
+    return nomination
+
+
+@transaction.atomic
+def review_keep(*, nomination: Nomination, user: User, note: str = "") -> Nomination:
+    """An executive keeps the account after review; the next review is due in 12 months."""
+    _require(user, "kam.decide_nomination", nomination)
+    nomination = _transition(nomination, [NominationStatus.UNDER_REVIEW])
+    nomination.status = NominationStatus.KEPT
+    nomination.review_due = _plus_year(timezone.localdate())
+    nomination.save(update_fields=["status", "review_due", "updated_at"])
+    _event(
+        nomination,
+        actor=user,
+        from_status=NominationStatus.UNDER_REVIEW,
+        to_status=NominationStatus.KEPT,
+        note=note,
+    )
+    return nomination
+
+
+@transaction.atomic
+def demote(*, nomination: Nomination, user: User, reason: str) -> Nomination:
+    """An executive demotes a key account: it goes back to transactional mode."""
+    _require(user, "kam.decide_nomination", nomination)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give a reason for the demotion."), field="reason")
+    nomination = _transition(
+        nomination,
+        [NominationStatus.KEY, NominationStatus.KEPT, NominationStatus.UNDER_REVIEW],
+    )
+    previous = nomination.status
+    nomination.status = NominationStatus.DEMOTED
+    nomination.decided_by, nomination.decided_at = user, timezone.now()
+    nomination.decision_reason = reason
+    nomination.save()
+    _event(
+        nomination,
+        actor=user,
+        from_status=previous,
+        to_status=NominationStatus.DEMOTED,
+        note=reason,
+    )
+    account_tier_set(account=nomination.account, tier=Tier.TRANSACTIONAL, user=user)
+    return nomination

@@ -1,0 +1,68 @@
+"""Helpers to build small portfolios: sales by month, contacts, custom scoring models."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from kam.core.periods import add_months
+from kam.identification.models import Criterion, ScoringModel
+from kam.identification.scoring import data_end
+from kam.sales.services import transactions_create
+from kam.testing.factories import EmploymentFactory, ProductFactory
+
+
+@pytest.fixture
+def product(db):
+    return ProductFactory()
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def month(today):
+    """``month(k)``: the first day of the k-th full month before today's data end (k ≥ 1)."""
+    end = data_end(today)
+    return lambda k: add_months(end, -k)
+
+
+@pytest.fixture
+def sell(product):
+    def sell(unit, amount, day, cost=None):
+        transactions_create(
+            rows=[
+                {
+                    "date": day,
+                    "unit_id": unit.pk,
+                    "product_id": product.pk,
+                    "net_amount": Decimal(str(amount)),
+                    "cost": None if cost is None else Decimal(str(cost)),
+                }
+            ]
+        )
+
+    return sell
+
+
+def add_contact(unit, function="purchasing", **fields):
+    return EmploymentFactory(unit=unit, function=function, **fields)
+
+
+def make_model(criteria, *, version=100, status="draft", **fields) -> ScoringModel:
+    """A scoring model from tuples (key, group, source, normalisation, weight[, cap])."""
+    model = ScoringModel.objects.create(
+        name=f"Test model {version}", version=version, status=status, **fields
+    )
+    for order, spec in enumerate(criteria):
+        key, group, source, normalisation, weight, *cap = spec
+        Criterion.objects.create(
+            model=model, key=key, name=key.replace("_", " ").title(), group=group,
+            source=source, normalisation=normalisation, weight=weight,
+            cap=cap[0] if cap else None, order=order,
+        )
+    return model

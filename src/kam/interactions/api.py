@@ -1,0 +1,180 @@
+"""REST endpoints of the interaction log."""
+
+import datetime as dt
+from typing import Literal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+
+from kam.api.helpers import changes, ref, responses
+from kam.api.pagination import PageParams, keyset_page
+from kam.api.schemas import (
+    AwareDateTime,
+    DeletedOut,
+    ExternalId,
+    FilterSchema,
+    Id,
+    InSchema,
+    text,
+)
+from kam.core.errors import DomainError
+from kam.core.permissions import get_for_user, require
+from kam.customers.models import Contact, Unit
+from kam.customers.selectors import subtree_q
+
+from . import services
+from .models import Initiator, Interaction, InteractionType
+
+router = Router(tags=["interactions"])
+
+TypeLit = Literal[tuple(InteractionType.values)]  # type: ignore[valid-type]
+InitiatorLit = Literal[tuple(Initiator.values)]  # type: ignore[valid-type]
+VIEW, CHANGE, LOG = "kam.view_account", "kam.change_account", "kam.log_interaction"
+MAX_PEOPLE = 200
+
+
+class InteractionOut(Schema):
+    id: int
+    type: str
+    occurred_at: dt.datetime
+    unit_id: int
+    summary: str
+    outcome: str
+    initiated_by: str
+    participant_ids: list[int]
+    contact_ids: list[int]
+    created_by_id: int | None
+    external_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_participant_ids(obj) -> list[int]:
+        return sorted(u.pk for u in obj.participants.all())
+
+    @staticmethod
+    def resolve_contact_ids(obj) -> list[int]:
+        return sorted(c.pk for c in obj.contacts.all())
+
+
+class InteractionPage(Schema):
+    items: list[InteractionOut]
+    next: str | None
+
+
+class InteractionFields(InSchema):
+    outcome: text(10000) = ""
+    initiated_by: InitiatorLit = "us"
+    participant_ids: list[Id] = Field(None, max_length=MAX_PEOPLE, description="Our people.")
+    contact_ids: list[Id] = Field(None, max_length=MAX_PEOPLE, description="Their contacts.")
+    external_id: ExternalId | None = None
+
+
+class InteractionIn(InteractionFields):
+    type: TypeLit
+    occurred_at: AwareDateTime
+    unit_id: Id
+    summary: text(300, min_length=1)
+
+
+class InteractionPatch(InteractionFields):
+    type: TypeLit = None
+    occurred_at: AwareDateTime = None
+    unit_id: Id = None
+    summary: text(300, min_length=1) = None
+    outcome: text(10000) = None
+    initiated_by: InitiatorLit = None
+
+
+class InteractionFilters(FilterSchema):
+    unit: Id | None = Field(None, description="Interactions with this unit or below it.")
+    since: AwareDateTime | None = Field(None, description="Occurred at or after.")
+    until: AwareDateTime | None = Field(None, description="Occurred before.")
+    type: TypeLit | None = None
+
+
+def _interactions(filters: InteractionFilters):
+    qs = Interaction.objects.prefetch_related("participants", "contacts")
+    if filters.unit:
+        unit = Unit.objects.filter(pk=filters.unit).first()
+        if unit is None:
+            return Interaction.objects.none()
+        qs = qs.filter(subtree_q(unit, "unit__"))
+    if filters.since:
+        qs = qs.filter(occurred_at__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(occurred_at__lt=filters.until)
+    if filters.type:
+        qs = qs.filter(type=filters.type)
+    return qs
+
+
+def _people(data: dict) -> dict:
+    """Resolve unit, participant and contact ids of a body (a 400 for unknown ones)."""
+    if "unit_id" in data:
+        data["unit"] = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
+    for key, model, out in (
+        ("participant_ids", get_user_model(), "participants"),
+        ("contact_ids", Contact, "contacts"),
+    ):
+        if key not in data:
+            continue
+        ids = set(data.pop(key) or [])
+        found = list(model.objects.filter(pk__in=ids))
+        if len(found) != len(ids):
+            raise DomainError(_("Some of these ids are unknown."), field=key, code="unknown")
+        data[out] = found
+    return data
+
+
+def _require_change(user, interaction: Interaction) -> None:
+    """The author of an entry, or whoever may change the account, may edit or delete it."""
+    if interaction.created_by_id == user.pk:
+        return
+    if not user.has_perm(CHANGE, interaction.unit):
+        raise PermissionDenied
+
+
+@router.get("/interactions", response=responses({200: InteractionPage}))
+def interaction_list(
+    request: HttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    return keyset_page(_interactions(filters), page)
+
+
+@router.get("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
+def interaction_read(request: HttpRequest, interaction_id: Id):
+    return get_for_user(Interaction.objects.all(), request.auth, VIEW, pk=interaction_id)
+
+
+@router.post("/interactions", response=responses({201: InteractionOut}))
+def interaction_create(request: HttpRequest, payload: InteractionIn):
+    data = _people(payload.model_dump())
+    require(request.auth, LOG, data["unit"])
+    return 201, services.interaction_create(created_by=request.auth, **data)
+
+
+@router.patch("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
+def interaction_update(request: HttpRequest, interaction_id: Id, payload: InteractionPatch):
+    interaction = get_for_user(
+        Interaction.objects.select_related("unit"), request.auth, VIEW, pk=interaction_id
+    )
+    _require_change(request.auth, interaction)
+    data = _people(changes(payload))
+    if "unit" in data:
+        require(request.auth, LOG, data["unit"])
+    return services.interaction_update(interaction=interaction, **data)
+
+
+@router.delete("/interactions/{interaction_id}", response=responses({200: DeletedOut}))
+def interaction_delete(request: HttpRequest, interaction_id: Id):
+    interaction = get_for_user(
+        Interaction.objects.select_related("unit"), request.auth, VIEW, pk=interaction_id
+    )
+    _require_change(request.auth, interaction)
+    services.interaction_delete(interaction=interaction)
+    return {"deleted": True}

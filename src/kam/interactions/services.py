@@ -1,0 +1,65 @@
+"""Writes of the interaction log."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+
+from .models import Initiator, Interaction, InteractionType
+
+INTERACTION_FIELDS = {
+    "type", "occurred_at", "unit", "summary", "outcome", "initiated_by", "external_id",
+}
+
+
+def _check(interaction: Interaction) -> None:
+    if interaction.type not in InteractionType.values:
+        raise DomainError(_("Unknown interaction type."), field="type")
+    if interaction.initiated_by not in Initiator.values:
+        raise DomainError(_("Unknown initiator."), field="initiated_by")
+    if not (interaction.summary or "").strip():
+        raise DomainError(_("An interaction needs a summary."), field="summary")
+
+
+def _set_people(interaction: Interaction, participants, contacts) -> None:
+    if participants is not None:
+        interaction.participants.set(participants)
+    if contacts is not None:
+        interaction.contacts.set(contacts)
+
+
+@transaction.atomic
+def interaction_create(
+    *, created_by=None, participants=None, contacts=None, **fields
+) -> Interaction:
+    """Log an interaction with our participants (users) and their contacts."""
+    unknown = set(fields) - INTERACTION_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown interaction fields: %s") % ", ".join(sorted(unknown)))
+    interaction = Interaction(created_by=created_by, **fields)
+    _check(interaction)
+    interaction.save()
+    _set_people(interaction, participants, contacts)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(
+    *, interaction: Interaction, participants=None, contacts=None, **fields
+) -> Interaction:
+    unknown = set(fields) - INTERACTION_FIELDS
+    if unknown:
+        raise DomainError(_("Unknown interaction fields: %s") % ", ".join(sorted(unknown)))
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    _check(interaction)
+    interaction.save()
+    _set_people(interaction, participants, contacts)
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(*, interaction: Interaction) -> None:
+    interaction.delete()

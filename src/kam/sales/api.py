@@ -1,0 +1,183 @@
+"""REST endpoints of opportunities and the bulk load of transactions."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Literal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from kam.api.helpers import changes, ref, responses
+from kam.api.pagination import PageParams, keyset_page
+from kam.api.schemas import DeletedOut, ExternalId, FilterSchema, Id, InSchema, money, text
+from kam.core.permissions import get_for_user, require
+from kam.customers.models import Unit
+from kam.customers.selectors import subtree_q
+
+from . import services
+from .models import Opportunity, OpportunityStage, ProductLine
+
+router = Router(tags=["sales"])
+
+StageLit = Literal[tuple(OpportunityStage.values)]  # type: ignore[valid-type]
+VIEW, CHANGE = "kam.view_account", "kam.change_account"
+MAX_BULK_ROWS = 10_000
+
+
+# --- opportunities -------------------------------------------------------------------------
+
+
+class OpportunityOut(Schema):
+    id: int
+    unit_id: int
+    product_line_id: int | None
+    name: str
+    stage: str
+    amount: Decimal
+    probability: int
+    expected_close: dt.date | None
+    owner_id: int | None
+    external_id: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class OpportunityPage(Schema):
+    items: list[OpportunityOut]
+    next: str | None
+
+
+class OpportunityFields(InSchema):
+    product_line_id: Id | None = None
+    stage: StageLit = "qualify"
+    amount: money(16, ge=0) = Decimal("0")
+    probability: int = Field(10, ge=0, le=100)
+    expected_close: dt.date | None = None
+    owner_id: Id | None = None
+    external_id: ExternalId | None = None
+
+
+class OpportunityIn(OpportunityFields):
+    unit_id: Id
+    name: text(200, min_length=1)
+
+
+class OpportunityPatch(OpportunityFields):
+    unit_id: Id = None
+    name: text(200, min_length=1) = None
+    stage: StageLit = None
+    amount: money(16, ge=0) = None
+    probability: int = Field(None, ge=0, le=100)
+
+
+class OpportunityFilters(FilterSchema):
+    unit: Id | None = Field(None, description="Opportunities of this unit or below it.")
+    stage: StageLit | None = None
+
+
+def _opportunities(filters: OpportunityFilters):
+    qs = Opportunity.objects.all()
+    if filters.unit:
+        unit = Unit.objects.filter(pk=filters.unit).first()
+        if unit is None:
+            return Opportunity.objects.none()
+        qs = qs.filter(subtree_q(unit, "unit__"))
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    return qs
+
+
+def _refs(data: dict) -> dict:
+    """Turn the ``*_id`` references of a body into objects (a 400 for unknown ones)."""
+    if "unit_id" in data:
+        data["unit"] = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
+    if "product_line_id" in data:
+        pk = data.pop("product_line_id")
+        data["product_line"] = ref(ProductLine.objects.all(), "product_line_id", pk=pk) if pk else None
+    if "owner_id" in data:
+        pk = data.pop("owner_id")
+        data["owner"] = ref(get_user_model().objects.all(), "owner_id", pk=pk) if pk else None
+    return data
+
+
+@router.get("/opportunities", response=responses({200: OpportunityPage}))
+def opportunity_list(
+    request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    return keyset_page(_opportunities(filters), page)
+
+
+@router.get("/opportunities/{opportunity_id}", response=responses({200: OpportunityOut}))
+def opportunity_read(request: HttpRequest, opportunity_id: Id):
+    return get_for_user(Opportunity.objects.all(), request.auth, VIEW, pk=opportunity_id)
+
+
+@router.post("/opportunities", response=responses({201: OpportunityOut}))
+def opportunity_create(request: HttpRequest, payload: OpportunityIn):
+    data = _refs(payload.model_dump())
+    require(request.auth, CHANGE, data["unit"])
+    return 201, services.opportunity_create(**data)
+
+
+@router.patch("/opportunities/{opportunity_id}", response=responses({200: OpportunityOut}))
+def opportunity_update(request: HttpRequest, opportunity_id: Id, payload: OpportunityPatch):
+    opp = get_for_user(
+        Opportunity.objects.select_related("unit"), request.auth, VIEW, pk=opportunity_id
+    )
+    require(request.auth, CHANGE, opp.unit)
+    data = _refs(changes(payload))
+    if "unit" in data:
+        require(request.auth, CHANGE, data["unit"])
+    return services.opportunity_update(opportunity=opp, **data)
+
+
+@router.delete("/opportunities/{opportunity_id}", response=responses({200: DeletedOut}))
+def opportunity_delete(request: HttpRequest, opportunity_id: Id):
+    opp = get_for_user(
+        Opportunity.objects.select_related("unit"), request.auth, VIEW, pk=opportunity_id
+    )
+    require(request.auth, CHANGE, opp.unit)
+    services.opportunity_delete(opportunity=opp)
+    return {"deleted": True}
+
+
+# --- transactions --------------------------------------------------------------------------
+
+
+class TransactionRow(InSchema):
+    date: dt.date
+    unit_id: Id | None = None
+    unit_external_id: ExternalId | None = None
+    product_id: Id | None = None
+    product_sku: text(64, min_length=1) | None = None
+    quantity: Decimal = Field(Decimal("0"), max_digits=14, decimal_places=3)
+    net_amount: money(16)
+    currency: text(3, min_length=3) = "EUR"
+    cost: money(16) | None = None
+    external_id: ExternalId | None = None
+
+
+class TransactionsBulkIn(InSchema):
+    rows: list[TransactionRow] = Field(..., min_length=1, max_length=MAX_BULK_ROWS)
+
+
+class TransactionsBulkOut(Schema):
+    created: int
+
+
+@router.post(
+    "/transactions/bulk",
+    response=responses({201: TransactionsBulkOut}),
+    summary="Load up to 10 000 transactions: all are written, or none",
+    description=(
+        "Each row names its unit (unit_id or unit_external_id) and product (product_id or "
+        "product_sku). Any bad row rejects the whole batch; errors name the field as "
+        "rows.<index>.<field>. Monthly roll-ups are updated in the same transaction."
+    ),
+)
+def transactions_bulk(request: HttpRequest, payload: TransactionsBulkIn):
+    require(request.auth, VIEW)
+    rows = [row.model_dump() for row in payload.rows]
+    return 201, {"created": services.transactions_bulk_create(rows=rows, user=request.auth)}

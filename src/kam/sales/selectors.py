@@ -1,0 +1,88 @@
+"""Reads of sales figures. Account figures come from the monthly roll-ups, never raw lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, ExtractYear
+
+from kam.core.periods import last_n_months
+from kam.customers.models import Unit
+
+from .models import MonthlyRollup
+
+
+def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
+    """Roll-ups of the unit and its subtree (one indexed condition)."""
+    if unit.depth == 1:
+        return MonthlyRollup.objects.filter(root_id=unit.pk)
+    return MonthlyRollup.objects.filter(unit__path__startswith=unit.path)
+
+
+def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
+    """Annotation: a top-level unit's revenue over the last 12 full months up to ``today``."""
+    start, end = last_n_months(today, 12)
+    total = (
+        MonthlyRollup.objects.filter(root_id=OuterRef("pk"), month__gte=start, month__lt=end)
+        .order_by()
+        .values("root_id")
+        .annotate(total=Sum("net_amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=18, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=money), Value(Decimal("0")), output_field=money)
+
+
+def account_revenue_by_year(*, unit: Unit) -> dict[int, Decimal]:
+    rows = (
+        rollups_for(unit=unit)
+        .annotate(year=ExtractYear("month"))
+        .values("year")
+        .annotate(total=Sum("net_amount"))
+        .order_by("year")
+    )
+    return {r["year"]: r["total"] or Decimal("0") for r in rows}
+
+
+def account_revenue_by_line_and_year(*, unit: Unit) -> dict[str, dict[int, Decimal]]:
+    """{product line name: {year: revenue}} for the unit's subtree, in one query."""
+    rows = (
+        rollups_for(unit=unit)
+        .annotate(year=ExtractYear("month"))
+        .values("product_line__name", "year")
+        .annotate(total=Sum("net_amount"))
+        .order_by("product_line__name", "year")
+    )
+    result: dict[str, dict[int, Decimal]] = defaultdict(dict)
+    for r in rows:
+        result[r["product_line__name"]][r["year"]] = r["total"] or Decimal("0")
+    return dict(result)
+
+
+def unit_revenue_12m(*, unit: Unit, today: dt.date) -> dict[int, Decimal]:
+    """Last-12-month revenue booked directly on each unit of the subtree: {unit id: amount}."""
+    start, end = last_n_months(today, 12)
+    rows = (
+        rollups_for(unit=unit)
+        .filter(month__gte=start, month__lt=end)
+        .values("unit_id")
+        .annotate(total=Sum("net_amount"))
+        .order_by()
+    )
+    return {r["unit_id"]: r["total"] or Decimal("0") for r in rows}
+
+
+def subtree_totals(*, units: list[Unit], own: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Roll figures booked on units up the tree: each unit's total is its own plus its subtree's."""
+    totals: dict[int, Decimal] = {}
+    by_path = {u.path: u for u in units}
+    for u in units:
+        totals[u.pk] = totals.get(u.pk, Decimal("0")) + own.get(u.pk, Decimal("0"))
+    for u in sorted(units, key=lambda x: -x.depth):
+        parent = by_path.get(u.path[: -Unit.steplen])
+        if parent is not None:
+            totals[parent.pk] = totals.get(parent.pk, Decimal("0")) + totals[u.pk]
+    return totals

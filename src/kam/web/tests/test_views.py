@@ -1,0 +1,192 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from kam.customers.services import contact_create
+from kam.interactions.models import Interaction
+from kam.sales.services import transactions_create
+from kam.testing.factories import ProductFactory, UserFactory, make_unit
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date.today()
+
+
+def _portfolio(n_groups: int, subsidiaries: int = 2):
+    product = ProductFactory()
+    rows = []
+    groups = []
+    for g in range(n_groups):
+        group = make_unit(f"Group {g:03d}", industry="Chemicals" if g % 2 else "Food",
+                          country="DE" if g % 3 else "FR")
+        groups.append(group)
+        for s in range(subsidiaries):
+            company = make_unit(f"Company {g}-{s}", parent=group)
+            contact_create(unit=company, first_name="Anna", last_name=f"K{g}{s}",
+                           function="purchasing", seniority="senior")
+            rows.append({"date": TODAY.replace(day=1) - dt.timedelta(days=40), "unit_id": company.pk,
+                         "product_id": product.pk, "quantity": 1, "net_amount": Decimal(100 * (g + 1))})
+            Interaction.objects.create(type="call", occurred_at=dt.datetime.now(dt.UTC),
+                                       unit=company, summary=f"Call {g}-{s}")
+    transactions_create(rows=rows)
+    return groups
+
+
+# --- login ---------------------------------------------------------------------------------
+
+def test_it_logs_in_and_lands_on_the_portfolio(client, users, password):
+    response = client.post(reverse("login"), {"username": "kam", "password": password})
+    assert response.status_code == 302
+    response = client.get(response["Location"], follow=True)
+    assert response.status_code == 200
+    assert b"portfolio-table" in response.content or b"portfolio-empty" in response.content
+
+
+def test_a_wrong_password_gets_a_clear_message(client, users):
+    response = client.post(reverse("login"), {"username": "kam", "password": "wrong"})
+    assert response.status_code == 200
+    assert b"did not match" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    for url in (reverse("web:portfolio"), reverse("web:account", args=[1])):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- portfolio -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"])
+def test_every_internal_role_sees_the_portfolio(client_for, role):
+    groups = _portfolio(2)
+    response = client_for(role).get(reverse("web:portfolio"))
+    assert response.status_code == 200
+    assert groups[0].name.encode() in response.content
+
+
+def test_an_outsider_is_refused_the_portfolio(client_for):
+    _portfolio(1)
+    response = client_for("outsider").get(reverse("web:portfolio"))
+    assert response.status_code == 403
+    assert b"Group 000" not in response.content
+
+
+def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):
+    _portfolio(2)
+    html = client_for("kam").get(reverse("web:portfolio")).content.decode()
+    assert "Group 001" in html and "Company 1-0" not in html
+    assert "400" in html  # Group 001: two companies × 200
+
+
+def test_portfolio_search_filter_and_sort(client_for):
+    _portfolio(6)
+    c = client_for("kam")
+    html = c.get(reverse("web:portfolio"), {"q": "group 004"}).content.decode()
+    assert "Group 004" in html and "Group 003" not in html
+    html = c.get(reverse("web:portfolio"), {"country": "FR"}).content.decode()
+    assert "Group 000" in html and "Group 003" in html and "Group 001" not in html
+    html = c.get(reverse("web:portfolio"), {"sort": "-revenue_12m"}).content.decode()
+    assert html.index("Group 005") < html.index("Group 000")
+    html = c.get(reverse("web:portfolio"), {"industry": "Food", "sort": "name"}).content.decode()
+    assert "Group 000" in html and "Group 001" not in html
+
+
+def test_portfolio_paginates(client_for):
+    for g in range(30):
+        make_unit(f"Customer {g:02d}")
+    c = client_for("kam")
+    first = c.get(reverse("web:portfolio")).content.decode()
+    second = c.get(reverse("web:portfolio"), {"page": 2}).content.decode()
+    assert "Customer 00" in first and "Customer 29" not in first
+    assert "Customer 29" in second and "Customer 00" not in second
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"page": "abc"}, {"page": "0"}, {"page": "99"}, {"sort": "password"}, {"tier": "nonsense"},
+     {"country": "XX"}],
+)
+def test_malformed_portfolio_parameters_get_a_400_page(client_for, params):
+    _portfolio(1)
+    response = client_for("kam").get(reverse("web:portfolio"), params)
+    assert response.status_code == 400
+    assert b"error-message" in response.content
+
+
+def test_portfolio_query_count_does_not_grow_with_rows(client_for, django_assert_max_num_queries):
+    c = client_for("kam")
+    _portfolio(3)
+    with django_assert_max_num_queries(12) as small:
+        c.get(reverse("web:portfolio"))
+    _portfolio(40)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert c.get(reverse("web:portfolio")).status_code == 200
+
+
+# --- account page --------------------------------------------------------------------------
+
+def test_account_page_shows_tree_contacts_revenue_and_interactions(client_for):
+    group = _portfolio(2)[1]
+    html = client_for("field_rep").get(reverse("web:account", args=[group.pk])).content.decode()
+    assert "Company 1-0" in html and "Company 1-1" in html
+    assert "K10" in html  # a contact of a subsidiary
+    assert "revenue-data" in html
+    assert "Call 1-0" in html
+    assert 'id="account-revenue">400<' in html
+
+
+def test_an_outsider_cannot_open_an_account(client_for):
+    group = _portfolio(1)[0]
+    response = client_for("outsider").get(reverse("web:account", args=[group.pk]))
+    assert response.status_code == 403
+    assert group.name.encode() not in response.content
+
+
+def test_an_unknown_account_is_a_404_page(client_for):
+    response = client_for("kam").get(reverse("web:account", args=[999999]))
+    assert response.status_code == 404
+    assert b"There is no such page" in response.content
+    assert client_for("kam").get("/accounts/abc/").status_code == 404
+
+
+def test_account_query_count_does_not_grow_with_rows(client_for, django_assert_max_num_queries):
+    c = client_for("kam")
+    small = _portfolio(1, subsidiaries=2)[0]
+    with django_assert_max_num_queries(16) as captured:
+        c.get(reverse("web:account", args=[small.pk]))
+    big = _portfolio(1, subsidiaries=25)[0]
+    with django_assert_max_num_queries(len(captured.captured_queries)):
+        assert c.get(reverse("web:account", args=[big.pk])).status_code == 200
+
+
+# --- language ------------------------------------------------------------------------------
+
+def test_a_user_switches_to_russian_and_it_sticks(client_for, users):
+    _portfolio(1)
+    c = client_for("kam")
+    response = c.post(reverse("web:set_language"), {"language": "ru", "next": "/accounts/"})
+    assert response.status_code == 302
+    users["kam"].refresh_from_db()
+    assert users["kam"].language == "ru"
+    html = c.get(reverse("web:portfolio")).content.decode()
+    assert "Портфель" in html
+
+
+def test_an_unknown_language_is_refused(client_for):
+    response = client_for("kam").post(reverse("web:set_language"), {"language": "xx"})
+    assert response.status_code == 400
+
+
+def test_an_outsider_may_still_choose_a_language_but_sees_no_data(client_for):
+    response = client_for("outsider").post(reverse("web:set_language"), {"language": "ru"})
+    assert response.status_code == 302
+
+
+def test_role_without_a_role_cannot_reach_the_admin(client):
+    user = UserFactory(username="plain", role="")
+    client.force_login(user)
+    assert client.get("/admin/").status_code == 302
