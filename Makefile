@@ -29,7 +29,6 @@ install-dev: $(VENV)/.installed-dev
 ## make demo: install, create the SQLite database, load the demo portfolio, serve it
 demo: install
 	$(KAM) migrate --noinput
-	$(KAM) compilemessages --ignore=.venv -v 0
 	$(KAM) collectstatic --noinput -v 0
 	$(KAM) demo-data --scale $(SCALE) --seed 1 --if-empty
 	$(KAM) demo-logins
@@ -45,7 +44,6 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(KAM) makemigrations --check --dry-run -v 1
-	$(KAM) compilemessages --ignore=.venv -v 0
 
 test-sqlite: install-dev
 	KAM_DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -n 2 -q
@@ -56,6 +54,7 @@ test-postgres: install-dev
 messages: install-dev
 	cd src/kam && ../../$(KAM) makemessages -l ru --no-obsolete --add-location file
 	cd src/kam && ../../$(KAM) makemessages -d djangojs -l ru --no-obsolete --add-location file --ignore 'web/static/vendor/*'
+	cd src/kam && ../../$(KAM) compilemessages -v 0
 
 ## requirements locks, written with no index or download addresses
 lock:

@@ -41,9 +41,14 @@ def _field_path(loc) -> str:
     # ninja puts where the value came from first (body, query, path) and the argument name next.
     if len(parts) > 1 and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
         source, rest = parts[0], parts[1:]
-        if source == "body" and len(rest) > 1 and rest[0] == "payload":
-            rest = rest[1:]
-        elif source == "query" and len(rest) > 1 and rest[0] == "filters":
+        if (
+            source == "body"
+            and len(rest) > 1
+            and rest[0] == "payload"
+            or source == "query"
+            and len(rest) > 1
+            and rest[0] == "filters"
+        ):
             rest = rest[1:]
         return ".".join(rest)
     return ".".join(parts)
@@ -83,7 +88,10 @@ def install(api: NinjaAPI) -> None:
 
     def on_protected(request, exc):
         return error_response(
-            api, request, 409, "in_use",
+            api,
+            request,
+            409,
+            "in_use",
             _("This cannot be deleted because other records still refer to it."),
         )
 
@@ -91,9 +99,15 @@ def install(api: NinjaAPI) -> None:
         text = str(exc).lower()
         if "unique" in text or "duplicate" in text:
             field = "external_id" if "external_id" in text else ""
-            errors = [{"field": field, "message": _("This value is already used.")}] if field else []
+            errors = (
+                [{"field": field, "message": _("This value is already used.")}] if field else []
+            )
             return error_response(
-                api, request, 409, "conflict", _("A record with this value already exists."),
+                api,
+                request,
+                409,
+                "conflict",
+                _("A record with this value already exists."),
                 errors,
             )
         logger.warning("API integrity error: %s", exc)
@@ -109,25 +123,33 @@ def install(api: NinjaAPI) -> None:
         return error_response(api, request, 404, "not_found", _("Not found."))
 
     def on_denied(request, exc):
-        return error_response(
-            api, request, 403, "forbidden", _("You are not allowed to do this.")
-        )
+        return error_response(api, request, 403, "forbidden", _("You are not allowed to do this."))
 
     def on_scope(request, exc):
         return error_response(
-            api, request, 403, "scope",
+            api,
+            request,
+            403,
+            "scope",
             _("This token is read-only; a read-write token is needed for changes."),
         )
 
     def on_cursor(request, exc):
         return error_response(
-            api, request, 400, "cursor", _("The cursor is not valid."),
+            api,
+            request,
+            400,
+            "cursor",
+            _("The cursor is not valid."),
             [{"field": "after", "message": _("Use the value of 'next' from a previous page.")}],
         )
 
     def on_auth(request, exc):
         response = error_response(
-            api, request, 401, "unauthenticated",
+            api,
+            request,
+            401,
+            "unauthenticated",
             _("Authentication is needed: send 'Authorization: Bearer <token>'."),
         )
         response["WWW-Authenticate"] = "Bearer"
@@ -138,14 +160,19 @@ def install(api: NinjaAPI) -> None:
         if status == 403:
             return error_response(api, request, 403, "forbidden", str(exc.message))
         if status == 400:
-            return error_response(api, request, 400, "bad_request", _("The request body is not valid JSON."))
+            return error_response(
+                api, request, 400, "bad_request", _("The request body is not valid JSON.")
+            )
         return error_response(api, request, status, "error", str(exc.message))
 
     def on_unexpected(request, exc):
         request_id = getattr(request, "request_id", "")
         logger.exception("Unexpected API error (request %s)", request_id)
         return error_response(
-            api, request, 500, "server_error",
+            api,
+            request,
+            500,
+            "server_error",
             _("Something went wrong on our side (request %(id)s).") % {"id": request_id},
         )
 

@@ -8,7 +8,7 @@ from kam.core.errors import DomainError
 
 from .errors import ErrorOut
 
-ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 422)}
+ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
 
 
 def responses(ok: dict) -> dict:

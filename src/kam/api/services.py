@@ -43,7 +43,11 @@ def token_create(
             break
     plain = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, secret_hash=_hash(plain), scope=scope,
+        user=user,
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash(plain),
+        scope=scope,
         expires=expires,
     )
     return token, plain
@@ -61,7 +65,7 @@ def token_authenticate(*, plain: str) -> ApiToken | None:
     """The active token for a presented secret (and note its use), or None."""
     if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
         return None
-    prefix, _sep, rest = plain[len(TOKEN_PREFIX):].partition("_")
+    prefix, _sep, rest = plain[len(TOKEN_PREFIX) :].partition("_")
     if not prefix or not rest:
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()

@@ -12,7 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 ADMIN, EXECUTIVE, KAM, SALES_MANAGER, FIELD_REP, SPECIALIST = (
-    "admin", "executive", "kam", "sales_manager", "field_rep", "specialist",
+    "admin",
+    "executive",
+    "kam",
+    "sales_manager",
+    "field_rep",
+    "specialist",
 )
 
 
@@ -40,8 +45,10 @@ def _account_manager_ids(unit) -> tuple[int | None, int | None]:
         return cached
     from kam.customers.models import Unit
 
-    root = unit if unit.depth == 1 else Unit.objects.select_related("account_manager").get(
-        path=unit.path[: Unit.steplen]
+    root = (
+        unit
+        if unit.depth == 1
+        else Unit.objects.select_related("account_manager").get(path=unit.path[: Unit.steplen])
     )
     manager = root.account_manager
     ids = (manager.pk, manager.manager_id) if manager else (None, None)

@@ -1,6 +1,5 @@
 """REST endpoints of customer units, contacts and employments (router mounted by kam.api)."""
 
-
 import datetime as dt
 from decimal import Decimal
 from typing import Literal
@@ -11,7 +10,7 @@ from django.core.validators import validate_email
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from kam.api.helpers import changes, ref, responses
@@ -112,12 +111,16 @@ class UnitFilters(FilterSchema):
 def _attach_parents(units: list[Unit]) -> None:
     """Set ``parent_id`` / ``parent_external_id`` of the units with one query."""
     paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
-    parents = {
-        path: (pk, ext)
-        for path, pk, ext in Unit.objects.filter(path__in=paths).values_list(
-            "path", "pk", "external_id"
-        )
-    } if paths else {}
+    parents = (
+        {
+            path: (pk, ext)
+            for path, pk, ext in Unit.objects.filter(path__in=paths).values_list(
+                "path", "pk", "external_id"
+            )
+        }
+        if paths
+        else {}
+    )
     for unit in units:
         unit.parent_id, unit.parent_external_id = parents.get(
             unit.path[: -Unit.steplen], (None, None)
@@ -189,11 +192,12 @@ def unit_create(request: HttpRequest, payload: UnitIn):
     _given, parent = _parent_from(data)
     require(request.auth, CHANGE, parent)
     _manager_from(data)
-    return 201, _unit_out(services.unit_create(parent=parent, **data))
+    return Status(201, _unit_out(services.unit_create(parent=parent, **data)))
 
 
 @router.patch(
-    "/units/{unit_id}", response=responses({200: UnitOut}),
+    "/units/{unit_id}",
+    response=responses({200: UnitOut}),
     summary="Change a unit; a new parent moves it with its subtree",
 )
 def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
@@ -211,7 +215,8 @@ def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
 
 
 @router.delete(
-    "/units/{unit_id}", response=responses({200: DeletedOut}),
+    "/units/{unit_id}",
+    response=responses({200: DeletedOut}),
     summary="Delete a unit and its sub-units",
 )
 def unit_delete(request: HttpRequest, unit_id: Id):
@@ -329,7 +334,7 @@ def contact_create(request: HttpRequest, payload: ContactIn):
     unit_id = data.pop("unit_id")
     unit = ref(Unit.objects.all(), "unit_id", pk=unit_id) if unit_id else None
     require(request.auth, CHANGE, unit)
-    return 201, services.contact_create(unit=unit, **data)
+    return Status(201, services.contact_create(unit=unit, **data))
 
 
 @router.patch("/contacts/{contact_id}", response=responses({200: ContactOut}))
@@ -438,9 +443,10 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
     require(request.auth, CHANGE, unit)
     contact = ref(Contact.objects.all(), "contact_id", pk=data.pop("contact_id"))
     reports_to = _reports_to(data)
-    return 201, services.employment_create(
+    employment = services.employment_create(
         contact=contact, unit=unit, reports_to=reports_to, **data
     )
+    return Status(201, employment)
 
 
 @router.patch("/employments/{employment_id}", response=responses({200: EmploymentOut}))

@@ -37,3 +37,36 @@ def account_current_positions(*, unit: Unit) -> QuerySet[Employment]:
         .select_related("contact", "unit", "reports_to__contact")
         .order_by("unit__path", "contact__last_name", "contact__first_name")
     )
+
+
+def unit_history(*, unit: Unit, limit: int = 100) -> list[dict]:
+    """The unit's audit trail, newest first: who changed which fields from what to what."""
+    records = list(
+        unit.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    changes = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(changes) == limit:
+            break
+        fields = []
+        if older is not None and newer.history_type == "~":
+            delta = newer.diff_against(older)
+            fields = [
+                {
+                    "field": Unit._meta.get_field(c.field).verbose_name,
+                    "old": c.old,
+                    "new": c.new,
+                }
+                for c in delta.changes
+            ]
+        changes.append(
+            {
+                "when": newer.history_date,
+                "who": newer.history_user,
+                "type": newer.get_history_type_display(),
+                "fields": fields,
+            }
+        )
+    return changes

@@ -14,8 +14,17 @@ from .models import Contact, Employment, Unit
 from .signals import unit_moved
 
 UNIT_FIELDS = {
-    "name", "kind", "industry", "country", "region", "city", "employees", "turnover",
-    "external_id", "account_manager", "tier",
+    "name",
+    "kind",
+    "industry",
+    "country",
+    "region",
+    "city",
+    "employees",
+    "turnover",
+    "external_id",
+    "account_manager",
+    "tier",
 }
 
 
@@ -42,9 +51,25 @@ def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
     return Unit.objects.add_child(parent, create_kwargs=fields)
 
 
+def unit_version(unit: Unit) -> str:
+    """A token that changes with every save: forms send it back to detect concurrent edits."""
+    return unit.updated_at.isoformat() if unit.updated_at else ""
+
+
 @transaction.atomic
-def unit_update(*, unit: Unit, **fields) -> Unit:
+def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) -> Unit:
+    """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
     fields = _clean_unit_fields(fields)
+    if expected_version is not None:
+        current = Unit.objects.select_for_update().get(pk=unit.pk)
+        if unit_version(current) != expected_version:
+            raise DomainError(
+                _(
+                    "Someone else changed this customer while you were editing. "
+                    "Reload the page to see their changes."
+                ),
+                code="conflict",
+            )
     for name, value in fields.items():
         setattr(unit, name, value)
     unit.save()
@@ -83,26 +108,38 @@ def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
 
 @transaction.atomic
 def contact_create(
-    *, unit: Unit | None = None, title: str = "", function: str = "other",
-    seniority: str = "operational", start_date: dt.date | None = None, **fields,
+    *,
+    unit: Unit | None = None,
+    title: str = "",
+    function: str = "other",
+    seniority: str = "operational",
+    start_date: dt.date | None = None,
+    **fields,
 ) -> Contact:
-    if not (fields.get("first_name") or "").strip() and not (
-        fields.get("last_name") or ""
-    ).strip():
+    if not (fields.get("first_name") or "").strip() and not (fields.get("last_name") or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
     contact = Contact.objects.create(**fields)
     if unit is not None:
         Employment.objects.create(
-            contact=contact, unit=unit, title=title, function=function,
-            seniority=seniority, start_date=start_date,
+            contact=contact,
+            unit=unit,
+            title=title,
+            function=function,
+            seniority=seniority,
+            start_date=start_date,
         )
     return contact
 
 
 @transaction.atomic
 def contact_move(
-    *, contact: Contact, to_unit: Unit, on: dt.date, title: str = "",
-    function: str | None = None, seniority: str | None = None,
+    *,
+    contact: Contact,
+    to_unit: Unit,
+    on: dt.date,
+    title: str = "",
+    function: str | None = None,
+    seniority: str | None = None,
 ) -> Employment:
     """The contact leaves their current positions and starts at ``to_unit`` on ``on``.
 
@@ -119,7 +156,9 @@ def contact_move(
         # Whoever reported to the old position no longer reports to this person.
     last = current[0] if current else None
     return Employment.objects.create(
-        contact=contact, unit=to_unit, title=title or (last.title if last else ""),
+        contact=contact,
+        unit=to_unit,
+        title=title or (last.title if last else ""),
         function=function or (last.function if last else "other"),
         seniority=seniority or (last.seniority if last else "operational"),
         start_date=on,
@@ -143,7 +182,13 @@ def employment_set_reports_to(*, employment: Employment, manager: Employment | N
 
 CONTACT_FIELDS = {"first_name", "last_name", "email", "phone", "notes", "external_id"}
 EMPLOYMENT_FIELDS = {
-    "title", "department", "function", "seniority", "start_date", "end_date", "external_id",
+    "title",
+    "department",
+    "function",
+    "seniority",
+    "start_date",
+    "end_date",
+    "external_id",
 }
 
 

@@ -56,6 +56,9 @@ COUNTRY_BY_NAME = {name: code for code, names in _NAMES.items() for name in name
 def country_code(text: str) -> str | None:
     """An ISO 3166 alpha-2 code for a code or a known name; None when unknown."""
     value = text.strip()
-    if len(value) == 2 and value.isalpha():
+    known = COUNTRY_BY_NAME.get(value.lower().replace("ё", "е"))
+    if known:
+        return known
+    if len(value) == 2 and value.isascii() and value.isalpha():
         return value.upper()
-    return COUNTRY_BY_NAME.get(value.lower().replace("ё", "е"))
+    return None

@@ -12,6 +12,9 @@ Speed and scale:
   the same seed gives the same data.
 - Materialised paths are computed here (5-character base-36 steps, as treebeard does) and the
   units are bulk-inserted; ``depth`` and ``numchild`` are set, so the tree is valid.
+- The monthly roll-ups are summed in memory per customer group while its transactions are
+  generated (exact Decimal sums, the same rows ``rollups_rebuild()`` would write) and inserted
+  with them.
 - Everything else is bulk-inserted in batches. Transactions, contacts, employments and
   interactions are generated group by group and flushed every few thousand rows, so memory stays
   flat at any scale (only light per-unit and per-group records are kept).
@@ -52,12 +55,12 @@ from kam.sales.models import (
     SupplierPosition,
     Transaction,
 )
-from kam.sales.services import rollups_rebuild
 
 DEMO_PASSWORD = "openkam-demo"
 DEMO_PREFIX = "demo:"  # external ids of the generated staff and territories
 BATCH = 5000
 MONTHS = 36
+ZERO = Decimal("0.00")
 
 # ---------------------------------------------------------------------------------------------
 # Scales
@@ -76,9 +79,9 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "tiny": Scale(12, 3_000, 240, 700, 1, 1, 4),
-    "small": Scale(330, 200_000, 8_000, 20_000, 1, 2, 25),
-    "medium": Scale(3_700, 2_000_000, 80_000, 200_000, 2, 6, 40),
-    "large": Scale(19_000, 10_000_000, 1_000_000, 2_000_000, 3, 20, 60),
+    "small": Scale(345, 200_000, 8_000, 20_000, 1, 2, 25),
+    "medium": Scale(4_100, 2_000_000, 80_000, 200_000, 2, 6, 40),
+    "large": Scale(20_800, 10_000_000, 1_000_000, 2_000_000, 3, 20, 60),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -436,6 +439,7 @@ class GroupSpec:
     pattern: str = "regular"
     mix: list[float] = field(default_factory=list)
     growth: float = 0.0
+    regions: dict = field(default_factory=dict)  # country -> regions it may have units in
 
 
 @dataclass
@@ -541,10 +545,8 @@ class _Builder:
         self.write_units()
         self.rep.stage(_("Products"), None)
         self.make_products()
-        self.rep.stage(_("Transactions"), self.scale.transactions)
+        self.rep.stage(_("Transactions and monthly roll-ups"), self.scale.transactions)
         self.make_transactions()
-        self.rep.stage(_("Monthly roll-ups"), None)
-        self.counts["rollups"] = rollups_rebuild()
         self.rep.stage(_("Contacts and interactions"), len(self.groups))
         self.make_contacts_and_interactions()
         self.rep.stage(_("Opportunities, competitors and supplier positions"), len(self.groups))
@@ -601,17 +603,32 @@ class _Builder:
                 self._add_site(rng, root_index, g, g.country, employees)
             return
         # Spread: the largest groups work in several countries, many in several regions.
-        spread = [g.country]
+        # Reach: the largest groups are spread over countries (global) or over the regions of
+        # one country (national); the others stay in one or two regions of a country or two.
+        others = [c for c in countries if c != g.country]
         if p < 0.1:
-            spread += rng.sample([c for c in countries if c != g.country], rng.randint(2, 5))
-        elif p < 0.3 and rng.random() < 0.5:
-            spread += rng.sample([c for c in countries if c != g.country], 1)
+            reach = rng.choices(["global", "national", "local"], [45, 35, 20])[0]
+        elif p < 0.3:
+            reach = rng.choices(["national", "local"], [30, 70])[0]
+        else:
+            reach = "local"
+        spread = [g.country]
+        if reach == "global":
+            spread += rng.sample(others, rng.randint(2, 5))
+        elif rng.random() < (0.5 if p < 0.3 else 0.1):
+            spread += rng.sample(others, 1)
+        g.regions = {
+            c: REGIONS[c] if reach != "local" else rng.sample(REGIONS[c], rng.randint(1, 2))
+            for c in spread
+        }
+        hq, hq_cities = rng.choice(g.regions[g.country])
+        root.region, root.city = hq, rng.choice(hq_cities)
         n_companies = round(self.scale.max_companies * top**0.7 * rng.uniform(0.6, 1.4))
-        n_companies = max(1, n_companies, len(spread) if p < 0.1 else 1)
+        n_companies = max(1, n_companies, len(spread))
         share = employees / n_companies
         for i in range(n_companies):
             country = spread[i % len(spread)]
-            cregion, ccities = rng.choice(REGIONS[country])
+            cregion, ccities = rng.choice(g.regions[country])
             industry_word = g.industry if i == 0 else rng.choice(industry["divisions"])
             c_emp = max(5, int(share * rng.lognormvariate(0, 0.5)))
             c_index = self._add(
@@ -647,7 +664,7 @@ class _Builder:
     def _add_site(
         self, rng: random.Random, parent: int, g: GroupSpec, country: str, emp: int
     ) -> int:
-        region, cities = rng.choice(REGIONS[country])
+        region, cities = rng.choice(g.regions.get(country) or REGIONS[country])
         city = rng.choice(cities)
         kind_word = rng.choice(INDUSTRIES[g.industry]["sites"])
         return self._add(
@@ -901,6 +918,7 @@ class _Builder:
         sigma = 0.8
         mean_ln = math.exp(sigma**2 / 2)
         batch: list[Transaction] = []
+        rollups: list[MonthlyRollup] = []
         written = 0
         for g, cw in zip(self.groups, count_w, strict=True):
             n = max(3, round(target * cw / total_cw))
@@ -924,6 +942,9 @@ class _Builder:
             unit_picks = rng.choices(unit_ids, cum_weights=unit_cw, k=n)
             line_picks = rng.choices(range(len(g.mix)), cum_weights=line_cw, k=n)
             margin = rng.uniform(0.18, 0.38)
+            # The group's roll-ups are summed here, exactly as the database would (Decimals),
+            # and written with its transactions: no second pass over millions of rows.
+            sums: dict[tuple[int, int, int], list] = {}
             for mi, unit_id, li in zip(month_picks, unit_picks, line_picks, strict=True):
                 first, days = months[mi]
                 product_id, price = rng.choice(self.products[li])
@@ -931,28 +952,58 @@ class _Builder:
                 cost = None
                 if rng.random() >= 0.1:
                     cost = _money(amount * (1 - margin) * rng.uniform(0.9, 1.1))
+                net = _money(amount)
+                qty = Decimal(f"{max(1.0, amount / price):.3f}")
                 batch.append(
                     Transaction(
                         date=first.replace(day=rng.randint(1, days)),
                         unit_id=unit_id,
                         product_id=product_id,
                         product_line_id=self.line_pks[li],
-                        quantity=Decimal(f"{max(1.0, amount / price):.3f}"),
-                        net_amount=_money(amount),
+                        quantity=qty,
+                        net_amount=net,
                         currency="EUR",
                         cost=cost,
                     )  # fmt: skip
                 )
+                acc = sums.get((unit_id, li, mi))
+                if acc is None:
+                    acc = sums[(unit_id, li, mi)] = [ZERO, ZERO, ZERO, ZERO, 0]
+                acc[0] += net
+                acc[1] += qty
+                if cost is not None:
+                    acc[2] += cost
+                    acc[3] += net
+                acc[4] += 1
+            root_id = self.units[g.first_unit].pk
+            rollups.extend(
+                MonthlyRollup(
+                    root_id=root_id,
+                    unit_id=unit_id,
+                    product_line_id=self.line_pks[li],
+                    month=months[mi][0],
+                    net_amount=a[0],
+                    quantity=a[1],
+                    cost=a[2],
+                    costed_amount=a[3],
+                    lines=a[4],
+                )  # fmt: skip
+                for (unit_id, li, mi), a in sums.items()
+            )
             if len(batch) >= 20_000:
                 written += self._flush(Transaction, batch)
-                batch = []
+                self._flush(MonthlyRollup, rollups)
+                batch, rollups = [], []
         written += self._flush(Transaction, batch)
+        self._flush(MonthlyRollup, rollups)
         self.counts["transactions"] = written
 
     def _flush(self, model, batch: list) -> int:
         model.objects.bulk_create(batch, batch_size=BATCH)
         if model is Transaction:
             self.rep.advance(len(batch))
+        else:
+            self.counts["rollups"] += len(batch)
         return len(batch)
 
     # -- contacts and interactions ------------------------------------------------------------

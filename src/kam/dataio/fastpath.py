@@ -51,6 +51,7 @@ class Source:
 
         self.path = Path(path)
         self._tmp: str | None = None
+        formats.check_size(self.path)  # before a byte of the file is read
         self.xlsx = formats.is_xlsx(self.path)
         table = formats.open_table(self.path)  # size, encoding, delimiter and header checks
         self.columns, self.by_index = resolve_columns(TRANSACTION_ENTITY, table.header, mapping)

@@ -439,7 +439,9 @@ class UnitImporter(Importer):
                     touched = False
                     if self.present("parent"):
                         unit = Unit.objects.get(pk=unit.pk)
-                        current = unit.get_parent()
+                        current = None
+                        if unit.depth > 1:
+                            current = Unit.objects.get(path=unit.path[: -Unit.steplen])
                         want = row.values.get("parent") or None
                         if (current.external_id if current else None) != want or (
                             current is not None and want is None

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kam.api.helpers import changes, ref, responses
 from kam.api.pagination import PageParams, keyset_page
@@ -155,7 +155,7 @@ def interaction_read(request: HttpRequest, interaction_id: Id):
 def interaction_create(request: HttpRequest, payload: InteractionIn):
     data = _people(payload.model_dump())
     require(request.auth, LOG, data["unit"])
-    return 201, services.interaction_create(created_by=request.auth, **data)
+    return Status(201, services.interaction_create(created_by=request.auth, **data))
 
 
 @router.patch("/interactions/{interaction_id}", response=responses({200: InteractionOut}))

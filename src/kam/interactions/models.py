@@ -39,14 +39,19 @@ class Interaction(TimeStamped):
         _("initiated by"), max_length=10, choices=Initiator.choices, default=Initiator.US
     )
     participants = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("our participants"),
-        related_name="interactions", blank=True,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("our participants"),
+        related_name="interactions",
+        blank=True,
     )
     contacts = models.ManyToManyField(
         Contact, verbose_name=_("their contacts"), related_name="interactions", blank=True
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     external_id = models.CharField(

@@ -10,7 +10,13 @@ from kam.core.errors import DomainError
 from .models import Initiator, Interaction, InteractionType
 
 INTERACTION_FIELDS = {
-    "type", "occurred_at", "unit", "summary", "outcome", "initiated_by", "external_id",
+    "type",
+    "occurred_at",
+    "unit",
+    "summary",
+    "outcome",
+    "initiated_by",
+    "external_id",
 }
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from kam.api.helpers import changes, ref, responses
 from kam.api.pagination import PageParams, keyset_page
@@ -94,7 +94,9 @@ def _refs(data: dict) -> dict:
         data["unit"] = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
     if "product_line_id" in data:
         pk = data.pop("product_line_id")
-        data["product_line"] = ref(ProductLine.objects.all(), "product_line_id", pk=pk) if pk else None
+        data["product_line"] = (
+            ref(ProductLine.objects.all(), "product_line_id", pk=pk) if pk else None
+        )
     if "owner_id" in data:
         pk = data.pop("owner_id")
         data["owner"] = ref(get_user_model().objects.all(), "owner_id", pk=pk) if pk else None
@@ -118,7 +120,7 @@ def opportunity_read(request: HttpRequest, opportunity_id: Id):
 def opportunity_create(request: HttpRequest, payload: OpportunityIn):
     data = _refs(payload.model_dump())
     require(request.auth, CHANGE, data["unit"])
-    return 201, services.opportunity_create(**data)
+    return Status(201, services.opportunity_create(**data))
 
 
 @router.patch("/opportunities/{opportunity_id}", response=responses({200: OpportunityOut}))
@@ -180,4 +182,4 @@ class TransactionsBulkOut(Schema):
 def transactions_bulk(request: HttpRequest, payload: TransactionsBulkIn):
     require(request.auth, VIEW)
     rows = [row.model_dump() for row in payload.rows]
-    return 201, {"created": services.transactions_bulk_create(rows=rows, user=request.auth)}
+    return Status(201, {"created": services.transactions_bulk_create(rows=rows, user=request.auth)})

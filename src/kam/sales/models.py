@@ -27,7 +27,9 @@ class ProductLine(models.Model):
 
 class Product(models.Model):
     line = models.ForeignKey(
-        ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT,
+        ProductLine,
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
         related_name="products",
     )
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
@@ -53,15 +55,15 @@ class Transaction(models.Model):
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="transactions"
     )
     product_line = models.ForeignKey(
-        ProductLine, verbose_name=_("product line"), on_delete=models.PROTECT,
+        ProductLine,
+        verbose_name=_("product line"),
+        on_delete=models.PROTECT,
         related_name="transactions",
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
     net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
-    cost = models.DecimalField(
-        _("cost"), max_digits=16, decimal_places=2, null=True, blank=True
-    )
+    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
@@ -89,7 +91,9 @@ class MonthlyRollup(models.Model):
     quantity = models.DecimalField(max_digits=18, decimal_places=3, default=0)
     cost = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     costed_amount = models.DecimalField(
-        max_digits=18, decimal_places=2, default=0,
+        max_digits=18,
+        decimal_places=2,
+        default=0,
         help_text="net amount of the lines that carry a cost (for margin %)",
     )
     lines = models.IntegerField(default=0)
@@ -101,6 +105,9 @@ class MonthlyRollup(models.Model):
             )
         ]
         indexes = [models.Index(fields=["root", "month"], name="rollup_root_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}/{self.product_line_id}/{self.month:%Y-%m}: {self.net_amount}"
 
 
 class OpportunityStage(models.TextChoices):
@@ -117,8 +124,12 @@ class Opportunity(TimeStamped):
         Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="opportunities"
     )
     product_line = models.ForeignKey(
-        ProductLine, verbose_name=_("product line"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="opportunities",
+        ProductLine,
+        verbose_name=_("product line"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
     )
     name = models.CharField(_("name"), max_length=200)
     stage = models.CharField(
@@ -130,8 +141,12 @@ class Opportunity(TimeStamped):
     )
     expected_close = models.DateField(_("expected close"), null=True, blank=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="opportunities",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
     )
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
@@ -168,18 +183,24 @@ class CompetitorShare(TimeStamped):
     """A competitor's estimated share of an account's spend on a product line."""
 
     account = models.ForeignKey(
-        Unit, verbose_name=_("account"), on_delete=models.CASCADE,
+        Unit,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="competitor_shares",
     )
     product_line = models.ForeignKey(
         ProductLine, verbose_name=_("product line"), on_delete=models.CASCADE
     )
     competitor = models.ForeignKey(
-        Competitor, verbose_name=_("competitor"), on_delete=models.CASCADE,
+        Competitor,
+        verbose_name=_("competitor"),
+        on_delete=models.CASCADE,
         related_name="shares",
     )
     share_pct = models.DecimalField(
-        _("share %"), max_digits=5, decimal_places=2,
+        _("share %"),
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     as_of = models.DateField(_("as of"))
@@ -198,6 +219,9 @@ class CompetitorShare(TimeStamped):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.competitor_id} {self.share_pct}%"
+
 
 class SupplierPositionLevel(models.TextChoices):
     NOT_APPROVED = "not_approved", _("Not approved")
@@ -215,16 +239,19 @@ class SupplierPosition(models.Model):
     """Our supplier status at an account from a date on; the newest row is the current one."""
 
     account = models.ForeignKey(
-        Unit, verbose_name=_("account"), on_delete=models.CASCADE,
+        Unit,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="supplier_positions",
     )
-    position = models.CharField(
-        _("position"), max_length=16, choices=SupplierPositionLevel.choices
-    )
+    position = models.CharField(_("position"), max_length=16, choices=SupplierPositionLevel.choices)
     since = models.DateField(_("since"))
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
@@ -234,3 +261,6 @@ class SupplierPosition(models.Model):
         verbose_name_plural = _("supplier positions")
         ordering = ["-since", "-recorded_at"]
         indexes = [models.Index(fields=["account", "-since"], name="position_account_since")]
+
+    def __str__(self) -> str:
+        return f"{self.get_position_display()} ({self.since})"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models.functions import TruncMonth
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
@@ -81,8 +81,15 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
     roots = _root_ids(k[0] for k in deltas)
     params = [
         (
-            roots[unit_id], unit_id, line_id, month,
-            d.net_amount, d.quantity, d.cost, d.costed_amount, d.lines,
+            roots[unit_id],
+            unit_id,
+            line_id,
+            month,
+            d.net_amount,
+            d.quantity,
+            d.cost,
+            d.costed_amount,
+            d.lines,
         )
         for (unit_id, line_id, month), d in deltas.items()
     ]
@@ -106,9 +113,7 @@ def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
     if not rows:
         return 0
     product_lines = dict(
-        Product.objects.filter(pk__in={r["product_id"] for r in rows}).values_list(
-            "pk", "line_id"
-        )
+        Product.objects.filter(pk__in={r["product_id"] for r in rows}).values_list("pk", "line_id")
     )
     objs = []
     deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
@@ -156,9 +161,7 @@ def transaction_update(*, tx: Transaction, **changes) -> Transaction:
     for name, value in changes.items():
         setattr(tx, name, value)
     if "product_id" in changes:
-        tx.product_line_id = Product.objects.values_list("line_id", flat=True).get(
-            pk=tx.product_id
-        )
+        tx.product_line_id = Product.objects.values_list("line_id", flat=True).get(pk=tx.product_id)
     tx.save()
     tx.refresh_from_db()
     deltas[_key(tx)].add(tx, +1)
@@ -248,7 +251,14 @@ def supplier_position_set(
 # --- Added for the REST API: opportunities and the all-or-nothing bulk load of transactions. ---
 
 OPPORTUNITY_FIELDS = {
-    "unit", "product_line", "name", "stage", "amount", "probability", "expected_close", "owner",
+    "unit",
+    "product_line",
+    "name",
+    "stage",
+    "amount",
+    "probability",
+    "expected_close",
+    "owner",
     "external_id",
 }
 
@@ -373,9 +383,13 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
             break
         resolved.append(
             {
-                "date": row["date"], "unit_id": unit_pk, "product_id": product_pk,
-                "quantity": row.get("quantity") or 0, "net_amount": row.get("net_amount"),
-                "currency": row.get("currency") or "EUR", "cost": row.get("cost"),
+                "date": row["date"],
+                "unit_id": unit_pk,
+                "product_id": product_pk,
+                "quantity": row.get("quantity") or 0,
+                "net_amount": row.get("net_amount"),
+                "currency": row.get("currency") or "EUR",
+                "cost": row.get("cost"),
                 "external_id": ext or None,
             }
         )

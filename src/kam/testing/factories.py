@@ -95,9 +95,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
         model = Interaction
 
     type = "meeting"
-    occurred_at = factory.LazyFunction(
-        lambda: dt.datetime(2026, 10, 1, 10, 0, tzinfo=dt.UTC)
-    )
+    occurred_at = factory.LazyFunction(lambda: dt.datetime(2026, 10, 1, 10, 0, tzinfo=dt.UTC))
     summary = factory.Sequence(lambda n: f"Meeting {n}")
 
 

@@ -12,7 +12,5 @@ def navigation(request):
     for item in NAV:
         if user.has_perm(item.perm):
             url = reverse(item.url_name)
-            items.append(
-                {"url": url, "label": item.label, "active": request.path.startswith(url)}
-            )
+            items.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
     return {"nav_items": items, "kam_languages": settings.LANGUAGES}

@@ -18,7 +18,13 @@ from kam.core.errors import DomainError
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
-from kam.customers.selectors import account_current_positions, unit_ancestors, unit_subtree
+from kam.customers.selectors import (
+    account_current_positions,
+    unit_ancestors,
+    unit_history,
+    unit_subtree,
+)
+from kam.customers.services import unit_update, unit_version
 from kam.interactions.selectors import interactions_for
 from kam.people.services import user_set_language
 from kam.sales.selectors import (
@@ -30,6 +36,7 @@ from kam.sales.selectors import (
 )
 
 from .filters import PortfolioFilter
+from .forms import UnitForm
 from .tables import SORTABLE, PortfolioTable
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,7 @@ PAGE_SIZE = 25
 TREE_LIMIT = 300
 CONTACT_LIMIT = 50
 INTERACTION_LIMIT = 10
+HISTORY_LIMIT = 100
 
 
 class LoginView(auth_views.LoginView):
@@ -200,8 +208,36 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error(
-        request, 500, _("Something went wrong on our side. The error has been logged.")
+    return _error(request, 500, _("Something went wrong on our side. The error has been logged."))
+
+
+@login_required
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_for_user(Unit.objects.all(), request.user, "kam.change_account", pk=pk)
+    if request.method == "POST":
+        form = UnitForm(request.POST, instance=Unit.objects.get(pk=pk))
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                unit_update(unit=unit, expected_version=form.cleaned_data["version"], **data)
+            except DomainError as exc:
+                status = 409 if exc.code == "conflict" else 400
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                return render(
+                    request, "web/account_edit.html", {"unit": unit, "form": form}, status=status
+                )
+            messages.success(request, _("Saved."))
+            return redirect("web:account", pk=unit.pk)
+        return render(request, "web/account_edit.html", {"unit": unit, "form": form}, status=400)
+    form = UnitForm(instance=unit, initial={"version": unit_version(unit)})
+    return render(request, "web/account_edit.html", {"unit": unit, "form": form})
+
+
+@login_required
+def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = get_for_user(Unit.objects.all(), request.user, "kam.view_account", pk=pk)
+    return render(
+        request,
+        "web/account_history.html",
+        {"unit": unit, "changes": unit_history(unit=unit, limit=HISTORY_LIMIT)},
     )
-
-

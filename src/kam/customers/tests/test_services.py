@@ -59,7 +59,11 @@ def test_a_contact_moves_between_companies_and_keeps_history():
     a = make_unit("A")
     b = make_unit("B")
     person = contact_create(
-        unit=a, first_name="Olga", last_name="Ivanova", title="Buyer", function="purchasing",
+        unit=a,
+        first_name="Olga",
+        last_name="Ivanova",
+        title="Buyer",
+        function="purchasing",
         start_date=dt.date(2020, 1, 1),
     )
     contact_move(contact=person, to_unit=b, on=dt.date(2024, 3, 1), title="Head of purchasing")
@@ -80,3 +84,15 @@ def test_org_chart_loops_are_rejected():
         employment_set_reports_to(employment=boss_job, manager=worker_job)
     with pytest.raises(CycleError):
         employment_set_reports_to(employment=boss_job, manager=boss_job)
+
+
+def test_changes_to_a_unit_are_kept_in_its_history():
+    from kam.customers.services import unit_update
+
+    unit = make_unit("Acme", city="Berlin")
+    unit_update(unit=unit, city="Hamburg", name="Acme AG")
+    records = list(unit.history.order_by("history_date"))
+    assert [r.history_type for r in records] == ["+", "~"]
+    delta = records[1].diff_against(records[0])
+    assert {c.field for c in delta.changes} == {"city", "name"}
+    assert {(c.old, c.new) for c in delta.changes} == {("Berlin", "Hamburg"), ("Acme", "Acme AG")}

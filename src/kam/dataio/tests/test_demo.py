@@ -128,11 +128,11 @@ def test_tiny_scale_is_small_and_complete(demo):
 
 def test_the_tree_is_valid(demo):
     assert all(problem == [] for problem in Unit.objects.find_problems())
-    root = Unit.get_first_root_node()
-    assert (
-        root.get_descendant_count() == Unit.objects.filter(path__startswith=root.path).count() - 1
-    )
-    assert Unit.get_root_nodes().count() == 12
+    root = Unit.objects.filter(depth=1).order_by("path").first()
+    subtree = Unit.objects.filter(path__startswith=root.path).count()
+    assert Unit.objects.get_descendant_count(root) == subtree - 1
+    assert Unit.objects.get_children(root).count() == root.numchild
+    assert Unit.objects.filter(depth=1).count() == 12
 
 
 def test_rollups_equal_the_sums_of_the_transactions(demo):

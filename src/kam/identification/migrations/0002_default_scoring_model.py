@@ -62,7 +62,17 @@ def seed(apps, schema_editor):
 
 def unseed(apps, schema_editor):
     ScoringModel = apps.get_model("identification", "ScoringModel")
-    ScoringModel.objects.filter(version=1, name=NAME, runs__isnull=True).delete()
+    Criterion = apps.get_model("identification", "Criterion")
+    ids = list(
+        ScoringModel.objects.filter(version=1, name=NAME, runs__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Criterion.objects.filter(model_id__in=ids).delete()
+    # A plain DELETE: the deletion collector trips over the historical model state here.
+    table = schema_editor.quote_name(ScoringModel._meta.db_table)
+    for pk in ids:
+        schema_editor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
 
 
 class Migration(migrations.Migration):

@@ -61,8 +61,14 @@ def make_model(criteria, *, version=100, status="draft", **fields) -> ScoringMod
     for order, spec in enumerate(criteria):
         key, group, source, normalisation, weight, *cap = spec
         Criterion.objects.create(
-            model=model, key=key, name=key.replace("_", " ").title(), group=group,
-            source=source, normalisation=normalisation, weight=weight,
-            cap=cap[0] if cap else None, order=order,
+            model=model,
+            key=key,
+            name=key.replace("_", " ").title(),
+            group=group,
+            source=source,
+            normalisation=normalisation,
+            weight=weight,
+            cap=cap[0] if cap else None,
+            order=order,
         )
     return model

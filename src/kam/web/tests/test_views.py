@@ -19,22 +19,42 @@ def _portfolio(n_groups: int, subsidiaries: int = 2):
     rows = []
     groups = []
     for g in range(n_groups):
-        group = make_unit(f"Group {g:03d}", industry="Chemicals" if g % 2 else "Food",
-                          country="DE" if g % 3 else "FR")
+        group = make_unit(
+            f"Group {g:03d}",
+            industry="Chemicals" if g % 2 else "Food",
+            country="DE" if g % 3 else "FR",
+        )
         groups.append(group)
         for s in range(subsidiaries):
             company = make_unit(f"Company {g}-{s}", parent=group)
-            contact_create(unit=company, first_name="Anna", last_name=f"K{g}{s}",
-                           function="purchasing", seniority="senior")
-            rows.append({"date": TODAY.replace(day=1) - dt.timedelta(days=40), "unit_id": company.pk,
-                         "product_id": product.pk, "quantity": 1, "net_amount": Decimal(100 * (g + 1))})
-            Interaction.objects.create(type="call", occurred_at=dt.datetime.now(dt.UTC),
-                                       unit=company, summary=f"Call {g}-{s}")
+            contact_create(
+                unit=company,
+                first_name="Anna",
+                last_name=f"K{g}{s}",
+                function="purchasing",
+                seniority="senior",
+            )
+            rows.append(
+                {
+                    "date": TODAY.replace(day=1) - dt.timedelta(days=40),
+                    "unit_id": company.pk,
+                    "product_id": product.pk,
+                    "quantity": 1,
+                    "net_amount": Decimal(100 * (g + 1)),
+                }
+            )
+            Interaction.objects.create(
+                type="call",
+                occurred_at=dt.datetime.now(dt.UTC),
+                unit=company,
+                summary=f"Call {g}-{s}",
+            )
     transactions_create(rows=rows)
     return groups
 
 
 # --- login ---------------------------------------------------------------------------------
+
 
 def test_it_logs_in_and_lands_on_the_portfolio(client, users, password):
     response = client.post(reverse("login"), {"username": "kam", "password": password})
@@ -60,7 +80,10 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db):
 
 # --- portfolio -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("role", ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"])
+
+@pytest.mark.parametrize(
+    "role", ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"]
+)
 def test_every_internal_role_sees_the_portfolio(client_for, role):
     groups = _portfolio(2)
     response = client_for(role).get(reverse("web:portfolio"))
@@ -107,8 +130,14 @@ def test_portfolio_paginates(client_for):
 
 @pytest.mark.parametrize(
     "params",
-    [{"page": "abc"}, {"page": "0"}, {"page": "99"}, {"sort": "password"}, {"tier": "nonsense"},
-     {"country": "XX"}],
+    [
+        {"page": "abc"},
+        {"page": "0"},
+        {"page": "99"},
+        {"sort": "password"},
+        {"tier": "nonsense"},
+        {"country": "XX"},
+    ],
 )
 def test_malformed_portfolio_parameters_get_a_400_page(client_for, params):
     _portfolio(1)
@@ -128,6 +157,7 @@ def test_portfolio_query_count_does_not_grow_with_rows(client_for, django_assert
 
 
 # --- account page --------------------------------------------------------------------------
+
 
 def test_account_page_shows_tree_contacts_revenue_and_interactions(client_for):
     group = _portfolio(2)[1]
@@ -164,6 +194,7 @@ def test_account_query_count_does_not_grow_with_rows(client_for, django_assert_m
 
 
 # --- language ------------------------------------------------------------------------------
+
 
 def test_a_user_switches_to_russian_and_it_sticks(client_for, users):
     _portfolio(1)

@@ -15,9 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("KAM_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("KAM_PORT", "8000")))
-        parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("KAM_WORKERS", "2"))
-        )
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("KAM_WORKERS", "2")))
 
     def handle(self, *args, **options):
         try:

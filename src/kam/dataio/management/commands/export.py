@@ -1,0 +1,41 @@
+"""``kam export <entity>``: every row of an entity as CSV or XLSX, in the import's columns."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+from kam.dataio.exporters import FORMATS, export_entity
+from kam.dataio.importers import ENTITY_NAMES
+
+
+class Command(BaseCommand):
+    help = _(
+        "Export an entity to CSV or XLSX with the same columns the import reads, so the file "
+        "can be edited and imported again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("entity", choices=ENTITY_NAMES)
+        parser.add_argument(
+            "--format",
+            choices=FORMATS,
+            default=None,
+            help=_("csv (default) or xlsx; taken from -o's extension if unset"),
+        )
+        parser.add_argument("-o", "--output", help=_("the file to write (default: stdout)"))
+
+    def handle(self, *args, **options):
+        out = options["output"]
+        fmt = options["format"] or ("xlsx" if out and out.lower().endswith(".xlsx") else "csv")
+        if fmt == "xlsx" and not out:
+            raise CommandError(_("XLSX needs a file: add -o FILE.xlsx"))
+        try:
+            count = export_entity(
+                entity=options["entity"], fmt=fmt, out=out if out else self.stdout._out
+            )
+        except (DomainError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+        if out:
+            self.stderr.write(_("%(n)s rows written to %(file)s") % {"n": count, "file": out})

@@ -1,0 +1,160 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from kam.core.errors import DomainError
+from kam.customers.models import Unit
+from kam.identification.models import Notification
+from kam.identification.selectors import (
+    capacity_warnings,
+    nomination_history,
+    scoring_model_active,
+)
+from kam.identification.services import (
+    assessment_update,
+    demote,
+    model_activate,
+    model_draft_from,
+    model_update,
+    nomination_approve,
+    nomination_create,
+    nomination_reject,
+    review_keep,
+    review_start,
+    scoring_run_execute,
+)
+from kam.testing.factories import UserFactory, make_unit
+
+from .conftest import make_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(users):
+    return make_unit("Acme", account_manager=users["kam"])
+
+
+def steps(nomination):
+    return [
+        (e.from_status, e.to_status, e.actor.username if e.actor else None)
+        for e in nomination_history(nomination=nomination)
+    ]
+
+
+def test_a_kam_cannot_approve_an_executive_can(users, account):
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Big potential")
+    for who in ("kam", "sales_manager", "field_rep", "admin", "outsider"):
+        with pytest.raises(PermissionDenied):
+            nomination_approve(nomination=nomination, user=users[who])
+    nomination = nomination_approve(
+        nomination=nomination,
+        user=users["executive"],
+        reason="Agreed",
+        effective_date=dt.date(2026, 1, 31),
+        scope="national",
+    )
+    assert nomination.status == "key"
+    assert nomination.review_due == dt.date(2027, 1, 31)
+    assert Unit.objects.get(pk=account.pk).tier == "national"
+
+
+def test_only_kams_sales_managers_and_executives_nominate(users, account):
+    for who in ("field_rep", "specialist", "outsider"):
+        with pytest.raises(PermissionDenied):
+            nomination_create(account=account, user=users[who], rationale="x")
+    with pytest.raises(DomainError):
+        nomination_create(account=account, user=users["kam"], rationale="  ")
+    nomination_create(account=account, user=users["sales_manager"], rationale="Growing")
+    with pytest.raises(DomainError):
+        nomination_create(account=account, user=users["executive"], rationale="Again")
+
+
+def test_complete_history_and_demotion_back_to_transactional(users, account):
+    kam, boss = users["kam"], users["executive"]
+    n = nomination_create(account=account, user=kam, rationale="Wants a partnership")
+    n = nomination_approve(nomination=n, user=boss, reason="Yes")
+    n = review_start(nomination=n, user=kam)
+    with pytest.raises(PermissionDenied):
+        review_keep(nomination=n, user=kam)
+    n = review_keep(nomination=n, user=boss, note="Still strategic")
+    n = review_start(nomination=n, user=boss)
+    with pytest.raises(PermissionDenied):
+        demote(nomination=n, user=kam, reason="x")
+    assert Unit.objects.get(pk=account.pk).tier == "key"
+    n = demote(nomination=n, user=boss, reason="Volumes collapsed")
+    assert n.status == "demoted"
+    assert Unit.objects.get(pk=account.pk).tier == "transactional"
+    assert steps(n) == [
+        ("", "nominated", "kam"),
+        ("nominated", "approved", "executive"),
+        ("approved", "key", "executive"),
+        ("key", "under_review", "kam"),
+        ("under_review", "kept", "executive"),
+        ("kept", "under_review", "executive"),
+        ("under_review", "demoted", "executive"),
+    ]
+    history = Unit.history.filter(id=account.pk).order_by("history_date")
+    assert [h.tier for h in history] == ["transactional", "key", "transactional"]
+    # a demoted account can be nominated again
+    nomination_create(account=account, user=kam, rationale="Back on track")
+
+
+def test_rejection_needs_a_reason_and_notifies_the_nominator(users, account):
+    other_exec = UserFactory(role="executive", language="ru")
+    n = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    assert Notification.objects.filter(user=users["executive"]).count() == 1
+    assert Notification.objects.filter(user=other_exec).count() == 1
+    assert "Acme" in Notification.objects.get(user=users["executive"]).text
+    with pytest.raises(DomainError):
+        nomination_reject(nomination=n, user=users["executive"], reason="")
+    n = nomination_reject(nomination=n, user=users["executive"], reason="Too small")
+    assert n.status == "rejected" and Unit.objects.get(pk=account.pk).tier == "transactional"
+    note = Notification.objects.get(user=users["kam"])
+    assert "rejected" in note.text and "Too small" in note.text and not note.read
+    with pytest.raises(DomainError):
+        nomination_approve(nomination=n, user=users["executive"])
+
+
+def test_a_recommended_candidate_becomes_key_with_its_scope(users, sell, month):
+    account = make_unit("Globex", account_manager=users["kam"])
+    for country in ("DE", "FR", "IT"):
+        make_unit(f"Globex {country}", parent=account, kind="site", country=country)
+    sell(account, 1000, month(2))
+    assessment_update(account=account, willingness=9)
+    model = make_model(
+        [
+            ("revenue", "potential", "revenue_12m", "percentile", 1),
+            ("willingness", "relational", "willingness", "rubric", 1),
+        ]
+    )
+    model_activate(model=model)
+    scoring_run_execute(model=model)
+    n = nomination_create(account=account, user=users["kam"], rationale="Recommended")
+    assert n.scope == "global" and n.score.recommendation == "key_candidate"
+    n = nomination_approve(nomination=n, user=users["executive"])
+    assert Unit.objects.get(pk=account.pk).tier == "global"
+    assert [s[:2] for s in steps(n)][:2] == [("", "recommended"), ("recommended", "nominated")]
+    assert "approved" in Notification.objects.get(user=users["kam"]).text
+
+
+def test_capacity_warning(users):
+    kam = users["kam"]
+    kam.capacity = 2
+    kam.save()
+    for i in range(3):
+        make_unit(f"Key {i}", account_manager=kam, tier="key")
+    make_unit("Other", account_manager=users["sales_manager"], tier="global")
+    make_unit("Small", account_manager=kam)
+    report = capacity_warnings()
+    assert report["total"] == 4 and not report["total_exceeded"]
+    assert [(o["user"], o["key_accounts"], o["capacity"]) for o in report["over_capacity"]] == [
+        (kam, 3, 2)
+    ]
+    assert len(report["messages"]) == 1
+    draft = model_draft_from(model=scoring_model_active())
+    draft = model_update(model=draft, max_key_accounts=3)
+    report = capacity_warnings(model=draft)
+    assert report["total_exceeded"]
+    assert "There are 4 key accounts, more than the limit of 3" in report["messages"][-1]
