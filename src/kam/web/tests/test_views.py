@@ -221,3 +221,21 @@ def test_role_without_a_role_cannot_reach_the_admin(client):
     user = UserFactory(username="plain", role="")
     client.force_login(user)
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_unexpected_error_is_a_friendly_page_with_a_request_id(client_for, monkeypatch, caplog):
+    group = _portfolio(1)[0]
+
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("kam.web.views.account_revenue_by_year", broken)
+    c = client_for("kam")
+    c.raise_request_exception = False
+    response = c.get(reverse("web:account", args=[group.pk]))
+    assert response.status_code == 500
+    request_id = response["X-Request-ID"]
+    html = response.content.decode()
+    assert "Something went wrong" in html and request_id in html
+    assert "boom" not in html
+    assert any(getattr(r, "request_id", None) == request_id for r in caplog.records)
