@@ -170,6 +170,12 @@ TASKS = {
     }
 }
 
+# Imports larger than this are refused before reading (bytes; default 200 MB).
+KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
+# Uploads are streamed to disk above this size; Django's own request-body limit must fit an import.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 
