@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -140,8 +140,17 @@ def _current_positions(as_of: dt.date) -> Q:
 def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
     if as_of >= timezone.localdate():
         return AccountAssessment.objects.all()
-    moment = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-    return AccountAssessment.history.as_of(moment)
+    # The newest historical row of each assessment up to the end of ``as_of`` (one query).
+    moment = _end_of_day(as_of)
+    history = AccountAssessment.history
+    newest = (
+        history.filter(id=OuterRef("id"), history_date__lt=moment)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    return history.filter(history_date__lt=moment, history_id=Subquery(newest)).exclude(
+        history_type="-"
+    )
 
 
 def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:

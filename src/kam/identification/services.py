@@ -204,9 +204,9 @@ def assessment_update(*, account: Unit, user: User | None = None, **fields) -> A
         fields["wallet_estimate"] = Decimal(str(fields["wallet_estimate"]))
         if fields["wallet_estimate"] < 0:
             raise DomainError(_("A wallet estimate cannot be negative."), field="wallet_estimate")
-    assessment, _created = AccountAssessment.objects.select_for_update().get_or_create(
-        account=account
-    )
+    assessment = AccountAssessment.objects.select_for_update().filter(account=account).first()
+    if assessment is None:  # saved once below, so the history has one row per change
+        assessment = AccountAssessment(account=account)
     for name, value in fields.items():
         setattr(assessment, name, value)
     assessment.updated_by = user

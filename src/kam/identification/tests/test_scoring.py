@@ -278,7 +278,7 @@ def test_scoring_uses_the_same_number_of_queries_for_3_and_30_accounts(sell, mon
     with CaptureQueriesContext(connection) as large:
         run = scoring_run_execute(model=model)
     assert run.accounts_count == 30
-    assert len(small.captured_queries) == len(large.captured_queries) <= 20
+    assert len(small.captured_queries) == len(large.captured_queries) <= 20, len(small)
 
 
 def test_as_of_uses_only_data_known_then(sell, today):
