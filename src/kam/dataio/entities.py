@@ -19,11 +19,23 @@ from .countries import country_code
 # Header synonyms shared by every entity (normalised with formats.norm_header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": (
-        "id", "ext_id", "external_code", "код", "внешний_код", "внешний_id", "идентификатор",
+        "id",
+        "ext_id",
+        "external_code",
+        "код",
+        "внешний_код",
+        "внешний_id",
+        "идентификатор",
     ),
     "name": ("наименование", "название"),
-    "parent": ("parent_id", "parent_external_id", "parent_code", "родитель", "головная_организация",
-               "входит_в"),
+    "parent": (
+        "parent_id",
+        "parent_external_id",
+        "parent_code",
+        "родитель",
+        "головная_организация",
+        "входит_в",
+    ),
     "kind": ("type", "unit_kind", "вид", "тип"),
     "industry": ("отрасль",),
     "country": ("страна",),
@@ -38,8 +50,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "phone": ("telephone", "телефон"),
     "notes": ("note", "comment", "примечание", "комментарий"),
     "contact": ("contact_id", "contact_external_id", "контакт"),
-    "unit": ("unit_id", "unit_external_id", "customer", "customer_id", "клиент", "подразделение",
-             "контрагент"),
+    "unit": (
+        "unit_id",
+        "unit_external_id",
+        "customer",
+        "customer_id",
+        "клиент",
+        "подразделение",
+        "контрагент",
+    ),
     "title": ("job_title", "position", "должность"),
     "department": ("отдел",),
     "function": ("функция",),
@@ -173,9 +192,7 @@ def _parse_choice(choices: type[models.TextChoices], text: str) -> str:
         _CHOICE_CACHE[choices] = table
     value = table.get(text.lower().replace("ё", "е")) or table.get(text.lower())
     if value is None:
-        raise ValueError(
-            _("unknown value; expected one of: %s") % ", ".join(choices.values)
-        )
+        raise ValueError(_("unknown value; expected one of: %s") % ", ".join(choices.values))
     return value
 
 

@@ -97,9 +97,7 @@ def _text_cell(f: Field, value: Any) -> Any:
     return value
 
 
-def export_entity(
-    *, entity: str, fmt: str = "csv", out: str | Path | IO | None = None
-) -> int:
+def export_entity(*, entity: str, fmt: str = "csv", out: str | Path | IO | None = None) -> int:
     """Write every row of ``entity`` to ``out`` (a path, a stream, or stdout when None).
 
     ``fmt`` is ``csv`` (UTF-8 with BOM to a file, so spreadsheets read Cyrillic right) or
@@ -126,7 +124,7 @@ def _write_csv(spec: Entity, header: list[str], rows: Iterator[list], out) -> in
     if out is None:
         stream = sys.stdout
     elif isinstance(out, (str, Path)):
-        stream = open(out, "w", encoding="utf-8-sig", newline="")
+        stream = open(out, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
         close = True
     elif isinstance(out, io.TextIOBase) or hasattr(out, "encoding"):
         stream = out
@@ -137,9 +135,7 @@ def _write_csv(spec: Entity, header: list[str], rows: Iterator[list], out) -> in
         writer.writerow(header)
         n = 0
         for row in rows:
-            writer.writerow(
-                [_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)]
-            )
+            writer.writerow([_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)])
             n += 1
         return n
     finally:
@@ -156,9 +152,8 @@ def _write_xlsx(spec: Entity, header: list[str], rows: Iterator[list], out) -> i
         out = sys.stdout.buffer
     target = str(out) if isinstance(out, (str, Path)) else io.BytesIO()
     book = xlsxwriter.Workbook(
-        target, {"constant_memory": isinstance(target, str), "in_memory": not isinstance(
-            target, str
-        )}
+        target,
+        {"constant_memory": isinstance(target, str), "in_memory": not isinstance(target, str)},
     )
     sheet = book.add_worksheet(spec.name[:31])
     bold = book.add_format({"bold": True})

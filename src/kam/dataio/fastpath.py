@@ -39,8 +39,17 @@ BATCH_SIZE = 5000
 LINE = "_line"
 AMOUNT = pl.Decimal(16, 2)
 QUANTITY = pl.Decimal(14, 3)
-COLUMNS = ["date", "unit_id", "product_id", "product_line_id", "quantity", "net_amount",
-           "currency", "cost", "external_id"]
+COLUMNS = [
+    "date",
+    "unit_id",
+    "product_id",
+    "product_line_id",
+    "quantity",
+    "net_amount",
+    "currency",
+    "cost",
+    "external_id",
+]
 
 
 class Source:
@@ -63,9 +72,10 @@ class Source:
     def _transcode(self, encoding: str) -> str:
         fd, name = tempfile.mkstemp(suffix=".csv", prefix="kam-import-")
         self._tmp = name
-        with open(self.path, encoding=encoding, newline="") as src, os.fdopen(
-            fd, "w", encoding="utf-8", newline=""
-        ) as dst:
+        with (
+            open(self.path, encoding=encoding, newline="") as src,
+            os.fdopen(fd, "w", encoding="utf-8", newline="") as dst,
+        ):
             try:
                 while block := src.read(1 << 20):
                     dst.write(block)
@@ -87,8 +97,11 @@ class Source:
             return
         select = [pl.nth(i + 1).alias(name) for i, name in self.by_index.items()]
         lf = pl.scan_csv(
-            self.csv_path, separator=self.delimiter or ",", infer_schema=False,
-            has_header=True, encoding="utf8",
+            self.csv_path,
+            separator=self.delimiter or ",",
+            infer_schema=False,
+            has_header=True,
+            encoding="utf8",
         ).with_row_index(LINE, offset=2)
         lf = lf.select(pl.col(LINE), *select)
         try:
@@ -111,10 +124,15 @@ class Source:
             )
 
         for line, cells in table.rows:
-            buffer.append([line, *(
-                formats.cell_text(cells[i]) if i < len(cells) else None
-                for i in self.by_index
-            )])
+            buffer.append(
+                [
+                    line,
+                    *(
+                        formats.cell_text(cells[i]) if i < len(cells) else None
+                        for i in self.by_index
+                    ),
+                ]
+            )
             if len(buffer) >= BATCH_SIZE:
                 yield frame()
                 buffer = []
@@ -140,7 +158,8 @@ class Validator:
         self.columns = columns
         self.units = pl.DataFrame(
             list(Unit.objects.exclude(external_id__isnull=True).values_list("external_id", "pk")),
-            schema={"unit": pl.String, "unit_id": pl.Int64}, orient="row",
+            schema={"unit": pl.String, "unit_id": pl.Int64},
+            orient="row",
         )
         self.products = pl.DataFrame(
             list(Product.objects.values_list("sku", "pk", "line_id")),
@@ -149,8 +168,9 @@ class Validator:
         )
         self.default_currency = getattr(settings, "KAM_CURRENCY", "EUR")
 
-    def _errors(self, df: pl.DataFrame, mask: pl.Expr, name: str, reason: str,
-                collect: bool) -> pl.Expr:
+    def _errors(
+        self, df: pl.DataFrame, mask: pl.Expr, name: str, reason: str, collect: bool
+    ) -> pl.Expr:
         if collect:
             bad = df.filter(mask).select(LINE, pl.col(name).fill_null(""))
             column = self.columns.get(name, name)
@@ -161,9 +181,7 @@ class Validator:
     def check(self, df: pl.DataFrame, *, collect: bool = True) -> pl.DataFrame:
         """Typed clean rows of a batch; problems go to the report when ``collect``."""
         df = df.with_columns(pl.col(pl.String).str.strip_chars())
-        df = df.with_columns(
-            [pl.col(c).replace("", None) for c in df.columns if c != LINE]
-        )
+        df = df.with_columns([pl.col(c).replace("", None) for c in df.columns if c != LINE])
         bad = pl.lit(False)
         for f in TRANSACTION_ENTITY.fields:
             if f.required and f.name in df.columns:
@@ -176,18 +194,28 @@ class Validator:
                 continue
             col = pl.col(name)
             df = df.with_columns(
-                pl.when(col.str.contains(r"^'[=+\-@]")).then(col.str.slice(1)).otherwise(col)
+                pl.when(col.str.contains(r"^'[=+\-@]"))
+                .then(col.str.slice(1))
+                .otherwise(col)
                 .alias(name)
             )
             bad = bad | self._errors(
-                df, col.str.contains(r"^[=@]"), name,
-                _("looks like a spreadsheet formula; write it with a leading ' to import it "
-                  "as text"), collect,
+                df,
+                col.str.contains(r"^[=@]"),
+                name,
+                _(
+                    "looks like a spreadsheet formula; write it with a leading ' to import it "
+                    "as text"
+                ),
+                collect,
             )
             limit = TRANSACTION_ENTITY.field(name).max_length
             bad = bad | self._errors(
-                df, col.str.len_chars() > limit, name,
-                _("longer than %s characters") % limit, collect,
+                df,
+                col.str.len_chars() > limit,
+                name,
+                _("longer than %s characters") % limit,
+                collect,
             )
         raw_date = pl.col("date")
         parsed = pl.coalesce(
@@ -197,8 +225,11 @@ class Validator:
         )
         df = df.with_columns(parsed.alias("_date"))
         bad = bad | self._errors(
-            df, raw_date.is_not_null() & pl.col("_date").is_null(), "date",
-            _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"), collect,
+            df,
+            raw_date.is_not_null() & pl.col("_date").is_null(),
+            "date",
+            _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+            collect,
         )
         for name, dtype in (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT)):
             if name not in df.columns:
@@ -209,21 +240,25 @@ class Validator:
                 number.cast(dtype, strict=False).alias(f"_{name}"),
             )
             text = pl.col(f"_{name}_text")
-            not_number = pl.col(name).is_not_null() & ~text.str.contains(
-                r"^-?(\d+(\.\d*)?|\.\d+)$"
-            )
+            not_number = pl.col(name).is_not_null() & ~text.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")
             too_big = pl.col(name).is_not_null() & ~not_number & pl.col(f"_{name}").is_null()
             bad = bad | self._errors(df, not_number, name, _("not a number"), collect)
             bad = bad | self._errors(df, too_big, name, _("number too large"), collect)
         df = df.join(self.units, on="unit", how="left", maintain_order="left")
         bad = bad | self._errors(
-            df, pl.col("unit").is_not_null() & pl.col("unit_id").is_null(), "unit",
-            _("unknown unit"), collect,
+            df,
+            pl.col("unit").is_not_null() & pl.col("unit_id").is_null(),
+            "unit",
+            _("unknown unit"),
+            collect,
         )
         df = df.join(self.products, on="product", how="left", maintain_order="left")
         bad = bad | self._errors(
-            df, pl.col("product").is_not_null() & pl.col("product_id").is_null(), "product",
-            _("unknown product"), collect,
+            df,
+            pl.col("product").is_not_null() & pl.col("product_id").is_null(),
+            "product",
+            _("unknown product"),
+            collect,
         )
         if "currency" not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias("currency"))
@@ -293,17 +328,35 @@ class Writer:
 
     def existing(self, ids: list[str]) -> pl.DataFrame:
         rows = []
-        fields = ["external_id", "pk", "date", "unit_id", "product_id", "product_line_id",
-                  "quantity", "net_amount", "currency", "cost"]
+        fields = [
+            "external_id",
+            "pk",
+            "date",
+            "unit_id",
+            "product_id",
+            "product_line_id",
+            "quantity",
+            "net_amount",
+            "currency",
+            "cost",
+        ]
         size = IN_CHUNK if connection.vendor == "sqlite" else BATCH_SIZE
         for part in chunks(ids, size):
             rows += list(Transaction.objects.filter(external_id__in=part).values_list(*fields))
         return pl.DataFrame(
             rows,
-            schema={"external_id": pl.String, "id": pl.Int64, "date_old": pl.Date,
-                    "unit_id_old": pl.Int64, "product_id_old": pl.Int64,
-                    "product_line_id_old": pl.Int64, "quantity_old": QUANTITY,
-                    "net_amount_old": AMOUNT, "currency_old": pl.String, "cost_old": AMOUNT},
+            schema={
+                "external_id": pl.String,
+                "id": pl.Int64,
+                "date_old": pl.Date,
+                "unit_id_old": pl.Int64,
+                "product_id_old": pl.Int64,
+                "product_line_id_old": pl.Int64,
+                "quantity_old": QUANTITY,
+                "net_amount_old": AMOUNT,
+                "currency_old": pl.String,
+                "cost_old": AMOUNT,
+            },
             orient="row",
         )
 
@@ -313,8 +366,7 @@ class Writer:
         new = joined.filter(pl.col("id").is_null())
         matched = joined.filter(pl.col("id").is_not_null())
         differs = pl.lit(False)
-        for name in ("date", "unit_id", "product_id", "quantity", "net_amount", "currency",
-                     "cost"):
+        for name in ("date", "unit_id", "product_id", "quantity", "net_amount", "currency", "cost"):
             differs = differs | pl.col(name).ne_missing(pl.col(f"{name}_old"))
         changed = matched.filter(differs)
         self.report.created += new.height
@@ -325,10 +377,12 @@ class Writer:
         _deltas_of(new, +1, deltas)
         if changed.height:
             olds = changed.select(
-                pl.col("date_old").alias("date"), pl.col("unit_id_old").alias("unit_id"),
+                pl.col("date_old").alias("date"),
+                pl.col("unit_id_old").alias("unit_id"),
                 pl.col("product_line_id_old").alias("product_line_id"),
                 pl.col("quantity_old").alias("quantity"),
-                pl.col("net_amount_old").alias("net_amount"), pl.col("cost_old").alias("cost"),
+                pl.col("net_amount_old").alias("net_amount"),
+                pl.col("cost_old").alias("cost"),
             )
             _deltas_of(olds, -1, deltas)
             _deltas_of(changed, +1, deltas)
@@ -343,8 +397,13 @@ class Writer:
 
 
 def import_transactions(
-    *, path: Path, mapping: dict[str, str], report: ImportReport, dry_run: bool,
-    skip_bad_rows: bool, progress: Progress | None,
+    *,
+    path: Path,
+    mapping: dict[str, str],
+    report: ImportReport,
+    dry_run: bool,
+    skip_bad_rows: bool,
+    progress: Progress | None,
 ) -> ImportReport:
     from django.db import transaction
 

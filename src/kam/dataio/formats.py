@@ -59,8 +59,11 @@ def check_size(path: Path) -> int:
     limit = max_bytes()
     if size > limit:
         raise ImportFileError(
-            _("The file is %(size)s bytes, over the import limit of %(limit)s bytes "
-              "(setting KAM_IMPORT_MAX_BYTES).") % {"size": size, "limit": limit},
+            _(
+                "The file is %(size)s bytes, over the import limit of %(limit)s bytes "
+                "(setting KAM_IMPORT_MAX_BYTES)."
+            )
+            % {"size": size, "limit": limit},
             code="too_big",
         )
     if size == 0:
@@ -84,8 +87,10 @@ def detect_encoding(path: Path) -> str:
         return "utf-16"
     if b"\x00" in sample:
         raise ImportFileError(
-            _("Cannot read the file: it is binary or in an unsupported encoding. "
-              "Save it as CSV in UTF-8 or Windows-1251, or as XLSX."),
+            _(
+                "Cannot read the file: it is binary or in an unsupported encoding. "
+                "Save it as CSV in UTF-8 or Windows-1251, or as XLSX."
+            ),
             code="encoding",
         )
     try:
@@ -97,8 +102,11 @@ def detect_encoding(path: Path) -> str:
         text = sample.decode("cp1251")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
-            _("Cannot decode the file as UTF-8 or Windows-1251 (byte %(pos)s). "
-              "Save it as CSV in UTF-8.") % {"pos": exc.start},
+            _(
+                "Cannot decode the file as UTF-8 or Windows-1251 (byte %(pos)s). "
+                "Save it as CSV in UTF-8."
+            )
+            % {"pos": exc.start},
             code="encoding",
         ) from exc
     # Windows-1251 decodes almost any byte; accept it only when the text looks like text.
@@ -162,9 +170,7 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
         sheet = book.get_sheet_by_index(0)
         rows = sheet.iter_rows()
     except Exception as exc:  # calamine raises its own error types
-        raise ImportFileError(
-            _("Cannot read the spreadsheet: %s") % exc, code="format"
-        ) from exc
+        raise ImportFileError(_("Cannot read the spreadsheet: %s") % exc, code="format") from exc
     header = None
     line = 0
     for row in rows:
@@ -369,11 +375,17 @@ def parse_datetime(value) -> dt.datetime:
         result = dt.datetime.combine(value, dt.time())
     else:
         text = str(value).strip()
-        m = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$", text)
+        m = re.match(
+            r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$", text
+        )
         try:
             if m:
                 result = dt.datetime(
-                    int(m[3]), int(m[2]), int(m[1]), int(m[4] or 0), int(m[5] or 0),
+                    int(m[3]),
+                    int(m[2]),
+                    int(m[1]),
+                    int(m[4] or 0),
+                    int(m[5] or 0),
                     int(m[6] or 0),
                 )
             else:

@@ -67,9 +67,7 @@ def fetch_map(model: type[models.Model], lookup: str, values: Iterable) -> dict[
     values = {v for v in values if v not in (None, "")}
     result: dict[Any, int] = {}
     for part in chunks(values):
-        result.update(
-            model.objects.filter(**{f"{lookup}__in": part}).values_list(lookup, "pk")
-        )
+        result.update(model.objects.filter(**{f"{lookup}__in": part}).values_list(lookup, "pk"))
     return result
 
 
@@ -134,7 +132,8 @@ class Importer:
                 continue
             if key in first:
                 self.error(
-                    row, key_field,
+                    row,
+                    key_field,
                     _("duplicate of line %s in this file") % first[key],
                 )
             else:
@@ -166,11 +165,15 @@ class Importer:
                 if v is None:
                     row.attrs[ref.attr] = [] if f.kind == "list" else None
                     continue
-                missing = [x for x in (v if isinstance(v, list) else [v])
-                           if x not in found and x not in in_file]
+                missing = [
+                    x
+                    for x in (v if isinstance(v, list) else [v])
+                    if x not in found and x not in in_file
+                ]
                 if missing and not ref.create:
                     self.error(
-                        row, f.name,
+                        row,
+                        f.name,
                         _("unknown %(what)s: %(value)s")
                         % {"what": ref.what, "value": ", ".join(missing)},
                     )
@@ -204,7 +207,8 @@ class Importer:
                 cycle = find_cycle(row.values.get(key_name), graph.get)
                 if cycle:
                     self.error(
-                        row, f.name,
+                        row,
+                        f.name,
                         _("this makes a cycle: %s") % " → ".join(map(str, cycle)),
                     )
 
@@ -278,9 +282,7 @@ class Importer:
         self.write_self_refs(rows)
         self.write_m2m(rows)
         # a row is unchanged when neither its fields nor its links changed
-        self.report.unchanged += sum(
-            1 for r in rows if r.obj.__dict__.pop("_kam_unchanged", False)
-        )
+        self.report.unchanged += sum(1 for r in rows if r.obj.__dict__.pop("_kam_unchanged", False))
 
     def mark_changed(self, row: Row) -> None:
         if row.obj.__dict__.pop("_kam_unchanged", False):
@@ -328,10 +330,18 @@ class UnitImporter(Importer):
         model=Unit,
         key=("external_id",),
         fields=[
-            Field("external_id", required=True, max_length=64,
-                  synonyms=("customerid", "customer_id", "код_клиента")),
-            Field("name", required=True, max_length=200,
-                  synonyms=("companyname", "company_name", "company", "клиент", "организация")),
+            Field(
+                "external_id",
+                required=True,
+                max_length=64,
+                synonyms=("customerid", "customer_id", "код_клиента"),
+            ),
+            Field(
+                "name",
+                required=True,
+                max_length=200,
+                synonyms=("companyname", "company_name", "company", "клиент", "организация"),
+            ),
             Field("kind", kind="choice", choices=UnitKind),
             Field("parent", max_length=64, export="parent_external_id"),
             Field("industry", max_length=100),
@@ -340,8 +350,11 @@ class UnitImporter(Importer):
             Field("city", max_length=120),
             Field("employees", kind="int", min_value=0, max_value=2**31 - 1),
             Field("turnover", kind="decimal", max_digits=18, min_value=0),
-            Field("account_manager", ref=Ref(User, "username", "account_manager_id", "user"),
-                  export="account_manager__username"),
+            Field(
+                "account_manager",
+                ref=Ref(User, "username", "account_manager_id", "user"),
+                export="account_manager__username",
+            ),
         ],
         defaults={"kind": UnitKind.COMPANY},
     )
@@ -379,7 +392,9 @@ class UnitImporter(Importer):
             cycle = find_cycle(row.values.get("external_id"), parent_of.get)
             if cycle:
                 self.error(
-                    row, "parent", _("parent cycle: %s") % " → ".join(map(str, cycle)),
+                    row,
+                    "parent",
+                    _("parent cycle: %s") % " → ".join(map(str, cycle)),
                     value=row.values.get("parent"),
                 )
         self.parent_of = parent_of
@@ -397,11 +412,16 @@ class UnitImporter(Importer):
                 parent = row.values.get("parent") if self.present("parent") else None
                 if parent and parent not in in_file and parent not in self.db_ids:
                     self.report.skipped += 1
-                    self.report.add_error(row.line, self.columns.get("parent", "parent"),
-                                          parent, _("the parent row was rejected"))
+                    self.report.add_error(
+                        row.line,
+                        self.columns.get("parent", "parent"),
+                        parent,
+                        _("the parent row was rejected"),
+                    )
                     bad_exts.add(ext)
                     del in_file[ext]
                     changed = True
+
         # parents first: order by depth in the final tree
         def depth(ext: Any) -> int:
             n, node = 0, ext
@@ -417,8 +437,7 @@ class UnitImporter(Importer):
         existing: dict[str, Unit] = {}
         for part in chunks(r.values["external_id"] for r in ordered):
             existing.update({u.external_id: u for u in Unit.objects.filter(external_id__in=part)})
-        done = 0
-        for row in ordered:
+        for done, row in enumerate(ordered, start=1):
             ext = row.values["external_id"]
             fields = {k: v for k, v in row.attrs.items() if k != "parent"}
             if "account_manager_id" in fields:
@@ -464,7 +483,6 @@ class UnitImporter(Importer):
                 raise DomainError(
                     _("Line %(line)s: %(message)s") % {"line": row.line, "message": exc.message}
                 ) from exc
-            done += 1
             if progress and done % 500 == 0:
                 progress(done, len(ordered))
 
@@ -499,9 +517,12 @@ class EmploymentImporter(Importer):
         key=("external_id",),
         fields=[
             Field("external_id", required=True, max_length=64),
-            Field("contact", required=True,
-                  ref=Ref(Contact, "external_id", "contact_id", "contact"),
-                  export="contact__external_id"),
+            Field(
+                "contact",
+                required=True,
+                ref=Ref(Contact, "external_id", "contact_id", "contact"),
+                export="contact__external_id",
+            ),
             Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
             Field("title", max_length=200),
             Field("department", max_length=200),
@@ -509,10 +530,11 @@ class EmploymentImporter(Importer):
             Field("seniority", kind="choice", choices=Seniority),
             Field("start_date", kind="date"),
             Field("end_date", kind="date"),
-            Field("reports_to",
-                  ref=Ref(Employment, "external_id", "reports_to_id", "employment",
-                          self_ref=True),
-                  export="reports_to__external_id"),
+            Field(
+                "reports_to",
+                ref=Ref(Employment, "external_id", "reports_to_id", "employment", self_ref=True),
+                export="reports_to__external_id",
+            ),
         ],
     )
 
@@ -542,12 +564,16 @@ class UserImporter(Importer):
             Field("email", max_length=254),
             Field("role", kind="choice", choices=Role),
             Field("function", kind="choice", choices=Function),
-            Field("territory",
-                  ref=Ref(Territory, "external_id", "territory_id", "territory",
-                          alt_lookup="name"),
-                  export="territory_key"),
-            Field("manager", ref=Ref(User, "username", "manager_id", "user", self_ref=True),
-                  export="manager__username"),
+            Field(
+                "territory",
+                ref=Ref(Territory, "external_id", "territory_id", "territory", alt_lookup="name"),
+                export="territory_key",
+            ),
+            Field(
+                "manager",
+                ref=Ref(User, "username", "manager_id", "user", self_ref=True),
+                export="manager__username",
+            ),
             Field("capacity", kind="int", min_value=0, max_value=32767),
             Field("language", max_length=8),
             Field("is_active", kind="bool"),
@@ -572,8 +598,9 @@ class UserImporter(Importer):
             ext = row.values.get("external_id")
             if ext:
                 if ext in first:
-                    self.error(row, "external_id",
-                               _("duplicate of line %s in this file") % first[ext])
+                    self.error(
+                        row, "external_id", _("duplicate of line %s in this file") % first[ext]
+                    )
                 else:
                     first[ext] = row.line
 
@@ -619,8 +646,12 @@ class ProductImporter(Importer):
         fields=[
             Field("sku", required=True, max_length=64),
             Field("name", required=True, max_length=200),
-            Field("line", required=True, ref=Ref(ProductLine, "code", "line_id", "product line"),
-                  export="line__code"),
+            Field(
+                "line",
+                required=True,
+                ref=Ref(ProductLine, "code", "line_id", "product line"),
+                export="line__code",
+            ),
         ],
     )
 
@@ -666,8 +697,7 @@ class InteractionImporter(Importer):
             Field("summary", required=True, max_length=300),
             Field("outcome"),
             Field("initiated_by", kind="choice", choices=Initiator),
-            Field("participants", kind="list",
-                  ref=Ref(User, "username", "participants", "user")),
+            Field("participants", kind="list", ref=Ref(User, "username", "participants", "user")),
             Field("contacts", kind="list", ref=Ref(Contact, "external_id", "contacts", "contact")),
         ],
     )
@@ -713,18 +743,26 @@ class CompetitorShareImporter(Importer):
         fields=[
             Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
             Field("product_line", required=True, ref=LINE_REF, export="product_line__code"),
-            Field("competitor", required=True, max_length=200,
-                  ref=Ref(Competitor, "name", "competitor_id", "competitor", create=True),
-                  export="competitor__name"),
-            Field("share_pct", required=True, kind="decimal", max_digits=5, min_value=0,
-                  max_value=100),
+            Field(
+                "competitor",
+                required=True,
+                max_length=200,
+                ref=Ref(Competitor, "name", "competitor_id", "competitor", create=True),
+                export="competitor__name",
+            ),
+            Field(
+                "share_pct", required=True, kind="decimal", max_digits=5, min_value=0, max_value=100
+            ),
             Field("as_of", required=True, kind="date"),
         ],
     )
 
     def prepare_write(self, rows: list[Row]) -> None:
-        new = {r.attrs["competitor_id"][1] for r in rows
-               if isinstance(r.attrs.get("competitor_id"), tuple)}
+        new = {
+            r.attrs["competitor_id"][1]
+            for r in rows
+            if isinstance(r.attrs.get("competitor_id"), tuple)
+        }
         ids = {}
         for name in sorted(new):
             ids[name] = Competitor.objects.get_or_create(name=name)[0].pk
@@ -753,12 +791,20 @@ TRANSACTION_ENTITY = Entity(
     model=Transaction,
     key=("external_id",),
     fields=[
-        Field("external_id", required=True, max_length=64,
-              synonyms=("transaction_id", "line_id", "номер", "номер_строки")),
+        Field(
+            "external_id",
+            required=True,
+            max_length=64,
+            synonyms=("transaction_id", "line_id", "номер", "номер_строки"),
+        ),
         Field("date", required=True, kind="date"),
         Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
-        Field("product", required=True, ref=Ref(Product, "sku", "product_id", "product"),
-              export="product__sku"),
+        Field(
+            "product",
+            required=True,
+            ref=Ref(Product, "sku", "product_id", "product"),
+            export="product__sku",
+        ),
         Field("quantity", kind="decimal", places=3, max_digits=14),
         Field("net_amount", required=True, kind="decimal", max_digits=16),
         Field("currency", max_length=3),
@@ -769,8 +815,15 @@ TRANSACTION_ENTITY = Entity(
 IMPORTERS: dict[str, type[Importer]] = {
     cls.entity.name: cls
     for cls in (
-        UnitImporter, ContactImporter, EmploymentImporter, UserImporter, ProductLineImporter,
-        ProductImporter, OpportunityImporter, InteractionImporter, CompetitorShareImporter,
+        UnitImporter,
+        ContactImporter,
+        EmploymentImporter,
+        UserImporter,
+        ProductLineImporter,
+        ProductImporter,
+        OpportunityImporter,
+        InteractionImporter,
+        CompetitorShareImporter,
         SupplierPositionImporter,
     )
 }
@@ -780,6 +833,15 @@ ENTITIES: dict[str, Entity] = {
     "transactions": TRANSACTION_ENTITY,
 }
 ENTITY_NAMES = [
-    "units", "contacts", "employments", "users", "product-lines", "products", "transactions",
-    "opportunities", "interactions", "competitor-shares", "supplier-positions",
+    "units",
+    "contacts",
+    "employments",
+    "users",
+    "product-lines",
+    "products",
+    "transactions",
+    "opportunities",
+    "interactions",
+    "competitor-shares",
+    "supplier-positions",
 ]

@@ -63,13 +63,18 @@ class ImportReport:
             return _(
                 "%(entity)s: %(bad)s of %(rows)s rows have errors (%(n)s problems); "
                 "nothing was written."
-            ) % {"entity": self.entity, "bad": self.bad_rows, "rows": self.rows,
-                 "n": len(self.errors)}
+            ) % {
+                "entity": self.entity,
+                "bad": self.bad_rows,
+                "rows": self.rows,
+                "n": len(self.errors),
+            }
         if self.skipped:
             counts += _("; %s bad rows skipped") % self.skipped
         if self.dry_run:
             return _("%(entity)s (dry run, nothing written): %(counts)s") % {
-                "entity": self.entity, "counts": counts,
+                "entity": self.entity,
+                "counts": counts,
             }
         return f"{self.entity}: {counts}"
 

@@ -42,10 +42,16 @@ def resolve_columns(
             target = target if target in fields else names.get(formats.norm_header(target))
             if target is None:
                 raise ImportFileError(
-                    _("The mapping sends column “%(column)s” to “%(field)s”, which is not a "
-                      "field of %(entity)s. Fields: %(fields)s.")
-                    % {"column": header_name, "field": mapped[norm], "entity": entity.name,
-                       "fields": ", ".join(f.name for f in entity.fields)},
+                    _(
+                        "The mapping sends column “%(column)s” to “%(field)s”, which is not a "
+                        "field of %(entity)s. Fields: %(fields)s."
+                    )
+                    % {
+                        "column": header_name,
+                        "field": mapped[norm],
+                        "entity": entity.name,
+                        "fields": ", ".join(f.name for f in entity.fields),
+                    },
                     code="mapping",
                 )
         else:
@@ -60,7 +66,8 @@ def resolve_columns(
             % {
                 "columns": ", ".join(
                     f"{f.name} ({_('or')} {', '.join(f.all_names()[1:4])})"
-                    if len(f.all_names()) > 1 else f.name
+                    if len(f.all_names()) > 1
+                    else f.name
                     for f in missing
                 ),
                 "header": ", ".join(h for h in header if h) or "—",
@@ -105,8 +112,12 @@ def import_file(
         from .fastpath import import_transactions
 
         return import_transactions(
-            path=path, mapping=mapping, report=report, dry_run=dry_run,
-            skip_bad_rows=skip_bad_rows, progress=progress,
+            path=path,
+            mapping=mapping,
+            report=report,
+            dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
+            progress=progress,
         )
     spec = ENTITIES[entity]
     table = formats.open_table(path)

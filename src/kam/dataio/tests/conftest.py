@@ -52,12 +52,29 @@ def wipe_all():
     from kam.interactions.models import Interaction
     from kam.people.models import User
     from kam.sales.models import (
-        Competitor, CompetitorShare, MonthlyRollup, Opportunity, Product, ProductLine,
-        SupplierPosition, Transaction,
+        Competitor,
+        CompetitorShare,
+        MonthlyRollup,
+        Opportunity,
+        Product,
+        ProductLine,
+        SupplierPosition,
+        Transaction,
     )
 
     for model in (
-        MonthlyRollup, Transaction, Interaction, Opportunity, CompetitorShare, SupplierPosition,
-        Competitor, Employment, Contact, Product, ProductLine, Unit, User,
+        MonthlyRollup,
+        Transaction,
+        Interaction,
+        Opportunity,
+        CompetitorShare,
+        SupplierPosition,
+        Competitor,
+        Employment,
+        Contact,
+        Product,
+        ProductLine,
+        Unit,
+        User,
     ):
         model.objects.all().delete()

@@ -85,13 +85,16 @@ def test_malformed_numbers_and_dates_are_reported_with_line_column_and_value(tmp
     Unit.objects.add_root(create_kwargs={"name": "U", "kind": "company", "external_id": "U"})
     Contact.objects.create(first_name="A", last_name="B", external_id="C")
     employments = _write(
-        tmp_path, "external_id,contact,unit,start_date,end_date\n"
+        tmp_path,
+        "external_id,contact,unit,start_date,end_date\n"
         "E1,C,U,31/12/2020,\nE2,C,U,2020-02-30,\nE3,C,U,2021-01-01,2020-01-01\n",
         name="e.csv",
     )
     report = import_file(entity="employments", path=employments)
     assert [(e.line, e.column, e.value) for e in report.errors] == [
-        (2, "start_date", "31/12/2020"), (3, "start_date", "2020-02-30"), (4, "end_date", "2020-01-01"),
+        (2, "start_date", "31/12/2020"),
+        (3, "start_date", "2020-02-30"),
+        (4, "end_date", "2020-01-01"),
     ]
     assert report.errors[0].reason == "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
     assert report.errors[2].reason == "the end is before the start"
@@ -101,7 +104,7 @@ def test_malformed_numbers_and_dates_are_reported_with_line_column_and_value(tmp
 def test_formula_cells_are_rejected_unless_quoted(tmp_path):
     path = _write(
         tmp_path,
-        'external_id,first_name,last_name,notes\n'
+        "external_id,first_name,last_name,notes\n"
         'C1,Eve,"=HYPERLINK(""http://x"")",\n'
         "C2,Bob,Smith,@SUM(A1)\n"
         "C3,Ann,Lee,'=1+1\n"
@@ -136,9 +139,7 @@ def test_the_command_prints_a_table_exits_non_zero_and_writes_a_report(tmp_path,
     out_report = tmp_path / "report.csv"
     with pytest.raises(CommandError) as exc:
         call_command("import", "units", str(path), "--report", str(out_report))
-    assert str(exc.value) == (
-        "units: 2 of 3 rows have errors (2 problems); nothing was written."
-    )
+    assert str(exc.value) == ("units: 2 of 3 rows have errors (2 problems); nothing was written.")
     printed = capsys.readouterr().out
     assert "Rows with errors" in printed and "a value is required" in printed
     with open(out_report, encoding="utf-8") as fh:

@@ -51,9 +51,9 @@ def test_samples_import_with_parents_after_children_and_references(load_samples)
     assert {u.username for u in meeting.participants.all()} == {"exec.braun", "kam.mueller"}
     assert Interaction.objects.get(external_id="I-2").summary == "-20% price request"
     assert Contact.objects.get(external_id="C-3").notes == "=not a formula"
-    assert CompetitorShare.objects.get(
-        account__external_id="U-NORD"
-    ).competitor.name == "CoatMaster"
+    assert (
+        CompetitorShare.objects.get(account__external_id="U-NORD").competitor.name == "CoatMaster"
+    )
 
 
 def test_importing_the_same_files_twice_changes_nothing(load_samples):
@@ -132,8 +132,7 @@ def test_unknown_parent_is_a_row_error_and_nothing_is_written(tmp_path):
 
 def test_a_parent_cycle_in_the_file_is_named(tmp_path):
     path = tmp_path / "units.csv"
-    path.write_text("id,name,parent\nA,Alpha,C\nB,Beta,A\nC,Gamma,B\nD,Delta,\n",
-                    encoding="utf-8")
+    path.write_text("id,name,parent\nA,Alpha,C\nB,Beta,A\nC,Gamma,B\nD,Delta,\n", encoding="utf-8")
     report = import_file(entity="units", path=path)
     assert {e.line for e in report.errors} == {2, 3, 4}
     assert report.errors[0].reason == "parent cycle: A → C → B → A"
@@ -179,7 +178,10 @@ def test_northwind_customers_import_as_units():
     assert report.created == 20
     alfki = Unit.objects.get(external_id="ALFKI")
     assert (alfki.name, alfki.city, alfki.country, alfki.kind) == (
-        "Alfreds Futterkiste", "Berlin", "DE", "company"
+        "Alfreds Futterkiste",
+        "Berlin",
+        "DE",
+        "company",
     )
     assert Unit.objects.get(external_id="AROUT").country == "GB"
     again = import_file(entity="units", path=FIXTURES / "northwind_customers.csv")
@@ -197,8 +199,10 @@ def test_a_mapping_file_names_the_columns():
 def test_a_user_renamed_in_the_hr_system_is_matched_by_external_id(load_samples, tmp_path):
     load_samples()
     path = tmp_path / "users.csv"
-    path.write_text("username,external_id,first_name,last_name,role\n"
-                    "julia.schulz,HR-7,Julia,Schulz,kam\n", encoding="utf-8")
+    path.write_text(
+        "username,external_id,first_name,last_name,role\njulia.schulz,HR-7,Julia,Schulz,kam\n",
+        encoding="utf-8",
+    )
     report = import_file(entity="users", path=path)
     assert (report.created, report.updated) == (0, 1)
     user = User.objects.get(external_id="HR-7")
@@ -223,5 +227,21 @@ def test_changed_participants_and_positions_update(load_samples, tmp_path):
     positions = tmp_path / "positions.csv"
     positions.write_text("account;since;position\nU-ACME;01.06.2023;primary\n", encoding="utf-8")
     assert import_file(entity="supplier-positions", path=positions).updated == 1
-    assert SupplierPosition.objects.get(account__external_id="U-ACME", since="2023-06-01").position == "primary"
+    assert (
+        SupplierPosition.objects.get(account__external_id="U-ACME", since="2023-06-01").position
+        == "primary"
+    )
     assert SupplierPosition.objects.count() == 3
+
+
+def test_a_reporting_loop_in_the_org_chart_is_refused(load_samples, tmp_path):
+    load_samples()
+    path = tmp_path / "employments.csv"
+    path.write_text(
+        "external_id,contact,unit,reports_to\nE-1,C-1,U-ACME-DE,E-2\n", encoding="utf-8"
+    )
+    report = import_file(entity="employments", path=path)
+    assert [(e.line, e.column, e.reason) for e in report.errors] == [
+        (2, "reports_to", "this makes a cycle: E-1 → E-2 → E-1")
+    ]
+    assert Employment.objects.get(external_id="E-1").reports_to is None
