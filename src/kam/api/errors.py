@@ -84,7 +84,8 @@ def install(api: NinjaAPI) -> None:
             errors = [{"field": f, "message": m} for f, m in row_errors]
         else:
             errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-        return error_response(api, request, 400, exc.code, exc.message, errors)
+        status = 409 if exc.code == "conflict" else 400
+        return error_response(api, request, status, exc.code, exc.message, errors)
 
     def on_protected(request, exc):
         return error_response(

@@ -61,8 +61,13 @@ class UnitOut(Schema):
     parent_id: int | None = None
     parent_external_id: str | None = None
     depth: int
+    version: str = Field(description="Send back in PATCH to refuse overwriting others' edits.")
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_version(obj) -> str:
+        return services.unit_version(obj)
 
 
 class UnitPage(Schema):
@@ -90,6 +95,9 @@ class UnitIn(UnitFields):
 
 
 class UnitPatch(UnitFields):
+    version: text(64) | None = Field(
+        None, description="The unit's version as read; a 409 if it was changed since."
+    )
     name: text(200, min_length=1) = None
     kind: KindLit = None
     tier: TierLit = None
@@ -203,12 +211,13 @@ def unit_create(request: HttpRequest, payload: UnitIn):
 def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
     unit = get_for_user(Unit.objects.all(), request.auth, CHANGE, pk=unit_id)
     data = changes(payload)
+    version = data.pop("version", None)
     move, parent = _parent_from(data)
     _manager_from(data)
     if move:
         require(request.auth, CHANGE, parent)
-    if data:
-        unit = services.unit_update(unit=unit, **data)
+    if data or version is not None:
+        unit = services.unit_update(unit=unit, expected_version=version, **data)
     if move:
         unit = services.unit_move(unit=unit, new_parent=parent)
     return _unit_out(unit)

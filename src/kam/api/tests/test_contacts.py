@@ -9,8 +9,14 @@ def test_contact_crud_as_account_manager(api_as, users):
     api = api_as("kam")
     created = api.post(
         "/contacts",
-        {"first_name": "Anna", "last_name": "Berg", "email": "anna@acme.test",
-         "unit_id": unit.pk, "title": "CPO", "function": "purchasing"},
+        {
+            "first_name": "Anna",
+            "last_name": "Berg",
+            "email": "anna@acme.test",
+            "unit_id": unit.pk,
+            "title": "CPO",
+            "function": "purchasing",
+        },
     )
     assert created.status_code == 201
     cid = created.json()["id"]
@@ -30,7 +36,9 @@ def test_contact_of_another_account_cannot_be_changed_by_kam(api_as):
     assert api.patch(f"/contacts/{emp.contact_id}", {"phone": "1"}).status_code == 403
     assert api.delete(f"/contacts/{emp.contact_id}").status_code == 403
     assert api.post("/contacts", {"last_name": "X", "unit_id": other.pk}).status_code == 403
-    assert api_as("executive").patch(f"/contacts/{emp.contact_id}", {"phone": "1"}).status_code == 200
+    assert (
+        api_as("executive").patch(f"/contacts/{emp.contact_id}", {"phone": "1"}).status_code == 200
+    )
 
 
 def test_contact_validation(api_as):
@@ -75,8 +83,14 @@ def test_employment_crud_and_reporting_loop(api_as, users):
     api = api_as("kam")
     created = api.post(
         "/employments",
-        {"contact_id": contact.pk, "unit_id": unit.pk, "title": "Buyer",
-         "function": "purchasing", "reports_to_id": boss.pk, "start_date": "2024-01-01"},
+        {
+            "contact_id": contact.pk,
+            "unit_id": unit.pk,
+            "title": "Buyer",
+            "function": "purchasing",
+            "reports_to_id": boss.pk,
+            "start_date": "2024-01-01",
+        },
     )
     assert created.status_code == 201
     eid = created.json()["id"]

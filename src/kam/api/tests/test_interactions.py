@@ -12,9 +12,14 @@ def test_field_rep_logs_an_interaction_and_edits_own_entry(api_as, users):
     api = api_as("field_rep")
     created = api.post(
         "/interactions",
-        {"type": "visit", "occurred_at": "2026-10-01T09:30:00+02:00", "unit_id": unit.pk,
-         "summary": "Plant visit", "participant_ids": [users["field_rep"].pk],
-         "contact_ids": [contact.pk]},
+        {
+            "type": "visit",
+            "occurred_at": "2026-10-01T09:30:00+02:00",
+            "unit_id": unit.pk,
+            "summary": "Plant visit",
+            "participant_ids": [users["field_rep"].pk],
+            "contact_ids": [contact.pk],
+        },
     )
     assert created.status_code == 201
     body = created.json()
@@ -31,7 +36,9 @@ def test_field_rep_logs_an_interaction_and_edits_own_entry(api_as, users):
 def test_others_entries_need_change_rights_on_the_account(api_as, users):
     own = make_unit("Own", account_manager=users["kam"])
     entry = InteractionFactory(unit=own, created_by=users["executive"])
-    assert api_as("field_rep").patch(f"/interactions/{entry.pk}", {"summary": "X"}).status_code == 403
+    assert (
+        api_as("field_rep").patch(f"/interactions/{entry.pk}", {"summary": "X"}).status_code == 403
+    )
     assert api_as("field_rep").delete(f"/interactions/{entry.pk}").status_code == 403
     assert api_as("kam").patch(f"/interactions/{entry.pk}", {"summary": "X"}).status_code == 200
 
@@ -40,8 +47,13 @@ def test_unknown_people_are_rejected(api_as):
     unit = make_unit("Acme")
     response = api_as("kam").post(
         "/interactions",
-        {"type": "call", "occurred_at": "2026-10-01T09:30:00Z", "unit_id": unit.pk,
-         "summary": "Call", "contact_ids": [424242]},
+        {
+            "type": "call",
+            "occurred_at": "2026-10-01T09:30:00Z",
+            "unit_id": unit.pk,
+            "summary": "Call",
+            "contact_ids": [424242],
+        },
     )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "contact_ids"
     assert not Interaction.objects.exists()
@@ -71,8 +83,12 @@ def test_filters_unit_subtree_dates_and_type(api_as):
 def test_interactions_outsider_and_anonymous(api_as):
     unit = make_unit("Acme")
     entry = InteractionFactory(unit=unit)
-    body = {"type": "call", "occurred_at": "2026-10-01T09:30:00Z", "unit_id": unit.pk,
-            "summary": "x"}
+    body = {
+        "type": "call",
+        "occurred_at": "2026-10-01T09:30:00Z",
+        "unit_id": unit.pk,
+        "summary": "x",
+    }
     for who, status in (("outsider", 403), (None, 401)):
         api = api_as(who)
         assert api.get("/interactions").status_code == status

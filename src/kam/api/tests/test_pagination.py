@@ -75,8 +75,12 @@ def test_bulk_of_ten_thousand_rows(api_as):
     unit = make_unit("Acme")
     product = ProductFactory()
     rows = [
-        {"date": f"2026-{1 + i % 12:02d}-01", "unit_id": unit.pk, "product_id": product.pk,
-         "net_amount": "1.00"}
+        {
+            "date": f"2026-{1 + i % 12:02d}-01",
+            "unit_id": unit.pk,
+            "product_id": product.pk,
+            "net_amount": "1.00",
+        }
         for i in range(10_000)
     ]
     response = api_as("admin").post("/transactions/bulk", {"rows": rows})

@@ -11,8 +11,14 @@ def test_opportunity_crud_as_account_manager(api_as, users):
     api = api_as("kam")
     created = api.post(
         "/opportunities",
-        {"unit_id": unit.pk, "name": "Line 3 retrofit", "amount": "250000.00",
-         "probability": 40, "stage": "develop", "expected_close": "2027-03-31"},
+        {
+            "unit_id": unit.pk,
+            "name": "Line 3 retrofit",
+            "amount": "250000.00",
+            "probability": 40,
+            "stage": "develop",
+            "expected_close": "2027-03-31",
+        },
     )
     assert created.status_code == 201
     oid = created.json()["id"]
@@ -34,11 +40,24 @@ def test_opportunity_permissions_and_validation(api_as):
     assert api.delete(f"/opportunities/{opp.pk}").status_code == 403
     assert api.post("/opportunities", {"unit_id": other.pk, "name": "X"}).status_code == 403
     admin = api_as("admin")
-    assert admin.post("/opportunities", {"unit_id": other.pk, "name": "X", "probability": 101}).status_code == 422
-    assert admin.post("/opportunities", {"unit_id": other.pk, "name": "X", "stage": "dreaming"}).status_code == 422
+    assert (
+        admin.post(
+            "/opportunities", {"unit_id": other.pk, "name": "X", "probability": 101}
+        ).status_code
+        == 422
+    )
+    assert (
+        admin.post(
+            "/opportunities", {"unit_id": other.pk, "name": "X", "stage": "dreaming"}
+        ).status_code
+        == 422
+    )
     for who, status in (("outsider", 403), (None, 401)):
         assert api_as(who).get("/opportunities").status_code == status
-        assert api_as(who).post("/opportunities", {"unit_id": other.pk, "name": "X"}).status_code == status
+        assert (
+            api_as(who).post("/opportunities", {"unit_id": other.pk, "name": "X"}).status_code
+            == status
+        )
 
 
 def test_opportunities_filtered_by_unit_subtree(api_as):
@@ -52,8 +71,15 @@ def test_opportunities_filtered_by_unit_subtree(api_as):
 
 def _rows(unit, product, n, **extra):
     return [
-        {"date": f"2026-0{1 + i % 3}-15", "unit_id": unit.pk, "product_id": product.pk,
-         "quantity": "2", "net_amount": "100.00", "external_id": f"T{i}", **extra}
+        {
+            "date": f"2026-0{1 + i % 3}-15",
+            "unit_id": unit.pk,
+            "product_id": product.pk,
+            "quantity": "2",
+            "net_amount": "100.00",
+            "external_id": f"T{i}",
+            **extra,
+        }
         for i in range(n)
     ]
 
@@ -62,8 +88,15 @@ def test_bulk_transactions_write_all_rows_and_rollups(api_as):
     unit = make_unit("Acme", external_id="ACME")
     product = ProductFactory(sku="SKU-A")
     rows = _rows(unit, product, 30)
-    rows.append({"date": "2026-01-20", "unit_external_id": "ACME", "product_sku": "SKU-A",
-                 "net_amount": "50.00", "cost": "20.00"})
+    rows.append(
+        {
+            "date": "2026-01-20",
+            "unit_external_id": "ACME",
+            "product_sku": "SKU-A",
+            "net_amount": "50.00",
+            "cost": "20.00",
+        }
+    )
     response = api_as("admin").post("/transactions/bulk", {"rows": rows})
     assert response.status_code == 201 and response.json() == {"created": 31}
     assert Transaction.objects.count() == 31
@@ -112,10 +145,21 @@ def test_bulk_limits_and_permissions(api_as, users):
     mixed[0]["external_id"] = "fresh"
     assert kam.post("/transactions/bulk", {"rows": mixed}).status_code == 403
     assert Transaction.objects.count() == 2
-    too_many = [{"date": "2026-01-01", "unit_id": own.pk, "product_id": product.pk,
-                 "net_amount": "1"}] * 10_001
+    too_many = [
+        {"date": "2026-01-01", "unit_id": own.pk, "product_id": product.pk, "net_amount": "1"}
+    ] * 10_001
     assert api_as("admin").post("/transactions/bulk", {"rows": too_many}).status_code == 422
     assert api_as("admin").post("/transactions/bulk", {"rows": []}).status_code == 422
-    assert api_as("admin", "read").post("/transactions/bulk", {"rows": _rows(own, product, 1)}).status_code == 403
-    assert api_as(None).post("/transactions/bulk", {"rows": _rows(own, product, 1)}).status_code == 401
-    assert api_as("outsider").post("/transactions/bulk", {"rows": _rows(own, product, 1)}).status_code == 403
+    assert (
+        api_as("admin", "read")
+        .post("/transactions/bulk", {"rows": _rows(own, product, 1)})
+        .status_code
+        == 403
+    )
+    assert (
+        api_as(None).post("/transactions/bulk", {"rows": _rows(own, product, 1)}).status_code == 401
+    )
+    assert (
+        api_as("outsider").post("/transactions/bulk", {"rows": _rows(own, product, 1)}).status_code
+        == 403
+    )

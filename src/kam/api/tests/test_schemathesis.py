@@ -6,6 +6,8 @@ Cases are generated from the schema (valid and invalid input); the app must neve
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -24,7 +26,17 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def admin_headers(users, token_for, settings):
+def wsgi_in_test_transaction():
+    """Keep the test's database connection across requests, as Django's test client does."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def admin_headers(users, token_for, settings, wsgi_in_test_transaction):
     settings.ALLOWED_HOSTS = ["testserver", "localhost"]
     # A little data so generated ids sometimes hit real rows.
     group = make_unit("Acme Group", external_id="ACME")

@@ -11,8 +11,15 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
     api = api_as("admin")
     created = api.post(
         "/units",
-        {"name": "Acme Group", "kind": "group", "country": "de", "external_id": "ACME",
-         "turnover": "1234.50", "employees": 500, "tier": "key"},
+        {
+            "name": "Acme Group",
+            "kind": "group",
+            "country": "de",
+            "external_id": "ACME",
+            "turnover": "1234.50",
+            "employees": 500,
+            "tier": "key",
+        },
     )
     assert created.status_code == 201
     body = created.json()
@@ -60,9 +67,13 @@ def test_kam_changes_own_account_only(api_as, users):
     other = make_unit("Other")
     api = api_as("kam")
     assert api.patch(f"/units/{own.pk}", {"city": "Oslo"}).status_code == 200
-    assert api.post("/units", {"name": "Site", "kind": "site", "parent_id": own.pk}).status_code == 201
+    assert (
+        api.post("/units", {"name": "Site", "kind": "site", "parent_id": own.pk}).status_code == 201
+    )
     assert api.patch(f"/units/{other.pk}", {"city": "Oslo"}).status_code == 403
-    assert api.post("/units", {"name": "S", "kind": "site", "parent_id": other.pk}).status_code == 403
+    assert (
+        api.post("/units", {"name": "S", "kind": "site", "parent_id": other.pk}).status_code == 403
+    )
     assert api.post("/units", {"name": "Top", "kind": "group"}).status_code == 403
     assert api.delete(f"/units/{other.pk}").status_code == 403
     # moving own unit under someone else's account is refused too
@@ -105,8 +116,14 @@ def test_unit_with_sales_cannot_be_deleted(api_as):
     unit = make_unit("Acme")
     product = ProductFactory()
     transactions_create(
-        rows=[{"date": dt.date(2026, 1, 5), "unit_id": unit.pk, "product_id": product.pk,
-               "net_amount": 10}]
+        rows=[
+            {
+                "date": dt.date(2026, 1, 5),
+                "unit_id": unit.pk,
+                "product_id": product.pk,
+                "net_amount": 10,
+            }
+        ]
     )
     response = api_as("admin").delete(f"/units/{unit.pk}")
     assert response.status_code == 409
@@ -131,3 +148,14 @@ def test_list_filters(api_as):
     assert names("depth=1") == ["Acme Group", "Beta"]
     assert names("parent=987654") == []
     assert api.get("/units?tier=platinum").status_code == 422
+
+
+def test_stale_version_is_409_and_nothing_is_overwritten(api_as):
+    unit = make_unit("Acme")
+    api = api_as("admin")
+    version = api.get(f"/units/{unit.pk}").json()["version"]
+    first = api.patch(f"/units/{unit.pk}", {"city": "Oslo", "version": version})
+    assert first.status_code == 200
+    stale = api.patch(f"/units/{unit.pk}", {"city": "Bergen", "version": version})
+    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    assert Unit.objects.get(pk=unit.pk).city == "Oslo"
