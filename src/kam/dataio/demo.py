@@ -130,6 +130,26 @@ DEMO_LOGINS = [
     ),
 ]
 
+# What the summary counts are called.
+COUNT_LABELS = {
+    "territories": gettext_lazy("Territories"),
+    "users": gettext_lazy("Our people"),
+    "units": gettext_lazy("Customer units"),
+    "key_accounts": gettext_lazy("Key accounts"),
+    "product_lines": gettext_lazy("Product lines"),
+    "products": gettext_lazy("Products"),
+    "transactions": gettext_lazy("Transactions"),
+    "rollups": gettext_lazy("Monthly roll-ups"),
+    "contacts": gettext_lazy("Contacts"),
+    "employments": gettext_lazy("Employments"),
+    "moved_contacts": gettext_lazy("Contacts who changed employer"),
+    "interactions": gettext_lazy("Interactions"),
+    "competitors": gettext_lazy("Competitors"),
+    "opportunities": gettext_lazy("Opportunities"),
+    "competitor_shares": gettext_lazy("Competitor shares"),
+    "supplier_positions": gettext_lazy("Supplier positions"),
+}
+
 # ---------------------------------------------------------------------------------------------
 # Reference data (generated data, not interface text: kept in English)
 
@@ -1393,6 +1413,7 @@ def _cum(weights: list[float]) -> list[float]:
 
 
 __all__ = [
+    "COUNT_LABELS",
     "DEMO_LOGINS",
     "DEMO_PASSWORD",
     "SCALES",

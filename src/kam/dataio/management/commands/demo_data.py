@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.progress import (
@@ -16,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from kam.core.errors import DomainError
-from kam.dataio.demo import SCALES, Reporter, demo_build, demo_has_data, demo_reset
+from kam.dataio.demo import COUNT_LABELS, SCALES, Reporter, demo_build, demo_has_data, demo_reset
 
 
 class RichReporter(Reporter):
@@ -71,15 +72,17 @@ class Command(BaseCommand):
                 raise CommandError(
                     _("The database already holds customer data: use --reset to replace it.")
                 )
-            with console.status(_("Deleting the existing data…")):
-                demo_reset()
         progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
             MofNCompleteColumn(), TimeElapsedColumn(), console=console,
         )  # fmt: skip
         reporter = RichReporter(progress)
         try:
-            with progress:
+            # Reset and build commit together: a failed build leaves the old data in place.
+            with progress, transaction.atomic():
+                if reset and demo_has_data():
+                    reporter.stage(_("Deleting the existing data"), None)
+                    demo_reset()
                 summary = demo_build(scale=scale, seed=seed, reporter=reporter)
                 reporter.close()
         except DomainError as exc:
@@ -90,7 +93,7 @@ class Command(BaseCommand):
         table.add_column(_("What"))
         table.add_column(_("Rows"), justify="right")
         for name, count in summary.counts.items():
-            table.add_row(name.replace("_", " "), f"{count:,}")
+            table.add_row(str(COUNT_LABELS.get(name, name)), f"{count:,}")
         console.print(table)
         console.print(
             _("Built in %(seconds).1f s. Log in with `kam demo-logins`.")
