@@ -99,34 +99,35 @@ DEMO_LOGINS = [
     DemoLogin(
         "executive",
         "executive",
-        gettext_lazy("The portfolio: key accounts, tiers and the programme assessment."),
+        gettext_lazy("Identification: scores, the portfolio matrix and nominations to approve."),
     ),
     DemoLogin(
         "kam",
         "kam",
         gettext_lazy(
-            "Your key accounts: one multi-threaded, one single-threaded (bow-tie), one neglected."
+            "Portfolio, sorted by revenue: your key accounts — one multi-threaded, one "
+            "single-threaded (bow-tie), one neglected — with their tree, contacts and chart."
         ),
     ),
     DemoLogin(
         "sales_manager",
         "manager",
-        gettext_lazy("Your field reps and key account managers, and their workload."),
+        gettext_lazy("The accounts of the key account managers who report to you; edit them."),
     ),
     DemoLogin(
         "field_rep",
         "rep",
-        gettext_lazy("The customer sites in your territory and your interaction log."),
+        gettext_lazy("Any account page: the recent interactions, yours among them."),
     ),
     DemoLogin(
         "specialist",
         "specialist",
-        gettext_lazy("The account teams you belong to and the requests sent to you."),
+        gettext_lazy("Any account page: contacts and revenue by product line (read only)."),
     ),
     DemoLogin(
         "admin",
         "admin",
-        gettext_lazy("Users and roles, scoring models, imports and settings."),
+        gettext_lazy("Data: imports and exports; Administration: users and roles; scoring models."),
     ),
 ]
 

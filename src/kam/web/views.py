@@ -95,7 +95,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             for f, e in filterset.form.errors.items()
         )
         return _bad_query(request, _("The filter could not be applied. %s") % problems)
-    sort = request.GET.get("sort", "name")
+    sort = request.GET.get("sort", "-revenue_12m")
     if sort.lstrip("-") not in SORTABLE:
         return _bad_query(request, _("The list cannot be sorted by “%s”.") % sort)
     try:
@@ -112,7 +112,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             _("Page %(page)s does not exist; the list has %(pages)s pages.")
             % {"page": page_number, "pages": pages},
         )
-    table = PortfolioTable(queryset, order_by=sort)
+    table = PortfolioTable(queryset, order_by=(sort, "name"))
     table.paginate(page=page_number, per_page=PAGE_SIZE)
     return render(
         request,

@@ -105,6 +105,12 @@ def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):
     assert "400" in html  # Group 001: two companies × 200
 
 
+def test_portfolio_lists_the_biggest_customers_first(client_for):
+    _portfolio(4)
+    html = client_for("kam").get(reverse("web:portfolio")).content.decode()
+    assert html.index("Group 003") < html.index("Group 002") < html.index("Group 000")
+
+
 def test_portfolio_search_filter_and_sort(client_for):
     _portfolio(6)
     c = client_for("kam")
@@ -122,8 +128,8 @@ def test_portfolio_paginates(client_for):
     for g in range(30):
         make_unit(f"Customer {g:02d}")
     c = client_for("kam")
-    first = c.get(reverse("web:portfolio")).content.decode()
-    second = c.get(reverse("web:portfolio"), {"page": 2}).content.decode()
+    first = c.get(reverse("web:portfolio"), {"sort": "name"}).content.decode()
+    second = c.get(reverse("web:portfolio"), {"sort": "name", "page": 2}).content.decode()
     assert "Customer 00" in first and "Customer 29" not in first
     assert "Customer 29" in second and "Customer 00" not in second
 
