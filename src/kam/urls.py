@@ -11,6 +11,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("identification/", include("kam.identification.urls")),
+    path("data/", include("kam.dataio.urls")),
+    path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]
 

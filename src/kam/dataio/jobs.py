@@ -1,0 +1,230 @@
+"""Import jobs started from the web: save the upload, confirm the mapping, run in the background.
+
+The run itself is :func:`kam.dataio.services.import_file`; this module only records who asked
+for what and how it went, so a page can show progress and the result.
+
+Progress: the engine reports ``(done, total)`` while it reads and validates, and again while it
+writes inside its one transaction. Outside that transaction the job row is updated at most once
+a second. Inside it, an update through the same connection would stay invisible until the end,
+so on PostgreSQL a second, autocommit connection carries it; SQLite allows one writer at a time,
+so there the bar waits at "writing" until the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, connections
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+
+from . import formats
+from .formats import ImportFileError
+from .importers import ENTITIES, ENTITY_NAMES
+from .models import ImportJob, JobStatus
+from .report import ImportReport
+from .selectors import preview_rows
+
+log = logging.getLogger(__name__)
+
+FIRST_ERRORS = 50
+PROGRESS_INTERVAL = 1.0  # seconds between two progress writes
+
+
+def _check_entity(entity: str) -> None:
+    if entity not in ENTITIES:
+        raise ImportFileError(
+            _("Unknown entity “%(entity)s”. Choose one of: %(names)s.")
+            % {"entity": entity, "names": ", ".join(ENTITY_NAMES)},
+            code="entity",
+        )
+
+
+def import_job_fail(*, job: ImportJob, message: str) -> ImportJob:
+    """Mark a job failed with a message the person can act on."""
+    job.status = JobStatus.FAILED
+    job.message = message[:4000]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "message", "finished_at"])
+    return job
+
+
+def import_job_create(*, user, entity: str, upload: UploadedFile) -> ImportJob:
+    """Store an uploaded file as a new job of ``entity``.
+
+    A wrong entity, an empty file or one over ``KAM_IMPORT_MAX_BYTES`` raises
+    :class:`ImportFileError` and nothing is stored. A file that is stored but cannot be read
+    (encoding, not a spreadsheet) gives a job that has already failed, with the reason.
+    """
+    _check_entity(entity)
+    limit = formats.max_bytes()
+    if upload.size is None or upload.size == 0:
+        raise ImportFileError(_("The file is empty."), code="empty")
+    if upload.size > limit:
+        raise ImportFileError(
+            _(
+                "The file is %(size)s bytes, over the import limit of %(limit)s bytes "
+                "(setting KAM_IMPORT_MAX_BYTES)."
+            )
+            % {"size": upload.size, "limit": limit},
+            code="too_big",
+        )
+    name = Path(upload.name or "upload").name[:255]
+    job = ImportJob(created_by=user, entity=entity, original_name=name, size=upload.size)
+    job.file.save(name, upload, save=False)
+    job.save()
+    try:
+        preview_rows(job.file.path, n=1)
+    except ImportFileError as exc:
+        import_job_fail(job=job, message=exc.message)
+    return job
+
+
+def import_job_start(
+    *,
+    job: ImportJob,
+    mapping: dict[str, str],
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+) -> ImportJob:
+    """Confirm the column mapping and options of an uploaded job and queue it."""
+    from .services import resolve_columns
+    from .tasks import run_import_job
+
+    if job.status != JobStatus.UPLOADED:
+        raise DomainError(
+            _("This import has already been started (status: %s).") % job.get_status_display(),
+            code="state",
+        )
+    header = preview_rows(job.file.path, n=0).header
+    resolve_columns(ENTITIES[job.entity], header, mapping)  # a missing column is told now
+    job.mapping = mapping
+    job.dry_run = dry_run
+    job.skip_bad_rows = skip_bad_rows
+    job.status = JobStatus.QUEUED
+    job.save(update_fields=["mapping", "dry_run", "skip_bad_rows", "status"])
+    result = run_import_job.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
+    return job
+
+
+class _ProgressSaver:
+    """The engine's ``progress(done, total)`` callback: writes the job row at most once a second."""
+
+    def __init__(self, job: ImportJob, interval: float = PROGRESS_INTERVAL):
+        self.job = job
+        self.interval = interval
+        self.last = float("-inf")
+        self.depth = len(connection.atomic_blocks)
+        # A side connection would wait forever on a row locked by a transaction of our own.
+        self.side_allowed = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.side = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        if len(connection.atomic_blocks) <= self.depth:
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                progress_done=done, progress_total=total
+            )
+        elif self.side_allowed:
+            self._side_update(done, total)
+
+    def _side_update(self, done: int, total: int | None) -> None:
+        table = ImportJob._meta.db_table
+        try:
+            if self.side is None:
+                self.side = connections.create_connection(connection.alias)
+                with self.side.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = '2s'")
+            with self.side.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress_done = %s, progress_total = %s WHERE id = %s",
+                    [done, total, self.job.pk],
+                )
+        except Exception:  # progress is best effort; the import goes on
+            log.warning("Could not save the progress of import job %s", self.job.pk, exc_info=True)
+            self.side_allowed = False
+            self.close()
+
+    def close(self) -> None:
+        if self.side is not None:
+            try:
+                self.side.close()
+            finally:
+                self.side = None
+
+
+def _save_error_report(job: ImportJob, report: ImportReport) -> str:
+    name = f"imports/errors/{job.pk}-{uuid.uuid4().hex[:12]}.csv"
+    path = Path(settings.MEDIA_ROOT) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    report.write_csv(path)
+    return name
+
+
+def import_job_execute(*, job_id: int) -> ImportJob:
+    """Run a queued job: import the file and record the counts, the problems or the failure."""
+    from .services import import_file
+
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status != JobStatus.QUEUED:
+        log.warning("Import job %s is %s, not queued; not run again", job.pk, job.status)
+        return job
+    job.status, job.started_at = JobStatus.RUNNING, timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    saver = _ProgressSaver(job)
+    try:
+        report = import_file(
+            entity=job.entity,
+            path=job.file.path,
+            mapping=job.mapping,
+            dry_run=job.dry_run,
+            skip_bad_rows=job.skip_bad_rows,
+            progress=saver,
+        )
+    except DomainError as exc:  # ImportFileError too: the file as a whole, or a broken rule
+        return import_job_fail(job=job, message=exc.message)
+    except Exception:
+        log.exception("Import job %s stopped with an unexpected error", job.pk)
+        import_job_fail(
+            job=job, message=_("The import stopped with an unexpected error. It has been logged.")
+        )
+        raise
+    finally:
+        saver.close()
+
+    job.rows = report.rows
+    job.created = report.created
+    job.updated = report.updated
+    job.unchanged = report.unchanged
+    job.skipped = report.skipped
+    job.written = report.written
+    job.error_count = len(report.errors)
+    job.summary = report.summary()
+    job.first_errors = [
+        {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason}
+        for e in report.errors[:FIRST_ERRORS]
+    ]
+    if report.errors:
+        job.error_report.name = _save_error_report(job, report)
+    job.progress_done = report.rows
+    job.progress_total = report.rows
+    job.finished_at = timezone.now()
+    if report.ok:
+        job.status = JobStatus.DONE
+    else:
+        job.status = JobStatus.FAILED
+        job.message = job.summary
+    job.save()
+    return job

@@ -1,0 +1,92 @@
+"""An import started from the web: the uploaded file, its mapping, and how the run went."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+SAFE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
+
+
+def upload_to(job: ImportJob, filename: str) -> str:
+    """``imports/YYYY/MM/<random>.<suffix>``: the user's file name is kept in a column only."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in SAFE_SUFFIXES:
+        suffix = ".dat"
+    return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class JobStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("Uploaded")  # file saved, columns not yet confirmed
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+FINISHED = (JobStatus.DONE, JobStatus.FAILED)
+
+
+class ImportJob(models.Model):
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    entity = models.CharField(_("entity"), max_length=32)
+    original_name = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(_("file"), upload_to=upload_to, max_length=300)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    skip_bad_rows = models.BooleanField(_("skip bad rows"), default=False)
+    status = models.CharField(
+        _("status"), max_length=8, choices=JobStatus.choices, default=JobStatus.UPLOADED
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    progress_done = models.PositiveBigIntegerField(_("rows done"), default=0)
+    progress_total = models.PositiveBigIntegerField(_("rows in all"), null=True, blank=True)
+    rows = models.PositiveBigIntegerField(_("rows"), default=0)
+    created = models.PositiveBigIntegerField(_("created"), default=0)
+    updated = models.PositiveBigIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveBigIntegerField(_("unchanged"), default=0)
+    skipped = models.PositiveBigIntegerField(_("skipped"), default=0)
+    error_count = models.PositiveBigIntegerField(_("problems"), default=0)
+    written = models.BooleanField(_("written"), default=False)
+    summary = models.TextField(_("summary"), blank=True)
+    message = models.TextField(_("error message"), blank=True)
+    first_errors = models.JSONField(_("first problems"), default=list, blank=True)
+    error_report = models.FileField(_("error report"), blank=True, max_length=300)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="dataio_job_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}: {self.original_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        """Progress in per cent, or None while the number of rows is not known yet."""
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return None
+        return max(0, min(100, self.progress_done * 100 // self.progress_total))

@@ -1,0 +1,13 @@
+"""Background tasks of data import (run by ``kam worker`` / django-tasks' db_worker)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_import_job(job_id: int) -> str:
+    """Run a queued import job; returns its final status (``done`` or ``failed``)."""
+    from .jobs import import_job_execute
+
+    return import_job_execute(job_id=job_id).status

@@ -1,0 +1,257 @@
+"""Import and export pages (administrators only). Thin: forms, jobs/selectors, render."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from functools import wraps
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kam.core.errors import DomainError
+from kam.core.permissions import require
+
+from .exporters import _text_cell, export_entity, iter_rows
+from .formats import ImportFileError
+from .forms import ExportForm, MappingForm, UploadForm, entity_label
+from .importers import ENTITIES
+from .jobs import import_job_create, import_job_fail, import_job_start
+from .models import ImportJob, JobStatus
+from .selectors import PREVIEW_ROWS, import_jobs_recent, preview_rows, suggest_mapping
+
+PAGE_SIZE = 50
+PERM = "kam.administer"
+
+
+def admin_only(view: Callable) -> Callable:
+    """Log in first; then administrators only (403 for everyone else)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        require(request.user, PERM)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+
+
+def _job(pk: int) -> ImportJob:
+    try:
+        return ImportJob.objects.select_related("created_by").get(pk=pk)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def _form_problems(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+# --- jobs ----------------------------------------------------------------------------------
+
+
+@admin_only
+@require_GET
+def jobs(request: HttpRequest) -> HttpResponse:
+    raw = request.GET.get("page") or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        return _bad_request(request, _("“%(value)s” is not a page number.") % {"value": raw})
+    paginator = Paginator(import_jobs_recent(), PAGE_SIZE)
+    if int(raw) > paginator.num_pages:
+        return _bad_request(
+            request,
+            _("Page %(page)s does not exist; the list has %(pages)s pages.")
+            % {"page": raw, "pages": paginator.num_pages},
+        )
+    page = paginator.page(int(raw))
+    for job in page.object_list:
+        job.entity_label = entity_label(job.entity)
+    return render(request, "dataio/jobs.html", {"page": page})
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = import_job_create(
+                    user=request.user,
+                    entity=form.cleaned_data["entity"],
+                    upload=form.cleaned_data["file"],
+                )
+            except ImportFileError as exc:
+                form.add_error("file" if exc.code != "entity" else "entity", exc.message)
+            else:
+                if job.status == JobStatus.FAILED:
+                    return redirect("dataio:job", pk=job.pk)
+                return redirect("dataio:mapping", pk=job.pk)
+        return render(request, "dataio/upload.html", {"form": form}, status=400)
+    initial = {"entity": request.GET.get("entity")} if request.GET.get("entity") else None
+    return render(request, "dataio/upload.html", {"form": UploadForm(initial=initial)})
+
+
+@admin_only
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(pk)
+    if job.status != JobStatus.UPLOADED:
+        return redirect("dataio:job", pk=job.pk)
+    try:
+        preview = preview_rows(job.file.path)
+    except ImportFileError as exc:
+        import_job_fail(job=job, message=exc.message)
+        return redirect("dataio:job", pk=job.pk)
+    suggested = suggest_mapping(entity=job.entity, header=preview.header)
+    status = 200
+    if request.method == "POST":
+        form = MappingForm(
+            request.POST, entity=job.entity, header=preview.header, suggested=suggested
+        )
+        if form.is_valid():
+            try:
+                import_job_start(
+                    job=job,
+                    mapping=form.mapping(),
+                    dry_run=form.cleaned_data["dry_run"],
+                    skip_bad_rows=form.cleaned_data["skip_bad_rows"],
+                )
+            except DomainError as exc:
+                if exc.code == "state":
+                    return redirect("dataio:job", pk=job.pk)
+                form.add_error(None, exc.message)
+            else:
+                return redirect("dataio:job", pk=job.pk)
+        status = 400
+    else:
+        form = MappingForm(entity=job.entity, header=preview.header, suggested=suggested)
+    spec = ENTITIES[job.entity]
+    columns = form.column_fields()
+    context = {
+        "job": job,
+        "entity_label": entity_label(job.entity),
+        "preview": preview,
+        "form": form,
+        "columns": columns,
+        "rows": [[row[index] for index, _name, _select in columns] for row in preview.rows],
+        "preview_limit": PREVIEW_ROWS,
+        "separator": _("tab") if preview.delimiter == "\t" else preview.delimiter,
+        "required_fields": [f.name for f in spec.fields if f.required],
+    }
+    return render(request, "dataio/mapping.html", context, status=status)
+
+
+def _job_context(job: ImportJob) -> dict:
+    return {"job": job, "entity_label": entity_label(job.entity)}
+
+
+@admin_only
+@require_GET
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(pk)
+    if job.status == JobStatus.UPLOADED:
+        return redirect("dataio:mapping", pk=job.pk)
+    return render(request, "dataio/job.html", _job_context(job))
+
+
+@admin_only
+@require_GET
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status block of the job page, polled by htmx every second until the job ends."""
+    return render(request, "dataio/_job_status.html", _job_context(_job(pk)))
+
+
+@admin_only
+@require_GET
+def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job(pk)
+    if not job.error_report:
+        raise Http404
+    try:
+        handle = job.error_report.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"import-{job.pk}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+@admin_only
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    return render(request, "dataio/export.html", {"form": ExportForm()})
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for a streaming csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_stream(entity: str) -> Iterator[str]:
+    spec = ENTITIES[entity]
+    writer = csv.writer(_Echo())
+    rows = iter_rows(entity)
+    yield "\ufeff" + writer.writerow(next(rows))  # a BOM, so spreadsheets read Cyrillic right
+    for row in rows:
+        yield writer.writerow([_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)])
+
+
+@admin_only
+@require_GET
+def export_download(request: HttpRequest) -> HttpResponse:
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return render(
+            request,
+            "dataio/export.html",
+            {"form": form, "problem": _form_problems(form)},
+            status=400,
+        )
+    entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
+    filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            _csv_stream(entity), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+    fd, name = tempfile.mkstemp(suffix=".xlsx", prefix="kam-export-")
+    os.close(fd)
+    try:
+        export_entity(entity=entity, fmt="xlsx", out=name)
+        handle = Path(name).open("rb")  # noqa: SIM115 - FileResponse closes it
+    finally:
+        os.unlink(name)  # the open handle keeps the data until the response is sent
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
