@@ -4,12 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
 from kam.customers.api import router as customers_router
+from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
 from kam.sales.api import router as sales_router
 
 from . import errors
 from .auth import API_AUTH
 from .docs import LocalSwagger, asset
+from .export import router as export_router
 
 api = NinjaAPI(
     title="OpenKAM API",
@@ -32,6 +34,8 @@ errors.install(api)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)
 api.add_router("/", interactions_router)
+api.add_router("/", identification_router)
+api.add_router("/", export_router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")

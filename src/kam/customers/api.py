@@ -7,7 +7,6 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -28,9 +27,8 @@ from kam.api.schemas import (
 from kam.core.errors import DomainError
 from kam.core.permissions import get_for_user, require
 
-from . import services
+from . import selectors, services
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit, UnitKind
-from .selectors import subtree_q
 
 router = Router(tags=["customers"])
 
@@ -116,48 +114,9 @@ class UnitFilters(FilterSchema):
     depth: int | None = Field(None, ge=1, le=100, description="1 = top-level units.")
 
 
-def _attach_parents(units: list[Unit]) -> None:
-    """Set ``parent_id`` / ``parent_external_id`` of the units with one query."""
-    paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
-    parents = (
-        {
-            path: (pk, ext)
-            for path, pk, ext in Unit.objects.filter(path__in=paths).values_list(
-                "path", "pk", "external_id"
-            )
-        }
-        if paths
-        else {}
-    )
-    for unit in units:
-        unit.parent_id, unit.parent_external_id = parents.get(
-            unit.path[: -Unit.steplen], (None, None)
-        )
-
-
 def _unit_out(unit: Unit) -> Unit:
-    _attach_parents([unit])
+    selectors.unit_parents_attach(units=[unit])
     return unit
-
-
-def _units(filters: UnitFilters):
-    qs = Unit.objects.all()
-    if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(external_id__iexact=filters.q))
-    if filters.country:
-        qs = qs.filter(country=filters.country.upper())
-    if filters.industry:
-        qs = qs.filter(industry__iexact=filters.industry)
-    if filters.tier:
-        qs = qs.filter(tier=filters.tier)
-    if filters.depth:
-        qs = qs.filter(depth=filters.depth)
-    if filters.parent:
-        parent = Unit.objects.filter(pk=filters.parent).values_list("path", "depth").first()
-        if parent is None:
-            return Unit.objects.none()
-        qs = qs.filter(path__startswith=parent[0], depth=parent[1] + 1)
-    return qs
 
 
 def _parent_from(payload: dict) -> tuple[bool, Unit | None]:
@@ -184,8 +143,8 @@ def _manager_from(payload: dict) -> None:
 @router.get("/units", response=responses({200: UnitPage}), summary="List customer units")
 def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
-    result = keyset_page(_units(filters), page)
-    _attach_parents(result["items"])
+    result = keyset_page(selectors.unit_list(**filters.model_dump()), page)
+    selectors.unit_parents_attach(units=result["items"])
     return result
 
 
@@ -297,26 +256,6 @@ class ContactFilters(FilterSchema):
     unit: Id | None = Field(None, description="People working now in this unit or below it.")
 
 
-def _contacts(filters: ContactFilters):
-    qs = Contact.objects.all()
-    if filters.q:
-        qs = qs.filter(
-            Q(first_name__icontains=filters.q)
-            | Q(last_name__icontains=filters.q)
-            | Q(email__icontains=filters.q)
-        )
-    if filters.unit:
-        unit = Unit.objects.filter(pk=filters.unit).first()
-        if unit is None:
-            return Contact.objects.none()
-        qs = qs.filter(
-            pk__in=Employment.objects.filter(
-                subtree_q(unit, "unit__"), end_date__isnull=True
-            ).values("contact_id")
-        )
-    return qs
-
-
 def _require_change_contact(user, contact: Contact) -> None:
     """A contact may be changed by whoever may change an account they work (or worked) at."""
     units = [e.unit for e in contact.employments.select_related("unit")]
@@ -329,7 +268,7 @@ def _require_change_contact(user, contact: Contact) -> None:
 @router.get("/contacts", response=responses({200: ContactPage}), summary="List contacts")
 def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
-    return keyset_page(_contacts(filters), page)
+    return keyset_page(selectors.contact_list(**filters.model_dump()), page)
 
 
 @router.get("/contacts/{contact_id}", response=responses({200: ContactOut}))
@@ -413,20 +352,6 @@ class EmploymentFilters(FilterSchema):
     current: bool | None = Field(None, description="Only positions without an end date.")
 
 
-def _employments(filters: EmploymentFilters):
-    qs = Employment.objects.all()
-    if filters.contact:
-        qs = qs.filter(contact_id=filters.contact)
-    if filters.unit:
-        unit = Unit.objects.filter(pk=filters.unit).first()
-        if unit is None:
-            return Employment.objects.none()
-        qs = qs.filter(subtree_q(unit, "unit__"))
-    if filters.current is not None:
-        qs = qs.filter(end_date__isnull=filters.current)
-    return qs
-
-
 def _reports_to(data: dict):
     pk = data.pop("reports_to_id", None)
     return ref(Employment.objects.all(), "reports_to_id", pk=pk) if pk else None
@@ -437,7 +362,7 @@ def employment_list(
     request: HttpRequest, filters: Query[EmploymentFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(_employments(filters), page)
+    return keyset_page(selectors.employment_list(**filters.model_dump()), page)
 
 
 @router.get("/employments/{employment_id}", response=responses({200: EmploymentOut}))

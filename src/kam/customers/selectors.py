@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import Employment, Unit
+from .models import Contact, Employment, Unit
 
 
 def subtree_q(unit: Unit, prefix: str = "") -> Q:
@@ -70,3 +70,92 @@ def unit_history(*, unit: Unit, limit: int = 100) -> list[dict]:
             }
         )
     return changes
+
+
+def unit_list(
+    *,
+    q: str | None = None,
+    country: str | None = None,
+    industry: str | None = None,
+    tier: str | None = None,
+    parent: int | None = None,
+    depth: int | None = None,
+) -> QuerySet[Unit]:
+    """Units matching the list filters (unordered; the caller pages them).
+
+    ``q`` is part of the name or the exact external id; ``parent`` keeps only the direct
+    sub-units of that unit (none when it does not exist); ``depth`` 1 is the top level.
+    """
+    qs = Unit.objects.all()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(external_id__iexact=q))
+    if country:
+        qs = qs.filter(country=country.upper())
+    if industry:
+        qs = qs.filter(industry__iexact=industry)
+    if tier:
+        qs = qs.filter(tier=tier)
+    if depth:
+        qs = qs.filter(depth=depth)
+    if parent:
+        found = Unit.objects.filter(pk=parent).values_list("path", "depth").first()
+        if found is None:
+            return Unit.objects.none()
+        qs = qs.filter(path__startswith=found[0], depth=found[1] + 1)
+    return qs
+
+
+def unit_parents_attach(*, units: list[Unit]) -> list[Unit]:
+    """Set ``parent_id`` / ``parent_external_id`` on each of ``units`` with one query."""
+    paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
+    parents = (
+        {
+            path: (pk, ext)
+            for path, pk, ext in Unit.objects.filter(path__in=paths).values_list(
+                "path", "pk", "external_id"
+            )
+        }
+        if paths
+        else {}
+    )
+    for unit in units:
+        unit.parent_id, unit.parent_external_id = parents.get(
+            unit.path[: -Unit.steplen], (None, None)
+        )
+    return units
+
+
+def contact_list(*, q: str | None = None, unit: int | None = None) -> QuerySet[Contact]:
+    """Contacts whose name or e-mail contains ``q``, working now in ``unit`` or below it."""
+    qs = Contact.objects.all()
+    if q:
+        qs = qs.filter(
+            Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
+        )
+    if unit:
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            return Contact.objects.none()
+        qs = qs.filter(
+            pk__in=Employment.objects.filter(
+                subtree_q(found, "unit__"), end_date__isnull=True
+            ).values("contact_id")
+        )
+    return qs
+
+
+def employment_list(
+    *, contact: int | None = None, unit: int | None = None, current: bool | None = None
+) -> QuerySet[Employment]:
+    """Positions of ``contact``, in ``unit`` or below it; ``current`` = without an end date."""
+    qs = Employment.objects.all()
+    if contact:
+        qs = qs.filter(contact_id=contact)
+    if unit:
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            return Employment.objects.none()
+        qs = qs.filter(subtree_q(found, "unit__"))
+    if current is not None:
+        qs = qs.filter(end_date__isnull=current)
+    return qs

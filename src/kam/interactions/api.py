@@ -23,9 +23,8 @@ from kam.api.schemas import (
 from kam.core.errors import DomainError
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Contact, Unit
-from kam.customers.selectors import subtree_q
 
-from . import services
+from . import selectors, services
 from .models import Initiator, Interaction, InteractionType
 
 router = Router(tags=["interactions"])
@@ -96,22 +95,6 @@ class InteractionFilters(FilterSchema):
     type: TypeLit | None = None
 
 
-def _interactions(filters: InteractionFilters):
-    qs = Interaction.objects.prefetch_related("participants", "contacts")
-    if filters.unit:
-        unit = Unit.objects.filter(pk=filters.unit).first()
-        if unit is None:
-            return Interaction.objects.none()
-        qs = qs.filter(subtree_q(unit, "unit__"))
-    if filters.since:
-        qs = qs.filter(occurred_at__gte=filters.since)
-    if filters.until:
-        qs = qs.filter(occurred_at__lt=filters.until)
-    if filters.type:
-        qs = qs.filter(type=filters.type)
-    return qs
-
-
 def _people(data: dict) -> dict:
     """Resolve unit, participant and contact ids of a body (a 400 for unknown ones)."""
     if "unit_id" in data:
@@ -143,7 +126,7 @@ def interaction_list(
     request: HttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(_interactions(filters), page)
+    return keyset_page(selectors.interaction_list(**filters.model_dump()), page)
 
 
 @router.get("/interactions/{interaction_id}", response=responses({200: InteractionOut}))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from kam.customers.models import Unit
+from kam.customers.selectors import subtree_q
 
 from .models import Interaction
 
@@ -17,3 +20,29 @@ def interactions_for(*, unit: Unit) -> QuerySet[Interaction]:
         .prefetch_related("participants", "contacts")
         .order_by("-occurred_at")
     )
+
+
+def interaction_list(
+    *,
+    unit: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    type: str | None = None,
+) -> QuerySet[Interaction]:
+    """Interactions with ``unit`` or below it, in ``[since, until)``, of one ``type``.
+
+    Participants and contacts are prefetched (two queries per page whatever its size).
+    """
+    qs = Interaction.objects.prefetch_related("participants", "contacts")
+    if unit:
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            return Interaction.objects.none()
+        qs = qs.filter(subtree_q(found, "unit__"))
+    if since:
+        qs = qs.filter(occurred_at__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__lt=until)
+    if type:
+        qs = qs.filter(type=type)
+    return qs

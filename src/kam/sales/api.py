@@ -13,9 +13,8 @@ from kam.api.pagination import PageParams, keyset_page
 from kam.api.schemas import DeletedOut, ExternalId, FilterSchema, Id, InSchema, money, text
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
-from kam.customers.selectors import subtree_q
 
-from . import services
+from . import selectors, services
 from .models import Opportunity, OpportunityStage, ProductLine
 
 router = Router(tags=["sales"])
@@ -76,18 +75,6 @@ class OpportunityFilters(FilterSchema):
     stage: StageLit | None = None
 
 
-def _opportunities(filters: OpportunityFilters):
-    qs = Opportunity.objects.all()
-    if filters.unit:
-        unit = Unit.objects.filter(pk=filters.unit).first()
-        if unit is None:
-            return Opportunity.objects.none()
-        qs = qs.filter(subtree_q(unit, "unit__"))
-    if filters.stage:
-        qs = qs.filter(stage=filters.stage)
-    return qs
-
-
 def _refs(data: dict) -> dict:
     """Turn the ``*_id`` references of a body into objects (a 400 for unknown ones)."""
     if "unit_id" in data:
@@ -108,7 +95,7 @@ def opportunity_list(
     request: HttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(_opportunities(filters), page)
+    return keyset_page(selectors.opportunity_list(**filters.model_dump()), page)
 
 
 @router.get("/opportunities/{opportunity_id}", response=responses({200: OpportunityOut}))

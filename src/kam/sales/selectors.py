@@ -11,8 +11,9 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from kam.core.periods import last_n_months
 from kam.customers.models import Unit
+from kam.customers.selectors import subtree_q
 
-from .models import MonthlyRollup
+from .models import MonthlyRollup, Opportunity
 
 
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
@@ -86,3 +87,16 @@ def subtree_totals(*, units: list[Unit], own: dict[int, Decimal]) -> dict[int, D
         if parent is not None:
             totals[parent.pk] = totals.get(parent.pk, Decimal("0")) + totals[u.pk]
     return totals
+
+
+def opportunity_list(*, unit: int | None = None, stage: str | None = None) -> QuerySet[Opportunity]:
+    """Opportunities of ``unit`` or below it (none when it does not exist), of one ``stage``."""
+    qs = Opportunity.objects.all()
+    if unit:
+        found = Unit.objects.filter(pk=unit).first()
+        if found is None:
+            return Opportunity.objects.none()
+        qs = qs.filter(subtree_q(found, "unit__"))
+    if stage:
+        qs = qs.filter(stage=stage)
+    return qs
