@@ -1,0 +1,459 @@
+"""REST endpoints of key-account identification: scoring models, scores, nominations, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
+
+from kam.api.helpers import ref, responses
+from kam.api.pagination import PageParams, keyset_page
+from kam.api.schemas import FilterSchema, Id, InSchema, text
+from kam.core.permissions import get_for_user, require
+from kam.customers.models import Tier, Unit
+
+from . import selectors, services
+from .models import (
+    Nomination,
+    NominationStatus,
+    Recommendation,
+    Scope,
+    ScoringModel,
+    ScoringRun,
+)
+from .scoring import explain_recommendation
+
+router = Router(tags=["identification"])
+
+VIEW = "kam.view_account"
+RecommendationLit = Literal[tuple(Recommendation.values)]  # type: ignore[valid-type]
+ScopeLit = Literal[tuple(Scope.values)]  # type: ignore[valid-type]
+TierLit = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
+StatusLit = Literal[tuple(NominationStatus.values)]  # type: ignore[valid-type]
+Version = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
+
+
+def _reasonable(value: dt.date | None) -> dt.date | None:
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(_("Enter a date between 1900 and 2999."))
+    return value
+
+
+# --- scoring models ------------------------------------------------------------------------
+
+
+class CriterionOut(Schema):
+    key: str
+    name: str
+    description: str
+    group: str
+    source: str
+    normalisation: str
+    cap: float | None
+    weight: float
+    order: int
+
+
+class ModelOut(Schema):
+    id: int
+    version: int
+    name: str
+    status: str
+    description: str
+    min_score: float
+    min_potential: float
+    min_willingness: float
+    kam_capacity: int
+    max_key_accounts: int
+    global_min_countries: int
+    national_min_regions: int
+    peer_quantile: float
+    peer_min_count: int
+    activated_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ModelDetailOut(ModelOut):
+    criteria: list[CriterionOut]
+
+    @staticmethod
+    def resolve_criteria(obj) -> list:
+        return sorted(obj.criteria.all(), key=lambda c: (c.order, c.pk))
+
+
+class ModelPage(Schema):
+    items: list[ModelOut]
+    next: str | None
+
+
+class ModelFilters(FilterSchema):
+    status: Literal["draft", "active", "archived"] | None = None
+
+
+@router.get(
+    "/identification/models",
+    response=responses({200: ModelPage}),
+    summary="List scoring models (every version)",
+)
+def model_list(request: HttpRequest, filters: Query[ModelFilters], page: Query[PageParams]):
+    require(request.auth, VIEW)
+    qs = ScoringModel.objects.all()
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return keyset_page(qs, page)
+
+
+@router.get(
+    "/identification/models/{version}",
+    response=responses({200: ModelDetailOut}),
+    summary="Read a scoring model version with its criteria",
+)
+def model_read(request: HttpRequest, version: Version):
+    return get_for_user(
+        ScoringModel.objects.prefetch_related("criteria"), request.auth, VIEW, version=version
+    )
+
+
+# --- scores --------------------------------------------------------------------------------
+
+
+class ScoreOut(Schema):
+    id: int
+    run_id: int
+    account_id: int
+    account_name: str
+    tier: str
+    country: str
+    industry: str
+    rank: int
+    total: float
+    potential: float
+    complexity: float
+    relational: float
+    strategic: float | None
+    recommendation: str
+    scope: str
+    completeness: float
+    countries: int
+    regions: int
+    willingness: float | None
+    revenue_12m: Decimal
+    wallet: Decimal | None
+    wallet_basis: str
+    share_of_wallet: float | None
+    headroom: Decimal | None
+    gaps: list[str]
+
+    @staticmethod
+    def resolve_account_name(obj) -> str:
+        return obj.account.name
+
+    @staticmethod
+    def resolve_tier(obj) -> str:
+        return obj.account.tier
+
+    @staticmethod
+    def resolve_country(obj) -> str:
+        return obj.account.country
+
+    @staticmethod
+    def resolve_industry(obj) -> str:
+        return obj.account.industry
+
+
+class ScorePage(Schema):
+    run_id: int | None = Field(None, description="The run listed: the latest of the active model.")
+    model_version: int | None = None
+    as_of: dt.date | None = None
+    items: list[ScoreOut]
+    next: str | None
+
+
+class ScoreFilters(FilterSchema):
+    q: text(200) | None = Field(None, description="Part of the account name, or its external id.")
+    recommendation: RecommendationLit | None = None
+    scope: ScopeLit | None = None
+    tier: TierLit | None = None
+    country: text(2) | None = None
+    industry: text(100) | None = None
+    min_score: Score | None = Field(None, description="Only scores at or above this (0–100).")
+
+
+def _scores(run: ScoringRun, filters: ScoreFilters):
+    qs = selectors.run_scores(run=run)
+    if filters.q:
+        qs = qs.filter(Q(account__name__icontains=filters.q) | Q(account__external_id=filters.q))
+    if filters.recommendation:
+        qs = qs.filter(recommendation=filters.recommendation)
+    if filters.scope:
+        qs = qs.filter(scope=filters.scope)
+    if filters.tier:
+        qs = qs.filter(account__tier=filters.tier)
+    if filters.country:
+        qs = qs.filter(account__country=filters.country.upper())
+    if filters.industry:
+        qs = qs.filter(account__industry__iexact=filters.industry)
+    if filters.min_score is not None:
+        qs = qs.filter(total__gte=filters.min_score)
+    return qs
+
+
+@router.get(
+    "/identification/scores",
+    response=responses({200: ScorePage}),
+    summary="Scores of the latest run of the active model (in rank order)",
+)
+def score_list(request: HttpRequest, filters: Query[ScoreFilters], page: Query[PageParams]):
+    require(request.auth, VIEW)
+    run = selectors.scoring_run_latest()
+    if run is None:
+        return {"run_id": None, "model_version": None, "as_of": None, "items": [], "next": None}
+    # The run's rows were written in rank order, so the id order is the rank order.
+    result = keyset_page(_scores(run, filters), page)
+    return {"run_id": run.pk, "model_version": run.model.version, "as_of": run.as_of, **result}
+
+
+class CriterionScoreOut(Schema):
+    key: str
+    name: str
+    group: str
+    raw: float | None
+    normalised: float
+    weight: float
+    contribution: float
+    gap: bool
+
+
+class AccountScoreOut(ScoreOut):
+    model_version: int
+    as_of: dt.date
+    breakdown: list[CriterionScoreOut]
+    explanation: list[str] = Field(description="Why the recommendation and the scope, in words.")
+
+    @staticmethod
+    def resolve_model_version(obj) -> int:
+        return obj.run.model.version
+
+    @staticmethod
+    def resolve_as_of(obj) -> dt.date:
+        return obj.run.as_of
+
+    @staticmethod
+    def resolve_breakdown(obj) -> list[dict]:
+        return [
+            {
+                "key": key,
+                "name": item.get("name", key),
+                "group": item.get("group", ""),
+                "raw": item.get("raw"),
+                "normalised": item.get("normalised") or 0.0,
+                "weight": item.get("weight") or 0.0,
+                "contribution": item.get("contribution") or 0.0,
+                "gap": bool(item.get("gap")),
+            }
+            for key, item in obj.breakdown.items()
+        ]
+
+    @staticmethod
+    def resolve_explanation(obj) -> list[str]:
+        return explain_recommendation(obj, obj.run.model)
+
+
+@router.get(
+    "/identification/accounts/{account_id}/score",
+    response=responses({200: AccountScoreOut}),
+    summary="An account's latest score, explained criterion by criterion",
+)
+def account_score(request: HttpRequest, account_id: Id):
+    account = get_for_user(Unit.objects.filter(depth=1), request.auth, VIEW, pk=account_id)
+    score = selectors.account_score_latest(account=account)
+    if score is None:
+        raise Http404
+    score.account = account
+    return score
+
+
+# --- nominations ---------------------------------------------------------------------------
+
+
+class NominationOut(Schema):
+    id: int
+    account_id: int
+    account_name: str
+    status: str
+    scope: str
+    score_id: int | None
+    nominated_by_id: int | None
+    rationale: str
+    decided_by_id: int | None
+    decision_reason: str
+    decided_at: dt.datetime | None
+    effective_date: dt.date | None
+    review_due: dt.date | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_account_name(obj) -> str:
+        return obj.account.name
+
+
+class NominationPage(Schema):
+    items: list[NominationOut]
+    next: str | None
+
+
+class NominationFilters(FilterSchema):
+    status: StatusLit | None = None
+    account: Id | None = Field(None, description="Only the nominations of this account.")
+
+
+class NominationIn(InSchema):
+    account_id: Id
+    rationale: text(5000) = Field(description="Why the account should become a key account.")
+
+
+class ApproveIn(InSchema):
+    reason: text(5000) = ""
+    effective_date: dt.date | None = Field(None, description="Today when empty.")
+    scope: ScopeLit | None = Field(None, description="Default: the scope of the latest score.")
+
+    @field_validator("effective_date")
+    @classmethod
+    def _date(cls, value):
+        return _reasonable(value)
+
+
+class RejectIn(InSchema):
+    reason: text(5000)
+
+
+@router.get(
+    "/identification/nominations",
+    response=responses({200: NominationPage}),
+    summary="List nominations (newest last)",
+)
+def nomination_list(
+    request: HttpRequest, filters: Query[NominationFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    qs = Nomination.objects.select_related("account")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.account:
+        qs = qs.filter(account_id=filters.account)
+    return keyset_page(qs, page)
+
+
+@router.post(
+    "/identification/nominations",
+    response=responses({201: NominationOut}),
+    summary="Nominate an account for key-account status (KAM, sales manager, executive)",
+)
+def nomination_create(request: HttpRequest, payload: NominationIn):
+    require(request.auth, VIEW)
+    account = ref(Unit.objects.all(), "account_id", pk=payload.account_id)
+    nomination = services.nomination_create(
+        account=account, user=request.auth, rationale=payload.rationale
+    )
+    return Status(201, nomination)
+
+
+def _nomination(request: HttpRequest, nomination_id: int) -> Nomination:
+    return get_for_user(
+        Nomination.objects.select_related("account"), request.auth, VIEW, pk=nomination_id
+    )
+
+
+@router.post(
+    "/identification/nominations/{nomination_id}/approve",
+    response=responses({200: NominationOut}),
+    summary="Approve a nomination (executives only)",
+)
+def nomination_approve(request: HttpRequest, nomination_id: Id, payload: ApproveIn):
+    nomination = _nomination(request, nomination_id)
+    return services.nomination_approve(
+        nomination=nomination,
+        user=request.auth,
+        reason=payload.reason,
+        effective_date=payload.effective_date,
+        scope=payload.scope,
+    )
+
+
+@router.post(
+    "/identification/nominations/{nomination_id}/reject",
+    response=responses({200: NominationOut}),
+    summary="Reject a nomination with a reason (executives only)",
+)
+def nomination_reject(request: HttpRequest, nomination_id: Id, payload: RejectIn):
+    nomination = _nomination(request, nomination_id)
+    return services.nomination_reject(
+        nomination=nomination, user=request.auth, reason=payload.reason
+    )
+
+
+# --- scoring runs --------------------------------------------------------------------------
+
+
+class RunOut(Schema):
+    id: int
+    model_version: int
+    status: str
+    progress: int
+    as_of: dt.date
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    accounts_count: int
+    candidates_count: int
+    error: str
+
+    @staticmethod
+    def resolve_model_version(obj) -> int:
+        return obj.model.version
+
+
+class RunIn(InSchema):
+    as_of: dt.date | None = Field(None, description="Score on data up to this day (default today).")
+
+    @field_validator("as_of")
+    @classmethod
+    def _not_future(cls, value):
+        value = _reasonable(value)
+        if value is not None and value > timezone.localdate():
+            raise ValueError(_("Scoring cannot look into the future."))
+        return value
+
+
+@router.post(
+    "/identification/runs",
+    response=responses({202: RunOut}),
+    summary="Queue a scoring run of every account with the active model",
+)
+def run_create(request: HttpRequest, payload: RunIn):
+    require(request.auth, VIEW)
+    run = services.scoring_run_enqueue(as_of=payload.as_of, user=request.auth)
+    run.refresh_from_db()
+    return Status(202, run)
+
+
+@router.get(
+    "/identification/runs/{run_id}",
+    response=responses({200: RunOut}),
+    summary="Read a scoring run: status and progress",
+)
+def run_read(request: HttpRequest, run_id: Id):
+    return get_for_user(ScoringRun.objects.select_related("model"), request.auth, VIEW, pk=run_id)

@@ -1,0 +1,759 @@
+"""Pages of key-account identification (PRODUCT §3): the scores, an account's explanation, the
+portfolio matrix, the scoring model and the nominations queue.
+
+Every view is thin: the permission helper, then a selector or a service, then render. A domain
+error becomes a form error with a 400; a permission refusal (from the helper or the service) a
+403 page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kam.core.errors import DomainError
+from kam.core.permissions import get_for_user, require
+from kam.customers.models import Tier, Unit
+
+from . import exporters
+from .forms import (
+    MODEL_FORM_FIELDS,
+    ApproveForm,
+    CriterionFormSet,
+    ModelSettingsForm,
+    NominateForm,
+    NoteForm,
+    ReasonForm,
+    ScoreFilterForm,
+)
+from .models import (
+    AccountAssessment,
+    Criterion,
+    CriterionGroup,
+    DataSource,
+    ModelStatus,
+    Nomination,
+    NominationStatus,
+    RunStatus,
+    ScoringModel,
+    ScoringRun,
+)
+from .scoring import explain_recommendation
+from .selectors import (
+    QUADRANTS,
+    account_nominations,
+    account_score_latest,
+    capacity_warnings,
+    nomination_list,
+    notifications_unread,
+    portfolio_matrix,
+    run_scores,
+    scoring_model_active,
+    scoring_run_latest,
+    what_if,
+)
+from .services import (
+    criterion_update,
+    demote,
+    model_activate,
+    model_draft_from,
+    model_update,
+    nomination_approve,
+    nomination_create,
+    nomination_reject,
+    notifications_mark_read,
+    review_keep,
+    review_start,
+    scoring_run_enqueue,
+)
+
+VIEW = "kam.view_account"
+CHANGE = "kam.change_account"
+NOMINATE = "kam.nominate_account"
+DECIDE = "kam.decide_nomination"
+MANAGE = "kam.manage_scoring"
+
+PAGE_SIZE = 25
+QUEUE_PAGE_SIZE = 50
+MATRIX_LIMIT = 2000
+WHAT_IF_LIMIT = 50
+VERSION_LIMIT = 20
+NOTIFICATION_LIMIT = 20
+
+# The quadrant names carry a context: "Status" and "Strategic" mean other things elsewhere.
+QUADRANT_LABELS = {
+    "strategic": pgettext_lazy("portfolio quadrant", "Strategic"),
+    "star": pgettext_lazy("portfolio quadrant", "Star"),
+    "status": pgettext_lazy("portfolio quadrant", "Status"),
+    "streamline": pgettext_lazy("portfolio quadrant", "Streamline"),
+}
+QUADRANT_ORDER = ["strategic", "star", "status", "streamline"]
+WALLET_BASIS = {"manual": gettext_lazy("manual estimate"), "peer": gettext_lazy("peer estimate")}
+OPEN_STEPS = [NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
+WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
+
+
+class BadQuery(Exception):
+    """A query parameter that cannot be understood: answered with a 400 page."""
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+
+
+def _page_number(request: HttpRequest) -> int:
+    raw = request.GET.get("page")
+    if raw in (None, ""):
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw})
+    return value
+
+
+def _paginate(queryset, page: int, size: int) -> tuple[list, int, int]:
+    """(rows of the page, row count, page count); a page past the end is a bad query."""
+    count = queryset.count()
+    pages = max((count + size - 1) // size, 1)
+    if page > pages:
+        raise BadQuery(
+            _("Page %(page)s does not exist; the list has %(pages)s pages.")
+            % {"page": page, "pages": pages}
+        )
+    return list(queryset[(page - 1) * size : page * size]), count, pages
+
+
+# --------------------------------------------------------------------------------------------
+# Scores
+
+
+# Columns of the scores list: (sort key or "", label, sorted high-to-low first).
+SCORE_COLUMNS = [
+    ("rank", gettext_lazy("Rank"), False),
+    ("name", gettext_lazy("Account"), False),
+    ("total", gettext_lazy("Score"), True),
+    ("potential", gettext_lazy("Potential"), True),
+    ("complexity", gettext_lazy("Complexity"), True),
+    ("relational", gettext_lazy("Relational"), True),
+    ("completeness", gettext_lazy("Data %"), True),
+    ("", gettext_lazy("Recommendation"), False),
+    ("", gettext_lazy("Scope"), False),
+    ("tier", gettext_lazy("Tier"), False),
+    ("country", gettext_lazy("Country"), False),
+    ("industry", gettext_lazy("Industry"), False),
+    ("revenue", gettext_lazy("Revenue, 12 months"), True),
+    ("share", gettext_lazy("Share of wallet"), True),
+    ("headroom", gettext_lazy("Headroom"), True),
+]
+
+
+def _headers(sort: str) -> list[dict]:
+    headers = []
+    for key, label, high_first in SCORE_COLUMNS:
+        active = bool(key) and sort.lstrip("-") == key
+        if not key:
+            following = ""
+        elif active:
+            following = key if sort.startswith("-") else f"-{key}"
+        else:
+            following = f"-{key}" if high_first else key
+        headers.append(
+            {
+                "key": key,
+                "label": label,
+                "next": following,
+                "active": active,
+                "descending": active and sort.startswith("-"),
+            }
+        )
+    return headers
+
+
+def _newest_run() -> ScoringRun | None:
+    return ScoringRun.objects.select_related("model").order_by("-created_at", "-pk").first()
+
+
+@login_required
+@require_GET
+def scores(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    form = ScoreFilterForm(request.GET)
+    if not form.is_valid():
+        return _bad_request(request, _("The filter could not be applied. %s") % form.problems())
+    run = scoring_run_latest()
+    rows, count, pages = [], 0, 1
+    if run is not None:
+        try:
+            rows, count, pages = _paginate(
+                form.filter(run_scores(run=run)), form.page_number, PAGE_SIZE
+            )
+        except BadQuery as exc:
+            return _bad_request(request, str(exc))
+    newest = _newest_run()
+    context = {
+        "form": form,
+        "run": run,
+        # A run still going, or one that failed, is shown above the list until a newer one ends.
+        "newest": newest if newest and newest.status != RunStatus.DONE else None,
+        "rows": rows,
+        "count": count,
+        "page": form.page_number,
+        "pages": pages,
+        "sort": form.sort_key,
+        "headers": _headers(form.sort_key),
+        "warnings": capacity_warnings()["messages"],
+        "can_run": request.user.has_perm(MANAGE),
+        "active_model": scoring_model_active(),
+    }
+    return render(request, "identification/scores.html", context)
+
+
+@login_required
+@require_GET
+def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    require(request.user, VIEW)
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    form = ScoreFilterForm(request.GET)
+    if not form.is_valid():
+        return _bad_request(request, _("The filter could not be applied. %s") % form.problems())
+    run = scoring_run_latest()
+    if run is None:
+        return _bad_request(request, _("There are no scores yet: run scoring first."))
+    rows = exporters.score_rows(form.filter(run_scores(run=run)))
+    filename = f"scores-{run.as_of.isoformat()}.{fmt}"
+    if fmt == "csv":
+        response: HttpResponse = StreamingHttpResponse(
+            exporters.csv_chunks(rows), content_type=exporters.CSV_TYPE
+        )
+    else:
+        response = HttpResponse(exporters.xlsx_bytes(rows), content_type=exporters.XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    try:
+        run = scoring_run_enqueue(user=request.user)
+    except DomainError as exc:
+        if request.htmx:
+            return render(
+                request, "identification/_run_status.html", {"error": exc.message}, status=400
+            )
+        return _bad_request(request, exc.message)
+    run.refresh_from_db()
+    if request.htmx:
+        return render(request, "identification/_run_status.html", {"run": run})
+    messages.info(request, _("Scoring has started; the page shows its progress."))
+    return redirect("identification:scores")
+
+
+@login_required
+@require_GET
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    run = get_for_user(ScoringRun.objects.select_related("model"), request.user, VIEW, pk=pk)
+    if not request.htmx:
+        return render(request, "identification/run.html", {"run": run})
+    response = render(request, "identification/_run_status.html", {"run": run})
+    if run.status == RunStatus.DONE and request.GET.get("reload"):
+        response["HX-Refresh"] = "true"  # the page that polled shows the new scores
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# Account explanation and nominations
+
+
+def _number(value, places: int = 1) -> str:
+    return number_format(
+        round(value, places), decimal_pos=places, use_l10n=True, force_grouping=True
+    )
+
+
+def _raw_text(source: str, raw) -> str:
+    """A criterion's raw value in words a person reads (money, %, count, rating)."""
+    if raw is None:
+        return "—"
+    if source in (DataSource.REVENUE_12M, DataSource.WALLET):
+        return _number(raw, 0)
+    if source in (DataSource.GROWTH, DataSource.MARGIN, DataSource.PURCHASE_CONTINUITY):
+        return f"{_number(100 * raw)} %"
+    if source == DataSource.WILLINGNESS:
+        return _("%(value)s of 10") % {"value": _number(raw)}
+    if float(raw).is_integer():
+        return _number(raw, 0)
+    return _number(raw, 2)
+
+
+def _explanation(score, model: ScoringModel) -> list[dict]:
+    """The score's criteria by group: raw, normalised, weight, contribution, gap."""
+    criteria = {c.key: c for c in model.criteria.all()}
+    total_weight = sum(float(item.get("weight") or 0) for item in score.breakdown.values()) or 1
+    subscores = {
+        CriterionGroup.POTENTIAL: score.potential,
+        CriterionGroup.COMPLEXITY: score.complexity,
+        CriterionGroup.RELATIONAL: score.relational,
+        CriterionGroup.STRATEGIC: score.strategic,
+    }
+    groups = []
+    for group, label in CriterionGroup.choices:
+        rows = []
+        for key, item in score.breakdown.items():
+            if item.get("group") != group:
+                continue
+            criterion = criteria.get(key)
+            weight = float(item.get("weight") or 0)
+            rows.append(
+                {
+                    "key": key,
+                    "name": item.get("name", key),
+                    "description": criterion.description if criterion else "",
+                    "normalisation": criterion.get_normalisation_display() if criterion else "",
+                    "raw": _raw_text(criterion.source if criterion else "", item.get("raw")),
+                    "normalised": item.get("normalised") or 0,
+                    "weight": weight,
+                    "weight_pct": 100 * weight / total_weight,
+                    "contribution": item.get("contribution") or 0,
+                    "gap": bool(item.get("gap")),
+                }
+            )
+        if rows:
+            groups.append(
+                {
+                    "key": group,
+                    "label": label,
+                    "score": subscores.get(group),
+                    "weight": sum(r["weight"] for r in rows),
+                    "contribution": sum(r["contribution"] for r in rows),
+                    "rows": rows,
+                }
+            )
+    return groups
+
+
+def _actions(nomination: Nomination, user, unit: Unit) -> list[str]:
+    """The steps this user may take on this nomination now."""
+    decide = user.has_perm(DECIDE, nomination)
+    status = nomination.status
+    if status == NominationStatus.NOMINATED:
+        return ["approve", "reject"] if decide else []
+    if status in (NominationStatus.KEY, NominationStatus.KEPT):
+        steps = ["review"] if user.has_perm(CHANGE, unit) else []
+        return steps + (["demote"] if decide else [])
+    if status == NominationStatus.UNDER_REVIEW:
+        return ["keep", "demote"] if decide else []
+    return []
+
+
+def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
+    score = account_score_latest(account=unit)
+    model = groups = explanation = None
+    if score is not None:
+        model = score.run.model
+        prefetch_related_objects(
+            [model], Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk"))
+        )
+        groups = _explanation(score, model)
+        explanation = explain_recommendation(score, model)
+    nominations = list(account_nominations(account=unit))
+    for n in nominations:
+        n.allowed = _actions(n, request.user, unit)
+    can_nominate = (
+        request.user.has_perm(NOMINATE, unit)
+        and unit.tier == Tier.TRANSACTIONAL
+        and not any(n.status in OPEN_STEPS for n in nominations)
+    )
+    return {
+        "unit": unit,
+        "score": score,
+        "model": model,
+        "groups": groups,
+        "explanation": explanation,
+        "assessment": AccountAssessment.objects.filter(account=unit).first(),
+        "wallet_basis": WALLET_BASIS.get(score.wallet_basis, "") if score else "",
+        "nominations": nominations,
+        "can_nominate": can_nominate,
+        "nominate_form": extra.pop("nominate_form", None) or NominateForm(),
+        "scopes": ApproveForm.base_fields["scope"].choices,
+        "today": timezone.localdate(),
+        **extra,
+    }
+
+
+def _account_unit(request: HttpRequest, pk: int) -> Unit:
+    return get_for_user(
+        Unit.objects.filter(depth=1).select_related("account_manager"),
+        request.user,
+        VIEW,
+        pk=pk,
+    )
+
+
+@login_required
+@require_GET
+def account_score(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _account_unit(request, pk)
+    return render(request, "identification/account_score.html", _account_context(request, unit))
+
+
+@login_required
+@require_POST
+def nominate(request: HttpRequest, pk: int) -> HttpResponse:
+    unit = _account_unit(request, pk)
+    form = NominateForm(request.POST)
+    if form.is_valid():
+        try:
+            nomination_create(
+                account=unit, user=request.user, rationale=form.cleaned_data["rationale"]
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The account has been nominated."))
+            return redirect("identification:account_score", pk=unit.pk)
+    context = _account_context(request, unit, nominate_form=form)
+    context["can_nominate"] = True  # show the form with its errors
+    return render(request, "identification/account_score.html", context, status=400)
+
+
+def _approve(nomination, user, data):
+    return nomination_approve(
+        nomination=nomination,
+        user=user,
+        reason=data["reason"],
+        effective_date=data["effective_date"],
+        scope=data["scope"] or None,
+    )
+
+
+STEPS = {
+    "approve": (ApproveForm, _approve, gettext_lazy("%(account)s is now a key account.")),
+    "reject": (
+        ReasonForm,
+        lambda n, user, d: nomination_reject(nomination=n, user=user, reason=d["reason"]),
+        gettext_lazy("The nomination of %(account)s has been rejected."),
+    ),
+    "review": (
+        NoteForm,
+        lambda n, user, d: review_start(nomination=n, user=user, note=d["note"]),
+        gettext_lazy("The review of %(account)s has started."),
+    ),
+    "keep": (
+        NoteForm,
+        lambda n, user, d: review_keep(nomination=n, user=user, note=d["note"]),
+        gettext_lazy("%(account)s stays a key account."),
+    ),
+    "demote": (
+        ReasonForm,
+        lambda n, user, d: demote(nomination=n, user=user, reason=d["reason"]),
+        gettext_lazy("%(account)s is a transactional account again."),
+    ),
+}
+
+
+@login_required
+@require_POST
+def nomination_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    if step not in STEPS:
+        raise Http404
+    nomination = get_for_user(
+        Nomination.objects.select_related("account"), request.user, VIEW, pk=pk
+    )
+    form_class, service, done = STEPS[step]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(nomination, request.user, form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, done % {"account": nomination.account.name})
+            if request.POST.get("origin") == "queue":
+                return redirect("identification:nominations")
+            return redirect("identification:account_score", pk=nomination.account_id)
+    failed = {"nomination": nomination.pk, "step": step, "form": form}
+    if request.POST.get("origin") == "queue":
+        return _queue(request, failed=failed, status=400)
+    unit = _account_unit(request, nomination.account_id)
+    context = _account_context(request, unit, failed=failed)
+    return render(request, "identification/account_score.html", context, status=400)
+
+
+@login_required
+@require_GET
+def nomination(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a notification points: the nomination on its account's explanation page."""
+    found = get_for_user(Nomination.objects.all(), request.user, VIEW, pk=pk)
+    url = reverse("identification:account_score", args=[found.account_id])
+    return redirect(f"{url}#nomination-{found.pk}")
+
+
+def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 200):
+    try:
+        page = _page_number(request)
+        rows, count, pages = _paginate(
+            nomination_list(statuses=WAITING).order_by("updated_at", "pk"), page, QUEUE_PAGE_SIZE
+        )
+    except BadQuery as exc:
+        return _bad_request(request, str(exc))
+    today = timezone.localdate()
+    for n in rows:
+        n.age = (today - timezone.localtime(n.updated_at).date()).days
+    context = {
+        "rows": rows,
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "can_decide": request.user.has_perm(DECIDE),
+        "notifications": notifications_unread(user=request.user, limit=NOTIFICATION_LIMIT),
+        "failed": failed,
+    }
+    return render(request, "identification/nominations.html", context, status=status)
+
+
+@login_required
+@require_GET
+def nominations(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    return _queue(request)
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    raw = request.POST.getlist("id")
+    try:
+        ids = [int(v) for v in raw] if raw else None
+    except ValueError:
+        return _bad_request(request, _("The notifications to mark are not valid."))
+    notifications_mark_read(user=request.user, ids=ids)
+    next_url = request.POST.get("next") or reverse("identification:nominations")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("identification:nominations")
+    return redirect(next_url)
+
+
+# --------------------------------------------------------------------------------------------
+# Portfolio matrix
+
+
+@login_required
+@require_GET
+def matrix(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    key_only = request.GET.get("key_only", "") in ("1", "on", "true")
+    run = scoring_run_latest()
+    points = portfolio_matrix(run=run, key_only=key_only) if run else []
+    url = reverse("identification:account_score", args=[0])
+    counts = dict.fromkeys(QUADRANT_ORDER, 0)
+    for p in points:
+        counts[p["quadrant"]] += 1
+    shown = points[:MATRIX_LIMIT]
+    data = {
+        "points": [
+            {
+                "id": p["account_id"],
+                "name": p["name"],
+                "value": p["value"],
+                "size": p["symbol_size"],
+                "quadrant": str(QUADRANT_LABELS[p["quadrant"]]),
+                "a": p["attractiveness"],
+                "r": p["relative_strength"],
+                "revenue": p["revenue"],
+                "url": url.replace("/0/", f"/{p['account_id']}/"),
+            }
+            for p in shown
+        ],
+        "labels": {
+            "x": _("Relative strength (ours ÷ best competitor)"),
+            "y": _("Account attractiveness"),
+            "revenue": _("Revenue, last 12 months"),
+            **{k: str(v) for k, v in QUADRANT_LABELS.items()},
+        },
+    }
+    quadrants = [
+        {
+            "key": key,
+            "label": QUADRANT_LABELS[key],
+            "policy": QUADRANTS[key][1],
+            "stage": QUADRANTS[key][2],
+            "count": counts[key],
+        }
+        for key in QUADRANT_ORDER
+    ]
+    context = {
+        "run": run,
+        "data": data,
+        "quadrants": quadrants,
+        "total": len(points),
+        "shown": len(shown),
+        "key_only": key_only,
+    }
+    return render(request, "identification/matrix.html", context)
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring model
+
+
+def _criteria_by_group(model: ScoringModel | None) -> list[dict]:
+    if model is None:
+        return []
+    criteria = list(model.criteria.all())
+    total = sum(c.weight for c in criteria) or 1
+    groups = []
+    for group, label in CriterionGroup.choices:
+        rows = [c for c in criteria if c.group == group]
+        if rows:
+            for c in rows:
+                c.weight_pct = 100 * c.weight / total
+            groups.append({"label": label, "rows": rows, "weight": sum(c.weight for c in rows)})
+    return groups
+
+
+@login_required
+@require_GET
+def model(request: HttpRequest) -> HttpResponse:
+    require(request.user, VIEW)
+    active = scoring_model_active()
+    context = {
+        "model": active,
+        "groups": _criteria_by_group(active),
+        "versions": list(ScoringModel.objects.order_by("-version")[:VERSION_LIMIT]),
+        "draft": ScoringModel.objects.filter(status=ModelStatus.DRAFT).order_by("-version").first(),
+        "can_manage": request.user.has_perm(MANAGE),
+    }
+    return render(request, "identification/model.html", context)
+
+
+def _model_page(request, model, *, settings_form=None, formset=None, error="", status=200):
+    criteria = model.criteria.order_by("order", "pk")
+    editable = model.is_editable and request.user.has_perm(MANAGE)
+    if editable:
+        settings_form = settings_form or ModelSettingsForm(instance=model)
+        formset = formset or CriterionFormSet(queryset=criteria, prefix="criteria")
+    prefetch_related_objects(
+        [model], Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk"))
+    )
+    context = {
+        "model": model,
+        "groups": _criteria_by_group(model),
+        "editable": editable,
+        "can_manage": request.user.has_perm(MANAGE),
+        "settings_form": settings_form,
+        "formset": formset,
+        "error": error,
+    }
+    return render(request, "identification/model_version.html", context, status=status)
+
+
+def _model(request: HttpRequest, version: int) -> ScoringModel:
+    return get_for_user(ScoringModel.objects.all(), request.user, VIEW, version=version)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def model_version(request: HttpRequest, version: int) -> HttpResponse:
+    model = _model(request, version)
+    if request.method != "POST":
+        return _model_page(request, model)
+    require(request.user, MANAGE)
+    if not model.is_editable:  # the service says why (only drafts change)
+        try:
+            model_update(model=model, user=request.user)
+        except DomainError as exc:
+            return _model_page(request, model, error=exc.message, status=400)
+    criteria = model.criteria.order_by("order", "pk")
+    settings_form = ModelSettingsForm(request.POST, instance=ScoringModel.objects.get(pk=model.pk))
+    formset = CriterionFormSet(request.POST, queryset=criteria, prefix="criteria")
+    if settings_form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():  # the whole form is saved, or nothing
+                model_update(
+                    model=model,
+                    user=request.user,
+                    **{f: settings_form.cleaned_data[f] for f in MODEL_FORM_FIELDS},
+                )
+                for form in formset.forms:
+                    if form.has_changed():
+                        criterion_update(
+                            criterion=form.instance,
+                            user=request.user,
+                            **{f: form.cleaned_data[f] for f in form.changed_data},
+                        )
+        except DomainError as exc:
+            settings_form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The draft has been saved."))
+            return redirect("identification:model_version", version=model.version)
+    model.refresh_from_db()
+    return _model_page(request, model, settings_form=settings_form, formset=formset, status=400)
+
+
+@login_required
+@require_POST
+def model_draft(request: HttpRequest, version: int) -> HttpResponse:
+    model = _model(request, version)
+    draft = model_draft_from(model=model, user=request.user)
+    messages.success(
+        request, _("Draft version %(version)s has been created.") % {"version": draft.version}
+    )
+    return redirect("identification:model_version", version=draft.version)
+
+
+@login_required
+@require_POST
+def model_activate_view(request: HttpRequest, version: int) -> HttpResponse:
+    model = _model(request, version)
+    try:
+        model_activate(model=model, user=request.user)
+    except DomainError as exc:
+        return _model_page(request, model, error=exc.message, status=400)
+    messages.success(
+        request,
+        _("Version %(version)s is now the active model; run scoring to score with it.")
+        % {"version": model.version},
+    )
+    return redirect("identification:model")
+
+
+@login_required
+@require_GET
+def model_what_if(request: HttpRequest, version: int) -> HttpResponse:
+    model = _model(request, version)
+    require(request.user, MANAGE)
+    try:
+        preview = what_if(draft_model=model)
+    except DomainError as exc:
+        return _bad_request(request, exc.message)
+    scores = preview["scores"]
+    context = {
+        "model": model,
+        "preview": preview,
+        "entering": preview["entering"][:WHAT_IF_LIMIT],
+        "leaving": preview["leaving"][:WHAT_IF_LIMIT],
+        "shifts": [s for s in preview["shifts"] if s["shift"]][:WHAT_IF_LIMIT],
+        "candidates": sum(1 for s in scores if s.is_candidate),
+        "accounts": len(scores),
+        "limit": WHAT_IF_LIMIT,
+    }
+    template = "identification/_what_if.html" if request.htmx else "identification/what_if.html"
+    return render(request, template, context)
