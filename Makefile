@@ -31,6 +31,7 @@ demo: install
 	$(KAM) migrate --noinput
 	$(KAM) collectstatic --noinput -v 0
 	$(KAM) demo-data --scale $(SCALE) --seed 1 --if-empty
+	$(KAM) score
 	$(KAM) demo-logins
 	$(KAM) serve --host $(HOST) --port $(PORT)
 

@@ -43,6 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.customers.models import Contact, Employment, Unit
+from kam.identification.models import AccountAssessment, BuyingCriterion
 from kam.interactions.models import Interaction
 from kam.people.models import Territory, User
 from kam.sales.models import (
@@ -131,6 +132,17 @@ DEMO_LOGINS = [
     ),
 ]
 
+BUYING_CRITERIA = [
+    gettext_lazy("Price"),
+    gettext_lazy("Quality"),
+    gettext_lazy("Delivery reliability"),
+    gettext_lazy("Technical support"),
+    gettext_lazy("Product range"),
+    gettext_lazy("Payment terms"),
+    gettext_lazy("Sustainability"),
+    gettext_lazy("Innovation"),
+]
+
 # What the summary counts are called.
 COUNT_LABELS = {
     "territories": gettext_lazy("Territories"),
@@ -149,6 +161,7 @@ COUNT_LABELS = {
     "opportunities": gettext_lazy("Opportunities"),
     "competitor_shares": gettext_lazy("Competitor shares"),
     "supplier_positions": gettext_lazy("Supplier positions"),
+    "assessments": gettext_lazy("Account assessments"),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -572,6 +585,8 @@ class _Builder:
         self.make_contacts_and_interactions()
         self.rep.stage(_("Opportunities, competitors and supplier positions"), len(self.groups))
         self.make_opportunities_competition_positions()
+        self.rep.stage(_("Account assessments"), None)
+        self.make_assessments()
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------
@@ -1305,6 +1320,54 @@ class _Builder:
         self.counts["interactions"] += len(items)
 
     # -- opportunities, competitors, supplier positions ---------------------------------------
+
+    def make_assessments(self) -> None:
+        """KAM judgement for the larger half of the groups: willingness, agreement, initiatives.
+
+        Key accounts mostly want a partnership; some large transactional customers do too (the
+        ones scoring should surface as key candidates); others are large but unwilling.
+        """
+        rng = self.rng("assessments")
+        ranked = sorted(self.groups, key=lambda g: -g.weight)
+        assessed = ranked[: max(1, len(ranked) // 2)]
+        rows: list[AccountAssessment] = []
+        criteria: list[BuyingCriterion] = []
+        total_w = sum(g.weight for g in self.groups) or 1.0
+        revenue_total = self.scale.transactions * 2_500.0
+        for g in assessed:
+            key = g.tier != "transactional"
+            annual = revenue_total * g.weight / total_w / 3
+            estimated = key or rng.random() < 0.4
+            willing = rng.randint(6, 10) if key else rng.choice([2, 3, 4, 5, 6, 7, 8, 9])
+            rows.append(
+                AccountAssessment(
+                    account_id=self.units[g.first_unit].pk,
+                    willingness=willing,
+                    agreement_horizon_months=rng.choice(
+                        [12, 24, 36, 48] if key else [0, 6, 12, 24]
+                    ),
+                    joint_initiatives=rng.randint(1, 3) if key else rng.choice([0, 0, 0, 1]),
+                    wallet_estimate=(
+                        Decimal(round(annual * rng.uniform(1.2, 4.0), 2)) if estimated else None
+                    ),
+                    wallet_source=_("Purchasing budget named by the customer") if estimated else "",
+                    wallet_confidence=rng.choice(["medium", "high"]) if estimated else "",
+                    note=_("Demo assessment"),
+                )
+            )
+            for name in rng.sample(
+                BUYING_CRITERIA, rng.randint(2, 6) if key else rng.randint(0, 3)
+            ):
+                criteria.append(
+                    BuyingCriterion(
+                        account_id=self.units[g.first_unit].pk,
+                        name=str(name),
+                        importance=rng.randint(1, 5),
+                    )
+                )
+        AccountAssessment.objects.bulk_create(rows, batch_size=2000)
+        BuyingCriterion.objects.bulk_create(criteria, batch_size=2000)
+        self.counts["assessments"] = len(rows)
 
     def make_opportunities_competition_positions(self) -> None:
         rng = self.rng("opportunities")

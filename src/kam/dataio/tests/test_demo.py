@@ -344,3 +344,15 @@ def test_demo_logins_lists_the_six_logins():
     for login in DEMO_LOGINS:
         assert login.username in text
     assert DEMO_PASSWORD in text and "Key account manager" in text
+
+
+def test_scoring_the_demo_portfolio_finds_key_candidates_and_unwilling_giants(demo):
+    from kam.identification.models import AccountAssessment
+    from kam.identification.services import active_model, scoring_run_execute
+
+    assert AccountAssessment.objects.exists()
+    run = scoring_run_execute(model=active_model())
+    scores = list(run.scores.all())
+    candidates = [s for s in scores if s.recommendation == "key_candidate"]
+    assert candidates, "the demo should show some key candidates"
+    assert len(candidates) < len(scores) / 2, "most customers stay transactional"

@@ -245,3 +245,14 @@ def test_an_unexpected_error_is_a_friendly_page_with_a_request_id(client_for, mo
     assert "Something went wrong" in html and request_id in html
     assert "boom" not in html
     assert any(getattr(r, "request_id", None) == request_id for r in caplog.records)
+
+
+def test_a_top_level_account_links_to_its_key_account_score(client_for):
+    group = _portfolio(1)[0]
+    html = client_for("kam").get(reverse("web:account", args=[group.pk])).content.decode()
+    assert reverse("identification:account_score", args=[group.pk]) in html
+    from kam.customers.models import Unit
+
+    company = Unit.objects.filter(depth=2).first()
+    html = client_for("kam").get(reverse("web:account", args=[company.pk])).content.decode()
+    assert "account-score-link" not in html

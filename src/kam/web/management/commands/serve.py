@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +18,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("KAM_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("KAM_PORT", "8000")))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KAM_WORKERS", "2")))
+        parser.add_argument(
+            "--no-job-worker",
+            action="store_true",
+            help=_("Do not start a background job worker beside the web server."),
+        )
 
     def handle(self, *args, **options):
         try:
@@ -46,5 +53,17 @@ class Command(BaseCommand):
             def load(self):
                 return application
 
+        job_worker = None
+        if not options["no_job_worker"]:
+            # One job worker beside the web server, so imports and scoring runs proceed.
+            job_worker = subprocess.Popen([sys.executable, "-m", "kam.cli", "db_worker"])  # noqa: S603
         self.stdout.write(_("OpenKAM is running at http://%s/ (Ctrl+C to stop)") % bind)
-        Server().run()
+        try:
+            Server().run()
+        finally:
+            if job_worker is not None:
+                job_worker.terminate()
+                try:
+                    job_worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    job_worker.kill()

@@ -1,0 +1,73 @@
+"""`kam serve` runs gunicorn with hashed, compressed static files, as `make demo` does."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _kam(env, *args, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "kam.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+
+
+def test_kam_serve_answers_pages_and_static_files(tmp_path):
+    env = {
+        **os.environ,
+        "KAM_VAR_DIR": str(tmp_path),
+        "KAM_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "kam.settings",
+    }
+    _kam(env, "migrate", "--noinput", "-v", "0")
+    _kam(env, "collectstatic", "--noinput", "-v", "0")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kam.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/login/", timeout=5) as response:
+                    html = response.read().decode()
+                    server_header = response.headers.get("Server", "")
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+        assert "Log in to OpenKAM" in html
+        assert "gunicorn" in server_header
+        css = re.search(r'href="(/static/vendor/bootstrap/bootstrap\.min\.[0-9a-f]+\.css)"', html)
+        assert css, "static files are served with hashed names"
+        request = urllib.request.Request(base + css.group(1), headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 200
+            assert response.headers.get("Content-Encoding") == "gzip"
+            assert "max-age" in response.headers.get("Cache-Control", "")
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    # The job worker started beside the server stopped with it.
+    leftover = subprocess.run(["pgrep", "-f", f"KAM_VAR_DIR={tmp_path}"], capture_output=True)
+    assert leftover.returncode != 0
