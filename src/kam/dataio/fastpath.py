@@ -3,20 +3,28 @@
 Two passes over the file, each holding one batch in memory:
 
 1. validate: types, required values, unknown unit/product external ids (joins against id maps
-   loaded once), duplicate external ids (a 64-bit hash and the line per row: 16 bytes a row);
+   loaded once), duplicate external ids (a 64-bit hash per row: 8 bytes a row, the only memory
+   that grows with the file);
 2. write (only when the file is clean, or bad rows are to be skipped), in one database
-   transaction: new rows by ``COPY`` on PostgreSQL or ``bulk_create`` elsewhere, changed rows by
-   ``bulk_update``; the monthly roll-ups get the difference (old line out, new line in) per batch
-   through :func:`kam.sales.services.rollups_apply` — they are never rescanned.
+   transaction: new rows by ``COPY`` on PostgreSQL or one ``executemany`` on SQLite, changed
+   rows by ``bulk_update``; the monthly roll-ups get the difference (old line out, new line in)
+   per batch, summed in Polars and added in one ``INSERT … SELECT … ON CONFLICT`` by
+   :func:`rollups_add` (the set-based twin of :func:`kam.sales.services.rollups_apply`) — they
+   are never rescanned.
+
+Batches are big (``BATCH_SIZE``) because a batch's rows are summed per unit × product line ×
+month before they reach the roll-ups: bigger batches, fewer roll-up writes. The file is parsed
+``READ_BLOCK`` bytes at a time, so memory is a block and a batch, whatever the file size, plus
+the id hashes (``bench/import_transactions.py`` measures it).
 
 Line numbers count physical lines; a quoted value spanning lines shifts the numbers after it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,19 +32,21 @@ from pathlib import Path
 import polars as pl
 from django.conf import settings
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from kam.customers.models import Unit
-from kam.sales.models import Product, Transaction
-from kam.sales.services import RollupDelta, rollups_apply
+from kam.sales.models import MonthlyRollup, Product, Transaction
 
 from . import formats
 from .formats import ImportFileError
 from .importers import IN_CHUNK, TRANSACTION_ENTITY, Progress, chunks
 from .report import ImportReport
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 50_000
+READ_BLOCK = 8 << 20  # bytes of CSV parsed at a time
 LINE = "_line"
+PLAIN_NUMBER = r"^-?(\d+(\.\d*)?|\.\d+)$"
 AMOUNT = pl.Decimal(16, 2)
 QUANTITY = pl.Decimal(14, 3)
 COLUMNS = [
@@ -92,26 +102,56 @@ class Source:
             self._tmp = None
 
     def batches(self) -> Iterator[pl.DataFrame]:
+        """Batches of ``BATCH_SIZE`` rows, with the line number of every row in ``LINE``.
+
+        The file is parsed a block of ``READ_BLOCK`` bytes at a time, so memory stays bounded
+        by the block and one batch even when the caller is slower than the parser (Polars'
+        ``collect_batches`` reads ahead without limit when its consumer is slow).
+        """
         if self.xlsx:
             yield from self._xlsx_batches()
             return
-        select = [pl.nth(i + 1).alias(name) for i, name in self.by_index.items()]
-        lf = pl.scan_csv(
-            self.csv_path,
-            separator=self.delimiter or ",",
-            infer_schema=False,
-            has_header=True,
-            encoding="utf8",
-        ).with_row_index(LINE, offset=2)
-        lf = lf.select(pl.col(LINE), *select)
+        line = 2
+        pending: pl.DataFrame | None = None
         try:
-            for df in lf.collect_batches(chunk_size=BATCH_SIZE):
-                if df.height:
-                    yield df
+            for frame in self._csv_frames():
+                frame = frame.select(pl.nth(i).alias(name) for i, name in self.by_index.items())
+                if pending is not None and pending.height:
+                    frame = pl.concat([pending, frame])
+                while frame.height >= BATCH_SIZE:
+                    yield frame.head(BATCH_SIZE).with_row_index(LINE, offset=line)
+                    line += BATCH_SIZE
+                    frame = frame.slice(BATCH_SIZE)
+                pending = frame
+            if pending is not None and pending.height:
+                yield pending.with_row_index(LINE, offset=line)
         except pl.exceptions.PolarsError as exc:
             message = str(exc).splitlines()[0]
             code = "encoding" if "utf" in message.lower() else "format"
             raise ImportFileError(_("Cannot read the CSV file: %s") % message, code=code) from exc
+
+    def _csv_frames(self) -> Iterator[pl.DataFrame]:
+        """String frames of whole records, a block of the file at a time.
+
+        Every block is parsed with the file's header line in front, so that it is read exactly
+        as the whole file would be (same columns, same handling of short and blank lines).
+        """
+        header: bytes | None = None
+        for block in _record_blocks(self.csv_path):
+            if header is None:  # the first block starts with the header
+                header = block[: _record_end(block, first=True)]
+                data = block
+            else:
+                data = header + block
+            frame = pl.read_csv(
+                data,
+                separator=self.delimiter or ",",
+                infer_schema=False,
+                has_header=True,
+                encoding="utf8",
+            )
+            if frame.height:
+                yield frame
 
     def _xlsx_batches(self) -> Iterator[pl.DataFrame]:
         table = formats.open_table(self.path)
@@ -140,6 +180,40 @@ class Source:
             yield frame()
 
 
+def _record_end(data: bytes, first: bool = False) -> int:
+    """Where the last (or ``first``) whole record of ``data`` ends: after a newline with an even
+    number of quote characters before it (a newline inside a quoted value does not end a record;
+    an escaped quote is two quotes). 0 when no record ends in ``data``.
+    """
+    if first:
+        pos = data.find(b"\n")
+        while pos >= 0 and data.count(b'"', 0, pos) % 2:
+            pos = data.find(b"\n", pos + 1)
+        return pos + 1
+    quotes = data.count(b'"')
+    end = len(data)
+    while (pos := data.rfind(b"\n", 0, end)) >= 0:
+        quotes -= data.count(b'"', pos, end)
+        if quotes % 2 == 0:
+            return pos + 1
+        end = pos
+    return 0
+
+
+def _record_blocks(path: Path) -> Iterator[bytes]:
+    """The bytes of a CSV file in blocks of about ``READ_BLOCK`` that end between records."""
+    with open(path, "rb") as fh:
+        rest = fh.read(READ_BLOCK).removeprefix(b"\xef\xbb\xbf")
+        while chunk := fh.read(READ_BLOCK):
+            data = rest + chunk
+            cut = _record_end(data)
+            if cut:
+                yield data[:cut]
+            rest = data[cut:]  # no record ends in data when cut is 0 (a long quoted value)
+        if rest:
+            yield rest
+
+
 def _number_expr(name: str) -> pl.Expr:
     s = pl.col(name).str.replace_all(r"[\s\u00a0\u202f']", "")
     return (
@@ -150,6 +224,10 @@ def _number_expr(name: str) -> pl.Expr:
         .otherwise(s.str.replace(",", "."))
         .str.replace(r"^\+", "")
     )
+
+
+def _all(df: pl.DataFrame, expr: pl.Expr) -> bool:
+    return bool(df.select(expr.all()).item())
 
 
 class Validator:
@@ -168,26 +246,19 @@ class Validator:
         )
         self.default_currency = getattr(settings, "KAM_CURRENCY", "EUR")
 
-    def _errors(
-        self, df: pl.DataFrame, mask: pl.Expr, name: str, reason: str, collect: bool
-    ) -> pl.Expr:
-        if collect:
-            bad = df.filter(mask).select(LINE, pl.col(name).fill_null(""))
-            column = self.columns.get(name, name)
-            for line, value in bad.iter_rows():
-                self.report.add_error(line, column, value, reason)
-        return mask
-
     def check(self, df: pl.DataFrame, *, collect: bool = True) -> pl.DataFrame:
-        """Typed clean rows of a batch; problems go to the report when ``collect``."""
+        """Typed clean rows of a batch; problems go to the report when ``collect``.
+
+        Every check is a boolean column; they are computed together and only the ones that
+        hit anything are read back for the report. Clean number and ISO date columns (the usual
+        case) skip the normalisation of thousand separators, decimal commas and other formats.
+        """
         df = df.with_columns(pl.col(pl.String).str.strip_chars())
         df = df.with_columns([pl.col(c).replace("", None) for c in df.columns if c != LINE])
-        bad = pl.lit(False)
+        checks: list[tuple[pl.Expr, str, str]] = []
         for f in TRANSACTION_ENTITY.fields:
             if f.required and f.name in df.columns:
-                bad = bad | self._errors(
-                    df, pl.col(f.name).is_null(), f.name, _("a value is required"), collect
-                )
+                checks.append((pl.col(f.name).is_null(), f.name, _("a value is required")))
         # text: our export's quote comes off; formulas are refused; lengths
         for name in ("external_id", "currency"):
             if name not in df.columns:
@@ -199,70 +270,96 @@ class Validator:
                 .otherwise(col)
                 .alias(name)
             )
-            bad = bad | self._errors(
-                df,
-                col.str.contains(r"^[=@]"),
-                name,
-                _(
-                    "looks like a spreadsheet formula; write it with a leading ' to import it "
-                    "as text"
-                ),
-                collect,
+            checks.append(
+                (
+                    col.str.contains(r"^[=@]"),
+                    name,
+                    _(
+                        "looks like a spreadsheet formula; write it with a leading ' to import "
+                        "it as text"
+                    ),
+                )
             )
             limit = TRANSACTION_ENTITY.field(name).max_length
-            bad = bad | self._errors(
-                df,
-                col.str.len_chars() > limit,
-                name,
-                _("longer than %s characters") % limit,
-                collect,
+            checks.append(
+                (col.str.len_chars() > limit, name, _("longer than %s characters") % limit)
             )
         raw_date = pl.col("date")
-        parsed = pl.coalesce(
-            raw_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
-            raw_date.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
-            raw_date.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        df = df.with_columns(
+            raw_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("_date")
         )
-        df = df.with_columns(parsed.alias("_date"))
-        bad = bad | self._errors(
-            df,
-            raw_date.is_not_null() & pl.col("_date").is_null(),
-            "date",
-            _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
-            collect,
+        if not _all(df, raw_date.is_null() | pl.col("_date").is_not_null()):
+            df = df.with_columns(
+                pl.coalesce(
+                    pl.col("_date"),
+                    raw_date.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+                    raw_date.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                ).alias("_date")
+            )
+        checks.append(
+            (
+                raw_date.is_not_null() & pl.col("_date").is_null(),
+                "date",
+                _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+            )
         )
-        for name, dtype in (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT)):
+        numbers = (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT))
+        for name, _dtype in numbers:
             if name not in df.columns:
                 df = df.with_columns(pl.lit(None, dtype=pl.String).alias(name))
-            number = _number_expr(name)
+        plain = df.select(
+            (pl.col(name).is_null() | pl.col(name).str.contains(PLAIN_NUMBER)).all().alias(name)
+            for name, _dtype in numbers
+        ).row(0, named=True)
+        for name, dtype in numbers:
+            # a plain number is its own normalised text; anything else is normalised first
+            text = pl.col(name) if plain[name] else _number_expr(name)
             df = df.with_columns(
-                number.alias(f"_{name}_text"),
-                number.cast(dtype, strict=False).alias(f"_{name}"),
+                text.alias(f"_{name}_text"), text.cast(dtype, strict=False).alias(f"_{name}")
             )
-            text = pl.col(f"_{name}_text")
-            not_number = pl.col(name).is_not_null() & ~text.str.contains(r"^-?(\d+(\.\d*)?|\.\d+)$")
+            if plain[name]:
+                not_number = pl.lit(False)
+            else:
+                not_number = pl.col(name).is_not_null() & ~pl.col(f"_{name}_text").str.contains(
+                    PLAIN_NUMBER
+                )
             too_big = pl.col(name).is_not_null() & ~not_number & pl.col(f"_{name}").is_null()
-            bad = bad | self._errors(df, not_number, name, _("not a number"), collect)
-            bad = bad | self._errors(df, too_big, name, _("number too large"), collect)
+            checks.append((not_number, name, _("not a number")))
+            checks.append((too_big, name, _("number too large")))
         df = df.join(self.units, on="unit", how="left", maintain_order="left")
-        bad = bad | self._errors(
-            df,
-            pl.col("unit").is_not_null() & pl.col("unit_id").is_null(),
-            "unit",
-            _("unknown unit"),
-            collect,
+        checks.append(
+            (
+                pl.col("unit").is_not_null() & pl.col("unit_id").is_null(),
+                "unit",
+                _("unknown unit"),
+            )
         )
         df = df.join(self.products, on="product", how="left", maintain_order="left")
-        bad = bad | self._errors(
-            df,
-            pl.col("product").is_not_null() & pl.col("product_id").is_null(),
-            "product",
-            _("unknown product"),
-            collect,
+        checks.append(
+            (
+                pl.col("product").is_not_null() & pl.col("product_id").is_null(),
+                "product",
+                _("unknown product"),
+            )
         )
+        # a check on an empty optional value is null: it does not make the row bad
+        flags = df.select(
+            mask.fill_null(False).alias(f"_check{i}") for i, (mask, _n, _r) in enumerate(checks)
+        )
+        hits = flags.select(pl.all().any()).row(0)
+        if collect:
+            for i, ((_mask, name, reason), hit) in enumerate(zip(checks, hits, strict=True)):
+                if not hit:
+                    continue
+                column = self.columns.get(name, name)
+                bad = df.filter(flags[f"_check{i}"]).select(LINE, pl.col(name).fill_null(""))
+                for line, value in bad.iter_rows():
+                    self.report.add_error(line, column, value, reason)
         if "currency" not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias("currency"))
-        return df.filter(~bad).select(
+        if any(hits):
+            df = df.filter(~flags.select(pl.any_horizontal(pl.all())).to_series())
+        return df.select(
             pl.col(LINE),
             pl.col("external_id"),
             pl.col("_date").alias("date"),
@@ -276,46 +373,129 @@ class Validator:
         )
 
 
-def _deltas_of(df: pl.DataFrame, sign: int, deltas: dict) -> None:
-    """Add the roll-up deltas of the rows of ``df`` (vectorised group-by)."""
-    if not df.height:
-        return
-    grouped = (
+DELTA_TABLE = "kam_rollup_delta"
+DELTA_COLUMNS = [
+    "unit_id",
+    "product_line_id",
+    "month",
+    "net_amount",
+    "quantity",
+    "cost",
+    "costed_amount",
+    "lines",
+]
+
+
+def _deltas_of(df: pl.DataFrame, sign: int) -> pl.DataFrame:
+    """The roll-up deltas of the rows of ``df`` (one row per unit × product line × month)."""
+    net = pl.col("net_amount")
+    return (
         df.with_columns(pl.col("date").dt.truncate("1mo").alias("month"))
         .group_by("unit_id", "product_line_id", "month")
         .agg(
-            pl.col("net_amount").sum().alias("net"),
-            pl.col("quantity").sum().alias("qty"),
-            pl.col("cost").sum().alias("cost_sum"),
-            pl.col("net_amount").filter(pl.col("cost").is_not_null()).sum().alias("costed"),
-            pl.len().alias("lines"),
+            net.sum().alias("net_amount"),
+            pl.col("quantity").sum().alias("quantity"),
+            pl.col("cost").sum().alias("cost"),
+            net.filter(pl.col("cost").is_not_null()).sum().alias("costed_amount"),
+            pl.len().cast(pl.Int64).alias("lines"),
         )
+        .with_columns((pl.col(c) if sign > 0 else -pl.col(c)) for c in DELTA_COLUMNS[3:])
+        .select(DELTA_COLUMNS)
     )
-    for unit_id, line_id, month, net, qty, cost, costed, lines in grouped.iter_rows():
-        d = deltas[(unit_id, line_id, month)]
-        d.net_amount += sign * (net or 0)
-        d.quantity += sign * (qty or 0)
-        d.cost += sign * (cost or 0)
-        d.costed_amount += sign * (costed or 0)
-        d.lines += sign * lines
+
+
+def rollups_add(deltas: pl.DataFrame) -> None:
+    """Add roll-up deltas in set-based statements; drop roll-ups left with no lines.
+
+    The vectorised twin of :func:`kam.sales.services.rollups_apply` for big batches: the deltas
+    go into a temporary table (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and one
+    ``INSERT … SELECT … ON CONFLICT`` adds them, with the top-level unit found by path.
+    """
+    values = DELTA_COLUMNS[3:]
+    deltas = (
+        deltas.group_by(DELTA_COLUMNS[:3])
+        .agg(pl.col(c).sum() for c in values)
+        .filter(pl.any_horizontal(pl.col(c) != 0 for c in values))
+    )
+    if not deltas.height:
+        return
+    rollup, unit = MonthlyRollup._meta.db_table, Unit._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {DELTA_TABLE} (unit_id bigint, "
+                "product_line_id bigint, month date, net_amount numeric, quantity numeric, "
+                "cost numeric, costed_amount numeric, lines integer) ON COMMIT DROP"
+            )
+            cursor.execute(f"TRUNCATE {DELTA_TABLE}")
+            data = deltas.write_csv(include_header=False, null_value="")
+            with cursor.cursor.copy(f"COPY {DELTA_TABLE} FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(data)
+        else:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {DELTA_TABLE} (unit_id integer, "
+                "product_line_id integer, month date, net_amount numeric, quantity numeric, "
+                "cost numeric, costed_amount numeric, lines integer)"
+            )
+            cursor.execute(f"DELETE FROM {DELTA_TABLE}")
+            cursor.executemany(
+                f"INSERT INTO {DELTA_TABLE} VALUES ({', '.join(['%s'] * len(DELTA_COLUMNS))})",
+                deltas.select(
+                    "unit_id",
+                    "product_line_id",
+                    pl.col("month").cast(pl.String),
+                    *(pl.col(c).cast(pl.String) for c in values[:-1]),
+                    "lines",
+                ).rows(),
+            )
+        updates = ",\n".join(f"{c} = {rollup}.{c} + excluded.{c}" for c in values)
+        # WHERE true: SQLite needs it to tell the join's ON from the upsert's ON CONFLICT;
+        # ORDER BY: concurrent imports lock the roll-up rows in the same order (no deadlock)
+        cursor.execute(
+            f"""
+            INSERT INTO {rollup} (root_id, {", ".join(DELTA_COLUMNS)})
+            SELECT r.id, {", ".join(f"d.{c}" for c in DELTA_COLUMNS)}
+            FROM {DELTA_TABLE} d
+            JOIN {unit} u ON u.id = d.unit_id
+            JOIN {unit} r ON r.path = substr(u.path, 1, {int(Unit.steplen)})
+            WHERE true
+            ORDER BY d.unit_id, d.product_line_id, d.month
+            ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET {updates}
+            """
+        )
+        if deltas["lines"].min() < 0:
+            cursor.execute(
+                f"DELETE FROM {rollup} WHERE lines <= 0 "
+                f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
+            )
 
 
 def write_new_rows(df: pl.DataFrame) -> None:
-    """Insert new transactions: COPY on PostgreSQL, bulk_create elsewhere."""
+    """Insert new transactions: ``COPY`` on PostgreSQL, ``executemany`` on SQLite."""
     if not df.height:
         return
     meta = Transaction._meta
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            if hasattr(raw, "copy"):
-                columns = ", ".join(meta.get_field(c).column for c in COLUMNS)
-                data = df.select(COLUMNS).write_csv(include_header=False, null_value="")
-                with raw.copy(
-                    f"COPY {meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)"
-                ) as copy:
-                    copy.write(data)
-                return
+    columns = ", ".join(meta.get_field(c).column for c in COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
+            data = df.select(COLUMNS).write_csv(include_header=False, null_value="")
+            with cursor.cursor.copy(
+                f"COPY {meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
+                copy.write(data)
+            return
+        if connection.vendor == "sqlite":
+            # what Django would send, without a model instance per row: ISO dates, decimal text
+            rows = df.select(
+                pl.col(c).cast(pl.String) if c in ("date", "quantity", "net_amount", "cost") else c
+                for c in COLUMNS
+            ).rows()
+            cursor.executemany(
+                f"INSERT INTO {meta.db_table} ({columns}) "
+                f"VALUES ({', '.join(['%s'] * len(COLUMNS))})",
+                rows,
+            )
+            return
     Transaction.objects.bulk_create(
         [Transaction(**row) for row in df.select(COLUMNS).iter_rows(named=True)],
         batch_size=1000,
@@ -327,7 +507,6 @@ class Writer:
         self.report = report
 
     def existing(self, ids: list[str]) -> pl.DataFrame:
-        rows = []
         fields = [
             "external_id",
             "pk",
@@ -340,8 +519,15 @@ class Writer:
             "currency",
             "cost",
         ]
-        size = IN_CHUNK if connection.vendor == "sqlite" else BATCH_SIZE
-        for part in chunks(ids, size):
+        # one query a batch: the ids go as one array / JSON parameter, not one parameter each
+        if connection.vendor == "postgresql":
+            wanted = [RawSQL("SELECT unnest(%s::varchar[])", (ids,))]
+        elif connection.vendor == "sqlite":
+            wanted = [RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))]
+        else:
+            wanted = list(chunks(ids, IN_CHUNK))
+        rows = []
+        for part in wanted:
             rows += list(Transaction.objects.filter(external_id__in=part).values_list(*fields))
         return pl.DataFrame(
             rows,
@@ -372,9 +558,8 @@ class Writer:
         self.report.created += new.height
         self.report.updated += changed.height
         self.report.unchanged += matched.height - changed.height
-        deltas: dict = defaultdict(RollupDelta)
         write_new_rows(new)
-        _deltas_of(new, +1, deltas)
+        deltas = [_deltas_of(new, +1)]
         if changed.height:
             olds = changed.select(
                 pl.col("date_old").alias("date"),
@@ -384,8 +569,7 @@ class Writer:
                 pl.col("net_amount_old").alias("net_amount"),
                 pl.col("cost_old").alias("cost"),
             )
-            _deltas_of(olds, -1, deltas)
-            _deltas_of(changed, +1, deltas)
+            deltas += [_deltas_of(olds, -1), _deltas_of(changed, +1)]
             objs = [
                 Transaction(pk=row.pop("id"), **row)
                 for row in changed.select("id", *COLUMNS).iter_rows(named=True)
@@ -393,7 +577,7 @@ class Writer:
             Transaction.objects.bulk_update(
                 objs, [c for c in COLUMNS if c != "external_id"], batch_size=1000
             )
-        rollups_apply(deltas)
+        rollups_add(pl.concat(deltas))
 
 
 def import_transactions(
@@ -410,15 +594,12 @@ def import_transactions(
     source = Source(path, mapping)
     try:
         validator = Validator(report, source.columns)
-        # pass 1: validate, remember (hash, line) of every external id for duplicates
-        seen: list[pl.DataFrame] = []
+        # pass 1: validate, remember the hash of every external id for duplicates
+        seen: list[pl.Series] = []
         for df in source.batches():
             report.rows += df.height
             validator.check(df)
-            ext = pl.col("external_id").str.strip_chars()
-            seen.append(
-                df.filter(ext.is_not_null() & (ext != "")).select(ext.hash().alias("h"), LINE)
-            )
+            seen.append(_id_hashes(df)["h"])
             if progress:
                 progress(report.rows, None)
         if not report.rows:
@@ -453,25 +634,36 @@ class _DryRun(Exception):
     pass
 
 
-def _check_duplicates(source: Source, seen: list[pl.DataFrame], report: ImportReport) -> None:
-    frame = pl.concat(seen) if seen else pl.DataFrame()
-    if not frame.height:
-        return
-    dups = frame.filter(pl.col("h").is_duplicated()).sort(LINE)
-    if not dups.height:
+def _id_hashes(df: pl.DataFrame) -> pl.DataFrame:
+    """Line, value and 64-bit hash of the non-empty external ids of a batch."""
+    ext = pl.col("external_id").str.strip_chars()
+    return df.filter(ext.is_not_null() & (ext != "")).select(
+        LINE, "external_id", ext.hash().alias("h")
+    )
+
+
+def _check_duplicates(source: Source, seen: list[pl.Series], report: ImportReport) -> None:
+    """Report every repeat of an external id, naming the line of its first occurrence.
+
+    ``seen`` holds the hash of every id (8 bytes a row; emptied here): sorted, equal neighbours
+    are the repeated hashes; a second read of the file finds their lines and values.
+    """
+    hashes = pl.concat(seen) if seen else pl.Series("h", [], dtype=pl.UInt64)
+    seen.clear()
+    hashes = hashes.sort()
+    repeated = hashes.filter(hashes == hashes.shift(1)).unique()
+    del hashes
+    if not len(repeated):
         return
     first: dict[int, int] = {}
-    second: dict[int, int] = {}
-    for h, line in dups.iter_rows():
-        if h in first:
-            second[line] = first[h]
-        else:
-            first[h] = line
     column = source.columns.get("external_id", "external_id")
     for df in source.batches():
-        hit = df.filter(pl.col(LINE).is_in(list(second)))
-        for line, value in hit.select(LINE, "external_id").iter_rows():
-            report.add_error(
-                line, column, value, _("duplicate of line %s in this file") % second[line]
-            )
+        hit = _id_hashes(df).filter(pl.col("h").is_in(repeated.implode()))
+        for line, value, h in hit.iter_rows():
+            if h in first:
+                report.add_error(
+                    line, column, value, _("duplicate of line %s in this file") % first[h]
+                )
+            else:
+                first[h] = line
     report.errors.sort(key=lambda e: e.line)

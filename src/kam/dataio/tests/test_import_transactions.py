@@ -217,3 +217,86 @@ def test_an_xlsx_transaction_file_imports(catalogue, tmp_path):
         Decimal("3"),
         Decimal("123.45"),
     )
+
+
+def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, tmp_path):
+    p = tmp_path / "tx.csv"
+    p.write_text(
+        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
+        "A-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,,600.00\n"
+        "A-2,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00\n"
+    )
+    report = import_file(entity="transactions", path=p)
+    assert report.ok and report.created == 2
+    assert Transaction.objects.count() == 2
+    assert Transaction.objects.get(external_id="A-1").currency == "EUR"
+
+
+def test_a_cost_only_change_updates_the_rollup_costs(catalogue, tmp_path):
+    p = tmp_path / "tx.csv"
+    p.write_text(
+        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
+        "A-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00\n"
+    )
+    import_file(entity="transactions", path=p)
+    p.write_text(
+        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
+        "A-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,700.00\n"
+    )
+    r = import_file(entity="transactions", path=p)
+    assert r.updated == 1
+    assert rollups() == direct_sums()
+
+
+def test_duplicates_across_batches_and_blocks(catalogue, tmp_path, monkeypatch):
+    from kam.dataio import fastpath
+
+    monkeypatch.setattr(fastpath, "BATCH_SIZE", 2)
+    monkeypatch.setattr(fastpath, "READ_BLOCK", 16)
+    p = tmp_path / "tx.csv"
+    p.write_text(
+        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
+        "D-1,2024-01-15,U-ACME-DE,SKU-100,10,1.00,EUR,\n"
+        '"D-2",2024-01-15,"U-ACME-DE",SKU-100,10,"2.00",EUR,\n'
+        "D-3,2024-01-15,U-ACME-DE,SKU-100,10,3.00,EUR,\n"
+        " D-1 ,2024-01-15,U-ACME-DE,SKU-100,10,4.00,EUR,\n"
+        "D-4,2024-01-15,U-ACME-DE,SKU-100,10,5.00,EUR,\n"
+        "D-1,2024-01-15,U-ACME-DE,SKU-100,10,6.00,EUR,\n"
+        "D-2,2024-01-15,U-ACME-DE,SKU-100,10,7.00,EUR,\n"
+    )
+    r = import_file(entity="transactions", path=p)
+    assert [(e.line, e.value, e.reason) for e in r.errors] == [
+        (5, " D-1 ", "duplicate of line 2 in this file"),
+        (7, "D-1", "duplicate of line 2 in this file"),
+        (8, "D-2", "duplicate of line 3 in this file"),
+    ]
+    r = import_file(entity="transactions", path=p, skip_bad_rows=True)
+    assert r.created == 4 and r.skipped == 3
+    assert sorted(Transaction.objects.values_list("external_id", "net_amount")) == [
+        ("D-1", Decimal("1.00")),
+        ("D-2", Decimal("2.00")),
+        ("D-3", Decimal("3.00")),
+        ("D-4", Decimal("5.00")),
+    ]
+    assert rollups() == direct_sums()
+
+
+def test_thousand_separators_and_decimal_commas_still_parse(catalogue, tmp_path):
+    p = tmp_path / "tx.csv"
+    p.write_text(
+        "external_id;date;unit;product;quantity;net_amount;cost\n"
+        "N-1;01.02.2024;U-ACME-DE;SKU-100;1,5;1.234,56;1 000,5\n"
+        "N-2;2024-02-01;U-ACME-DE;SKU-100;+2;99;\n"
+        "N-3;2024-02-01;U-ACME-DE;SKU-100;1e5;99;\n",
+        encoding="utf-8",
+    )
+    r = import_file(entity="transactions", path=p, skip_bad_rows=True)
+    assert [(e.line, e.column, e.reason) for e in r.errors] == [(4, "quantity", "not a number")]
+    n1 = Transaction.objects.get(external_id="N-1")
+    assert (n1.quantity, n1.net_amount, n1.cost, str(n1.date)) == (
+        Decimal("1.5"),
+        Decimal("1234.56"),
+        Decimal("1000.50"),
+        "2024-02-01",
+    )
+    assert Transaction.objects.get(external_id="N-2").quantity == Decimal("2")
