@@ -48,8 +48,13 @@ class Transaction(models.Model):
     """One sales line, written once. Amounts are in the reporting currency (KAM_CURRENCY)."""
 
     date = models.DateField(_("date"))
+    # Indexed by (unit, date) below; a separate unit index would only slow bulk loads.
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="transactions"
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        related_name="transactions",
+        db_index=False,
     )
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="transactions"
@@ -64,14 +69,17 @@ class Transaction(models.Model):
     net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
     cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
-    external_id = models.CharField(
-        _("external id"), max_length=64, unique=True, null=True, blank=True
-    )
+    # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
+    # (pattern-ops) index, and each index slows the bulk load of millions of lines.
+    external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
 
     class Meta:
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
         indexes = [models.Index(fields=["unit", "date"], name="transaction_unit_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["external_id"], name="transaction_external_id_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.unit_id} {self.net_amount}"

@@ -75,7 +75,11 @@ ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET
 
 def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
     """Add deltas to the roll-ups in one statement batch; drop rows left with no lines."""
-    deltas = {k: d for k, d in deltas.items() if d.lines or d.net_amount or d.quantity}
+    deltas = {
+        k: d
+        for k, d in deltas.items()
+        if d.lines or d.net_amount or d.quantity or d.cost or d.costed_amount
+    }
     if not deltas:
         return
     roots = _root_ids(k[0] for k in deltas)

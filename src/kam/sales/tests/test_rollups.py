@@ -137,3 +137,25 @@ def test_account_figures_roll_up_the_tree_and_follow_a_move():
     assert sum(account_revenue_by_year(unit=group).values()) == 10
     other_root_total = MonthlyRollup.objects.filter(root=other).aggregate(s=Sum("net_amount"))
     assert other_root_total["s"] == 43200
+
+
+@pytest.mark.django_db
+def test_correcting_only_the_cost_updates_the_rollup_cost():
+    product = ProductFactory()
+    unit = make_unit("Group")
+    transactions_create(
+        rows=[
+            {
+                "date": dt.date(2025, 3, 3),
+                "unit_id": unit.pk,
+                "product_id": product.pk,
+                "net_amount": Decimal("100"),
+                "cost": Decimal("60"),
+            }
+        ]
+    )
+    tx = Transaction.objects.get()
+    transaction_update(tx=tx, cost=Decimal("70"))
+    rollup = MonthlyRollup.objects.get()
+    assert rollup.cost == Decimal("70")
+    assert _rollup_sums() == _direct_sums()
