@@ -9,6 +9,7 @@ Data rules (DOMAIN §2–§3), all read from the monthly roll-ups, never from ra
 * revenue = net amount of the last 12 months; growth = last 12 / prior 12 − 1 (gap when there
   was no prior revenue); margin % = (costed amount − cost) / costed amount of the last 12 months
   (gap without cost data); purchase continuity = months with purchases in the last 24 / 24.
+  Money sums are taken to the cent, so that every database gives the same figures.
 * DMU size: until the relationships app records buying-centre roles, the current contacts at
   the account (anywhere in its subtree); functional areas = their distinct functions ("other"
   is not a function). Gap when the account has no contacts.
@@ -192,10 +193,10 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
         acc = by_id.get(row["root_id"])
         if acc is None:
             continue
-        acc.revenue_12m = row["r12"] or Decimal("0")
-        acc.revenue_prior_12m = row["p12"] or Decimal("0")
-        acc.cost_12m = row["cost12"] or Decimal("0")
-        acc.costed_12m = row["costed12"] or Decimal("0")
+        acc.revenue_12m = _cents(row["r12"])
+        acc.revenue_prior_12m = _cents(row["p12"])
+        acc.cost_12m = _cents(row["cost12"])
+        acc.costed_12m = _cents(row["costed12"])
         acc.purchase_months = row["months"] or 0
 
     current = _current_positions(as_of)
@@ -270,6 +271,19 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
 
 def _end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+
+
+CENT = Decimal("0.01")
+
+
+def _cents(total: Decimal | None) -> Decimal:
+    """A sum of money to the cent (the roll-ups' precision), 0 for no rows.
+
+    SQLite sums decimal columns as floats: two accounts with the same revenue could come back as
+    9297.49 and 9297.49000000001, which breaks their tie in the percentile ranks and makes the
+    scores depend on the database. PostgreSQL's exact sums are unchanged by this.
+    """
+    return Decimal("0") if total is None else total.quantize(CENT)
 
 
 def _num(value) -> float | None:

@@ -79,7 +79,10 @@ def test_engine_and_pandas_reference_agree_on_the_small_demo():
     today = timezone.localdate()
     demo_build(scale="small", seed=SEED, today=today)
     seeded = bench.seed_judgement(SEED, recorded_at=timezone.now() - dt.timedelta(days=400))
-    assert seeded["assessments"] > 100 and seeded["buying_criteria"] > 100
+    # the demo assesses the larger half of the customers (no history); the seed adds some of the
+    # others with their history, so that scoring as of a past date has judgement to read
+    assert seeded["assessments"] > 30 and seeded["buying_criteria"] > 30
+    assert AccountAssessment.objects.count() > 200
     accounts = list(Unit.objects.filter(depth=1).order_by("-employees", "path"))
     assert len(accounts) == 345
     _later_changes(accounts)
