@@ -176,6 +176,9 @@ KAM_IMPORT_MAX_BYTES = int(os.environ.get("KAM_IMPORT_MAX_BYTES", str(200 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Job workers queue a scoring run when the last one is older than this (0: never).
+KAM_SCORING_EVERY_HOURS = int(os.environ.get("KAM_SCORING_EVERY_HOURS", "24"))
+
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,10 +61,15 @@ def check_size(path: Path) -> int:
     if size > limit:
         raise ImportFileError(
             _(
-                "The file is %(size)s bytes, over the import limit of %(limit)s bytes "
-                "(setting KAM_IMPORT_MAX_BYTES)."
+                "The file is %(size)s bytes (%(size_h)s), over the import limit of %(limit)s "
+                "bytes (%(limit_h)s; setting KAM_IMPORT_MAX_BYTES). Split it into smaller files."
             )
-            % {"size": size, "limit": limit},
+            % {
+                "size": size,
+                "limit": limit,
+                "size_h": filesizeformat(size),
+                "limit_h": filesizeformat(limit),
+            },
             code="too_big",
         )
     if size == 0:

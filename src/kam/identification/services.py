@@ -355,6 +355,29 @@ def scoring_run_enqueue(
     return run
 
 
+@transaction.atomic
+def scoring_run_schedule(*, now: dt.datetime | None = None) -> ScoringRun | None:
+    """Queue a scheduled run when the last one is older than KAM_SCORING_EVERY_HOURS.
+
+    Job workers call this every minute; the active model's row is locked first, so several
+    workers on several machines queue at most one run. Returns the queued run, or None.
+    """
+    hours = getattr(settings, "KAM_SCORING_EVERY_HOURS", 24)
+    if not hours:
+        return None
+    now = now or timezone.now()
+    model = ScoringModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
+    if model is None or not Unit.objects.filter(depth=1).exists():
+        return None
+    pending = ScoringRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+    if pending.exists():
+        return None
+    last = ScoringRun.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    if last is not None and now - last < dt.timedelta(hours=hours):
+        return None
+    return scoring_run_enqueue(model=model)
+
+
 # --------------------------------------------------------------------------------------------
 # Tiers
 

@@ -74,6 +74,21 @@ def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypa
     assert "KAM_IMPORT_MAX_BYTES" in exc.value.message
 
 
+def test_a_100_mb_file_is_refused_by_a_100_mb_limit_with_the_size_named(tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as out:  # sparse: 100 MB on paper, nothing on disk
+        out.write(b"id,name\n")
+        out.truncate(100 * 1024 * 1024 + 1)
+    with (
+        override_settings(KAM_IMPORT_MAX_BYTES=100 * 1024 * 1024),
+        pytest.raises(ImportFileError) as exc,
+    ):
+        import_file(entity="transactions", path=path)
+    assert exc.value.code == "too_big"
+    assert "100" in exc.value.message and "MB" in exc.value.message
+    assert not Unit.objects.exists()
+
+
 def test_malformed_numbers_and_dates_are_reported_with_line_column_and_value(tmp_path):
     units = _write(tmp_path, "id;name;employees;turnover\nA;Alpha;many;1,5\nB;Beta;10;12abc\n")
     report = import_file(entity="units", path=units)

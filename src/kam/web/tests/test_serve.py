@@ -65,9 +65,18 @@ def test_kam_serve_answers_pages_and_static_files(tmp_path):
             assert response.status == 200
             assert response.headers.get("Content-Encoding") == "gzip"
             assert "max-age" in response.headers.get("Cache-Control", "")
+        # A job worker runs beside the web server ...
+        children = subprocess.run(
+            ["pgrep", "-P", str(server.pid), "-f", "kam.cli worker"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert len(children) == 1
     finally:
         server.terminate()
         server.wait(timeout=20)
-    # The job worker started beside the server stopped with it.
-    leftover = subprocess.run(["pgrep", "-f", f"KAM_VAR_DIR={tmp_path}"], capture_output=True)
-    assert leftover.returncode != 0
+    # ... and stops with it.
+    deadline = time.monotonic() + 15
+    while os.path.exists(f"/proc/{children[0]}") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not os.path.exists(f"/proc/{children[0]}")

@@ -56,7 +56,7 @@ class Command(BaseCommand):
         job_worker = None
         if not options["no_job_worker"]:
             # One job worker beside the web server, so imports and scoring runs proceed.
-            job_worker = subprocess.Popen([sys.executable, "-m", "kam.cli", "db_worker"])  # noqa: S603
+            job_worker = subprocess.Popen([sys.executable, "-m", "kam.cli", "worker"])  # noqa: S603
         self.stdout.write(_("OpenKAM is running at http://%s/ (Ctrl+C to stop)") % bind)
         try:
             Server().run()

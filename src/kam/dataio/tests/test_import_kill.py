@@ -1,0 +1,72 @@
+"""An import killed half-way (SIGKILL, no chance to clean up) leaves no partial data."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROWS = 150_000
+
+
+def _kam(env, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "kam.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+
+
+def test_a_killed_transaction_import_leaves_the_database_as_before(tmp_path):
+    db = tmp_path / "kill.sqlite3"
+    env = {
+        **os.environ,
+        "KAM_VAR_DIR": str(tmp_path),
+        "KAM_DATABASE_URL": f"sqlite:///{db}",
+        "DJANGO_SETTINGS_MODULE": "kam.settings",
+    }
+    _kam(env, "migrate", "--noinput", "-v", "0")
+    for entity, name in (
+        ("units", "units.csv"),
+        ("product-lines", "product_lines.csv"),
+        ("products", "products.csv"),
+    ):
+        _kam(env, "import", entity, str(FIXTURES / name))
+    with sqlite3.connect(db) as conn:
+        units_before = conn.execute("SELECT COUNT(*) FROM customers_unit").fetchone()[0]
+    assert units_before > 0
+    big = tmp_path / "transactions.csv"
+    with big.open("w") as out:
+        out.write("external_id,date,unit,product,quantity,net_amount,currency,cost\n")
+        for i in range(ROWS):
+            out.write(f"K-{i},2024-{i % 12 + 1:02d}-15,U-ACME-DE,SKU-100,1,{i % 997}.50,EUR,\n")
+
+    importer = subprocess.Popen(
+        [sys.executable, "-m", "kam.cli", "import", "transactions", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wal = Path(f"{db}-wal")
+    deadline = time.monotonic() + 120
+    # Wait until the import is writing (its uncommitted pages fill the write-ahead log) ...
+    while importer.poll() is None and time.monotonic() < deadline:
+        if wal.exists() and wal.stat().st_size > 2_000_000:
+            break
+        time.sleep(0.05)
+    assert importer.poll() is None, "the import finished before it could be killed"
+    # ... then kill it without warning.
+    os.kill(importer.pid, signal.SIGKILL)
+    importer.wait(timeout=30)
+
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM sales_transaction").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM sales_monthlyrollup").fetchone()[0] == 0
+        assert conn.execute("SELECT COUNT(*) FROM customers_unit").fetchone()[0] == units_before
