@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kam.core.errors import DomainError
@@ -35,7 +35,7 @@ class TokenForm(forms.Form):
         help_text=gettext_lazy("What the token is for, for example “Monthly report script”."),
     )
     scope = forms.ChoiceField(
-        label=gettext_lazy("Scope"),
+        label=pgettext_lazy("api token", "Access"),
         choices=TokenScope.choices,
         initial=TokenScope.READ,
         widget=forms.Select(attrs={"class": "form-select"}),
