@@ -70,6 +70,11 @@ def leads_account_manager(user, unit) -> bool:
     return _account_manager_ids(unit)[1] == user.pk
 
 
+@rules.predicate
+def is_kam_or_sales_manager(user) -> bool:
+    return is_internal(user) and user.role in (KAM, SALES_MANAGER)
+
+
 can_view_account = is_internal
 can_change_account = is_admin | is_executive | manages_account | leads_account_manager
 
@@ -77,6 +82,38 @@ rules.add_perm("kam.view_account", can_view_account)
 rules.add_perm("kam.change_account", can_change_account)
 rules.add_perm("kam.log_interaction", is_internal)
 rules.add_perm("kam.administer", is_admin)
+
+
+@rules.predicate
+def wrote_interaction(user, interaction) -> bool:
+    return interaction is not None and is_internal(user) and interaction.created_by_id == user.pk
+
+
+@rules.predicate
+def may_change_interactions_account(user, interaction) -> bool:
+    return interaction is not None and can_change_account(user, interaction.unit)
+
+
+@rules.predicate
+def may_change_a_contacts_account(user, contact) -> bool:
+    """Whoever may change an account the contact works or worked at; for a contact with no
+    position yet, administrators and executives."""
+    if contact is None:
+        return False
+    units = [e.unit for e in contact.employments.select_related("unit")]
+    if not units:
+        return is_admin(user) or is_executive(user)
+    return any(can_change_account(user, unit) for unit in units)
+
+
+# An interaction may be edited by its author or by whoever may change the account.
+rules.add_perm("kam.change_interaction", wrote_interaction | may_change_interactions_account)
+rules.add_perm("kam.change_contact", may_change_a_contacts_account)
+
+# Key-account identification (PRODUCT §3): who nominates, who decides, who edits the model.
+rules.add_perm("kam.nominate_account", is_executive | is_kam_or_sales_manager)
+rules.add_perm("kam.decide_nomination", is_executive)
+rules.add_perm("kam.manage_scoring", is_admin | is_executive)
 
 
 def require(user, perm: str, obj=None) -> None:

@@ -257,12 +257,7 @@ class ContactFilters(FilterSchema):
 
 
 def _require_change_contact(user, contact: Contact) -> None:
-    """A contact may be changed by whoever may change an account they work (or worked) at."""
-    units = [e.unit for e in contact.employments.select_related("unit")]
-    if not units:
-        require(user, CHANGE)
-    elif not any(user.has_perm(CHANGE, unit) for unit in units):
-        require(user, CHANGE, units[0])
+    require(user, "kam.change_contact", contact)
 
 
 @router.get("/contacts", response=responses({200: ContactPage}), summary="List contacts")

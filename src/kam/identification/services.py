@@ -20,7 +20,6 @@ from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
 
-from . import rules as _rules  # noqa: F401  (registers the permissions this module checks)
 from .models import (
     AccountAssessment,
     AccountScore,

@@ -4,7 +4,6 @@ import datetime as dt
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -114,11 +113,7 @@ def _people(data: dict) -> dict:
 
 
 def _require_change(user, interaction: Interaction) -> None:
-    """The author of an entry, or whoever may change the account, may edit or delete it."""
-    if interaction.created_by_id == user.pk:
-        return
-    if not user.has_perm(CHANGE, interaction.unit):
-        raise PermissionDenied
+    require(user, "kam.change_interaction", interaction)
 
 
 @router.get("/interactions", response=responses({200: InteractionPage}))

@@ -58,3 +58,50 @@ def test_the_helper_gives_404_for_unknown_and_403_for_forbidden(users, account):
     with pytest.raises(PermissionDenied):
         get_for_user(Unit.objects, users["field_rep"], "kam.change_account", pk=account[0].pk)
     assert get_for_user(Unit.objects, users["kam"], "kam.change_account", pk=account[0].pk)
+
+
+def test_an_interaction_may_be_changed_by_its_author_or_the_accounts_changers(users, account):
+    from kam.interactions.models import Interaction
+
+    group, site = account
+    entry = Interaction.objects.create(
+        type="call",
+        occurred_at="2026-01-05T10:00:00Z",
+        unit=site,
+        summary="Call",
+        created_by=users["field_rep"],
+    )
+    assert users["field_rep"].has_perm("kam.change_interaction", entry)
+    assert users["kam"].has_perm("kam.change_interaction", entry)
+    assert not users["specialist"].has_perm("kam.change_interaction", entry)
+    assert not users["outsider"].has_perm("kam.change_interaction", entry)
+
+
+def test_a_contact_may_be_changed_by_whoever_may_change_an_account_they_work_at(users, account):
+    from kam.customers.services import contact_create
+
+    group, site = account
+    placed = contact_create(unit=site, first_name="Olga", last_name="Ivanova")
+    unplaced = contact_create(first_name="Free", last_name="Agent")
+    assert users["kam"].has_perm("kam.change_contact", placed)
+    assert not users["field_rep"].has_perm("kam.change_contact", placed)
+    assert not users["kam"].has_perm("kam.change_contact", unplaced)
+    assert users["executive"].has_perm("kam.change_contact", unplaced)
+
+
+@pytest.mark.parametrize(
+    ("role", "nominate", "decide", "manage"),
+    [
+        ("executive", True, True, True),
+        ("kam", True, False, False),
+        ("sales_manager", True, False, False),
+        ("admin", False, False, True),
+        ("field_rep", False, False, False),
+        ("outsider", False, False, False),
+    ],
+)
+def test_identification_permissions(users, role, nominate, decide, manage):
+    user = users[role]
+    assert user.has_perm("kam.nominate_account") is nominate
+    assert user.has_perm("kam.decide_nomination") is decide
+    assert user.has_perm("kam.manage_scoring") is manage
