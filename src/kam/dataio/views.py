@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kam.core.errors import DomainError
+from kam.core.pages import bad_request
 from kam.core.permissions import require
 
 from .exporters import _text_cell, export_entity, iter_rows
@@ -50,10 +51,6 @@ def admin_only(view: Callable) -> Callable:
     return wrapped
 
 
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
-
-
 def _job(pk: int) -> ImportJob:
     try:
         return ImportJob.objects.select_related("created_by").get(pk=pk)
@@ -73,10 +70,10 @@ def _form_problems(form) -> str:
 def jobs(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("page") or "1"
     if not raw.isdigit() or int(raw) < 1:
-        return _bad_request(request, _("“%(value)s” is not a page number.") % {"value": raw})
+        return bad_request(request, _("“%(value)s” is not a page number.") % {"value": raw})
     paginator = Paginator(import_jobs_recent(), PAGE_SIZE)
     if int(raw) > paginator.num_pages:
-        return _bad_request(
+        return bad_request(
             request,
             _("Page %(page)s does not exist; the list has %(pages)s pages.")
             % {"page": raw, "pages": paginator.num_pages},

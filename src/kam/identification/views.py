@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.core.errors import DomainError
+from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
 
@@ -104,39 +105,6 @@ OPEN_STEPS = [NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
 WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 
 
-class BadQuery(Exception):
-    """A query parameter that cannot be understood: answered with a 400 page."""
-
-
-def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
-
-
-def _page_number(request: HttpRequest) -> int:
-    raw = request.GET.get("page")
-    if raw in (None, ""):
-        return 1
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw})
-    return value
-
-
-def _paginate(queryset, page: int, size: int) -> tuple[list, int, int]:
-    """(rows of the page, row count, page count); a page past the end is a bad query."""
-    count = queryset.count()
-    pages = max((count + size - 1) // size, 1)
-    if page > pages:
-        raise BadQuery(
-            _("Page %(page)s does not exist; the list has %(pages)s pages.")
-            % {"page": page, "pages": pages}
-        )
-    return list(queryset[(page - 1) * size : page * size]), count, pages
-
-
 # --------------------------------------------------------------------------------------------
 # Scores
 
@@ -193,16 +161,16 @@ def scores(request: HttpRequest) -> HttpResponse:
     require(request.user, VIEW)
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
-        return _bad_request(request, _("The filter could not be applied. %s") % form.problems())
+        return bad_request(request, _("The filter could not be applied. %s") % form.problems())
     run = scoring_run_latest()
     rows, count, pages = [], 0, 1
     if run is not None:
         try:
-            rows, count, pages = _paginate(
+            rows, count, pages = paginate(
                 form.filter(run_scores(run=run)), form.page_number, PAGE_SIZE
             )
         except BadQuery as exc:
-            return _bad_request(request, str(exc))
+            return bad_request(request, str(exc))
     newest = _newest_run()
     context = {
         "form": form,
@@ -230,10 +198,10 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
-        return _bad_request(request, _("The filter could not be applied. %s") % form.problems())
+        return bad_request(request, _("The filter could not be applied. %s") % form.problems())
     run = scoring_run_latest()
     if run is None:
-        return _bad_request(request, _("There are no scores yet: run scoring first."))
+        return bad_request(request, _("There are no scores yet: run scoring first."))
     rows = exporters.score_rows(form.filter(run_scores(run=run)))
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
@@ -257,7 +225,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
             return render(
                 request, "identification/_run_status.html", {"error": exc.message}, status=400
             )
-        return _bad_request(request, exc.message)
+        return bad_request(request, exc.message)
     run.refresh_from_db()
     if request.htmx:
         return render(request, "identification/_run_status.html", {"run": run})
@@ -507,12 +475,12 @@ def nomination(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 200):
     try:
-        page = _page_number(request)
-        rows, count, pages = _paginate(
+        page = page_number(request)
+        rows, count, pages = paginate(
             nomination_list(statuses=WAITING).order_by("updated_at", "pk"), page, QUEUE_PAGE_SIZE
         )
     except BadQuery as exc:
-        return _bad_request(request, str(exc))
+        return bad_request(request, str(exc))
     today = timezone.localdate()
     for n in rows:
         n.age = (today - timezone.localtime(n.updated_at).date()).days
@@ -543,7 +511,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     try:
         ids = [int(v) for v in raw] if raw else None
     except ValueError:
-        return _bad_request(request, _("The notifications to mark are not valid."))
+        return bad_request(request, _("The notifications to mark are not valid."))
     notifications_mark_read(user=request.user, ids=ids)
     next_url = request.POST.get("next") or reverse("identification:nominations")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
@@ -743,7 +711,7 @@ def model_what_if(request: HttpRequest, version: int) -> HttpResponse:
     try:
         preview = what_if(draft_model=model)
     except DomainError as exc:
-        return _bad_request(request, exc.message)
+        return bad_request(request, exc.message)
     scores = preview["scores"]
     context = {
         "model": model,

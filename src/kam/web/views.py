@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kam.core import pages
 from kam.core.errors import DomainError
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require
@@ -53,27 +54,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
-class BadQuery(Exception):
-    """A query parameter that cannot be understood: answered with a 400 page."""
-
-
-def _positive_int(request: HttpRequest, name: str, default: int = 1) -> int:
-    raw = request.GET.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw}) from exc
-    if value < 1:
-        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw})
-    return value
-
-
-def _bad_query(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
-
-
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("web:portfolio")
@@ -94,26 +74,19 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             f"{filterset.form.fields[f].label}: {' '.join(e)}"
             for f, e in filterset.form.errors.items()
         )
-        return _bad_query(request, _("The filter could not be applied. %s") % problems)
+        return pages.bad_request(request, _("The filter could not be applied. %s") % problems)
     sort = request.GET.get("sort", "-revenue_12m")
     if sort.lstrip("-") not in SORTABLE:
-        return _bad_query(request, _("The list cannot be sorted by “%s”.") % sort)
-    try:
-        page_number = _positive_int(request, "page")
-    except BadQuery as exc:
-        return _bad_query(request, str(exc))
-
+        return pages.bad_request(request, _("The list cannot be sorted by “%s”.") % sort)
     queryset = filterset.qs
     count = queryset.count()
-    pages = max((count + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    if page_number > pages:
-        return _bad_query(
-            request,
-            _("Page %(page)s does not exist; the list has %(pages)s pages.")
-            % {"page": page_number, "pages": pages},
-        )
+    try:
+        page = pages.page_number(request)
+        pages.page_count(count, page, PAGE_SIZE)
+    except pages.BadQuery as exc:
+        return pages.bad_request(request, str(exc))
     table = PortfolioTable(queryset, order_by=(sort, "name"))
-    table.paginate(page=page_number, per_page=PAGE_SIZE)
+    table.paginate(page=page, per_page=PAGE_SIZE)
     return render(
         request,
         "web/portfolio.html",
@@ -174,7 +147,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     try:
         user_set_language(user=request.user, language=request.POST.get("language", ""))
     except DomainError as exc:
-        return _bad_query(request, exc.message)
+        return pages.bad_request(request, exc.message)
     next_url = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"

@@ -1,0 +1,48 @@
+"""What every list page shares: reading the page number, paginating, answering a bad query."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+
+class BadQuery(Exception):
+    """A query parameter that cannot be understood: answered with a 400 page."""
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """The friendly 400 page with the reason (the web app's error template)."""
+    return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+
+
+def page_number(request: HttpRequest, name: str = "page") -> int:
+    """The page asked for (1 when absent); anything but a positive whole number is BadQuery."""
+    raw = request.GET.get(name)
+    if raw in (None, ""):
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise BadQuery(_("“%(value)s” is not a page number.") % {"value": raw})
+    return value
+
+
+def page_count(count: int, page: int, size: int) -> int:
+    """How many pages ``count`` rows make; a page past the end is BadQuery."""
+    pages = max((count + size - 1) // size, 1)
+    if page > pages:
+        raise BadQuery(
+            _("Page %(page)s does not exist; the list has %(pages)s pages.")
+            % {"page": page, "pages": pages}
+        )
+    return pages
+
+
+def paginate(queryset, page: int, size: int) -> tuple[list, int, int]:
+    """(rows of the page, row count, page count) in two queries."""
+    count = queryset.count()
+    pages = page_count(count, page, size)
+    return list(queryset[(page - 1) * size : page * size]), count, pages
