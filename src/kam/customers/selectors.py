@@ -159,3 +159,15 @@ def employment_list(
     if current is not None:
         qs = qs.filter(end_date__isnull=current)
     return qs
+
+
+def account_field_values(*, field: str) -> list[tuple[str, str]]:
+    """The distinct non-empty values of a field among top-level accounts, as select choices."""
+    values = (
+        Unit.objects.filter(depth=1)
+        .exclude(**{field: ""})
+        .order_by(field)
+        .values_list(field, flat=True)
+        .distinct()
+    )
+    return [(v, v) for v in values]

@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.customers.models import Tier, Unit
+from kam.customers.models import Tier
+from kam.customers.selectors import account_field_values
 
 from .models import AccountScore, Criterion, Normalisation, Recommendation, Scope, ScoringModel
 
@@ -38,17 +39,6 @@ def _any(choices) -> list[tuple[str, str]]:
     return [("", _("Any")), *choices]
 
 
-def _distinct_account_values(field: str) -> list[tuple[str, str]]:
-    values = (
-        Unit.objects.filter(depth=1)
-        .exclude(**{field: ""})
-        .order_by(field)
-        .values_list(field, flat=True)
-        .distinct()
-    )
-    return [(v, v) for v in values]
-
-
 class ScoreFilterForm(forms.Form):
     """Filters, sort and page of the scores list; anything it cannot understand is a 400."""
 
@@ -75,8 +65,8 @@ class ScoreFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The values that occur among top-level customers (two small distinct queries).
-        self.fields["country"].choices = _any(_distinct_account_values("country"))
-        self.fields["industry"].choices = _any(_distinct_account_values("industry"))
+        self.fields["country"].choices = _any(account_field_values(field="country"))
+        self.fields["industry"].choices = _any(account_field_values(field="industry"))
 
     @property
     def sort_key(self) -> str:

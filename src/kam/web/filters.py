@@ -7,17 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.customers.models import Tier, Unit
-
-
-def _choices(field: str) -> list[tuple[str, str]]:
-    values = (
-        Unit.objects.filter(depth=1)
-        .exclude(**{field: ""})
-        .order_by(field)
-        .values_list(field, flat=True)
-        .distinct()
-    )
-    return [(v, v) for v in values]
+from kam.customers.selectors import account_field_values
 
 
 class PortfolioFilter(django_filters.FilterSet):
@@ -33,8 +23,8 @@ class PortfolioFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Offer the values that occur among top-level customers (two small distinct queries).
-        self.filters["country"].extra["choices"] = _choices("country")
-        self.filters["industry"].extra["choices"] = _choices("industry")
+        self.filters["country"].extra["choices"] = account_field_values(field="country")
+        self.filters["industry"].extra["choices"] = account_field_values(field="industry")
 
     def search(self, queryset, name, value):
         value = value.strip()
