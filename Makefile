@@ -63,8 +63,11 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --no-header --python-version 3.11 --quiet
 	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock --no-header --python-version 3.11 --quiet
 
-bench: install-dev
-	@ls bench/*.py
+## make bench: the benchmarks of bench/README.md (large scale: builds take long the first time)
+BENCH_SCALE ?= large
+bench: install-dev system
+	$(BIN)/python bench/import_transactions.py --db both
+	$(BIN)/python bench/score_portfolio.py --scale $(BENCH_SCALE) --db both
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
