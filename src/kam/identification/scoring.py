@@ -622,9 +622,9 @@ def explain_recommendation(score, spec: ModelSpec | ScoringModel) -> list[str]:
     else:
         sentences.append(
             _(
-                "Its scope is local: %(countries)d countries and at most %(regions)d regions "
-                "of one country (global needs %(need_countries)d countries, national "
-                "%(need_regions)d regions)."
+                "Its scope is local: countries with units: %(countries)d; regions of one "
+                "country at most: %(regions)d (global needs %(need_countries)d countries, "
+                "national %(need_regions)d regions)."
             )
             % {
                 "countries": countries,

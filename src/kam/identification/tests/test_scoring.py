@@ -141,7 +141,7 @@ def test_recommendation_is_explained_in_words(portfolio):
     alpha = explain_recommendation(s["Alpha"], run.model)
     assert alpha[0] == "The score of 92.5 reaches the threshold of 60.0."
     assert "The account is therefore recommended as a key-account candidate." in alpha
-    assert any(t.startswith("Its scope is local: 2 countries") for t in alpha)
+    assert any(t.startswith("Its scope is local: countries with units: 2;") for t in alpha)
     bravo = explain_recommendation(s["Bravo"], run.model)
     assert "Partnership willingness of 4.0 is below the minimum of 5.0." in bravo
     assert "The account therefore stays a transactional account." in bravo
