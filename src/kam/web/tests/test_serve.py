@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 
 def _free_port() -> int:
@@ -66,11 +67,11 @@ def test_kam_serve_answers_pages_and_static_files(tmp_path):
             assert response.headers.get("Content-Encoding") == "gzip"
             assert "max-age" in response.headers.get("Cache-Control", "")
         # A job worker runs beside the web server ...
-        children = subprocess.run(
-            ["pgrep", "-P", str(server.pid), "-f", "kam.cli worker"],
-            capture_output=True,
-            text=True,
-        ).stdout.split()
+        children = [
+            pid
+            for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+            if "kam.cli\x00worker" in Path(f"/proc/{pid}/cmdline").read_text()
+        ]
         assert len(children) == 1
     finally:
         server.terminate()
