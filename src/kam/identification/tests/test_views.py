@@ -792,3 +792,21 @@ def test_a_draft_without_weight_cannot_be_activated(client_for, db, users):
     )
     assert response.status_code == 400
     assert b"at least one criterion with a positive weight" in response.content
+
+
+def test_a_notification_link_leads_to_the_nomination_and_outsiders_are_refused(
+    client_for, portfolio, users
+):
+    account = portfolio(1)[0]
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    url = reverse("identification:nomination", args=[nomination.pk])
+    response = client_for("field_rep").get(url)
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("identification:account_score", args=[account.pk]) + f"#nomination-{nomination.pk}"
+    )
+    assert client_for("outsider").get(url).status_code == 403
+    assert (
+        client_for("executive").get(reverse("identification:nomination", args=[987654])).status_code
+        == 404
+    )

@@ -256,3 +256,11 @@ def test_a_top_level_account_links_to_its_key_account_score(client_for):
     company = Unit.objects.filter(depth=2).first()
     html = client_for("kam").get(reverse("web:account", args=[company.pk])).content.decode()
     assert "account-score-link" not in html
+
+
+def test_home_leads_internal_users_to_the_portfolio_and_refuses_outsiders(client_for, client):
+    assert client.get(reverse("web:home"))["Location"].startswith(reverse("login"))
+    response = client_for("kam").get(reverse("web:home"))
+    assert response.status_code == 302 and response["Location"] == reverse("web:portfolio")
+    outsider = client_for("outsider").get(reverse("web:home"), follow=True)
+    assert outsider.status_code == 403
