@@ -43,7 +43,13 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.customers.models import Contact, Employment, Unit
-from kam.identification.models import AccountAssessment, BuyingCriterion
+from kam.identification.facts import facts_refresh
+from kam.identification.models import (
+    AccountAssessment,
+    AccountFacts,
+    BuyingCriterion,
+    StaleAccount,
+)
 from kam.interactions.models import Interaction
 from kam.people.models import Territory, User
 from kam.sales.models import (
@@ -507,6 +513,8 @@ def demo_reset() -> None:
     Users that the demo did not create are kept (the six demo logins are removed too).
     """
     Interaction.participants.through.objects.all()._raw_delete(Interaction.objects.db)
+    for model in (AccountFacts, StaleAccount):
+        model.objects.all()._raw_delete(model.objects.db)
     Interaction.contacts.through.objects.all()._raw_delete(Interaction.objects.db)
     for model in (MonthlyRollup, Transaction, Interaction, CompetitorShare, SupplierPosition,
                   Opportunity):  # fmt: skip
@@ -587,6 +595,9 @@ class _Builder:
         self.make_opportunities_competition_positions()
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
+        self.rep.stage(_("Account facts for scoring"), None)
+        facts_refresh(everything=True)
+        self.counts["account_facts"] = AccountFacts.objects.count()
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from kam.customers.models import Unit
+from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction
 
 from . import formats
@@ -468,6 +469,12 @@ def rollups_add(deltas: pl.DataFrame) -> None:
                 f"DELETE FROM {rollup} WHERE lines <= 0 "
                 f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
             )
+        cursor.execute(
+            f"SELECT DISTINCT substr(u.path, 1, {int(Unit.steplen)}) FROM {DELTA_TABLE} d "
+            f"JOIN {unit} u ON u.id = d.unit_id"
+        )
+        roots = [row[0] for row in cursor.fetchall()]
+    accounts_changed.send(sender=MonthlyRollup, paths=roots)
 
 
 def write_new_rows(df: pl.DataFrame) -> None:

@@ -25,6 +25,7 @@ from kam.customers.models import (
     Unit,
     UnitKind,
 )
+from kam.customers.signals import accounts_changed
 from kam.interactions.models import Initiator, Interaction, InteractionType
 from kam.people.models import Function, Role, Territory, User
 from kam.sales.models import (
@@ -542,6 +543,18 @@ class EmploymentImporter(Importer):
         start, end = row.values.get("start_date"), row.values.get("end_date")
         if start and end and end < start:
             self.error(row, "end_date", _("the end is before the start"))
+
+    def after_upsert(self, rows: list[Row]) -> None:
+        # bulk writes send no model signals: list the accounts whose positions changed
+        units: set[int] = set()
+        for row in rows:
+            obj = row.obj
+            if obj is None or obj.__dict__.get("_kam_unchanged"):
+                continue
+            units.update((obj.unit_id, obj.__dict__.get("_facts_unit_id")))
+        units.discard(None)
+        if units:
+            accounts_changed.send(sender=Employment, unit_ids=units)
 
     def store_value(self, f: Field, value: Any) -> Any:
         if value is None and f.name == "function":

@@ -10,4 +10,6 @@ class IdentificationConfig(AppConfig):
     def ready(self) -> None:
         from kam.web.navigation import NavItem, register
 
+        from . import signals  # noqa: F401  (stale facts on writes)
+
         register(NavItem("identification:scores", _("Identification"), "kam.view_account", "§3"))

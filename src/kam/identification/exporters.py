@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kam.customers.models import Tier
 
-from .models import AccountScore, Recommendation, Scope
+from .models import AccountScore, Criterion, Recommendation, Scope
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -71,10 +71,16 @@ def score_rows(scores: QuerySet[AccountScore]) -> Iterator[list[Any]]:
     tiers = dict(Tier.choices)
     bases = {"manual": _("manual estimate"), "peer": _("peer estimate"), "": ""}
     yield header()
-    qs = scores.select_related("account")
+    qs = scores.select_related("account", "run")
+    criterion_names: dict[int, dict[str, str]] = {}  # per scoring model: key → name
     for s in qs.iterator(chunk_size=CHUNK):
         account = s.account
-        names = [(s.breakdown.get(key) or {}).get("name", key) for key in s.gaps or []]
+        model_id = s.run.model_id
+        if model_id not in criterion_names:
+            criterion_names[model_id] = dict(
+                Criterion.objects.filter(model_id=model_id).values_list("key", "name")
+            )
+        names = [criterion_names[model_id].get(key, key) for key in s.gaps or []]
         row = [
             s.rank,
             account.name,

@@ -5,6 +5,8 @@ Every weight and threshold is configuration stored here (versioned), never a con
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -351,7 +353,9 @@ class AccountScore(models.Model):
         _("headroom"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     gaps = models.JSONField(_("data gaps"), default=list, blank=True)
-    breakdown = models.JSONField(_("breakdown"), default=dict, blank=True)
+    # criterion key → [raw value (null: a data gap), normalised value]; the names, groups and
+    # weights are those of the run's model (a model is frozen once it has been active)
+    values = models.JSONField(_("criterion values"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("account score")
@@ -368,6 +372,13 @@ class AccountScore(models.Model):
     @property
     def is_candidate(self) -> bool:
         return self.recommendation == Recommendation.KEY_CANDIDATE
+
+    @cached_property
+    def breakdown(self) -> dict[str, dict]:
+        """Per criterion: name, group, raw, normalised, weight, contribution, gap."""
+        from .scoring import breakdown_of
+
+        return breakdown_of(self.values, self.run.model.criteria.all())
 
 
 class NominationStatus(models.TextChoices):
@@ -496,3 +507,50 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class AccountFacts(models.Model):
+    """The data-backed scoring inputs of one account, valid from ``since`` until its next row.
+
+    A timeline per top-level account (``identification.facts``): a new row starts wherever any
+    figure changes, i.e. on the last day of a month (when the window of full months moves) and
+    on the first and last days of positions. Scoring as of a day reads one row per account, the
+    newest with ``since`` on or before that day, instead of every roll-up, position and unit.
+    Computed from the roll-ups, positions and units; accounts whose data changed are listed in
+    :class:`StaleAccount` and computed again before the next read.
+    """
+
+    account = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    since = models.DateField()
+    # money in whole cents: exact on every database
+    revenue_12m_cents = models.BigIntegerField(default=0)
+    revenue_prior_12m_cents = models.BigIntegerField(default=0)
+    cost_12m_cents = models.BigIntegerField(default=0)
+    costed_12m_cents = models.BigIntegerField(default=0)
+    purchase_months = models.PositiveSmallIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+    functions = models.PositiveSmallIntegerField(default=0)
+    operating_units = models.PositiveIntegerField(default=0)
+    countries = models.PositiveSmallIntegerField(default=0)
+    regions = models.PositiveSmallIntegerField(default=0)
+    region_total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "since"], name="account_facts_since")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} from {self.since}"
+
+
+class StaleAccount(models.Model):
+    """An account whose facts timeline must be computed again (its data changed).
+
+    Keyed by the top-level unit's path, so that a write can list it without a query.
+    """
+
+    root_path = models.CharField(max_length=16, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.root_path

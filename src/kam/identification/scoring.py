@@ -1,6 +1,8 @@
 """The scoring engine: collect every account's raw data in a few queries, then score in memory.
 
-Data rules (DOMAIN §2–§3), all read from the monthly roll-ups, never from raw transactions:
+Data rules (DOMAIN §2–§3). The data-backed figures are kept per account as a timeline of facts
+(``facts.py``: computed from the monthly roll-ups, positions and units, never from raw
+transactions); a run reads one row of it per account.
 
 * **As of** a date, only full months up to it count: the data window ends at the first day of
   the month after ``as_of`` when ``as_of`` is a month's last day, else at the first day of
@@ -9,7 +11,7 @@ Data rules (DOMAIN §2–§3), all read from the monthly roll-ups, never from ra
 * revenue = net amount of the last 12 months; growth = last 12 / prior 12 − 1 (gap when there
   was no prior revenue); margin % = (costed amount − cost) / costed amount of the last 12 months
   (gap without cost data); purchase continuity = months with purchases in the last 24 / 24.
-  Money sums are taken to the cent, so that every database gives the same figures.
+  Money is summed in whole cents, so that every database gives the same figures.
 * DMU size: until the relationships app records buying-centre roles, the current contacts at
   the account (anywhere in its subtree); functional areas = their distinct functions ("other"
   is not a function). Gap when the account has no contacts.
@@ -29,15 +31,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.core.periods import add_months, month_start
-from kam.customers.models import Employment, Unit
-from kam.sales.models import MonthlyRollup
+from kam.customers.models import Unit
 
+from .facts import facts_as_of, facts_refresh
 from .models import (
     AccountAssessment,
     BuyingCriterion,
@@ -48,7 +49,7 @@ from .models import (
     Scope,
     ScoringModel,
 )
-from .wallet import WalletAccount, WalletEstimate, estimate_wallets
+from .wallet import WalletAccount, estimate_wallets
 
 GROUPS = [g.value for g in CriterionGroup]
 Progress = Callable[[int, str], None]
@@ -100,43 +101,6 @@ class AccountInputs:
     buying_criteria: float | None = None
     manual_wallet: float | None = None
 
-    def raw(self, source: str, wallet: WalletEstimate) -> float | None:
-        """The raw value of a data source; None is a data gap."""
-        revenue = float(self.revenue_12m)
-        if source == DataSource.REVENUE_12M:
-            return revenue
-        if source == DataSource.WALLET:
-            return wallet.wallet
-        if source == DataSource.GROWTH:
-            prior = float(self.revenue_prior_12m)
-            return revenue / prior - 1 if prior > 0 else None
-        if source == DataSource.MARGIN:
-            costed = float(self.costed_12m)
-            return (costed - float(self.cost_12m)) / costed if costed > 0 else None
-        if source == DataSource.DMU_SIZE:
-            return float(self.contacts) if self.contacts else None
-        if source == DataSource.FUNCTIONS:
-            return float(self.functions) if self.contacts else None
-        if source == DataSource.OPERATING_UNITS:
-            return float(self.operating_units)
-        if source == DataSource.GEO_SPREAD:
-            spread = self.countries + self.region_total
-            return float(spread) if spread else None
-        if source == DataSource.PURCHASE_CONTINUITY:
-            return self.purchase_months / 24
-        return {
-            DataSource.BUYING_CRITERIA: self.buying_criteria,
-            DataSource.WILLINGNESS: self.willingness,
-            DataSource.AGREEMENT_HORIZON: self.agreement_horizon,
-            DataSource.JOINT_INITIATIVES: self.joint_initiatives,
-        }.get(source)
-
-
-def _current_positions(as_of: dt.date) -> Q:
-    return (Q(start_date__isnull=True) | Q(start_date__lte=as_of)) & (
-        Q(end_date__isnull=True) | Q(end_date__gt=as_of)
-    )
-
 
 def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
     if as_of >= timezone.localdate():
@@ -155,11 +119,14 @@ def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
 
 
 def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
-    """Raw data of every top-level account, in a fixed number of queries (six)."""
-    win = windows(as_of)
-    step = Unit.steplen
+    """Raw data of every top-level account, in a fixed number of queries.
+
+    The data-backed figures come from the accounts' facts timelines (``facts.py``), brought up
+    to date first for accounts whose data changed; judgement inputs from the assessments.
+    """
+    facts_refresh()
     accounts = {
-        path: AccountInputs(
+        pk: AccountInputs(
             id=pk,
             path=path,
             name=name,
@@ -172,80 +139,23 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
             depth=1
         ).values_list("pk", "path", "name", "industry", "employees", "tier", "account_manager_id")
     }
-    by_id = {a.id: a for a in accounts.values()}
     if not accounts:
         return []
-
-    recent = Q(month__gte=win["start12"])
-    rollups = (
-        MonthlyRollup.objects.filter(month__gte=win["start24"], month__lt=win["end"])
-        .values("root_id")
-        .annotate(
-            r12=Sum("net_amount", filter=recent),
-            p12=Sum("net_amount", filter=~recent),
-            cost12=Sum("cost", filter=recent),
-            costed12=Sum("costed_amount", filter=recent),
-            months=Count("month", distinct=True, filter=Q(net_amount__gt=0)),
-        )
-        .order_by()
-    )
-    for row in rollups:
-        acc = by_id.get(row["root_id"])
+    for pk, f in facts_as_of(as_of).items():
+        acc = accounts.get(pk)
         if acc is None:
             continue
-        acc.revenue_12m = _cents(row["r12"])
-        acc.revenue_prior_12m = _cents(row["p12"])
-        acc.cost_12m = _cents(row["cost12"])
-        acc.costed_12m = _cents(row["costed12"])
-        acc.purchase_months = row["months"] or 0
-
-    current = _current_positions(as_of)
-    contacts = (
-        Employment.objects.filter(current)
-        .values(root_path=Substr("unit__path", 1, step))
-        .annotate(
-            n=Count("contact_id", distinct=True),
-            f=Count("function", distinct=True, filter=~Q(function="other")),
-        )
-        .order_by()
-    )
-    for row in contacts:
-        acc = accounts.get(row["root_path"])
-        if acc is not None:
-            acc.contacts, acc.functions = row["n"], row["f"]
-
-    has_revenue = MonthlyRollup.objects.filter(
-        unit_id=OuterRef("pk"),
-        month__gte=win["start12"],
-        month__lt=win["end"],
-        net_amount__gt=0,
-    )
-    has_contact = Employment.objects.filter(current, unit_id=OuterRef("pk"))
-    active_units = (
-        Unit.objects.annotate(rev=Exists(has_revenue), con=Exists(has_contact))
-        .filter(Q(rev=True) | Q(con=True) | Q(kind="site"))
-        .values_list("path", "country", "region", "rev", "con")
-    )
-    spread: dict[str, tuple[set, set]] = defaultdict(lambda: (set(), set()))
-    for path, country, region, rev, con in active_units:
-        acc = accounts.get(path[:step])
-        if acc is None:
-            continue
-        if rev or con:
-            acc.operating_units += 1
-        countries, regions = spread[acc.path]
-        if country:
-            countries.add(country)
-            if region:
-                regions.add((country, region.strip().casefold()))
-    for path, (countries, regions) in spread.items():
-        acc = accounts[path]
-        acc.countries = len(countries)
-        acc.region_total = len(regions)
-        per_country: dict[str, int] = defaultdict(int)
-        for country, _region in regions:
-            per_country[country] += 1
-        acc.regions = max(per_country.values(), default=0)
+        acc.revenue_12m = _money(f["revenue_12m_cents"])
+        acc.revenue_prior_12m = _money(f["revenue_prior_12m_cents"])
+        acc.cost_12m = _money(f["cost_12m_cents"])
+        acc.costed_12m = _money(f["costed_12m_cents"])
+        acc.purchase_months = f["purchase_months"]
+        acc.contacts = f["contacts"]
+        acc.functions = f["functions"]
+        acc.operating_units = f["operating_units"]
+        acc.countries = f["countries"]
+        acc.regions = f["regions"]
+        acc.region_total = f["region_total"]
 
     listed = dict(
         BuyingCriterion.objects.filter(created_at__lt=_end_of_day(as_of))
@@ -255,7 +165,7 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
         .values_list("account_id", "n")
     )
     for a in _assessments(as_of):
-        acc = by_id.get(a.account_id)
+        acc = accounts.get(a.account_id)
         if acc is None:
             continue
         acc.willingness = _num(a.willingness)
@@ -264,26 +174,17 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
         acc.buying_criteria = _num(a.buying_criteria_count)
         acc.manual_wallet = _num(a.wallet_estimate)
     for account_id, n in listed.items():
-        if account_id in by_id and n:
-            by_id[account_id].buying_criteria = float(n)
+        if account_id in accounts and n:
+            accounts[account_id].buying_criteria = float(n)
     return sorted(accounts.values(), key=lambda a: a.path)
+
+
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2) if cents else Decimal("0")
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-
-
-CENT = Decimal("0.01")
-
-
-def _cents(total: Decimal | None) -> Decimal:
-    """A sum of money to the cent (the roll-ups' precision), 0 for no rows.
-
-    SQLite sums decimal columns as floats: two accounts with the same revenue could come back as
-    9297.49 and 9297.49000000001, which breaks their tie in the percentile ranks and makes the
-    scores depend on the database. PostgreSQL's exact sums are unchanged by this.
-    """
-    return Decimal("0") if total is None else total.quantize(CENT)
 
 
 def _num(value) -> float | None:
@@ -390,6 +291,31 @@ def normalise(values: list[float | None], spec: CriterionSpec) -> list[float]:
 # Scoring
 
 
+def breakdown_of(values: dict, criteria: Iterable) -> dict[str, dict]:
+    """A score's explanation per criterion, from its stored ``values`` (key → [raw, normalised]).
+
+    ``criteria``: the scoring model's criteria (model rows or :class:`CriterionSpec`), in the
+    model's order; those without a value (weight 0) took no part. Raw and normalised values
+    are shown to 4 decimals, contributions (points of the 0–100 score) to 2.
+    """
+    taking_part = [c for c in criteria if c.key in values]
+    total_weight = sum(float(c.weight) for c in taking_part)
+    out: dict[str, dict] = {}
+    for c in taking_part:
+        raw, norm = values[c.key]
+        weight = float(c.weight)
+        out[c.key] = {
+            "name": c.name,
+            "group": c.group,
+            "raw": None if raw is None else round(raw, 4),
+            "normalised": round(norm, 4),
+            "weight": weight,
+            "contribution": round(100 * weight * norm / total_weight, 2) if total_weight else 0.0,
+            "gap": raw is None,
+        }
+    return out
+
+
 @dataclass
 class ScoreResult:
     account_id: int
@@ -408,7 +334,8 @@ class ScoreResult:
     share_of_wallet: float | None
     headroom: float | None
     gaps: list[str]
-    breakdown: dict[str, dict]
+    values: dict[str, list]  # criterion key → [raw (None: a gap), normalised]
+    criteria: tuple = ()
     rank: int = 0
     tier: str = "transactional"
     extra: dict = field(default_factory=dict)
@@ -420,6 +347,10 @@ class ScoreResult:
     @property
     def potential(self) -> float:
         return self.groups.get(CriterionGroup.POTENTIAL) or 0.0
+
+    @property
+    def breakdown(self) -> dict[str, dict]:
+        return breakdown_of(self.values, self.criteria)
 
 
 def scope_of(countries: int, regions: int, spec: ModelSpec) -> str:
@@ -440,11 +371,61 @@ def is_key_candidate(total: float, potential: float, willingness: float | None, 
     )
 
 
+def raw_column(source: str, inputs: list[AccountInputs], wallets: list) -> list[float | None]:
+    """The raw values of one data source for every account (None is a data gap).
+
+    Column by column: the same rules as :meth:`AccountInputs.raw`, without a call per value.
+    """
+    if source == DataSource.REVENUE_12M:
+        return [float(a.revenue_12m) for a in inputs]
+    if source == DataSource.WALLET:
+        return [w.wallet for w in wallets]
+    if source == DataSource.GROWTH:
+        return [
+            float(a.revenue_12m) / float(a.revenue_prior_12m) - 1
+            if a.revenue_prior_12m > 0
+            else None
+            for a in inputs
+        ]
+    if source == DataSource.MARGIN:
+        return [
+            (float(a.costed_12m) - float(a.cost_12m)) / float(a.costed_12m)
+            if a.costed_12m > 0
+            else None
+            for a in inputs
+        ]
+    if source == DataSource.DMU_SIZE:
+        return [float(a.contacts) if a.contacts else None for a in inputs]
+    if source == DataSource.FUNCTIONS:
+        return [float(a.functions) if a.contacts else None for a in inputs]
+    if source == DataSource.OPERATING_UNITS:
+        return [float(a.operating_units) for a in inputs]
+    if source == DataSource.GEO_SPREAD:
+        return [
+            float(a.countries + a.region_total) if a.countries + a.region_total else None
+            for a in inputs
+        ]
+    if source == DataSource.PURCHASE_CONTINUITY:
+        return [a.purchase_months / 24 for a in inputs]
+    attribute = {
+        DataSource.BUYING_CRITERIA: "buying_criteria",
+        DataSource.WILLINGNESS: "willingness",
+        DataSource.AGREEMENT_HORIZON: "agreement_horizon",
+        DataSource.JOINT_INITIATIVES: "joint_initiatives",
+    }.get(source)
+    if attribute is None:
+        return [None] * len(inputs)
+    return [getattr(a, attribute) for a in inputs]
+
+
 def score_population(
     inputs: list[AccountInputs], spec: ModelSpec, progress: Progress | None = None
 ) -> list[ScoreResult]:
-    """Score every account against the model, in memory; ranked best first."""
-    wallets = estimate_wallets(
+    """Score every account against the model, in memory; ranked best first.
+
+    Computed column by column (one list per criterion), then one result per account.
+    """
+    wallet_of = estimate_wallets(
         (
             WalletAccount(
                 id=a.id,
@@ -458,55 +439,46 @@ def score_population(
         q=spec.peer_quantile,
         min_peers=spec.peer_min_count,
     )
-    criteria = [c for c in spec.criteria if c.weight > 0]
+    wallets = [wallet_of[a.id] for a in inputs]
+    criteria = tuple(c for c in spec.criteria if c.weight > 0)
     total_weight = sum(c.weight for c in criteria)
     group_weight: dict[str, float] = defaultdict(float)
     for c in criteria:
         group_weight[c.group] += c.weight
 
-    raw_columns: dict[str, list[float | None]] = {}
-    norm_columns: dict[str, list[float]] = {}
+    n = len(inputs)
+    by_source: dict[str, list[float | None]] = {}
+    raw_columns: list[list[float | None]] = []
+    norm_columns: list[list[float]] = []
+    weighted = [0.0] * n
+    by_group: dict[str, list[float]] = {g: [0.0] * n for g in group_weight}
+    backed = [0.0] * n
     for index, c in enumerate(criteria, start=1):
-        raw_columns[c.key] = [a.raw(c.source, wallets[a.id]) for a in inputs]
-        norm_columns[c.key] = normalise(raw_columns[c.key], c)
+        if c.source not in by_source:
+            by_source[c.source] = raw_column(c.source, inputs, wallets)
+        raw = by_source[c.source]
+        norm = normalise(raw, c)
+        raw_columns.append(raw)
+        norm_columns.append(norm)
+        w = c.weight
+        weighted = [t + w * x for t, x in zip(weighted, norm, strict=True)]
+        by_group[c.group] = [t + w * x for t, x in zip(by_group[c.group], norm, strict=True)]
+        backed = [t if r is None else t + w for t, r in zip(backed, raw, strict=True)]
         if progress:
             progress(10 + int(50 * index / max(len(criteria), 1)), c.name)
 
+    keys = [c.key for c in criteria]
     results: list[ScoreResult] = []
     for i, acc in enumerate(inputs):
-        breakdown: dict[str, dict] = {}
-        weighted = 0.0
-        by_group: dict[str, float] = defaultdict(float)
-        gaps: list[str] = []
-        backed = 0.0
-        for c in criteria:
-            raw = raw_columns[c.key][i]
-            norm = norm_columns[c.key][i]
-            gap = raw is None
-            if gap:
-                gaps.append(c.key)
-            else:
-                backed += c.weight
-            weighted += c.weight * norm
-            by_group[c.group] += c.weight * norm
-            breakdown[c.key] = {
-                "name": c.name,
-                "group": c.group,
-                "raw": None if raw is None else round(raw, 4),
-                "normalised": round(norm, 4),
-                "weight": c.weight,
-                "contribution": round(100 * c.weight * norm / total_weight, 2)
-                if total_weight
-                else 0.0,
-                "gap": gap,
-            }
-        total = round(100 * weighted / total_weight, 2) if total_weight else 0.0
+        raws = [col[i] for col in raw_columns]
+        values = {key: [r, col[i]] for key, r, col in zip(keys, raws, norm_columns, strict=True)}
+        total = round(100 * weighted[i] / total_weight, 2) if total_weight else 0.0
         groups: dict[str, float | None] = {
-            g: (round(100 * by_group[g] / group_weight[g], 2) if group_weight.get(g) else None)
+            g: (round(100 * by_group[g][i] / group_weight[g], 2) if g in by_group else None)
             for g in GROUPS
         }
         potential = groups.get(CriterionGroup.POTENTIAL) or 0.0
-        wallet = wallets[acc.id]
+        wallet = wallets[i]
         revenue = float(acc.revenue_12m)
         candidate = is_key_candidate(total, potential, acc.willingness, spec)
         results.append(
@@ -519,7 +491,7 @@ def score_population(
                 if candidate
                 else Recommendation.TRANSACTIONAL,
                 scope=scope_of(acc.countries, acc.regions, spec),
-                completeness=round(100 * backed / total_weight, 2) if total_weight else 0.0,
+                completeness=round(100 * backed[i] / total_weight, 2) if total_weight else 0.0,
                 countries=acc.countries,
                 regions=acc.regions,
                 willingness=acc.willingness,
@@ -528,8 +500,9 @@ def score_population(
                 wallet_basis=wallet.basis,
                 share_of_wallet=wallet.share(revenue),
                 headroom=wallet.headroom(revenue),
-                gaps=gaps,
-                breakdown=breakdown,
+                gaps=[key for key, r in zip(keys, raws, strict=True) if r is None],
+                values=values,
+                criteria=criteria,
                 tier=acc.tier,
             )
         )

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
@@ -337,40 +337,29 @@ def _score_row(run: ScoringRun, r) -> dict:
         "share_of_wallet": None if r.share_of_wallet is None else round(r.share_of_wallet, 4),
         "headroom": _money(r.headroom),
         "gaps": r.gaps,
-        "breakdown": r.breakdown,
+        "values": r.values,
     }
 
 
 def _scores_insert(run: ScoringRun, results) -> None:
-    """Write a run's scores in bulk: COPY on PostgreSQL, one executemany elsewhere.
+    """Write a run's scores in bulk (COPY on PostgreSQL, executemany elsewhere).
 
-    A run writes one row per account (100k at the large scale) with two JSON columns; going
+    A run writes one row per account (20k at the large scale) with two JSON columns; going
     through model instances and bulk_create costs more than all the scoring itself.
     """
     fields = [f for f in AccountScore._meta.concrete_fields if not f.primary_key]
-    columns = [f.column for f in fields]
     json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    rows = []
-    for r in results:
-        values = _score_row(run, r)
-        rows.append(
-            tuple(
-                json.dumps(values[f.attname], cls=DjangoJSONEncoder)
-                if f.attname in json_fields
-                else values[f.attname]
+    dumps = DjangoJSONEncoder(separators=(",", ":")).encode
+
+    def rows():
+        for r in results:
+            values = _score_row(run, r)
+            yield tuple(
+                dumps(values[f.attname]) if f.attname in json_fields else values[f.attname]
                 for f in fields
             )
-        )
-    table = connection.ops.quote_name(AccountScore._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+
+    bulk_insert(AccountScore, [f.column for f in fields], rows())
 
 
 def scoring_run_enqueue(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
 from kam.customers.models import Unit
+from kam.customers.signals import accounts_changed
 
 from .models import (
     MonthlyRollup,
@@ -101,6 +102,7 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
         cursor.executemany(_UPSERT, params)
     units = {k[0] for k in deltas}
     MonthlyRollup.objects.filter(unit_id__in=units, lines__lte=0).delete()
+    accounts_changed.send(sender=MonthlyRollup, unit_ids=set(roots.values()))
 
 
 def _check_amounts(row: Mapping) -> None:
@@ -233,6 +235,9 @@ def rollups_rebuild() -> int:
             count += len(batch)
             batch = []
     MonthlyRollup.objects.bulk_create(batch)
+    accounts_changed.send(
+        sender=MonthlyRollup, paths=Unit.objects.filter(depth=1).values_list("path", flat=True)
+    )
     return count + len(batch)
 
 

@@ -1,0 +1,41 @@
+"""Database helpers shared by the apps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection, models
+
+CHUNK = 5000  # rows per executemany
+
+
+def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert prepared rows (values in ``columns`` order, as the database takes them).
+
+    ``COPY`` on PostgreSQL, ``executemany`` in chunks elsewhere: for tables written in bulk
+    (scores, facts), where model instances and ``bulk_create`` would cost more than the work
+    that produced the rows. Returns the number of rows written.
+    """
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    written += 1
+            return written
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
+        batch: list[tuple] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= CHUNK:
+                cursor.executemany(sql, batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
