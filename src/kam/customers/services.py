@@ -72,7 +72,8 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
             )
     for name, value in fields.items():
         setattr(unit, name, value)
-    unit.save()
+    # only the changed columns: readers of the tree (scoring facts) tell what changed
+    unit.save(update_fields=[*fields, "updated_at"] if fields else None)
     return unit
 
 

@@ -102,9 +102,20 @@ class AccountInputs:
     manual_wallet: float | None = None
 
 
-def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
+ASSESSED = (
+    "account_id",
+    "willingness",
+    "agreement_horizon_months",
+    "joint_initiatives",
+    "buying_criteria_count",
+    "wallet_estimate",
+)
+
+
+def _assessments(as_of: dt.date) -> Iterable[tuple]:
+    """(account id, willingness, horizon, initiatives, criteria count, wallet) as on ``as_of``."""
     if as_of >= timezone.localdate():
-        return AccountAssessment.objects.all()
+        return AccountAssessment.objects.order_by("pk").values_list(*ASSESSED)
     # The newest historical row of each assessment up to the end of ``as_of`` (one query).
     moment = _end_of_day(as_of)
     history = AccountAssessment.history
@@ -113,8 +124,11 @@ def _assessments(as_of: dt.date) -> Iterable[AccountAssessment]:
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    return history.filter(history_date__lt=moment, history_id=Subquery(newest)).exclude(
-        history_type="-"
+    return (
+        history.filter(history_date__lt=moment, history_id=Subquery(newest))
+        .exclude(history_type="-")
+        .order_by("id")
+        .values_list(*ASSESSED)
     )
 
 
@@ -164,15 +178,15 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
         .order_by()
         .values_list("account_id", "n")
     )
-    for a in _assessments(as_of):
-        acc = accounts.get(a.account_id)
+    for account_id, willingness, horizon, initiatives, criteria, wallet in _assessments(as_of):
+        acc = accounts.get(account_id)
         if acc is None:
             continue
-        acc.willingness = _num(a.willingness)
-        acc.agreement_horizon = _num(a.agreement_horizon_months)
-        acc.joint_initiatives = _num(a.joint_initiatives)
-        acc.buying_criteria = _num(a.buying_criteria_count)
-        acc.manual_wallet = _num(a.wallet_estimate)
+        acc.willingness = _num(willingness)
+        acc.agreement_horizon = _num(horizon)
+        acc.joint_initiatives = _num(initiatives)
+        acc.buying_criteria = _num(criteria)
+        acc.manual_wallet = _num(wallet)
     for account_id, n in listed.items():
         if account_id in accounts and n:
             accounts[account_id].buying_criteria = float(n)

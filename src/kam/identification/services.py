@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -314,31 +314,59 @@ def _money(value) -> Decimal | None:
     return Decimal(str(round(value, 2)))
 
 
-def _score_row(run: ScoringRun, r) -> dict:
-    """One AccountScore's column values (by attribute name)."""
-    return {
-        "run_id": run.pk,
-        "account_id": r.account_id,
-        "total": r.total,
-        "potential": r.groups.get("potential") or 0.0,
-        "complexity": r.groups.get("complexity") or 0.0,
-        "relational": r.groups.get("relational") or 0.0,
-        "strategic": r.groups.get("strategic"),
-        "rank": r.rank,
-        "recommendation": r.recommendation,
-        "scope": r.scope,
-        "completeness": r.completeness,
-        "countries": r.countries,
-        "regions": r.regions,
-        "willingness": r.willingness,
-        "revenue_12m": r.revenue_12m,
-        "wallet": _money(r.wallet),
-        "wallet_basis": r.wallet_basis,
-        "share_of_wallet": None if r.share_of_wallet is None else round(r.share_of_wallet, 4),
-        "headroom": _money(r.headroom),
-        "gaps": r.gaps,
-        "values": r.values,
-    }
+# AccountScore columns in the order _score_row gives them
+SCORE_COLUMNS = (
+    "run_id",
+    "account_id",
+    "total",
+    "potential",
+    "complexity",
+    "relational",
+    "strategic",
+    "rank",
+    "recommendation",
+    "scope",
+    "completeness",
+    "countries",
+    "regions",
+    "willingness",
+    "revenue_12m",
+    "wallet",
+    "wallet_basis",
+    "share_of_wallet",
+    "headroom",
+    "gaps",
+    "values",
+)
+_dumps = DjangoJSONEncoder(separators=(",", ":")).encode
+
+
+def _score_row(run_id: int, r) -> tuple:
+    """One AccountScore's column values, in :data:`SCORE_COLUMNS` order (JSON as text)."""
+    groups = r.groups
+    return (
+        run_id,
+        r.account_id,
+        r.total,
+        groups.get("potential") or 0.0,
+        groups.get("complexity") or 0.0,
+        groups.get("relational") or 0.0,
+        groups.get("strategic"),
+        r.rank,
+        r.recommendation,
+        r.scope,
+        r.completeness,
+        r.countries,
+        r.regions,
+        r.willingness,
+        r.revenue_12m,
+        _money(r.wallet),
+        r.wallet_basis,
+        None if r.share_of_wallet is None else round(r.share_of_wallet, 4),
+        _money(r.headroom),
+        _dumps(r.gaps),
+        _dumps(r.values),
+    )
 
 
 def _scores_insert(run: ScoringRun, results) -> None:
@@ -347,19 +375,12 @@ def _scores_insert(run: ScoringRun, results) -> None:
     A run writes one row per account (20k at the large scale) with two JSON columns; going
     through model instances and bulk_create costs more than all the scoring itself.
     """
-    fields = [f for f in AccountScore._meta.concrete_fields if not f.primary_key]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    dumps = DjangoJSONEncoder(separators=(",", ":")).encode
-
-    def rows():
-        for r in results:
-            values = _score_row(run, r)
-            yield tuple(
-                dumps(values[f.attname]) if f.attname in json_fields else values[f.attname]
-                for f in fields
-            )
-
-    bulk_insert(AccountScore, [f.column for f in fields], rows())
+    fields = {f.attname: f.column for f in AccountScore._meta.concrete_fields}
+    bulk_insert(
+        AccountScore,
+        [fields[name] for name in SCORE_COLUMNS],
+        (_score_row(run.pk, r) for r in results),
+    )
 
 
 def scoring_run_enqueue(
