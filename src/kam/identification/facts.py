@@ -25,7 +25,6 @@ units and months, not to the days it spans.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -33,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Case, IntegerField, Max, Sum, When
 from django.db.models.functions import Substr
 
 from kam.core.db import bulk_insert
@@ -111,23 +109,44 @@ class _Sums:
             bought.append(bought[-1] + (1 if (self.lo + i) in data.bought else 0))
         self.net, self.cost, self.costed, self.bought_ = net, cost, costed, bought
 
-    def _span(self, start: int, stop: int) -> tuple[int, int]:
-        a = min(max(start - self.lo, 0), self.n)
-        b = min(max(stop - self.lo, 0), self.n)
-        return a, max(a, b)
+    def _at(self, month: int) -> int:
+        """Index into the prefix sums: the total of the months before ``month``."""
+        i = month - self.lo
+        return 0 if i <= 0 else (self.n if i >= self.n else i)
 
     def window(self, end: int) -> tuple[int, int, int, int, int]:
         """revenue 12m, prior 12m, cost 12m, costed 12m, months with purchases in 24."""
-        a12, b12 = self._span(end - 12, end)
-        a24, b24 = self._span(end - 24, end - 12)
-        aa, bb = self._span(end - 24, end)
+        e, e12, e24 = self._at(end), self._at(end - 12), self._at(end - 24)
+        net = self.net
         return (
-            self.net[b12] - self.net[a12],
-            self.net[b24] - self.net[a24],
-            self.cost[b12] - self.cost[a12],
-            self.costed[b12] - self.costed[a12],
-            self.bought_[bb] - self.bought_[aa],
+            net[e] - net[e12],
+            net[e12] - net[e24],
+            self.cost[e] - self.cost[e12],
+            self.costed[e] - self.costed[e12],
+            self.bought_[e] - self.bought_[e24],
         )
+
+
+def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[tuple[int, int, int]]:
+    """(window end, +1 / -1, unit), sorted: when a unit starts and stops having purchases in
+    the 12-month window. A purchase in month m is in the windows ending m + 1 … m + 12."""
+    out = []
+    for unit, months in unit_bought.items():
+        start = stop = None
+        for m in months:
+            if start is None:
+                start, stop = m + 1, m + 13
+            elif m + 1 <= stop:
+                stop = m + 13
+            else:
+                out.append((start, +1, unit))
+                out.append((stop, -1, unit))
+                start, stop = m + 1, m + 13
+        if start is not None:
+            out.append((start, +1, unit))
+            out.append((stop, -1, unit))
+    out.sort()
+    return out
 
 
 def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
@@ -200,6 +219,8 @@ def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
             del counter[key]
 
     out: list[tuple[dt.date, tuple]] = []
+    switches = _revenue_switches(data.unit_bought)
+    switch = 0
     current_end = None
     money = (0, 0, 0, 0, 0)
     last = None
@@ -208,15 +229,13 @@ def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
         if end != current_end:
             current_end = end
             money = sums.window(end)
-            wanted = {
-                unit
-                for unit, months in data.unit_bought.items()
-                if (i := bisect.bisect_left(months, end - 12)) < len(months) and months[i] < end
-            }
-            for unit in rev - wanted:
-                change(unit, lambda unit=unit: rev.discard(unit))
-            for unit in wanted - rev:
-                change(unit, lambda unit=unit: rev.add(unit))
+            while switch < len(switches) and switches[switch][0] <= end:
+                _e, sign, unit = switches[switch]
+                if sign > 0:
+                    change(unit, lambda unit=unit: rev.add(unit))
+                else:
+                    change(unit, lambda unit=unit: rev.discard(unit))
+                switch += 1
         for sign, unit, contact, function in events.get(day, ()):
             count(contacts, contact, sign)
             if function != OTHER_FUNCTION:
@@ -254,6 +273,27 @@ def _cents(value) -> int:
     return round(value * 100)  # SQLite sums decimals as floats: back to whole cents
 
 
+def _fetch(parts: Iterable[tuple[str, list]]) -> Iterator[tuple]:
+    """Rows of raw queries, without the ORM's per-value converters (millions of rows)."""
+    with connection.cursor() as cursor:
+        for sql, params in parts:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(20000):
+                yield from rows
+
+
+def _month_index(value) -> int:
+    if isinstance(value, str):  # SQLite: 'YYYY-MM-DD'
+        return int(value[:4]) * 12 + int(value[5:7]) - 1
+    return value.year * 12 + value.month - 1
+
+
+def _day(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
 def _chunks(items: list, size: int) -> Iterator[list]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -283,50 +323,51 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
     if not accounts:
         return accounts
 
-    rollups = MonthlyRollup.objects.all()
-    if root_paths is not None:
-        rollups = rollups.filter(root_id__in=list(accounts))
-    positive = Case(When(net_amount__gt=0, then=1), default=0, output_field=IntegerField())
-    for row in (
-        rollups.values("root_id", "unit_id", "month")
-        .annotate(
-            net=Sum("net_amount"),
-            cost_sum=Sum("cost"),
-            costed=Sum("costed_amount"),
-            pos=Max(positive),
-        )
-        .order_by()
-        .iterator(chunk_size=20000)
-    ):
-        data = accounts.get(row["root_id"])
-        if data is None or row["unit_id"] not in data.units:
+    table = connection.ops.quote_name
+    rollup_sql = (
+        "SELECT root_id, unit_id, CAST(month AS TEXT), SUM(net_amount), SUM(cost), SUM(costed_amount), "
+        "MAX(CASE WHEN net_amount > 0 THEN 1 ELSE 0 END) "
+        f"FROM {table(MonthlyRollup._meta.db_table)} %s GROUP BY root_id, unit_id, month"
+    )
+    position_sql = (
+        "SELECT unit_id, contact_id, function, CAST(start_date AS TEXT), "
+        "CAST(end_date AS TEXT) "
+        f"FROM {table(Employment._meta.db_table)} %s"
+    )
+    if root_paths is None:
+        rollup_parts = [(rollup_sql % "", [])]
+        position_parts = [(position_sql % "", [])]
+    else:
+        rollup_parts = [
+            (rollup_sql % f"WHERE root_id IN ({', '.join(['%s'] * len(part))})", part)
+            for part in _chunks(list(accounts), 5000)
+        ]
+        position_parts = [
+            (position_sql % f"WHERE unit_id IN ({', '.join(['%s'] * len(part))})", part)
+            for part in _chunks(list(root_of), 5000)
+        ]
+    # dates as text: no per-value converters; both databases write them as YYYY-MM-DD
+    for root, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
+        data = accounts.get(root)
+        if data is None or unit not in data.units:
             continue
-        index = month_index(row["month"])
-        month = data.months.setdefault(index, [0, 0, 0])
-        month[0] += _cents(row["net"])
-        month[1] += _cents(row["cost_sum"])
-        month[2] += _cents(row["costed"])
-        if row["pos"]:
+        index = _month_index(month)
+        sums = data.months.get(index)
+        if sums is None:
+            sums = data.months[index] = [0, 0, 0]
+        sums[0] += _cents(net)
+        sums[1] += _cents(cost)
+        sums[2] += _cents(costed)
+        if positive:
             data.bought.add(index)
-            data.unit_bought.setdefault(row["unit_id"], []).append(index)
+            data.unit_bought.setdefault(unit, []).append(index)
     for data in accounts.values():
         for months in data.unit_bought.values():
             months.sort()
-
-    columns = ("unit_id", "contact_id", "function", "start_date", "end_date")
-    if root_paths is None:
-        parts: Iterable = [Employment.objects.values_list(*columns).order_by()]
-    else:
-        ids = list(root_of)
-        parts = (
-            Employment.objects.filter(unit_id__in=part).values_list(*columns).order_by()
-            for part in _chunks(ids, 5000)
-        )
-    for qs in parts:
-        for unit, contact, function, start, end in qs.iterator(chunk_size=20000):
-            root = root_of.get(unit)
-            if root is not None:
-                accounts[root].positions.append((unit, contact, function, start, end))
+    for unit, contact, function, start, end in _fetch(position_parts):
+        root = root_of.get(unit)
+        if root is not None:
+            accounts[root].positions.append((unit, contact, function, _day(start), _day(end)))
     return accounts
 
 
