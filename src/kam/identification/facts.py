@@ -325,7 +325,8 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
 
     table = connection.ops.quote_name
     rollup_sql = (
-        "SELECT root_id, unit_id, CAST(month AS TEXT), SUM(net_amount), SUM(cost), SUM(costed_amount), "
+        "SELECT root_id, unit_id, CAST(month AS TEXT), SUM(net_amount), SUM(cost), "
+        "SUM(costed_amount), "
         "MAX(CASE WHEN net_amount > 0 THEN 1 ELSE 0 END) "
         f"FROM {table(MonthlyRollup._meta.db_table)} %s GROUP BY root_id, unit_id, month"
     )

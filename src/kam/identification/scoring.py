@@ -26,6 +26,7 @@ transactions); a run reads one row of it per account.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -330,6 +331,21 @@ def breakdown_of(values: dict, criteria: Iterable) -> dict[str, dict]:
     return out
 
 
+class CriterionColumns:
+    """Raw and normalised values of every criterion for every account, one list each."""
+
+    def __init__(self, criteria: tuple, raw: list[list], norm: list[list]):
+        self.criteria, self.raw, self.norm = criteria, raw, norm
+        # '{"key":[raw,norm],…}' with one %s per value: JSON without a dict per account
+        self._template = "{" + ",".join(f"{json.dumps(c.key)}:[%s,%s]" for c in criteria) + "}"
+        self._pairs = [col for pair in zip(raw, norm, strict=True) for col in pair]
+
+    def json_of(self, i: int) -> str:
+        return self._template % tuple(
+            "null" if (v := col[i]) is None else repr(float(v)) for col in self._pairs
+        )
+
+
 @dataclass
 class ScoreResult:
     account_id: int
@@ -348,8 +364,8 @@ class ScoreResult:
     share_of_wallet: float | None
     headroom: float | None
     gaps: list[str]
-    values: dict[str, list]  # criterion key → [raw (None: a gap), normalised]
-    criteria: tuple = ()
+    columns: CriterionColumns
+    index: int  # this account's position in ``columns``
     rank: int = 0
     tier: str = "transactional"
     extra: dict = field(default_factory=dict)
@@ -361,6 +377,25 @@ class ScoreResult:
     @property
     def potential(self) -> float:
         return self.groups.get(CriterionGroup.POTENTIAL) or 0.0
+
+    @property
+    def criteria(self) -> tuple:
+        return self.columns.criteria
+
+    @property
+    def values(self) -> dict[str, list]:
+        """Criterion key → [raw value (None: a data gap), normalised value]."""
+        i = self.index
+        return {
+            c.key: [raw[i], norm[i]]
+            for c, raw, norm in zip(
+                self.columns.criteria, self.columns.raw, self.columns.norm, strict=True
+            )
+        }
+
+    def values_json(self) -> str:
+        """:attr:`values` as JSON text, built straight from the columns (the score writer)."""
+        return self.columns.json_of(self.index)
 
     @property
     def breakdown(self) -> dict[str, dict]:
@@ -481,11 +516,10 @@ def score_population(
         if progress:
             progress(10 + int(50 * index / max(len(criteria), 1)), c.name)
 
+    columns = CriterionColumns(criteria, raw_columns, norm_columns)
     keys = [c.key for c in criteria]
     results: list[ScoreResult] = []
     for i, acc in enumerate(inputs):
-        raws = [col[i] for col in raw_columns]
-        values = {key: [r, col[i]] for key, r, col in zip(keys, raws, norm_columns, strict=True)}
         total = round(100 * weighted[i] / total_weight, 2) if total_weight else 0.0
         groups: dict[str, float | None] = {
             g: (round(100 * by_group[g][i] / group_weight[g], 2) if g in by_group else None)
@@ -514,13 +548,14 @@ def score_population(
                 wallet_basis=wallet.basis,
                 share_of_wallet=wallet.share(revenue),
                 headroom=wallet.headroom(revenue),
-                gaps=[key for key, r in zip(keys, raws, strict=True) if r is None],
-                values=values,
-                criteria=criteria,
+                gaps=[key for key, raw in zip(keys, raw_columns, strict=True) if raw[i] is None],
+                columns=columns,
+                index=i,
                 tier=acc.tier,
             )
         )
-    results.sort(key=lambda r: (-r.total, -r.revenue_12m, r.name, r.account_id))
+    # best first; ties by revenue (as a float: cents are exact far beyond any revenue), name, id
+    results.sort(key=lambda r: (-r.total, -float(r.revenue_12m), r.name, r.account_id))
     for rank, r in enumerate(results, start=1):
         r.rank = rank
     if progress:

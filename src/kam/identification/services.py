@@ -365,7 +365,7 @@ def _score_row(run_id: int, r) -> tuple:
         None if r.share_of_wallet is None else round(r.share_of_wallet, 4),
         _money(r.headroom),
         _dumps(r.gaps),
-        _dumps(r.values),
+        r.values_json(),
     )
 
 
