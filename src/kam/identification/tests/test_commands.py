@@ -92,6 +92,25 @@ def test_score_command_runs_and_summarises(history):
     assert ScoringRun.objects.filter(model__version=1, status="done").count() == 1
 
 
+def test_score_recompute_facts_picks_up_data_written_behind_openkams_back(history):
+    from kam.identification.models import AccountScore
+    from kam.sales.models import MonthlyRollup
+
+    call_command("score", "--as-of", "2025-06-30", "--model", "100", stdout=StringIO())
+    big = AccountScore.objects.get(account__name="Big")
+    assert big.revenue_12m == 1000
+    # a raw SQL load into the roll-ups sends no signal: the facts do not know it yet
+    MonthlyRollup.objects.filter(root__name="Big", month=LAST).update(net_amount=5000)
+    call_command("score", "--as-of", "2025-06-30", "--model", "100", stdout=StringIO())
+    assert AccountScore.objects.filter(account__name="Big").latest("run_id").revenue_12m == 1000
+    out = StringIO()
+    call_command(
+        "score", "--as-of", "2025-06-30", "--model", "100", "--recompute-facts", stdout=out
+    )
+    assert "Computed the scoring facts of 4 accounts" in out.getvalue()
+    assert AccountScore.objects.filter(account__name="Big").latest("run_id").revenue_12m == 5000
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

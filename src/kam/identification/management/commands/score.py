@@ -9,6 +9,7 @@ from rich.table import Table
 
 from kam.core.errors import DomainError
 from kam.customers.models import Unit
+from kam.identification.facts import facts_refresh
 from kam.identification.selectors import run_scores
 from kam.identification.services import scoring_run_execute
 
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", help="use data up to this date (YYYY-MM-DD); default today")
         parser.add_argument("--model", type=int, help="scoring model version (default: active)")
         parser.add_argument("--top", type=int, default=10, help="rows in the summary table")
+        parser.add_argument(
+            "--recompute-facts",
+            action="store_true",
+            help="first compute every account's scoring facts from scratch (needed only after "
+            "data was written into the database by other means than OpenKAM)",
+        )
 
     def handle(self, *args, **options):
         as_of = parse_date(options["as_of"])
@@ -29,6 +36,9 @@ class Command(BaseCommand):
         if not Unit.objects.filter(depth=1).exists():
             raise CommandError("There are no accounts to score; import customers first.")
         console = Console(file=self.stdout, highlight=False)
+        if options["recompute_facts"]:
+            computed = facts_refresh(everything=True)
+            console.print(f"Computed the scoring facts of {computed} accounts from scratch.")
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
