@@ -44,6 +44,7 @@ BEGINNING = dt.date(1, 1, 1)  # the first row of every timeline starts here
 ONE_DAY = dt.timedelta(days=1)
 OTHER_FUNCTION = "other"  # not a functional area
 BATCH = 400  # accounts computed together when only some are stale
+REFRESH_LOCK = 0x4B414D46  # PostgreSQL advisory lock key of facts_refresh ("KAMF")
 FACT_FIELDS = [
     "revenue_12m_cents",
     "revenue_prior_12m_cents",
@@ -396,6 +397,11 @@ def facts_refresh(*, everything: bool = False) -> int:
     transaction, so that a write committed meanwhile marks its accounts again.
     """
     step = Unit.steplen
+    if connection.vendor == "postgresql":
+        # one refresher at a time across processes and machines: a second one waits, then
+        # finds the marks taken (SQLite serialises writers by itself)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
     if everything:
         StaleAccount.objects.all().delete()
         accounts = load(None)
