@@ -338,12 +338,21 @@ class CriterionColumns:
         self.criteria, self.raw, self.norm = criteria, raw, norm
         # '{"key":[raw,norm],…}' with one %s per value: JSON without a dict per account
         self._template = "{" + ",".join(f"{json.dumps(c.key)}:[%s,%s]" for c in criteria) + "}"
-        self._pairs = [col for pair in zip(raw, norm, strict=True) for col in pair]
+        self._json: list[str] | None = None
 
     def json_of(self, i: int) -> str:
-        return self._template % tuple(
-            "null" if (v := col[i]) is None else repr(float(v)) for col in self._pairs
-        )
+        if self._json is None:
+            # column by column into text, then one format per account (rows come from zip)
+            text = [
+                ["null" if v is None else repr(float(v)) for v in col]
+                for pair in zip(self.raw, self.norm, strict=True)
+                for col in pair
+            ]
+            template = self._template
+            if not text:  # a model without weighted criteria
+                return "{}"
+            self._json = [template % values for values in zip(*text, strict=True)]
+        return self._json[i]
 
 
 @dataclass
