@@ -66,41 +66,69 @@ class WalletEstimate:
         return max(self.wallet - revenue, 0.0)
 
 
-def estimate_wallets(
-    accounts: Iterable[WalletAccount], *, q: float = 0.8, min_peers: int = 10
-) -> dict[int, WalletEstimate]:
-    """Wallet estimates for all accounts at once (one pass to group, one quantile per group)."""
-    accounts = list(accounts)
+def wallet_columns(
+    industry: list[str],
+    employees: list[int | None],
+    revenue: list[float],
+    manual: list[float | None],
+    *,
+    q: float = 0.8,
+    min_peers: int = 10,
+) -> tuple[list[float | None], list[str], list[int]]:
+    """Wallet, basis ("manual", "peer" or "") and peer count of every account, column-wise."""
+    n = len(industry)
+    bands = [size_band(e) for e in employees]
     by_band: dict[tuple[str, int | None], list[float]] = defaultdict(list)
     by_industry: dict[str, list[float]] = defaultdict(list)
-    for acc in accounts:
-        if acc.industry and acc.employees and acc.employees > 0 and acc.revenue > 0:
-            per_head = acc.revenue / acc.employees
-            by_band[(acc.industry, size_band(acc.employees))].append(per_head)
-            by_industry[acc.industry].append(per_head)
+    for ind, heads, band, rev in zip(industry, employees, bands, revenue, strict=True):
+        if ind and heads and heads > 0 and rev > 0:
+            per_head = rev / heads
+            by_band[(ind, band)].append(per_head)
+            by_industry[ind].append(per_head)
     band_q: dict[tuple[str, int | None], float] = {}
     industry_q: dict[str, float] = {}
-    result: dict[int, WalletEstimate] = {}
-    for acc in accounts:
-        if acc.manual is not None:
-            result[acc.id] = WalletEstimate(acc.manual, MANUAL)
+    wallet: list[float | None] = [None] * n
+    basis = [""] * n
+    peers_of = [0] * n
+    for i in range(n):
+        if manual[i] is not None:
+            wallet[i], basis[i] = manual[i], MANUAL
             continue
-        if not acc.industry or not acc.employees or acc.employees <= 0:
-            result[acc.id] = WalletEstimate(None, "")
+        ind, heads = industry[i], employees[i]
+        if not ind or not heads or heads <= 0:
             continue
-        band = (acc.industry, size_band(acc.employees))
+        band = (ind, bands[i])
         peers = by_band.get(band, [])
         if len(peers) >= min_peers:
             if band not in band_q:
                 band_q[band] = quantile(peers, q)
             per_head = band_q[band]
         else:
-            peers = by_industry.get(acc.industry, [])
+            peers = by_industry.get(ind, [])
             if len(peers) < min_peers:
-                result[acc.id] = WalletEstimate(None, "", len(peers))
+                peers_of[i] = len(peers)
                 continue
-            if acc.industry not in industry_q:
-                industry_q[acc.industry] = quantile(peers, q)
-            per_head = industry_q[acc.industry]
-        result[acc.id] = WalletEstimate(per_head * acc.employees, PEER, len(peers))
-    return result
+            if ind not in industry_q:
+                industry_q[ind] = quantile(peers, q)
+            per_head = industry_q[ind]
+        wallet[i], basis[i], peers_of[i] = per_head * heads, PEER, len(peers)
+    return wallet, basis, peers_of
+
+
+def estimate_wallets(
+    accounts: Iterable[WalletAccount], *, q: float = 0.8, min_peers: int = 10
+) -> dict[int, WalletEstimate]:
+    """Wallet estimates for all accounts at once (one pass to group, one quantile per group)."""
+    accounts = list(accounts)
+    wallet, basis, peers = wallet_columns(
+        [a.industry for a in accounts],
+        [a.employees for a in accounts],
+        [a.revenue for a in accounts],
+        [a.manual for a in accounts],
+        q=q,
+        min_peers=min_peers,
+    )
+    return {
+        a.id: WalletEstimate(w, b, p)
+        for a, w, b, p in zip(accounts, wallet, basis, peers, strict=True)
+    }
