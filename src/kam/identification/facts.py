@@ -71,6 +71,8 @@ def month_of(index: int) -> dt.date:
 
 def window_end_index(as_of: dt.date) -> int:
     """Month index of ``scoring.data_end(as_of)``: the first month not yet full on that day."""
+    if as_of == dt.date.max:  # an open-ended position written as 9999-12-31
+        return month_index(as_of) + 1
     return month_index(as_of + ONE_DAY)
 
 

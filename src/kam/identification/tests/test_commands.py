@@ -69,6 +69,7 @@ def test_backtest_command_prints_the_three_picks(history):
     ("args", "message"),
     [
         (["--as-of", "30.06.2025"], "--as-of: '30.06.2025' is not a date; use YYYY-MM-DD."),
+        (["--as-of", "9999-12-31"], "--as-of: 9999-12-31 is in the future"),
         (["--as-of", "2025-06-30", "--top", "0"], "--top: K must be a positive number."),
         (["--as-of", "2025-06-30", "--model", "77"], "--model: there is no scoring model"),
         (["--as-of", "2025-06-30"], "There are no accounts to score."),
@@ -115,6 +116,7 @@ def test_score_recompute_facts_picks_up_data_written_behind_openkams_back(histor
     ("args", "message"),
     [
         (["--as-of", "2025-13-01"], "--as-of: '2025-13-01' is not a date"),
+        (["--as-of", "9999-12-31"], "--as-of: 9999-12-31 is in the future"),
         (["--model", "42"], "--model: there is no scoring model version 42."),
         ([], "There are no accounts to score"),
     ],

@@ -301,3 +301,13 @@ def test_the_sweep_keeps_only_days_where_a_figure_changes():
     assert as_of[dt.date(2026, 1, 31)][:5] == (0, 10_000, 0, 0, 1)
     assert as_of[dt.date(2027, 1, 31)][:5] == (0, 0, 0, 0, 0)
     assert as_of[dt.date(2025, 3, 10)][5:8] == (1, 1, 2)  # a contact at the site: 2 units
+
+
+def test_a_position_ending_on_the_last_representable_day_is_current_until_then():
+    data = AccountData(
+        units={1: ("company", "DE", None)},
+        positions=[(1, 7, "finance", None, dt.date.max)],
+    )
+    rows = timeline(data)
+    assert rows[0] == (dt.date(1, 1, 1), (0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0))
+    assert rows[-1][0] == dt.date.max and rows[-1][1][5] == 0  # no contact from that day
