@@ -58,7 +58,6 @@ FACT_FIELDS = [
     "regions",
     "region_total",
 ]
-MONEY_FIELDS = FACT_FIELDS[:4]
 
 
 def month_index(day: dt.date) -> int:
@@ -94,6 +93,7 @@ class AccountData:
     positions: list[tuple[int, int, str, dt.date | None, dt.date | None]] = field(
         default_factory=list
     )
+    path: str = ""  # the account's own path
 
 
 class _Sums:
@@ -155,8 +155,7 @@ def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[tuple[int, int,
 def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
     """The account's facts from :data:`BEGINNING` on: (since, figures) where they change.
 
-    Figures: the money of :data:`MONEY_FIELDS` in cents, then the counts of
-    :data:`FACT_FIELDS`, in that order.
+    Figures: the values of :data:`FACT_FIELDS`, in that order (money in cents).
     """
     sums = _Sums(data)
     info = data.units
@@ -315,7 +314,7 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
     for pk, path, _kind, _country, _region in rows:
         if len(path) == step:
             by_path[path] = pk
-            accounts[pk] = AccountData()
+            accounts[pk] = AccountData(path=path)
     for pk, path, kind, country, region in rows:
         root = by_path.get(path[:step])
         if root is None:
@@ -406,28 +405,27 @@ def facts_refresh(*, everything: bool = False) -> int:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
     if everything:
         StaleAccount.objects.all().delete()
+        paths = None
+    else:
+        stale = sorted(StaleAccount.objects.values_list("root_path", flat=True))
+        if not stale:
+            return 0
+        for part in _chunks(stale, 5000):
+            StaleAccount.objects.filter(root_path__in=part).delete()
+        paths = sorted({p[:step] for p in stale})
+    # Most of the portfolio: one pass over everything is cheaper than batches. Accounts whose
+    # unit is gone have no facts left (they went with it) and are simply not loaded.
+    if paths is None or len(paths) * 4 >= Unit.objects.filter(depth=1).count():
         accounts = load(None)
-        _write(accounts, None)
+        if paths is not None:
+            wanted = set(paths)
+            accounts = {pk: d for pk, d in accounts.items() if d.path in wanted}
+        _write(accounts, None if paths is None else list(accounts))
         return len(accounts)
-    stale = sorted(StaleAccount.objects.values_list("root_path", flat=True))
-    if not stale:
-        return 0
-    for part in _chunks(stale, 5000):
-        StaleAccount.objects.filter(root_path__in=part).delete()
-    paths = sorted({p[:step] for p in stale})
-    total = Unit.objects.filter(depth=1).count()
-    if len(paths) * 4 >= total:  # most of the portfolio: one pass over everything is cheaper
-        everyone = load(None)
-        wanted = dict(Unit.objects.filter(depth=1).values_list("path", "pk"))
-        ids = [wanted[p] for p in paths if p in wanted]
-        chosen = {pk: everyone[pk] for pk in ids if pk in everyone}
-        _write(chosen, ids)
-        return len(chosen)
     done = 0
     for part in _chunks(paths, BATCH):
         accounts = load(part)
-        ids = list(Unit.objects.filter(depth=1, path__in=part).values_list("pk", flat=True))
-        _write(accounts, ids)
+        _write(accounts, list(accounts))
         done += len(accounts)
     return done
 

@@ -39,7 +39,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from kam.core.periods import add_months, month_start
+from kam.core.periods import month_start
 from kam.customers.models import Unit
 
 from .facts import facts_as_of, facts_refresh
@@ -53,7 +53,7 @@ from .models import (
     Scope,
     ScoringModel,
 )
-from .wallet import wallet_columns
+from .wallet import headroom, share_of_wallet, wallet_columns
 
 GROUPS = [g.value for g in CriterionGroup]
 Progress = Callable[[int, str], None]
@@ -66,11 +66,6 @@ Progress = Callable[[int, str], None]
 def data_end(as_of: dt.date) -> dt.date:
     """First day after the last full month of data up to ``as_of``."""
     return month_start(as_of + dt.timedelta(days=1))
-
-
-def windows(as_of: dt.date) -> dict[str, dt.date]:
-    end = data_end(as_of)
-    return {"end": end, "start12": add_months(end, -12), "start24": add_months(end, -24)}
 
 
 @contextmanager
@@ -348,12 +343,7 @@ class CriterionColumns:
 
     def __init__(self, criteria: tuple, raw: list[list], norm: list[list], n: int):
         self.criteria, self.raw, self.norm, self.n = criteria, raw, norm, n
-        # '{"key":[raw,norm],…}' with one %s per value: JSON without a dict per account
-        self._template = "{" + ",".join(f"{json.dumps(c.key)}:[%s,%s]" for c in criteria) + "}"
         self._json: list[str] | None = None
-
-    def json_of(self, i: int) -> str:
-        return self.all_json()[i]
 
     def all_json(self) -> list[str]:
         """Every account's values as JSON text, formatted column by column (polars).
@@ -431,10 +421,6 @@ class ScoreResult:
                 self.columns.criteria, self.columns.raw, self.columns.norm, strict=True
             )
         }
-
-    def values_json(self) -> str:
-        """:attr:`values` as JSON text, built straight from the columns (the score writer)."""
-        return self.columns.json_of(self.index)
 
     @property
     def breakdown(self) -> dict[str, dict]:
@@ -622,12 +608,8 @@ def score_table(
     for c, raw in zip(criteria, raw_columns, strict=True):
         for i in (i for i, v in enumerate(raw) if v is None):
             gaps[i].append(c.key)
-    share = [
-        None if not w or w <= 0 else min(r / w, 1.0) for w, r in zip(wallet, revenue, strict=True)
-    ]
-    headroom = [
-        None if w is None else max(w - r, 0.0) for w, r in zip(wallet, revenue, strict=True)
-    ]
+    share = [share_of_wallet(w, r) for w, r in zip(wallet, revenue, strict=True)]
+    room = [headroom(w, r) for w, r in zip(wallet, revenue, strict=True)]
     # best first; ties by revenue (as a float: cents are exact far beyond any revenue), name, id
     order = sorted(range(n), key=lambda i: (-total[i], -revenue[i], inputs[i].name, inputs[i].id))
     table = ScoreTable(
@@ -641,7 +623,7 @@ def score_table(
         wallet=wallet,
         wallet_basis=basis,
         share_of_wallet=share,
-        headroom=headroom,
+        headroom=room,
         gaps=gaps,
         order=order,
     )

@@ -301,7 +301,7 @@ def scoring_run_execute(
     return run
 
 
-# AccountScore columns in the order _scores_insert gives them
+# AccountScore columns that _scores_insert writes (every one; test_columns checks)
 SCORE_COLUMNS = (
     "run_id",
     "account_id",
@@ -366,29 +366,30 @@ def _scores_insert(run: ScoringRun, table: ScoreTable) -> None:
     inputs = table.inputs
     no_gaps = "[]"
     groups = table.groups
-    columns = [
-        [run.pk] * n,
-        [a.id for a in inputs],
-        table.total,
-        [v or 0.0 for v in groups["potential"]],
-        [v or 0.0 for v in groups["complexity"]],
-        [v or 0.0 for v in groups["relational"]],
-        groups["strategic"],
-        rank,
-        table.recommendation,
-        table.scope,
-        table.completeness,
-        [a.countries for a in inputs],
-        [a.regions for a in inputs],
-        [a.willingness for a in inputs],
-        [Decimal(a.revenue_12m_cents).scaleb(-2) for a in inputs],
-        _money_column(table.wallet),
-        table.wallet_basis,
-        [None if v is None else round(v, 4) for v in table.share_of_wallet],
-        _money_column(table.headroom),
-        [_dumps(g) if g else no_gaps for g in table.gaps],
-        table.columns.all_json(),
-    ]
+    by_name = {
+        "run_id": [run.pk] * n,
+        "account_id": [a.id for a in inputs],
+        "total": table.total,
+        "potential": [v or 0.0 for v in groups["potential"]],
+        "complexity": [v or 0.0 for v in groups["complexity"]],
+        "relational": [v or 0.0 for v in groups["relational"]],
+        "strategic": groups["strategic"],
+        "rank": rank,
+        "recommendation": table.recommendation,
+        "scope": table.scope,
+        "completeness": table.completeness,
+        "countries": [a.countries for a in inputs],
+        "regions": [a.regions for a in inputs],
+        "willingness": [a.willingness for a in inputs],
+        "revenue_12m": [Decimal(a.revenue_12m_cents).scaleb(-2) for a in inputs],
+        "wallet": _money_column(table.wallet),
+        "wallet_basis": table.wallet_basis,
+        "share_of_wallet": [None if v is None else round(v, 4) for v in table.share_of_wallet],
+        "headroom": _money_column(table.headroom),
+        "gaps": [_dumps(g) if g else no_gaps for g in table.gaps],
+        "values": table.columns.all_json(),
+    }
+    columns = [by_name[name] for name in SCORE_COLUMNS]  # a missing column fails here
     fields = {f.attname: f.column for f in AccountScore._meta.concrete_fields}
     rows = list(zip(*columns, strict=True))
     # best first, so that the ids follow the ranks (lists page by id)

@@ -56,14 +56,24 @@ class WalletEstimate:
     peers: int = 0
 
     def share(self, revenue: float) -> float | None:
-        if not self.wallet or self.wallet <= 0:
-            return None
-        return min(revenue / self.wallet, 1.0)
+        return share_of_wallet(self.wallet, revenue)
 
     def headroom(self, revenue: float) -> float | None:
-        if self.wallet is None:
-            return None
-        return max(self.wallet - revenue, 0.0)
+        return headroom(self.wallet, revenue)
+
+
+def share_of_wallet(wallet: float | None, revenue: float) -> float | None:
+    """revenue / wallet, at most 1; None without a positive wallet."""
+    if not wallet or wallet <= 0:
+        return None
+    return min(revenue / wallet, 1.0)
+
+
+def headroom(wallet: float | None, revenue: float) -> float | None:
+    """max(wallet − revenue, 0); None without a wallet."""
+    if wallet is None:
+        return None
+    return max(wallet - revenue, 0.0)
 
 
 def wallet_columns(
