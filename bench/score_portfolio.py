@@ -139,7 +139,7 @@ def child_build(args: argparse.Namespace) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from kam.dataio.demo import demo_build
+    from kam.demo.build import demo_build
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)

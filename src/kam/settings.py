@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kam.interactions",
     "kam.identification",
     "kam.dataio",
+    "kam.demo",
     "kam.api",
     "kam.web",
 ]

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from kam.core.periods import add_months, month_start
 from kam.customers.models import Unit
-from kam.dataio.demo import demo_build
+from kam.demo.build import demo_build
 from kam.identification.models import AccountAssessment, AccountScore
 from kam.identification.services import (
     active_model,

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from rich.console import Console
 from rich.table import Table
 
-from kam.dataio.demo import DEMO_LOGINS, DEMO_PASSWORD
+from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD
 from kam.people.models import Role
 
 

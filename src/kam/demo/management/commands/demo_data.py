@@ -1,4 +1,4 @@
-"""``kam demo-data``: build a deterministic, realistic demo portfolio (see kam.dataio.demo)."""
+"""``kam demo-data``: build a deterministic, realistic demo portfolio (see kam.demo.build)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from kam.core.errors import DomainError
-from kam.dataio.demo import COUNT_LABELS, SCALES, Reporter, demo_build, demo_has_data, demo_reset
+from kam.demo.build import COUNT_LABELS, SCALES, Reporter, demo_build, demo_has_data, demo_reset
 
 
 class RichReporter(Reporter):

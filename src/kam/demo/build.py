@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
+from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
@@ -445,11 +446,6 @@ def _money(value: float) -> Decimal:
     return Decimal(f"{value:.2f}")
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    m = day.month - 1 + months
-    return dt.date(day.year + m // 12, m % 12 + 1, 1)
-
-
 # ---------------------------------------------------------------------------------------------
 # In-memory specs (light: kept for all units and groups, even at the large scale)
 
@@ -573,7 +569,7 @@ class _Builder:
         self.kam_ids: dict[str, int] = {}
         self.specialists: list[int] = []
         self.executives: list[int] = []
-        self.first_month = _add_months(today.replace(day=1), -(MONTHS - 1))
+        self.first_month = add_months(today.replace(day=1), -(MONTHS - 1))
 
     def rng(self, stage: str) -> random.Random:
         return random.Random(f"openkam-demo:{self.seed}:{stage}")
@@ -947,7 +943,7 @@ class _Builder:
     def _months(self) -> list[tuple[dt.date, int]]:
         out = []
         for i in range(MONTHS):
-            first = _add_months(self.first_month, i)
+            first = add_months(self.first_month, i)
             days = calendar.monthrange(first.year, first.month)[1]
             if first.year == self.today.year and first.month == self.today.month:
                 days = self.today.day
@@ -1272,7 +1268,7 @@ class _Builder:
             if g.pattern == "intense":  # every month, many threads
                 when = []
                 for m in range(MONTHS):
-                    first = _add_months(start, m)
+                    first = add_months(start, m)
                     k = max(1, round(rate * rng.uniform(0.6, 1.4)))
                     when += [first + dt.timedelta(days=rng.randint(0, 27)) for _ in range(k)]
                 when = [d for d in when if d <= today]

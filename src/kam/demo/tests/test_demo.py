@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 
 from kam.customers.models import Contact, Employment, Unit
-from kam.dataio.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset, path_step
+from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset, path_step
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import (

@@ -1,0 +1,1 @@
+"""The demo portfolio generator: sits above every domain app, which it fills with data."""
