@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from kam.core.models import TimeStamped
 
@@ -26,11 +26,90 @@ class Tier(models.TextChoices):
     GLOBAL = "global", _("Global account")
 
 
-class Unit(MP_Node, TimeStamped):
-    """A customer unit. A key account is a unit plus its subtree (materialised path)."""
+# --- Tree and account arithmetic --------------------------------------------------------------
+# The one place that knows how a unit's path is built. An *account* is a top-level unit (depth 1)
+# with its whole subtree; the account of any unit is the first step of its path. Other modules
+# call these helpers and the queryset methods below instead of slicing paths or testing depth.
 
-    steplen = 5
-    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STEPLEN = 5
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+ACCOUNT_DEPTH = 1
+
+
+def account_path(path: str) -> str:
+    """The path of the account (top-level unit) that the unit at ``path`` belongs to."""
+    return path[:STEPLEN]
+
+
+def parent_path(path: str) -> str | None:
+    """The path of the unit's parent, or None for an account."""
+    return path[:-STEPLEN] if len(path) > STEPLEN else None
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """Paths from the account down to the unit's parent (excluding the unit itself)."""
+    return [path[: STEPLEN * d] for d in range(1, len(path) // STEPLEN)]
+
+
+def path_depth(path: str) -> int:
+    return len(path) // STEPLEN
+
+
+def path_step(n: int) -> str:
+    """The tree's encoding of the n-th child (1-based): n in base 36, STEPLEN characters."""
+    out = []
+    for _i in range(STEPLEN):
+        n, r = divmod(n, len(ALPHABET))
+        out.append(ALPHABET[r])
+    if n:
+        raise ValueError("too many children for one parent")
+    return "".join(reversed(out))
+
+
+def child_path(parent: str | None, n: int) -> str:
+    """The path of the n-th child (1-based) of the unit at ``parent`` (None: the n-th account)."""
+    return (parent or "") + path_step(n)
+
+
+def account_path_sql(column: str) -> str:
+    """SQL (SQLite and PostgreSQL) for the account path of a unit path column."""
+    return f"substr({column}, 1, {STEPLEN})"
+
+
+class UnitQuerySet(MP_NodeQuerySet):
+    def accounts(self) -> UnitQuerySet:
+        """Top-level units only: the accounts."""
+        return self.filter(depth=ACCOUNT_DEPTH)
+
+    def subtree(self, unit: Unit) -> UnitQuerySet:
+        """The unit and everything below it (one indexed prefix condition)."""
+        return self.filter(path__startswith=unit.path)
+
+    def in_account(self, account: Unit) -> UnitQuerySet:
+        """Every unit of the account that ``account`` (or any of its units) belongs to."""
+        return self.filter(path__startswith=account.account_path)
+
+
+class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> UnitQuerySet:
+        return UnitQuerySet(self.model, using=self._db).order_by("path")
+
+
+def subtree_q(unit: Unit, prefix: str = "") -> models.Q:
+    """A filter for ``unit`` and everything below it, for a relation named by ``prefix``."""
+    return models.Q(**{f"{prefix}path__startswith": unit.path})
+
+
+def account_q(account: Unit, prefix: str = "") -> models.Q:
+    """A filter for every unit of ``account``'s account, for a relation named by ``prefix``."""
+    return models.Q(**{f"{prefix}path__startswith": account.account_path})
+
+
+class Unit(MP_Node, TimeStamped):
+    """A customer unit. An account is a top-level unit plus its subtree (materialised path)."""
+
+    steplen = STEPLEN
+    alphabet = ALPHABET
     node_order_by = None
 
     name = models.CharField(_("name"), max_length=200)
@@ -61,6 +140,8 @@ class Unit(MP_Node, TimeStamped):
     )
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 
+    objects = UnitManager()
+
     class Meta:
         verbose_name = _("customer unit")
         verbose_name_plural = _("customer units")
@@ -72,12 +153,24 @@ class Unit(MP_Node, TimeStamped):
         return self.name
 
     @property
-    def root_path(self) -> str:
-        return self.path[: self.steplen]
+    def account_path(self) -> str:
+        return account_path(self.path)
 
     @property
-    def is_top_level(self) -> bool:
-        return self.depth == 1
+    def is_account(self) -> bool:
+        """True for a top-level unit: an account of its own."""
+        return self.depth == ACCOUNT_DEPTH
+
+    @property
+    def account(self) -> Unit:
+        """The account this unit belongs to (itself for an account; one query otherwise)."""
+        if self.is_account:
+            return self
+        cached = getattr(self, "_account_cache", None)
+        if cached is None:
+            cached = Unit.objects.get(path=self.account_path)
+            self._account_cache = cached
+        return cached
 
 
 class CustomerFunction(models.TextChoices):

@@ -20,7 +20,7 @@ def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
 def unit_root(*, unit: Unit) -> Unit:
     if unit.depth == 1:
         return unit
-    return Unit.objects.get(path=unit.root_path)
+    return unit.account
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
