@@ -172,6 +172,22 @@ WRITES = {
             ]
         },
     ),
+    "POST /transactions/bulk mixing accounts B and A": Write(
+        "POST",
+        lambda w: "/transactions/bulk",
+        lambda w: {
+            "rows": [
+                {
+                    "date": "2026-01-15",
+                    "unit_id": unit.pk,
+                    "product_id": w.product.pk,
+                    "net_amount": "1000.00",
+                }
+                for unit in (w.b.account, w.site)
+            ]
+        },
+        owner_may=False,
+    ),
     "PATCH /interactions/{interaction_id} written by kam_a": Write(
         "PATCH", lambda w: f"/interactions/{w.interaction.pk}", lambda w: {"summary": "Rewritten"}
     ),
