@@ -275,6 +275,29 @@ def test_another_kam_may_nominate_account_a_but_the_account_stays_transactional(
     assert Unit.objects.get(pk=world.a.account.pk).tier == Tier.TRANSACTIONAL
 
 
+def test_another_kam_cannot_delete_kam_as_contact_by_adding_a_position_at_b(
+    client: Client, world: World
+):
+    """A hole (found by this test, not fixed here): decision 13 lets whoever may change an
+    account a contact works at delete the contact, and a position of kam_a's contact at
+    account B is kam_b's to add. Deleting the contact then deletes kam_a's position at
+    account A too, a record of account A that ``DELETE /employments`` refuses to kam_b. The
+    delete must be refused while the contact has a position at an account kam_b may not change.
+    """
+    contact_id = world.position.contact_id
+    added = call(
+        client,
+        world.b,
+        "POST",
+        "/employments",
+        {"contact_id": contact_id, "unit_id": world.b.account.pk},
+    )
+    assert added.status_code == 201
+    response = call(client, world.b, "DELETE", f"/contacts/{contact_id}")
+    assert response.status_code == 403
+    assert Employment.objects.filter(pk=world.position.pk).exists()
+
+
 # --- the token pages (/settings/tokens/) -----------------------------------------------------
 
 
