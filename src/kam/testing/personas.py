@@ -13,7 +13,7 @@ every test.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.apps import apps
@@ -37,13 +37,13 @@ class Persona:
     token: str
 
     @property
-    def auth(self) -> dict[str, str]:
-        """Request headers (Django test client keywords) that carry the persona's token."""
-        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+    def headers(self) -> dict[str, str]:
+        """The request headers that carry the persona's token."""
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 def make_persona(username: str, account_name: str) -> Persona:
-    user = UserFactory(username=username, role="kam")
+    user = cast(User, UserFactory(username=username, role="kam"))
     account = make_unit(account_name, account_manager=user)
     _token, plain = token_create(user=user, name=f"{username} token", scope=TokenScope.READ_WRITE)
     return Persona(user=user, account=account, token=plain)
@@ -70,5 +70,5 @@ def db_snapshot() -> dict[str, list[dict[str, Any]]]:
         fields = [
             f.attname for f in model._meta.concrete_fields if f.attname not in VOLATILE_FIELDS
         ]
-        snapshot[model._meta.label] = list(model.objects.order_by("pk").values(*fields))
+        snapshot[model._meta.label] = list(model._default_manager.order_by("pk").values(*fields))
     return snapshot

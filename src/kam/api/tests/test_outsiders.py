@@ -13,10 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
-from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -27,6 +26,9 @@ from kam.interactions.models import Interaction
 from kam.sales.models import Opportunity, Product
 from kam.testing.factories import EmploymentFactory, InteractionFactory, ProductFactory, make_unit
 from kam.testing.personas import Persona, db_snapshot
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 
 @dataclass(frozen=True)
@@ -51,26 +53,28 @@ def world(kam_a: Persona, kam_b: Persona) -> World:
         a=kam_a,
         b=kam_b,
         site=make_unit("A plant", parent=kam_a.account, kind="site"),
-        position=EmploymentFactory(unit=kam_a.account),
-        own_position=EmploymentFactory(unit=kam_b.account),
+        position=cast(Employment, EmploymentFactory(unit=kam_a.account)),
+        own_position=cast(Employment, EmploymentFactory(unit=kam_b.account)),
         opportunity=Opportunity.objects.create(unit=kam_a.account, name="A deal"),
         own_opportunity=Opportunity.objects.create(unit=kam_b.account, name="B deal"),
-        interaction=InteractionFactory(unit=kam_a.account, created_by=kam_a.user),
+        interaction=cast(
+            Interaction, InteractionFactory(unit=kam_a.account, created_by=kam_a.user)
+        ),
         nomination=Nomination.objects.create(
             account=kam_a.account,
             status=NominationStatus.NOMINATED,
             nominated_by=kam_a.user,
             rationale="Growing fast",
         ),
-        product=ProductFactory(),
+        product=cast(Product, ProductFactory()),
     )
 
 
-def call(client: Client, who: Persona, method: str, path: str, body: Any = None) -> HttpResponse:
+def call(client: Client, who: Persona, method: str, path: str, body: Any = None) -> Response:
     kwargs: dict[str, Any] = {}
     if body is not None:
         kwargs = {"data": json.dumps(body), "content_type": "application/json"}
-    return client.generic(method, f"/api/v1{path}", **kwargs, **who.auth)
+    return client.generic(method, f"/api/v1{path}", headers=who.headers, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,9 @@ WRITES = {
 
 
 @pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
-def test_another_kam_is_refused_and_nothing_changes(client: Client, world: World, write: Write):
+def test_another_kam_is_refused_and_nothing_changes(
+    client: Client, world: World, write: Write
+) -> None:
     before = db_snapshot()
     response = call(client, world.b, write.method, write.path(world), write.body(world))
     assert response.status_code == 403, response.content
@@ -232,14 +238,16 @@ OWNER_MAY = {name: write for name, write in WRITES.items() if write.owner_may}
 
 
 @pytest.mark.parametrize("write", OWNER_MAY.values(), ids=OWNER_MAY.keys())
-def test_the_account_manager_may_make_the_same_request(client: Client, world: World, write):
+def test_the_account_manager_may_make_the_same_request(
+    client: Client, world: World, write: Write
+) -> None:
     response = call(client, world.a, write.method, write.path(world), write.body(world))
     assert response.status_code in (200, 201), response.content
 
 
 def test_another_kam_may_log_an_interaction_with_account_a_in_their_own_name(
     client: Client, world: World
-):
+) -> None:
     """Not per object: any internal user logs interactions with any account (decision 13)."""
     response = call(
         client,
@@ -259,7 +267,7 @@ def test_another_kam_may_log_an_interaction_with_account_a_in_their_own_name(
 
 def test_another_kam_may_nominate_account_a_but_the_account_stays_transactional(
     client: Client, world: World
-):
+) -> None:
     """Not per object: KAMs, sales managers and executives nominate any account (PRODUCT §3);
     only an executive's approval changes its status, which the rows above refuse to kam_b."""
     Nomination.objects.filter(pk=world.nomination.pk).update(status=NominationStatus.REJECTED)
@@ -277,7 +285,7 @@ def test_another_kam_may_nominate_account_a_but_the_account_stays_transactional(
 
 def test_another_kam_cannot_delete_kam_as_contact_by_adding_a_position_at_b(
     client: Client, world: World
-):
+) -> None:
     """A hole (found by this test, not fixed here): decision 13 lets whoever may change an
     account a contact works at delete the contact, and a position of kam_a's contact at
     account B is kam_b's to add. Deleting the contact then deletes kam_a's position at
@@ -301,7 +309,9 @@ def test_another_kam_cannot_delete_kam_as_contact_by_adding_a_position_at_b(
 # --- the token pages (/settings/tokens/) -----------------------------------------------------
 
 
-def test_another_kam_cannot_revoke_kam_as_token(client: Client, kam_a: Persona, kam_b: Persona):
+def test_another_kam_cannot_revoke_kam_as_token(
+    client: Client, kam_a: Persona, kam_b: Persona
+) -> None:
     """Tokens are personal: someone else's token is not found (404), and keeps working."""
     token = ApiToken.objects.get(user=kam_a.user)
     client.force_login(kam_b.user)
@@ -313,7 +323,9 @@ def test_another_kam_cannot_revoke_kam_as_token(client: Client, kam_a: Persona, 
     assert call(client, kam_a, "GET", "/units").status_code == 200
 
 
-def test_a_new_token_belongs_to_whoever_creates_it(client: Client, kam_a: Persona, kam_b):
+def test_a_new_token_belongs_to_whoever_creates_it(
+    client: Client, kam_a: Persona, kam_b: Persona
+) -> None:
     """Not per object: creating a token only ever makes one for the signed-in user."""
     client.force_login(kam_b.user)
     response = client.post(
@@ -325,7 +337,7 @@ def test_a_new_token_belongs_to_whoever_creates_it(client: Client, kam_a: Person
     assert ApiToken.objects.filter(user=kam_a.user).count() == 1
 
 
-def test_kam_b_is_a_real_kam_who_does_not_lead_kam_a(kam_a: Persona, kam_b: Persona):
+def test_kam_b_is_a_real_kam_who_does_not_lead_kam_a(kam_a: Persona, kam_b: Persona) -> None:
     """The personas themselves: the refusals above are about the object, not the role."""
     assert kam_b.user.role == "kam"
     assert kam_a.user.manager_id != kam_b.user.pk

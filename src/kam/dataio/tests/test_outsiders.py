@@ -3,16 +3,19 @@ upload a file nor start an administrator's uploaded import."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from kam.dataio.models import ImportJob, JobStatus
+from kam.people.models import User
 from kam.testing.factories import UserFactory
 from kam.testing.personas import Persona, db_snapshot
 
 
-def test_a_kam_cannot_upload_an_import(client: Client, kam_a: Persona, kam_b: Persona):
+def test_a_kam_cannot_upload_an_import(client: Client, kam_a: Persona, kam_b: Persona) -> None:
     """Not per object: uploading is for administrators only."""
     client.force_login(kam_b.user)
     before = db_snapshot()
@@ -22,9 +25,11 @@ def test_a_kam_cannot_upload_an_import(client: Client, kam_a: Persona, kam_b: Pe
     assert db_snapshot() == before
 
 
-def test_a_kam_cannot_start_an_administrators_import(client: Client, kam_a: Persona, kam_b):
+def test_a_kam_cannot_start_an_administrators_import(
+    client: Client, kam_a: Persona, kam_b: Persona
+) -> None:
     job = ImportJob.objects.create(
-        created_by=UserFactory(role="admin"),
+        created_by=cast(User, UserFactory(role="admin")),
         entity="units",
         original_name="units.csv",
         status=JobStatus.UPLOADED,

@@ -3,6 +3,8 @@ nomination workflow, read kam_a's notifications away, or change the scoring mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -39,7 +41,7 @@ STEPS = [
 @pytest.mark.parametrize(("step", "status", "data"), STEPS)
 def test_another_kam_cannot_take_a_step_on_kam_as_nomination(
     client: Client, kam_a: Persona, kam_b: Persona, step: str, status: str, data: dict[str, str]
-):
+) -> None:
     """Review is per account (its KAM, their manager, executives); the other steps are for
     executives only, so kam_b is refused every one of them on account A."""
     nomination = _nomination(kam_a, status)
@@ -53,7 +55,7 @@ def test_another_kam_cannot_take_a_step_on_kam_as_nomination(
 
 def test_the_account_manager_may_start_the_review_another_kam_may_not(
     client: Client, kam_a: Persona
-):
+) -> None:
     nomination = _nomination(kam_a, NominationStatus.KEY)
     client.force_login(kam_a.user)
     response = client.post(
@@ -66,7 +68,7 @@ def test_the_account_manager_may_start_the_review_another_kam_may_not(
 
 def test_another_kam_may_nominate_account_a_but_cannot_make_it_key(
     client: Client, kam_a: Persona, kam_b: Persona
-):
+) -> None:
     """Not per object: any KAM, sales manager or executive nominates any account (PRODUCT §3).
     The nomination is kam_b's own, and account A stays transactional until an executive
     approves, a step refused to kam_b above."""
@@ -81,7 +83,7 @@ def test_another_kam_may_nominate_account_a_but_cannot_make_it_key(
 
 def test_marking_notifications_read_touches_only_ones_own(
     client: Client, kam_a: Persona, kam_b: Persona
-):
+) -> None:
     """Not per object: the page marks the signed-in user's notifications, even if kam_b
     sends the id of one of kam_a's."""
     theirs = Notification.objects.create(user=kam_a.user, text="Your nomination was approved")
@@ -113,8 +115,11 @@ SCORING_WRITES = {
 
 @pytest.mark.parametrize("request_for", SCORING_WRITES.values(), ids=SCORING_WRITES.keys())
 def test_a_kam_cannot_run_scoring_or_change_the_model(
-    client: Client, kam_b: Persona, draft: ScoringModel, request_for
-):
+    client: Client,
+    kam_b: Persona,
+    draft: ScoringModel,
+    request_for: Callable[[ScoringModel], tuple[str, dict[str, object]]],
+) -> None:
     url, data = request_for(draft)
     client.force_login(kam_b.user)
     before = db_snapshot()

@@ -39,7 +39,7 @@ def site(kam_a: Persona) -> Unit:
 @pytest.mark.parametrize("target", ["account", "sub-unit"])
 def test_another_kam_cannot_edit_kam_as_account(
     client: Client, kam_a: Persona, kam_b: Persona, site: Unit, target: str
-):
+) -> None:
     unit = kam_a.account if target == "account" else site
     client.force_login(kam_b.user)
     before = db_snapshot()
@@ -54,7 +54,7 @@ def test_another_kam_cannot_edit_kam_as_account(
 @pytest.mark.parametrize("target", ["account", "sub-unit"])
 def test_the_account_manager_may_post_the_same_edit(
     client: Client, kam_a: Persona, site: Unit, target: str
-):
+) -> None:
     unit = kam_a.account if target == "account" else site
     client.force_login(kam_a.user)
     response = client.post(reverse("web:account_edit", args=[unit.pk]), _form(unit, city="Oslo"))
@@ -64,7 +64,7 @@ def test_the_account_manager_may_post_the_same_edit(
 
 def test_changing_the_language_changes_only_ones_own(
     client: Client, kam_a: Persona, kam_b: Persona
-):
+) -> None:
     """Not per object: the language page writes the signed-in user's setting, whoever is named."""
     User.objects.filter(pk=kam_a.user.pk).update(language="en")
     client.force_login(kam_b.user)
@@ -78,7 +78,7 @@ def test_changing_the_language_changes_only_ones_own(
 
 def test_another_kam_cannot_use_the_django_admin_on_kam_a(
     client: Client, kam_a: Persona, kam_b: Persona
-):
+) -> None:
     """The admin is for staff only: a KAM's POST to change kam_a is sent to the admin login."""
     client.force_login(kam_b.user)
     before = db_snapshot()

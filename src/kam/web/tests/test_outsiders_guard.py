@@ -157,28 +157,28 @@ def _test_exists(reference: str) -> bool:
 # --- the guard ------------------------------------------------------------------------------
 
 
-def test_every_web_write_has_an_outsider_test():
+def test_every_web_write_has_an_outsider_test() -> None:
     missing = web_writes() - set(WEB_WRITES)
     assert not missing, f"POST pages without an 'another KAM' test in WEB_WRITES: {missing}"
 
 
-def test_every_api_write_has_an_outsider_test():
+def test_every_api_write_has_an_outsider_test() -> None:
     missing = api_writes() - set(API_WRITES)
     assert not missing, f"API writes without an 'another KAM' test in API_WRITES: {missing}"
 
 
-def test_the_tables_list_no_write_that_is_gone():
+def test_the_tables_list_no_write_that_is_gone() -> None:
     gone = (set(WEB_WRITES) - web_writes()) | (set(API_WRITES) - api_writes())
     assert not gone, f"rows for writes that no longer exist: {gone}"
 
 
-def test_every_named_outsider_test_exists():
+def test_every_named_outsider_test_exists() -> None:
     references = [*WEB_WRITES.values(), *API_WRITES.values(), ADMIN_TEST]
     missing = [r for r in references if not r.startswith("exempt:") and not _test_exists(r)]
     assert not missing, f"outsider tests named in the tables but not found: {missing}"
 
 
-def test_every_api_write_on_the_row_test_has_its_row():
+def test_every_api_write_on_the_row_test_has_its_row() -> None:
     rows = importlib.import_module(API).WRITES
     covered = {" ".join(name.split()[:2]) for name in rows}
     without_row = {op for op, test in API_WRITES.items() if test == API_ROWS} - covered
