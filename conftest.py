@@ -8,6 +8,9 @@ import pytest
 
 from kam.testing.factories import PASSWORD, UserFactory
 
+# The "another KAM" personas (kam_a, kam_b) of the outsider tests.
+pytest_plugins = ["kam.testing.personas"]
+
 ROLES = ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"]
 
 

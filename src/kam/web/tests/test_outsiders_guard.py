@@ -1,0 +1,185 @@
+"""Every write has an "another KAM" test: a new POST page or API write without one fails here.
+
+The tables below name, for each web URL that handles POST and each API operation that is not a
+GET, the test where kam_b (another KAM) tries it on kam_a's things, or, for the few writes that
+touch no stored object of anyone else, why none is needed. Adding a write: add its outsider
+test (see ``kam.testing.personas``) and a row here.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from ninja import NinjaAPI
+
+API = "kam.api.tests.test_outsiders"
+WEB = "kam.web.tests.test_outsiders"
+IDENT = "kam.identification.tests.test_outsiders"
+DATAIO = "kam.dataio.tests.test_outsiders"
+
+# The parametrized API test: each operation below that points at it needs a row in its WRITES.
+API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
+
+# Web URL name -> the outsider test, or "exempt: why".
+WEB_WRITES: dict[str, str] = {
+    "login": "exempt: signing in changes no stored object of anyone",
+    "logout": "exempt: signing out ends one's own session only",
+    "set_language": "exempt: Django's i18n view sets a cookie of one's own browser",
+    "web:account_edit": f"{WEB}::test_another_kam_cannot_edit_kam_as_account",
+    "web:set_language": f"{WEB}::test_changing_the_language_changes_only_ones_own",
+    "tokens:create": f"{API}::test_a_new_token_belongs_to_whoever_creates_it",
+    "tokens:revoke": f"{API}::test_another_kam_cannot_revoke_kam_as_token",
+    "dataio:upload": f"{DATAIO}::test_a_kam_cannot_upload_an_import",
+    "dataio:mapping": f"{DATAIO}::test_a_kam_cannot_start_an_administrators_import",
+    "identification:run_start": f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model",
+    "identification:nominate": (
+        f"{IDENT}::test_another_kam_may_nominate_account_a_but_cannot_make_it_key"
+    ),
+    "identification:nomination_step": (
+        f"{IDENT}::test_another_kam_cannot_take_a_step_on_kam_as_nomination"
+    ),
+    "identification:notifications_read": (
+        f"{IDENT}::test_marking_notifications_read_touches_only_ones_own"
+    ),
+    "identification:model_version": f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model",
+    "identification:model_draft": f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model",
+    "identification:model_activate": (
+        f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model"
+    ),
+}
+# The whole Django admin (staff only) is covered by one test.
+ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
+
+# "METHOD /path" under /api/v1 -> the outsider test.
+API_WRITES: dict[str, str] = {
+    "POST /units": API_ROWS,
+    "PATCH /units/{unit_id}": API_ROWS,
+    "DELETE /units/{unit_id}": API_ROWS,
+    "POST /contacts": API_ROWS,
+    "PATCH /contacts/{contact_id}": API_ROWS,
+    "DELETE /contacts/{contact_id}": API_ROWS,
+    "POST /employments": API_ROWS,
+    "PATCH /employments/{employment_id}": API_ROWS,
+    "DELETE /employments/{employment_id}": API_ROWS,
+    "POST /opportunities": API_ROWS,
+    "PATCH /opportunities/{opportunity_id}": API_ROWS,
+    "DELETE /opportunities/{opportunity_id}": API_ROWS,
+    "POST /transactions/bulk": API_ROWS,
+    "POST /interactions": (
+        f"{API}::test_another_kam_may_log_an_interaction_with_account_a_in_their_own_name"
+    ),
+    "PATCH /interactions/{interaction_id}": API_ROWS,
+    "DELETE /interactions/{interaction_id}": API_ROWS,
+    "POST /identification/nominations": (
+        f"{API}::test_another_kam_may_nominate_account_a_but_the_account_stays_transactional"
+    ),
+    "POST /identification/nominations/{nomination_id}/approve": API_ROWS,
+    "POST /identification/nominations/{nomination_id}/reject": API_ROWS,
+    "POST /identification/runs": API_ROWS,
+}
+
+
+# --- what the URLconf and the API declare ----------------------------------------------------
+
+
+def _patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Callable]]:
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            yield from _patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+            yield name, pattern.callback
+
+
+def _ninja_api() -> NinjaAPI:
+    for _name, callback in _patterns(get_resolver()):
+        if isinstance(callback, functools.partial) and isinstance(
+            callback.keywords.get("api"), NinjaAPI
+        ):
+            return callback.keywords["api"]
+    raise AssertionError("no django-ninja API in the URLconf")
+
+
+def _accepts_post(view: Callable) -> bool:
+    """Whether a view handles POST: its method decorator says so, a class view has ``post``,
+    or an undecorated function reads the request's POST data or method."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "post") and "post" in view_class.http_method_names
+    func: Any = view
+    while func is not None:
+        methods = inspect.getclosurevars(func).nonlocals.get("request_method_list")
+        if methods is not None:
+            return "POST" in methods
+        inner = getattr(func, "__wrapped__", None)
+        if inner is None:
+            source = inspect.getsource(func)
+            return "POST" in source or "request.method" in source
+        func = inner
+    return False
+
+
+def web_writes() -> set[str]:
+    api_namespace = _ninja_api().urls_namespace
+    return {
+        name
+        for name, view in _patterns(get_resolver())
+        if not name.startswith(("admin:", f"{api_namespace}:")) and _accepts_post(view)
+    }
+
+
+def api_writes() -> set[str]:
+    found = set()
+    # ``_routers`` lists every router with its prefix, operations hidden from the schema too.
+    for prefix, router in _ninja_api()._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    if method not in ("GET", "HEAD", "OPTIONS"):
+                        found.add(f"{method} {re.sub('/+', '/', f'/{prefix}/{path}')}")
+    return found
+
+
+def _test_exists(reference: str) -> bool:
+    module, _sep, function = reference.partition("::")
+    return callable(getattr(importlib.import_module(module), function, None))
+
+
+# --- the guard ------------------------------------------------------------------------------
+
+
+def test_every_web_write_has_an_outsider_test() -> None:
+    missing = web_writes() - set(WEB_WRITES)
+    assert not missing, f"POST pages without an 'another KAM' test in WEB_WRITES: {missing}"
+
+
+def test_every_api_write_has_an_outsider_test() -> None:
+    missing = api_writes() - set(API_WRITES)
+    assert not missing, f"API writes without an 'another KAM' test in API_WRITES: {missing}"
+
+
+def test_the_tables_list_no_write_that_is_gone() -> None:
+    gone = (set(WEB_WRITES) - web_writes()) | (set(API_WRITES) - api_writes())
+    assert not gone, f"rows for writes that no longer exist: {gone}"
+
+
+def test_every_named_outsider_test_exists() -> None:
+    references = [*WEB_WRITES.values(), *API_WRITES.values(), ADMIN_TEST]
+    missing = [r for r in references if not r.startswith("exempt:") and not _test_exists(r)]
+    assert not missing, f"outsider tests named in the tables but not found: {missing}"
+
+
+def test_every_api_write_on_the_row_test_has_its_row() -> None:
+    rows = importlib.import_module(API).WRITES
+    covered = {" ".join(name.split()[:2]) for name in rows}
+    without_row = {op for op, test in API_WRITES.items() if test == API_ROWS} - covered
+    assert not without_row, f"API writes pointed at the row test without a row: {without_row}"
