@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
+from kam.core.services import model_update
 
 from .models import Contact, Employment, Unit
 from .signals import unit_moved
@@ -70,10 +71,8 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
                 ),
                 code="conflict",
             )
-    for name, value in fields.items():
-        setattr(unit, name, value)
     # only the changed columns: readers of the tree (scoring facts) tell what changed
-    unit.save(update_fields=[*fields, "updated_at"] if fields else None)
+    unit, _changed = model_update(instance=unit, fields=UNIT_FIELDS, data=fields)
     return unit
 
 
@@ -201,15 +200,15 @@ def unit_delete(*, unit: Unit) -> None:
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **fields) -> Contact:
-    unknown = set(fields) - CONTACT_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown contact fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(contact, name, value)
+    contact, _changed = model_update(
+        instance=contact, fields=CONTACT_FIELDS, data=fields, validate=_check_contact
+    )
+    return contact
+
+
+def _check_contact(contact: Contact) -> None:
     if not (contact.first_name or "").strip() and not (contact.last_name or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
-    contact.save()
-    return contact
 
 
 @transaction.atomic
@@ -250,15 +249,13 @@ def employment_create(
 @transaction.atomic
 def employment_update(*, employment: Employment, unit: Unit | None = None, **fields) -> Employment:
     """Change a position's fields (and unit); whom it reports to is set separately."""
-    unknown = set(fields) - EMPLOYMENT_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown employment fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(employment, name, value)
-    if unit is not None:
-        employment.unit = unit
-    _check_employment(employment)
-    employment.save()
+    data = {**fields, "unit": unit} if unit is not None else fields
+    employment, _changed = model_update(
+        instance=employment,
+        fields={*EMPLOYMENT_FIELDS, "unit"},
+        data=data,
+        validate=_check_employment,
+    )
     return employment
 
 
