@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -12,6 +13,15 @@ from django.utils.translation import gettext as _
 from .errors import DomainError
 
 M = TypeVar("M", bound=models.Model)
+
+
+class Unset(enum.Enum):
+    """An optional argument that was not given, where None is a value ("no parent")."""
+
+    UNSET = enum.auto()
+
+
+UNSET: Final = Unset.UNSET
 
 
 def _stored(instance: models.Model, name: str, value: Any) -> tuple[Any, Any]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
-from kam.core.services import model_update
+from kam.core.services import UNSET, Unset, model_update
 
 from .models import Contact, Employment, Unit
 from .signals import unit_moved
@@ -103,6 +105,26 @@ def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
     unit = Unit.objects.get(pk=unit.pk)
     new_root = _root_id(unit)
     unit_moved.send(sender=Unit, unit=unit, old_root_id=old_root, new_root_id=new_root)
+    return unit
+
+
+@transaction.atomic
+def unit_change(
+    *,
+    unit: Unit,
+    fields: Mapping[str, Any],
+    new_parent: Unit | None | Literal[Unset.UNSET] = UNSET,
+    expected_version: str | None = None,
+) -> Unit:
+    """Change a unit's data and, given ``new_parent``, move it: all of it, or nothing.
+
+    One edit of a unit (an API PATCH, a form) is one call: a refused move (a cycle) or a
+    version conflict leaves the other fields unsaved too.
+    """
+    if fields or expected_version is not None:
+        unit = unit_update(unit=unit, expected_version=expected_version, **fields)
+    if new_parent is not UNSET:
+        unit = unit_move(unit=unit, new_parent=new_parent)
     return unit
 
 
@@ -256,6 +278,24 @@ def employment_update(*, employment: Employment, unit: Unit | None = None, **fie
         data=data,
         validate=_check_employment,
     )
+    return employment
+
+
+@transaction.atomic
+def employment_change(
+    *,
+    employment: Employment,
+    fields: Mapping[str, Any],
+    unit: Unit | None = None,
+    reports_to: Employment | None | Literal[Unset.UNSET] = UNSET,
+) -> Employment:
+    """Change a position and, given ``reports_to``, whom it reports to: all of it, or nothing.
+
+    A refused manager (a reporting loop) leaves the other fields unsaved too.
+    """
+    employment = employment_update(employment=employment, unit=unit, **fields)
+    if reports_to is not UNSET:
+        employment = employment_set_reports_to(employment=employment, manager=reports_to)
     return employment
 
 

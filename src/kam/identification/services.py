@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -148,6 +149,27 @@ def _check_criterion(criterion: Criterion) -> None:
         raise DomainError(_("A weight cannot be negative."), field="weight")
     if criterion.normalisation == "capped_linear" and not (criterion.cap and criterion.cap > 0):
         raise DomainError(_("Capped linear normalisation needs a positive cap."), field="cap")
+
+
+@transaction.atomic
+def model_change(
+    *,
+    model: ScoringModel,
+    user: User | None = None,
+    fields: Mapping[str, Any],
+    criteria: Iterable[tuple[Criterion, Mapping[str, Any]]] = (),
+) -> ScoringModel:
+    """Change a draft's settings and some of its criteria (the model page): all, or nothing.
+
+    ``criteria`` pairs a criterion of ``model`` with its changed fields. A refused part (a
+    negative weight, a cap missing) leaves every other part unsaved too.
+    """
+    model = model_update(model=model, user=user, **fields)
+    for criterion, changes in criteria:
+        if criterion.model_id != model.pk:
+            raise DomainError(_("This criterion belongs to another model."), field="criteria")
+        criterion_update(criterion=criterion, user=user, **changes)
+    return model
 
 
 @transaction.atomic
