@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kam.core import tabular
 from kam.core.errors import DomainError
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
@@ -204,10 +205,12 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         response: HttpResponse = StreamingHttpResponse(
-            exporters.csv_chunks(rows), content_type=exporters.CSV_TYPE
+            tabular.csv_stream(rows), content_type=tabular.CSV_TYPE
         )
     else:
-        response = HttpResponse(exporters.xlsx_bytes(rows), content_type=exporters.XLSX_TYPE)
+        response = HttpResponse(
+            tabular.xlsx_bytes(rows, sheet="Scores"), content_type=tabular.XLSX_TYPE
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
