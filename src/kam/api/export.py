@@ -7,18 +7,15 @@ the import's column names (a download re-imports) and neutralise formula-looking
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
-from collections.abc import Iterator
 from typing import Literal
 
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
 from kam.core.permissions import require
-from kam.dataio.exporters import _text_cell, export_entity, iter_rows
-from kam.dataio.importers import ENTITIES, ENTITY_NAMES
+from kam.core.tabular import CSV_TYPE, XLSX_TYPE
+from kam.dataio.exporters import csv_stream, xlsx_file
+from kam.dataio.importers import ENTITY_NAMES
 
 from .helpers import responses
 
@@ -27,50 +24,12 @@ router = Router(tags=["export"])
 VIEW, ADMINISTER = "kam.view_account", "kam.administer"
 # Entities that only administrators may read in full.
 ADMIN_ONLY = {"users"}
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_CHUNK_BYTES = 64 * 1024
 
 EntityLit = Literal[tuple(ENTITY_NAMES)]  # type: ignore[valid-type]
 
 
 class ExportParams(Schema):
     format: Literal["csv", "xlsx"] = Field("csv", description="csv (default) or xlsx.")
-
-
-class _Echo:
-    """A file-like object whose ``write`` hands the line back, for ``csv.writer``."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_chunks(entity: str) -> Iterator[bytes]:
-    """The CSV file of ``entity`` as UTF-8 byte chunks: a BOM and the header first."""
-    spec = ENTITIES[entity]
-    writer = csv.writer(_Echo())
-    rows = iter_rows(entity)
-    buffer = ["\ufeff", writer.writerow(next(rows))]
-    size = 0
-    for row in rows:
-        line = writer.writerow([_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)])
-        buffer.append(line)
-        size += len(line)
-        if size >= CSV_CHUNK_BYTES:
-            yield "".join(buffer).encode("utf-8")
-            buffer, size = [], 0
-    yield "".join(buffer).encode("utf-8")
-
-
-def _xlsx_file(entity: str):
-    """The XLSX file of ``entity``, open for reading; it has no name left on disk."""
-    fd, path = tempfile.mkstemp(prefix="kam-export-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        export_entity(entity=entity, fmt="xlsx", out=path)
-        return open(path, "rb")  # noqa: SIM115 - FileResponse closes it
-    finally:
-        os.unlink(path)
 
 
 @router.get(
@@ -100,8 +59,8 @@ def export(request: HttpRequest, entity: EntityLit, params: Query[ExportParams])
     filename = f"{entity}.{params.format}"
     if params.format == "xlsx":
         return FileResponse(
-            _xlsx_file(entity), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+            xlsx_file(entity), as_attachment=True, filename=filename, content_type=XLSX_TYPE
         )
-    response = StreamingHttpResponse(csv_chunks(entity), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(csv_stream(entity), content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

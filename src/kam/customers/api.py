@@ -26,6 +26,7 @@ from kam.api.schemas import (
 )
 from kam.core.errors import DomainError
 from kam.core.permissions import get_for_user, require
+from kam.core.services import UNSET
 
 from . import selectors, services
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit, UnitKind
@@ -175,10 +176,12 @@ def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
     _manager_from(data)
     if move:
         require(request.auth, CHANGE, parent)
-    if data or version is not None:
-        unit = services.unit_update(unit=unit, expected_version=version, **data)
-    if move:
-        unit = services.unit_move(unit=unit, new_parent=parent)
+    unit = services.unit_change(
+        unit=unit,
+        fields=data,
+        new_parent=parent if move else UNSET,
+        expected_version=version,
+    )
     return _unit_out(unit)
 
 
@@ -391,10 +394,12 @@ def employment_update(request: HttpRequest, employment_id: Id, payload: Employme
         require(request.auth, CHANGE, unit)
     set_manager = "reports_to_id" in data
     manager = _reports_to(data)
-    employment = services.employment_update(employment=employment, unit=unit, **data)
-    if set_manager:
-        employment = services.employment_set_reports_to(employment=employment, manager=manager)
-    return employment
+    return services.employment_change(
+        employment=employment,
+        fields=data,
+        unit=unit,
+        reports_to=manager if set_manager else UNSET,
+    )
 
 
 @router.delete("/employments/{employment_id}", response=responses({200: DeletedOut}))

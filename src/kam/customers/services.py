@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
+from kam.core.services import UNSET, Unset, model_update
 
 from .models import Contact, Employment, Unit
 from .signals import unit_moved
@@ -70,10 +73,8 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
                 ),
                 code="conflict",
             )
-    for name, value in fields.items():
-        setattr(unit, name, value)
     # only the changed columns: readers of the tree (scoring facts) tell what changed
-    unit.save(update_fields=[*fields, "updated_at"] if fields else None)
+    unit, _changed = model_update(instance=unit, fields=UNIT_FIELDS, data=fields)
     return unit
 
 
@@ -104,6 +105,26 @@ def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
     unit = Unit.objects.get(pk=unit.pk)
     new_root = _root_id(unit)
     unit_moved.send(sender=Unit, unit=unit, old_root_id=old_root, new_root_id=new_root)
+    return unit
+
+
+@transaction.atomic
+def unit_change(
+    *,
+    unit: Unit,
+    fields: Mapping[str, Any],
+    new_parent: Unit | None | Literal[Unset.UNSET] = UNSET,
+    expected_version: str | None = None,
+) -> Unit:
+    """Change a unit's data and, given ``new_parent``, move it: all of it, or nothing.
+
+    One edit of a unit (an API PATCH, a form) is one call: a refused move (a cycle) or a
+    version conflict leaves the other fields unsaved too.
+    """
+    if fields or expected_version is not None:
+        unit = unit_update(unit=unit, expected_version=expected_version, **fields)
+    if new_parent is not UNSET:
+        unit = unit_move(unit=unit, new_parent=new_parent)
     return unit
 
 
@@ -201,15 +222,15 @@ def unit_delete(*, unit: Unit) -> None:
 
 @transaction.atomic
 def contact_update(*, contact: Contact, **fields) -> Contact:
-    unknown = set(fields) - CONTACT_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown contact fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(contact, name, value)
+    contact, _changed = model_update(
+        instance=contact, fields=CONTACT_FIELDS, data=fields, validate=_check_contact
+    )
+    return contact
+
+
+def _check_contact(contact: Contact) -> None:
     if not (contact.first_name or "").strip() and not (contact.last_name or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
-    contact.save()
-    return contact
 
 
 @transaction.atomic
@@ -250,15 +271,31 @@ def employment_create(
 @transaction.atomic
 def employment_update(*, employment: Employment, unit: Unit | None = None, **fields) -> Employment:
     """Change a position's fields (and unit); whom it reports to is set separately."""
-    unknown = set(fields) - EMPLOYMENT_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown employment fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(employment, name, value)
-    if unit is not None:
-        employment.unit = unit
-    _check_employment(employment)
-    employment.save()
+    data = {**fields, "unit": unit} if unit is not None else fields
+    employment, _changed = model_update(
+        instance=employment,
+        fields={*EMPLOYMENT_FIELDS, "unit"},
+        data=data,
+        validate=_check_employment,
+    )
+    return employment
+
+
+@transaction.atomic
+def employment_change(
+    *,
+    employment: Employment,
+    fields: Mapping[str, Any],
+    unit: Unit | None = None,
+    reports_to: Employment | None | Literal[Unset.UNSET] = UNSET,
+) -> Employment:
+    """Change a position and, given ``reports_to``, whom it reports to: all of it, or nothing.
+
+    A refused manager (a reporting loop) leaves the other fields unsaved too.
+    """
+    employment = employment_update(employment=employment, unit=unit, **fields)
+    if reports_to is not UNSET:
+        employment = employment_set_reports_to(employment=employment, manager=reports_to)
     return employment
 
 

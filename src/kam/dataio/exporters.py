@@ -1,18 +1,19 @@
 """Export of every importable entity, with the import's column names (an export re-imports).
 
 Rows stream from the database in keyset-paginated chunks, so memory stays flat for millions of
-rows. Text cells that a spreadsheet would run as a formula get a leading ``'`` (see ``formats``).
+rows. Text cells that a spreadsheet would run as a formula get a leading ``'``; the files are
+written by ``kam.core.tabular``, as every export is.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
+import os
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -20,11 +21,13 @@ from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils.translation import gettext as _
 
+from kam.core import tabular
+from kam.core.tabular import neutralise
 from kam.customers.models import Unit
 from kam.interactions.models import Interaction
 
 from .entities import Entity, Field, export_value
-from .formats import ImportFileError, neutralise
+from .formats import ImportFileError
 from .importers import ENTITIES, ENTITY_NAMES
 
 CHUNK = 2000
@@ -91,10 +94,40 @@ def iter_rows(entity_name: str) -> Iterator[list[Any]]:
         last = chunk[-1][0]
 
 
-def _text_cell(f: Field, value: Any) -> Any:
-    if isinstance(value, str) and (f.kind in TEXT_KINDS or f.ref is not None):
+def _cell(f: Field, value: Any) -> Any:
+    """A cell as written: formula-looking text neutralised, a date as a date."""
+    if not isinstance(value, str):
+        return value
+    if f.kind in TEXT_KINDS or f.ref is not None:
         return neutralise(value)
+    if f.kind == "date" and value:
+        return dt.date.fromisoformat(value)
     return value
+
+
+def export_rows(entity: str) -> Iterator[list[Any]]:
+    """The header, then every row as its cells (what both file formats write)."""
+    spec = ENTITIES[entity]
+    rows = iter_rows(entity)
+    yield next(rows)
+    for row in rows:
+        yield [_cell(f, v) for f, v in zip(spec.fields, row, strict=True)]
+
+
+def csv_stream(entity: str) -> Iterator[bytes]:
+    """The CSV file of ``entity`` as UTF-8 byte chunks, a BOM first (for a download)."""
+    return tabular.csv_stream(export_rows(entity))
+
+
+def xlsx_file(entity: str) -> IO[bytes]:
+    """The XLSX file of ``entity``, open for reading; it has no name left on disk."""
+    fd, name = tempfile.mkstemp(prefix="kam-export-", suffix=".xlsx")
+    os.close(fd)
+    try:
+        export_entity(entity=entity, fmt="xlsx", out=name)
+        return open(name, "rb")  # noqa: SIM115 - the caller (a FileResponse) closes it
+    finally:
+        os.unlink(name)  # the open handle keeps the data until it is closed
 
 
 def export_entity(*, entity: str, fmt: str = "csv", out: str | Path | IO | None = None) -> int:
@@ -111,69 +144,37 @@ def export_entity(*, entity: str, fmt: str = "csv", out: str | Path | IO | None 
         )
     if fmt not in FORMATS:
         raise ImportFileError(_("Unknown format “%s”: use csv or xlsx.") % fmt, code="format")
-    spec = ENTITIES[entity]
-    rows = iter_rows(entity)
-    header = next(rows)
     if fmt == "xlsx":
-        return _write_xlsx(spec, header, rows, out)
-    return _write_csv(spec, header, rows, out)
+        return tabular.xlsx_write(
+            export_rows(entity), sys.stdout.buffer if out is None else out, sheet=entity
+        )
+    return _write_csv(export_rows(entity), out)
 
 
-def _write_csv(spec: Entity, header: list[str], rows: Iterator[list], out) -> int:
-    close = False
-    if out is None:
-        stream = sys.stdout
-    elif isinstance(out, (str, Path)):
-        stream = open(out, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        close = True
-    elif isinstance(out, io.TextIOBase) or hasattr(out, "encoding"):
-        stream = out
+def _write_csv(rows: Iterator[list[Any]], out: str | Path | IO | None) -> int:
+    counted = _Counted(rows)
+    if isinstance(out, str | Path):
+        with open(out, "wb") as fh:
+            for chunk in tabular.csv_stream(counted):
+                fh.write(chunk)
+    elif out is None or isinstance(out, io.TextIOBase) or hasattr(out, "encoding"):
+        stream = sys.stdout if out is None else out
+        for line in tabular.csv_lines(counted, bom=False):
+            stream.write(line)
     else:
-        stream = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-    try:
-        writer = csv.writer(stream)
-        writer.writerow(header)
-        n = 0
-        for row in rows:
-            writer.writerow([_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)])
-            n += 1
-        return n
-    finally:
-        if close:
-            stream.close()
-        elif isinstance(stream, io.TextIOWrapper) and stream is not sys.stdout:
-            stream.detach()
+        for chunk in tabular.csv_stream(counted, bom=False):
+            out.write(chunk)
+    return counted.data_rows
 
 
-def _write_xlsx(spec: Entity, header: list[str], rows: Iterator[list], out) -> int:
-    import xlsxwriter
+class _Counted:
+    """The rows passed through, counting the data rows (all but the header)."""
 
-    if out is None:
-        out = sys.stdout.buffer
-    target = str(out) if isinstance(out, (str, Path)) else io.BytesIO()
-    book = xlsxwriter.Workbook(
-        target,
-        {"constant_memory": isinstance(target, str), "in_memory": not isinstance(target, str)},
-    )
-    sheet = book.add_worksheet(spec.name[:31])
-    bold = book.add_format({"bold": True})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    for col, name in enumerate(header):
-        sheet.write_string(0, col, name, bold)
-    n = 0
-    for n, row in enumerate(rows, start=1):
-        for col, (f, value) in enumerate(zip(spec.fields, row, strict=True)):
-            if value in ("", None):
-                continue
-            if isinstance(value, bool):
-                sheet.write_string(n, col, "true" if value else "false")
-            elif isinstance(value, (int, float, Decimal)):
-                sheet.write_number(n, col, float(value))
-            elif f.kind == "date" and isinstance(value, str):
-                sheet.write_datetime(n, col, dt.datetime.fromisoformat(value), date_format)
-            else:
-                sheet.write_string(n, col, str(_text_cell(f, value)))
-    book.close()
-    if not isinstance(target, str):
-        out.write(target.getvalue())
-    return n
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows = rows
+        self.data_rows = 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for i, row in enumerate(self.rows):
+            self.data_rows = i
+            yield row

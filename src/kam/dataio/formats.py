@@ -2,8 +2,9 @@
 
 Formula-looking cells (decision, see ``docs/decisions.md``):
 
-* On export every text cell that starts with ``=``, ``+``, ``-`` or ``@`` gets a leading single
-  quote (``'``), so a spreadsheet shows it as text instead of running it as a formula.
+* On export every text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return gets a leading single quote (``'``), so a spreadsheet shows it as text instead of
+  running it as a formula (``kam.core.tabular.neutralise``).
 * On import a leading ``'`` in front of one of those characters is removed again, so an export
   re-imports exactly.
 * A text cell that starts with ``=`` or ``@`` without the quote is **rejected** (row error): such a
@@ -18,7 +19,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -33,9 +33,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.tabular import unneutralise
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-FORMULA_START = ("=", "+", "-", "@")
 REJECTED_START = ("=", "@")
 SAMPLE_BYTES = 1024 * 1024
 
@@ -270,13 +270,6 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
 # --- cell values ---------------------------------------------------------------------------
 
 
-def neutralise(text: str) -> str:
-    """Prefix a quote so that a spreadsheet shows the text instead of running a formula."""
-    if text and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
 def cell_text(value) -> str:
     """A cell (CSV string or XLSX value) as text; integral floats lose their ``.0``."""
     if value is None:
@@ -298,8 +291,9 @@ def cell_text(value) -> str:
 
 def parse_text(value: str) -> str:
     """Strip our export's quote; reject a formula."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
-        return value[1:]
+    unquoted = unneutralise(value)
+    if unquoted != value:
+        return unquoted
     if value.startswith(REJECTED_START):
         raise ValueError(
             _("looks like a spreadsheet formula; write it with a leading ' to import it as text")
@@ -418,9 +412,3 @@ def parse_bool(value) -> bool:
     if text in _FALSE:
         return False
     raise ValueError(_("not yes/no"))
-
-
-def write_csv_text(rows: list[list[str]]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf).writerows(rows)
-    return buf.getvalue()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from kam.core.errors import DomainError
+from kam.core.services import model_assign
 from kam.customers.models import (
     Contact,
     CustomerFunction,
@@ -251,10 +252,8 @@ class Importer:
                 self.report.created += 1
                 continue
             row.obj = obj
-            diff = {k: v for k, v in plain.items() if getattr(obj, k) != v}
+            diff = model_assign(instance=obj, data=plain)
             if diff:
-                for k, v in diff.items():
-                    setattr(obj, k, v)
                 changed.update(diff)
                 to_update.append(obj)
                 self.report.updated += 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+
+from kam.core.tabular import csv_stream, neutralise
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,13 @@ class ImportReport:
         return f"{self.entity}: {counts}"
 
     def write_csv(self, path: Path | str) -> None:
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["line", "column", "value", "reason"])
-            for err in self.errors:
-                writer.writerow([err.line, err.column, err.value, err.reason])
+        """The error report (a download): the file's own text neutralised, like every export."""
+        rows = (
+            [err.line, neutralise(err.column), neutralise(err.value), neutralise(err.reason)]
+            for err in self.errors
+        )
+        with open(path, "wb") as fh:
+            for chunk in csv_stream(
+                chain([["line", "column", "value", "reason"]], rows), bom=False
+            ):
+                fh.write(chunk)

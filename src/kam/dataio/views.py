@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import os
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import wraps
-from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -26,8 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kam.core.errors import DomainError
 from kam.core.pages import bad_request
 from kam.core.permissions import require
+from kam.core.tabular import CSV_TYPE, XLSX_TYPE
 
-from .exporters import _text_cell, export_entity, iter_rows
+from .exporters import csv_stream, xlsx_file
 from .formats import ImportFileError
 from .forms import ExportForm, MappingForm, UploadForm, entity_label
 from .importers import ENTITIES
@@ -204,22 +201,6 @@ def export(request: HttpRequest) -> HttpResponse:
     return render(request, "dataio/export.html", {"form": ExportForm()})
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for a streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_stream(entity: str) -> Iterator[str]:
-    spec = ENTITIES[entity]
-    writer = csv.writer(_Echo())
-    rows = iter_rows(entity)
-    yield "\ufeff" + writer.writerow(next(rows))  # a BOM, so spreadsheets read Cyrillic right
-    for row in rows:
-        yield writer.writerow([_text_cell(f, v) for f, v in zip(spec.fields, row, strict=True)])
-
-
 @admin_only
 @require_GET
 def export_download(request: HttpRequest) -> HttpResponse:
@@ -234,21 +215,9 @@ def export_download(request: HttpRequest) -> HttpResponse:
     entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
     filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            _csv_stream(entity), content_type="text/csv; charset=utf-8"
-        )
+        response = StreamingHttpResponse(csv_stream(entity), content_type=CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
-    fd, name = tempfile.mkstemp(suffix=".xlsx", prefix="kam-export-")
-    os.close(fd)
-    try:
-        export_entity(entity=entity, fmt="xlsx", out=name)
-        handle = Path(name).open("rb")  # noqa: SIM115 - FileResponse closes it
-    finally:
-        os.unlink(name)  # the open handle keeps the data until the response is sent
     return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_file(entity), as_attachment=True, filename=filename, content_type=XLSX_TYPE
     )

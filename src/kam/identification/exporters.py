@@ -1,37 +1,25 @@
 """CSV and XLSX export of a list of account scores (what the scores page shows, unpaginated).
 
 Rows stream from the database in chunks, so memory stays flat for large portfolios. Text cells a
-spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
-return) get a leading ``'``, so they are shown as text.
+spreadsheet would run as a formula get a leading ``'``, so they are shown as text; the files are
+written by ``kam.core.tabular``, as every export is.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kam.core.tabular import neutralise
 from kam.customers.models import Tier
 
 from .models import AccountScore, Criterion, Recommendation, Scope
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
-CSV_TYPE = "text/csv; charset=utf-8"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def neutralise(value: Any) -> Any:
-    """Prefix a quote to text that looks like a formula; other values pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def header() -> list[str]:
@@ -103,39 +91,3 @@ def score_rows(scores: QuerySet[AccountScore]) -> Iterator[list[Any]]:
             ", ".join(str(n) for n in names),
         ]
         yield [neutralise(v) for v in row]
-
-
-class _Echo:
-    """A file-like object whose ``write`` returns what it is given (for streaming CSV)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_chunks(rows: Iterable[list[Any]]) -> Iterator[str]:
-    """CSV text, one line at a time, with a BOM first so spreadsheets read it as UTF-8."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff"
-    for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
-
-
-def xlsx_bytes(rows: Iterable[list[Any]], *, sheet: str = "Scores") -> bytes:
-    """An XLSX workbook of the rows; text is always written as text (never as a formula)."""
-    out = io.BytesIO()
-    workbook = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
-    worksheet = workbook.add_worksheet(sheet[:31])
-    bold = workbook.add_format({"bold": True})
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                worksheet.write_boolean(r, c, value)
-            elif isinstance(value, int | float):
-                worksheet.write_number(r, c, value)
-            else:
-                worksheet.write_string(r, c, str(value), bold if r == 0 else None)
-    worksheet.freeze_panes(1, 0)
-    workbook.close()
-    return out.getvalue()

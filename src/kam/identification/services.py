@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
+from kam.core.services import model_update as update_fields
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
 
@@ -123,13 +125,9 @@ def model_update(*, model: ScoringModel, user: User | None = None, **fields) -> 
         _require(user, "kam.manage_scoring")
     model = ScoringModel.objects.select_for_update().get(pk=model.pk)
     _check_draft(model)
-    unknown = set(fields) - MODEL_FIELDS
-    if unknown:
-        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(model, name, value)
-    model.full_clean(exclude=["created_by"])
-    model.save()
+    model, _changed = update_fields(
+        instance=model, fields=MODEL_FIELDS, data=fields, full_clean=True
+    )
     return model
 
 
@@ -140,17 +138,38 @@ def criterion_update(*, criterion: Criterion, user: User | None = None, **fields
         _require(user, "kam.manage_scoring")
     criterion = Criterion.objects.select_related("model").get(pk=criterion.pk)
     _check_draft(criterion.model)
-    unknown = set(fields) - CRITERION_FIELDS
-    if unknown:
-        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(criterion, name, value)
+    criterion, _changed = update_fields(
+        instance=criterion, fields=CRITERION_FIELDS, data=fields, validate=_check_criterion
+    )
+    return criterion
+
+
+def _check_criterion(criterion: Criterion) -> None:
     if criterion.weight is None or criterion.weight < 0:
         raise DomainError(_("A weight cannot be negative."), field="weight")
     if criterion.normalisation == "capped_linear" and not (criterion.cap and criterion.cap > 0):
         raise DomainError(_("Capped linear normalisation needs a positive cap."), field="cap")
-    criterion.save()
-    return criterion
+
+
+@transaction.atomic
+def model_change(
+    *,
+    model: ScoringModel,
+    user: User | None = None,
+    fields: Mapping[str, Any],
+    criteria: Iterable[tuple[Criterion, Mapping[str, Any]]] = (),
+) -> ScoringModel:
+    """Change a draft's settings and some of its criteria (the model page): all, or nothing.
+
+    ``criteria`` pairs a criterion of ``model`` with its changed fields. A refused part (a
+    negative weight, a cap missing) leaves every other part unsaved too.
+    """
+    model = model_update(model=model, user=user, **fields)
+    for criterion, changes in criteria:
+        if criterion.model_id != model.pk:
+            raise DomainError(_("This criterion belongs to another model."), field="criteria")
+        criterion_update(criterion=criterion, user=user, **changes)
+    return model
 
 
 @transaction.atomic
@@ -199,9 +218,6 @@ def assessment_update(*, account: Unit, user: User | None = None, **fields) -> A
     account = _account(account)
     if user is not None:
         _require(user, "kam.change_account", account)
-    unknown = set(fields) - ASSESSMENT_FIELDS
-    if unknown:
-        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     willingness = fields.get("willingness")
     if willingness is not None and not 0 <= willingness <= 10:
         raise DomainError(_("Willingness is rated from 0 to 10."), field="willingness")
@@ -215,8 +231,10 @@ def assessment_update(*, account: Unit, user: User | None = None, **fields) -> A
     assessment = AccountAssessment.objects.select_for_update().filter(account=account).first()
     if assessment is None:  # saved once below, so the history has one row per change
         assessment = AccountAssessment(account=account)
-    for name, value in fields.items():
-        setattr(assessment, name, value)
+    # saved below with who changed it (the user of its history row)
+    assessment, _changed = update_fields(
+        instance=assessment, fields=ASSESSMENT_FIELDS, data=fields, save=False
+    )
     assessment.updated_by = user
     if user is not None:
         assessment._history_user = user

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kam.core import tabular
 from kam.core.errors import DomainError
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
@@ -65,11 +65,10 @@ from .selectors import (
     what_if,
 )
 from .services import (
-    criterion_update,
     demote,
     model_activate,
+    model_change,
     model_draft_from,
-    model_update,
     nomination_approve,
     nomination_create,
     nomination_reject,
@@ -206,10 +205,12 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         response: HttpResponse = StreamingHttpResponse(
-            exporters.csv_chunks(rows), content_type=exporters.CSV_TYPE
+            tabular.csv_stream(rows), content_type=tabular.CSV_TYPE
         )
     else:
-        response = HttpResponse(exporters.xlsx_bytes(rows), content_type=exporters.XLSX_TYPE)
+        response = HttpResponse(
+            tabular.xlsx_bytes(rows, sheet="Scores"), content_type=tabular.XLSX_TYPE
+        )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -646,7 +647,7 @@ def model_version(request: HttpRequest, version: int) -> HttpResponse:
     require(request.user, MANAGE)
     if not model.is_editable:  # the service says why (only drafts change)
         try:
-            model_update(model=model, user=request.user)
+            model_change(model=model, user=request.user, fields={})
         except DomainError as exc:
             return _model_page(request, model, error=exc.message, status=400)
     criteria = model.criteria.order_by("order", "pk")
@@ -654,19 +655,16 @@ def model_version(request: HttpRequest, version: int) -> HttpResponse:
     formset = CriterionFormSet(request.POST, queryset=criteria, prefix="criteria")
     if settings_form.is_valid() and formset.is_valid():
         try:
-            with transaction.atomic():  # the whole form is saved, or nothing
-                model_update(
-                    model=model,
-                    user=request.user,
-                    **{f: settings_form.cleaned_data[f] for f in MODEL_FORM_FIELDS},
-                )
-                for form in formset.forms:
-                    if form.has_changed():
-                        criterion_update(
-                            criterion=form.instance,
-                            user=request.user,
-                            **{f: form.cleaned_data[f] for f in form.changed_data},
-                        )
+            model_change(
+                model=model,
+                user=request.user,
+                fields={f: settings_form.cleaned_data[f] for f in MODEL_FORM_FIELDS},
+                criteria=[
+                    (form.instance, {f: form.cleaned_data[f] for f in form.changed_data})
+                    for form in formset.forms
+                    if form.has_changed()
+                ],
+            )
         except DomainError as exc:
             settings_form.add_error(None, exc.message)
         else:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.services import model_update
 
 from .models import Initiator, Interaction, InteractionType
 
@@ -55,13 +56,9 @@ def interaction_create(
 def interaction_update(
     *, interaction: Interaction, participants=None, contacts=None, **fields
 ) -> Interaction:
-    unknown = set(fields) - INTERACTION_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown interaction fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(interaction, name, value)
-    _check(interaction)
-    interaction.save()
+    interaction, _changed = model_update(
+        instance=interaction, fields=INTERACTION_FIELDS, data=fields, validate=_check
+    )
     _set_people(interaction, participants, contacts)
     return interaction
 

@@ -14,6 +14,7 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.services import model_update
 from kam.customers.models import Unit
 from kam.customers.signals import accounts_changed
 
@@ -158,14 +159,11 @@ _EDITABLE = {"date", "unit_id", "product_id", "quantity", "net_amount", "cost", 
 @transaction.atomic
 def transaction_update(*, tx: Transaction, **changes) -> Transaction:
     """Correct a transaction: the old line leaves its roll-up, the new one enters its own."""
-    unknown = set(changes) - _EDITABLE
-    if unknown:
-        raise DomainError(_("These fields cannot be changed: %s") % ", ".join(sorted(unknown)))
     tx = Transaction.objects.select_for_update().get(pk=tx.pk)
     deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
     deltas[_key(tx)].add(tx, -1)
-    for name, value in changes.items():
-        setattr(tx, name, value)
+    # saved below with the product line that follows from the product
+    tx, _changed = model_update(instance=tx, fields=_EDITABLE, data=changes, save=False)
     if "product_id" in changes:
         tx.product_line_id = Product.objects.values_list("line_id", flat=True).get(pk=tx.product_id)
     tx.save()
@@ -298,13 +296,9 @@ def opportunity_create(**fields):
 
 @transaction.atomic
 def opportunity_update(*, opportunity, **fields):
-    unknown = set(fields) - OPPORTUNITY_FIELDS
-    if unknown:
-        raise DomainError(_("Unknown opportunity fields: %s") % ", ".join(sorted(unknown)))
-    for name, value in fields.items():
-        setattr(opportunity, name, value)
-    _check_opportunity(opportunity)
-    opportunity.save()
+    opportunity, _changed = model_update(
+        instance=opportunity, fields=OPPORTUNITY_FIELDS, data=fields, validate=_check_opportunity
+    )
     return opportunity
 
 

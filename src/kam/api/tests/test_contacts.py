@@ -112,6 +112,20 @@ def test_employment_crud_and_reporting_loop(api_as, users):
     assert not Employment.objects.filter(pk=eid).exists()
 
 
+def test_a_refused_manager_saves_none_of_the_other_fields(api_as, users):
+    unit = make_unit("Own", account_manager=users["kam"])
+    boss = EmploymentFactory(unit=unit, title="Head of purchasing")
+    worker = EmploymentFactory(unit=unit, title="Buyer", reports_to=boss)
+    response = api_as("kam").patch(
+        f"/employments/{boss.pk}", {"title": "Chief buyer", "reports_to_id": worker.pk}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "cycle"
+    boss.refresh_from_db()
+    assert boss.title == "Head of purchasing"
+    assert boss.reports_to_id is None
+
+
 def test_employment_permissions(api_as):
     other = make_unit("Other")
     emp = EmploymentFactory(unit=other)

@@ -4,9 +4,11 @@ import csv
 import io
 
 import pytest
+from django.urls import reverse
 from python_calamine import CalamineWorkbook
 
 from kam.api import export as export_api
+from kam.core import tabular
 from kam.dataio import exporters
 from kam.dataio.exporters import export_entity
 from kam.testing.factories import ContactFactory, make_unit
@@ -49,9 +51,24 @@ def test_csv_download_is_the_file_of_kam_export(api_as, units, tmp_path):
     assert (rows[0]["city"], rows[1]["region"]) == ("'@home", "'+7")
 
 
+def test_every_download_neutralises_tab_and_carriage_return_cells(api_as, client_for, settings):
+    settings.ALLOWED_HOSTS = ["testserver"]
+    make_unit("\tTabbed", external_id="U1", city="\rReturned")
+    api = _body(api_as("admin").get("/export/units"))
+    page = _body(
+        client_for("admin").get(
+            reverse("dataio:export_download"), {"entity": "units", "format": "csv"}
+        )
+    )
+    for data in (api, page):
+        row = _csv_rows(data)[0]
+        assert (row["name"], row["city"]) == ("'\tTabbed", "'\rReturned")
+    assert api == page
+
+
 def test_csv_is_the_default_and_streams_in_chunks(api_as, monkeypatch):
     monkeypatch.setattr(exporters, "CHUNK", 3)
-    monkeypatch.setattr(export_api, "CSV_CHUNK_BYTES", 10)
+    monkeypatch.setattr(tabular, "CSV_CHUNK_BYTES", 10)
     for i in range(8):
         ContactFactory(external_id=f"C{i}", first_name=f"Name{i}")
     response = api_as("kam").get("/export/contacts")

@@ -62,6 +62,18 @@ def test_moving_under_own_descendant_is_a_cycle(api_as):
     assert Unit.objects.get(pk=a.pk).depth == 1
 
 
+def test_a_refused_move_saves_none_of_the_other_fields(api_as):
+    a = make_unit("A", city="Lyon")
+    a1 = make_unit("A1", parent=a)
+    response = api_as("admin").patch(
+        f"/units/{a.pk}", {"name": "A renamed", "city": "Paris", "parent_id": a1.pk}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "cycle"
+    unit = Unit.objects.get(pk=a.pk)
+    assert (unit.name, unit.city) == ("A", "Lyon")
+
+
 def test_kam_changes_own_account_only(api_as, users):
     own = make_unit("Own", account_manager=users["kam"])
     other = make_unit("Other")

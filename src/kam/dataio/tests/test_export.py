@@ -44,6 +44,36 @@ def test_formula_text_is_neutralised_in_csv_and_xlsx_and_reimports_exactly(tmp_p
     assert (unit.name, unit.city, unit.region, unit.industry) == (PAYLOAD, "@home", "+7", "-x")
 
 
+def test_tab_and_carriage_return_cells_are_neutralised_and_reimport_exactly(tmp_path):
+    make_unit("\tTabbed", external_id="U1", city="\rReturned")
+    csv_path = tmp_path / "units.csv"
+    export_entity(entity="units", out=csv_path)
+    with open(csv_path, encoding="utf-8-sig", newline="") as fh:
+        row = next(csv.DictReader(fh))
+    assert (row["name"], row["city"]) == ("'\tTabbed", "'\rReturned")
+    xlsx_path = tmp_path / "units.xlsx"
+    export_entity(entity="units", fmt="xlsx", out=xlsx_path)
+    sheet = CalamineWorkbook.from_path(str(xlsx_path)).get_sheet_by_index(0).to_python()
+    assert sheet[1][1] == "'\tTabbed"
+    for path in (csv_path, xlsx_path):
+        report = import_file(entity="units", path=path)
+        assert not report.errors
+        assert report.unchanged == 1
+    unit = Unit.objects.get()
+    assert (unit.name, unit.city) == ("\tTabbed", "\rReturned")
+
+
+def test_the_error_report_neutralises_the_file_s_values(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text("external_id,name,employees\nA,Alpha,=1+1\n", encoding="utf-8")
+    report = import_file(entity="units", path=path)
+    out = tmp_path / "report.csv"
+    report.write_csv(out)
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][:3] == ["2", "employees", "'=1+1"]
+
+
 def test_negative_numbers_are_not_quoted(load_samples):
     load_samples()
     buf = io.StringIO()

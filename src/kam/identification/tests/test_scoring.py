@@ -230,6 +230,28 @@ def test_only_drafts_can_be_edited():
         criterion_update(criterion=active.criteria.first(), weight=1)
 
 
+def test_a_refused_criterion_leaves_the_whole_model_edit_unsaved():
+    from kam.core.errors import DomainError
+    from kam.identification.services import model_change
+
+    draft = model_draft_from(model=scoring_model_active())
+    revenue = draft.criteria.get(key="revenue")
+    wallet = draft.criteria.get(key="wallet")
+    with pytest.raises(DomainError, match="positive cap"):
+        model_change(
+            model=draft,
+            fields={"name": "Renamed"},
+            criteria=[
+                (wallet, {"weight": 7}),
+                (revenue, {"normalisation": "capped_linear", "cap": None}),
+            ],
+        )
+    draft.refresh_from_db()
+    assert draft.name != "Renamed"
+    assert draft.criteria.get(key="wallet").weight == wallet.weight
+    assert draft.criteria.get(key="revenue").normalisation == revenue.normalisation
+
+
 def test_what_if_preview_equals_scores_after_activation(portfolio, sell, month):
     for i in range(4):
         account = make_unit(f"Extra {i}")

@@ -301,6 +301,21 @@ def test_csv_export_of_the_filtered_list_neutralises_formulas(client_for, portfo
     assert all(not r[1].startswith("=") for r in rows[1:])
 
 
+def test_score_exports_neutralise_tab_and_carriage_return_names(client_for, portfolio, sell, month):
+    portfolio(2)
+    for name in ("\tTabbed", "\rReturned"):
+        sell(make_unit(name), 50, month(2))
+    scoring_run_execute(model=scoring_model_active())
+    c = client_for("kam")
+    rows = _csv(c.get(reverse("identification:scores_export", args=["csv"])))
+    book = CalamineWorkbook.from_filelike(
+        io.BytesIO(c.get(reverse("identification:scores_export", args=["xlsx"])).content)
+    )
+    for table in (rows, book.get_sheet_by_index(0).to_python()):
+        names = {r[1] for r in table[1:]}
+        assert {"'\tTabbed", "'\rReturned"} <= names
+
+
 def test_xlsx_export_writes_numbers_as_numbers_and_formulas_as_text(
     client_for, portfolio, sell, month
 ):
