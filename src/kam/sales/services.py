@@ -21,6 +21,7 @@ from .models import (
     MonthlyRollup,
     Product,
     Transaction,
+    reporting_currency,
 )
 
 ZERO = Decimal("0")
@@ -132,7 +133,7 @@ def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
             product_line_id=product_lines[row["product_id"]],
             quantity=row.get("quantity") or 0,
             net_amount=row["net_amount"],
-            currency=row.get("currency") or "EUR",
+            currency=row.get("currency") or reporting_currency(),
             cost=row.get("cost"),
             external_id=row.get("external_id"),
         )
@@ -377,7 +378,7 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
                 "product_id": product_pk,
                 "quantity": row.get("quantity") or 0,
                 "net_amount": row.get("net_amount"),
-                "currency": row.get("currency") or "EUR",
+                "currency": row.get("currency") or reporting_currency(),
                 "cost": row.get("cost"),
                 "external_id": ext or None,
             }

@@ -105,6 +105,17 @@ def test_bulk_transactions_write_all_rows_and_rollups(api_as):
     assert sum(r.net_amount for r in MonthlyRollup.objects.all()) == Decimal("3050.00")
 
 
+def test_bulk_transactions_without_a_currency_are_in_the_reporting_currency(api_as, settings):
+    settings.KAM_CURRENCY = "RUB"
+    unit = make_unit("Acme")
+    product = ProductFactory()
+    rows = _rows(unit, product, 1) + _rows(unit, product, 1, currency="USD", external_id="U1")
+    response = api_as("admin").post("/transactions/bulk", {"rows": rows})
+    assert response.status_code == 201
+    assert Transaction.objects.get(external_id="T0").currency == "RUB"
+    assert Transaction.objects.get(external_id="U1").currency == "USD"
+
+
 def test_bulk_transactions_are_all_or_nothing_with_row_errors(api_as):
     unit = make_unit("Acme")
     product = ProductFactory()

@@ -219,7 +219,8 @@ def test_an_xlsx_transaction_file_imports(catalogue, tmp_path):
     )
 
 
-def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, tmp_path):
+def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, tmp_path, settings):
+    settings.KAM_CURRENCY = "RUB"
     p = tmp_path / "tx.csv"
     p.write_text(
         "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
@@ -229,7 +230,8 @@ def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, 
     report = import_file(entity="transactions", path=p)
     assert report.ok and report.created == 2
     assert Transaction.objects.count() == 2
-    assert Transaction.objects.get(external_id="A-1").currency == "EUR"
+    assert Transaction.objects.get(external_id="A-1").currency == "RUB"
+    assert Transaction.objects.get(external_id="A-2").currency == "EUR"
 
 
 def test_a_cost_only_change_updates_the_rollup_costs(catalogue, tmp_path):
