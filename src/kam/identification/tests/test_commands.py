@@ -60,13 +60,12 @@ def test_backtest_command_prints_the_three_picks(history):
     out = StringIO()
     call_command("backtest", "--as-of", "2025-06-30", "--top", "2", "--model", "100", stdout=out)
     text = out.getvalue()
-    assert "2,900.00" in text
-    assert "1,200.00" in text
-    assert "41.4%" in text  # model
-    assert "800.00" in text
-    assert "27.6%" in text  # naive
-    assert "2,100.00" in text
-    assert "72.4%" in text  # best
+    assert "(exclusive): 2,900.00." in text
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in text.splitlines()]
+    rows = {row[0]: row[1:3] for row in cells if len(row) == 4}
+    assert rows["model"] == ["1,200.00", "41.4%"]
+    assert rows["naive (last 12 months)"] == ["800.00", "27.6%"]
+    assert rows["best possible"] == ["2,100.00", "72.4%"]
     assert not ScoringRun.objects.exists()  # a backtest saves nothing
 
 

@@ -31,6 +31,7 @@ from kam.identification.services import (
     scoring_run_execute,
 )
 from kam.testing.factories import make_unit
+from kam.testing.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -423,14 +424,22 @@ def test_the_explanation_shows_every_part_of_the_score(client_for, portfolio):
         assert f'id="subscore-{key}"' in html
     for key in score.breakdown:
         assert f'data-criterion="{key}"' in html
-    assert "Current revenue" in html
-    assert "3,000" in html  # raw revenue of Account 02
-    assert "data gap" in html
-    assert 'id="data-gaps"' in html
-    assert "manual estimate" in html
-    assert "Purchasing director, QBR" in html
-    assert "confidence High" in html
-    assert "50,000" in html
+    page = parse(html)
+    revenue = page.find("tr", data_criterion="revenue").cells
+    assert revenue[0].startswith("Current revenue")
+    assert revenue[1] == "3,000"  # raw revenue of Account 02
+    gaps = [
+        r.cells[0]
+        for r in page.find("table", id="criteria-table").find_all("tr")
+        if "data gap" in r.text
+    ]
+    assert len(gaps) == len(score.gaps)
+    assert "no data" in page.find(id="data-gaps").text
+    assert (
+        page.find(id="wallet-source").text
+        == "manual estimate · Purchasing director, QBR · confidence High"
+    )
+    assert page.find(id="wallet-value").text == "50,000"
     assert "threshold of 60.0" in html  # the rule in words
     assert "Its scope is local" in html
     assert 'id="nominate-form"' not in html  # a field rep does not nominate

@@ -8,6 +8,7 @@ from kam.customers.services import contact_create
 from kam.interactions.models import Interaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ProductFactory, UserFactory, make_unit
+from kam.testing.html import table
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +58,13 @@ def _portfolio(n_groups: int, subsidiaries: int = 2):
 
 
 def test_it_logs_in_and_lands_on_the_portfolio(client, users, password):
+    make_unit("Acme Group")
     response = client.post(reverse("login"), {"username": "kam", "password": password})
     assert response.status_code == 302
     response = client.get(response["Location"], follow=True)
     assert response.status_code == 200
-    assert b"portfolio-table" in response.content or b"portfolio-empty" in response.content
+    assert response.request["PATH_INFO"] == reverse("web:portfolio")
+    assert [row["Customer"] for row in table(response.content, "portfolio-table")] == ["Acme Group"]
 
 
 def test_a_wrong_password_gets_a_clear_message(client, users):
@@ -103,7 +106,8 @@ def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):
     html = client_for("kam").get(reverse("web:portfolio")).content.decode()
     assert "Group 001" in html
     assert "Company 1-0" not in html
-    assert "400" in html  # Group 001: two companies × 200
+    rows = {row["Customer"]: row for row in table(html, "portfolio-table")}
+    assert rows["Group 001"]["Revenue, last 12 months"] == "400"  # two companies × 200
 
 
 def test_portfolio_lists_the_biggest_customers_first(client_for):
