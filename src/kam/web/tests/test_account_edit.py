@@ -52,8 +52,8 @@ def test_the_edit_link_shows_only_to_those_who_may_edit(client_for, group):
     )
 
 
-@pytest.mark.parametrize("role", ["field_rep", "specialist", "outsider"])
-def test_others_may_not_edit(client_for, group, role):
+@pytest.mark.parametrize("role", ["another_kam", "field_rep", "specialist", "outsider"])
+def test_others_may_not_edit(client_for, group, another_kam, role):
     c = client_for(role)
     assert c.get(reverse("web:account_edit", args=[group.pk])).status_code == 403
     response = c.post(reverse("web:account_edit", args=[group.pk]), _form(group, city="X"))
