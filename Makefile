@@ -42,8 +42,8 @@ system:
 	bash scripts/system-parts.sh
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src bench scripts
+	$(BIN)/ruff format --check src bench scripts
 	$(KAM) makemigrations --check --dry-run -v 1
 
 test-sqlite: install-dev

@@ -264,7 +264,3 @@ class Employment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.contact} — {self.title or self.get_function_display()} @ {self.unit}"
-
-    @property
-    def is_current(self) -> bool:
-        return self.end_date is None

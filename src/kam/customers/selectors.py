@@ -17,12 +17,6 @@ def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
     return Unit.objects.filter(subtree_q(unit)).order_by("path")
 
 
-def unit_root(*, unit: Unit) -> Unit:
-    if unit.depth == 1:
-        return unit
-    return unit.account
-
-
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
     """The chain from the top-level unit down to the unit's parent (one query)."""
     step = Unit.steplen

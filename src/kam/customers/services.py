@@ -175,7 +175,6 @@ def contact_move(
             )
         emp.end_date = on
         emp.save(update_fields=["end_date", "updated_at"])
-        # Whoever reported to the old position no longer reports to this person.
     last = current[0] if current else None
     return Employment.objects.create(
         contact=contact,

@@ -30,14 +30,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from django.conf import settings
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from kam.customers.models import Unit
 from kam.customers.signals import accounts_changed
-from kam.sales.models import MonthlyRollup, Product, Transaction
+from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
 
 from . import formats
 from .formats import ImportFileError
@@ -245,7 +244,7 @@ class Validator:
             schema={"product": pl.String, "product_id": pl.Int64, "product_line_id": pl.Int64},
             orient="row",
         )
-        self.default_currency = getattr(settings, "KAM_CURRENCY", "EUR")
+        self.default_currency = reporting_currency()
 
     def check(self, df: pl.DataFrame, *, collect: bool = True) -> pl.DataFrame:
         """Typed clean rows of a batch; problems go to the report when ``collect``.

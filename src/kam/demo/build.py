@@ -62,6 +62,7 @@ from kam.sales.models import (
     ProductLine,
     SupplierPosition,
     Transaction,
+    reporting_currency,
 )
 
 DEMO_PASSWORD = "openkam-demo"
@@ -960,6 +961,7 @@ class _Builder:
         avg_line = 2_500.0
         sigma = 0.8
         mean_ln = math.exp(sigma**2 / 2)
+        currency = reporting_currency()
         batch: list[Transaction] = []
         rollups: list[MonthlyRollup] = []
         written = 0
@@ -1005,7 +1007,7 @@ class _Builder:
                         product_line_id=self.line_pks[li],
                         quantity=qty,
                         net_amount=net,
-                        currency="EUR",
+                        currency=currency,
                         cost=cost,
                     )  # fmt: skip
                 )

@@ -143,7 +143,8 @@ class TransactionRow(InSchema):
     product_sku: text(64, min_length=1) | None = None
     quantity: Decimal = Field(Decimal("0"), max_digits=14, decimal_places=3)
     net_amount: money(16)
-    currency: text(3, min_length=3) = "EUR"
+    # None: the reporting currency (KAM_CURRENCY)
+    currency: text(3, min_length=3) | None = None
     cost: money(16) | None = None
     external_id: ExternalId | None = None
 

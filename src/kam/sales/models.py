@@ -12,6 +12,11 @@ from kam.core.models import TimeStamped
 from kam.customers.models import Unit
 
 
+def reporting_currency() -> str:
+    """The configured reporting currency (``KAM_CURRENCY``): a line without a currency is in it."""
+    return str(settings.KAM_CURRENCY)
+
+
 class ProductLine(models.Model):
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -67,7 +72,7 @@ class Transaction(models.Model):
     )
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
     net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
-    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    currency = models.CharField(_("currency"), max_length=3, default=reporting_currency)
     cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
     # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
     # (pattern-ops) index, and each index slows the bulk load of millions of lines.

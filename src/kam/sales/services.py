@@ -21,9 +21,8 @@ from kam.customers.signals import accounts_changed
 from .models import (
     MonthlyRollup,
     Product,
-    SupplierPosition,
-    SupplierPositionLevel,
     Transaction,
+    reporting_currency,
 )
 
 ZERO = Decimal("0")
@@ -135,7 +134,7 @@ def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
             product_line_id=product_lines[row["product_id"]],
             quantity=row.get("quantity") or 0,
             net_amount=row["net_amount"],
-            currency=row.get("currency") or "EUR",
+            currency=row.get("currency") or reporting_currency(),
             cost=row.get("cost"),
             external_id=row.get("external_id"),
         )
@@ -144,13 +143,6 @@ def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
     Transaction.objects.bulk_create(objs, batch_size=batch_size)
     rollups_apply(deltas)
     return len(objs)
-
-
-def transaction_create(**fields) -> Transaction:
-    transactions_create(rows=[fields])
-    if fields.get("external_id"):
-        return Transaction.objects.get(external_id=fields["external_id"])
-    return Transaction.objects.filter(unit_id=fields["unit_id"]).latest("pk")
 
 
 _EDITABLE = {"date", "unit_id", "product_id", "quantity", "net_amount", "cost", "currency"}
@@ -242,17 +234,6 @@ def rollups_rebuild() -> int:
 def rollups_reroot(*, unit: Unit, new_root_id: int) -> None:
     """After a move, the roll-ups of the moved subtree belong to the new top-level unit."""
     MonthlyRollup.objects.filter(unit__path__startswith=unit.path).update(root_id=new_root_id)
-
-
-@transaction.atomic
-def supplier_position_set(
-    *, account: Unit, position: str, since: dt.date, by=None, note: str = ""
-) -> SupplierPosition:
-    if position not in SupplierPositionLevel.values:
-        raise DomainError(_("Unknown supplier position."), field="position")
-    return SupplierPosition.objects.create(
-        account=account, position=position, since=since, note=note, recorded_by=by
-    )
 
 
 # --- Added for the REST API: opportunities and the all-or-nothing bulk load of transactions. ---
@@ -391,7 +372,7 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
                 "product_id": product_pk,
                 "quantity": row.get("quantity") or 0,
                 "net_amount": row.get("net_amount"),
-                "currency": row.get("currency") or "EUR",
+                "currency": row.get("currency") or reporting_currency(),
                 "cost": row.get("cost"),
                 "external_id": ext or None,
             }

@@ -9,20 +9,10 @@ import factory
 
 from kam.customers.models import Contact, Employment, Unit
 from kam.interactions.models import Interaction
-from kam.people.models import Territory, User
+from kam.people.models import User
 from kam.sales.models import Product, ProductLine
 
 PASSWORD = "demo-pass-123"
-
-
-class TerritoryFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Territory
-        django_get_or_create = ("country", "region")
-
-    name = factory.LazyAttribute(lambda o: f"{o.country} {o.region}".strip())
-    country = "DE"
-    region = factory.Sequence(lambda n: f"Region {n}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

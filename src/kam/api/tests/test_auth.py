@@ -83,8 +83,10 @@ def test_secret_is_stored_only_as_hash(users):
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM api_apitoken")
         dump = repr(cursor.fetchall())
-    assert plain not in dump and secret_part not in dump
-    assert token.prefix in plain and len(token.secret_hash) == 64
+    assert plain not in dump
+    assert secret_part not in dump
+    assert token.prefix in plain
+    assert len(token.secret_hash) == 64
 
 
 def test_last_used_is_noted(api_as, users):
@@ -147,12 +149,14 @@ def test_cli_creates_lists_and_revokes(users, api_as):
     )
     plain = out.getvalue().strip()
     token = ApiToken.objects.get(user=users["kam"])
-    assert token.scope == "read_write" and token.prefix in plain
+    assert token.scope == "read_write"
+    assert token.prefix in plain
     assert api_as(None).get("/units", token=plain).status_code == 200
 
     out = io.StringIO()
     call_command("api_token", "list", "--user", "kam", stdout=out)
-    assert token.prefix in out.getvalue() and "ETL" in out.getvalue()
+    assert token.prefix in out.getvalue()
+    assert "ETL" in out.getvalue()
     assert plain not in out.getvalue()
 
     call_command("api_token", "revoke", token.prefix, stdout=io.StringIO())
@@ -175,6 +179,7 @@ def test_docs_page_and_schema_load_without_internet(client, settings):
     assert page.status_code == 200
     html = page.content.decode()
     assert "swagger-ui-bundle.js" in html
-    assert "http://" not in html and "https://" not in html
+    assert "http://" not in html
+    assert "https://" not in html
     assert client.get("/api/v1/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/api/v1/docs/assets/secret.py").status_code == 404

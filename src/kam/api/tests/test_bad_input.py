@@ -7,13 +7,23 @@ from kam.testing.factories import make_unit
 
 
 @pytest.mark.parametrize(
-    "raw",
-    ["{bad json", "[1, 2]", "null", '"text"', "42", '{"name": "x", "kind": "group"', "\xff"],
+    ("raw", "status", "code"),
+    [
+        # not JSON at all: the body cannot be read
+        ("{bad json", 400, "bad_request"),
+        ('{"name": "x", "kind": "group"', 400, "bad_request"),
+        ("\xff", 400, "bad_request"),
+        # JSON, but not an object with the unit's fields
+        ("[1, 2]", 422, "validation"),
+        ("null", 422, "validation"),
+        ('"text"', 422, "validation"),
+        ("42", 422, "validation"),
+    ],
 )
-def test_malformed_bodies(api_as, raw):
+def test_malformed_bodies(api_as, raw, status, code):
     response = api_as("admin").post("/units", raw=raw)
-    assert response.status_code in (400, 422)
-    assert response.json()["code"] in ("bad_request", "validation")
+    assert response.status_code == status
+    assert response.json()["code"] == code
     assert not Unit.objects.exists()
 
 

@@ -23,7 +23,8 @@ def test_contact_crud_as_account_manager(api_as, users):
     assert Employment.objects.get(contact_id=cid).unit == unit
     assert api.get(f"/contacts/{cid}").json()["last_name"] == "Berg"
     patched = api.patch(f"/contacts/{cid}", {"phone": "+49 1"})
-    assert patched.status_code == 200 and patched.json()["phone"] == "+49 1"
+    assert patched.status_code == 200
+    assert patched.json()["phone"] == "+49 1"
     assert api.delete(f"/contacts/{cid}").status_code == 200
     assert not Contact.objects.filter(pk=cid).exists()
 
@@ -44,9 +45,11 @@ def test_contact_of_another_account_cannot_be_changed_by_kam(api_as):
 def test_contact_validation(api_as):
     api = api_as("admin")
     response = api.post("/contacts", {"first_name": "", "last_name": ""})
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "last_name"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "last_name"
     response = api.post("/contacts", {"last_name": "X", "email": "not-an-email"})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "email"
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "email"
     response = api.post("/contacts", {"last_name": "X", "shoe_size": 44})
     assert response.status_code == 422
 
@@ -98,14 +101,17 @@ def test_employment_crud_and_reporting_loop(api_as, users):
     assert api.get(f"/employments?contact={contact.pk}").json()["items"][0]["id"] == eid
 
     loop = api.patch(f"/employments/{boss.pk}", {"reports_to_id": eid})
-    assert loop.status_code == 400 and loop.json()["code"] == "cycle"
+    assert loop.status_code == 400
+    assert loop.json()["code"] == "cycle"
 
     bad_dates = api.patch(f"/employments/{eid}", {"end_date": "2023-01-01"})
-    assert bad_dates.status_code == 400 and bad_dates.json()["errors"][0]["field"] == "end_date"
+    assert bad_dates.status_code == 400
+    assert bad_dates.json()["errors"][0]["field"] == "end_date"
 
     ended = api.patch(f"/employments/{eid}", {"end_date": "2025-06-30", "reports_to_id": None})
     assert ended.status_code == 200
-    assert ended.json()["end_date"] == "2025-06-30" and ended.json()["reports_to_id"] is None
+    assert ended.json()["end_date"] == "2025-06-30"
+    assert ended.json()["reports_to_id"] is None
     assert api.get(f"/employments?unit={unit.pk}&current=true").json()["items"][0]["id"] == boss.pk
 
     assert api.delete(f"/employments/{eid}").status_code == 200

@@ -23,11 +23,13 @@ def test_field_rep_logs_an_interaction_and_edits_own_entry(api_as, users):
     )
     assert created.status_code == 201
     body = created.json()
-    assert body["contact_ids"] == [contact.pk] and body["created_by_id"] == users["field_rep"].pk
+    assert body["contact_ids"] == [contact.pk]
+    assert body["created_by_id"] == users["field_rep"].pk
     iid = body["id"]
     patched = api.patch(f"/interactions/{iid}", {"outcome": "Trial agreed", "contact_ids": []})
     assert patched.status_code == 200
-    assert patched.json()["outcome"] == "Trial agreed" and patched.json()["contact_ids"] == []
+    assert patched.json()["outcome"] == "Trial agreed"
+    assert patched.json()["contact_ids"] == []
     assert api.get(f"/interactions/{iid}").status_code == 200
     assert api.delete(f"/interactions/{iid}").status_code == 200
     assert not Interaction.objects.exists()
@@ -55,7 +57,8 @@ def test_unknown_people_are_rejected(api_as):
             "contact_ids": [424242],
         },
     )
-    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "contact_ids"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "contact_ids"
     assert not Interaction.objects.exists()
 
 

@@ -27,7 +27,8 @@ def test_units_pages_return_every_row_once(api_as):
         unit_create(parent=root if i % 2 else None, name=f"U{i}", kind="company")
     seen, pages = _walk(api_as("kam"), "/units", 5)
     assert sorted(seen) == sorted(Unit.objects.values_list("pk", flat=True))
-    assert len(seen) == len(set(seen)) == 24 and pages == 5
+    assert len(seen) == len(set(seen)) == 24
+    assert pages == 5
 
 
 @pytest.mark.parametrize("rows", [5, 60])

@@ -24,7 +24,8 @@ def test_opportunity_crud_as_account_manager(api_as, users):
     oid = created.json()["id"]
     assert Decimal(created.json()["amount"]) == Decimal("250000")
     patched = api.patch(f"/opportunities/{oid}", {"stage": "won", "probability": 100})
-    assert patched.status_code == 200 and patched.json()["stage"] == "won"
+    assert patched.status_code == 200
+    assert patched.json()["stage"] == "won"
     assert [o["id"] for o in api.get("/opportunities?stage=won").json()["items"]] == [oid]
     assert api.get("/opportunities?stage=develop").json()["items"] == []
     assert api.delete(f"/opportunities/{oid}").status_code == 200
@@ -98,11 +99,24 @@ def test_bulk_transactions_write_all_rows_and_rollups(api_as):
         }
     )
     response = api_as("admin").post("/transactions/bulk", {"rows": rows})
-    assert response.status_code == 201 and response.json() == {"created": 31}
+    assert response.status_code == 201
+    assert response.json() == {"created": 31}
     assert Transaction.objects.count() == 31
     january = MonthlyRollup.objects.get(unit=unit, month="2026-01-01")
-    assert january.net_amount == Decimal("1050.00") and january.lines == 11
+    assert january.net_amount == Decimal("1050.00")
+    assert january.lines == 11
     assert sum(r.net_amount for r in MonthlyRollup.objects.all()) == Decimal("3050.00")
+
+
+def test_bulk_transactions_without_a_currency_are_in_the_reporting_currency(api_as, settings):
+    settings.KAM_CURRENCY = "RUB"
+    unit = make_unit("Acme")
+    product = ProductFactory()
+    rows = _rows(unit, product, 1) + _rows(unit, product, 1, currency="USD", external_id="U1")
+    response = api_as("admin").post("/transactions/bulk", {"rows": rows})
+    assert response.status_code == 201
+    assert Transaction.objects.get(external_id="T0").currency == "RUB"
+    assert Transaction.objects.get(external_id="U1").currency == "USD"
 
 
 def test_bulk_transactions_are_all_or_nothing_with_row_errors(api_as):
@@ -117,7 +131,8 @@ def test_bulk_transactions_are_all_or_nothing_with_row_errors(api_as):
     assert body["code"] == "rows"
     fields = {e["field"] for e in body["errors"]}
     assert fields == {"rows.2.unit_id", "rows.4.external_id"}
-    assert not Transaction.objects.exists() and not MonthlyRollup.objects.exists()
+    assert not Transaction.objects.exists()
+    assert not MonthlyRollup.objects.exists()
 
 
 def test_bulk_type_errors_name_row_and_field(api_as):

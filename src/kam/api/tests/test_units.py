@@ -23,18 +23,23 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
     )
     assert created.status_code == 201
     body = created.json()
-    assert body["country"] == "DE" and body["parent_id"] is None and body["depth"] == 1
+    assert body["country"] == "DE"
+    assert body["parent_id"] is None
+    assert body["depth"] == 1
     child = api.post(
         "/units", {"name": "Acme GmbH", "kind": "company", "parent_external_id": "ACME"}
     ).json()
-    assert child["parent_id"] == body["id"] and child["parent_external_id"] == "ACME"
+    assert child["parent_id"] == body["id"]
+    assert child["parent_external_id"] == "ACME"
 
     read = api.get(f"/units/{child['id']}")
-    assert read.status_code == 200 and read.json()["name"] == "Acme GmbH"
+    assert read.status_code == 200
+    assert read.json()["name"] == "Acme GmbH"
 
     patched = api.patch(f"/units/{child['id']}", {"city": "Berlin", "tier": "national"})
     assert patched.status_code == 200
-    assert patched.json()["city"] == "Berlin" and patched.json()["tier"] == "national"
+    assert patched.json()["city"] == "Berlin"
+    assert patched.json()["tier"] == "national"
 
     assert api.delete(f"/units/{body['id']}").status_code == 200
     assert not Unit.objects.exists()
@@ -47,10 +52,12 @@ def test_patch_parent_moves_the_subtree_and_null_makes_it_top_level(api_as):
     make_unit("A1x", parent=a1)
     api = api_as("admin")
     moved = api.patch(f"/units/{a1.pk}", {"parent_id": b.pk})
-    assert moved.status_code == 200 and moved.json()["parent_id"] == b.pk
+    assert moved.status_code == 200
+    assert moved.json()["parent_id"] == b.pk
     assert Unit.objects.get(name="A1x").path.startswith(Unit.objects.get(pk=b.pk).path)
     top = api.patch(f"/units/{a1.pk}", {"parent_id": None})
-    assert top.json()["parent_id"] is None and top.json()["depth"] == 1
+    assert top.json()["parent_id"] is None
+    assert top.json()["depth"] == 1
 
 
 def test_moving_under_own_descendant_is_a_cycle(api_as):
@@ -169,5 +176,6 @@ def test_stale_version_is_409_and_nothing_is_overwritten(api_as):
     first = api.patch(f"/units/{unit.pk}", {"city": "Oslo", "version": version})
     assert first.status_code == 200
     stale = api.patch(f"/units/{unit.pk}", {"city": "Bergen", "version": version})
-    assert stale.status_code == 409 and stale.json()["code"] == "conflict"
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "conflict"
     assert Unit.objects.get(pk=unit.pk).city == "Oslo"

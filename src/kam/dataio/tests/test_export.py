@@ -39,7 +39,8 @@ def test_formula_text_is_neutralised_in_csv_and_xlsx_and_reimports_exactly(tmp_p
     assert sheet[1][1] == "'" + PAYLOAD
     for path in (csv_path, xlsx_path):
         report = import_file(entity="units", path=path)
-        assert not report.errors and report.unchanged == 1
+        assert not report.errors
+        assert report.unchanged == 1
     unit = Unit.objects.get()
     assert (unit.name, unit.city, unit.region, unit.industry) == (PAYLOAD, "@home", "+7", "-x")
 
@@ -104,6 +105,7 @@ def test_the_export_command_writes_csv_to_stdout_and_xlsx_to_a_file(load_samples
     out = tmp_path / "lines.xlsx"
     call_command("export", "products", "-o", str(out))
     sheet = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
-    assert sheet[0] == ["sku", "name", "line"] and len(sheet) == 4
+    assert sheet[0] == ["sku", "name", "line"]
+    assert len(sheet) == 4
     with pytest.raises(CommandError, match="XLSX needs a file"):
         call_command("export", "units", "--format", "xlsx")

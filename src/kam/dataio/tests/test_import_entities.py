@@ -41,7 +41,8 @@ def test_samples_import_with_parents_after_children_and_references(load_samples)
     assert _parent_ext(Unit.objects.get(external_id="U-ACME-DE-MUC")) == "U-ACME-DE"
     assert _parent_ext(Unit.objects.get(external_id="U-ACME-DE")) == "U-ACME"
     acme = Unit.objects.get(external_id="U-ACME-DE")
-    assert acme.turnover == Decimal("250000000.00") and acme.employees == 1200
+    assert acme.turnover == Decimal("250000000.00")
+    assert acme.employees == 1200
     # a later row named as reports-to in an earlier one
     assert Employment.objects.get(external_id="E-2").reports_to.external_id == "E-1"
     assert User.objects.get(username="rep.ivanova").manager.username == "kam.mueller"
@@ -162,7 +163,8 @@ def test_a_duplicate_external_id_is_an_error_on_the_second_occurrence(tmp_path):
 
 def test_windows_1251_semicolon_file_with_decimal_commas_and_russian_headers():
     report = import_file(entity="units", path=FIXTURES / "units_ru_cp1251.csv")
-    assert not report.errors and report.created == 3
+    assert not report.errors
+    assert report.created == 3
     company = Unit.objects.get(external_id="RU-CO1")
     assert company.name == "АО «Тест-Металл»"
     assert company.turnover == Decimal("1234567.89")
@@ -192,7 +194,8 @@ def test_a_mapping_file_names_the_columns():
     report = import_file(
         entity="units", path=FIXTURES / "units_de_mapped.csv", mapping=FIXTURES / "mapping.json"
     )
-    assert not report.errors and report.created == 2
+    assert not report.errors
+    assert report.created == 2
     assert _parent_ext(Unit.objects.get(external_id="K-2")) == "K-1"
 
 

@@ -81,7 +81,8 @@ def no_rebuild(monkeypatch):
 
 def test_a_russian_windows_1251_file_imports(catalogue, no_rebuild):
     report = import_file(entity="transactions", path=FIXTURES / "transactions_ru_cp1251.csv")
-    assert not report.errors and report.created == 4
+    assert not report.errors
+    assert report.created == 4
     r1 = Transaction.objects.get(external_id="R-1")
     assert (str(r1.date), r1.net_amount, r1.cost, r1.currency) == (
         "2024-01-15",
@@ -114,7 +115,8 @@ def test_rollups_follow_a_reimport_with_changed_rows(catalogue, no_rebuild, tmp_
     before = rollups()
     again = import_file(entity="transactions", path=FIXTURES / "transactions.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
-    assert rollups() == before and Transaction.objects.count() == 5
+    assert rollups() == before
+    assert Transaction.objects.count() == 5
     changed = tmp_path / "tx.csv"
     changed.write_text(
         "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
@@ -156,9 +158,11 @@ def test_bad_transaction_rows_are_reported_and_nothing_is_written(catalogue, tmp
         (6, "net_amount", "", "a value is required"),
         (7, "external_id", "X-1", "duplicate of line 2 in this file"),
     ]
-    assert not Transaction.objects.exists() and not MonthlyRollup.objects.exists()
+    assert not Transaction.objects.exists()
+    assert not MonthlyRollup.objects.exists()
     report = import_file(entity="transactions", path=path, skip_bad_rows=True)
-    assert report.created == 1 and report.skipped == 6
+    assert report.created == 1
+    assert report.skipped == 6
     assert list(Transaction.objects.values_list("external_id", flat=True)) == ["X-7"]
     assert rollups() == direct_sums()
 
@@ -210,7 +214,8 @@ def test_an_xlsx_transaction_file_imports(catalogue, tmp_path):
     sheet.write_row(1, 2, ["U-ACME-DE", "SKU-100", 3, 123.45])
     book.close()
     report = import_file(entity="transactions", path=path)
-    assert not report.errors and report.created == 1
+    assert not report.errors
+    assert report.created == 1
     tx = Transaction.objects.get(external_id="XL-1")
     assert (str(tx.date), tx.quantity, tx.net_amount) == (
         "2024-05-17",
@@ -219,7 +224,8 @@ def test_an_xlsx_transaction_file_imports(catalogue, tmp_path):
     )
 
 
-def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, tmp_path):
+def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, tmp_path, settings):
+    settings.KAM_CURRENCY = "RUB"
     p = tmp_path / "tx.csv"
     p.write_text(
         "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
@@ -227,9 +233,11 @@ def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, 
         "A-2,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00\n"
     )
     report = import_file(entity="transactions", path=p)
-    assert report.ok and report.created == 2
+    assert report.ok
+    assert report.created == 2
     assert Transaction.objects.count() == 2
-    assert Transaction.objects.get(external_id="A-1").currency == "EUR"
+    assert Transaction.objects.get(external_id="A-1").currency == "RUB"
+    assert Transaction.objects.get(external_id="A-2").currency == "EUR"
 
 
 def test_a_cost_only_change_updates_the_rollup_costs(catalogue, tmp_path):
@@ -271,7 +279,8 @@ def test_duplicates_across_batches_and_blocks(catalogue, tmp_path, monkeypatch):
         (8, "D-2", "duplicate of line 3 in this file"),
     ]
     r = import_file(entity="transactions", path=p, skip_bad_rows=True)
-    assert r.created == 4 and r.skipped == 3
+    assert r.created == 4
+    assert r.skipped == 3
     assert sorted(Transaction.objects.values_list("external_id", "net_amount")) == [
         ("D-1", Decimal("1.00")),
         ("D-2", Decimal("2.00")),

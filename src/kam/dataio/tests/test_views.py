@@ -89,13 +89,16 @@ def test_it_uploads_previews_runs_and_shows_the_counts(admin):
     response = _upload(admin, "units", "units.csv", (FIXTURES / "units.csv").read_bytes())
     job = _job_from(response)
     assert response["Location"] == reverse("dataio:mapping", args=[job.pk])
-    assert job.status == JobStatus.UPLOADED and job.original_name == "units.csv"
-    assert job.file.name.startswith("imports/") and job.file.path.endswith(".csv")
+    assert job.status == JobStatus.UPLOADED
+    assert job.original_name == "units.csv"
+    assert job.file.name.startswith("imports/")
+    assert job.file.path.endswith(".csv")
 
     page = admin.get(response["Location"])
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Acme Deutschland GmbH" in html and "ООО «Ромашка»" in html  # the preview
+    assert "Acme Deutschland GmbH" in html
+    assert "ООО «Ромашка»" in html  # the preview
     assert '<option value="external_id" selected>' in html  # matched by its name
     assert '<option value="country" selected>' in html
 
@@ -105,7 +108,9 @@ def test_it_uploads_previews_runs_and_shows_the_counts(admin):
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.message
     assert (job.rows, job.created, job.updated, job.written) == (6, 6, 0, True)
-    assert job.task_id and job.started_at and job.finished_at
+    assert job.task_id
+    assert job.started_at
+    assert job.finished_at
     assert job.mapping["external_id"] == "external_id"
 
     page = admin.get(response["Location"])
@@ -128,13 +133,15 @@ def test_columns_with_other_names_are_mapped_by_hand(admin):
         _upload(admin, "units", "de.csv", (FIXTURES / "units_de_mapped.csv").read_bytes())
     )
     html = admin.get(reverse("dataio:mapping", args=[job.pk])).content.decode()
-    assert "Beispiel Werk Süd" in html and "Kundennummer" in html
+    assert "Beispiel Werk Süd" in html
+    assert "Kundennummer" in html
     data = {"col_0": "external_id", "col_1": "name", "col_2": "country", "col_3": "parent"}
     data["col_4"] = "-"
     response = admin.post(reverse("dataio:mapping", args=[job.pk]), data)
     assert response.status_code == 302
     job.refresh_from_db()
-    assert job.status == JobStatus.DONE and job.created == 2
+    assert job.status == JobStatus.DONE
+    assert job.created == 2
     assert job.mapping == {
         "Kundennummer": "external_id",
         "Firma": "name",
@@ -154,10 +161,12 @@ def test_an_xlsx_file_is_previewed_and_imported(admin, tmp_path):
     job = _job_from(_upload(admin, "units", "units.xlsx", content))
     assert job.file.path.endswith(".xlsx")
     html = admin.get(reverse("dataio:mapping", args=[job.pk])).content.decode()
-    assert "Spreadsheet (XLSX)" in html and "Alpha" in html
+    assert "Spreadsheet (XLSX)" in html
+    assert "Alpha" in html
     _run(admin, job)
     job.refresh_from_db()
-    assert job.status == JobStatus.DONE and job.created == 2
+    assert job.status == JobStatus.DONE
+    assert job.created == 2
 
 
 def test_a_file_with_errors_lists_them_writes_nothing_and_offers_the_report(admin):
@@ -166,14 +175,16 @@ def test_a_file_with_errors_lists_them_writes_nothing_and_offers_the_report(admi
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "nothing was written" in job.message
-    assert job.error_count == 3 and not job.written
+    assert job.error_count == 3
+    assert not job.written
     assert not Unit.objects.exists()
 
     html = admin.get(reverse("dataio:job", args=[job.pk])).content.decode()
     assert 'data-status="failed"' in html
     assert "Download the error report (CSV)" in html
     errors = html.split('id="job-errors"')[1]
-    assert "<td>4</td><td>name</td>" in errors and "looks like a spreadsheet formula" in errors
+    assert "<td>4</td><td>name</td>" in errors
+    assert "looks like a spreadsheet formula" in errors
     assert '<td>4</td><td>employees</td><td class="text-break">lots</td>' in errors
     assert "Atlantis" in errors
 
@@ -201,8 +212,10 @@ def test_a_dry_run_counts_but_writes_nothing(admin):
     job = _job_from(_upload(admin, "units", "u.csv", (FIXTURES / "units.csv").read_bytes()))
     _run(admin, job, dry_run=True)
     job.refresh_from_db()
-    assert job.status == JobStatus.DONE and job.dry_run
-    assert job.created == 6 and not job.written
+    assert job.status == JobStatus.DONE
+    assert job.dry_run
+    assert job.created == 6
+    assert not job.written
     assert not Unit.objects.exists()
     html = admin.get(reverse("dataio:job", args=[job.pk])).content.decode()
     assert "Dry run: nothing was written." in html
@@ -213,7 +226,8 @@ def test_the_first_50_errors_are_shown_and_the_report_has_all(admin):
     job = _job_from(_upload(admin, "units", "many.csv", "\n".join(lines)))
     _run(admin, job)
     job.refresh_from_db()
-    assert job.error_count == 70 and len(job.first_errors) == 50
+    assert job.error_count == 70
+    assert len(job.first_errors) == 50
     html = admin.get(reverse("dataio:job", args=[job.pk])).content.decode()
     assert html.split('id="job-errors"')[1].count("<tr>") == 51  # header + 50
     assert "The first 50 of 70 problems are shown" in html
@@ -229,7 +243,8 @@ def test_a_queued_job_polls_its_progress_every_second(admin, settings):
     job = _job_from(_upload(admin, "units", "u.csv", (FIXTURES / "units.csv").read_bytes()))
     _run(admin, job)
     job.refresh_from_db()
-    assert job.status == JobStatus.QUEUED and job.task_id
+    assert job.status == JobStatus.QUEUED
+    assert job.task_id
     html = admin.get(reverse("dataio:job", args=[job.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in html
     assert reverse("dataio:job_progress", args=[job.pk]) in html
@@ -240,8 +255,10 @@ def test_a_queued_job_polls_its_progress_every_second(admin, settings):
     )
     fragment = admin.get(reverse("dataio:job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
     html = fragment.content.decode()
-    assert fragment.status_code == 200 and "<html" not in html
-    assert 'aria-valuenow="50"' in html and "Writing: 3 of 6 rows" in html
+    assert fragment.status_code == 200
+    assert "<html" not in html
+    assert 'aria-valuenow="50"' in html
+    assert "Writing: 3 of 6 rows" in html
     assert 'hx-trigger="every 1s"' in html
 
     ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED)
@@ -249,7 +266,8 @@ def test_a_queued_job_polls_its_progress_every_second(admin, settings):
 
     assert run_import_job.call(job.pk) == "done"
     html = admin.get(reverse("dataio:job_progress", args=[job.pk])).content.decode()
-    assert 'data-status="done"' in html and "hx-trigger" not in html
+    assert 'data-status="done"' in html
+    assert "hx-trigger" not in html
     assert 'id="count-created">6<' in html
 
 
@@ -319,7 +337,8 @@ def test_a_file_over_the_size_limit_is_refused_with_the_limit(admin, settings):
     response = _upload(admin, "units", "big.csv", "external_id,name\n" + "A,B\n" * 10)
     assert response.status_code == 400
     html = response.content.decode()
-    assert "over the import limit of 20 bytes" in html and "KAM_IMPORT_MAX_BYTES" in html
+    assert "over the import limit of 20 bytes" in html
+    assert "KAM_IMPORT_MAX_BYTES" in html
     assert not ImportJob.objects.exists()
     assert not (settings.MEDIA_ROOT / "imports").exists()
 
@@ -331,7 +350,8 @@ def test_a_file_in_a_wrong_encoding_ends_as_a_failed_job_with_the_reason(admin):
     assert job.status == JobStatus.FAILED
     html = admin.get(response["Location"]).content.decode()
     assert 'data-status="failed"' in html
-    assert "unsupported encoding" in html and "Save it as CSV in UTF-8" in html
+    assert "unsupported encoding" in html
+    assert "Save it as CSV in UTF-8" in html
     assert job.file.name.endswith(".dat")  # an unknown suffix is not kept
 
 
@@ -383,7 +403,8 @@ def test_a_file_gone_before_the_run_ends_as_a_failed_job(admin):
     response = admin.post(reverse("dataio:mapping", args=[job.pk]), data)
     assert response.status_code == 302
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED and "File not found" in job.message
+    assert job.status == JobStatus.FAILED
+    assert "File not found" in job.message
 
 
 def test_an_unexpected_error_ends_as_a_failed_job_not_a_500(admin, monkeypatch):
@@ -396,7 +417,8 @@ def test_an_unexpected_error_ends_as_a_failed_job_not_a_500(admin, monkeypatch):
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
-    assert "unexpected error" in job.message and "disk on fire" not in job.message
+    assert "unexpected error" in job.message
+    assert "disk on fire" not in job.message
     assert admin.get(reverse("dataio:job", args=[job.pk])).status_code == 200
 
 
@@ -426,7 +448,8 @@ def test_csv_export_streams_the_rows_with_formulas_neutralised(admin):
     make_unit("Child", parent=group, external_id="G1-C")
     assert admin.get(reverse("dataio:export")).status_code == 200
     response = admin.get(reverse("dataio:export_download"), {"entity": "units", "format": "csv"})
-    assert response.status_code == 200 and response.streaming
+    assert response.status_code == 200
+    assert response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert re.search(
         r'attachment; filename="units-\d{4}-\d\d-\d\d\.csv"', response["Content-Disposition"]
@@ -446,9 +469,8 @@ def test_xlsx_export_downloads_and_reads_back(admin):
     response = admin.get(reverse("dataio:export_download"), {"entity": "units", "format": "xlsx"})
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
-    assert (
-        "units-" in response["Content-Disposition"] and ".xlsx" in response["Content-Disposition"]
-    )
+    assert "units-" in response["Content-Disposition"]
+    assert ".xlsx" in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
     sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
     header = sheet[0]
@@ -540,8 +562,10 @@ def test_the_jobs_list_shows_recent_jobs_in_bounded_queries(
     with django_assert_max_num_queries(6):
         response = admin.get(reverse("dataio:jobs"))
     html = response.content.decode()
-    assert html.count('<tr id="job-') == 50 and "Page 1 of 3" in html
-    assert "Customer units" in html and "Done" in html
+    assert html.count('<tr id="job-') == 50
+    assert "Page 1 of 3" in html
+    assert "Customer units" in html
+    assert "Done" in html
     assert (
         admin.get(reverse("dataio:jobs"), {"page": 3}).content.decode().count('<tr id="job-') == 23
     )

@@ -103,7 +103,8 @@ def test_same_seed_gives_the_same_data_and_another_seed_differs(db):
     first = demo_build(scale="tiny", seed=7, today=TODAY)
     first_sum = checksum()
     demo_reset()
-    assert not Unit.objects.exists() and not Transaction.objects.exists()
+    assert not Unit.objects.exists()
+    assert not Transaction.objects.exists()
     second = demo_build(scale="tiny", seed=7, today=TODAY)
     assert second.counts == first.counts
     assert checksum() == first_sum
@@ -268,7 +269,8 @@ def test_contacts_have_an_org_chart_and_some_moved(demo):
     assert moved.exists()
     for contact in moved[:10]:
         jobs = list(contact.employments.order_by("start_date"))
-        assert jobs[0].end_date is not None and jobs[-1].end_date is None
+        assert jobs[0].end_date is not None
+        assert jobs[-1].end_date is None
         assert jobs[0].unit_id != jobs[-1].unit_id
         assert jobs[0].end_date < jobs[-1].start_date
     links = Employment.objects.filter(reports_to__isnull=False).select_related(
@@ -281,7 +283,8 @@ def test_contacts_have_an_org_chart_and_some_moved(demo):
         if e.unit.kind != "group":  # within a company: not up to the group's board
             assert e.reports_to.unit.kind != "group"
     functions = set(Employment.objects.values_list("function", flat=True))
-    assert {"purchasing", "management"} <= functions and len(functions) >= 5
+    assert {"purchasing", "management"} <= functions
+    assert len(functions) >= 5
     assert set(Employment.objects.values_list("seniority", flat=True)) == {
         "board", "senior", "middle", "operational",
     }  # fmt: skip
@@ -293,20 +296,25 @@ def test_one_demo_login_per_role_works(demo):
         assert user is not None, login.username
         assert user.role == login.role
     admin = User.objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
+    assert admin.is_staff
+    assert admin.is_superuser
     kam = User.objects.get(username="kam")
     assert kam.managed_units.filter(depth=1).exclude(tier="transactional").count() >= 3
     rep = User.objects.get(username="rep")
-    assert rep.role == "field_rep" and rep.territory.region
+    assert rep.role == "field_rep"
+    assert rep.territory.region
     assert Unit.objects.filter(
         kind="site", country=rep.territory.country, region=rep.territory.region
     ).exists()
-    assert kam.manager.username == "manager" and rep.manager.username == "manager"
+    assert kam.manager.username == "manager"
+    assert rep.manager.username == "manager"
     # Generated staff cannot log in; KAMs have capacity 4–6 and report to someone.
     staff = User.objects.exclude(username__in=[d.username for d in DEMO_LOGINS])
-    assert staff.count() > 20 and not any(u.has_usable_password() for u in staff)
+    assert staff.count() > 20
+    assert not any(u.has_usable_password() for u in staff)
     for k in User.objects.filter(role="kam"):
-        assert 4 <= k.capacity <= 6 and k.manager is not None
+        assert 4 <= k.capacity <= 6
+        assert k.manager is not None
     assert set(staff.filter(role="specialist").values_list("function", flat=True)) >= {
         "logistics", "technical", "finance", "marketing",
     }  # fmt: skip
@@ -320,12 +328,15 @@ def run(*args) -> str:
 
 def test_command_builds_then_leaves_a_filled_database_alone(db):
     text = run("demo_data", "--scale", "tiny", "--seed", "3")
-    assert "Transactions" in text and "Monthly roll-ups" in text and "Built in" in text
+    assert "Transactions" in text
+    assert "Monthly roll-ups" in text
+    assert "Built in" in text
     units = Unit.objects.count()
     fingerprint = checksum()
     text = run("demo_data", "--scale", "tiny", "--seed", "4", "--if-empty")
     assert "already holds customer data" in text
-    assert Unit.objects.count() == units and checksum() == fingerprint
+    assert Unit.objects.count() == units
+    assert checksum() == fingerprint
 
 
 def test_command_refuses_a_filled_database_without_reset(db):
@@ -343,7 +354,8 @@ def test_demo_logins_lists_the_six_logins():
     text = run("demo_logins")
     for login in DEMO_LOGINS:
         assert login.username in text
-    assert DEMO_PASSWORD in text and "Key account manager" in text
+    assert DEMO_PASSWORD in text
+    assert "Key account manager" in text
 
 
 def test_scoring_the_demo_portfolio_finds_key_candidates_and_unwilling_giants(demo):

@@ -105,9 +105,11 @@ def test_scores_of_the_latest_run_with_filters_and_keyset_pages(api_as, scored):
     assert [s["rank"] for s in body["items"]] == [1, 2, 3, 4]
     assert body["items"][0]["account_name"] == "Account 3"
     first = api.get("/scores?limit=3").json()
-    assert len(first["items"]) == 3 and first["next"]
+    assert len(first["items"]) == 3
+    assert first["next"]
     rest = api.get(f"/scores?limit=3&after={first['next']}").json()
-    assert [s["rank"] for s in rest["items"]] == [4] and rest["next"] is None
+    assert [s["rank"] for s in rest["items"]] == [4]
+    assert rest["next"] is None
     names = lambda q: [s["account_name"] for s in api.get(f"/scores?{q}").json()["items"]]  # noqa: E731
     assert names("country=fr") == ["Account 0"]
     assert names("industry=steel") == ["Account 3", "Account 1"]
@@ -144,7 +146,8 @@ def test_bad_score_filters_are_a_422(api_as, scored, query):
 
 def test_a_bad_cursor_is_a_400(api_as, scored):
     response = api_as("kam").get("/scores?after=not-a-cursor")
-    assert response.status_code == 400 and response.json()["code"] == "cursor"
+    assert response.status_code == 400
+    assert response.json()["code"] == "cursor"
 
 
 def test_scores_before_any_run_are_an_empty_page(api_as, db):
@@ -155,12 +158,16 @@ def test_scores_before_any_run_are_an_empty_page(api_as, db):
 def test_an_accounts_score_is_explained(api_as, scored):
     account = scored[3]
     body = api_as("specialist").get(f"/accounts/{account.pk}/score").json()
-    assert body["account_id"] == account.pk and body["rank"] == 1
+    assert body["account_id"] == account.pk
+    assert body["rank"] == 1
     assert body["model_version"] == 1
     keys = [c["key"] for c in body["breakdown"]]
-    assert "revenue" in keys and "willingness" in keys
+    assert "revenue" in keys
+    assert "willingness" in keys
     revenue = next(c for c in body["breakdown"] if c["key"] == "revenue")
-    assert revenue["raw"] == 4000 and revenue["normalised"] == 1.0 and not revenue["gap"]
+    assert revenue["raw"] == 4000
+    assert revenue["normalised"] == 1.0
+    assert not revenue["gap"]
     assert round(sum(c["contribution"] for c in body["breakdown"]), 1) == round(body["total"], 1)
     assert any("threshold" in sentence for sentence in body["explanation"])
     assert set(body["gaps"]) <= set(keys)
@@ -173,7 +180,8 @@ def test_score_of_an_unknown_unscored_or_sub_unit_is_a_404(api_as, scored, sell,
     assert api.get(f"/accounts/{fresh.pk}/score").status_code == 404
     plant = make_unit("Plant", parent=scored[0])
     response = api.get(f"/accounts/{plant.pk}/score")
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 # --- nominations ---------------------------------------------------------------------------
@@ -199,10 +207,12 @@ def test_a_kam_nominates_and_an_executive_approves(api_as, scored, users):
         {"reason": "Agreed", "effective_date": "2026-03-01", "scope": "global"},
     )
     assert approved.status_code == 200
-    assert approved.json()["status"] == "key" and approved.json()["review_due"] == "2027-03-01"
+    assert approved.json()["status"] == "key"
+    assert approved.json()["review_due"] == "2027-03-01"
     assert Unit.objects.get(pk=account.pk).tier == "global"
     again = api_as("executive").post(f"/nominations/{body['id']}/approve")
-    assert again.status_code == 400 and again.json()["code"] == "bad_state"
+    assert again.status_code == 400
+    assert again.json()["code"] == "bad_state"
 
 
 def test_only_executives_decide(api_as, scored, users):
@@ -215,13 +225,15 @@ def test_only_executives_decide(api_as, scored, users):
     nomination.refresh_from_db()
     assert nomination.status == "nominated"
     rejected = api_as("executive").post(f"/nominations/{nomination.pk}/reject", {"reason": "Small"})
-    assert rejected.status_code == 200 and rejected.json()["decision_reason"] == "Small"
+    assert rejected.status_code == 200
+    assert rejected.json()["decision_reason"] == "Small"
 
 
 def test_nomination_input_is_checked(api_as, scored, users):
     api = api_as("kam")
     empty = api.post("/nominations", {"account_id": scored[0].pk, "rationale": "  "})
-    assert empty.status_code == 400 and empty.json()["errors"][0]["field"] == "rationale"
+    assert empty.status_code == 400
+    assert empty.json()["errors"][0]["field"] == "rationale"
     assert api.post("/nominations", {"account_id": 999999, "rationale": "x"}).status_code == 400
     assert api.post("/nominations", {"account_id": scored[0].pk}).status_code == 422
     extra = {"account_id": scored[0].pk, "rationale": "x", "status": "key"}
@@ -249,7 +261,8 @@ def test_nomination_input_is_checked(api_as, scored, users):
 def test_a_read_only_token_cannot_nominate(api_as, scored):
     api = api_as("kam", scope="read")
     response = api.post("/nominations", {"account_id": scored[0].pk, "rationale": "x"})
-    assert response.status_code == 403 and response.json()["code"] == "scope"
+    assert response.status_code == 403
+    assert response.json()["code"] == "scope"
 
 
 # --- runs ----------------------------------------------------------------------------------
@@ -280,7 +293,8 @@ def test_runs_need_the_scoring_permission_and_sane_input(api_as, db):
     assert not ScoringRun.objects.exists()
     ScoringModel.objects.update(status="archived")
     response = api.post("/runs")
-    assert response.status_code == 400 and response.json()["code"] == "no_model"
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_model"
 
 
 # --- outsiders -----------------------------------------------------------------------------
@@ -309,12 +323,14 @@ def test_outsiders_and_anonymous_callers_are_refused_everywhere(api_as, scored, 
             assert api.get(path).status_code == status, (who, path)
         for path, body in writes:
             assert api.post(path, body).status_code == status, (who, path)
-    assert Nomination.objects.count() == 1 and ScoringRun.objects.count() == 1
+    assert Nomination.objects.count() == 1
+    assert ScoringRun.objects.count() == 1
 
 
 def test_the_session_of_a_logged_in_user_works_too(client_for, scored):
     response = client_for("kam").get("/api/v1/identification/scores")
-    assert response.status_code == 200 and len(response.json()["items"]) == 4
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == 4
     assert client_for("outsider").get("/api/v1/identification/scores").status_code == 403
 
 

@@ -70,7 +70,9 @@ def test_an_executive_clicks_a_bubble_and_sees_why(page, live_server, users, sel
     expect(chart).to_have_attribute("data-rendered", "true")
     expect(chart.locator("canvas")).to_have_count(1)
     box = chart.bounding_box()
-    assert box and box["width"] > 400 and box["height"] > 400
+    assert box
+    assert box["width"] > 400
+    assert box["height"] > 400
     expect(page.locator("#matrix-policies")).to_contain_text("Reduce the cost to serve.")
 
     points = page.evaluate("window.kamMatrixPoints()")

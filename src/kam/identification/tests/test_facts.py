@@ -252,8 +252,11 @@ def test_an_account_without_any_data_has_only_its_sites_in_the_spread():
     make_unit("Office", parent=group, kind="site", country="BE", region="Flanders")
     facts_refresh()
     got = facts_as_of(dt.date(2026, 1, 1))[group.pk]
-    assert got["countries"] == 2 and got["region_total"] == 2 and got["regions"] == 1
-    assert got["operating_units"] == 0 and got["contacts"] == 0
+    assert got["countries"] == 2
+    assert got["region_total"] == 2
+    assert got["regions"] == 1
+    assert got["operating_units"] == 0
+    assert got["contacts"] == 0
     assert AccountFacts.objects.filter(account=group).count() == 1
 
 
@@ -293,7 +296,8 @@ def test_the_sweep_keeps_only_days_where_a_figure_changes():
     )
     rows = timeline(data)
     days = [d for d, _f in rows]
-    assert days == sorted(days) and len(set(days)) == len(days)
+    assert days == sorted(days)
+    assert len(set(days)) == len(days)
     assert all(a[1] != b[1] for a, b in zip(rows, rows[1:], strict=False))
     as_of = dict(rows)
     # the month counts from its last day on; it leaves the 12-month window a year later
@@ -310,4 +314,5 @@ def test_a_position_ending_on_the_last_representable_day_is_current_until_then()
     )
     rows = timeline(data)
     assert rows[0] == (dt.date(1, 1, 1), (0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0))
-    assert rows[-1][0] == dt.date.max and rows[-1][1][5] == 0  # no contact from that day
+    assert rows[-1][0] == dt.date.max
+    assert rows[-1][1][5] == 0  # no contact from that day

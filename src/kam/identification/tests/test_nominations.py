@@ -110,9 +110,12 @@ def test_rejection_needs_a_reason_and_notifies_the_nominator(users, account):
     with pytest.raises(DomainError):
         nomination_reject(nomination=n, user=users["executive"], reason="")
     n = nomination_reject(nomination=n, user=users["executive"], reason="Too small")
-    assert n.status == "rejected" and Unit.objects.get(pk=account.pk).tier == "transactional"
+    assert n.status == "rejected"
+    assert Unit.objects.get(pk=account.pk).tier == "transactional"
     note = Notification.objects.get(user=users["kam"])
-    assert "rejected" in note.text and "Too small" in note.text and not note.read
+    assert "rejected" in note.text
+    assert "Too small" in note.text
+    assert not note.read
     with pytest.raises(DomainError):
         nomination_approve(nomination=n, user=users["executive"])
 
@@ -132,7 +135,8 @@ def test_a_recommended_candidate_becomes_key_with_its_scope(users, sell, month):
     model_activate(model=model)
     scoring_run_execute(model=model)
     n = nomination_create(account=account, user=users["kam"], rationale="Recommended")
-    assert n.scope == "global" and n.score.recommendation == "key_candidate"
+    assert n.scope == "global"
+    assert n.score.recommendation == "key_candidate"
     n = nomination_approve(nomination=n, user=users["executive"])
     assert Unit.objects.get(pk=account.pk).tier == "global"
     assert [s[:2] for s in steps(n)][:2] == [("", "recommended"), ("recommended", "nominated")]
@@ -148,7 +152,8 @@ def test_capacity_warning(users):
     make_unit("Other", account_manager=users["sales_manager"], tier="global")
     make_unit("Small", account_manager=kam)
     report = capacity_warnings()
-    assert report["total"] == 4 and not report["total_exceeded"]
+    assert report["total"] == 4
+    assert not report["total_exceeded"]
     assert [(o["user"], o["key_accounts"], o["capacity"]) for o in report["over_capacity"]] == [
         (kam, 3, 2)
     ]

@@ -82,7 +82,8 @@ def test_engine_and_pandas_reference_agree_on_the_small_demo():
     seeded = bench.seed_judgement(SEED, recorded_at=timezone.now() - dt.timedelta(days=400))
     # the demo assesses the larger half of the customers (no history); the seed adds some of the
     # others with their history, so that scoring as of a past date has judgement to read
-    assert seeded["assessments"] > 30 and seeded["buying_criteria"] > 30
+    assert seeded["assessments"] > 30
+    assert seeded["buying_criteria"] > 30
     assert AccountAssessment.objects.count() > 200
     accounts = list(Unit.objects.filter(depth=1).order_by("-employees", "path"))
     assert len(accounts) == 345

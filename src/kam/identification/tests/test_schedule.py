@@ -17,7 +17,8 @@ def account():
 
 def test_it_queues_a_run_when_none_exists_and_not_twice(account):
     first = scoring_run_schedule()
-    assert first is not None and first.status == RunStatus.QUEUED
+    assert first is not None
+    assert first.status == RunStatus.QUEUED
     assert scoring_run_schedule() is None
     assert ScoringRun.objects.count() == 1
 
@@ -29,7 +30,8 @@ def test_it_waits_for_the_interval_after_a_run(account, settings):
     now = timezone.now()
     assert scoring_run_schedule(now=now + dt.timedelta(hours=23)) is None
     later = scoring_run_schedule(now=now + dt.timedelta(hours=25))
-    assert later is not None and later.pk != run.pk
+    assert later is not None
+    assert later.pk != run.pk
 
 
 def test_it_can_be_turned_off(account, settings):

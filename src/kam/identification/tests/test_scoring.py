@@ -71,7 +71,8 @@ def test_hand_computed_scores_of_a_four_account_portfolio(portfolio):
         37.5,
         25.0,
     )
-    assert s["Delta"].relational == 100.0 and s["Delta"].potential == 0.0
+    assert s["Delta"].relational == 100.0
+    assert s["Delta"].potential == 0.0
     assert s["Alpha"].strategic is None
     assert s["Alpha"].revenue_12m == 300
     breakdown = s["Alpha"].breakdown
@@ -92,8 +93,10 @@ def test_hand_computed_scores_of_a_four_account_portfolio(portfolio):
         "transactional",
         "transactional",
     ]
-    assert run.accounts_count == 4 and run.candidates_count == 1
-    assert run.status == "done" and run.progress == 100
+    assert run.accounts_count == 4
+    assert run.candidates_count == 1
+    assert run.status == "done"
+    assert run.progress == 100
 
 
 def test_missing_data_counts_zero_and_is_listed_as_a_gap(portfolio):
@@ -112,7 +115,8 @@ def test_missing_data_counts_zero_and_is_listed_as_a_gap(portfolio):
     assert s["Charlie"].completeness == 60.0  # 12 of 20 weight backed by data
     assert s["Delta"].gaps == ["geo"]  # no unit with revenue, contacts or sites
     assert s["Delta"].completeness == 90.0
-    assert s["Alpha"].gaps == [] and s["Alpha"].completeness == 100.0
+    assert s["Alpha"].gaps == []
+    assert s["Alpha"].completeness == 100.0
     sentences = explain_recommendation(s["Charlie"], run.model)
     assert "Partnership willingness has not been assessed yet." in sentences
     assert sentences[-1] == "Data gaps counted as zero: Willingness, Joint."
@@ -197,7 +201,8 @@ def test_revenue_margin_growth_and_continuity_read_the_rollups(sell, month):
 def test_default_model_is_seeded_and_active():
     model = scoring_model_active()
     criteria = list(model.criteria.all())
-    assert model.version == 1 and model.status == "active"
+    assert model.version == 1
+    assert model.status == "active"
     assert len(criteria) == 13
     groups = {}
     for c in criteria:
@@ -212,12 +217,15 @@ def test_only_one_model_is_active_and_activation_archives_the_old_one(portfolio)
     old = scoring_model_active()
     run = scoring_run_execute(model=old)
     draft = model_draft_from(model=old)
-    assert draft.status == "draft" and draft.version == 2 and draft.criteria.count() == 13
+    assert draft.status == "draft"
+    assert draft.version == 2
+    assert draft.criteria.count() == 13
     with pytest.raises(IntegrityError), transaction.atomic():
         ScoringModel.objects.create(name="x", version=99, status=ModelStatus.ACTIVE)
     model_activate(model=draft)
     old.refresh_from_db()
-    assert old.status == "archived" and scoring_model_active() == draft
+    assert old.status == "archived"
+    assert scoring_model_active() == draft
     # old scores keep their model version
     assert AccountScore.objects.filter(run=run).first().run.model.version == 1
 
@@ -332,4 +340,5 @@ def test_as_of_uses_only_data_known_then(sell, today):
     assert then.breakdown["dmu_size"]["raw"] == 1.0
     assert then.breakdown["revenue"]["raw"] == 100.0
     now = AccountScore.objects.get(run=scoring_run_execute(model=model))
-    assert now.willingness == 8.0 and now.breakdown["dmu_size"]["raw"] == 2.0
+    assert now.willingness == 8.0
+    assert now.breakdown["dmu_size"]["raw"] == 2.0

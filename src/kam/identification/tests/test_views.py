@@ -31,6 +31,7 @@ from kam.identification.services import (
     scoring_run_execute,
 )
 from kam.testing.factories import make_unit
+from kam.testing.html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -176,8 +177,10 @@ def test_scores_paginate(client_for, portfolio):
     c = client_for("kam")
     first = _html(c.get(reverse("identification:scores"), {"sort": "name"}))
     second = _html(c.get(reverse("identification:scores"), {"sort": "name", "page": 2}))
-    assert "Account 00" in first and "Account 26" not in first
-    assert "Account 26" in second and "Account 00" not in second
+    assert "Account 00" in first
+    assert "Account 26" not in first
+    assert "Account 26" in second
+    assert "Account 00" not in second
 
 
 @pytest.mark.parametrize(
@@ -211,7 +214,8 @@ def test_scores_before_any_run_and_an_unknown_export_format(client_for, portfoli
     portfolio(1, run=False)
     c = client_for("executive")
     html = _html(c.get(reverse("identification:scores")))
-    assert 'id="scores-none"' in html and 'id="run-scoring"' in html
+    assert 'id="scores-none"' in html
+    assert 'id="run-scoring"' in html
     assert c.get(reverse("identification:scores_export", args=["csv"])).status_code == 400
     portfolio(1)
     assert c.get(reverse("identification:scores_export", args=["pdf"])).status_code == 404
@@ -330,7 +334,8 @@ def test_xlsx_export_writes_numbers_as_numbers_and_formulas_as_text(
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
     rows = book.get_sheet_by_index(0).to_python()
-    assert rows[0][1] == "Account" and len(rows) == 4
+    assert rows[0][1] == "Account"
+    assert len(rows) == 4
     by_name = {r[1]: r for r in rows[1:]}
     assert "'+cmd|' /C calc'!A0" in by_name
     assert isinstance(by_name["Account 01"][6], float)  # the score
@@ -357,10 +362,12 @@ def test_run_scoring_enqueues_a_run_and_the_status_fragment_follows_it(
     assert (run.status, run.progress, run.accounts_count) == ("done", 100, 3)
     fragment = c.get(reverse("identification:run_status", args=[run.pk]) + "?reload=1", **HTMX)
     assert fragment.status_code == 200
-    assert 'data-status="done"' in _html(fragment) and "every 2s" not in _html(fragment)
+    assert 'data-status="done"' in _html(fragment)
+    assert "every 2s" not in _html(fragment)
     assert fragment["HX-Refresh"] == "true"
     html = _html(c.get(reverse("identification:scores")))
-    assert "Account 02" in html and 'id="run-info"' in html
+    assert "Account 02" in html
+    assert 'id="run-info"' in html
 
 
 @override_settings(TASKS=IMMEDIATE_TASKS)
@@ -373,7 +380,8 @@ def test_run_scoring_without_htmx_redirects_and_shows_progress(
         response = c.post(reverse("identification:run_start"))
     assert response.status_code == 302
     html = _html(c.get(reverse("identification:scores")))
-    assert 'data-status="queued"' in html and "every 2s" in html
+    assert 'data-status="queued"' in html
+    assert "every 2s" in html
     assert "progress-bar" in html
 
 
@@ -390,7 +398,8 @@ def test_running_without_an_active_model_is_a_400(client_for, portfolio):
     c = client_for("admin")
     assert c.post(reverse("identification:run_start")).status_code == 400
     response = c.post(reverse("identification:run_start"), **HTMX)
-    assert response.status_code == 400 and b"No scoring model is active" in response.content
+    assert response.status_code == 400
+    assert b"No scoring model is active" in response.content
 
 
 def test_a_failed_run_shows_its_error(client_for, portfolio):
@@ -399,7 +408,8 @@ def test_a_failed_run_shows_its_error(client_for, portfolio):
         model=scoring_model_active(), as_of="2026-01-01", status="failed", error="Disk full"
     )
     html = _html(client_for("kam").get(reverse("identification:scores")))
-    assert 'data-status="failed"' in html and "Disk full" in html
+    assert 'data-status="failed"' in html
+    assert "Disk full" in html
 
 
 def test_an_unknown_run_is_a_404(client_for, db):
@@ -429,10 +439,22 @@ def test_the_explanation_shows_every_part_of_the_score(client_for, portfolio):
         assert f'id="subscore-{key}"' in html
     for key in score.breakdown:
         assert f'data-criterion="{key}"' in html
-    assert "Current revenue" in html and "3,000" in html  # raw revenue of Account 02
-    assert "data gap" in html and 'id="data-gaps"' in html
-    assert "manual estimate" in html and "Purchasing director, QBR" in html
-    assert "confidence High" in html and "50,000" in html
+    page = parse(html)
+    revenue = page.find("tr", data_criterion="revenue").cells
+    assert revenue[0].startswith("Current revenue")
+    assert revenue[1] == "3,000"  # raw revenue of Account 02
+    gaps = [
+        r.cells[0]
+        for r in page.find("table", id="criteria-table").find_all("tr")
+        if "data gap" in r.text
+    ]
+    assert len(gaps) == len(score.gaps)
+    assert "no data" in page.find(id="data-gaps").text
+    assert (
+        page.find(id="wallet-source").text
+        == "manual estimate · Purchasing director, QBR · confidence High"
+    )
+    assert page.find(id="wallet-value").text == "50,000"
     assert "threshold of 60.0" in html  # the rule in words
     assert "Its scope is local" in html
     assert 'id="nominate-form"' not in html  # a field rep does not nominate
@@ -442,7 +464,8 @@ def test_an_unscored_account_and_a_sub_unit(client_for, portfolio):
     account = portfolio(1, run=False)[0]
     c = client_for("kam")
     html = _html(c.get(reverse("identification:account_score", args=[account.pk])))
-    assert 'id="score-none"' in html and 'id="nominate-form"' in html
+    assert 'id="score-none"' in html
+    assert 'id="nominate-form"' in html
     plant = Unit.objects.get(name="Account 00 Plant")
     assert c.get(reverse("identification:account_score", args=[plant.pk])).status_code == 404
     assert c.get(reverse("identification:account_score", args=[999999])).status_code == 404
@@ -482,10 +505,12 @@ def test_a_kam_nominates_with_a_rationale(client_for, portfolio, users):
         "Wants a partnership",
     )
     html = _html(c.get(reverse("identification:account_score", args=[account.pk])))
-    assert f'id="nomination-{nomination.pk}"' in html and "Wants a partnership" in html
+    assert f'id="nomination-{nomination.pk}"' in html
+    assert "Wants a partnership" in html
     assert 'id="nominate-form"' not in html  # already nominated
     again = c.post(url, {"rationale": "Again"})
-    assert again.status_code == 400 and b"already been nominated" in again.content
+    assert again.status_code == 400
+    assert b"already been nominated" in again.content
 
 
 def test_field_reps_and_specialists_cannot_nominate(client_for, portfolio):
@@ -506,16 +531,19 @@ def test_an_executive_approves_a_kam_cannot(client_for, portfolio, users):
         assert client_for(role).post(url, {}).status_code == 403
     c = client_for("executive")
     html = _html(c.get(reverse("identification:account_score", args=[account.pk])))
-    assert 'data-step="approve"' in html and 'data-step="reject"' in html
+    assert 'data-step="approve"' in html
+    assert 'data-step="reject"' in html
     response = c.post(
         url, {"reason": "Agreed", "effective_date": "2026-02-01", "scope": "national"}
     )
     assert response.status_code == 302
     nomination.refresh_from_db()
-    assert nomination.status == "key" and str(nomination.review_due) == "2027-02-01"
+    assert nomination.status == "key"
+    assert str(nomination.review_due) == "2027-02-01"
     assert Unit.objects.get(pk=account.pk).tier == "national"
     again = c.post(url, {})
-    assert again.status_code == 400 and b"not possible while the nomination" in again.content
+    assert again.status_code == 400
+    assert b"not possible while the nomination" in again.content
 
 
 @pytest.mark.parametrize(
@@ -527,7 +555,8 @@ def test_bad_approval_input_is_a_400(client_for, portfolio, users, data):
     nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
     url = reverse("identification:nomination_step", args=[nomination.pk, "approve"])
     response = client_for("executive").post(url, data)
-    assert response.status_code == 400 and b'id="step-error"' in response.content
+    assert response.status_code == 400
+    assert b'id="step-error"' in response.content
     nomination.refresh_from_db()
     assert nomination.status == "nominated"
 
@@ -538,7 +567,8 @@ def test_a_rejection_needs_a_reason(client_for, portfolio, users):
     url = reverse("identification:nomination_step", args=[nomination.pk, "reject"])
     c = client_for("executive")
     response = c.post(url, {"reason": ""})
-    assert response.status_code == 400 and b"Give a reason for the rejection." in response.content
+    assert response.status_code == 400
+    assert b"Give a reason for the rejection." in response.content
     assert c.post(url, {"reason": "Too small"}).status_code == 302
     nomination.refresh_from_db()
     assert nomination.status == "rejected"
@@ -563,7 +593,8 @@ def test_review_keep_and_demote_through_the_page(client_for, portfolio, users):
     assert nomination.status == "demoted"
     assert Unit.objects.get(pk=account.pk).tier == "transactional"
     html = _html(client_for("kam").get(reverse("identification:account_score", args=[account.pk])))
-    assert "Volumes collapsed" in html and "Still strategic" in html
+    assert "Volumes collapsed" in html
+    assert "Still strategic" in html
 
 
 def test_unknown_steps_and_wrong_methods(client_for, portfolio, users):
@@ -597,24 +628,26 @@ def test_the_queue_shows_days_waiting_and_quick_decisions(client_for, portfolio,
     c = client_for("executive")
     html = _html(c.get(reverse("identification:nominations")))
     assert html.index(f'id="queue-{first.pk}"') < html.index(f'id="queue-{second.pk}"')
-    assert 'data-age="0"' in html and "text-danger" in html
+    assert 'data-age="0"' in html
+    assert "text-danger" in html
     assert "Big potential" in html
     response = c.post(
         reverse("identification:nomination_step", args=[second.pk, "reject"]),
         {"reason": "", "origin": "queue"},
     )
-    assert response.status_code == 400 and b'id="queue-table"' in response.content
+    assert response.status_code == 400
+    assert b'id="queue-table"' in response.content
     assert b"Give a reason for the rejection." in response.content
     response = c.post(
         reverse("identification:nomination_step", args=[first.pk, "approve"]), {"origin": "queue"}
     )
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "identification:nominations"
-    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("identification:nominations")
     html = _html(c.get(reverse("identification:nominations")))
     assert f'id="queue-{first.pk}"' not in html
     kam_html = _html(client_for("kam").get(reverse("identification:nominations")))
-    assert f'id="queue-{second.pk}"' in kam_html and "Approve" not in kam_html
+    assert f'id="queue-{second.pk}"' in kam_html
+    assert "Approve" not in kam_html
     assert (
         client_for("kam").get(reverse("identification:nominations"), {"page": "x"}).status_code
         == 400
@@ -627,7 +660,8 @@ def test_notifications_are_listed_and_marked_read(client_for, portfolio, users):
     c = client_for("executive")
     html = _html(c.get(reverse("identification:nominations")))
     note = Notification.objects.get(user=users["executive"])
-    assert f'data-notification="{note.pk}"' in html and "Account 00" in html
+    assert f'data-notification="{note.pk}"' in html
+    assert "Account 00" in html
     link = c.get(note.link)
     assert link.status_code == 302
     assert link["Location"].endswith(
@@ -675,8 +709,10 @@ def test_the_queue_query_count_does_not_grow_with_nominations(
 def test_the_matrix_embeds_bubbles_quadrants_and_policies(client_for, portfolio):
     accounts = portfolio(3)
     html = _html(client_for("kam").get(reverse("identification:matrix")))
-    assert 'id="matrix-chart"' in html and 'id="matrix-data"' in html
-    assert "identification/matrix.js" in html and "vendor/echarts/echarts.min.js" in html
+    assert 'id="matrix-chart"' in html
+    assert 'id="matrix-data"' in html
+    assert "identification/matrix.js" in html
+    assert "vendor/echarts/echarts.min.js" in html
     for account in accounts:
         assert reverse("identification:account_score", args=[account.pk]) in html
     for label in ("Strategic", "Star", "Status", "Streamline"):
@@ -690,7 +726,8 @@ def test_the_matrix_embeds_bubbles_quadrants_and_policies(client_for, portfolio)
 def test_the_matrix_before_any_run(client_for, portfolio):
     portfolio(1, run=False)
     html = _html(client_for("kam").get(reverse("identification:matrix")))
-    assert 'id="matrix-none"' in html and 'id="matrix-chart"' not in html
+    assert 'id="matrix-none"' in html
+    assert 'id="matrix-chart"' not in html
 
 
 def test_the_matrix_query_count_does_not_grow_with_accounts(
@@ -721,7 +758,8 @@ def test_the_model_page_shows_the_active_model_and_its_criteria(client_for, db, 
     c = client_for("kam")
     html = _html(c.get(reverse("identification:model")))
     model = scoring_model_active()
-    assert model.name in html and 'id="criteria-table"' in html
+    assert model.name in html
+    assert 'id="criteria-table"' in html
     for criterion in model.criteria.all():
         assert f'data-criterion="{criterion.key}"' in html
     assert 'id="create-draft"' not in html
@@ -738,7 +776,8 @@ def test_a_manager_drafts_edits_previews_and_activates_a_model(client_for, portf
     assert kam.post(reverse("identification:model_draft", args=[1])).status_code == 403
     c = client_for("executive")
     page = c.get(reverse("identification:model_version", args=[draft.version]))
-    assert page.status_code == 200 and b'id="model-form"' in page.content
+    assert page.status_code == 200
+    assert b'id="model-form"' in page.content
     form = page.context["formset"]
     data = {
         "criteria-TOTAL_FORMS": str(form.total_form_count()),
@@ -769,7 +808,8 @@ def test_a_manager_drafts_edits_previews_and_activates_a_model(client_for, portf
 
     bad = {**data, f"criteria-{revenue}-weight": "-1", "min_score": "10"}
     response = c.post(url, bad)
-    assert response.status_code == 400 and b"form-error" in response.content
+    assert response.status_code == 400
+    assert b"form-error" in response.content
     draft.refresh_from_db()
     assert draft.min_score == 0  # nothing saved
     no_cap = {**data, f"criteria-{revenue}-normalisation": "capped_linear"}
@@ -782,7 +822,8 @@ def test_a_manager_drafts_edits_previews_and_activates_a_model(client_for, portf
     preview = c.get(what_if_url, **HTMX)
     assert preview.status_code == 200
     html = _html(preview)
-    assert 'id="what-if-entering"' in html and "Account 00" in html
+    assert 'id="what-if-entering"' in html
+    assert "Account 00" in html
     assert "<html" not in html  # a fragment
     assert "<html" in _html(c.get(what_if_url))  # a page without htmx
 
@@ -795,7 +836,8 @@ def test_a_manager_drafts_edits_previews_and_activates_a_model(client_for, portf
     assert ScoringModel.objects.get(version=1).status == "archived"
     # the active model is no longer editable
     response = c.post(url, data)
-    assert response.status_code == 400 and b"Only a draft model can be changed" in response.content
+    assert response.status_code == 400
+    assert b"Only a draft model can be changed" in response.content
     assert c.post(reverse("identification:model_activate", args=[1])).status_code == 400
 
 

@@ -27,17 +27,20 @@ def test_quantile_interpolates_like_numpy():
 
 def test_no_peer_estimate_below_ten_peers():
     wallets = estimate_wallets(peers(9))
-    assert all(w.wallet is None and w.basis == "" for w in wallets.values())
+    assert all(w.wallet is None for w in wallets.values())
+    assert all(w.basis == "" for w in wallets.values())
 
 
 def test_peer_estimate_with_ten_peers():
     wallets = estimate_wallets(peers(10))
     # 0.8 quantile of 1..10 per employee = 8.2, × 100 employees
     assert wallets[1].wallet == pytest.approx(820)
-    assert wallets[1].basis == "peer" and wallets[1].peers == 10
+    assert wallets[1].basis == "peer"
+    assert wallets[1].peers == 10
     assert wallets[1].share(100) == pytest.approx(100 / 820)
     assert wallets[1].headroom(100) == pytest.approx(720)
-    assert wallets[10].share(1000) == 1.0 and wallets[10].headroom(1000) == 0
+    assert wallets[10].share(1000) == 1.0
+    assert wallets[10].headroom(1000) == 0
 
 
 def test_manual_estimate_overrides_the_peer_estimate():

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -159,3 +160,17 @@ def test_correcting_only_the_cost_updates_the_rollup_cost():
     rollup = MonthlyRollup.objects.get()
     assert rollup.cost == Decimal("70")
     assert _rollup_sums() == _direct_sums()
+
+
+@pytest.mark.django_db
+@override_settings(KAM_CURRENCY="RUB")
+def test_a_line_without_a_currency_is_in_the_reporting_currency():
+    product = ProductFactory()
+    unit = make_unit("Group")
+    row = {"date": dt.date(2025, 3, 3), "unit_id": unit.pk, "product_id": product.pk}
+    transactions_create(rows=[{**row, "net_amount": Decimal("100"), "external_id": "S1"}])
+    made = Transaction.objects.create(
+        **row, product_line_id=product.line_id, net_amount=Decimal("5"), external_id="M1"
+    )
+    assert Transaction.objects.get(external_id="S1").currency == "RUB"
+    assert made.currency == "RUB"

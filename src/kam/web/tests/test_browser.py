@@ -60,7 +60,9 @@ def test_log_in_search_open_an_account_and_see_the_revenue_chart(page, live_serv
     canvas = chart.locator("canvas")
     expect(canvas).to_have_count(1)
     box = canvas.bounding_box()
-    assert box and box["width"] > 200 and box["height"] > 200
+    assert box
+    assert box["width"] > 200
+    assert box["height"] > 200
 
 
 def test_a_wrong_password_shows_a_message_in_the_browser(page, live_server):
