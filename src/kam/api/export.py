@@ -16,11 +16,10 @@ from typing import Literal
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
+from kam.core.api.helpers import responses
 from kam.core.permissions import require
 from kam.dataio.exporters import _text_cell, export_entity, iter_rows
 from kam.dataio.importers import ENTITIES, ENTITY_NAMES
-
-from .helpers import responses
 
 router = Router(tags=["export"])
 
