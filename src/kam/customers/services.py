@@ -10,7 +10,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
 
-from .models import Contact, Employment, Unit
+from .models import Contact, CustomerFunction, Employment, Seniority, Unit
 from .signals import unit_moved
 
 UNIT_FIELDS = {
@@ -218,8 +218,6 @@ def contact_delete(*, contact: Contact) -> None:
 
 
 def _check_employment(employment: Employment) -> None:
-    from .models import CustomerFunction, Seniority
-
     if employment.function not in CustomerFunction.values:
         raise DomainError(_("Unknown function."), field="function")
     if employment.seniority not in Seniority.values:
