@@ -45,6 +45,7 @@ lint: install-dev
 	$(BIN)/ruff check src bench scripts
 	$(BIN)/ruff format --check src bench scripts
 	$(KAM) makemigrations --check --dry-run -v 1
+	$(BIN)/lint-imports
 
 test-sqlite: install-dev
 	KAM_DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -n 2 -q

@@ -3,12 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
+from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
 from kam.sales.api import router as sales_router
 
-from . import errors
 from .auth import API_AUTH
 from .docs import LocalSwagger, asset
 from .export import router as export_router

@@ -10,9 +10,9 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from kam.core.api.errors import ScopeError
 from kam.core.permissions import is_internal
 
-from .errors import ScopeError
 from .services import token_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}

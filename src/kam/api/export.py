@@ -12,12 +12,11 @@ from typing import Literal
 from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
+from kam.core.api.helpers import responses
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
 from kam.dataio.exporters import csv_stream, xlsx_file
 from kam.dataio.importers import ENTITY_NAMES
-
-from .helpers import responses
 
 router = Router(tags=["export"])
 

@@ -7,6 +7,8 @@ they manage; a sales manager the accounts of the people who report to them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import rules
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -38,19 +40,16 @@ def is_executive(user) -> bool:
     return is_internal(user) and user.role == EXECUTIVE
 
 
-def _account_manager_ids(unit) -> tuple[int | None, int | None]:
-    """The account manager of the unit's top-level account and that person's manager."""
+def _account_manager_ids(unit: Any) -> tuple[int | None, int | None]:
+    """The account manager of the unit's account and that person's manager.
+
+    ``unit`` is a customers ``Unit``; its ``account`` (itself for an account) comes from the
+    customers layer, so this bottom layer never imports it.
+    """
     cached = getattr(unit, "_kam_manager_ids", None)
     if cached is not None:
         return cached
-    from kam.customers.models import Unit
-
-    root = (
-        unit
-        if unit.depth == 1
-        else Unit.objects.select_related("account_manager").get(path=unit.path[: Unit.steplen])
-    )
-    manager = root.account_manager
+    manager = unit.account.account_manager
     ids = (manager.pk, manager.manager_id) if manager else (None, None)
     unit._kam_manager_ids = ids
     return ids

@@ -13,7 +13,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
 
-from .models import Contact, Employment, Unit
+from .models import Contact, CustomerFunction, Employment, Seniority, Unit
 from .signals import unit_moved
 
 UNIT_FIELDS = {
@@ -238,8 +238,6 @@ def contact_delete(*, contact: Contact) -> None:
 
 
 def _check_employment(employment: Employment) -> None:
-    from .models import CustomerFunction, Seniority
-
     if employment.function not in CustomerFunction.values:
         raise DomainError(_("Unknown function."), field="function")
     if employment.seniority not in Seniority.values:

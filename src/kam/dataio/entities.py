@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import formats
 from .countries import country_code
+from .formats import ImportFileError
 
 # Header synonyms shared by every entity (normalised with formats.norm_header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -222,6 +223,65 @@ class Entity:
 
     def attr(self, f: Field) -> str:
         return f.ref.attr if f.ref else f.name
+
+
+def resolve_columns(
+    entity: Entity, header: list[str], mapping: dict[str, str]
+) -> tuple[dict[str, str], dict[int, str]]:
+    """Match file columns to fields: the mapping first, then names and synonyms.
+
+    Returns field → column header, and column index → field. Columns matching nothing are
+    ignored; a missing required column is an error that names it.
+    """
+    names = entity.header_map()
+    fields = {f.name for f in entity.fields}
+    mapped = {formats.norm_header(k): v for k, v in mapping.items()}
+    columns: dict[str, str] = {}
+    by_index: dict[int, str] = {}
+    for index, header_name in enumerate(header):
+        norm = formats.norm_header(header_name)
+        if not norm:
+            continue
+        if norm in mapped:
+            target = mapped[norm]
+            if target in ("", "-"):
+                continue
+            target = target if target in fields else names.get(formats.norm_header(target))
+            if target is None:
+                raise ImportFileError(
+                    _(
+                        "The mapping sends column “%(column)s” to “%(field)s”, which is not a "
+                        "field of %(entity)s. Fields: %(fields)s."
+                    )
+                    % {
+                        "column": header_name,
+                        "field": mapped[norm],
+                        "entity": entity.name,
+                        "fields": ", ".join(f.name for f in entity.fields),
+                    },
+                    code="mapping",
+                )
+        else:
+            target = names.get(norm)
+        if target and target not in columns:
+            columns[target] = header_name
+            by_index[index] = target
+    missing = [f for f in entity.fields if f.required and f.name not in columns]
+    if missing:
+        raise ImportFileError(
+            _("Missing required column: %(columns)s. Columns in the file: %(header)s.")
+            % {
+                "columns": ", ".join(
+                    f"{f.name} ({_('or')} {', '.join(f.all_names()[1:4])})"
+                    if len(f.all_names()) > 1
+                    else f.name
+                    for f in missing
+                ),
+                "header": ", ".join(h for h in header if h) or "—",
+            },
+            code="missing_column",
+        )
+    return columns, by_index
 
 
 def export_value(f: Field, value: Any) -> Any:

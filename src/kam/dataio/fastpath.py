@@ -39,6 +39,7 @@ from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
 
 from . import formats
+from .entities import resolve_columns
 from .formats import ImportFileError
 from .importers import IN_CHUNK, TRANSACTION_ENTITY, Progress, chunks
 from .report import ImportReport
@@ -66,8 +67,6 @@ class Source:
     """Batches of a CSV or XLSX file as string DataFrames with the canonical column names."""
 
     def __init__(self, path: Path, mapping: dict[str, str]):
-        from .services import resolve_columns
-
         self.path = Path(path)
         self._tmp: str | None = None
         formats.check_size(self.path)  # before a byte of the file is read

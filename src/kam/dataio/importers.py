@@ -26,6 +26,7 @@ from kam.customers.models import (
     Unit,
     UnitKind,
 )
+from kam.customers.services import unit_create, unit_move, unit_update
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Initiator, Interaction, InteractionType
 from kam.people.models import Function, Role, Territory, User
@@ -400,8 +401,6 @@ class UnitImporter(Importer):
         self.parent_of = parent_of
 
     def write(self, rows: list[Row], progress: Progress | None = None) -> None:
-        from kam.customers.services import unit_create, unit_move, unit_update
-
         # A row whose parent row was rejected cannot be placed: skip it too.
         in_file = {row.values["external_id"]: row for row in rows}
         bad_exts = set()

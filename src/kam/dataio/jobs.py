@@ -26,11 +26,13 @@ from django.utils.translation import gettext as _
 from kam.core.errors import DomainError
 
 from . import formats
+from .entities import resolve_columns
 from .formats import ImportFileError
 from .importers import ENTITIES, ENTITY_NAMES
 from .models import ImportJob, JobStatus
 from .report import ImportReport
 from .selectors import preview_rows
+from .services import import_file
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,8 @@ def import_job_start(
     skip_bad_rows: bool = False,
 ) -> ImportJob:
     """Confirm the column mapping and options of an uploaded job and queue it."""
-    from .services import resolve_columns
+    # The task module imports this one to run the job: enqueuing our own task is a cycle by
+    # design, so the task is imported when a job is queued.
     from .tasks import run_import_job
 
     if job.status != JobStatus.UPLOADED:
@@ -175,8 +178,6 @@ def _save_error_report(job: ImportJob, report: ImportReport) -> str:
 
 def import_job_execute(*, job_id: int) -> ImportJob:
     """Run a queued job: import the file and record the counts, the problems or the failure."""
-    from .services import import_file
-
     job = ImportJob.objects.get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         log.warning("Import job %s is %s, not queued; not run again", job.pk, job.status)

@@ -53,7 +53,7 @@ def preview_rows(path: str | Path, n: int = PREVIEW_ROWS) -> Preview:
 def suggest_mapping(*, entity: str, header: list[str]) -> dict[int, str]:
     """Column index → field, by the field names and synonyms (as the import would match them).
 
-    Like :func:`kam.dataio.services.resolve_columns` without a mapping, but never raises: a
+    Like :func:`kam.dataio.entities.resolve_columns` without a mapping, but never raises: a
     missing required column is left for the person to choose. The first column wins a field.
     """
     names = ENTITIES[entity].header_map()

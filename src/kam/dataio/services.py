@@ -8,7 +8,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import formats
-from .entities import Entity
+from .entities import resolve_columns
+from .fastpath import import_transactions
 from .formats import ImportFileError
 from .importers import ENTITIES, ENTITY_NAMES, IMPORTERS, Progress, Row
 from .report import ImportReport
@@ -16,65 +17,6 @@ from .report import ImportReport
 
 class _DryRun(Exception):
     pass
-
-
-def resolve_columns(
-    entity: Entity, header: list[str], mapping: dict[str, str]
-) -> tuple[dict[str, str], dict[int, str]]:
-    """Match file columns to fields: the mapping first, then names and synonyms.
-
-    Returns field → column header, and column index → field. Columns matching nothing are
-    ignored; a missing required column is an error that names it.
-    """
-    names = entity.header_map()
-    fields = {f.name for f in entity.fields}
-    mapped = {formats.norm_header(k): v for k, v in mapping.items()}
-    columns: dict[str, str] = {}
-    by_index: dict[int, str] = {}
-    for index, header_name in enumerate(header):
-        norm = formats.norm_header(header_name)
-        if not norm:
-            continue
-        if norm in mapped:
-            target = mapped[norm]
-            if target in ("", "-"):
-                continue
-            target = target if target in fields else names.get(formats.norm_header(target))
-            if target is None:
-                raise ImportFileError(
-                    _(
-                        "The mapping sends column “%(column)s” to “%(field)s”, which is not a "
-                        "field of %(entity)s. Fields: %(fields)s."
-                    )
-                    % {
-                        "column": header_name,
-                        "field": mapped[norm],
-                        "entity": entity.name,
-                        "fields": ", ".join(f.name for f in entity.fields),
-                    },
-                    code="mapping",
-                )
-        else:
-            target = names.get(norm)
-        if target and target not in columns:
-            columns[target] = header_name
-            by_index[index] = target
-    missing = [f for f in entity.fields if f.required and f.name not in columns]
-    if missing:
-        raise ImportFileError(
-            _("Missing required column: %(columns)s. Columns in the file: %(header)s.")
-            % {
-                "columns": ", ".join(
-                    f"{f.name} ({_('or')} {', '.join(f.all_names()[1:4])})"
-                    if len(f.all_names()) > 1
-                    else f.name
-                    for f in missing
-                ),
-                "header": ", ".join(h for h in header if h) or "—",
-            },
-            code="missing_column",
-        )
-    return columns, by_index
 
 
 def import_file(
@@ -109,8 +51,6 @@ def import_file(
         entity=entity, path=str(path), dry_run=dry_run, skip_bad_rows=skip_bad_rows
     )
     if entity == "transactions":
-        from .fastpath import import_transactions
-
         return import_transactions(
             path=path,
             mapping=mapping,

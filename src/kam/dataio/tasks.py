@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .jobs import import_job_execute
+
 
 @task()
 def run_import_job(job_id: int) -> str:
     """Run a queued import job; returns its final status (``done`` or ``failed``)."""
-    from .jobs import import_job_execute
-
     return import_job_execute(job_id=job_id).status

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
-from kam.api.helpers import ref, responses
-from kam.api.pagination import PageParams, keyset_page
-from kam.api.schemas import FilterSchema, Id, InSchema, text
+from kam.core.api.helpers import ref, responses
+from kam.core.api.pagination import PageParams, keyset_page
+from kam.core.api.schemas import FilterSchema, Id, InSchema, text
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
 

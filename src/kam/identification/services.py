@@ -22,6 +22,7 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
 from kam.customers.models import Tier, Unit
+from kam.customers.services import unit_update
 from kam.people.models import User
 
 from .models import (
@@ -426,6 +427,8 @@ def scoring_run_enqueue(
     run = ScoringRun.objects.create(
         model=model, as_of=as_of or timezone.localdate(), created_by=user
     )
+    # The task module imports this one to execute the run: enqueuing our own task is a cycle
+    # by design, so the task is imported when a run is queued.
     from .tasks import score_portfolio_task
 
     transaction.on_commit(lambda: score_portfolio_task.enqueue(run.pk))
@@ -462,8 +465,6 @@ def scoring_run_schedule(*, now: dt.datetime | None = None) -> ScoringRun | None
 @transaction.atomic
 def account_tier_set(*, account: Unit, tier: str, user: User | None = None) -> Unit:
     """Set an account's tier (history kept by the unit's audit trail)."""
-    from kam.customers.services import unit_update
-
     if tier not in Tier.values:
         raise DomainError(_("Unknown tier."), field="tier")
     account = _account(account)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from .models import ScoringRun
+from .services import scoring_run_execute
+
 
 @task()
 def score_portfolio_task(run_id: int) -> int:
     """Execute a queued scoring run; returns the number of accounts scored."""
-    from .models import ScoringRun
-    from .services import scoring_run_execute
-
     run = ScoringRun.objects.select_related("model").get(pk=run_id)
     run = scoring_run_execute(model=run.model, as_of=run.as_of, run=run)
     return run.accounts_count

@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from kam.api.helpers import changes, ref, responses
-from kam.api.pagination import PageParams, keyset_page
-from kam.api.schemas import (
+from kam.core.api.helpers import changes, ref, responses
+from kam.core.api.pagination import PageParams, keyset_page
+from kam.core.api.schemas import (
     AwareDateTime,
     DeletedOut,
     ExternalId,

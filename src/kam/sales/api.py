@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from kam.api.helpers import changes, ref, responses
-from kam.api.pagination import PageParams, keyset_page
-from kam.api.schemas import DeletedOut, ExternalId, FilterSchema, Id, InSchema, money, text
+from kam.core.api.helpers import changes, ref, responses
+from kam.core.api.pagination import PageParams, keyset_page
+from kam.core.api.schemas import DeletedOut, ExternalId, FilterSchema, Id, InSchema, money, text
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
 

@@ -6,4 +6,5 @@ class SalesConfig(AppConfig):
     label = "sales"
 
     def ready(self) -> None:
+        # Connecting signal receivers needs the models loaded: the documented place is ready().
         from . import signals  # noqa: F401

@@ -14,12 +14,15 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.permissions import require
 from kam.core.services import model_update
 from kam.customers.models import Unit
 from kam.customers.signals import accounts_changed
 
 from .models import (
     MonthlyRollup,
+    Opportunity,
+    OpportunityStage,
     Product,
     Transaction,
     reporting_currency,
@@ -252,8 +255,6 @@ OPPORTUNITY_FIELDS = {
 
 
 def _check_opportunity(opp) -> None:
-    from .models import OpportunityStage
-
     if not (opp.name or "").strip():
         raise DomainError(_("An opportunity needs a name."), field="name")
     if opp.stage not in OpportunityStage.values:
@@ -264,8 +265,6 @@ def _check_opportunity(opp) -> None:
 
 @transaction.atomic
 def opportunity_create(**fields):
-    from .models import Opportunity
-
     unknown = set(fields) - OPPORTUNITY_FIELDS
     if unknown:
         raise DomainError(_("Unknown opportunity fields: %s") % ", ".join(sorted(unknown)))
@@ -319,8 +318,6 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
     ``product_id`` or ``product_sku``. With ``user``, every row's account must be one the user
     may change. Errors name the row index and the field: ``rows.<i>.<field>``.
     """
-    from kam.core.permissions import require
-
     errors: list[tuple[str, str]] = []
     unit_ids = _lookup(Unit, "pk", {r.get("unit_id") for r in rows})
     unit_ext = _lookup(Unit, "external_id", {r.get("unit_external_id") for r in rows})

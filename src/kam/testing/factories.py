@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 
 from kam.customers.models import Contact, Employment, Unit
+from kam.customers.services import unit_create
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import Product, ProductLine
@@ -35,8 +36,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def make_unit(name: str = "Acme Group", parent: Unit | None = None, **fields) -> Unit:
     """Create a unit through the service, so the tree stays valid."""
-    from kam.customers.services import unit_create
-
     fields.setdefault("kind", "group" if parent is None else "company")
     fields.setdefault("country", "DE")
     return unit_create(parent=parent, name=name, **fields)

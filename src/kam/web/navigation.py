@@ -1,27 +1,24 @@
-"""The main navigation: one entry per section of the product that is built."""
+"""The main navigation: one entry per section of the product that is built.
+
+Each app declares its entries as ``nav_items`` on its AppConfig (see ``kam.core.navigation``);
+the menu is web's own entries first, then every app's in ``INSTALLED_APPS`` order.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.utils.functional import Promise
+from django.apps import apps
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.navigation import NavItem
 
-@dataclass(frozen=True)
-class NavItem:
-    url_name: str
-    label: str | Promise
-    perm: str
-    section: str  # the PRODUCT.md section it serves
+NAV: tuple[NavItem, ...] = (NavItem("web:portfolio", _("Portfolio"), "kam.view_account", "§2"),)
 
 
-NAV: list[NavItem] = [
-    NavItem("web:portfolio", _("Portfolio"), "kam.view_account", "§2"),
-]
-
-
-def register(item: NavItem) -> None:
-    """Apps add their section to the navigation when they are ready (in AppConfig.ready)."""
-    if item not in NAV:
-        NAV.append(item)
+def nav_items() -> list[NavItem]:
+    """Every entry of the main navigation, in menu order (before permissions are applied)."""
+    items = list(NAV)
+    for config in apps.get_app_configs():
+        for item in getattr(config, "nav_items", ()):
+            if item not in items:
+                items.append(item)
+    return items

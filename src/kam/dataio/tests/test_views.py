@@ -411,7 +411,7 @@ def test_an_unexpected_error_ends_as_a_failed_job_not_a_500(admin, monkeypatch):
     def boom(**kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("kam.dataio.services.import_file", boom)
+    monkeypatch.setattr("kam.dataio.jobs.import_file", boom)
     job = _job_from(_upload(admin, "units", "u.csv", (FIXTURES / "units.csv").read_bytes()))
     response = _run(admin, job)
     assert response.status_code == 302

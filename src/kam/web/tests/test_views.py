@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -99,6 +100,26 @@ def test_an_outsider_is_refused_the_portfolio(client_for):
     response = client_for("outsider").get(reverse("web:portfolio"))
     assert response.status_code == 403
     assert b"Group 000" not in response.content
+
+
+def _menu(html: str) -> list[str]:
+    """The links of the main navigation, in order."""
+    menu = html.split('id="main-nav"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'class="nav-link[^"]*"\s*(?:aria-current="page")?\s*href="([^"]+)"', menu)
+
+
+def test_the_menu_lists_each_apps_section_in_order(client_for):
+    html = client_for("admin").get(reverse("web:portfolio")).content.decode()
+    assert _menu(html) == [
+        reverse("web:portfolio"),
+        reverse("identification:scores"),
+        reverse("dataio:jobs"),
+    ]
+
+
+def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
+    html = client_for("specialist").get(reverse("web:portfolio")).content.decode()
+    assert _menu(html) == [reverse("web:portfolio"), reverse("identification:scores")]
 
 
 def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):

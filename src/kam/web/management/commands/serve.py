@@ -34,6 +34,8 @@ class Command(BaseCommand):
         if not 0 < options["port"] < 65536:
             raise CommandError(_("The port must be between 1 and 65535."))
 
+        # Deliberately late: importing kam.wsgi builds the WSGI application (loads every
+        # middleware), which only a server that passed the checks above should do.
         from kam.wsgi import application
 
         bind = f"{options['host']}:{options['port']}"

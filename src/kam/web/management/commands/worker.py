@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
+from kam.identification.services import scoring_run_schedule
+
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
@@ -17,8 +19,6 @@ TICK_SECONDS = 60
 
 def schedule_tick() -> None:
     """Queue whatever scheduled work is due (today: the periodic scoring run)."""
-    from kam.identification.services import scoring_run_schedule
-
     close_old_connections()
     try:
         run = scoring_run_schedule()
