@@ -93,21 +93,45 @@ def may_change_interactions_account(user, interaction) -> bool:
     return interaction is not None and can_change_account(user, interaction.unit)
 
 
+def _contact_units(contact: Any) -> tuple[list[Any], list[Any]]:
+    """The units of the contact's current positions and of all their positions (one query)."""
+    employments = list(contact.employments.select_related("unit"))
+    current = [e.unit for e in employments if e.end_date is None]
+    return current, [e.unit for e in employments]
+
+
 @rules.predicate
 def may_change_a_contacts_account(user, contact) -> bool:
-    """Whoever may change an account the contact works or worked at; for a contact with no
-    position yet, administrators and executives."""
+    """The right to change a contact comes from where they work now: whoever may change an
+    account of a current position; for a contact with no current position, an account they
+    worked at; for a contact with no position at all, anyone who may change accounts
+    (administrators, executives, KAMs and sales managers), so that such a person can be placed.
+    A past position planted at another account therefore gives no rights over the person."""
     if contact is None:
         return False
-    units = [e.unit for e in contact.employments.select_related("unit")]
+    current, every = _contact_units(contact)
+    units = current or every
     if not units:
-        return is_admin(user) or is_executive(user)
+        return is_admin(user) or is_executive(user) or is_kam_or_sales_manager(user)
     return any(can_change_account(user, unit) for unit in units)
+
+
+@rules.predicate
+def may_change_every_contacts_account(user, contact) -> bool:
+    """Deleting a contact removes every position they hold or held, so it needs the right to
+    change each of those accounts (administrators and executives for a contact with none)."""
+    if contact is None:
+        return False
+    _current, every = _contact_units(contact)
+    if not every:
+        return is_admin(user) or is_executive(user)
+    return all(can_change_account(user, unit) for unit in every)
 
 
 # An interaction may be edited by its author or by whoever may change the account.
 rules.add_perm("kam.change_interaction", wrote_interaction | may_change_interactions_account)
 rules.add_perm("kam.change_contact", may_change_a_contacts_account)
+rules.add_perm("kam.delete_contact", may_change_every_contacts_account)
 
 # Key-account identification (PRODUCT §3): who nominates, who decides, who edits the model.
 rules.add_perm("kam.nominate_account", is_executive | is_kam_or_sales_manager)

@@ -293,7 +293,7 @@ def contact_update(request: HttpRequest, contact_id: Id, payload: ContactPatch):
 @router.delete("/contacts/{contact_id}", response=responses({200: DeletedOut}))
 def contact_delete(request: HttpRequest, contact_id: Id):
     contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
-    _require_change_contact(request.auth, contact)
+    require(request.auth, "kam.delete_contact", contact)
     services.contact_delete(contact=contact)
     return {"deleted": True}
 
@@ -374,6 +374,9 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
     unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
     require(request.auth, CHANGE, unit)
     contact = ref(Contact.objects.all(), "contact_id", pk=data.pop("contact_id"))
+    # A new position must not hand the caller someone else's contact: they must already be
+    # allowed to change the person, not only the unit.
+    _require_change_contact(request.auth, contact)
     reports_to = _reports_to(data)
     employment = services.employment_create(
         contact=contact, unit=unit, reports_to=reports_to, **data

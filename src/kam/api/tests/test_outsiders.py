@@ -20,11 +20,17 @@ from django.test import Client
 from django.urls import reverse
 
 from kam.api.models import ApiToken
-from kam.customers.models import Employment, Tier, Unit
+from kam.customers.models import Contact, Employment, Tier, Unit
 from kam.identification.models import Nomination, NominationStatus
 from kam.interactions.models import Interaction
 from kam.sales.models import Opportunity, Product
-from kam.testing.factories import EmploymentFactory, InteractionFactory, ProductFactory, make_unit
+from kam.testing.factories import (
+    ContactFactory,
+    EmploymentFactory,
+    InteractionFactory,
+    ProductFactory,
+    make_unit,
+)
 from kam.testing.personas import Persona, db_snapshot
 
 if TYPE_CHECKING:
@@ -40,6 +46,7 @@ class World:
     site: Unit
     position: Employment
     own_position: Employment
+    free_contact: Contact
     opportunity: Opportunity
     own_opportunity: Opportunity
     interaction: Interaction
@@ -55,6 +62,7 @@ def world(kam_a: Persona, kam_b: Persona) -> World:
         site=make_unit("A plant", parent=kam_a.account, kind="site"),
         position=cast(Employment, EmploymentFactory(unit=kam_a.account)),
         own_position=cast(Employment, EmploymentFactory(unit=kam_b.account)),
+        free_contact=cast(Contact, ContactFactory()),
         opportunity=Opportunity.objects.create(unit=kam_a.account, name="A deal"),
         own_opportunity=Opportunity.objects.create(unit=kam_b.account, name="B deal"),
         interaction=cast(
@@ -131,7 +139,7 @@ WRITES = {
     "POST /employments at account A": Write(
         "POST",
         lambda w: "/employments",
-        lambda w: {"contact_id": w.own_position.contact_id, "unit_id": w.a.account.pk},
+        lambda w: {"contact_id": w.free_contact.pk, "unit_id": w.a.account.pk},
     ),
     "PATCH /employments/{employment_id} at A": Write(
         "PATCH", lambda w: f"/employments/{w.position.pk}", lambda w: {"title": "Intern"}
@@ -283,16 +291,14 @@ def test_another_kam_may_nominate_account_a_but_the_account_stays_transactional(
     assert Unit.objects.get(pk=world.a.account.pk).tier == Tier.TRANSACTIONAL
 
 
-def test_another_kam_cannot_delete_kam_as_contact_by_adding_a_position_at_b(
+def test_another_kam_cannot_take_over_kam_as_contact_by_adding_a_position_at_b(
     client: Client, world: World
 ) -> None:
-    """A hole (found by this test, not fixed here): decision 13 lets whoever may change an
-    account a contact works at delete the contact, and a position of kam_a's contact at
-    account B is kam_b's to add. Deleting the contact then deletes kam_a's position at
-    account A too, a record of account A that ``DELETE /employments`` refuses to kam_b. The
-    delete must be refused while the contact has a position at an account kam_b may not change.
-    """
+    """Found by this suite: a position of kam_a's contact at account B used to be kam_b's to
+    add, and from then on kam_b could edit the person and delete them together with their
+    position at account A. Adding a position now needs the right to change the person too."""
     contact_id = world.position.contact_id
+    before = db_snapshot()
     added = call(
         client,
         world.b,
@@ -300,10 +306,23 @@ def test_another_kam_cannot_delete_kam_as_contact_by_adding_a_position_at_b(
         "/employments",
         {"contact_id": contact_id, "unit_id": world.b.account.pk},
     )
-    assert added.status_code == 201
-    response = call(client, world.b, "DELETE", f"/contacts/{contact_id}")
+    assert added.status_code == 403
+    assert db_snapshot() == before
+
+
+def test_another_kam_cannot_delete_a_contact_who_also_works_at_a(
+    client: Client, world: World
+) -> None:
+    """A person who really works at both accounts is kam_b's to edit, but deleting them would
+    delete their position at account A as well: refused."""
+    contact = world.position.contact
+    EmploymentFactory(contact=contact, unit=world.b.account)
+    before = db_snapshot()
+    response = call(client, world.b, "DELETE", f"/contacts/{contact.pk}")
     assert response.status_code == 403
-    assert Employment.objects.filter(pk=world.position.pk).exists()
+    assert db_snapshot() == before
+    edited = call(client, world.b, "PATCH", f"/contacts/{contact.pk}", {"notes": "Met in Berlin"})
+    assert edited.status_code == 200
 
 
 # --- the token pages (/settings/tokens/) -----------------------------------------------------

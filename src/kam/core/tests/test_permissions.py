@@ -85,8 +85,50 @@ def test_a_contact_may_be_changed_by_whoever_may_change_an_account_they_work_at(
     unplaced = contact_create(first_name="Free", last_name="Agent")
     assert users["kam"].has_perm("kam.change_contact", placed)
     assert not users["field_rep"].has_perm("kam.change_contact", placed)
-    assert not users["kam"].has_perm("kam.change_contact", unplaced)
+    # Nobody's contact yet: whoever may change accounts may place and edit them.
+    assert users["kam"].has_perm("kam.change_contact", unplaced)
     assert users["executive"].has_perm("kam.change_contact", unplaced)
+    assert not users["field_rep"].has_perm("kam.change_contact", unplaced)
+
+
+def test_a_past_position_elsewhere_gives_no_rights_over_a_contact(users, account):
+    """Rights over a person come from where they work now: a past position at your account,
+    planted or real, does not let you edit or delete someone who works at another account."""
+    import datetime as dt
+
+    from kam.customers.services import contact_create, employment_create
+
+    group, _site = account
+    other_kam = UserFactory(role="kam")
+    elsewhere = make_unit("Elsewhere", account_manager=other_kam)
+    person = contact_create(unit=elsewhere, first_name="Anna", last_name="Berg")
+    employment_create(
+        contact=person,
+        unit=group,
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2021, 1, 1),
+    )
+    assert not users["kam"].has_perm("kam.change_contact", person)
+    assert not users["kam"].has_perm("kam.delete_contact", person)
+    assert other_kam.has_perm("kam.change_contact", person)
+    # Deleting removes the past position at the first account too: the other KAM alone may not.
+    assert not other_kam.has_perm("kam.delete_contact", person)
+    assert users["executive"].has_perm("kam.delete_contact", person)
+
+
+def test_a_contact_who_left_everywhere_belongs_to_the_accounts_they_worked_at(users, account):
+    import datetime as dt
+
+    from kam.customers.services import contact_create, employment_create
+
+    group, _site = account
+    person = contact_create(first_name="Ivan", last_name="Petrov")
+    employment_create(
+        contact=person, unit=group, start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 1, 1)
+    )
+    assert users["kam"].has_perm("kam.change_contact", person)
+    assert users["kam"].has_perm("kam.delete_contact", person)
+    assert not UserFactory(role="kam").has_perm("kam.change_contact", person)
 
 
 @pytest.mark.parametrize(
