@@ -30,6 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models.functions import Substr
@@ -130,7 +131,40 @@ class _Sums:
         )
 
 
-def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[tuple[int, int, int]]:
+PositionEvent = tuple[int, int, int, str]  # (+1 start / -1 end, unit, contact, function)
+RevenueSwitch = tuple[int, int, int]  # (window end, +1 / -1, unit)
+
+
+def _position_events(
+    positions: list[tuple[int, int, str, dt.date | None, dt.date | None]],
+) -> dict[dt.date, list[PositionEvent]]:
+    """day → the positions that start (+1) or end (-1) on it.
+
+    A position is current from its start (:data:`BEGINNING` when unknown) and no longer on its
+    end date; an open position never ends.
+    """
+    events: dict[dt.date, list[PositionEvent]] = defaultdict(list)
+    for unit, contact, function, start, end in positions:
+        events[start or BEGINNING].append((+1, unit, contact, function))
+        if end is not None:
+            events[end].append((-1, unit, contact, function))
+    return events
+
+
+def _days_of_change(positions_on: Iterable[dt.date], sums: _Sums) -> list[dt.date]:
+    """Every day on which a figure may change, in order.
+
+    :data:`BEGINNING`, the days positions start or end, and the last day of each month from the
+    first month with data until its last month has left the 24-month window.
+    """
+    days = set(positions_on) | {BEGINNING}
+    if sums.n:
+        for end in range(sums.lo + 1, sums.lo + sums.n + 25):
+            days.add(month_of(end) - ONE_DAY)
+    return sorted(days)
+
+
+def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[RevenueSwitch]:
     """(window end, +1 / -1, unit), sorted: when a unit starts and stops having purchases in
     the 12-month window. A purchase in month m is in the windows ending m + 1 … m + 12."""
     out = []
@@ -152,114 +186,127 @@ def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[tuple[int, int,
     return out
 
 
-def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
-    """The account's facts from :data:`BEGINNING` on: (since, figures) where they change.
+def _count(counter: dict[Any, int], key: Any, sign: int) -> int:
+    """Add ``sign`` to ``counter[key]``, dropping the key at zero; returns the new count."""
+    after = counter.get(key, 0) + sign
+    if after:
+        counter[key] = after
+    else:
+        del counter[key]
+    return after
 
-    Figures: the values of :data:`FACT_FIELDS`, in that order (money in cents).
+
+class _Presence:
+    """The account's running counts during the sweep: contacts, functional areas, operating
+    units and geographic spread, kept up to date one position or revenue switch at a time.
+
+    A unit operates while it has purchases in the 12-month window or a current position. The
+    spread counts the countries and regions of the operating units and of every site.
     """
-    sums = _Sums(data)
-    info = data.units
-    events: dict[dt.date, list[tuple[int, int, int, str]]] = defaultdict(list)
-    for unit, contact, function, start, end in data.positions:
-        events[start or BEGINNING].append((+1, unit, contact, function))
-        if end is not None:
-            events[end].append((-1, unit, contact, function))
-    days = set(events) | {BEGINNING}
-    if sums.n:
-        # the windows move on the last day of each month while some month is in them
-        for end in range(sums.lo + 1, sums.lo + sums.n + 25):
-            days.add(month_of(end) - ONE_DAY)
 
-    rev: set[int] = set()  # units with purchases in the 12-month window
-    held: dict[int, int] = defaultdict(int)  # unit → current positions
-    contacts: dict[int, int] = {}
-    functions: dict[str, int] = {}
-    countries: dict[str, int] = {}
-    regions: dict[tuple[str, str], int] = {}
-    per_country: dict[str, int] = {}
-    state = {"operating": 0}
+    def __init__(
+        self, units: dict[int, tuple[str, str, str | None]], switches: list[RevenueSwitch]
+    ) -> None:
+        self.units = units
+        self.switches = switches
+        self.next_switch = 0
+        self.revenue: set[int] = set()  # units with purchases in the 12-month window
+        self.held: dict[int, int] = defaultdict(int)  # unit → current positions
+        self.contacts: dict[int, int] = {}  # contact → current positions
+        self.functions: dict[str, int] = {}  # function → current positions
+        self.countries: dict[str, int] = {}  # country → units in the spread
+        self.regions: dict[tuple[str, str], int] = {}  # (country, region) → units
+        self.per_country: dict[str, int] = {}  # country → its regions in the spread
+        self.operating = 0
+        for unit, (kind, _country, _region) in units.items():
+            if kind == UnitKind.SITE:
+                self._spread(unit, +1)
 
-    def spread(unit: int, sign: int) -> None:
-        _kind, country, region = info[unit]
+    def window_moved(self, end: int) -> None:
+        """Take in the revenue switches of the 12-month windows ending up to month ``end``."""
+        switches = self.switches
+        while self.next_switch < len(switches) and switches[self.next_switch][0] <= end:
+            _end, sign, unit = switches[self.next_switch]
+            was = self._operates(unit)
+            if sign > 0:
+                self.revenue.add(unit)
+            else:
+                self.revenue.discard(unit)
+            self._operating_changed(unit, was)
+            self.next_switch += 1
+
+    def position(self, sign: int, unit: int, contact: int, function: str) -> None:
+        """A position starts (``sign`` +1) or ends (-1)."""
+        _count(self.contacts, contact, sign)
+        if function != OTHER_FUNCTION:
+            _count(self.functions, function, sign)
+        was = self._operates(unit)
+        self.held[unit] += sign
+        self._operating_changed(unit, was)
+
+    def figures(self) -> tuple[int, int, int, int, int, int]:
+        """contacts, functions, operating units, countries, most regions of one country,
+        regions: the last six of :data:`FACT_FIELDS`."""
+        return (
+            len(self.contacts),
+            len(self.functions),
+            self.operating,
+            len(self.countries),
+            max(self.per_country.values(), default=0),
+            len(self.regions),
+        )
+
+    def _operates(self, unit: int) -> bool:
+        return unit in self.revenue or self.held[unit] > 0
+
+    def _operating_changed(self, unit: int, was: bool) -> None:
+        now = self._operates(unit)
+        if was == now:
+            return
+        self.operating += 1 if now else -1
+        if self.units[unit][0] != UnitKind.SITE:  # sites are in the spread anyway
+            self._spread(unit, 1 if now else -1)
+
+    def _spread(self, unit: int, sign: int) -> None:
+        """Add (+1) or take away (-1) the unit's country and region."""
+        _kind, country, region = self.units[unit]
         if not country:
             return
-        countries[country] = countries.get(country, 0) + sign
-        if not countries[country]:
-            del countries[country]
+        _count(self.countries, country, sign)
         if region is None:
             return
-        key = (country, region)
-        before = regions.get(key, 0)
-        regions[key] = before + sign
+        before = self.regions.get((country, region), 0)
+        after = _count(self.regions, (country, region), sign)
         if not before:
-            per_country[country] = per_country.get(country, 0) + 1
-        if not regions[key]:
-            del regions[key]
-            per_country[country] -= 1
-            if not per_country[country]:
-                del per_country[country]
+            _count(self.per_country, country, +1)
+        if not after:
+            _count(self.per_country, country, -1)
 
-    def active(unit: int) -> bool:
-        return unit in rev or held[unit] > 0
 
-    def change(unit: int, update) -> None:
-        was = active(unit)
-        update()
-        now = active(unit)
-        if was != now:
-            state["operating"] += 1 if now else -1
-            if info[unit][0] != UnitKind.SITE:  # sites are in the spread anyway
-                spread(unit, 1 if now else -1)
+def timeline(data: AccountData) -> list[tuple[dt.date, tuple[int, ...]]]:
+    """The account's facts from :data:`BEGINNING` on: (since, figures) where they change.
 
-    for unit, (kind, _c, _r) in info.items():
-        if kind == UnitKind.SITE:
-            spread(unit, +1)
-
-    def count(counter: dict, key, sign: int) -> None:
-        counter[key] = counter.get(key, 0) + sign
-        if not counter[key]:
-            del counter[key]
-
-    out: list[tuple[dt.date, tuple]] = []
-    switches = _revenue_switches(data.unit_bought)
-    switch = 0
-    current_end = None
+    Figures: the values of :data:`FACT_FIELDS`, in that order (money in cents). A sweep over
+    the days of change: the money comes from the prefix sums of the window that day, the counts
+    from the running :class:`_Presence`; a row is kept only when a figure differs.
+    """
+    sums = _Sums(data)
+    events = _position_events(data.positions)
+    presence = _Presence(data.units, _revenue_switches(data.unit_bought))
+    out: list[tuple[dt.date, tuple[int, ...]]] = []
+    window = None
     money = (0, 0, 0, 0, 0)
-    last = None
-    for day in sorted(days):
+    for day in _days_of_change(events, sums):
         end = window_end_index(day)
-        if end != current_end:
-            current_end = end
+        if end != window:
+            window = end
             money = sums.window(end)
-            while switch < len(switches) and switches[switch][0] <= end:
-                _e, sign, unit = switches[switch]
-                if sign > 0:
-                    change(unit, lambda unit=unit: rev.add(unit))
-                else:
-                    change(unit, lambda unit=unit: rev.discard(unit))
-                switch += 1
+            presence.window_moved(end)
         for sign, unit, contact, function in events.get(day, ()):
-            count(contacts, contact, sign)
-            if function != OTHER_FUNCTION:
-                count(functions, function, sign)
-
-            def hold(unit=unit, sign=sign):
-                held[unit] += sign
-
-            change(unit, hold)
-        figures = (
-            *money[:4],
-            money[4],
-            len(contacts),
-            len(functions),
-            state["operating"],
-            len(countries),
-            max(per_country.values(), default=0),
-            len(regions),
-        )
-        if figures != last:
+            presence.position(sign, unit, contact, function)
+        figures = (*money, *presence.figures())
+        if not out or figures != out[-1][1]:
             out.append((day, figures))
-            last = figures
     return out
 
 
