@@ -3,14 +3,14 @@
 Scoring needs, per account and as of a day, figures that come from millions of rows: revenue
 and cost of the last 12 and prior 12 full months, months with purchases, current contacts and
 their functions, operating units and geographic spread (DOMAIN §3; the rules are those of
-``scoring.py``). Read from the roll-ups, positions and units at every run, they cost more than
+``engine.py``). Read from the roll-ups, positions and units at every run, they cost more than
 all the rest of scoring. So they are kept as a timeline per account (:class:`AccountFacts`):
 a row starts on each day where a figure changes, and holds until the account's next row.
 
 Figures change only on two kinds of day:
 
 * the last day of a month: from then on "as of" counts that month as full, so the 12- and
-  24-month windows move (``scoring.data_end``);
+  24-month windows move (``engine.data_end``);
 * the first and the last day of a position (a position is current from its start, and no
   longer on its end date).
 
@@ -33,10 +33,16 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.functions import Substr
 
 from kam.core.db import bulk_insert
-from kam.customers.models import Employment, Unit, UnitKind
+from kam.customers.models import (
+    Employment,
+    Unit,
+    UnitKind,
+    account_path,
+    account_path_expr,
+    is_account_sql,
+)
 from kam.sales.models import MonthlyRollup
 
 from .models import AccountFacts, StaleAccount
@@ -70,7 +76,7 @@ def month_of(index: int) -> dt.date:
 
 
 def window_end_index(as_of: dt.date) -> int:
-    """Month index of ``scoring.data_end(as_of)``: the first month not yet full on that day."""
+    """Month index of ``engine.data_end(as_of)``: the first month not yet full on that day."""
     if as_of == dt.date.max:  # an open-ended position written as 9999-12-31
         return month_index(as_of) + 1
     return month_index(as_of + ONE_DAY)
@@ -348,31 +354,31 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
-    """The data of the given top-level accounts (all when ``None``), in a few queries."""
-    step = Unit.steplen
+def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
+    """The data of the accounts with these paths (all when ``None``), in a few queries."""
     units = Unit.objects.all()
-    if root_paths is not None:
-        units = units.annotate(root_path=Substr("path", 1, step)).filter(root_path__in=root_paths)
-    root_of: dict[int, int] = {}
+    if account_paths is not None:
+        units = units.annotate(of_account=account_path_expr()).filter(of_account__in=account_paths)
+    account_of: dict[int, int] = {}  # unit → its account
     accounts: dict[int, AccountData] = {}
     rows = list(units.order_by("path").values_list("pk", "path", "kind", "country", "region"))
     by_path: dict[str, int] = {}
     for pk, path, _kind, _country, _region in rows:
-        if len(path) == step:
+        if account_path(path) == path:  # the unit is an account
             by_path[path] = pk
             accounts[pk] = AccountData(path=path)
     for pk, path, kind, country, region in rows:
-        root = by_path.get(path[:step])
-        if root is None:
+        account = by_path.get(account_path(path))
+        if account is None:
             continue
-        root_of[pk] = root
+        account_of[pk] = account
         key = region.strip().casefold() if country and region else None
-        accounts[root].units[pk] = (kind, country or "", key)
+        accounts[account].units[pk] = (kind, country or "", key)
     if not accounts:
         return accounts
 
     table = connection.ops.quote_name
+    # a roll-up's root_id is its account (the column keeps its old name)
     rollup_sql = (
         "SELECT root_id, unit_id, CAST(month AS TEXT), SUM(net_amount), SUM(cost), "
         "SUM(costed_amount), "
@@ -384,7 +390,7 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         "CAST(end_date AS TEXT) "
         f"FROM {table(Employment._meta.db_table)} %s"
     )
-    if root_paths is None:
+    if account_paths is None:
         rollup_parts = [(rollup_sql % "", [])]
         position_parts = [(position_sql % "", [])]
     else:
@@ -394,11 +400,11 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         ]
         position_parts = [
             (position_sql % f"WHERE unit_id IN ({', '.join(['%s'] * len(part))})", part)
-            for part in _chunks(list(root_of), 5000)
+            for part in _chunks(list(account_of), 5000)
         ]
     # dates as text: no per-value converters; both databases write them as YYYY-MM-DD
-    for root, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
-        data = accounts.get(root)
+    for account, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
+        data = accounts.get(account)
         if data is None or unit not in data.units:
             continue
         index = _month_index(month)
@@ -415,9 +421,9 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         for months in data.unit_bought.values():
             months.sort()
     for unit, contact, function, start, end in _fetch(position_parts):
-        root = root_of.get(unit)
-        if root is not None:
-            accounts[root].positions.append((unit, contact, function, _day(start), _day(end)))
+        account = account_of.get(unit)
+        if account is not None:
+            accounts[account].positions.append((unit, contact, function, _day(start), _day(end)))
     return accounts
 
 
@@ -444,7 +450,6 @@ def facts_refresh(*, everything: bool = False) -> int:
     Returns the number of accounts computed. The stale marks are taken first, in this
     transaction, so that a write committed meanwhile marks its accounts again.
     """
-    step = Unit.steplen
     if connection.vendor == "postgresql":
         # one refresher at a time across processes and machines: a second one waits, then
         # finds the marks taken (SQLite serialises writers by itself)
@@ -459,10 +464,10 @@ def facts_refresh(*, everything: bool = False) -> int:
             return 0
         for part in _chunks(stale, 5000):
             StaleAccount.objects.filter(root_path__in=part).delete()
-        paths = sorted({p[:step] for p in stale})
+        paths = sorted({account_path(p) for p in stale})
     # Most of the portfolio: one pass over everything is cheaper than batches. Accounts whose
     # unit is gone have no facts left (they went with it) and are simply not loaded.
-    if paths is None or len(paths) * 4 >= Unit.objects.filter(depth=1).count():
+    if paths is None or len(paths) * 4 >= Unit.objects.accounts().count():
         accounts = load(None)
         if paths is not None:
             wanted = set(paths)
@@ -482,15 +487,14 @@ def accounts_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = 
 
     Called by the signal receivers of ``signals.py`` inside the writer's transaction.
     """
-    step = Unit.steplen
-    roots = {p[:step] for p in paths if p}
+    stale = {account_path(p) for p in paths if p}
     ids = [i for i in set(unit_ids) if i is not None]
     for part in _chunks(ids, 5000):
-        paths_of = Unit.objects.filter(pk__in=part).annotate(root=Substr("path", 1, step))
-        roots.update(paths_of.values_list("root", flat=True))
-    if roots:
+        units = Unit.objects.filter(pk__in=part).annotate(of_account=account_path_expr())
+        stale.update(units.values_list("of_account", flat=True))
+    if stale:
         StaleAccount.objects.bulk_create(
-            [StaleAccount(root_path=p) for p in sorted(roots)],
+            [StaleAccount(root_path=p) for p in sorted(stale)],
             ignore_conflicts=True,
             batch_size=2000,
         )
@@ -516,7 +520,7 @@ def facts_as_of(as_of: dt.date) -> dict[int, dict]:
             WHERE g.account_id = u.id AND g.since <= %s
             ORDER BY g.since DESC LIMIT 1
         )
-        WHERE u.depth = 1
+        WHERE {is_account_sql("u")}
     """  # noqa: S608 - names from the models, the day as a parameter
     out: dict[int, dict] = {}
     with connection.cursor() as cursor:
