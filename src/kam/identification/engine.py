@@ -291,13 +291,11 @@ class CriterionColumns:
         if not self.criteria:
             self._json = ["{}"] * self.n
             return self._json
-        frame = pl.DataFrame(
-            {
-                f"{kind}{k}": pl.Series(col, dtype=pl.Float64, strict=False)
-                for k, pair in enumerate(zip(self.raw, self.norm, strict=True))
-                for kind, col in zip("rn", pair, strict=True)
-            }
-        )
+        columns: dict[str, pl.Series] = {}
+        for k, (raw, norm) in enumerate(zip(self.raw, self.norm, strict=True)):
+            columns[f"r{k}"] = pl.Series(raw, dtype=pl.Float64, strict=False)
+            columns[f"n{k}"] = pl.Series(norm, dtype=pl.Float64, strict=False)
+        frame = pl.DataFrame(columns)
 
         def text(name: str) -> pl.Expr:
             return pl.col(name).round(6).cast(pl.String).fill_null("null")
@@ -534,7 +532,8 @@ def score_table(
 
     total = points(weighted, total_weight)
     groups: dict[str, list[float | None]] = {
-        g: (points(by_group[g], group_weight[g]) if g in by_group else [None] * n) for g in GROUPS
+        g: ([*points(by_group[g], group_weight[g])] if g in by_group else [None] * n)
+        for g in GROUPS
     }
     potential = [v or 0.0 for v in groups[POTENTIAL]]
     recommendation = [

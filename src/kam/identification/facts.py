@@ -173,21 +173,20 @@ def _days_of_change(positions_on: Iterable[dt.date], sums: _Sums) -> list[dt.dat
 def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[RevenueSwitch]:
     """(window end, +1 / -1, unit), sorted: when a unit starts and stops having purchases in
     the 12-month window. A purchase in month m is in the windows ending m + 1 … m + 12."""
-    out = []
+    out: list[RevenueSwitch] = []
     for unit, months in unit_bought.items():
-        start = stop = None
-        for m in months:
-            if start is None:
-                start, stop = m + 1, m + 13
-            elif m + 1 <= stop:
+        if not months:
+            continue
+        start, stop = months[0] + 1, months[0] + 13
+        for m in months[1:]:
+            if m + 1 <= stop:
                 stop = m + 13
             else:
                 out.append((start, +1, unit))
                 out.append((stop, -1, unit))
                 start, stop = m + 1, m + 13
-        if start is not None:
-            out.append((start, +1, unit))
-            out.append((stop, -1, unit))
+        out.append((start, +1, unit))
+        out.append((stop, -1, unit))
     out.sort()
     return out
 
@@ -390,6 +389,8 @@ def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
         "CAST(end_date AS TEXT) "
         f"FROM {table(Employment._meta.db_table)} %s"
     )
+    rollup_parts: list[tuple[str, list[Any]]]
+    position_parts: list[tuple[str, list[Any]]]
     if account_paths is None:
         rollup_parts = [(rollup_sql % "", [])]
         position_parts = [(position_sql % "", [])]
