@@ -1,7 +1,7 @@
 """The reference: the default scoring model in plain pandas, from the raw tables.
 
 A deliberately straightforward implementation of DOMAIN.md §3, written to be read next to
-``src/kam/identification/scoring.py`` and ``wallet.py`` and to give the same scores: it does not
+``src/kam/identification/engine.py`` and ``wallet.py`` and to give the same scores: it does not
 use the monthly roll-ups, the ORM or any OpenKAM code. Every table is read whole (transactions
 only for the 24-month window) with ``pandas.read_sql`` and everything else is pandas:
 

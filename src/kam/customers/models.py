@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -74,6 +75,17 @@ def child_path(parent: str | None, n: int) -> str:
 def account_path_sql(column: str) -> str:
     """SQL (SQLite and PostgreSQL) for the account path of a unit path column."""
     return f"substr({column}, 1, {STEPLEN})"
+
+
+def account_path_expr(field: str = "path") -> Substr:
+    """ORM expression for the account path of a unit path field (``"unit__path"`` across a
+    relation), to annotate or filter a queryset by account."""
+    return Substr(field, 1, STEPLEN)
+
+
+def is_account_sql(table: str) -> str:
+    """SQL condition (SQLite and PostgreSQL): the unit row of ``table`` (an alias) is an account."""
+    return f"{table}.depth = {ACCOUNT_DEPTH}"
 
 
 class UnitQuerySet(MP_NodeQuerySet):

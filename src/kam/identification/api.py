@@ -20,6 +20,7 @@ from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
 
 from . import selectors, services
+from .explain import explain_recommendation
 from .models import (
     Nomination,
     NominationStatus,
@@ -28,7 +29,6 @@ from .models import (
     ScoringModel,
     ScoringRun,
 )
-from .scoring import explain_recommendation
 
 router = Router(tags=["identification"])
 

@@ -3,14 +3,14 @@
 Scoring needs, per account and as of a day, figures that come from millions of rows: revenue
 and cost of the last 12 and prior 12 full months, months with purchases, current contacts and
 their functions, operating units and geographic spread (DOMAIN §3; the rules are those of
-``scoring.py``). Read from the roll-ups, positions and units at every run, they cost more than
+``engine.py``). Read from the roll-ups, positions and units at every run, they cost more than
 all the rest of scoring. So they are kept as a timeline per account (:class:`AccountFacts`):
 a row starts on each day where a figure changes, and holds until the account's next row.
 
 Figures change only on two kinds of day:
 
 * the last day of a month: from then on "as of" counts that month as full, so the 12- and
-  24-month windows move (``scoring.data_end``);
+  24-month windows move (``engine.data_end``);
 * the first and the last day of a position (a position is current from its start, and no
   longer on its end date).
 
@@ -30,12 +30,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models.functions import Substr
 
 from kam.core.db import bulk_insert
-from kam.customers.models import Employment, Unit, UnitKind
+from kam.customers.models import (
+    Employment,
+    Unit,
+    UnitKind,
+    account_path,
+    account_path_expr,
+    is_account_sql,
+)
 from kam.sales.models import MonthlyRollup
 
 from .models import AccountFacts, StaleAccount
@@ -69,7 +76,7 @@ def month_of(index: int) -> dt.date:
 
 
 def window_end_index(as_of: dt.date) -> int:
-    """Month index of ``scoring.data_end(as_of)``: the first month not yet full on that day."""
+    """Month index of ``engine.data_end(as_of)``: the first month not yet full on that day."""
     if as_of == dt.date.max:  # an open-ended position written as 9999-12-31
         return month_index(as_of) + 1
     return month_index(as_of + ONE_DAY)
@@ -130,136 +137,181 @@ class _Sums:
         )
 
 
-def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[tuple[int, int, int]]:
+PositionEvent = tuple[int, int, int, str]  # (+1 start / -1 end, unit, contact, function)
+RevenueSwitch = tuple[int, int, int]  # (window end, +1 / -1, unit)
+
+
+def _position_events(
+    positions: list[tuple[int, int, str, dt.date | None, dt.date | None]],
+) -> dict[dt.date, list[PositionEvent]]:
+    """day → the positions that start (+1) or end (-1) on it.
+
+    A position is current from its start (:data:`BEGINNING` when unknown) and no longer on its
+    end date; an open position never ends.
+    """
+    events: dict[dt.date, list[PositionEvent]] = defaultdict(list)
+    for unit, contact, function, start, end in positions:
+        events[start or BEGINNING].append((+1, unit, contact, function))
+        if end is not None:
+            events[end].append((-1, unit, contact, function))
+    return events
+
+
+def _days_of_change(positions_on: Iterable[dt.date], sums: _Sums) -> list[dt.date]:
+    """Every day on which a figure may change, in order.
+
+    :data:`BEGINNING`, the days positions start or end, and the last day of each month from the
+    first month with data until its last month has left the 24-month window.
+    """
+    days = set(positions_on) | {BEGINNING}
+    if sums.n:
+        for end in range(sums.lo + 1, sums.lo + sums.n + 25):
+            days.add(month_of(end) - ONE_DAY)
+    return sorted(days)
+
+
+def _revenue_switches(unit_bought: dict[int, list[int]]) -> list[RevenueSwitch]:
     """(window end, +1 / -1, unit), sorted: when a unit starts and stops having purchases in
     the 12-month window. A purchase in month m is in the windows ending m + 1 … m + 12."""
-    out = []
+    out: list[RevenueSwitch] = []
     for unit, months in unit_bought.items():
-        start = stop = None
-        for m in months:
-            if start is None:
-                start, stop = m + 1, m + 13
-            elif m + 1 <= stop:
+        if not months:
+            continue
+        start, stop = months[0] + 1, months[0] + 13
+        for m in months[1:]:
+            if m + 1 <= stop:
                 stop = m + 13
             else:
                 out.append((start, +1, unit))
                 out.append((stop, -1, unit))
                 start, stop = m + 1, m + 13
-        if start is not None:
-            out.append((start, +1, unit))
-            out.append((stop, -1, unit))
+        out.append((start, +1, unit))
+        out.append((stop, -1, unit))
     out.sort()
     return out
 
 
-def timeline(data: AccountData) -> list[tuple[dt.date, tuple]]:
-    """The account's facts from :data:`BEGINNING` on: (since, figures) where they change.
+def _count(counter: dict[Any, int], key: Any, sign: int) -> int:
+    """Add ``sign`` to ``counter[key]``, dropping the key at zero; returns the new count."""
+    after = counter.get(key, 0) + sign
+    if after:
+        counter[key] = after
+    else:
+        del counter[key]
+    return after
 
-    Figures: the values of :data:`FACT_FIELDS`, in that order (money in cents).
+
+class _Presence:
+    """The account's running counts during the sweep: contacts, functional areas, operating
+    units and geographic spread, kept up to date one position or revenue switch at a time.
+
+    A unit operates while it has purchases in the 12-month window or a current position. The
+    spread counts the countries and regions of the operating units and of every site.
     """
-    sums = _Sums(data)
-    info = data.units
-    events: dict[dt.date, list[tuple[int, int, int, str]]] = defaultdict(list)
-    for unit, contact, function, start, end in data.positions:
-        events[start or BEGINNING].append((+1, unit, contact, function))
-        if end is not None:
-            events[end].append((-1, unit, contact, function))
-    days = set(events) | {BEGINNING}
-    if sums.n:
-        # the windows move on the last day of each month while some month is in them
-        for end in range(sums.lo + 1, sums.lo + sums.n + 25):
-            days.add(month_of(end) - ONE_DAY)
 
-    rev: set[int] = set()  # units with purchases in the 12-month window
-    held: dict[int, int] = defaultdict(int)  # unit → current positions
-    contacts: dict[int, int] = {}
-    functions: dict[str, int] = {}
-    countries: dict[str, int] = {}
-    regions: dict[tuple[str, str], int] = {}
-    per_country: dict[str, int] = {}
-    state = {"operating": 0}
+    def __init__(
+        self, units: dict[int, tuple[str, str, str | None]], switches: list[RevenueSwitch]
+    ) -> None:
+        self.units = units
+        self.switches = switches
+        self.next_switch = 0
+        self.revenue: set[int] = set()  # units with purchases in the 12-month window
+        self.held: dict[int, int] = defaultdict(int)  # unit → current positions
+        self.contacts: dict[int, int] = {}  # contact → current positions
+        self.functions: dict[str, int] = {}  # function → current positions
+        self.countries: dict[str, int] = {}  # country → units in the spread
+        self.regions: dict[tuple[str, str], int] = {}  # (country, region) → units
+        self.per_country: dict[str, int] = {}  # country → its regions in the spread
+        self.operating = 0
+        for unit, (kind, _country, _region) in units.items():
+            if kind == UnitKind.SITE:
+                self._spread(unit, +1)
 
-    def spread(unit: int, sign: int) -> None:
-        _kind, country, region = info[unit]
+    def window_moved(self, end: int) -> None:
+        """Take in the revenue switches of the 12-month windows ending up to month ``end``."""
+        switches = self.switches
+        while self.next_switch < len(switches) and switches[self.next_switch][0] <= end:
+            _end, sign, unit = switches[self.next_switch]
+            was = self._operates(unit)
+            if sign > 0:
+                self.revenue.add(unit)
+            else:
+                self.revenue.discard(unit)
+            self._operating_changed(unit, was)
+            self.next_switch += 1
+
+    def position(self, sign: int, unit: int, contact: int, function: str) -> None:
+        """A position starts (``sign`` +1) or ends (-1)."""
+        _count(self.contacts, contact, sign)
+        if function != OTHER_FUNCTION:
+            _count(self.functions, function, sign)
+        was = self._operates(unit)
+        self.held[unit] += sign
+        self._operating_changed(unit, was)
+
+    def figures(self) -> tuple[int, int, int, int, int, int]:
+        """contacts, functions, operating units, countries, most regions of one country,
+        regions: the last six of :data:`FACT_FIELDS`."""
+        return (
+            len(self.contacts),
+            len(self.functions),
+            self.operating,
+            len(self.countries),
+            max(self.per_country.values(), default=0),
+            len(self.regions),
+        )
+
+    def _operates(self, unit: int) -> bool:
+        return unit in self.revenue or self.held[unit] > 0
+
+    def _operating_changed(self, unit: int, was: bool) -> None:
+        now = self._operates(unit)
+        if was == now:
+            return
+        self.operating += 1 if now else -1
+        if self.units[unit][0] != UnitKind.SITE:  # sites are in the spread anyway
+            self._spread(unit, 1 if now else -1)
+
+    def _spread(self, unit: int, sign: int) -> None:
+        """Add (+1) or take away (-1) the unit's country and region."""
+        _kind, country, region = self.units[unit]
         if not country:
             return
-        countries[country] = countries.get(country, 0) + sign
-        if not countries[country]:
-            del countries[country]
+        _count(self.countries, country, sign)
         if region is None:
             return
-        key = (country, region)
-        before = regions.get(key, 0)
-        regions[key] = before + sign
+        before = self.regions.get((country, region), 0)
+        after = _count(self.regions, (country, region), sign)
         if not before:
-            per_country[country] = per_country.get(country, 0) + 1
-        if not regions[key]:
-            del regions[key]
-            per_country[country] -= 1
-            if not per_country[country]:
-                del per_country[country]
+            _count(self.per_country, country, +1)
+        if not after:
+            _count(self.per_country, country, -1)
 
-    def active(unit: int) -> bool:
-        return unit in rev or held[unit] > 0
 
-    def change(unit: int, update) -> None:
-        was = active(unit)
-        update()
-        now = active(unit)
-        if was != now:
-            state["operating"] += 1 if now else -1
-            if info[unit][0] != UnitKind.SITE:  # sites are in the spread anyway
-                spread(unit, 1 if now else -1)
+def timeline(data: AccountData) -> list[tuple[dt.date, tuple[int, ...]]]:
+    """The account's facts from :data:`BEGINNING` on: (since, figures) where they change.
 
-    for unit, (kind, _c, _r) in info.items():
-        if kind == UnitKind.SITE:
-            spread(unit, +1)
-
-    def count(counter: dict, key, sign: int) -> None:
-        counter[key] = counter.get(key, 0) + sign
-        if not counter[key]:
-            del counter[key]
-
-    out: list[tuple[dt.date, tuple]] = []
-    switches = _revenue_switches(data.unit_bought)
-    switch = 0
-    current_end = None
+    Figures: the values of :data:`FACT_FIELDS`, in that order (money in cents). A sweep over
+    the days of change: the money comes from the prefix sums of the window that day, the counts
+    from the running :class:`_Presence`; a row is kept only when a figure differs.
+    """
+    sums = _Sums(data)
+    events = _position_events(data.positions)
+    presence = _Presence(data.units, _revenue_switches(data.unit_bought))
+    out: list[tuple[dt.date, tuple[int, ...]]] = []
+    window = None
     money = (0, 0, 0, 0, 0)
-    last = None
-    for day in sorted(days):
+    for day in _days_of_change(events, sums):
         end = window_end_index(day)
-        if end != current_end:
-            current_end = end
+        if end != window:
+            window = end
             money = sums.window(end)
-            while switch < len(switches) and switches[switch][0] <= end:
-                _e, sign, unit = switches[switch]
-                if sign > 0:
-                    change(unit, lambda unit=unit: rev.add(unit))
-                else:
-                    change(unit, lambda unit=unit: rev.discard(unit))
-                switch += 1
+            presence.window_moved(end)
         for sign, unit, contact, function in events.get(day, ()):
-            count(contacts, contact, sign)
-            if function != OTHER_FUNCTION:
-                count(functions, function, sign)
-
-            def hold(unit=unit, sign=sign):
-                held[unit] += sign
-
-            change(unit, hold)
-        figures = (
-            *money[:4],
-            money[4],
-            len(contacts),
-            len(functions),
-            state["operating"],
-            len(countries),
-            max(per_country.values(), default=0),
-            len(regions),
-        )
-        if figures != last:
+            presence.position(sign, unit, contact, function)
+        figures = (*money, *presence.figures())
+        if not out or figures != out[-1][1]:
             out.append((day, figures))
-            last = figures
     return out
 
 
@@ -301,31 +353,31 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
-    """The data of the given top-level accounts (all when ``None``), in a few queries."""
-    step = Unit.steplen
+def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
+    """The data of the accounts with these paths (all when ``None``), in a few queries."""
     units = Unit.objects.all()
-    if root_paths is not None:
-        units = units.annotate(root_path=Substr("path", 1, step)).filter(root_path__in=root_paths)
-    root_of: dict[int, int] = {}
+    if account_paths is not None:
+        units = units.annotate(of_account=account_path_expr()).filter(of_account__in=account_paths)
+    account_of: dict[int, int] = {}  # unit → its account
     accounts: dict[int, AccountData] = {}
     rows = list(units.order_by("path").values_list("pk", "path", "kind", "country", "region"))
     by_path: dict[str, int] = {}
     for pk, path, _kind, _country, _region in rows:
-        if len(path) == step:
+        if account_path(path) == path:  # the unit is an account
             by_path[path] = pk
             accounts[pk] = AccountData(path=path)
     for pk, path, kind, country, region in rows:
-        root = by_path.get(path[:step])
-        if root is None:
+        account = by_path.get(account_path(path))
+        if account is None:
             continue
-        root_of[pk] = root
+        account_of[pk] = account
         key = region.strip().casefold() if country and region else None
-        accounts[root].units[pk] = (kind, country or "", key)
+        accounts[account].units[pk] = (kind, country or "", key)
     if not accounts:
         return accounts
 
     table = connection.ops.quote_name
+    # a roll-up's root_id is its account (the column keeps its old name)
     rollup_sql = (
         "SELECT root_id, unit_id, CAST(month AS TEXT), SUM(net_amount), SUM(cost), "
         "SUM(costed_amount), "
@@ -337,7 +389,9 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         "CAST(end_date AS TEXT) "
         f"FROM {table(Employment._meta.db_table)} %s"
     )
-    if root_paths is None:
+    rollup_parts: list[tuple[str, list[Any]]]
+    position_parts: list[tuple[str, list[Any]]]
+    if account_paths is None:
         rollup_parts = [(rollup_sql % "", [])]
         position_parts = [(position_sql % "", [])]
     else:
@@ -347,11 +401,11 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         ]
         position_parts = [
             (position_sql % f"WHERE unit_id IN ({', '.join(['%s'] * len(part))})", part)
-            for part in _chunks(list(root_of), 5000)
+            for part in _chunks(list(account_of), 5000)
         ]
     # dates as text: no per-value converters; both databases write them as YYYY-MM-DD
-    for root, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
-        data = accounts.get(root)
+    for account, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
+        data = accounts.get(account)
         if data is None or unit not in data.units:
             continue
         index = _month_index(month)
@@ -368,9 +422,9 @@ def load(root_paths: list[str] | None = None) -> dict[int, AccountData]:
         for months in data.unit_bought.values():
             months.sort()
     for unit, contact, function, start, end in _fetch(position_parts):
-        root = root_of.get(unit)
-        if root is not None:
-            accounts[root].positions.append((unit, contact, function, _day(start), _day(end)))
+        account = account_of.get(unit)
+        if account is not None:
+            accounts[account].positions.append((unit, contact, function, _day(start), _day(end)))
     return accounts
 
 
@@ -397,7 +451,6 @@ def facts_refresh(*, everything: bool = False) -> int:
     Returns the number of accounts computed. The stale marks are taken first, in this
     transaction, so that a write committed meanwhile marks its accounts again.
     """
-    step = Unit.steplen
     if connection.vendor == "postgresql":
         # one refresher at a time across processes and machines: a second one waits, then
         # finds the marks taken (SQLite serialises writers by itself)
@@ -412,10 +465,10 @@ def facts_refresh(*, everything: bool = False) -> int:
             return 0
         for part in _chunks(stale, 5000):
             StaleAccount.objects.filter(root_path__in=part).delete()
-        paths = sorted({p[:step] for p in stale})
+        paths = sorted({account_path(p) for p in stale})
     # Most of the portfolio: one pass over everything is cheaper than batches. Accounts whose
     # unit is gone have no facts left (they went with it) and are simply not loaded.
-    if paths is None or len(paths) * 4 >= Unit.objects.filter(depth=1).count():
+    if paths is None or len(paths) * 4 >= Unit.objects.accounts().count():
         accounts = load(None)
         if paths is not None:
             wanted = set(paths)
@@ -435,15 +488,14 @@ def accounts_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = 
 
     Called by the signal receivers of ``signals.py`` inside the writer's transaction.
     """
-    step = Unit.steplen
-    roots = {p[:step] for p in paths if p}
+    stale = {account_path(p) for p in paths if p}
     ids = [i for i in set(unit_ids) if i is not None]
     for part in _chunks(ids, 5000):
-        paths_of = Unit.objects.filter(pk__in=part).annotate(root=Substr("path", 1, step))
-        roots.update(paths_of.values_list("root", flat=True))
-    if roots:
+        units = Unit.objects.filter(pk__in=part).annotate(of_account=account_path_expr())
+        stale.update(units.values_list("of_account", flat=True))
+    if stale:
         StaleAccount.objects.bulk_create(
-            [StaleAccount(root_path=p) for p in sorted(roots)],
+            [StaleAccount(root_path=p) for p in sorted(stale)],
             ignore_conflicts=True,
             batch_size=2000,
         )
@@ -469,7 +521,7 @@ def facts_as_of(as_of: dt.date) -> dict[int, dict]:
             WHERE g.account_id = u.id AND g.since <= %s
             ORDER BY g.since DESC LIMIT 1
         )
-        WHERE u.depth = 1
+        WHERE {is_account_sql("u")}
     """  # noqa: S608 - names from the models, the day as a parameter
     out: dict[int, dict] = {}
     with connection.cursor() as cursor:

@@ -16,6 +16,8 @@ from simple_history.models import HistoricalRecords
 from kam.core.models import TimeStamped
 from kam.customers.models import Unit
 
+from . import engine
+
 
 class ModelStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -95,33 +97,35 @@ class ScoringModel(TimeStamped):
         return self.status == ModelStatus.DRAFT
 
 
+# The stored values of these choices are the scoring engine's vocabulary (engine.py, free of
+# the ORM); the labels people read are given here.
 class CriterionGroup(models.TextChoices):
-    POTENTIAL = "potential", _("Purchasing potential")
-    COMPLEXITY = "complexity", _("Buying complexity")
-    RELATIONAL = "relational", _("Relational orientation")
-    STRATEGIC = "strategic", _("Strategic")
+    POTENTIAL = engine.POTENTIAL, _("Purchasing potential")
+    COMPLEXITY = engine.COMPLEXITY, _("Buying complexity")
+    RELATIONAL = engine.RELATIONAL, _("Relational orientation")
+    STRATEGIC = engine.STRATEGIC, _("Strategic")
 
 
 class DataSource(models.TextChoices):
-    REVENUE_12M = "revenue_12m", _("Revenue, last 12 months (subtree)")
-    WALLET = "wallet", _("Wallet: manual estimate, else peer estimate")
-    GROWTH = "growth", _("Growth: last 12 vs prior 12 months")
-    MARGIN = "margin", _("Gross margin % (lines with cost)")
-    DMU_SIZE = "dmu_size", _("Decision-making unit size (current contacts)")
-    FUNCTIONS = "functions", _("Functional areas among contacts")
-    OPERATING_UNITS = "operating_units", _("Units with revenue or contacts")
-    GEO_SPREAD = "geo_spread", _("Geographic spread: regions + countries")
-    BUYING_CRITERIA = "buying_criteria", _("Buying criteria recorded")
-    WILLINGNESS = "willingness", _("Partnership willingness (assessed 0–10)")
-    AGREEMENT_HORIZON = "agreement_horizon", _("Agreement horizon (months)")
-    PURCHASE_CONTINUITY = "purchase_continuity", _("Months with purchases in last 24 / 24")
-    JOINT_INITIATIVES = "joint_initiatives", _("Active joint initiatives")
+    REVENUE_12M = engine.REVENUE_12M, _("Revenue, last 12 months (subtree)")
+    WALLET = engine.WALLET, _("Wallet: manual estimate, else peer estimate")
+    GROWTH = engine.GROWTH, _("Growth: last 12 vs prior 12 months")
+    MARGIN = engine.MARGIN, _("Gross margin % (lines with cost)")
+    DMU_SIZE = engine.DMU_SIZE, _("Decision-making unit size (current contacts)")
+    FUNCTIONS = engine.FUNCTIONS, _("Functional areas among contacts")
+    OPERATING_UNITS = engine.OPERATING_UNITS, _("Units with revenue or contacts")
+    GEO_SPREAD = engine.GEO_SPREAD, _("Geographic spread: regions + countries")
+    BUYING_CRITERIA = engine.BUYING_CRITERIA, _("Buying criteria recorded")
+    WILLINGNESS = engine.WILLINGNESS, _("Partnership willingness (assessed 0–10)")
+    AGREEMENT_HORIZON = engine.AGREEMENT_HORIZON, _("Agreement horizon (months)")
+    PURCHASE_CONTINUITY = engine.PURCHASE_CONTINUITY, _("Months with purchases in last 24 / 24")
+    JOINT_INITIATIVES = engine.JOINT_INITIATIVES, _("Active joint initiatives")
 
 
 class Normalisation(models.TextChoices):
-    PERCENTILE = "percentile", _("Percentile rank in the scored population")
-    CAPPED_LINEAR = "capped_linear", _("Capped linear (value / cap)")
-    RUBRIC = "rubric", _("Rubric 0–10 (value / 10)")
+    PERCENTILE = engine.PERCENTILE, _("Percentile rank in the scored population")
+    CAPPED_LINEAR = engine.CAPPED_LINEAR, _("Capped linear (value / cap)")
+    RUBRIC = engine.RUBRIC, _("Rubric 0–10 (value / 10)")
 
 
 class Criterion(models.Model):
@@ -308,14 +312,14 @@ class ScoringRun(models.Model):
 
 
 class Recommendation(models.TextChoices):
-    KEY_CANDIDATE = "key_candidate", _("Key candidate")
-    TRANSACTIONAL = "transactional", _("Transactional")
+    KEY_CANDIDATE = engine.KEY_CANDIDATE, _("Key candidate")
+    TRANSACTIONAL = engine.TRANSACTIONAL, _("Transactional")
 
 
 class Scope(models.TextChoices):
-    LOCAL = "local", _("Local")
-    NATIONAL = "national", _("National")
-    GLOBAL = "global", _("Global")
+    LOCAL = engine.LOCAL, _("Local")
+    NATIONAL = engine.NATIONAL, _("National")
+    GLOBAL = engine.GLOBAL, _("Global")
 
 
 class AccountScore(models.Model):
@@ -376,9 +380,7 @@ class AccountScore(models.Model):
     @cached_property
     def breakdown(self) -> dict[str, dict]:
         """Per criterion: name, group, raw, normalised, weight, contribution, gap."""
-        from .scoring import breakdown_of
-
-        return breakdown_of(self.values, self.run.model.criteria.all())
+        return engine.breakdown_of(self.values, self.run.model.criteria.all())
 
 
 class NominationStatus(models.TextChoices):

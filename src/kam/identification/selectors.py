@@ -17,6 +17,8 @@ from kam.customers.models import Tier, Unit
 from kam.people.models import User
 from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
 
+from .engine import ScoreResult, data_end, score_population
+from .inputs import collect_inputs, model_spec
 from .models import (
     AccountScore,
     Criterion,
@@ -28,7 +30,6 @@ from .models import (
     ScoringModel,
     ScoringRun,
 )
-from .scoring import ModelSpec, ScoreResult, collect_inputs, data_end, score_population
 
 # --------------------------------------------------------------------------------------------
 # Models and runs
@@ -84,7 +85,7 @@ def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict:
     """
     base = scoring_run_latest()
     as_of = as_of or (base.as_of if base else timezone.localdate())
-    spec = ModelSpec.of(ScoringModel.objects.prefetch_related("criteria").get(pk=draft_model.pk))
+    spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=draft_model.pk))
     results = score_population(collect_inputs(as_of=as_of), spec)
     before: dict[int, tuple[int, str, float]] = {}
     if base is not None:
@@ -316,7 +317,7 @@ def backtest(
     model = model or scoring_model_active()
     if model is None:
         raise DomainError(_("No scoring model is active."), code="no_model")
-    spec = ModelSpec.of(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
+    spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
     inputs = collect_inputs(as_of=as_of)
     if not inputs:
         raise DomainError(_("There are no accounts to score."), code="no_accounts")

@@ -25,6 +25,8 @@ from kam.customers.models import Tier, Unit
 from kam.customers.services import unit_update
 from kam.people.models import User
 
+from .engine import Progress, ScoreTable, collector_paused, score_table
+from .inputs import collect_inputs, model_spec
 from .models import (
     AccountAssessment,
     AccountScore,
@@ -40,14 +42,6 @@ from .models import (
     Scope,
     ScoringModel,
     ScoringRun,
-)
-from .scoring import (
-    ModelSpec,
-    Progress,
-    ScoreTable,
-    collect_inputs,
-    collector_paused,
-    score_table,
 )
 
 SCOPE_TIER = {Scope.LOCAL: Tier.KEY, Scope.NATIONAL: Tier.NATIONAL, Scope.GLOBAL: Tier.GLOBAL}
@@ -300,7 +294,7 @@ def scoring_run_execute(
     try:
         with collector_paused():
             step(0, _("Reading account data"))
-            spec = ModelSpec.of(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
+            spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
             inputs = collect_inputs(as_of=as_of)
             if not inputs:
                 raise DomainError(_("There are no accounts to score."), code="no_accounts")

@@ -28,6 +28,7 @@ from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
 
 from . import exporters
+from .explain import explain_recommendation
 from .forms import (
     MODEL_FORM_FIELDS,
     ApproveForm,
@@ -50,7 +51,6 @@ from .models import (
     ScoringModel,
     ScoringRun,
 )
-from .scoring import explain_recommendation
 from .selectors import (
     QUADRANTS,
     account_nominations,

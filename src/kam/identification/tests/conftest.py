@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from kam.core.periods import add_months
+from kam.identification.engine import data_end
 from kam.identification.models import Criterion, ScoringModel
-from kam.identification.scoring import data_end
 from kam.sales.services import transactions_create
 from kam.testing.factories import EmploymentFactory, ProductFactory
 

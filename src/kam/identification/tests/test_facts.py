@@ -20,9 +20,9 @@ import pytest
 from kam.core.periods import add_months
 from kam.customers.models import Employment, Unit
 from kam.customers.services import unit_delete, unit_move, unit_update
+from kam.identification.engine import data_end
 from kam.identification.facts import FACT_FIELDS, AccountData, facts_as_of, facts_refresh, timeline
 from kam.identification.models import AccountFacts, StaleAccount
-from kam.identification.scoring import data_end
 from kam.sales.models import Transaction
 from kam.sales.services import transaction_update, transactions_create, transactions_delete
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit

@@ -2,8 +2,9 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from kam.identification.engine import percentile_ranks
+from kam.identification.explain import explain_recommendation
 from kam.identification.models import AccountScore, ModelStatus, ScoringModel
-from kam.identification.scoring import explain_recommendation, percentile_ranks
 from kam.identification.selectors import scoring_model_active, what_if
 from kam.identification.services import (
     assessment_update,
@@ -321,8 +322,8 @@ def test_as_of_uses_only_data_known_then(sell, today):
     import datetime as dt
 
     from kam.core.periods import add_months
+    from kam.identification.engine import data_end
     from kam.identification.models import AccountAssessment
-    from kam.identification.scoring import data_end
 
     account = make_unit("Acme")
     assessment_update(account=account, willingness=3)

@@ -1,13 +1,11 @@
-"""The scoring engine: collect every account's raw data in a few queries, then score in memory.
+"""The scoring engine: every account scored against a model, in memory, column by column.
 
-Data rules (DOMAIN §2–§3). The data-backed figures are kept per account as a timeline of facts
-(``facts.py``: computed from the monthly roll-ups, positions and units, never from raw
-transactions); a run reads one row of it per account.
+Pure Python on plain data (:class:`AccountInputs`, :class:`ModelSpec`): no database, no Django
+ORM. ``inputs.py`` collects the inputs from the database, ``explain.py`` puts a result into
+words, ``services.py`` writes a run.
 
-* **As of** a date, only full months up to it count: the data window ends at the first day of
-  the month after ``as_of`` when ``as_of`` is a month's last day, else at the first day of
-  ``as_of``'s own month (a month still running is left out). Contacts count when their position
-  was current on ``as_of``; judgement inputs are taken from their history as they were then.
+Rules (DOMAIN §2–§3); the figures behind them are kept per account by ``facts.py``:
+
 * revenue = net amount of the last 12 months; growth = last 12 / prior 12 − 1 (gap when there
   was no prior revenue); margin % = (costed amount − cost) / costed amount of the last 12 months
   (gap without cost data); purchase continuity = months with purchases in the last 24 / 24.
@@ -33,38 +31,70 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Protocol
 
 import polars as pl
-from django.db.models import Count, OuterRef, Subquery
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.core.periods import month_start
-from kam.customers.models import Unit
 
-from .facts import facts_as_of, facts_refresh
-from .models import (
-    AccountAssessment,
-    BuyingCriterion,
-    CriterionGroup,
-    DataSource,
-    Normalisation,
-    Recommendation,
-    Scope,
-    ScoringModel,
-)
 from .wallet import headroom, share_of_wallet, wallet_columns
 
-GROUPS = [g.value for g in CriterionGroup]
+# --------------------------------------------------------------------------------------------
+# Vocabulary: the stored values of the scoring model's choices. ``models.py`` builds its
+# choices (CriterionGroup, DataSource, Normalisation, Recommendation, Scope) from these and
+# gives them their labels; the engine needs only the values.
+
+# criterion groups, in the order of the sub-scores
+POTENTIAL = "potential"
+COMPLEXITY = "complexity"
+RELATIONAL = "relational"
+STRATEGIC = "strategic"
+GROUPS = (POTENTIAL, COMPLEXITY, RELATIONAL, STRATEGIC)
+
+# data sources: where a criterion's raw value comes from
+REVENUE_12M = "revenue_12m"
+WALLET = "wallet"
+GROWTH = "growth"
+MARGIN = "margin"
+DMU_SIZE = "dmu_size"
+FUNCTIONS = "functions"
+OPERATING_UNITS = "operating_units"
+GEO_SPREAD = "geo_spread"
+BUYING_CRITERIA = "buying_criteria"
+WILLINGNESS = "willingness"
+AGREEMENT_HORIZON = "agreement_horizon"
+PURCHASE_CONTINUITY = "purchase_continuity"
+JOINT_INITIATIVES = "joint_initiatives"
+
+# normalisations
+PERCENTILE = "percentile"
+CAPPED_LINEAR = "capped_linear"
+RUBRIC = "rubric"
+
+# recommendations
+KEY_CANDIDATE = "key_candidate"
+TRANSACTIONAL = "transactional"
+
+# scopes
+LOCAL = "local"
+NATIONAL = "national"
+GLOBAL = "global"
+
 Progress = Callable[[int, str], None]
 
 
 # --------------------------------------------------------------------------------------------
-# Windows
+# Windows and memory
 
 
 def data_end(as_of: dt.date) -> dt.date:
-    """First day after the last full month of data up to ``as_of``."""
+    """First day after the last full month of data up to ``as_of``.
+
+    As of a date, only full months up to it count: the data window ends at the first day of
+    the month after ``as_of`` when ``as_of`` is a month's last day, else at the first day of
+    ``as_of``'s own month (a month still running is left out).
+    """
     return month_start(as_of + dt.timedelta(days=1))
 
 
@@ -87,7 +117,7 @@ def collector_paused() -> Iterator[None]:
 
 
 # --------------------------------------------------------------------------------------------
-# Inputs
+# Inputs and model, as plain data
 
 
 @dataclass
@@ -124,109 +154,6 @@ class AccountInputs:
         return Decimal(self.revenue_12m_cents).scaleb(-2)
 
 
-ASSESSED = (
-    "account_id",
-    "willingness",
-    "agreement_horizon_months",
-    "joint_initiatives",
-    "buying_criteria_count",
-    "wallet_estimate",
-)
-
-
-def _assessments(as_of: dt.date) -> Iterable[tuple]:
-    """(account id, willingness, horizon, initiatives, criteria count, wallet) as on ``as_of``."""
-    if as_of >= timezone.localdate():
-        return AccountAssessment.objects.order_by("pk").values_list(*ASSESSED)
-    # The newest historical row of each assessment up to the end of ``as_of`` (one query).
-    moment = _end_of_day(as_of)
-    history = AccountAssessment.history
-    newest = (
-        history.filter(id=OuterRef("id"), history_date__lt=moment)
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
-    return (
-        history.filter(history_date__lt=moment, history_id=Subquery(newest))
-        .exclude(history_type="-")
-        .order_by("id")
-        .values_list(*ASSESSED)
-    )
-
-
-def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
-    """Raw data of every top-level account, in a fixed number of queries.
-
-    The data-backed figures come from the accounts' facts timelines (``facts.py``), brought up
-    to date first for accounts whose data changed; judgement inputs from the assessments.
-    """
-    facts_refresh()
-    accounts = {
-        pk: AccountInputs(
-            id=pk,
-            path=path,
-            name=name,
-            industry=industry or "",
-            employees=employees,
-            tier=tier,
-            account_manager_id=manager_id,
-        )
-        for pk, path, name, industry, employees, tier, manager_id in Unit.objects.filter(
-            depth=1
-        ).values_list("pk", "path", "name", "industry", "employees", "tier", "account_manager_id")
-    }
-    if not accounts:
-        return []
-    for pk, f in facts_as_of(as_of).items():
-        acc = accounts.get(pk)
-        if acc is None:
-            continue
-        acc.revenue_12m_cents = f["revenue_12m_cents"]
-        acc.revenue_prior_12m_cents = f["revenue_prior_12m_cents"]
-        acc.cost_12m_cents = f["cost_12m_cents"]
-        acc.costed_12m_cents = f["costed_12m_cents"]
-        acc.purchase_months = f["purchase_months"]
-        acc.contacts = f["contacts"]
-        acc.functions = f["functions"]
-        acc.operating_units = f["operating_units"]
-        acc.countries = f["countries"]
-        acc.regions = f["regions"]
-        acc.region_total = f["region_total"]
-
-    listed = dict(
-        BuyingCriterion.objects.filter(created_at__lt=_end_of_day(as_of))
-        .values("account_id")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("account_id", "n")
-    )
-    for account_id, willingness, horizon, initiatives, criteria, wallet in _assessments(as_of):
-        acc = accounts.get(account_id)
-        if acc is None:
-            continue
-        acc.willingness = _num(willingness)
-        acc.agreement_horizon = _num(horizon)
-        acc.joint_initiatives = _num(initiatives)
-        acc.buying_criteria = _num(criteria)
-        acc.manual_wallet = _num(wallet)
-    for account_id, n in listed.items():
-        if account_id in accounts and n:
-            accounts[account_id].buying_criteria = float(n)
-    return sorted(accounts.values(), key=lambda a: a.path)
-
-
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
-
-
-def _num(value) -> float | None:
-    return None if value is None else float(value)
-
-
-# --------------------------------------------------------------------------------------------
-# Model
-
-
 @dataclass(frozen=True)
 class CriterionSpec:
     key: str
@@ -236,6 +163,34 @@ class CriterionSpec:
     normalisation: str
     weight: float
     cap: float | None = None
+
+
+class Thresholds(Protocol):
+    """What a recommendation and a scope are decided by: a :class:`ModelSpec` or a model row."""
+
+    @property
+    def min_score(self) -> float: ...
+    @property
+    def min_potential(self) -> float: ...
+    @property
+    def min_willingness(self) -> float: ...
+    @property
+    def global_min_countries(self) -> int: ...
+    @property
+    def national_min_regions(self) -> int: ...
+
+
+class Weighted(Protocol):
+    """A criterion as a breakdown needs it: a :class:`CriterionSpec` or a model row."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def weight(self) -> float | Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -252,33 +207,6 @@ class ModelSpec:
     national_min_regions: int = 3
     peer_quantile: float = 0.8
     peer_min_count: int = 10
-
-    @classmethod
-    def of(cls, model: ScoringModel) -> ModelSpec:
-        criteria = tuple(
-            CriterionSpec(
-                key=c.key,
-                name=c.name,
-                group=c.group,
-                source=c.source,
-                normalisation=c.normalisation,
-                weight=float(c.weight),
-                cap=c.cap,
-            )
-            for c in model.criteria.all()
-        )
-        return cls(
-            id=model.pk,
-            version=model.version,
-            criteria=criteria,
-            min_score=model.min_score,
-            min_potential=model.min_potential,
-            min_willingness=model.min_willingness,
-            global_min_countries=model.global_min_countries,
-            national_min_regions=model.national_min_regions,
-            peer_quantile=model.peer_quantile,
-            peer_min_count=model.peer_min_count,
-        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,12 +227,12 @@ def percentile_ranks(values: list[float | None]) -> list[float]:
 
 
 def normalise(values: list[float | None], spec: CriterionSpec) -> list[float]:
-    if spec.normalisation == Normalisation.PERCENTILE:
+    if spec.normalisation == PERCENTILE:
         return percentile_ranks(values)
-    if spec.normalisation == Normalisation.CAPPED_LINEAR:
+    if spec.normalisation == CAPPED_LINEAR:
         cap = spec.cap or 1.0
         return [min(max(v or 0.0, 0.0) / cap, 1.0) for v in values]
-    if spec.normalisation == Normalisation.RUBRIC:
+    if spec.normalisation == RUBRIC:
         return [min(max(v or 0.0, 0.0) / 10, 1.0) for v in values]
     raise ValueError(f"unknown normalisation {spec.normalisation!r}")
 
@@ -313,12 +241,14 @@ def normalise(values: list[float | None], spec: CriterionSpec) -> list[float]:
 # Scoring
 
 
-def breakdown_of(values: dict, criteria: Iterable) -> dict[str, dict]:
-    """A score's explanation per criterion, from its stored ``values`` (key → [raw, normalised]).
+def breakdown_of(values: dict[str, list[Any]], criteria: Iterable[Weighted]) -> dict[str, dict]:
+    """A score's split per criterion, from its stored ``values`` (key → [raw, normalised]).
 
     ``criteria``: the scoring model's criteria (model rows or :class:`CriterionSpec`), in the
-    model's order; those without a value (weight 0) took no part. Raw and normalised values
-    are shown to 4 decimals, contributions (points of the 0–100 score) to 2.
+    model's order; those without a value (weight 0) took no part. A contribution is the
+    criterion's share of the score, 100 × w·n / Σ w (points of the 0–100 score), so the
+    contributions add up to the score. Raw and normalised values are shown to 4 decimals,
+    contributions to 2.
     """
     taking_part = [c for c in criteria if c.key in values]
     total_weight = sum(float(c.weight) for c in taking_part)
@@ -341,7 +271,13 @@ def breakdown_of(values: dict, criteria: Iterable) -> dict[str, dict]:
 class CriterionColumns:
     """Raw and normalised values of every criterion for every account, one list each."""
 
-    def __init__(self, criteria: tuple, raw: list[list], norm: list[list], n: int):
+    def __init__(
+        self,
+        criteria: tuple[CriterionSpec, ...],
+        raw: list[list[float | None]],
+        norm: list[list[float]],
+        n: int,
+    ) -> None:
         self.criteria, self.raw, self.norm, self.n = criteria, raw, norm, n
         self._json: list[str] | None = None
 
@@ -355,13 +291,11 @@ class CriterionColumns:
         if not self.criteria:
             self._json = ["{}"] * self.n
             return self._json
-        frame = pl.DataFrame(
-            {
-                f"{kind}{k}": pl.Series(col, dtype=pl.Float64, strict=False)
-                for k, pair in enumerate(zip(self.raw, self.norm, strict=True))
-                for kind, col in zip("rn", pair, strict=True)
-            }
-        )
+        columns: dict[str, pl.Series] = {}
+        for k, (raw, norm) in enumerate(zip(self.raw, self.norm, strict=True)):
+            columns[f"r{k}"] = pl.Series(raw, dtype=pl.Float64, strict=False)
+            columns[f"n{k}"] = pl.Series(norm, dtype=pl.Float64, strict=False)
+        frame = pl.DataFrame(columns)
 
         def text(name: str) -> pl.Expr:
             return pl.col(name).round(6).cast(pl.String).fill_null("null")
@@ -401,18 +335,18 @@ class ScoreResult:
 
     @property
     def is_candidate(self) -> bool:
-        return self.recommendation == Recommendation.KEY_CANDIDATE
+        return self.recommendation == KEY_CANDIDATE
 
     @property
     def potential(self) -> float:
-        return self.groups.get(CriterionGroup.POTENTIAL) or 0.0
+        return self.groups.get(POTENTIAL) or 0.0
 
     @property
-    def criteria(self) -> tuple:
+    def criteria(self) -> tuple[CriterionSpec, ...]:
         return self.columns.criteria
 
     @property
-    def values(self) -> dict[str, list]:
+    def values(self) -> dict[str, list[Any]]:
         """Criterion key → [raw value (None: a data gap), normalised value]."""
         i = self.index
         return {
@@ -427,16 +361,18 @@ class ScoreResult:
         return breakdown_of(self.values, self.criteria)
 
 
-def scope_of(countries: int, regions: int, spec: ModelSpec) -> str:
+def scope_of(countries: int, regions: int, spec: Thresholds) -> str:
     """global from ≥ N countries, else national from ≥ M regions in one country, else local."""
     if countries >= spec.global_min_countries:
-        return Scope.GLOBAL
+        return GLOBAL
     if regions >= spec.national_min_regions:
-        return Scope.NATIONAL
-    return Scope.LOCAL
+        return NATIONAL
+    return LOCAL
 
 
-def is_key_candidate(total: float, potential: float, willingness: float | None, spec) -> bool:
+def is_key_candidate(
+    total: float, potential: float, willingness: float | None, spec: Thresholds
+) -> bool:
     return (
         total >= spec.min_score
         and potential >= spec.min_potential
@@ -452,42 +388,42 @@ def raw_column(
 
     Column by column, with the data rules of the module docstring.
     """
-    if source == DataSource.REVENUE_12M:
+    if source == REVENUE_12M:
         return [a.revenue_12m_cents / 100 for a in inputs]
-    if source == DataSource.WALLET:
+    if source == WALLET:
         return list(wallets)
-    if source == DataSource.GROWTH:
+    if source == GROWTH:
         return [
             (a.revenue_12m_cents / 100) / (a.revenue_prior_12m_cents / 100) - 1
             if a.revenue_prior_12m_cents > 0
             else None
             for a in inputs
         ]
-    if source == DataSource.MARGIN:
+    if source == MARGIN:
         return [
             (a.costed_12m_cents / 100 - a.cost_12m_cents / 100) / (a.costed_12m_cents / 100)
             if a.costed_12m_cents > 0
             else None
             for a in inputs
         ]
-    if source == DataSource.DMU_SIZE:
+    if source == DMU_SIZE:
         return [float(a.contacts) if a.contacts else None for a in inputs]
-    if source == DataSource.FUNCTIONS:
+    if source == FUNCTIONS:
         return [float(a.functions) if a.contacts else None for a in inputs]
-    if source == DataSource.OPERATING_UNITS:
+    if source == OPERATING_UNITS:
         return [float(a.operating_units) for a in inputs]
-    if source == DataSource.GEO_SPREAD:
+    if source == GEO_SPREAD:
         return [
             float(a.countries + a.region_total) if a.countries + a.region_total else None
             for a in inputs
         ]
-    if source == DataSource.PURCHASE_CONTINUITY:
+    if source == PURCHASE_CONTINUITY:
         return [a.purchase_months / 24 for a in inputs]
     attribute = {
-        DataSource.BUYING_CRITERIA: "buying_criteria",
-        DataSource.WILLINGNESS: "willingness",
-        DataSource.AGREEMENT_HORIZON: "agreement_horizon",
-        DataSource.JOINT_INITIATIVES: "joint_initiatives",
+        BUYING_CRITERIA: "buying_criteria",
+        WILLINGNESS: "willingness",
+        AGREEMENT_HORIZON: "agreement_horizon",
+        JOINT_INITIATIVES: "joint_initiatives",
     }.get(source)
     if attribute is None:
         return [None] * len(inputs)
@@ -517,7 +453,7 @@ class ScoreTable:
 
     @property
     def candidates(self) -> int:
-        return sum(1 for r in self.recommendation if r == Recommendation.KEY_CANDIDATE)
+        return sum(1 for r in self.recommendation if r == KEY_CANDIDATE)
 
     def results(self) -> list[ScoreResult]:
         """One :class:`ScoreResult` per account, best first, ranked."""
@@ -596,12 +532,12 @@ def score_table(
 
     total = points(weighted, total_weight)
     groups: dict[str, list[float | None]] = {
-        g: (points(by_group[g], group_weight[g]) if g in by_group else [None] * n) for g in GROUPS
+        g: ([*points(by_group[g], group_weight[g])] if g in by_group else [None] * n)
+        for g in GROUPS
     }
-    potential = [v or 0.0 for v in groups[CriterionGroup.POTENTIAL]]
-    key, other = Recommendation.KEY_CANDIDATE, Recommendation.TRANSACTIONAL
+    potential = [v or 0.0 for v in groups[POTENTIAL]]
     recommendation = [
-        key if is_key_candidate(t, p, a.willingness, spec) else other
+        KEY_CANDIDATE if is_key_candidate(t, p, a.willingness, spec) else TRANSACTIONAL
         for t, p, a in zip(total, potential, inputs, strict=True)
     ]
     gaps: list[list[str]] = [[] for _ in range(n)]
@@ -637,101 +573,3 @@ def score_population(
 ) -> list[ScoreResult]:
     """Score every account against the model, in memory; ranked best first."""
     return score_table(inputs, spec, progress).results()
-
-
-# --------------------------------------------------------------------------------------------
-# Explanations
-
-
-def _n(value: float) -> str:
-    return formats.number_format(round(value, 1), decimal_pos=1, use_l10n=True)
-
-
-def explain_recommendation(score, spec: ModelSpec | ScoringModel) -> list[str]:
-    """Sentences (translated) why an account is or isn't a key candidate, and why its scope.
-
-    ``score`` is an AccountScore or a ScoreResult.
-    """
-    if isinstance(spec, ScoringModel):
-        spec = ModelSpec.of(spec)
-    total = score.total
-    potential = score.potential or 0.0
-    willingness = score.willingness
-    sentences = []
-    if total >= spec.min_score:
-        sentences.append(
-            _("The score of %(score)s reaches the threshold of %(threshold)s.")
-            % {"score": _n(total), "threshold": _n(spec.min_score)}
-        )
-    else:
-        sentences.append(
-            _("The score of %(score)s is below the threshold of %(threshold)s.")
-            % {"score": _n(total), "threshold": _n(spec.min_score)}
-        )
-    if potential >= spec.min_potential:
-        sentences.append(
-            _("Purchasing potential of %(value)s reaches the minimum of %(threshold)s.")
-            % {"value": _n(potential), "threshold": _n(spec.min_potential)}
-        )
-    else:
-        sentences.append(
-            _("Purchasing potential of %(value)s is below the minimum of %(threshold)s.")
-            % {"value": _n(potential), "threshold": _n(spec.min_potential)}
-        )
-    if willingness is None:
-        sentences.append(_("Partnership willingness has not been assessed yet."))
-    elif willingness >= spec.min_willingness:
-        sentences.append(
-            _("Partnership willingness of %(value)s reaches the minimum of %(threshold)s.")
-            % {"value": _n(willingness), "threshold": _n(spec.min_willingness)}
-        )
-    else:
-        sentences.append(
-            _("Partnership willingness of %(value)s is below the minimum of %(threshold)s.")
-            % {"value": _n(willingness), "threshold": _n(spec.min_willingness)}
-        )
-    if is_key_candidate(total, potential, willingness, spec):
-        sentences.append(_("The account is therefore recommended as a key-account candidate."))
-    else:
-        sentences.append(_("The account therefore stays a transactional account."))
-
-    countries, regions = score.countries, score.regions
-    if countries >= spec.global_min_countries:
-        sentences.append(
-            _(
-                "Its scope is global: it has units in %(countries)d countries "
-                "(%(threshold)d or more make a global account)."
-            )
-            % {"countries": countries, "threshold": spec.global_min_countries}
-        )
-    elif regions >= spec.national_min_regions:
-        sentences.append(
-            _(
-                "Its scope is national: it spans %(regions)d regions of one country "
-                "(%(threshold)d or more make a national account) but fewer than "
-                "%(countries)d countries."
-            )
-            % {
-                "regions": regions,
-                "threshold": spec.national_min_regions,
-                "countries": spec.global_min_countries,
-            }
-        )
-    else:
-        sentences.append(
-            _(
-                "Its scope is local: countries with units: %(countries)d; regions of one "
-                "country at most: %(regions)d (global needs %(need_countries)d countries, "
-                "national %(need_regions)d regions)."
-            )
-            % {
-                "countries": countries,
-                "regions": regions,
-                "need_countries": spec.global_min_countries,
-                "need_regions": spec.national_min_regions,
-            }
-        )
-    if score.gaps:
-        names = [(score.breakdown.get(key) or {}).get("name", key) for key in score.gaps]
-        sentences.append(_("Data gaps counted as zero: %(gaps)s.") % {"gaps": ", ".join(names)})
-    return sentences
