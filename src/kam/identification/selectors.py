@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -12,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
+from kam.core.filters import filter_queryset
 from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
 from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
 
+from .filters import NominationFilter, ScoreFilter
 from .models import (
     AccountScore,
     Criterion,
@@ -58,6 +62,16 @@ def run_scores(*, run: ScoringRun, candidates_only: bool = False) -> QuerySet[Ac
     if candidates_only:
         qs = qs.filter(recommendation="key_candidate")
     return qs
+
+
+def score_list(
+    *, run: ScoringRun, filters: Mapping[str, Any] | None = None
+) -> QuerySet[AccountScore]:
+    """The run's scores matching the list filters (:class:`ScoreFilter`), in rank order.
+
+    The scores page, its export and ``GET /identification/scores`` all read this.
+    """
+    return filter_queryset(ScoreFilter, filters, run_scores(run=run))
 
 
 def account_score_latest(*, account: Unit) -> AccountScore | None:
@@ -362,11 +376,13 @@ def backtest(
 # Nominations and notifications
 
 
-def nomination_list(*, statuses: list[str] | None = None) -> QuerySet[Nomination]:
+def nomination_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Nomination]:
+    """Nominations matching the list filters (:class:`NominationFilter`), newest first.
+
+    The nominations queue and ``GET /identification/nominations`` both read this.
+    """
     qs = Nomination.objects.select_related("account", "nominated_by", "decided_by", "score")
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    return qs.order_by("-created_at", "-pk")
+    return filter_queryset(NominationFilter, filters, qs).order_by("-created_at", "-pk")
 
 
 def nomination_history(*, nomination: Nomination) -> QuerySet[NominationEvent]:

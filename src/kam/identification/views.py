@@ -12,7 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +29,14 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.core.errors import DomainError
+from kam.core.filters import FilterError, offer_choices
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
+from kam.customers.selectors import account_field_values
 
 from . import exporters
+from .filters import ScoreFilter
 from .forms import (
     MODEL_FORM_FIELDS,
     ApproveForm,
@@ -59,7 +68,7 @@ from .selectors import (
     nomination_list,
     notifications_unread,
     portfolio_matrix,
-    run_scores,
+    score_list,
     scoring_model_active,
     scoring_run_latest,
     what_if,
@@ -108,6 +117,9 @@ WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 # --------------------------------------------------------------------------------------------
 # Scores
 
+
+# The filters of the scores list shown as selects (the last two offer the values in use).
+SCORE_SELECTS = ("recommendation", "scope", "tier", "country", "industry")
 
 # Columns of the scores list: (sort key or "", label, sorted high-to-low first).
 SCORE_COLUMNS = [
@@ -162,18 +174,25 @@ def scores(request: HttpRequest) -> HttpResponse:
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
         return bad_request(request, _("The filter could not be applied. %s") % form.problems())
+    filterset = ScoreFilter(request.GET or None)  # the form the page shows
+    if filterset.is_bound and not filterset.is_valid():
+        return bad_request(request, FilterError(filterset.form).message)
+    for field in SCORE_SELECTS[-2:]:
+        offer_choices(filterset.form, field, account_field_values(field=field))
     run = scoring_run_latest()
     rows, count, pages = [], 0, 1
     if run is not None:
         try:
-            rows, count, pages = paginate(
-                form.filter(run_scores(run=run)), form.page_number, PAGE_SIZE
-            )
+            scores = form.order(score_list(run=run, filters=request.GET))
+            rows, count, pages = paginate(scores, form.page_number, PAGE_SIZE)
         except BadQuery as exc:
             return bad_request(request, str(exc))
+        except DomainError as exc:
+            return bad_request(request, exc.message)
     newest = _newest_run()
     context = {
-        "form": form,
+        "form": filterset.form,
+        "selects": SCORE_SELECTS,
         "run": run,
         # A run still going, or one that failed, is shown above the list until a newer one ends.
         "newest": newest if newest and newest.status != RunStatus.DONE else None,
@@ -202,7 +221,10 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
     run = scoring_run_latest()
     if run is None:
         return bad_request(request, _("There are no scores yet: run scoring first."))
-    rows = exporters.score_rows(form.filter(run_scores(run=run)))
+    try:
+        rows = exporters.score_rows(form.order(score_list(run=run, filters=request.GET)))
+    except DomainError as exc:
+        return bad_request(request, exc.message)
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         response: HttpResponse = StreamingHttpResponse(
@@ -473,14 +495,27 @@ def nomination(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{url}#nomination-{found.pk}")
 
 
+def _queue_filters(request: HttpRequest) -> QueryDict:
+    """The queue's filters (:class:`NominationFilter`): those nominations waiting for a
+    decision unless the query names statuses."""
+    params = request.GET.copy()
+    if not params.getlist("status"):
+        params.setlist("status", WAITING)
+    return params
+
+
 def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 200):
     try:
         page = page_number(request)
         rows, count, pages = paginate(
-            nomination_list(statuses=WAITING).order_by("updated_at", "pk"), page, QUEUE_PAGE_SIZE
+            nomination_list(filters=_queue_filters(request)).order_by("updated_at", "pk"),
+            page,
+            QUEUE_PAGE_SIZE,
         )
     except BadQuery as exc:
         return bad_request(request, str(exc))
+    except DomainError as exc:
+        return bad_request(request, exc.message)
     today = timezone.localdate()
     for n in rows:
         n.age = (today - timezone.localtime(n.updated_at).date()).days
