@@ -382,9 +382,9 @@ class AccountScore(models.Model):
 
 
 class NominationStatus(models.TextChoices):
-    RECOMMENDED = "recommended", _("Recommended")
+    """The states a nomination is stored in; its steps are ``workflows.NOMINATION_WORKFLOW``."""
+
     NOMINATED = "nominated", _("Nominated")
-    APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     KEY = "key", _("Key account")
     UNDER_REVIEW = "under_review", _("Under review")
@@ -392,7 +392,20 @@ class NominationStatus(models.TextChoices):
     DEMOTED = "demoted", _("Demoted")
 
 
-OPEN_NOMINATION_STATUSES = ["recommended", "nominated", "approved", "key", "under_review", "kept"]
+# A nomination in one of these is the account's current one (at most one per account).
+OPEN_NOMINATION_STATUSES = ["nominated", "key", "under_review", "kept"]
+
+
+class NominationEventKind(models.TextChoices):
+    """What happened: the score's recommendation, or a step of the nomination workflow."""
+
+    RECOMMENDED = "recommended", _("Recommended by the score")
+    NOMINATED = "nominated", _("Nominated")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REVIEW_STARTED = "review_started", _("Review started")
+    KEPT = "kept", _("Kept after review")
+    DEMOTED = "demoted", _("Demoted")
 
 
 class Nomination(TimeStamped):
@@ -405,7 +418,7 @@ class Nomination(TimeStamped):
         _("status"),
         max_length=14,
         choices=NominationStatus.choices,
-        default=NominationStatus.RECOMMENDED,
+        default=NominationStatus.NOMINATED,
     )
     score = models.ForeignKey(
         AccountScore,
@@ -470,10 +483,14 @@ class NominationEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=16, choices=NominationEventKind.choices)
+    # the status before and after; both empty for an event that changes no status
     from_status = models.CharField(
         _("from"), max_length=14, choices=NominationStatus.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=14, choices=NominationStatus.choices)
+    to_status = models.CharField(
+        _("to"), max_length=14, choices=NominationStatus.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -482,7 +499,7 @@ class NominationEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.kind}: {self.from_status or '—'} → {self.to_status or '—'}"
 
 
 class Notification(models.Model):

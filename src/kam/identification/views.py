@@ -87,9 +87,9 @@ from .services import (
     review_start,
     scoring_run_enqueue,
 )
+from .workflows import NOMINATION_WORKFLOW
 
 VIEW = "kam.view_account"
-CHANGE = "kam.change_account"
 NOMINATE = "kam.nominate_account"
 DECIDE = "kam.decide_nomination"
 MANAGE = "kam.manage_scoring"
@@ -110,7 +110,6 @@ QUADRANT_LABELS = {
 }
 QUADRANT_ORDER = ["strategic", "star", "status", "streamline"]
 WALLET_BASIS = {"manual": gettext_lazy("manual estimate"), "peer": gettext_lazy("peer estimate")}
-OPEN_STEPS = [NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
 WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 
 
@@ -338,20 +337,6 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
     return groups
 
 
-def _actions(nomination: Nomination, user, unit: Unit) -> list[str]:
-    """The steps this user may take on this nomination now."""
-    decide = user.has_perm(DECIDE, nomination)
-    status = nomination.status
-    if status == NominationStatus.NOMINATED:
-        return ["approve", "reject"] if decide else []
-    if status in (NominationStatus.KEY, NominationStatus.KEPT):
-        steps = ["review"] if user.has_perm(CHANGE, unit) else []
-        return steps + (["demote"] if decide else [])
-    if status == NominationStatus.UNDER_REVIEW:
-        return ["keep", "demote"] if decide else []
-    return []
-
-
 def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
     score = account_score_latest(account=unit)
     model = groups = explanation = None
@@ -364,11 +349,12 @@ def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
         explanation = explain_recommendation(score, model)
     nominations = list(account_nominations(account=unit))
     for n in nominations:
-        n.allowed = _actions(n, request.user, unit)
+        n.account = unit  # the review step checks the user's permission on the account
+        n.allowed = [t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n)]
     can_nominate = (
         request.user.has_perm(NOMINATE, unit)
         and unit.tier == Tier.TRANSACTIONAL
-        and not any(n.status in OPEN_STEPS for n in nominations)
+        and not any(n.status == NominationStatus.NOMINATED for n in nominations)
     )
     return {
         "unit": unit,
@@ -519,6 +505,10 @@ def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 20
     today = timezone.localdate()
     for n in rows:
         n.age = (today - timezone.localtime(n.updated_at).date()).days
+        # the queue offers the decisions; starting a review happens on the account's page
+        n.allowed = [
+            t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n) if t.name != "review"
+        ]
     context = {
         "rows": rows,
         "count": count,

@@ -6,6 +6,7 @@ count of every list stays flat when the number of accounts grows.
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import override_settings
@@ -28,6 +29,7 @@ from kam.identification.services import (
     model_draft_from,
     nomination_approve,
     nomination_create,
+    review_start,
     scoring_run_execute,
 )
 from kam.testing.factories import make_unit
@@ -549,6 +551,41 @@ def test_review_keep_and_demote_through_the_page(client_for, portfolio, users):
     assert Unit.objects.get(pk=account.pk).tier == "transactional"
     html = _html(client_for("kam").get(reverse("identification:account_score", args=[account.pk])))
     assert "Volumes collapsed" in html and "Still strategic" in html
+
+
+@pytest.mark.parametrize(
+    ("role", "on_key", "on_review"),
+    [
+        ("executive", ["review", "demote"], ["keep", "demote"]),
+        ("kam", ["review"], []),  # the account's KAM starts reviews, does not decide
+        ("specialist", [], []),
+    ],
+)
+def test_the_account_page_offers_exactly_the_steps_the_table_allows(
+    client_for, portfolio, users, role, on_key, on_review
+):
+    account = portfolio(1)[0]
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    nomination_approve(nomination=nomination, user=users["executive"])
+    page = reverse("identification:account_score", args=[account.pk])
+    c = client_for(role)
+    assert re.findall(r'data-step="(\w+)"', _html(c.get(page))) == on_key
+    review_start(nomination=nomination, user=users["executive"])
+    assert re.findall(r'data-step="(\w+)"', _html(c.get(page))) == on_review
+
+
+def test_the_queue_offers_only_the_decisions_the_table_allows(client_for, portfolio, users):
+    account = portfolio(1)[0]
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    nomination_approve(nomination=nomination, user=users["executive"])
+    c = client_for("executive")
+    queue = reverse("identification:nominations")
+    # a key account was never reviewed: it can be demoted, not kept
+    html = _html(c.get(queue, {"status": "key"}))
+    assert re.findall(r"nominations/\d+/(\w+)/", html) == ["demote"]
+    review_start(nomination=nomination, user=users["kam"])
+    html = _html(c.get(queue))
+    assert re.findall(r"nominations/\d+/(\w+)/", html) == ["keep", "demote"]
 
 
 def test_unknown_steps_and_wrong_methods(client_for, portfolio, users):
