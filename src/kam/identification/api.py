@@ -79,6 +79,15 @@ class ModelOut(Schema):
     national_min_regions: int
     peer_quantile: float
     peer_min_count: int
+    matrix_share_weight: float
+    matrix_position_weight: float
+    matrix_stage_weight: float
+    matrix_attractiveness_cutoff: float
+    matrix_strength_cutoff: float
+    matrix_axis_min: float
+    matrix_axis_max: float
+    matrix_competitor_position: float
+    review_months: int
     activated_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime

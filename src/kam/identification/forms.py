@@ -140,6 +140,15 @@ MODEL_FORM_FIELDS = [
     "national_min_regions",
     "peer_quantile",
     "peer_min_count",
+    "matrix_share_weight",
+    "matrix_position_weight",
+    "matrix_stage_weight",
+    "matrix_attractiveness_cutoff",
+    "matrix_strength_cutoff",
+    "matrix_axis_min",
+    "matrix_axis_max",
+    "matrix_competitor_position",
+    "review_months",
 ]
 
 

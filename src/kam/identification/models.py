@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,50 @@ class ScoringModel(TimeStamped):
     peer_min_count = models.PositiveSmallIntegerField(
         _("peers needed for a wallet estimate"), default=10
     )
+    # Portfolio matrix (DOMAIN §4): relative strength S = 10 × (share weight · share of wallet +
+    # position weight · supplier position + stage weight · relationship stage)
+    matrix_share_weight = models.FloatField(
+        _("matrix: weight of the share of wallet"),
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_position_weight = models.FloatField(
+        _("matrix: weight of the supplier position"),
+        default=0.3,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_stage_weight = models.FloatField(
+        _("matrix: weight of the relationship stage"),
+        default=0.2,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_attractiveness_cutoff = models.FloatField(
+        _("matrix: high attractiveness from (0–10)"),
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    matrix_strength_cutoff = models.FloatField(
+        _("matrix: high relative strength from"),
+        default=1,
+        validators=[MinValueValidator(0)],
+    )
+    matrix_axis_min = models.FloatField(
+        _("matrix: relative-strength axis from"), default=0.33, validators=[MinValueValidator(0)]
+    )
+    matrix_axis_max = models.FloatField(
+        _("matrix: relative-strength axis to"), default=3, validators=[MinValueValidator(0)]
+    )
+    matrix_competitor_position = models.FloatField(
+        _("matrix: position of a competitor (0–1)"),
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Used for the best competitor, whose supplier position is not known."),
+    )
+    review_months = models.PositiveSmallIntegerField(
+        _("key-account review period (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -93,6 +138,27 @@ class ScoringModel(TimeStamped):
     @property
     def is_editable(self) -> bool:
         return self.status == ModelStatus.DRAFT
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        weights = (self.matrix_share_weight, self.matrix_position_weight, self.matrix_stage_weight)
+        if all(w is not None for w in weights) and abs(sum(weights) - 1) > 1e-6:
+            errors["matrix_share_weight"] = _(
+                "The three matrix weights must add up to 1 (now %(total)s)."
+            ) % {"total": round(sum(weights), 6)}
+        low, high = self.matrix_axis_min, self.matrix_axis_max
+        if low is not None and high is not None and not 0 < low < high:
+            errors["matrix_axis_max"] = _(
+                "The relative-strength axis must run from a positive number to a larger one."
+            )
+        cutoff = self.matrix_strength_cutoff
+        if not errors and None not in (cutoff, low, high) and not low <= cutoff <= high:
+            errors["matrix_strength_cutoff"] = _(
+                "The relative-strength cut-off must lie on the axis (%(low)s–%(high)s)."
+            ) % {"low": low, "high": high}
+        if errors:
+            raise ValidationError(errors)
 
 
 class CriterionGroup(models.TextChoices):

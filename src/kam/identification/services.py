@@ -88,6 +88,15 @@ MODEL_FIELDS = {
     "national_min_regions",
     "peer_quantile",
     "peer_min_count",
+    "matrix_share_weight",
+    "matrix_position_weight",
+    "matrix_stage_weight",
+    "matrix_attractiveness_cutoff",
+    "matrix_strength_cutoff",
+    "matrix_axis_min",
+    "matrix_axis_max",
+    "matrix_competitor_position",
+    "review_months",
 }
 CRITERION_FIELDS = {
     "name",
@@ -597,7 +606,7 @@ def nomination_approve(
     scope: str | None = None,
 ) -> Nomination:
     """An executive approves: the account becomes key/national/global (by scope) from the
-    effective date, with a review due 12 months later."""
+    effective date, with a review due after the active model's review period."""
     nomination, step = _begin(nomination, "approve", user)
     if scope is not None and scope not in Scope.values:
         raise DomainError(_("Unknown scope."), field="scope")
@@ -606,7 +615,7 @@ def nomination_approve(
     nomination.decided_by, nomination.decided_at = user, timezone.now()
     nomination.decision_reason = (reason or "").strip()
     nomination.effective_date = effective
-    nomination.review_due = _plus_year(effective)
+    nomination.review_due = _review_due(effective)
     terms = _("Effective %(date)s, review due %(due)s.") % {
         "date": effective.isoformat(),
         "due": nomination.review_due.isoformat(),
@@ -655,13 +664,12 @@ def _notify_decision(nomination: Nomination, *, approved: bool) -> None:
     )
 
 
-def _plus_year(day: dt.date) -> dt.date:
-    first = add_months(day.replace(day=1), 12)
-    # the same day a year later (28 Feb for 29 Feb)
-    try:
-        return first.replace(day=day.day)
-    except ValueError:
-        return first.replace(day=28)
+def _review_due(day: dt.date) -> dt.date:
+    """The same day ``review_months`` (of the active model) later, or the month's last day."""
+    model = ScoringModel.objects.filter(status=ModelStatus.ACTIVE).first() or ScoringModel()
+    first = add_months(day.replace(day=1), model.review_months)
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    return min(first + dt.timedelta(days=day.day - 1), last)
 
 
 @transaction.atomic
@@ -673,9 +681,10 @@ def review_start(*, nomination: Nomination, user: User, note: str = "") -> Nomin
 
 @transaction.atomic
 def review_keep(*, nomination: Nomination, user: User, note: str = "") -> Nomination:
-    """An executive keeps the account after review; the next review is due in 12 months."""
+    """An executive keeps the account after review; the next review is due after the active
+    model's review period."""
     nomination, step = _begin(nomination, "keep", user)
-    nomination.review_due = _plus_year(timezone.localdate())
+    nomination.review_due = _review_due(timezone.localdate())
     return _finish(nomination, step, user, note=note)
 
 

@@ -560,7 +560,14 @@ def matrix(request: HttpRequest) -> HttpResponse:
     for p in points:
         counts[p["quadrant"]] += 1
     shown = points[:MATRIX_LIMIT]
+    config = run.model if run else ScoringModel()  # the run's axis and cut-offs
     data = {
+        "axis": {
+            "x_min": config.matrix_axis_min,
+            "x_max": config.matrix_axis_max,
+            "x_cut": config.matrix_strength_cutoff,
+            "y_cut": config.matrix_attractiveness_cutoff,
+        },
         "points": [
             {
                 "id": p["account_id"],

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from kam.core.errors import DomainError
 from kam.customers.models import Unit
@@ -200,3 +200,24 @@ def test_every_declared_step_leads_to_a_stored_status():
         assert transition.sources <= stored
     assert "recommended" not in stored
     assert "approved" not in stored
+
+
+def test_the_review_falls_due_after_the_models_review_period(users, account):
+    draft = model_update(model=model_draft_from(model=scoring_model_active()), review_months=6)
+    model_activate(model=draft)
+    n = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    n = nomination_approve(
+        nomination=n, user=users["executive"], effective_date=dt.date(2026, 8, 31)
+    )
+    assert n.review_due == dt.date(2027, 2, 28)  # six months on, the month's last day
+
+
+def test_bad_matrix_settings_are_refused_by_the_service(users):
+    draft = model_draft_from(model=scoring_model_active())
+    with pytest.raises(ValidationError) as refused:
+        model_update(model=draft, matrix_share_weight=0.6)
+    assert "add up to 1" in str(refused.value)
+    with pytest.raises(ValidationError):
+        model_update(model=draft, review_months=61)
+    draft.refresh_from_db()
+    assert (draft.matrix_share_weight, draft.review_months) == (0.5, 12)
