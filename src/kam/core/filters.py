@@ -58,7 +58,7 @@ def filter_queryset(
     filterset = filterset_class(data or None, queryset=queryset)
     if filterset.is_bound and not filterset.is_valid():
         raise FilterError(filterset.form)
-    return filterset.qs  # type: ignore[no-any-return]
+    return filterset.qs
 
 
 def offer_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
