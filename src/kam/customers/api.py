@@ -107,9 +107,11 @@ class UnitPatch(UnitFields):
 
 
 class UnitFilters(FilterSchema):
-    q: text(200) | None = Field(None, description="Part of the name or external id.")
-    country: text(2) | None = None
-    industry: text(100) | None = None
+    q: text(200) | None = Field(
+        None, description="Part of the name or the city, or the external id (any case)."
+    )
+    country: text(2) | None = Field(None, description="ISO country code (any case).")
+    industry: text(100) | None = Field(None, description="The industry (any case).")
     tier: TierLit | None = None
     parent: Id | None = Field(None, description="Only the direct sub-units of this unit.")
     depth: int | None = Field(None, ge=1, le=100, description="1 = top-level units.")
@@ -144,7 +146,7 @@ def _manager_from(payload: dict) -> None:
 @router.get("/units", response=responses({200: UnitPage}), summary="List customer units")
 def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
-    result = keyset_page(selectors.unit_list(**filters.model_dump()), page)
+    result = keyset_page(selectors.unit_list(filters=filters.model_dump(exclude_none=True)), page)
     selectors.unit_parents_attach(units=result["items"])
     return result
 

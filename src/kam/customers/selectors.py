@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
+from kam.core.filters import filter_queryset
+
+from .filters import UnitFilter
 from .models import Contact, Employment, Unit
 
 
@@ -67,36 +73,14 @@ def unit_history(*, unit: Unit, limit: int = 100) -> list[dict]:
 
 
 def unit_list(
-    *,
-    q: str | None = None,
-    country: str | None = None,
-    industry: str | None = None,
-    tier: str | None = None,
-    parent: int | None = None,
-    depth: int | None = None,
+    *, filters: Mapping[str, Any] | None = None, accounts_only: bool = False
 ) -> QuerySet[Unit]:
-    """Units matching the list filters (unordered; the caller pages them).
+    """Units matching the list filters (:class:`UnitFilter`; unordered, the caller pages them).
 
-    ``q`` is part of the name or the exact external id; ``parent`` keeps only the direct
-    sub-units of that unit (none when it does not exist); ``depth`` 1 is the top level.
+    The portfolio page (``accounts_only``) and ``GET /units`` both read this, so they agree.
     """
-    qs = Unit.objects.all()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(external_id__iexact=q))
-    if country:
-        qs = qs.filter(country=country.upper())
-    if industry:
-        qs = qs.filter(industry__iexact=industry)
-    if tier:
-        qs = qs.filter(tier=tier)
-    if depth:
-        qs = qs.filter(depth=depth)
-    if parent:
-        found = Unit.objects.filter(pk=parent).values_list("path", "depth").first()
-        if found is None:
-            return Unit.objects.none()
-        qs = qs.filter(path__startswith=found[0], depth=found[1] + 1)
-    return qs
+    qs = Unit.objects.accounts() if accounts_only else Unit.objects.all()
+    return filter_queryset(UnitFilter, filters, qs)
 
 
 def unit_parents_attach(*, units: list[Unit]) -> list[Unit]:

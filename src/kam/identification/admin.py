@@ -70,7 +70,7 @@ class AccountScoreAdmin(admin.ModelAdmin):
 class NominationEventInline(admin.TabularInline):
     model = NominationEvent
     extra = 0
-    readonly_fields = ("at", "actor", "from_status", "to_status", "note")
+    readonly_fields = ("at", "actor", "kind", "from_status", "to_status", "note")
     can_delete = False
 
     def has_add_permission(self, request, obj=None):

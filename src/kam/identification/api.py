@@ -6,7 +6,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -80,6 +79,15 @@ class ModelOut(Schema):
     national_min_regions: int
     peer_quantile: float
     peer_min_count: int
+    matrix_share_weight: float
+    matrix_position_weight: float
+    matrix_stage_weight: float
+    matrix_attractiveness_cutoff: float
+    matrix_strength_cutoff: float
+    matrix_axis_min: float
+    matrix_axis_max: float
+    matrix_competitor_position: float
+    review_months: int
     activated_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -182,32 +190,15 @@ class ScorePage(Schema):
 
 
 class ScoreFilters(FilterSchema):
-    q: text(200) | None = Field(None, description="Part of the account name, or its external id.")
+    q: text(200) | None = Field(
+        None, description="Part of the account name, or its external id (any case)."
+    )
     recommendation: RecommendationLit | None = None
     scope: ScopeLit | None = None
     tier: TierLit | None = None
-    country: text(2) | None = None
-    industry: text(100) | None = None
+    country: text(2) | None = Field(None, description="ISO country code (any case).")
+    industry: text(100) | None = Field(None, description="The industry (any case).")
     min_score: Score | None = Field(None, description="Only scores at or above this (0–100).")
-
-
-def _scores(run: ScoringRun, filters: ScoreFilters):
-    qs = selectors.run_scores(run=run)
-    if filters.q:
-        qs = qs.filter(Q(account__name__icontains=filters.q) | Q(account__external_id=filters.q))
-    if filters.recommendation:
-        qs = qs.filter(recommendation=filters.recommendation)
-    if filters.scope:
-        qs = qs.filter(scope=filters.scope)
-    if filters.tier:
-        qs = qs.filter(account__tier=filters.tier)
-    if filters.country:
-        qs = qs.filter(account__country=filters.country.upper())
-    if filters.industry:
-        qs = qs.filter(account__industry__iexact=filters.industry)
-    if filters.min_score is not None:
-        qs = qs.filter(total__gte=filters.min_score)
-    return qs
 
 
 @router.get(
@@ -221,7 +212,8 @@ def score_list(request: HttpRequest, filters: Query[ScoreFilters], page: Query[P
     if run is None:
         return {"run_id": None, "model_version": None, "as_of": None, "items": [], "next": None}
     # The run's rows were written in rank order, so the id order is the rank order.
-    result = keyset_page(_scores(run, filters), page)
+    scores = selectors.score_list(run=run, filters=filters.model_dump(exclude_none=True))
+    result = keyset_page(scores, page)
     return {"run_id": run.pk, "model_version": run.model.version, "as_of": run.as_of, **result}
 
 
@@ -316,7 +308,7 @@ class NominationPage(Schema):
 
 
 class NominationFilters(FilterSchema):
-    status: StatusLit | None = None
+    status: list[StatusLit] | None = Field(None, description="Any of these statuses.")
     account: Id | None = Field(None, description="Only the nominations of this account.")
 
 
@@ -349,12 +341,8 @@ def nomination_list(
     request: HttpRequest, filters: Query[NominationFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    qs = Nomination.objects.select_related("account")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.account:
-        qs = qs.filter(account_id=filters.account)
-    return keyset_page(qs, page)
+    nominations = selectors.nomination_list(filters=filters.model_dump(exclude_none=True))
+    return keyset_page(nominations, page)
 
 
 @router.post(

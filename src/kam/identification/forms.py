@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from kam.customers.models import Tier
-from kam.customers.selectors import account_field_values
-
-from .models import AccountScore, Criterion, Normalisation, Recommendation, Scope, ScoringModel
+from .models import AccountScore, Criterion, Normalisation, Scope, ScoringModel
 
 # Dates further out than this are typing mistakes (and would overflow date arithmetic).
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -35,38 +32,16 @@ SCORE_SORTS = {
 }
 
 
-def _any(choices) -> list[tuple[str, str]]:
-    return [("", _("Any")), *choices]
-
-
 class ScoreFilterForm(forms.Form):
-    """Filters, sort and page of the scores list; anything it cannot understand is a 400."""
+    """Sort and page of the scores list (its filters are :class:`~.filters.ScoreFilter`);
+    anything it cannot understand is a 400."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-    recommendation = forms.ChoiceField(
-        label=_("Recommendation"), required=False, choices=_any(Recommendation.choices)
-    )
-    scope = forms.ChoiceField(label=_("Scope"), required=False, choices=_any(Scope.choices))
-    tier = forms.ChoiceField(label=_("Tier"), required=False, choices=_any(Tier.choices))
-    country = forms.ChoiceField(label=_("Country"), required=False, choices=[])
-    industry = forms.ChoiceField(label=_("Industry"), required=False, choices=[])
-    min_score = forms.FloatField(
-        label=_("Minimum score"), required=False, min_value=0, max_value=100
-    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
         choices=[(k, k) for key in SCORE_SORTS for k in (key, f"-{key}")],
     )
     page = forms.IntegerField(label=_("Page"), required=False, min_value=1)
-
-    SELECTS = ("recommendation", "scope", "tier", "country", "industry")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The values that occur among top-level customers (two small distinct queries).
-        self.fields["country"].choices = _any(account_field_values(field="country"))
-        self.fields["industry"].choices = _any(account_field_values(field="industry"))
 
     @property
     def sort_key(self) -> str:
@@ -76,25 +51,8 @@ class ScoreFilterForm(forms.Form):
     def page_number(self) -> int:
         return (self.cleaned_data.get("page") if self.is_valid() else None) or 1
 
-    def filter(self, scores: QuerySet[AccountScore]) -> QuerySet[AccountScore]:
-        """The scores matching the filters, in the chosen order."""
-        data = self.cleaned_data
-        if data.get("q"):
-            q = data["q"].strip()
-            scores = scores.filter(
-                Q(account__name__icontains=q) | Q(account__external_id__iexact=q)
-            )
-        for name, lookup in (
-            ("recommendation", "recommendation"),
-            ("scope", "scope"),
-            ("tier", "account__tier"),
-            ("country", "account__country"),
-            ("industry", "account__industry"),
-        ):
-            if data.get(name):
-                scores = scores.filter(**{lookup: data[name]})
-        if data.get("min_score") is not None:
-            scores = scores.filter(total__gte=data["min_score"])
+    def order(self, scores: QuerySet[AccountScore]) -> QuerySet[AccountScore]:
+        """The scores in the chosen order."""
         sort = self.sort_key
         field = SCORE_SORTS[sort.lstrip("-")]
         ordering = f"-{field}" if sort.startswith("-") else field
@@ -182,6 +140,15 @@ MODEL_FORM_FIELDS = [
     "national_min_regions",
     "peer_quantile",
     "peer_min_count",
+    "matrix_share_weight",
+    "matrix_position_weight",
+    "matrix_stage_weight",
+    "matrix_attractiveness_cutoff",
+    "matrix_strength_cutoff",
+    "matrix_axis_min",
+    "matrix_axis_max",
+    "matrix_competitor_position",
+    "review_months",
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,50 @@ class ScoringModel(TimeStamped):
     peer_min_count = models.PositiveSmallIntegerField(
         _("peers needed for a wallet estimate"), default=10
     )
+    # Portfolio matrix (DOMAIN §4): relative strength S = 10 × (share weight · share of wallet +
+    # position weight · supplier position + stage weight · relationship stage)
+    matrix_share_weight = models.FloatField(
+        _("matrix: weight of the share of wallet"),
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_position_weight = models.FloatField(
+        _("matrix: weight of the supplier position"),
+        default=0.3,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_stage_weight = models.FloatField(
+        _("matrix: weight of the relationship stage"),
+        default=0.2,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    matrix_attractiveness_cutoff = models.FloatField(
+        _("matrix: high attractiveness from (0–10)"),
+        default=5,
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    matrix_strength_cutoff = models.FloatField(
+        _("matrix: high relative strength from"),
+        default=1,
+        validators=[MinValueValidator(0)],
+    )
+    matrix_axis_min = models.FloatField(
+        _("matrix: relative-strength axis from"), default=0.33, validators=[MinValueValidator(0)]
+    )
+    matrix_axis_max = models.FloatField(
+        _("matrix: relative-strength axis to"), default=3, validators=[MinValueValidator(0)]
+    )
+    matrix_competitor_position = models.FloatField(
+        _("matrix: position of a competitor (0–1)"),
+        default=0.5,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Used for the best competitor, whose supplier position is not known."),
+    )
+    review_months = models.PositiveSmallIntegerField(
+        _("key-account review period (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -95,6 +140,27 @@ class ScoringModel(TimeStamped):
     @property
     def is_editable(self) -> bool:
         return self.status == ModelStatus.DRAFT
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        weights = (self.matrix_share_weight, self.matrix_position_weight, self.matrix_stage_weight)
+        if all(w is not None for w in weights) and abs(sum(weights) - 1) > 1e-6:
+            errors["matrix_share_weight"] = _(
+                "The three matrix weights must add up to 1 (now %(total)s)."
+            ) % {"total": round(sum(weights), 6)}
+        low, high = self.matrix_axis_min, self.matrix_axis_max
+        if low is not None and high is not None and not 0 < low < high:
+            errors["matrix_axis_max"] = _(
+                "The relative-strength axis must run from a positive number to a larger one."
+            )
+        cutoff = self.matrix_strength_cutoff
+        if not errors and None not in (cutoff, low, high) and not low <= cutoff <= high:
+            errors["matrix_strength_cutoff"] = _(
+                "The relative-strength cut-off must lie on the axis (%(low)s–%(high)s)."
+            ) % {"low": low, "high": high}
+        if errors:
+            raise ValidationError(errors)
 
 
 # The stored values of these choices are the scoring engine's vocabulary (engine.py, free of
@@ -384,9 +450,9 @@ class AccountScore(models.Model):
 
 
 class NominationStatus(models.TextChoices):
-    RECOMMENDED = "recommended", _("Recommended")
+    """The states a nomination is stored in; its steps are ``workflows.NOMINATION_WORKFLOW``."""
+
     NOMINATED = "nominated", _("Nominated")
-    APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     KEY = "key", _("Key account")
     UNDER_REVIEW = "under_review", _("Under review")
@@ -394,7 +460,20 @@ class NominationStatus(models.TextChoices):
     DEMOTED = "demoted", _("Demoted")
 
 
-OPEN_NOMINATION_STATUSES = ["recommended", "nominated", "approved", "key", "under_review", "kept"]
+# A nomination in one of these is the account's current one (at most one per account).
+OPEN_NOMINATION_STATUSES = ["nominated", "key", "under_review", "kept"]
+
+
+class NominationEventKind(models.TextChoices):
+    """What happened: the score's recommendation, or a step of the nomination workflow."""
+
+    RECOMMENDED = "recommended", _("Recommended by the score")
+    NOMINATED = "nominated", _("Nominated")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REVIEW_STARTED = "review_started", _("Review started")
+    KEPT = "kept", _("Kept after review")
+    DEMOTED = "demoted", _("Demoted")
 
 
 class Nomination(TimeStamped):
@@ -407,7 +486,7 @@ class Nomination(TimeStamped):
         _("status"),
         max_length=14,
         choices=NominationStatus.choices,
-        default=NominationStatus.RECOMMENDED,
+        default=NominationStatus.NOMINATED,
     )
     score = models.ForeignKey(
         AccountScore,
@@ -472,10 +551,14 @@ class NominationEvent(models.Model):
         related_name="+",
     )
     at = models.DateTimeField(_("when"), auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=16, choices=NominationEventKind.choices)
+    # the status before and after; both empty for an event that changes no status
     from_status = models.CharField(
         _("from"), max_length=14, choices=NominationStatus.choices, blank=True
     )
-    to_status = models.CharField(_("to"), max_length=14, choices=NominationStatus.choices)
+    to_status = models.CharField(
+        _("to"), max_length=14, choices=NominationStatus.choices, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -484,7 +567,7 @@ class NominationEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.from_status or '—'} → {self.to_status}"
+        return f"{self.kind}: {self.from_status or '—'} → {self.to_status or '—'}"
 
 
 class Notification(models.Model):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -12,12 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
+from kam.core.filters import filter_queryset
 from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
 from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
 
 from .engine import ScoreResult, data_end, score_population
+from .filters import NominationFilter, ScoreFilter
 from .inputs import collect_inputs, model_spec
 from .models import (
     AccountScore,
@@ -59,6 +63,16 @@ def run_scores(*, run: ScoringRun, candidates_only: bool = False) -> QuerySet[Ac
     if candidates_only:
         qs = qs.filter(recommendation="key_candidate")
     return qs
+
+
+def score_list(
+    *, run: ScoringRun, filters: Mapping[str, Any] | None = None
+) -> QuerySet[AccountScore]:
+    """The run's scores matching the list filters (:class:`ScoreFilter`), in rank order.
+
+    The scores page, its export and ``GET /identification/scores`` all read this.
+    """
+    return filter_queryset(ScoreFilter, filters, run_scores(run=run))
 
 
 def account_score_latest(*, account: Unit) -> AccountScore | None:
@@ -153,11 +167,15 @@ QUADRANTS = {
         gettext_lazy("early / transactional"),
     ),
 }
-UNKNOWN_COMPETITOR_POSITION = 0.5
 
 
-def quadrant_of(attractiveness: float, relative_strength: float) -> str:
-    high_a, high_s = attractiveness >= 5, relative_strength >= 1
+def quadrant_of(
+    attractiveness: float, relative_strength: float, *, model: ScoringModel | None = None
+) -> str:
+    """The quadrant by the cut-offs of ``model`` (default: the documented defaults)."""
+    config = model or ScoringModel()
+    high_a = attractiveness >= config.matrix_attractiveness_cutoff
+    high_s = relative_strength >= config.matrix_strength_cutoff
     if high_a:
         return "strategic" if high_s else "star"
     return "status" if high_s else "streamline"
@@ -172,15 +190,23 @@ def position_index(position: str | None) -> float:
 def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -> list[dict]:
     """One bubble per scored account, ready for an ECharts scatter (``value`` = [R, A, revenue]).
 
-    A = score / 10. Data proxy for relative strength *(ours)*: S_own = 10 × (0.5·share of
-    wallet + 0.3·supplier position index + 0.2·stage index), the stage index being 0 until the
-    relationships app exists; the best competitor is rated with the same formula from its
-    recorded share (else the wallet we don't hold) and a neutral position (0.5).
-    R = S_own / max(S_comp, 0.1), clipped to the 0.33–3 axis for ``value``.
+    A = score / 10. Data proxy for relative strength *(ours)*: S_own = 10 × (w_share·share of
+    wallet + w_position·supplier position index + w_stage·stage index), the stage index being 0
+    until the relationships app exists; the best competitor is rated with the same formula from
+    its recorded share (else the wallet we don't hold) and the model's competitor position.
+    R = S_own / max(S_comp, 0.1), clipped to the model's axis for ``value``. The weights,
+    cut-offs and axis are those of the run's scoring model (defaults 0.5/0.3/0.2, A ≥ 5, R ≥ 1,
+    0.33–3, competitor position 0.5).
     """
     run = run or scoring_run_latest()
     if run is None:
         return []
+    config = run.model
+    w_share, w_position, w_stage = (
+        config.matrix_share_weight,
+        config.matrix_position_weight,
+        config.matrix_stage_weight,
+    )
     today = timezone.localdate()
     latest_position = (
         SupplierPosition.objects.filter(account_id=OuterRef("account_id"), since__lte=today)
@@ -221,18 +247,25 @@ def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -
             comp_share = 1 - sow
         else:
             comp_share = 0.5
-        s_own = 10 * (0.5 * own_share + 0.3 * position_index(r["position"]) + 0.2 * 0.0)
-        s_comp = 10 * (0.5 * comp_share + 0.3 * UNKNOWN_COMPETITOR_POSITION)
+        stage = 0.0  # no relationship stages until the relationships app exists
+        s_own = 10 * (
+            w_share * own_share + w_position * position_index(r["position"]) + w_stage * stage
+        )
+        s_comp = 10 * (w_share * comp_share + w_position * config.matrix_competitor_position)
         rel = s_own / max(s_comp, 0.1)
         attractiveness = r["total"] / 10
-        quadrant = quadrant_of(attractiveness, rel)
+        quadrant = quadrant_of(attractiveness, rel, model=config)
         label, policy, stage = QUADRANTS[quadrant]
         revenue = float(r["revenue_12m"])
         points.append(
             {
                 "account_id": r["account_id"],
                 "name": r["account__name"],
-                "value": [round(min(max(rel, 0.33), 3.0), 3), round(attractiveness, 2), revenue],
+                "value": [
+                    round(min(max(rel, config.matrix_axis_min), config.matrix_axis_max), 3),
+                    round(attractiveness, 2),
+                    revenue,
+                ],
                 "attractiveness": round(attractiveness, 2),
                 "strength_own": round(s_own, 2),
                 "strength_competitor": round(s_comp, 2),
@@ -363,11 +396,13 @@ def backtest(
 # Nominations and notifications
 
 
-def nomination_list(*, statuses: list[str] | None = None) -> QuerySet[Nomination]:
+def nomination_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Nomination]:
+    """Nominations matching the list filters (:class:`NominationFilter`), newest first.
+
+    The nominations queue and ``GET /identification/nominations`` both read this.
+    """
     qs = Nomination.objects.select_related("account", "nominated_by", "decided_by", "score")
-    if statuses:
-        qs = qs.filter(status__in=statuses)
-    return qs.order_by("-created_at", "-pk")
+    return filter_queryset(NominationFilter, filters, qs).order_by("-created_at", "-pk")
 
 
 def nomination_history(*, nomination: Nomination) -> QuerySet[NominationEvent]:

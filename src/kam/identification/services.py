@@ -21,6 +21,7 @@ from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
+from kam.core.workflow import Transition
 from kam.customers.models import Tier, Unit
 from kam.customers.services import unit_update
 from kam.people.models import User
@@ -35,6 +36,7 @@ from .models import (
     ModelStatus,
     Nomination,
     NominationEvent,
+    NominationEventKind,
     NominationStatus,
     Notification,
     Recommendation,
@@ -43,6 +45,7 @@ from .models import (
     ScoringModel,
     ScoringRun,
 )
+from .workflows import NOMINATION_WORKFLOW
 
 SCOPE_TIER = {Scope.LOCAL: Tier.KEY, Scope.NATIONAL: Tier.NATIONAL, Scope.GLOBAL: Tier.GLOBAL}
 
@@ -82,6 +85,15 @@ MODEL_FIELDS = {
     "national_min_regions",
     "peer_quantile",
     "peer_min_count",
+    "matrix_share_weight",
+    "matrix_position_weight",
+    "matrix_stage_weight",
+    "matrix_attractiveness_cutoff",
+    "matrix_strength_cutoff",
+    "matrix_axis_min",
+    "matrix_axis_max",
+    "matrix_competitor_position",
+    "review_months",
 }
 CRITERION_FIELDS = {
     "name",
@@ -500,9 +512,18 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
 # Nominations
 
 
-def _event(nomination: Nomination, *, actor, from_status: str, to_status: str, note=""):
+def _event(
+    nomination: Nomination,
+    *,
+    kind: str,
+    actor: User | None,
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+) -> NominationEvent:
     return NominationEvent.objects.create(
         nomination=nomination,
+        kind=kind,
         actor=actor,
         from_status=from_status,
         to_status=to_status,
@@ -510,14 +531,30 @@ def _event(nomination: Nomination, *, actor, from_status: str, to_status: str, n
     )
 
 
-def _transition(nomination: Nomination, allowed: Iterable[str]) -> Nomination:
-    nomination = Nomination.objects.select_for_update().get(pk=nomination.pk)
-    if nomination.status not in allowed:
-        raise DomainError(
-            _("This step is not possible while the nomination is “%(status)s”.")
-            % {"status": nomination.get_status_display()},
-            code="bad_state",
-        )
+def _begin(nomination: Nomination, step: str, user: User) -> tuple[Nomination, Transition]:
+    """Lock the nomination and check that ``user`` may take ``step`` from its state now."""
+    transition = NOMINATION_WORKFLOW[step]
+    if not transition.permitted(user, nomination):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    locked = Nomination.objects.select_for_update().get(pk=nomination.pk)
+    return locked, NOMINATION_WORKFLOW.check(step, locked, user)
+
+
+def _finish(
+    nomination: Nomination, transition: Transition, user: User, *, note: str = ""
+) -> Nomination:
+    """Store the step's target status and write its event with the actor (same transaction)."""
+    previous = nomination.status
+    nomination.status = transition.target
+    nomination.save()
+    _event(
+        nomination,
+        kind=transition.event,
+        actor=user,
+        from_status=previous,
+        to_status=transition.target,
+        note=note,
+    )
     return nomination
 
 
@@ -541,9 +578,7 @@ def nomination_create(*, account: Unit, user: User, rationale: str) -> Nominatio
         raise DomainError(_("Say why the account should become a key account."), field="rationale")
     if account.tier != Tier.TRANSACTIONAL:
         raise DomainError(_("The account is already a key account."), code="already_key")
-    if Nomination.objects.filter(
-        account=account, status__in=[NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
-    ).exists():
+    if Nomination.objects.filter(account=account, status=NominationStatus.NOMINATED).exists():
         raise DomainError(_("The account has already been nominated."), code="duplicate")
     score = _latest_score(account)
     nomination = Nomination.objects.create(
@@ -556,11 +591,11 @@ def nomination_create(*, account: Unit, user: User, rationale: str) -> Nominatio
     )
     recommended = score is not None and score.recommendation == Recommendation.KEY_CANDIDATE
     if recommended:
-        _event(nomination, actor=None, from_status="", to_status=NominationStatus.RECOMMENDED)
+        _event(nomination, kind=NominationEventKind.RECOMMENDED, actor=None)
     _event(
         nomination,
+        kind=NominationEventKind.NOMINATED,
         actor=user,
-        from_status=NominationStatus.RECOMMENDED if recommended else "",
         to_status=NominationStatus.NOMINATED,
         note=rationale,
     )
@@ -584,9 +619,8 @@ def nomination_approve(
     scope: str | None = None,
 ) -> Nomination:
     """An executive approves: the account becomes key/national/global (by scope) from the
-    effective date, with a review due 12 months later."""
-    _require(user, "kam.decide_nomination", nomination)
-    nomination = _transition(nomination, [NominationStatus.NOMINATED])
+    effective date, with a review due after the active model's review period."""
+    nomination, step = _begin(nomination, "approve", user)
     if scope is not None and scope not in Scope.values:
         raise DomainError(_("Unknown scope."), field="scope")
     effective = effective_date or timezone.localdate()
@@ -594,23 +628,16 @@ def nomination_approve(
     nomination.decided_by, nomination.decided_at = user, timezone.now()
     nomination.decision_reason = (reason or "").strip()
     nomination.effective_date = effective
-    nomination.review_due = _plus_year(effective)
-    nomination.status = NominationStatus.KEY
-    nomination.save()
-    _event(
+    nomination.review_due = _review_due(effective)
+    terms = _("Effective %(date)s, review due %(due)s.") % {
+        "date": effective.isoformat(),
+        "due": nomination.review_due.isoformat(),
+    }
+    _finish(
         nomination,
-        actor=user,
-        from_status=NominationStatus.NOMINATED,
-        to_status=NominationStatus.APPROVED,
-        note=nomination.decision_reason,
-    )
-    _event(
-        nomination,
-        actor=user,
-        from_status=NominationStatus.APPROVED,
-        to_status=NominationStatus.KEY,
-        note=_("Effective %(date)s, review due %(due)s.")
-        % {"date": effective.isoformat(), "due": nomination.review_due.isoformat()},
+        step,
+        user,
+        note=" ".join(part for part in (nomination.decision_reason, terms) if part),
     )
     account_tier_set(account=nomination.account, tier=SCOPE_TIER[nomination.scope], user=user)
     _notify_decision(nomination, approved=True)
@@ -619,22 +646,13 @@ def nomination_approve(
 
 @transaction.atomic
 def nomination_reject(*, nomination: Nomination, user: User, reason: str) -> Nomination:
-    _require(user, "kam.decide_nomination", nomination)
+    nomination, step = _begin(nomination, "reject", user)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason for the rejection."), field="reason")
-    nomination = _transition(nomination, [NominationStatus.NOMINATED])
-    nomination.status = NominationStatus.REJECTED
     nomination.decided_by, nomination.decided_at = user, timezone.now()
     nomination.decision_reason = reason
-    nomination.save()
-    _event(
-        nomination,
-        actor=user,
-        from_status=NominationStatus.NOMINATED,
-        to_status=NominationStatus.REJECTED,
-        note=reason,
-    )
+    _finish(nomination, step, user, note=reason)
     _notify_decision(nomination, approved=False)
     return nomination
 
@@ -659,73 +677,39 @@ def _notify_decision(nomination: Nomination, *, approved: bool) -> None:
     )
 
 
-def _plus_year(day: dt.date) -> dt.date:
-    first = add_months(day.replace(day=1), 12)
-    # the same day a year later (28 Feb for 29 Feb)
-    try:
-        return first.replace(day=day.day)
-    except ValueError:
-        return first.replace(day=28)
+def _review_due(day: dt.date) -> dt.date:
+    """The same day ``review_months`` (of the active model) later, or the month's last day."""
+    model = ScoringModel.objects.filter(status=ModelStatus.ACTIVE).first() or ScoringModel()
+    first = add_months(day.replace(day=1), model.review_months)
+    last = add_months(first, 1) - dt.timedelta(days=1)
+    return min(first + dt.timedelta(days=day.day - 1), last)
 
 
 @transaction.atomic
 def review_start(*, nomination: Nomination, user: User, note: str = "") -> Nomination:
     """Open the periodic review of a key account (its KAM, their manager or an executive)."""
-    _require(user, "kam.change_account", nomination.account)
-    nomination = _transition(nomination, [NominationStatus.KEY, NominationStatus.KEPT])
-    previous = nomination.status
-    nomination.status = NominationStatus.UNDER_REVIEW
-    nomination.save(update_fields=["status", "updated_at"])
-    _event(
-        nomination,
-        actor=user,
-        from_status=previous,
-        to_status=NominationStatus.UNDER_REVIEW,
-        note=note,
-    )
-    return nomination
+    nomination, step = _begin(nomination, "review", user)
+    return _finish(nomination, step, user, note=note)
 
 
 @transaction.atomic
 def review_keep(*, nomination: Nomination, user: User, note: str = "") -> Nomination:
-    """An executive keeps the account after review; the next review is due in 12 months."""
-    _require(user, "kam.decide_nomination", nomination)
-    nomination = _transition(nomination, [NominationStatus.UNDER_REVIEW])
-    nomination.status = NominationStatus.KEPT
-    nomination.review_due = _plus_year(timezone.localdate())
-    nomination.save(update_fields=["status", "review_due", "updated_at"])
-    _event(
-        nomination,
-        actor=user,
-        from_status=NominationStatus.UNDER_REVIEW,
-        to_status=NominationStatus.KEPT,
-        note=note,
-    )
-    return nomination
+    """An executive keeps the account after review; the next review is due after the active
+    model's review period."""
+    nomination, step = _begin(nomination, "keep", user)
+    nomination.review_due = _review_due(timezone.localdate())
+    return _finish(nomination, step, user, note=note)
 
 
 @transaction.atomic
 def demote(*, nomination: Nomination, user: User, reason: str) -> Nomination:
     """An executive demotes a key account: it goes back to transactional mode."""
-    _require(user, "kam.decide_nomination", nomination)
+    nomination, step = _begin(nomination, "demote", user)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give a reason for the demotion."), field="reason")
-    nomination = _transition(
-        nomination,
-        [NominationStatus.KEY, NominationStatus.KEPT, NominationStatus.UNDER_REVIEW],
-    )
-    previous = nomination.status
-    nomination.status = NominationStatus.DEMOTED
     nomination.decided_by, nomination.decided_at = user, timezone.now()
     nomination.decision_reason = reason
-    nomination.save()
-    _event(
-        nomination,
-        actor=user,
-        from_status=previous,
-        to_status=NominationStatus.DEMOTED,
-        note=reason,
-    )
+    _finish(nomination, step, user, note=reason)
     account_tier_set(account=nomination.account, tier=Tier.TRANSACTIONAL, user=user)
     return nomination

@@ -11,7 +11,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,12 +29,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kam.core import tabular
 from kam.core.errors import DomainError
+from kam.core.filters import FilterError, offer_choices
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
+from kam.customers.selectors import account_field_values
 
 from . import exporters
 from .explain import explain_recommendation
+from .filters import ScoreFilter
 from .forms import (
     MODEL_FORM_FIELDS,
     ApproveForm,
@@ -59,7 +68,7 @@ from .selectors import (
     nomination_list,
     notifications_unread,
     portfolio_matrix,
-    run_scores,
+    score_list,
     scoring_model_active,
     scoring_run_latest,
     what_if,
@@ -77,9 +86,9 @@ from .services import (
     review_start,
     scoring_run_enqueue,
 )
+from .workflows import NOMINATION_WORKFLOW
 
 VIEW = "kam.view_account"
-CHANGE = "kam.change_account"
 NOMINATE = "kam.nominate_account"
 DECIDE = "kam.decide_nomination"
 MANAGE = "kam.manage_scoring"
@@ -100,13 +109,15 @@ QUADRANT_LABELS = {
 }
 QUADRANT_ORDER = ["strategic", "star", "status", "streamline"]
 WALLET_BASIS = {"manual": gettext_lazy("manual estimate"), "peer": gettext_lazy("peer estimate")}
-OPEN_STEPS = [NominationStatus.RECOMMENDED, NominationStatus.NOMINATED]
 WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 
 
 # --------------------------------------------------------------------------------------------
 # Scores
 
+
+# The filters of the scores list shown as selects (the last two offer the values in use).
+SCORE_SELECTS = ("recommendation", "scope", "tier", "country", "industry")
 
 # Columns of the scores list: (sort key or "", label, sorted high-to-low first).
 SCORE_COLUMNS = [
@@ -161,18 +172,25 @@ def scores(request: HttpRequest) -> HttpResponse:
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
         return bad_request(request, _("The filter could not be applied. %s") % form.problems())
+    filterset = ScoreFilter(request.GET or None)  # the form the page shows
+    if filterset.is_bound and not filterset.is_valid():
+        return bad_request(request, FilterError(filterset.form).message)
+    for field in SCORE_SELECTS[-2:]:
+        offer_choices(filterset.form, field, account_field_values(field=field))
     run = scoring_run_latest()
     rows, count, pages = [], 0, 1
     if run is not None:
         try:
-            rows, count, pages = paginate(
-                form.filter(run_scores(run=run)), form.page_number, PAGE_SIZE
-            )
+            scores = form.order(score_list(run=run, filters=request.GET))
+            rows, count, pages = paginate(scores, form.page_number, PAGE_SIZE)
         except BadQuery as exc:
             return bad_request(request, str(exc))
+        except DomainError as exc:
+            return bad_request(request, exc.message)
     newest = _newest_run()
     context = {
-        "form": form,
+        "form": filterset.form,
+        "selects": SCORE_SELECTS,
         "run": run,
         # A run still going, or one that failed, is shown above the list until a newer one ends.
         "newest": newest if newest and newest.status != RunStatus.DONE else None,
@@ -201,7 +219,10 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
     run = scoring_run_latest()
     if run is None:
         return bad_request(request, _("There are no scores yet: run scoring first."))
-    rows = exporters.score_rows(form.filter(run_scores(run=run)))
+    try:
+        rows = exporters.score_rows(form.order(score_list(run=run, filters=request.GET)))
+    except DomainError as exc:
+        return bad_request(request, exc.message)
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         response: HttpResponse = StreamingHttpResponse(
@@ -317,20 +338,6 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
     return groups
 
 
-def _actions(nomination: Nomination, user, unit: Unit) -> list[str]:
-    """The steps this user may take on this nomination now."""
-    decide = user.has_perm(DECIDE, nomination)
-    status = nomination.status
-    if status == NominationStatus.NOMINATED:
-        return ["approve", "reject"] if decide else []
-    if status in (NominationStatus.KEY, NominationStatus.KEPT):
-        steps = ["review"] if user.has_perm(CHANGE, unit) else []
-        return steps + (["demote"] if decide else [])
-    if status == NominationStatus.UNDER_REVIEW:
-        return ["keep", "demote"] if decide else []
-    return []
-
-
 def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
     score = account_score_latest(account=unit)
     model = groups = explanation = None
@@ -343,11 +350,12 @@ def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
         explanation = explain_recommendation(score, model)
     nominations = list(account_nominations(account=unit))
     for n in nominations:
-        n.allowed = _actions(n, request.user, unit)
+        n.account = unit  # the review step checks the user's permission on the account
+        n.allowed = [t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n)]
     can_nominate = (
         request.user.has_perm(NOMINATE, unit)
         and unit.tier == Tier.TRANSACTIONAL
-        and not any(n.status in OPEN_STEPS for n in nominations)
+        and not any(n.status == NominationStatus.NOMINATED for n in nominations)
     )
     return {
         "unit": unit,
@@ -474,17 +482,34 @@ def nomination(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{url}#nomination-{found.pk}")
 
 
+def _queue_filters(request: HttpRequest) -> QueryDict:
+    """The queue's filters (:class:`NominationFilter`): those nominations waiting for a
+    decision unless the query names statuses."""
+    params = request.GET.copy()
+    if not params.getlist("status"):
+        params.setlist("status", WAITING)
+    return params
+
+
 def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 200):
     try:
         page = page_number(request)
         rows, count, pages = paginate(
-            nomination_list(statuses=WAITING).order_by("updated_at", "pk"), page, QUEUE_PAGE_SIZE
+            nomination_list(filters=_queue_filters(request)).order_by("updated_at", "pk"),
+            page,
+            QUEUE_PAGE_SIZE,
         )
     except BadQuery as exc:
         return bad_request(request, str(exc))
+    except DomainError as exc:
+        return bad_request(request, exc.message)
     today = timezone.localdate()
     for n in rows:
         n.age = (today - timezone.localtime(n.updated_at).date()).days
+        # the queue offers the decisions; starting a review happens on the account's page
+        n.allowed = [
+            t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n) if t.name != "review"
+        ]
     context = {
         "rows": rows,
         "count": count,
@@ -536,7 +561,14 @@ def matrix(request: HttpRequest) -> HttpResponse:
     for p in points:
         counts[p["quadrant"]] += 1
     shown = points[:MATRIX_LIMIT]
+    config = run.model if run else ScoringModel()  # the run's axis and cut-offs
     data = {
+        "axis": {
+            "x_min": config.matrix_axis_min,
+            "x_max": config.matrix_axis_max,
+            "x_cut": config.matrix_strength_cutoff,
+            "y_cut": config.matrix_attractiveness_cutoff,
+        },
         "points": [
             {
                 "id": p["account_id"],

@@ -16,13 +16,17 @@ from django.views.decorators.http import require_POST
 
 from kam.core import pages
 from kam.core.errors import DomainError
+from kam.core.filters import offer_choices
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require
+from kam.customers.filters import UnitFilter
 from kam.customers.models import Unit
 from kam.customers.selectors import (
     account_current_positions,
+    account_field_values,
     unit_ancestors,
     unit_history,
+    unit_list,
     unit_subtree,
 )
 from kam.customers.services import unit_update, unit_version
@@ -36,7 +40,6 @@ from kam.sales.selectors import (
     unit_revenue_12m,
 )
 
-from .filters import PortfolioFilter
 from .forms import UnitForm
 from .tables import SORTABLE, PortfolioTable
 
@@ -47,6 +50,7 @@ TREE_LIMIT = 300
 CONTACT_LIMIT = 50
 INTERACTION_LIMIT = 10
 HISTORY_LIMIT = 100
+PORTFOLIO_SELECTS = ("country", "industry", "tier")
 
 
 class LoginView(auth_views.LoginView):
@@ -63,22 +67,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def portfolio(request: HttpRequest) -> HttpResponse:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
-    base = (
-        Unit.objects.filter(depth=1)
-        .select_related("account_manager")
-        .annotate(revenue_12m=revenue_12m_subquery(today=today))
+    try:
+        accounts = unit_list(filters=request.GET, accounts_only=True)
+    except DomainError as exc:
+        return pages.bad_request(request, exc.message)
+    queryset = accounts.select_related("account_manager").annotate(
+        revenue_12m=revenue_12m_subquery(today=today)
     )
-    filterset = PortfolioFilter(request.GET or None, queryset=base)
-    if filterset.is_bound and not filterset.is_valid():
-        problems = "; ".join(
-            f"{filterset.form.fields[f].label}: {' '.join(e)}"
-            for f, e in filterset.form.errors.items()
-        )
-        return pages.bad_request(request, _("The filter could not be applied. %s") % problems)
+    filterset = UnitFilter(request.GET or None)  # the form the page shows
+    for field in PORTFOLIO_SELECTS[:2]:
+        offer_choices(filterset.form, field, account_field_values(field=field))
     sort = request.GET.get("sort", "-revenue_12m")
     if sort.lstrip("-") not in SORTABLE:
         return pages.bad_request(request, _("The list cannot be sorted by “%s”.") % sort)
-    queryset = filterset.qs
     count = queryset.count()
     try:
         page = pages.page_number(request)
@@ -90,7 +91,13 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/portfolio.html",
-        {"filter": filterset, "table": table, "count": count, "sort": sort},
+        {
+            "filter": filterset,
+            "selects": PORTFOLIO_SELECTS,
+            "table": table,
+            "count": count,
+            "sort": sort,
+        },
     )
 
 

@@ -343,3 +343,19 @@ def test_score_list_query_count_does_not_grow(api_as, scored, django_assert_max_
     scoring_run_execute(model=scoring_model_active())
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert len(api.get("/scores").json()["items"]) == 24
+
+
+def test_a_model_carries_its_matrix_and_review_configuration(api_as, db):
+    detail = api_as("field_rep").get("/models/1").json()
+    weights = (
+        detail["matrix_share_weight"],
+        detail["matrix_position_weight"],
+        detail["matrix_stage_weight"],
+    )
+    assert weights == (0.5, 0.3, 0.2)
+    cut_offs = (detail["matrix_attractiveness_cutoff"], detail["matrix_strength_cutoff"])
+    assert cut_offs == (5, 1)
+    axis = (detail["matrix_axis_min"], detail["matrix_axis_max"])
+    assert axis == (0.33, 3)
+    assert detail["matrix_competitor_position"] == 0.5
+    assert detail["review_months"] == 12

@@ -1,11 +1,11 @@
 import datetime as dt
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from kam.core.errors import DomainError
 from kam.customers.models import Unit
-from kam.identification.models import Notification
+from kam.identification.models import NominationStatus, Notification
 from kam.identification.selectors import (
     capacity_warnings,
     nomination_history,
@@ -24,6 +24,7 @@ from kam.identification.services import (
     review_start,
     scoring_run_execute,
 )
+from kam.identification.workflows import NOMINATION_WORKFLOW
 from kam.testing.factories import UserFactory, make_unit
 
 from .conftest import make_model
@@ -38,7 +39,7 @@ def account(users):
 
 def steps(nomination):
     return [
-        (e.from_status, e.to_status, e.actor.username if e.actor else None)
+        (e.kind, e.from_status, e.to_status, e.actor.username if e.actor else None)
         for e in nomination_history(nomination=nomination)
     ]
 
@@ -87,13 +88,12 @@ def test_complete_history_and_demotion_back_to_transactional(users, account):
     assert n.status == "demoted"
     assert Unit.objects.get(pk=account.pk).tier == "transactional"
     assert steps(n) == [
-        ("", "nominated", "kam"),
-        ("nominated", "approved", "executive"),
-        ("approved", "key", "executive"),
-        ("key", "under_review", "kam"),
-        ("under_review", "kept", "executive"),
-        ("kept", "under_review", "executive"),
-        ("under_review", "demoted", "executive"),
+        ("nominated", "", "nominated", "kam"),
+        ("approved", "nominated", "key", "executive"),
+        ("review_started", "key", "under_review", "kam"),
+        ("kept", "under_review", "kept", "executive"),
+        ("review_started", "kept", "under_review", "executive"),
+        ("demoted", "under_review", "demoted", "executive"),
     ]
     history = Unit.history.filter(id=account.pk).order_by("history_date")
     assert [h.tier for h in history] == ["transactional", "key", "transactional"]
@@ -139,7 +139,10 @@ def test_a_recommended_candidate_becomes_key_with_its_scope(users, sell, month):
     assert n.score.recommendation == "key_candidate"
     n = nomination_approve(nomination=n, user=users["executive"])
     assert Unit.objects.get(pk=account.pk).tier == "global"
-    assert [s[:2] for s in steps(n)][:2] == [("", "recommended"), ("recommended", "nominated")]
+    assert [s[:3] for s in steps(n)][:2] == [
+        ("recommended", "", ""),  # an event, not a status
+        ("nominated", "", "nominated"),
+    ]
     assert "approved" in Notification.objects.get(user=users["kam"]).text
 
 
@@ -163,3 +166,63 @@ def test_capacity_warning(users):
     report = capacity_warnings(model=draft)
     assert report["total_exceeded"]
     assert "There are 4 key accounts, more than the limit of 3" in report["messages"][-1]
+
+
+# --- the workflow table ----------------------------------------------------------------------
+
+
+def test_keeping_a_key_account_that_was_never_reviewed_is_refused_clearly(users, account):
+    n = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    n = nomination_approve(nomination=n, user=users["executive"])
+    with pytest.raises(DomainError) as refused:
+        review_keep(nomination=n, user=users["executive"], note="Fine")
+    assert refused.value.code == "bad_state"
+    assert "“Keep as key account” is not possible while the nomination is “Key account”" in str(
+        refused.value.message
+    )
+    assert steps(n)[-1][0] == "approved"  # nothing was written
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("executive", ["review", "demote"]),
+        ("kam", ["review"]),  # the account's KAM may start a review, not decide
+        ("field_rep", []),
+        ("outsider", []),
+    ],
+)
+def test_the_table_lists_the_steps_each_role_may_take(users, account, who, expected):
+    n = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    n = nomination_approve(nomination=n, user=users["executive"])
+    assert [t.name for t in NOMINATION_WORKFLOW.allowed(users[who], n)] == expected
+
+
+def test_every_declared_step_leads_to_a_stored_status():
+    stored = set(NominationStatus.values)
+    for transition in NOMINATION_WORKFLOW.transitions.values():
+        assert transition.target in stored
+        assert transition.sources <= stored
+    assert "recommended" not in stored
+    assert "approved" not in stored
+
+
+def test_the_review_falls_due_after_the_models_review_period(users, account):
+    draft = model_update(model=model_draft_from(model=scoring_model_active()), review_months=6)
+    model_activate(model=draft)
+    n = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    n = nomination_approve(
+        nomination=n, user=users["executive"], effective_date=dt.date(2026, 8, 31)
+    )
+    assert n.review_due == dt.date(2027, 2, 28)  # six months on, the month's last day
+
+
+def test_bad_matrix_settings_are_refused_by_the_service(users):
+    draft = model_draft_from(model=scoring_model_active())
+    with pytest.raises(ValidationError) as refused:
+        model_update(model=draft, matrix_share_weight=0.6)
+    assert "add up to 1" in str(refused.value)
+    with pytest.raises(ValidationError):
+        model_update(model=draft, review_months=61)
+    draft.refresh_from_db()
+    assert (draft.matrix_share_weight, draft.review_months) == (0.5, 12)

@@ -10,6 +10,8 @@ from kam.identification.selectors import (
 )
 from kam.identification.services import (
     assessment_update,
+    model_draft_from,
+    model_update,
     scoring_run_enqueue,
     scoring_run_execute,
 )
@@ -17,6 +19,8 @@ from kam.sales.models import Competitor, CompetitorShare, ProductLine, SupplierP
 from kam.testing.factories import make_unit
 
 pytestmark = pytest.mark.django_db
+
+active = scoring_model_active
 
 
 def test_quadrants_and_position_index():
@@ -80,3 +84,34 @@ def test_the_background_task_scores_a_queued_run(django_capture_on_commit_callba
         run = scoring_run_enqueue(user=users["admin"])
     run = ScoringRun.objects.get(pk=run.pk)
     assert (run.status, run.progress, run.accounts_count) == ("done", 100, 1)
+
+
+def test_a_model_with_other_cut_offs_moves_an_account_into_another_quadrant(sell, month, today):
+    strong = make_unit("Strong")
+    sell(strong, 800, month(2))
+    assessment_update(account=strong, wallet_estimate=1000)
+    SupplierPosition.objects.create(account=strong, position="sole", since=today)
+    default = {p["name"]: p for p in portfolio_matrix(run=scoring_run_execute(model=active()))}
+    # R = 6.4 / 2.5 = 2.56 by the default weights
+    assert default["Strong"]["relative_strength"] == 2.56
+    assert default["Strong"]["quadrant"] in ("strategic", "status")
+    draft = model_update(
+        model=model_draft_from(model=active()),
+        matrix_strength_cutoff=3,
+        matrix_attractiveness_cutoff=0,
+        matrix_competitor_position=1,
+        matrix_axis_min=0.1,
+    )
+    other = {p["name"]: p for p in portfolio_matrix(run=scoring_run_execute(model=draft))}
+    s = other["Strong"]
+    # S_comp = 10·(0.5·0.2 + 0.3·1) = 4 with the competitor rated at the top position
+    assert (s["strength_competitor"], s["relative_strength"]) == (4.0, 1.6)
+    assert s["quadrant"] == "star"  # everything is attractive; 1.6 is below the strength cut-off
+
+
+def test_quadrant_of_reads_the_cut_offs_of_the_model(db):
+    model = model_draft_from(model=active())
+    assert quadrant_of(5.5, 1.2, model=model) == "strategic"
+    model = model_update(model=model, matrix_attractiveness_cutoff=6, matrix_strength_cutoff=1.5)
+    assert quadrant_of(5.5, 1.2, model=model) == "streamline"
+    assert quadrant_of(6, 1.5, model=model) == "strategic"

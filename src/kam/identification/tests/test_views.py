@@ -6,6 +6,7 @@ count of every list stays flat when the number of accounts grows.
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import override_settings
@@ -25,9 +26,11 @@ from kam.identification.models import (
 from kam.identification.selectors import scoring_model_active
 from kam.identification.services import (
     assessment_update,
+    model_activate,
     model_draft_from,
     nomination_approve,
     nomination_create,
+    review_start,
     scoring_run_execute,
 )
 from kam.testing.factories import make_unit
@@ -597,6 +600,41 @@ def test_review_keep_and_demote_through_the_page(client_for, portfolio, users):
     assert "Still strategic" in html
 
 
+@pytest.mark.parametrize(
+    ("role", "on_key", "on_review"),
+    [
+        ("executive", ["review", "demote"], ["keep", "demote"]),
+        ("kam", ["review"], []),  # the account's KAM starts reviews, does not decide
+        ("specialist", [], []),
+    ],
+)
+def test_the_account_page_offers_exactly_the_steps_the_table_allows(
+    client_for, portfolio, users, role, on_key, on_review
+):
+    account = portfolio(1)[0]
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    nomination_approve(nomination=nomination, user=users["executive"])
+    page = reverse("identification:account_score", args=[account.pk])
+    c = client_for(role)
+    assert re.findall(r'data-step="(\w+)"', _html(c.get(page))) == on_key
+    review_start(nomination=nomination, user=users["executive"])
+    assert re.findall(r'data-step="(\w+)"', _html(c.get(page))) == on_review
+
+
+def test_the_queue_offers_only_the_decisions_the_table_allows(client_for, portfolio, users):
+    account = portfolio(1)[0]
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    nomination_approve(nomination=nomination, user=users["executive"])
+    c = client_for("executive")
+    queue = reverse("identification:nominations")
+    # a key account was never reviewed: it can be demoted, not kept
+    html = _html(c.get(queue, {"status": "key"}))
+    assert re.findall(r"nominations/\d+/(\w+)/", html) == ["demote"]
+    review_start(nomination=nomination, user=users["kam"])
+    html = _html(c.get(queue))
+    assert re.findall(r"nominations/\d+/(\w+)/", html) == ["keep", "demote"]
+
+
 def test_unknown_steps_and_wrong_methods(client_for, portfolio, users):
     account = portfolio(1)[0]
     nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
@@ -867,3 +905,72 @@ def test_a_notification_link_leads_to_the_nomination_and_outsiders_are_refused(
         client_for("executive").get(reverse("identification:nomination", args=[987654])).status_code
         == 404
     )
+
+
+def _draft_form_data(page) -> dict:
+    """Everything the draft edit page posts, as it shows it."""
+    formset = page.context["formset"]
+    data = {
+        "criteria-TOTAL_FORMS": str(formset.total_form_count()),
+        "criteria-INITIAL_FORMS": str(formset.initial_form_count()),
+        "criteria-MIN_NUM_FORMS": "0",
+        "criteria-MAX_NUM_FORMS": "1000",
+    }
+    for i, f in enumerate(formset.forms):
+        data |= {
+            f"criteria-{i}-id": str(f.instance.pk),
+            f"criteria-{i}-weight": str(f.instance.weight),
+            f"criteria-{i}-normalisation": f.instance.normalisation,
+            f"criteria-{i}-cap": "" if f.instance.cap is None else str(f.instance.cap),
+        }
+    settings = page.context["settings_form"]
+    for name in settings.fields:
+        value = settings[name].value()
+        data[name] = "" if value is None else str(value)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"matrix_stage_weight": "0.3"}, "The three matrix weights must add up to 1"),
+        ({"matrix_share_weight": "-0.1", "matrix_stage_weight": "0.8"}, "greater than or equal"),
+        ({"matrix_axis_min": "3", "matrix_axis_max": "1"}, "from a positive number to a larger"),
+        ({"matrix_strength_cutoff": "5"}, "must lie on the axis"),
+        ({"review_months": "0"}, "greater than or equal to 1"),
+        ({"review_months": "61"}, "less than or equal to 60"),
+    ],
+)
+def test_the_draft_page_refuses_bad_matrix_and_review_settings(client_for, db, change, message):
+    draft = model_draft_from(model=scoring_model_active())
+    c = client_for("executive")
+    url = reverse("identification:model_version", args=[draft.version])
+    data = _draft_form_data(c.get(url))
+    response = c.post(url, {**data, **change})
+    assert response.status_code == 400
+    assert message in _html(response)
+    draft.refresh_from_db()
+    assert (draft.matrix_stage_weight, draft.review_months) == (0.2, 12)  # nothing saved
+
+
+def test_the_draft_page_stores_matrix_and_review_settings(client_for, db):
+    draft = model_draft_from(model=scoring_model_active())
+    c = client_for("executive")
+    url = reverse("identification:model_version", args=[draft.version])
+    data = _draft_form_data(c.get(url))
+    assert (data["matrix_share_weight"], data["review_months"]) == ("0.5", "12")  # the defaults
+    change = {
+        "matrix_share_weight": "0.6",
+        "matrix_position_weight": "0.4",
+        "matrix_stage_weight": "0",
+        "matrix_attractiveness_cutoff": "6",
+        "matrix_axis_min": "0.25",
+        "matrix_axis_max": "4",
+        "review_months": "6",
+    }
+    assert c.post(url, {**data, **change}).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.matrix_share_weight, draft.matrix_stage_weight) == (0.6, 0.0)
+    assert (draft.matrix_axis_min, draft.matrix_axis_max, draft.review_months) == (0.25, 4.0, 6)
+    model_activate(model=draft)
+    assert "0.25–4" in _html(c.get(reverse("identification:model")))  # shown with the thresholds

@@ -1,9 +1,11 @@
-/* OpenKAM portfolio matrix: attractiveness (0–10) against relative strength (log axis 0.33–3),
-   bubble size = revenue, quadrants cut at R = 1 and A = 5. Clicking a bubble opens the account's
-   score explanation. */
+/* OpenKAM portfolio matrix: attractiveness (0–10) against relative strength (log axis, by
+   default 0.33–3), bubble size = revenue, quadrants cut (by default) at R = 1 and A = 5: the
+   axis and cut-offs come with the data, from the scoring model. Clicking a bubble opens the
+   account's score explanation. */
 (function () {
   "use strict";
-  var X_MIN = 0.33, X_MAX = 3, Y_MIN = 0, Y_MAX = 10, X_CUT = 1, Y_CUT = 5;
+  var Y_MIN = 0, Y_MAX = 10;
+  var X_MIN, X_MAX, X_CUT, Y_CUT;  // from data.axis: the scoring model's configuration
   var chart = null;
   var points = [];
 
@@ -25,6 +27,8 @@
     if (!el || !dataEl || !window.echarts) { return; }
     var data = JSON.parse(dataEl.textContent);
     var labels = data.labels;
+    X_MIN = data.axis.x_min; X_MAX = data.axis.x_max;
+    X_CUT = data.axis.x_cut; Y_CUT = data.axis.y_cut;
     points = data.points;
     chart = window.echarts.init(el);
     chart.setOption({
