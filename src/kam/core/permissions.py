@@ -39,18 +39,11 @@ def is_executive(user) -> bool:
 
 
 def _account_manager_ids(unit) -> tuple[int | None, int | None]:
-    """The account manager of the unit's top-level account and that person's manager."""
+    """The account manager of the unit's account and that person's manager."""
     cached = getattr(unit, "_kam_manager_ids", None)
     if cached is not None:
         return cached
-    from kam.customers.models import Unit
-
-    root = (
-        unit
-        if unit.depth == 1
-        else Unit.objects.select_related("account_manager").get(path=unit.path[: Unit.steplen])
-    )
-    manager = root.account_manager
+    manager = unit.account.account_manager
     ids = (manager.pk, manager.manager_id) if manager else (None, None)
     unit._kam_manager_ids = ids
     return ids

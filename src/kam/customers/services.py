@@ -77,20 +77,14 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
     return unit
 
 
-def _root_id(unit: Unit) -> int:
-    if unit.depth == 1:
-        return unit.pk
-    return Unit.objects.values_list("pk", flat=True).get(path=unit.path[: Unit.steplen])
-
-
 @transaction.atomic
 def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
-    """Move a unit with its subtree under another parent (or make it top-level).
+    """Move a unit with its subtree under another parent (or make it an account of its own).
 
     A unit cannot be moved under itself or one of its own descendants (that is a cycle).
     """
     unit = Unit.objects.get(pk=unit.pk)
-    old_root = _root_id(unit)
+    old_account_id = unit.account.pk
     if new_parent is not None:
         new_parent = Unit.objects.get(pk=new_parent.pk)
         if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
@@ -99,11 +93,13 @@ def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
             Unit.objects.move(unit, new_parent, pos="last-child")
         except InvalidMoveToDescendant as exc:  # pragma: no cover - checked above
             raise CycleError(str(exc)) from exc
-    elif unit.depth != 1:
-        Unit.objects.move(unit, Unit.objects.get_root_nodes().last(), pos="last-sibling")
+    elif not unit.is_account:
+        Unit.objects.move(unit, Unit.objects.accounts().last(), pos="last-sibling")
     unit = Unit.objects.get(pk=unit.pk)
-    new_root = _root_id(unit)
-    unit_moved.send(sender=Unit, unit=unit, old_root_id=old_root, new_root_id=new_root)
+    new_account_id = unit.account.pk
+    unit_moved.send(
+        sender=Unit, unit=unit, old_account_id=old_account_id, new_account_id=new_account_id
+    )
     return unit
 
 

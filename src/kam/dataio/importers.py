@@ -24,6 +24,7 @@ from kam.customers.models import (
     Seniority,
     Unit,
     UnitKind,
+    parent_path,
 )
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Initiator, Interaction, InteractionType
@@ -375,8 +376,9 @@ class UnitImporter(Importer):
         parent_of: dict[Any, Any] = {}
         for _pk, path, ext in db:
             node = ext or ("#", _pk)
-            if len(path) > Unit.steplen:
-                ppk, pext = by_path[path[: -Unit.steplen]]
+            parent = parent_path(path)
+            if parent is not None:
+                ppk, pext = by_path[parent]
                 parent_of[node] = pext or ("#", ppk)
         in_file = {row.values.get("external_id"): row for row in self.ok_rows(rows)}
         if self.present("parent"):
@@ -459,9 +461,7 @@ class UnitImporter(Importer):
                     touched = False
                     if self.present("parent"):
                         unit = Unit.objects.get(pk=unit.pk)
-                        current = None
-                        if unit.depth > 1:
-                            current = Unit.objects.get(path=unit.path[: -Unit.steplen])
+                        current = unit.get_parent()
                         want = row.values.get("parent") or None
                         if (current.external_id if current else None) != want or (
                             current is not None and want is None

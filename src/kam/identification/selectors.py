@@ -261,7 +261,7 @@ def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
     default_capacity = model.kam_capacity if model else 5
     total_limit = model.max_key_accounts if model else 50
     per_manager = dict(
-        Unit.objects.filter(depth=1)
+        Unit.objects.accounts()
         .exclude(tier=Tier.TRANSACTIONAL)
         .values("account_manager_id")
         .annotate(n=Count("id"))

@@ -6,6 +6,6 @@ from .services import rollups_reroot
 
 
 @receiver(unit_moved, dispatch_uid="sales_reroot_rollups")
-def _reroot(sender, unit, old_root_id, new_root_id, **kwargs):
-    if old_root_id != new_root_id:
-        rollups_reroot(unit=unit, new_root_id=new_root_id)
+def _reroot(sender, unit, old_account_id, new_account_id, **kwargs):
+    if old_account_id != new_account_id:
+        rollups_reroot(unit=unit, new_account_id=new_account_id)

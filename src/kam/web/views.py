@@ -64,7 +64,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
     base = (
-        Unit.objects.filter(depth=1)
+        Unit.objects.accounts()
         .select_related("account_manager")
         .annotate(revenue_12m=revenue_12m_subquery(today=today))
     )

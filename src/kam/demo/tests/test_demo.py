@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from kam.customers.models import Contact, Employment, Unit
-from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset, path_step
+from kam.customers.models import Contact, Employment, Unit, path_step
+from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import (
