@@ -461,7 +461,7 @@ class UnitImporter(Importer):
                     touched = False
                     if self.present("parent"):
                         unit = Unit.objects.get(pk=unit.pk)
-                        current = unit.get_parent()
+                        current = Unit.objects.get_parent(unit)
                         want = row.values.get("parent") or None
                         if (current.external_id if current else None) != want or (
                             current is not None and want is None
