@@ -159,7 +159,12 @@ class Unit(MP_Node, TimeStamped):
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
     tier = models.CharField(
-        _("tier"), max_length=16, choices=Tier.choices, default=Tier.TRANSACTIONAL, db_index=True
+        _("tier"),
+        max_length=16,
+        choices=Tier.choices,
+        default=Tier.TRANSACTIONAL,
+        db_index=True,
+        help_text=_("Only an account (a unit without a parent) can be a key account."),
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -168,6 +173,10 @@ class Unit(MP_Node, TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_units",
+        help_text=_(
+            "The key account manager of the whole account. Only an account (a unit without a "
+            "parent) has one; its sub-units are managed by the account's manager."
+        ),
     )
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 

@@ -10,7 +10,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
 
-from .models import Contact, Employment, Unit
+from .models import Contact, Employment, Tier, Unit
 from .signals import unit_moved
 
 UNIT_FIELDS = {
@@ -42,9 +42,28 @@ def _clean_unit_fields(fields: dict) -> dict:
     return fields
 
 
+def _check_account_fields(unit_is_account: bool, fields: dict) -> None:
+    """Refuse what only an account can have: an account manager, a key tier (decisions 18, 19)."""
+    if unit_is_account:
+        return
+    if fields.get("account_manager") is not None:
+        raise DomainError(
+            _(
+                "Only an account (a unit without a parent) has an account manager: "
+                "its sub-units are managed by the account's manager."
+            ),
+            field="account_manager",
+        )
+    if fields.get("tier") not in (None, "", Tier.TRANSACTIONAL):
+        raise DomainError(
+            _("Only an account (a unit without a parent) can be a key account."), field="tier"
+        )
+
+
 @transaction.atomic
 def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
     fields = _clean_unit_fields(fields)
+    _check_account_fields(parent is None, fields)
     if parent is None:
         return Unit.objects.add_root(create_kwargs=fields)
     parent = Unit.objects.get(pk=parent.pk)  # fresh path and child count
@@ -60,6 +79,7 @@ def unit_version(unit: Unit) -> str:
 def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) -> Unit:
     """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
     fields = _clean_unit_fields(fields)
+    _check_account_fields(unit.is_account, fields)
     if expected_version is not None:
         current = Unit.objects.select_for_update().get(pk=unit.pk)
         if unit_version(current) != expected_version:
@@ -81,7 +101,10 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
 def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
     """Move a unit with its subtree under another parent (or make it an account of its own).
 
-    A unit cannot be moved under itself or one of its own descendants (that is a cycle).
+    A unit cannot be moved under itself or one of its own descendants (that is a cycle). A unit
+    that becomes a sub-unit joins the new parent's account: its own account manager is cleared,
+    as the account's manager now manages it, and a key account must be demoted first
+    (decisions 18 and 19: only an account has a manager and a tier).
     """
     unit = Unit.objects.get(pk=unit.pk)
     old_account_id = unit.account.pk
@@ -89,6 +112,17 @@ def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
         new_parent = Unit.objects.get(pk=new_parent.pk)
         if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
             raise CycleError(_("A unit cannot be placed under itself or its own sub-unit."))
+        if unit.tier != Tier.TRANSACTIONAL:
+            raise DomainError(
+                _(
+                    "A key account cannot become a sub-unit: demote it first, or nominate "
+                    "the account it joins."
+                ),
+                field="tier",
+            )
+        if unit.account_manager_id is not None:
+            unit.account_manager = None
+            unit.save(update_fields=["account_manager", "updated_at"])
         try:
             Unit.objects.move(unit, new_parent, pos="last-child")
         except InvalidMoveToDescendant as exc:  # pragma: no cover - checked above

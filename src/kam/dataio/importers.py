@@ -400,6 +400,16 @@ class UnitImporter(Importer):
                     _("parent cycle: %s") % " → ".join(map(str, cycle)),
                     value=row.values.get("parent"),
                 )
+            elif (
+                row.attrs.get("account_manager_id") is not None
+                and parent_of.get(row.values.get("external_id")) is not None
+            ):
+                # decision 18: only an account has an account manager
+                self.error(
+                    row,
+                    "account_manager",
+                    _("only an account (a unit without a parent) has an account manager"),
+                )
         self.parent_of = parent_of
 
     def write(self, rows: list[Row], progress: Progress | None = None) -> None:

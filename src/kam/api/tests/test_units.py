@@ -32,7 +32,7 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
     read = api.get(f"/units/{child['id']}")
     assert read.status_code == 200 and read.json()["name"] == "Acme GmbH"
 
-    patched = api.patch(f"/units/{child['id']}", {"city": "Berlin", "tier": "national"})
+    patched = api.patch(f"/units/{body['id']}", {"city": "Berlin", "tier": "national"})
     assert patched.status_code == 200
     assert patched.json()["city"] == "Berlin" and patched.json()["tier"] == "national"
 

@@ -136,6 +136,12 @@ def test_the_tree_is_valid(demo):
     assert Unit.objects.filter(depth=1).count() == 12
 
 
+def test_only_accounts_have_a_manager_and_a_key_tier(demo):
+    assert Unit.objects.accounts().exclude(account_manager=None).exists()
+    assert not Unit.objects.sub_units().exclude(account_manager=None).exists()
+    assert not Unit.objects.sub_units().exclude(tier="transactional").exists()
+
+
 def test_rollups_equal_the_sums_of_the_transactions(demo):
     direct = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0), 0])
     for unit_id, line_id, day, amount, cost in Transaction.objects.values_list(
