@@ -1004,10 +1004,10 @@ class _Builder:
                     acc[2] += cost
                     acc[3] += net
                 acc[4] += 1
-            root_id = self.units[g.first_unit].pk
+            account_id = self.units[g.first_unit].pk
             rollups.extend(
                 MonthlyRollup(
-                    root_id=root_id,
+                    account_id=account_id,
                     unit_id=unit_id,
                     product_line_id=self.line_pks[li],
                     month=months[mi][0],

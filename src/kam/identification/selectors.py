@@ -324,12 +324,12 @@ def backtest(
     start = data_end(as_of)
     end = add_months(start, horizon_months)
     future = {
-        root_id: amount or Decimal("0")
-        for root_id, amount in MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
-        .values("root_id")
+        account_id: amount or Decimal("0")
+        for account_id, amount in MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
+        .values("account_id")
         .annotate(amount=Sum("net_amount"))
         .order_by()
-        .values_list("root_id", "amount")
+        .values_list("account_id", "amount")
     }
     total = sum((future.get(r.account_id, Decimal("0")) for r in results), Decimal("0"))
 

@@ -18,7 +18,7 @@ from .models import MonthlyRollup, Opportunity
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
     """Roll-ups of the unit and its subtree (one indexed condition)."""
     if unit.is_account:
-        return MonthlyRollup.objects.filter(root_id=unit.pk)
+        return MonthlyRollup.objects.filter(account_id=unit.pk)
     return MonthlyRollup.objects.filter(subtree_q(unit, "unit__"))
 
 
@@ -26,9 +26,9 @@ def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
     """Annotation: an account's revenue over the last 12 full months up to ``today``."""
     start, end = last_n_months(today, 12)
     total = (
-        MonthlyRollup.objects.filter(root_id=OuterRef("pk"), month__gte=start, month__lt=end)
+        MonthlyRollup.objects.filter(account_id=OuterRef("pk"), month__gte=start, month__lt=end)
         .order_by()
-        .values("root_id")
+        .values("account_id")
         .annotate(total=Sum("net_amount"))
         .values("total")
     )

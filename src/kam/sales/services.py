@@ -211,7 +211,7 @@ def rollups_rebuild() -> int:
         key = (r["unit_id"], r["product_line_id"], month)
         batch.append(
             MonthlyRollup(
-                root_id=accounts[r["unit_id"]],
+                account_id=accounts[r["unit_id"]],
                 unit_id=r["unit_id"],
                 product_line_id=r["product_line_id"],
                 month=month,
@@ -233,9 +233,9 @@ def rollups_rebuild() -> int:
     return count + len(batch)
 
 
-def rollups_reroot(*, unit: Unit, new_account_id: int) -> None:
+def rollups_set_account(*, unit: Unit, new_account_id: int) -> None:
     """After a move, the roll-ups of the moved subtree belong to the new account."""
-    MonthlyRollup.objects.filter(subtree_q(unit, "unit__")).update(root_id=new_account_id)
+    MonthlyRollup.objects.filter(subtree_q(unit, "unit__")).update(account_id=new_account_id)
 
 
 @transaction.atomic

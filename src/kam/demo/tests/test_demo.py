@@ -160,9 +160,9 @@ def test_rollups_equal_the_sums_of_the_transactions(demo):
     assert rolled == dict(direct)
     roots = dict(Unit.objects.filter(depth=1).values_list("path", "pk"))
     for r in MonthlyRollup.objects.select_related("unit")[:200]:
-        assert r.root_id == roots[r.unit.path[:5]]
+        assert r.account_id == roots[r.unit.path[:5]]
     # The same rows as the sales app's own rebuild.
-    fields = ("root_id", "unit_id", "product_line_id", "month", "net_amount", "quantity", "cost",
+    fields = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity", "cost",
               "costed_amount", "lines")  # fmt: skip
     before = sorted(MonthlyRollup.objects.values_list(*fields))
     rollups_rebuild()
@@ -184,7 +184,7 @@ def test_a_few_accounts_carry_most_of_the_revenue(demo):
     revenue = sorted(
         (
             r["total"]
-            for r in MonthlyRollup.objects.values("root_id").annotate(total=Sum("net_amount"))
+            for r in MonthlyRollup.objects.values("account_id").annotate(total=Sum("net_amount"))
         ),
         reverse=True,
     )
@@ -194,9 +194,9 @@ def test_a_few_accounts_carry_most_of_the_revenue(demo):
 
 def test_key_accounts_are_the_biggest_with_tiers_by_spread_and_a_kam(demo):
     revenue = dict(
-        MonthlyRollup.objects.values("root_id")
+        MonthlyRollup.objects.values("account_id")
         .annotate(t=Sum("net_amount"))
-        .values_list("root_id", "t")
+        .values_list("account_id", "t")
     )
     roots = list(Unit.objects.filter(depth=1))
     key = [u for u in roots if u.tier != "transactional"]
