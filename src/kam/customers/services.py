@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -42,7 +43,7 @@ def _clean_unit_fields(fields: dict) -> dict:
     return fields
 
 
-def _check_account_fields(unit_is_account: bool, fields: dict) -> None:
+def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -> None:
     """Refuse what only an account can have: an account manager, a key tier (decisions 18, 19)."""
     if unit_is_account:
         return
