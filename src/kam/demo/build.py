@@ -1074,7 +1074,7 @@ class _Builder:
             kind_w = {"group": 1.0, "company": 3.0, "division": 2.0, "function": 2.0,
                       "site": 1.2}  # fmt: skip
             per_unit = defaultdict(int)
-            per_unit[g.first_unit] = min(n, 2)  # the head of the top-level unit, the buyer
+            per_unit[g.first_unit] = min(n, 2)  # the head of the account, the buyer
             for i in rng.choices(idx, [kind_w[self.units[i].kind] for i in idx],
                                  k=max(0, n - 2)):  # fmt: skip
                 per_unit[i] += 1
