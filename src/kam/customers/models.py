@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Substr
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Length, Substr
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -77,10 +78,14 @@ def account_path_sql(column: str) -> str:
     return f"substr({column}, 1, {STEPLEN})"
 
 
-def account_path_expr(field: str = "path") -> Substr:
-    """ORM expression for the account path of a unit path field (``"unit__path"`` across a
-    relation), to annotate or filter a queryset by account."""
-    return Substr(field, 1, STEPLEN)
+def account_path_of(path: str | Combinable) -> Substr:
+    """ORM expression: the account path of a path column or expression (e.g. ``OuterRef``)."""
+    return Substr(path, 1, STEPLEN)
+
+
+def parent_path_of(path: str | Combinable) -> Substr:
+    """ORM expression: the parent path of a path column or expression (empty for an account)."""
+    return Substr(path, 1, Length(path) - STEPLEN)
 
 
 def is_account_sql(table: str) -> str:
@@ -100,6 +105,25 @@ class UnitQuerySet(MP_NodeQuerySet):
     def in_account(self, account: Unit) -> UnitQuerySet:
         """Every unit of the account that ``account`` (or any of its units) belongs to."""
         return self.filter(path__startswith=account.account_path)
+
+    def sub_units(self) -> UnitQuerySet:
+        """Units below an account (everything that is not an account itself)."""
+        return self.filter(depth__gt=ACCOUNT_DEPTH)
+
+    def accounts_of(self) -> UnitQuerySet:
+        """The accounts that the units of this queryset belong to (one query with a subquery)."""
+        paths = self.order_by().annotate(_account_path=account_path_of("path"))
+        return Unit.objects.filter(path__in=paths.values("_account_path"))
+
+    def account_ids(self) -> dict[int, int]:
+        """``{unit id: id of its account}`` for the units of this queryset (two queries)."""
+        paths = dict(self.order_by().values_list("pk", "path"))
+        accounts = dict(
+            Unit.objects.filter(path__in={account_path(p) for p in paths.values()}).values_list(
+                "path", "pk"
+            )
+        )
+        return {pk: accounts[account_path(path)] for pk, path in paths.items()}
 
 
 class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):  # type: ignore[misc]
@@ -140,7 +164,12 @@ class Unit(MP_Node, TimeStamped):
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
     tier = models.CharField(
-        _("tier"), max_length=16, choices=Tier.choices, default=Tier.TRANSACTIONAL, db_index=True
+        _("tier"),
+        max_length=16,
+        choices=Tier.choices,
+        default=Tier.TRANSACTIONAL,
+        db_index=True,
+        help_text=_("Only an account (a unit without a parent) can be a key account."),
     )
     account_manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,6 +178,10 @@ class Unit(MP_Node, TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="managed_units",
+        help_text=_(
+            "The key account manager of the whole account. Only an account (a unit without a "
+            "parent) has one; its sub-units are managed by the account's manager."
+        ),
     )
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 
@@ -175,14 +208,21 @@ class Unit(MP_Node, TimeStamped):
 
     @property
     def account(self) -> Unit:
-        """The account this unit belongs to (itself for an account; one query otherwise)."""
+        """The account this unit belongs to (itself for an account; one query otherwise).
+
+        The account's manager comes with it: it is what callers of ``account`` usually need.
+        """
         if self.is_account:
             return self
         cached = getattr(self, "_account_cache", None)
         if cached is None:
-            cached = Unit.objects.get(path=self.account_path)
+            cached = Unit.objects.select_related("account_manager").get(path=self.account_path)
             self._account_cache = cached
         return cached
+
+    @property
+    def parent_path(self) -> str | None:
+        return parent_path(self.path)
 
 
 class CustomerFunction(models.TextChoices):

@@ -10,24 +10,17 @@ from django.db.models import Q, QuerySet
 from kam.core.filters import filter_queryset
 
 from .filters import UnitFilter
-from .models import Contact, Employment, Unit
-
-
-def subtree_q(unit: Unit, prefix: str = "") -> Q:
-    """A filter for ``unit`` and everything below it (one indexed prefix condition)."""
-    return Q(**{f"{prefix}path__startswith": unit.path})
+from .models import Contact, Employment, Unit, ancestor_paths, subtree_q
 
 
 def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
     """The unit and its descendants, in tree order, in one query."""
-    return Unit.objects.filter(subtree_q(unit)).order_by("path")
+    return Unit.objects.subtree(unit).order_by("path")
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
-    """The chain from the top-level unit down to the unit's parent (one query)."""
-    step = Unit.steplen
-    paths = [unit.path[: step * d] for d in range(1, unit.depth)]
-    return list(Unit.objects.filter(path__in=paths).order_by("depth"))
+    """The chain from the account down to the unit's parent (one query)."""
+    return list(Unit.objects.filter(path__in=ancestor_paths(unit.path)).order_by("depth"))
 
 
 def account_current_positions(*, unit: Unit) -> QuerySet[Employment]:
@@ -85,7 +78,7 @@ def unit_list(
 
 def unit_parents_attach(*, units: list[Unit]) -> list[Unit]:
     """Set ``parent_id`` / ``parent_external_id`` on each of ``units`` with one query."""
-    paths = {u.path[: -Unit.steplen] for u in units if u.depth > 1}
+    paths = {u.parent_path for u in units if u.parent_path}
     parents = (
         {
             path: (pk, ext)
@@ -97,9 +90,7 @@ def unit_parents_attach(*, units: list[Unit]) -> list[Unit]:
         else {}
     )
     for unit in units:
-        unit.parent_id, unit.parent_external_id = parents.get(
-            unit.path[: -Unit.steplen], (None, None)
-        )
+        unit.parent_id, unit.parent_external_id = parents.get(unit.parent_path or "", (None, None))
     return units
 
 
@@ -140,9 +131,9 @@ def employment_list(
 
 
 def account_field_values(*, field: str) -> list[tuple[str, str]]:
-    """The distinct non-empty values of a field among top-level accounts, as select choices."""
+    """The distinct non-empty values of a field among the accounts, as select choices."""
     values = (
-        Unit.objects.filter(depth=1)
+        Unit.objects.accounts()
         .exclude(**{field: ""})
         .order_by(field)
         .values_list(field, flat=True)

@@ -13,7 +13,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
 
-from .models import Contact, CustomerFunction, Employment, Seniority, Unit
+from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
 from .signals import unit_moved
 
 UNIT_FIELDS = {
@@ -45,9 +45,28 @@ def _clean_unit_fields(fields: dict) -> dict:
     return fields
 
 
+def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -> None:
+    """Refuse what only an account can have: an account manager, a key tier (decisions 23, 24)."""
+    if unit_is_account:
+        return
+    if fields.get("account_manager") is not None:
+        raise DomainError(
+            _(
+                "Only an account (a unit without a parent) has an account manager: "
+                "its sub-units are managed by the account's manager."
+            ),
+            field="account_manager",
+        )
+    if fields.get("tier") not in (None, "", Tier.TRANSACTIONAL):
+        raise DomainError(
+            _("Only an account (a unit without a parent) can be a key account."), field="tier"
+        )
+
+
 @transaction.atomic
 def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
     fields = _clean_unit_fields(fields)
+    _check_account_fields(parent is None, fields)
     if parent is None:
         return Unit.objects.add_root(create_kwargs=fields)
     parent = Unit.objects.get(pk=parent.pk)  # fresh path and child count
@@ -63,6 +82,7 @@ def unit_version(unit: Unit) -> str:
 def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) -> Unit:
     """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
     fields = _clean_unit_fields(fields)
+    _check_account_fields(unit.is_account, fields)
     if expected_version is not None:
         current = Unit.objects.select_for_update().get(pk=unit.pk)
         if unit_version(current) != expected_version:
@@ -78,33 +98,43 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
     return unit
 
 
-def _root_id(unit: Unit) -> int:
-    if unit.depth == 1:
-        return unit.pk
-    return Unit.objects.values_list("pk", flat=True).get(path=unit.path[: Unit.steplen])
-
-
 @transaction.atomic
 def unit_move(*, unit: Unit, new_parent: Unit | None) -> Unit:
-    """Move a unit with its subtree under another parent (or make it top-level).
+    """Move a unit with its subtree under another parent (or make it an account of its own).
 
-    A unit cannot be moved under itself or one of its own descendants (that is a cycle).
+    A unit cannot be moved under itself or one of its own descendants (that is a cycle). A unit
+    that becomes a sub-unit joins the new parent's account: its own account manager is cleared,
+    as the account's manager now manages it, and a key account must be demoted first
+    (decisions 23 and 24: only an account has a manager and a tier).
     """
     unit = Unit.objects.get(pk=unit.pk)
-    old_root = _root_id(unit)
+    old_account_id = unit.account.pk
     if new_parent is not None:
         new_parent = Unit.objects.get(pk=new_parent.pk)
         if new_parent.pk == unit.pk or new_parent.path.startswith(unit.path):
             raise CycleError(_("A unit cannot be placed under itself or its own sub-unit."))
+        if unit.tier != Tier.TRANSACTIONAL:
+            raise DomainError(
+                _(
+                    "A key account cannot become a sub-unit: demote it first, or nominate "
+                    "the account it joins."
+                ),
+                field="tier",
+            )
+        if unit.account_manager_id is not None:
+            unit.account_manager = None
+            unit.save(update_fields=["account_manager", "updated_at"])
         try:
             Unit.objects.move(unit, new_parent, pos="last-child")
         except InvalidMoveToDescendant as exc:  # pragma: no cover - checked above
             raise CycleError(str(exc)) from exc
-    elif unit.depth != 1:
-        Unit.objects.move(unit, Unit.objects.get_root_nodes().last(), pos="last-sibling")
+    elif not unit.is_account:
+        Unit.objects.move(unit, Unit.objects.accounts().last(), pos="last-sibling")
     unit = Unit.objects.get(pk=unit.pk)
-    new_root = _root_id(unit)
-    unit_moved.send(sender=Unit, unit=unit, old_root_id=old_root, new_root_id=new_root)
+    new_account_id = unit.account.pk
+    unit_moved.send(
+        sender=Unit, unit=unit, old_account_id=old_account_id, new_account_id=new_account_id
+    )
     return unit
 
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.db.models import F, OuterRef, Subquery
-from django.db.models.functions import Coalesce, Length, Substr
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kam.core import tabular
 from kam.core.tabular import neutralise
-from kam.customers.models import Unit
+from kam.customers.models import Unit, parent_path_of
 from kam.interactions.models import Interaction
 
 from .entities import Entity, Field, export_value
@@ -44,9 +44,9 @@ def _path(f: Field) -> str:
 def _queryset(entity: Entity):
     qs = entity.model.objects.all()
     if entity.name == "units":
-        parent = Unit.objects.filter(
-            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen)
-        ).values("external_id")[:1]
+        parent = Unit.objects.filter(path=parent_path_of(OuterRef("path"))).values("external_id")[
+            :1
+        ]
         qs = qs.annotate(parent_external_id=Subquery(parent))
     if entity.name == "users":
         qs = qs.annotate(territory_key=Coalesce(F("territory__external_id"), F("territory__name")))

@@ -34,7 +34,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from kam.customers.models import Unit
+from kam.customers.models import Unit, account_path_sql
 from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
 
@@ -408,7 +408,7 @@ def rollups_add(deltas: pl.DataFrame) -> None:
 
     The vectorised twin of :func:`kam.sales.services.rollups_apply` for big batches: the deltas
     go into a temporary table (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and one
-    ``INSERT … SELECT … ON CONFLICT`` adds them, with the top-level unit found by path.
+    ``INSERT … SELECT … ON CONFLICT`` adds them, with the account found by path.
     """
     values = DELTA_COLUMNS[3:]
     deltas = (
@@ -453,10 +453,10 @@ def rollups_add(deltas: pl.DataFrame) -> None:
         cursor.execute(
             f"""
             INSERT INTO {rollup} (root_id, {", ".join(DELTA_COLUMNS)})
-            SELECT r.id, {", ".join(f"d.{c}" for c in DELTA_COLUMNS)}
+            SELECT a.id, {", ".join(f"d.{c}" for c in DELTA_COLUMNS)}
             FROM {DELTA_TABLE} d
             JOIN {unit} u ON u.id = d.unit_id
-            JOIN {unit} r ON r.path = substr(u.path, 1, {int(Unit.steplen)})
+            JOIN {unit} a ON a.path = {account_path_sql("u.path")}
             WHERE true
             ORDER BY d.unit_id, d.product_line_id, d.month
             ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET {updates}
@@ -468,11 +468,11 @@ def rollups_add(deltas: pl.DataFrame) -> None:
                 f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
             )
         cursor.execute(
-            f"SELECT DISTINCT substr(u.path, 1, {int(Unit.steplen)}) FROM {DELTA_TABLE} d "
+            f"SELECT DISTINCT {account_path_sql('u.path')} FROM {DELTA_TABLE} d "
             f"JOIN {unit} u ON u.id = d.unit_id"
         )
-        roots = [row[0] for row in cursor.fetchall()]
-    accounts_changed.send(sender=MonthlyRollup, paths=roots)
+        account_paths = [row[0] for row in cursor.fetchall()]
+    accounts_changed.send(sender=MonthlyRollup, paths=account_paths)
 
 
 def write_new_rows(df: pl.DataFrame) -> None:

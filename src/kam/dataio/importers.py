@@ -25,6 +25,7 @@ from kam.customers.models import (
     Seniority,
     Unit,
     UnitKind,
+    parent_path,
 )
 from kam.customers.services import unit_create, unit_move, unit_update
 from kam.customers.signals import accounts_changed
@@ -375,8 +376,9 @@ class UnitImporter(Importer):
         parent_of: dict[Any, Any] = {}
         for _pk, path, ext in db:
             node = ext or ("#", _pk)
-            if len(path) > Unit.steplen:
-                ppk, pext = by_path[path[: -Unit.steplen]]
+            parent = parent_path(path)
+            if parent is not None:
+                ppk, pext = by_path[parent]
                 parent_of[node] = pext or ("#", ppk)
         in_file = {row.values.get("external_id"): row for row in self.ok_rows(rows)}
         if self.present("parent"):
@@ -397,6 +399,16 @@ class UnitImporter(Importer):
                     "parent",
                     _("parent cycle: %s") % " → ".join(map(str, cycle)),
                     value=row.values.get("parent"),
+                )
+            elif (
+                row.attrs.get("account_manager_id") is not None
+                and parent_of.get(row.values.get("external_id")) is not None
+            ):
+                # decision 23: only an account has an account manager
+                self.error(
+                    row,
+                    "account_manager",
+                    _("only an account (a unit without a parent) has an account manager"),
                 )
         self.parent_of = parent_of
 
@@ -457,9 +469,7 @@ class UnitImporter(Importer):
                     touched = False
                     if self.present("parent"):
                         unit = Unit.objects.get(pk=unit.pk)
-                        current = None
-                        if unit.depth > 1:
-                            current = Unit.objects.get(path=unit.path[: -Unit.steplen])
+                        current = Unit.objects.get_parent(unit)
                         want = row.values.get("parent") or None
                         if (current.external_id if current else None) != want or (
                             current is not None and want is None

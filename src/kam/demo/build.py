@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
-from kam.customers.models import Contact, Employment, Unit
+from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -423,20 +423,6 @@ STAGE_WEIGHTS = [20, 18, 15, 10, 22, 15]
 POSITION_LEVELS = ["not_approved", "approved", "preferred", "primary", "sole", "strategic"]
 SPECIALIST_FUNCTIONS = ["service", "logistics", "technical", "finance", "marketing"]
 
-ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-STEPLEN = 5
-
-
-def path_step(n: int) -> str:
-    """Treebeard's step for the n-th child (1-based): n in base 36, five characters."""
-    out = []
-    for _i in range(STEPLEN):
-        n, r = divmod(n, 36)
-        out.append(ALPHABET[r])
-    if n:
-        raise ValueError("too many children for one parent")
-    return "".join(reversed(out))
-
 
 def _ascii(text: str) -> str:
     norm = unicodedata.normalize("NFKD", text)
@@ -634,17 +620,17 @@ class _Builder:
         region, cities = rng.choice(REGIONS[g.country])
         industry = INDUSTRIES[g.industry]
         standalone = p > 0.3 and rng.random() < 0.65
-        root_index = len(self.units)
-        root = UnitSpec(
-            path=path_step(g.index + 1), kind="company" if standalone else "group",
+        account_index = len(self.units)
+        account = UnitSpec(
+            path=child_path(None, g.index + 1), kind="company" if standalone else "group",
             name=f"{g.stem} {LEGAL[g.country]}" if standalone else f"{g.stem} Group",
             country=g.country, region=region, city=rng.choice(cities), employees=employees,
             turnover=_money(turnover), group=g.index, parent=None, industry=g.industry,
         )  # fmt: skip
-        self.units.append(root)
+        self.units.append(account)
         if standalone:
             for _i in range(rng.choice([0, 1, 1, 2, 2, 3])):
-                self._add_site(rng, root_index, g, g.country, employees)
+                self._add_site(rng, account_index, g, g.country, employees)
             return
         # Spread: the largest groups work in several countries, many in several regions.
         # Reach: the largest groups are spread over countries (global) or over the regions of
@@ -666,7 +652,7 @@ class _Builder:
             for c in spread
         }
         hq, hq_cities = rng.choice(g.regions[g.country])
-        root.region, root.city = hq, rng.choice(hq_cities)
+        account.region, account.city = hq, rng.choice(hq_cities)
         n_companies = round(self.scale.max_companies * top**0.7 * rng.uniform(0.6, 1.4))
         n_companies = max(1, n_companies, len(spread))
         share = employees / n_companies
@@ -676,7 +662,7 @@ class _Builder:
             industry_word = g.industry if i == 0 else rng.choice(industry["divisions"])
             c_emp = max(5, int(share * rng.lognormvariate(0, 0.5)))
             c_index = self._add(
-                root_index, g, kind="company", country=country, region=cregion,
+                account_index, g, kind="company", country=country, region=cregion,
                 city=rng.choice(ccities), employees=c_emp,
                 name=f"{g.stem} {industry_word} {LEGAL[country]}",
             )  # fmt: skip
@@ -725,7 +711,7 @@ class _Builder:
             turnover = _money(employees * 180_000 * self._urng.lognormvariate(0, 0.35))
         self.units.append(
             UnitSpec(
-                path=up.path + path_step(up.numchild),
+                path=child_path(up.path, up.numchild),
                 group=g.index,
                 parent=parent,
                 employees=employees,
@@ -890,11 +876,11 @@ class _Builder:
         tier = {g.index: g.tier for g in self.groups}
         batch: list[Unit] = []
         for i, u in enumerate(self.units):
-            root = u.parent is None
+            is_account = u.parent is None
             batch.append(
                 Unit(
                     path=u.path,
-                    depth=len(u.path) // STEPLEN,
+                    depth=path_depth(u.path),
                     numchild=u.numchild,
                     name=u.name,
                     kind=u.kind,
@@ -905,8 +891,8 @@ class _Builder:
                     employees=u.employees,
                     turnover=u.turnover,
                     external_id=f"U{i + 1:06d}",
-                    tier=tier[u.group] if root else "transactional",
-                    account_manager_id=am.get(u.group) if root else None,
+                    tier=tier[u.group] if is_account else "transactional",
+                    account_manager_id=am.get(u.group) if is_account else None,
                 )  # fmt: skip
             )
             if len(batch) >= BATCH:
@@ -1020,10 +1006,10 @@ class _Builder:
                     acc[2] += cost
                     acc[3] += net
                 acc[4] += 1
-            root_id = self.units[g.first_unit].pk
+            account_id = self.units[g.first_unit].pk
             rollups.extend(
                 MonthlyRollup(
-                    root_id=root_id,
+                    account_id=account_id,
                     unit_id=unit_id,
                     product_line_id=self.line_pks[li],
                     month=months[mi][0],
@@ -1090,7 +1076,7 @@ class _Builder:
             kind_w = {"group": 1.0, "company": 3.0, "division": 2.0, "function": 2.0,
                       "site": 1.2}  # fmt: skip
             per_unit = defaultdict(int)
-            per_unit[g.first_unit] = min(n, 2)  # the head of the top-level unit, the buyer
+            per_unit[g.first_unit] = min(n, 2)  # the head of the account, the buyer
             for i in rng.choices(idx, [kind_w[self.units[i].kind] for i in idx],
                                  k=max(0, n - 2)):  # fmt: skip
                 per_unit[i] += 1
@@ -1156,7 +1142,7 @@ class _Builder:
         for i in order:
             g, ui, lvl, fn, sen, title = people[i]
             u = self.units[ui]
-            depth = len(u.path) // STEPLEN
+            depth = path_depth(u.path)
             key = (lvl, depth if lvl == 0 else 0)
             if key != current_key:
                 flush()
@@ -1234,14 +1220,14 @@ class _Builder:
 
     def _team(self, g: GroupSpec) -> tuple[int, list[int]]:
         """The owner of the relationship and the rest of our people who work with it."""
-        root = self.units[g.first_unit]
-        reps = self.reps_by_territory.get((root.country, root.region)) or [
-            self.manager_by_country[root.country]
+        account = self.units[g.first_unit]
+        reps = self.reps_by_territory.get((account.country, account.region)) or [
+            self.manager_by_country[account.country]
         ]
         owner = self.users[g.manager].pk if g.manager else reps[g.index % len(reps)]
         team = [owner]
         if g.manager:
-            team += reps[:1] + [self.manager_by_country[root.country], self.executives[1]]
+            team += reps[:1] + [self.manager_by_country[account.country], self.executives[1]]
             team += [s for j, s in enumerate(self.specialists) if (j + g.index) % 3 == 0][:5]
             for u in self.units[g.first_unit : g.last_unit]:
                 team += self.reps_by_territory.get((u.country, u.region), [])[:1]
@@ -1396,7 +1382,7 @@ class _Builder:
         positions: list[SupplierPosition] = []
         serial = 0
         for g in self.groups:
-            root = self.units[g.first_unit]
+            account = self.units[g.first_unit]
             owner, _team = self._team(g)
             annual = revenue_total * g.weight / total_w / 3
             key = g.tier != "transactional"
@@ -1435,7 +1421,7 @@ class _Builder:
                     for cid, cut in zip(rivals, cuts, strict=True):
                         shares.append(
                             CompetitorShare(
-                                account_id=root.pk,
+                                account_id=account.pk,
                                 product_line_id=self.line_pks[li],
                                 competitor_id=cid,
                                 share_pct=_money(cut - prev),
@@ -1450,7 +1436,7 @@ class _Builder:
                 for _s in range(steps):
                     positions.append(
                         SupplierPosition(
-                            account_id=root.pk,
+                            account_id=account.pk,
                             position=POSITION_LEVELS[level],
                             since=since,
                             recorded_by_id=owner,
@@ -1495,5 +1481,4 @@ __all__ = [
     "demo_build",
     "demo_has_data",
     "demo_reset",
-    "path_step",
 ]

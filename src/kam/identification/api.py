@@ -269,7 +269,7 @@ class AccountScoreOut(ScoreOut):
     summary="An account's latest score, explained criterion by criterion",
 )
 def account_score(request: HttpRequest, account_id: Id):
-    account = get_for_user(Unit.objects.filter(depth=1), request.auth, VIEW, pk=account_id)
+    account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
     score = selectors.account_score_latest(account=account)
     if score is None:
         raise Http404

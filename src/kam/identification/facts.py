@@ -40,7 +40,7 @@ from kam.customers.models import (
     Unit,
     UnitKind,
     account_path,
-    account_path_expr,
+    account_path_of,
     is_account_sql,
 )
 from kam.sales.models import MonthlyRollup
@@ -357,7 +357,9 @@ def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
     """The data of the accounts with these paths (all when ``None``), in a few queries."""
     units = Unit.objects.all()
     if account_paths is not None:
-        units = units.annotate(of_account=account_path_expr()).filter(of_account__in=account_paths)
+        units = units.annotate(of_account=account_path_of("path")).filter(
+            of_account__in=account_paths
+        )
     account_of: dict[int, int] = {}  # unit → its account
     accounts: dict[int, AccountData] = {}
     rows = list(units.order_by("path").values_list("pk", "path", "kind", "country", "region"))
@@ -491,7 +493,7 @@ def accounts_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = 
     stale = {account_path(p) for p in paths if p}
     ids = [i for i in set(unit_ids) if i is not None]
     for part in _chunks(ids, 5000):
-        units = Unit.objects.filter(pk__in=part).annotate(of_account=account_path_expr())
+        units = Unit.objects.filter(pk__in=part).annotate(of_account=account_path_of("path"))
         stale.update(units.values_list("of_account", flat=True))
     if stale:
         StaleAccount.objects.bulk_create(

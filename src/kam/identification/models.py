@@ -632,9 +632,11 @@ class AccountFacts(models.Model):
 class StaleAccount(models.Model):
     """An account whose facts timeline must be computed again (its data changed).
 
-    Keyed by the top-level unit's path, so that a write can list it without a query.
+    Keyed by the account's path, so that a write can list it without a query.
     """
 
+    # "root" is the old name of the account: the field keeps it, because renaming the primary
+    # key column rewrites the table and identification.facts reads and writes it by this name.
     root_path = models.CharField(max_length=16, primary_key=True)
 
     def __str__(self) -> str:

@@ -295,7 +295,7 @@ def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
     default_capacity = model.kam_capacity if model else 5
     total_limit = model.max_key_accounts if model else 50
     per_manager = dict(
-        Unit.objects.filter(depth=1)
+        Unit.objects.accounts()
         .exclude(tier=Tier.TRANSACTIONAL)
         .values("account_manager_id")
         .annotate(n=Count("id"))
@@ -358,12 +358,12 @@ def backtest(
     start = data_end(as_of)
     end = add_months(start, horizon_months)
     future = {
-        root_id: amount or Decimal("0")
-        for root_id, amount in MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
-        .values("root_id")
+        account_id: amount or Decimal("0")
+        for account_id, amount in MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
+        .values("account_id")
         .annotate(amount=Sum("net_amount"))
         .order_by()
-        .values_list("root_id", "amount")
+        .values_list("account_id", "amount")
     }
     total = sum((future.get(r.account_id, Decimal("0")) for r in results), Decimal("0"))
 

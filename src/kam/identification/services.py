@@ -57,8 +57,14 @@ def _require(user, perm: str, obj=None) -> None:
 
 def _account(account: Unit) -> Unit:
     account = Unit.objects.get(pk=account.pk)
-    if account.depth != 1:
-        raise DomainError(_("Only a top-level unit can be an account."), field="account")
+    if not account.is_account:
+        raise DomainError(
+            _(
+                "This is a sub-unit: only its account (the unit without a parent) is "
+                "assessed, nominated and given a tier."
+            ),
+            field="account",
+        )
     return account
 
 
@@ -453,7 +459,7 @@ def scoring_run_schedule(*, now: dt.datetime | None = None) -> ScoringRun | None
         return None
     now = now or timezone.now()
     model = ScoringModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
-    if model is None or not Unit.objects.filter(depth=1).exists():
+    if model is None or not Unit.objects.accounts().exists():
         return None
     pending = ScoringRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
     if pending.exists():

@@ -34,8 +34,8 @@ def _unit_deleted(sender, instance: Unit, **kwargs) -> None:
 
 
 @receiver(unit_moved, dispatch_uid="facts_unit_moved")
-def _unit_moved(sender, unit, old_root_id, new_root_id, **kwargs) -> None:
-    accounts_mark_stale(unit_ids=[old_root_id, new_root_id])
+def _unit_moved(sender, unit, old_account_id, new_account_id, **kwargs) -> None:
+    accounts_mark_stale(unit_ids=[old_account_id, new_account_id])
 
 
 @receiver(post_init, sender=Employment, dispatch_uid="facts_position_loaded")

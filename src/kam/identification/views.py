@@ -376,7 +376,7 @@ def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
 
 def _account_unit(request: HttpRequest, pk: int) -> Unit:
     return get_for_user(
-        Unit.objects.filter(depth=1).select_related("account_manager"),
+        Unit.objects.accounts().select_related("account_manager"),
         request.user,
         VIEW,
         pk=pk,

@@ -6,8 +6,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 
-from kam.customers.models import Unit
-from kam.customers.selectors import subtree_q
+from kam.customers.models import Unit, subtree_q
 
 from .models import Interaction
 

@@ -93,10 +93,14 @@ class Transaction(models.Model):
 class MonthlyRollup(models.Model):
     """Sum of transactions per unit × product line × month, kept in step with every write.
 
-    ``root`` is the top-level unit of ``unit`` so that account figures are one indexed query.
+    ``account`` is the account of ``unit`` so that account figures are one indexed query.
     """
 
-    root = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    # The column keeps its first name, root_id: renaming it would rewrite the largest derived
+    # table (millions of rows) for a name, and raw SQL (fast path, facts) uses the column.
+    account = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="+", db_column="root_id"
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="rollups")
     product_line = models.ForeignKey(ProductLine, on_delete=models.CASCADE, related_name="+")
     month = models.DateField(_("month"))
@@ -117,10 +121,10 @@ class MonthlyRollup(models.Model):
                 fields=["unit", "product_line", "month"], name="rollup_unit_line_month"
             )
         ]
-        # Covers the account revenue subquery (root, month → net amount) without table reads:
+        # Covers the account revenue subquery (account, month → net amount) without table reads:
         # the portfolio's default order at 100k units depends on it.
         indexes = [
-            models.Index(fields=["root", "month", "net_amount"], name="rollup_root_month_amount")
+            models.Index(fields=["account", "month", "net_amount"], name="rollup_root_month_amount")
         ]
 
     def __str__(self) -> str:

@@ -10,26 +10,25 @@ from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Va
 from django.db.models.functions import Coalesce, ExtractYear
 
 from kam.core.periods import last_n_months
-from kam.customers.models import Unit
-from kam.customers.selectors import subtree_q
+from kam.customers.models import Unit, subtree_q
 
 from .models import MonthlyRollup, Opportunity
 
 
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
     """Roll-ups of the unit and its subtree (one indexed condition)."""
-    if unit.depth == 1:
-        return MonthlyRollup.objects.filter(root_id=unit.pk)
-    return MonthlyRollup.objects.filter(unit__path__startswith=unit.path)
+    if unit.is_account:
+        return MonthlyRollup.objects.filter(account_id=unit.pk)
+    return MonthlyRollup.objects.filter(subtree_q(unit, "unit__"))
 
 
 def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
-    """Annotation: a top-level unit's revenue over the last 12 full months up to ``today``."""
+    """Annotation: an account's revenue over the last 12 full months up to ``today``."""
     start, end = last_n_months(today, 12)
     total = (
-        MonthlyRollup.objects.filter(root_id=OuterRef("pk"), month__gte=start, month__lt=end)
+        MonthlyRollup.objects.filter(account_id=OuterRef("pk"), month__gte=start, month__lt=end)
         .order_by()
-        .values("root_id")
+        .values("account_id")
         .annotate(total=Sum("net_amount"))
         .values("total")
     )
@@ -83,7 +82,7 @@ def subtree_totals(*, units: list[Unit], own: dict[int, Decimal]) -> dict[int, D
     for u in units:
         totals[u.pk] = totals.get(u.pk, Decimal("0")) + own.get(u.pk, Decimal("0"))
     for u in sorted(units, key=lambda x: -x.depth):
-        parent = by_path.get(u.path[: -Unit.steplen])
+        parent = by_path.get(u.parent_path or "")
         if parent is not None:
             totals[parent.pk] = totals.get(parent.pk, Decimal("0")) + totals[u.pk]
     return totals

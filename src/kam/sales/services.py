@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from kam.core.errors import DomainError
 from kam.core.permissions import require
 from kam.core.services import model_update
-from kam.customers.models import Unit
+from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
 from .models import (
@@ -56,14 +56,6 @@ def _key(tx: Transaction) -> RollupKey:
     return (tx.unit_id, tx.product_line_id, tx.date.replace(day=1))
 
 
-def _root_ids(unit_ids: Iterable[int]) -> dict[int, int]:
-    """Map unit ids to the ids of their top-level units (two queries)."""
-    paths = dict(Unit.objects.filter(pk__in=set(unit_ids)).values_list("pk", "path"))
-    root_paths = {p[: Unit.steplen] for p in paths.values()}
-    roots = dict(Unit.objects.filter(path__in=root_paths).values_list("path", "pk"))
-    return {pk: roots[path[: Unit.steplen]] for pk, path in paths.items()}
-
-
 _UPSERT = """
 INSERT INTO sales_monthlyrollup
     (root_id, unit_id, product_line_id, month, net_amount, quantity, cost, costed_amount, lines)
@@ -86,10 +78,10 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
     }
     if not deltas:
         return
-    roots = _root_ids(k[0] for k in deltas)
+    accounts = Unit.objects.filter(pk__in={k[0] for k in deltas}).account_ids()
     params = [
         (
-            roots[unit_id],
+            accounts[unit_id],
             unit_id,
             line_id,
             month,
@@ -105,7 +97,7 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
         cursor.executemany(_UPSERT, params)
     units = {k[0] for k in deltas}
     MonthlyRollup.objects.filter(unit_id__in=units, lines__lte=0).delete()
-    accounts_changed.send(sender=MonthlyRollup, unit_ids=set(roots.values()))
+    accounts_changed.send(sender=MonthlyRollup, unit_ids=set(accounts.values()))
 
 
 def _check_amounts(row: Mapping) -> None:
@@ -202,7 +194,7 @@ def rollups_rebuild() -> int:
         .annotate(amount=Sum("net_amount"))
         .order_by()
     }
-    roots = _root_ids(Unit.objects.values_list("pk", flat=True))
+    accounts = Unit.objects.account_ids()
     batch: list[MonthlyRollup] = []
     count = 0
     for r in grouped.iterator(chunk_size=10000):
@@ -212,7 +204,7 @@ def rollups_rebuild() -> int:
         key = (r["unit_id"], r["product_line_id"], month)
         batch.append(
             MonthlyRollup(
-                root_id=roots[r["unit_id"]],
+                account_id=accounts[r["unit_id"]],
                 unit_id=r["unit_id"],
                 product_line_id=r["product_line_id"],
                 month=month,
@@ -229,14 +221,14 @@ def rollups_rebuild() -> int:
             batch = []
     MonthlyRollup.objects.bulk_create(batch)
     accounts_changed.send(
-        sender=MonthlyRollup, paths=Unit.objects.filter(depth=1).values_list("path", flat=True)
+        sender=MonthlyRollup, paths=Unit.objects.accounts().values_list("path", flat=True)
     )
     return count + len(batch)
 
 
-def rollups_reroot(*, unit: Unit, new_root_id: int) -> None:
-    """After a move, the roll-ups of the moved subtree belong to the new top-level unit."""
-    MonthlyRollup.objects.filter(unit__path__startswith=unit.path).update(root_id=new_root_id)
+def rollups_set_account(*, unit: Unit, new_account_id: int) -> None:
+    """After a move, the roll-ups of the moved subtree belong to the new account."""
+    MonthlyRollup.objects.filter(subtree_q(unit, "unit__")).update(account_id=new_account_id)
 
 
 # --- Added for the REST API: opportunities and the all-or-nothing bulk load of transactions. ---
@@ -377,10 +369,7 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
     if errors:
         raise RowErrors(errors)
     if user is not None:
-        paths = Unit.objects.filter(pk__in={r["unit_id"] for r in resolved}).values_list(
-            "path", flat=True
-        )
-        root_paths = {p[: Unit.steplen] for p in paths}
-        for root in Unit.objects.filter(path__in=root_paths).select_related("account_manager"):
-            require(user, "kam.change_account", root)
+        units = Unit.objects.filter(pk__in={r["unit_id"] for r in resolved})
+        for account in units.accounts_of().select_related("account_manager"):
+            require(user, "kam.change_account", account)
     return transactions_create(rows=resolved)

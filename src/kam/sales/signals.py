@@ -2,10 +2,10 @@ from django.dispatch import receiver
 
 from kam.customers.signals import unit_moved
 
-from .services import rollups_reroot
+from .services import rollups_set_account
 
 
-@receiver(unit_moved, dispatch_uid="sales_reroot_rollups")
-def _reroot(sender, unit, old_root_id, new_root_id, **kwargs):
-    if old_root_id != new_root_id:
-        rollups_reroot(unit=unit, new_root_id=new_root_id)
+@receiver(unit_moved, dispatch_uid="sales_rollups_follow_move")
+def _rollups_follow_move(sender, unit, old_account_id, new_account_id, **kwargs) -> None:
+    if old_account_id != new_account_id:
+        rollups_set_account(unit=unit, new_account_id=new_account_id)

@@ -29,9 +29,13 @@ class UnitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account_manager"].queryset = User.objects.filter(
-            is_active=True, role__in=["kam", "executive", "sales_manager"]
-        ).order_by("last_name", "first_name")
+        if self.instance.pk is not None and not self.instance.is_account:
+            # decision 23: a sub-unit is managed by its account's manager, not by its own
+            del self.fields["account_manager"]
+        else:
+            self.fields["account_manager"].queryset = User.objects.filter(
+                is_active=True, role__in=["kam", "executive", "sales_manager"]
+            ).order_by("last_name", "first_name")
         self.fields["country"].help_text = _("Two-letter ISO code, e.g. DE")
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

@@ -36,7 +36,7 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
     assert read.status_code == 200
     assert read.json()["name"] == "Acme GmbH"
 
-    patched = api.patch(f"/units/{child['id']}", {"city": "Berlin", "tier": "national"})
+    patched = api.patch(f"/units/{body['id']}", {"city": "Berlin", "tier": "national"})
     assert patched.status_code == 200
     assert patched.json()["city"] == "Berlin"
     assert patched.json()["tier"] == "national"

@@ -117,7 +117,7 @@ def test_a_changed_row_updates_only_that_row(load_samples, tmp_path):
     assert _parent_ext(france) == "U-NORD"
     # its transactions now count for the new top-level account
     assert set(
-        MonthlyRollup.objects.filter(unit=france).values_list("root__external_id", flat=True)
+        MonthlyRollup.objects.filter(unit=france).values_list("account__external_id", flat=True)
     ) == {"U-NORD"}
 
 

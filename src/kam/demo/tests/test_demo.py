@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 
-from kam.customers.models import Contact, Employment, Unit
-from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset, path_step
+from kam.customers.models import Contact, Employment, Unit, path_step
+from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import (
@@ -137,6 +137,12 @@ def test_the_tree_is_valid(demo):
     assert Unit.objects.filter(depth=1).count() == 12
 
 
+def test_only_accounts_have_a_manager_and_a_key_tier(demo):
+    assert Unit.objects.accounts().exclude(account_manager=None).exists()
+    assert not Unit.objects.sub_units().exclude(account_manager=None).exists()
+    assert not Unit.objects.sub_units().exclude(tier="transactional").exists()
+
+
 def test_rollups_equal_the_sums_of_the_transactions(demo):
     direct = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0), 0])
     for unit_id, line_id, day, amount, cost in Transaction.objects.values_list(
@@ -155,9 +161,9 @@ def test_rollups_equal_the_sums_of_the_transactions(demo):
     assert rolled == dict(direct)
     roots = dict(Unit.objects.filter(depth=1).values_list("path", "pk"))
     for r in MonthlyRollup.objects.select_related("unit")[:200]:
-        assert r.root_id == roots[r.unit.path[:5]]
+        assert r.account_id == roots[r.unit.path[:5]]
     # The same rows as the sales app's own rebuild.
-    fields = ("root_id", "unit_id", "product_line_id", "month", "net_amount", "quantity", "cost",
+    fields = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity", "cost",
               "costed_amount", "lines")  # fmt: skip
     before = sorted(MonthlyRollup.objects.values_list(*fields))
     rollups_rebuild()
@@ -179,7 +185,7 @@ def test_a_few_accounts_carry_most_of_the_revenue(demo):
     revenue = sorted(
         (
             r["total"]
-            for r in MonthlyRollup.objects.values("root_id").annotate(total=Sum("net_amount"))
+            for r in MonthlyRollup.objects.values("account_id").annotate(total=Sum("net_amount"))
         ),
         reverse=True,
     )
@@ -189,9 +195,9 @@ def test_a_few_accounts_carry_most_of_the_revenue(demo):
 
 def test_key_accounts_are_the_biggest_with_tiers_by_spread_and_a_kam(demo):
     revenue = dict(
-        MonthlyRollup.objects.values("root_id")
+        MonthlyRollup.objects.values("account_id")
         .annotate(t=Sum("net_amount"))
-        .values_list("root_id", "t")
+        .values_list("account_id", "t")
     )
     roots = list(Unit.objects.filter(depth=1))
     key = [u for u in roots if u.tier != "transactional"]

@@ -106,7 +106,7 @@ def test_score_recompute_facts_picks_up_data_written_behind_openkams_back(histor
     big = AccountScore.objects.get(account__name="Big")
     assert big.revenue_12m == 1000
     # a raw SQL load into the roll-ups sends no signal: the facts do not know it yet
-    MonthlyRollup.objects.filter(root__name="Big", month=LAST).update(net_amount=5000)
+    MonthlyRollup.objects.filter(account__name="Big", month=LAST).update(net_amount=5000)
     call_command("score", "--as-of", "2025-06-30", "--model", "100", stdout=StringIO())
     assert AccountScore.objects.filter(account__name="Big").latest("run_id").revenue_12m == 1000
     out = StringIO()

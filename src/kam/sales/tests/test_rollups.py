@@ -136,8 +136,8 @@ def test_account_figures_roll_up_the_tree_and_follow_a_move():
 
     unit_move(unit=company, new_parent=other)
     assert sum(account_revenue_by_year(unit=group).values()) == 10
-    other_root_total = MonthlyRollup.objects.filter(root=other).aggregate(s=Sum("net_amount"))
-    assert other_root_total["s"] == 43200
+    other_account_total = MonthlyRollup.objects.filter(account=other).aggregate(s=Sum("net_amount"))
+    assert other_account_total["s"] == 43200
 
 
 @pytest.mark.django_db

@@ -33,7 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = parse_date(options["as_of"])
         model = pick_model(options["model"])
-        if not Unit.objects.filter(depth=1).exists():
+        if not Unit.objects.accounts().exists():
             raise CommandError("There are no accounts to score; import customers first.")
         console = Console(file=self.stdout, highlight=False)
         if options["recompute_facts"]:
