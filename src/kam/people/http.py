@@ -1,0 +1,18 @@
+"""Request types for code behind a login: who the caller is, typed for mypy."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .models import User
+
+
+class AuthedHttpRequest(HttpRequest):
+    """A request that passed authentication (API token or session, or ``login_required``).
+
+    Only an annotation: Django and django-ninja still pass their own request object, on which
+    ninja sets ``auth`` and Django's middleware sets ``user`` to the logged-in user.
+    """
+
+    auth: User
+    user: User
