@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Literal
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import require
 from kam.dataio.exporters import _text_cell, export_entity, iter_rows
 from kam.dataio.importers import ENTITIES, ENTITY_NAMES
-from kam.people.http import AuthedHttpRequest
 
 from .helpers import responses
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import is_internal
-from kam.people.http import AuthedHttpRequest
 
 from .models import TokenScope
 from .selectors import tokens_for_user

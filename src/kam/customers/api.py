@@ -33,8 +33,8 @@ from kam.api.schemas import (
     Text10000,
 )
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
-from kam.people.http import AuthedHttpRequest
 
 from . import selectors, services
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit, UnitKind

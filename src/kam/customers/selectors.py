@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import datetime as dt
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+from django.db.models import Field, Q, QuerySet
 
 from .models import Contact, Employment, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # the configured user model (django-stubs)
 
 
 def subtree_q(unit: Unit, prefix: str = "") -> Q:
@@ -14,7 +20,8 @@ def subtree_q(unit: Unit, prefix: str = "") -> Q:
 
 def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
     """The unit and its descendants, in tree order, in one query."""
-    return Unit.objects.filter(subtree_q(unit)).order_by("path")
+    units: QuerySet[Unit] = Unit.objects.filter(subtree_q(unit)).order_by("path")
+    return units
 
 
 def unit_root(*, unit: Unit) -> Unit:
@@ -39,23 +46,40 @@ def account_current_positions(*, unit: Unit) -> QuerySet[Employment]:
     )
 
 
-def unit_history(*, unit: Unit, limit: int = 100) -> list[dict]:
+class FieldChange(TypedDict):
+    field: str
+    old: Any
+    new: Any
+
+
+class UnitChange(TypedDict):
+    """One entry of a unit's audit trail."""
+
+    when: dt.datetime
+    who: _User | None
+    type: str
+    fields: list[FieldChange]
+
+
+def unit_history(*, unit: Unit, limit: int = 100) -> list[UnitChange]:
     """The unit's audit trail, newest first: who changed which fields from what to what."""
     records = list(
         unit.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    changes = []
+    changes: list[UnitChange] = []
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(changes) == limit:
             break
-        fields = []
+        fields: list[FieldChange] = []
         if older is not None and newer.history_type == "~":
             delta = newer.diff_against(older)
             fields = [
                 {
-                    "field": Unit._meta.get_field(c.field).verbose_name,
+                    "field": str(
+                        cast("Field[Any, Any]", Unit._meta.get_field(c.field)).verbose_name
+                    ),
                     "old": c.old,
                     "new": c.new,
                 }
@@ -86,7 +110,7 @@ def unit_list(
     ``q`` is part of the name or the exact external id; ``parent`` keeps only the direct
     sub-units of that unit (none when it does not exist); ``depth`` 1 is the top level.
     """
-    qs = Unit.objects.all()
+    qs: QuerySet[Unit] = Unit.objects.all()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(external_id__iexact=q))
     if country:
@@ -100,7 +124,7 @@ def unit_list(
     if parent:
         found = Unit.objects.filter(pk=parent).values_list("path", "depth").first()
         if found is None:
-            return Unit.objects.none()
+            return qs.none()
         qs = qs.filter(path__startswith=found[0], depth=found[1] + 1)
     return qs
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -28,7 +29,7 @@ UNIT_FIELDS = {
 }
 
 
-def _clean_unit_fields(fields: dict) -> dict:
+def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - UNIT_FIELDS
     if unknown:
         raise DomainError(_("Unknown unit fields: %s") % ", ".join(sorted(unknown)))
@@ -43,12 +44,14 @@ def _clean_unit_fields(fields: dict) -> dict:
 
 
 @transaction.atomic
-def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
+def unit_create(*, parent: Unit | None = None, **fields: Any) -> Unit:
     fields = _clean_unit_fields(fields)
     if parent is None:
-        return Unit.objects.add_root(create_kwargs=fields)
+        created: Unit = Unit.objects.add_root(create_kwargs=fields)
+        return created
     parent = Unit.objects.get(pk=parent.pk)  # fresh path and child count
-    return Unit.objects.add_child(parent, create_kwargs=fields)
+    created = Unit.objects.add_child(parent, create_kwargs=fields)
+    return created
 
 
 def unit_version(unit: Unit) -> str:
@@ -57,7 +60,7 @@ def unit_version(unit: Unit) -> str:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) -> Unit:
+def unit_update(*, unit: Unit, expected_version: str | None = None, **fields: Any) -> Unit:
     """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
     fields = _clean_unit_fields(fields)
     if expected_version is not None:
@@ -80,7 +83,8 @@ def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) ->
 def _root_id(unit: Unit) -> int:
     if unit.depth == 1:
         return unit.pk
-    return Unit.objects.values_list("pk", flat=True).get(path=unit.path[: Unit.steplen])
+    pk: int = Unit.objects.values_list("pk", flat=True).get(path=unit.path[: Unit.steplen])
+    return pk
 
 
 @transaction.atomic
@@ -115,7 +119,7 @@ def contact_create(
     function: str = "other",
     seniority: str = "operational",
     start_date: dt.date | None = None,
-    **fields,
+    **fields: Any,
 ) -> Contact:
     if not (fields.get("first_name") or "").strip() and not (fields.get("last_name") or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
@@ -200,7 +204,7 @@ def unit_delete(*, unit: Unit) -> None:
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **fields) -> Contact:
+def contact_update(*, contact: Contact, **fields: Any) -> Contact:
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
         raise DomainError(_("Unknown contact fields: %s") % ", ".join(sorted(unknown)))
@@ -234,7 +238,7 @@ def _check_employment(employment: Employment) -> None:
 
 @transaction.atomic
 def employment_create(
-    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields
+    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields: Any
 ) -> Employment:
     unknown = set(fields) - EMPLOYMENT_FIELDS
     if unknown:
@@ -248,7 +252,9 @@ def employment_create(
 
 
 @transaction.atomic
-def employment_update(*, employment: Employment, unit: Unit | None = None, **fields) -> Employment:
+def employment_update(
+    *, employment: Employment, unit: Unit | None = None, **fields: Any
+) -> Employment:
     """Change a position's fields (and unit); whom it reports to is set separately."""
     unknown = set(fields) - EMPLOYMENT_FIELDS
     if unknown:

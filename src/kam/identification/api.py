@@ -16,9 +16,9 @@ from pydantic import field_validator
 from kam.api.helpers import ref, responses
 from kam.api.pagination import PageParams, keyset_page
 from kam.api.schemas import FilterSchema, Id, InSchema, Text2, Text100, Text200, Text5000
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
-from kam.people.http import AuthedHttpRequest
 
 from . import selectors, services
 from .models import (

@@ -21,9 +21,9 @@ from kam.api.schemas import (
     Text10000,
 )
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Contact, Unit
-from kam.people.http import AuthedHttpRequest
 
 from . import selectors, services
 from .models import Initiator, Interaction, InteractionType

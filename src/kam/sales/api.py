@@ -22,9 +22,9 @@ from kam.api.schemas import (
     NonEmptyText200,
     NonNegativeMoney16,
 )
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
-from kam.people.http import AuthedHttpRequest
 
 from . import selectors, services
 from .models import Opportunity, OpportunityStage, ProductLine

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 
-from .models import User
+if TYPE_CHECKING:
+    # django-stubs' name for the configured user model (AUTH_USER_MODEL); types only.
+    from django.contrib.auth.models import _User
 
 
 class AuthedHttpRequest(HttpRequest):
@@ -14,5 +18,5 @@ class AuthedHttpRequest(HttpRequest):
     ninja sets ``auth`` and Django's middleware sets ``user`` to the logged-in user.
     """
 
-    auth: User
-    user: User
+    auth: _User
+    user: _User
