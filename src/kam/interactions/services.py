@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.customers.models import Contact
 
 from .models import Initiator, Interaction, InteractionType
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # the configured user model (django-stubs)
 
 INTERACTION_FIELDS = {
     "type",
@@ -29,7 +36,11 @@ def _check(interaction: Interaction) -> None:
         raise DomainError(_("An interaction needs a summary."), field="summary")
 
 
-def _set_people(interaction: Interaction, participants, contacts) -> None:
+def _set_people(
+    interaction: Interaction,
+    participants: Iterable[_User] | None,
+    contacts: Iterable[Contact] | None,
+) -> None:
     if participants is not None:
         interaction.participants.set(participants)
     if contacts is not None:
@@ -38,7 +49,11 @@ def _set_people(interaction: Interaction, participants, contacts) -> None:
 
 @transaction.atomic
 def interaction_create(
-    *, created_by=None, participants=None, contacts=None, **fields
+    *,
+    created_by: _User | None = None,
+    participants: Iterable[_User] | None = None,
+    contacts: Iterable[Contact] | None = None,
+    **fields: Any,
 ) -> Interaction:
     """Log an interaction with our participants (users) and their contacts."""
     unknown = set(fields) - INTERACTION_FIELDS
@@ -53,7 +68,11 @@ def interaction_create(
 
 @transaction.atomic
 def interaction_update(
-    *, interaction: Interaction, participants=None, contacts=None, **fields
+    *,
+    interaction: Interaction,
+    participants: Iterable[_User] | None = None,
+    contacts: Iterable[Contact] | None = None,
+    **fields: Any,
 ) -> Interaction:
     unknown = set(fields) - INTERACTION_FIELDS
     if unknown:
