@@ -35,6 +35,7 @@ def resolve_columns(
         norm = formats.norm_header(header_name)
         if not norm:
             continue
+        target: str | None
         if norm in mapped:
             target = mapped[norm]
             if target in ("", "-"):

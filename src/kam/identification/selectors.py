@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -76,7 +77,7 @@ def account_score_latest(*, account: Unit) -> AccountScore | None:
 # What-if
 
 
-def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict:
+def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict[str, Any]:
     """Score every account with ``draft_model`` in memory (nothing saved) and compare it with
     the active model's latest run: who enters and who leaves the candidate list, rank shifts.
 
@@ -123,7 +124,7 @@ def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict:
     }
 
 
-def _brief(r: ScoreResult) -> dict:
+def _brief(r: ScoreResult) -> dict[str, Any]:
     return {"account_id": r.account_id, "name": r.name, "rank": r.rank, "total": r.total}
 
 
@@ -168,7 +169,9 @@ def position_index(position: str | None) -> float:
     return POSITION_ORDER.index(position) / (len(POSITION_ORDER) - 1)
 
 
-def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -> list[dict]:
+def portfolio_matrix(
+    *, run: ScoringRun | None = None, key_only: bool = False
+) -> list[dict[str, Any]]:
     """One bubble per scored account, ready for an ECharts scatter (``value`` = [R, A, revenue]).
 
     A = score / 10. Data proxy for relative strength *(ours)*: S_own = 10 × (0.5·share of
@@ -255,7 +258,7 @@ def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -
 # Capacity guard
 
 
-def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
+def capacity_warnings(*, model: ScoringModel | None = None) -> dict[str, Any]:
     """Key accounts per KAM against their capacity, and the total against the model's limit."""
     model = model or scoring_model_active()
     default_capacity = model.kam_capacity if model else 5
@@ -305,7 +308,7 @@ def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
 
 def backtest(
     *, as_of: dt.date, horizon_months: int = 12, top: int = 10, model: ScoringModel | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Score on data up to ``as_of`` and measure the revenue of the following ``horizon_months``
     delivered by the model's top-K, by the naive top-K (last-12-month revenue) and by the best
     possible top-K (hindsight)."""
@@ -333,7 +336,7 @@ def backtest(
     }
     total = sum((future.get(r.account_id, Decimal("0")) for r in results), Decimal("0"))
 
-    def pick(ordered: list[ScoreResult]) -> dict:
+    def pick(ordered: list[ScoreResult]) -> dict[str, Any]:
         chosen = ordered[:top]
         amount = sum((future.get(r.account_id, Decimal("0")) for r in chosen), Decimal("0"))
         return {
