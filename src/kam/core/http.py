@@ -9,6 +9,7 @@ from django.http import HttpRequest
 if TYPE_CHECKING:
     # django-stubs' name for the configured user model (AUTH_USER_MODEL); types only.
     from django.contrib.auth.models import _User
+    from django_htmx.middleware import HtmxDetails
 
 
 class AuthedHttpRequest(HttpRequest):
@@ -20,3 +21,4 @@ class AuthedHttpRequest(HttpRequest):
 
     auth: _User
     user: _User
+    htmx: HtmxDetails  # set by django-htmx's middleware on every request

@@ -39,7 +39,7 @@ def _path(f: Field) -> str:
 
 
 def _queryset(entity: Entity):
-    qs = entity.model.objects.all()
+    qs = entity.model._default_manager.all()
     if entity.name == "units":
         parent = Unit.objects.filter(
             path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Unit.steplen)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -365,7 +366,7 @@ def backtest(
 # Nominations and notifications
 
 
-def nomination_list(*, statuses: list[str] | None = None) -> QuerySet[Nomination]:
+def nomination_list(*, statuses: Sequence[str] | None = None) -> QuerySet[Nomination]:
     qs = Nomination.objects.select_related("account", "nominated_by", "decided_by", "score")
     if statuses:
         qs = qs.filter(status__in=statuses)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -29,7 +31,7 @@ class UnitForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["account_manager"].queryset = User.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["account_manager"]).queryset = User.objects.filter(
             is_active=True, role__in=["kam", "executive", "sales_manager"]
         ).order_by("last_name", "first_name")
         self.fields["country"].help_text = _("Two-letter ISO code, e.g. DE")
