@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 from django.db.models import F, Q, QuerySet
@@ -65,8 +66,9 @@ class ScoreFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The values that occur among top-level customers (two small distinct queries).
-        self.fields["country"].choices = _any(account_field_values(field="country"))
-        self.fields["industry"].choices = _any(account_field_values(field="industry"))
+        for name in ("country", "industry"):
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = _any(account_field_values(field=name))
 
     @property
     def sort_key(self) -> str:
@@ -99,14 +101,18 @@ class ScoreFilterForm(forms.Form):
         field = SCORE_SORTS[sort.lstrip("-")]
         ordering = f"-{field}" if sort.startswith("-") else field
         if field in ("share_of_wallet", "headroom"):  # empty values last whichever the direction
-            expr = F(field)
-            expr = expr.desc(nulls_last=True) if sort.startswith("-") else expr.asc(nulls_last=True)
+            column = F(field)
+            expr = (
+                column.desc(nulls_last=True)
+                if sort.startswith("-")
+                else column.asc(nulls_last=True)
+            )
             return scores.order_by(expr, "rank")
         return scores.order_by(ordering, "rank")
 
     def problems(self) -> str:
         return "; ".join(
-            f"{self.fields[f].label if f in self.fields else f}: {' '.join(e)}"
+            f"{self.fields[f].label if f in self.fields else f}: {' '.join(str(m) for m in e)}"
             for f, e in self.errors.items()
         )
 
@@ -198,7 +204,7 @@ class CriterionForm(forms.ModelForm):
         fields = ["weight", "normalisation", "cap"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         cap = data.get("cap")
         if data.get("normalisation") == Normalisation.CAPPED_LINEAR and not (cap and cap > 0):
             self.add_error("cap", _("Capped linear normalisation needs a positive cap."))
