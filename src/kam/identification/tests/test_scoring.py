@@ -199,7 +199,7 @@ def test_default_model_is_seeded_and_active():
     criteria = list(model.criteria.all())
     assert model.version == 1 and model.status == "active"
     assert len(criteria) == 13
-    groups = {}
+    groups: dict[str, float] = {}
     for c in criteria:
         groups[c.group] = groups.get(c.group, 0) + c.weight
     assert groups == {"potential": 40, "complexity": 30, "relational": 30}
