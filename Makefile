@@ -35,7 +35,7 @@ demo: install
 	$(KAM) demo-logins
 	$(KAM) serve --host $(HOST) --port $(PORT)
 
-## make test: lint, the suite on SQLite, the suite on PostgreSQL, browser tests in Chromium
+## make test: lint (ruff, format, migrations, import-linter layers, mypy), the suite on SQLite, the suite on PostgreSQL, browser tests in Chromium
 test: install-dev system lint test-sqlite test-postgres
 
 system:
@@ -45,7 +45,8 @@ lint: install-dev
 	$(BIN)/ruff check src bench scripts
 	$(BIN)/ruff format --check src bench scripts
 	$(KAM) makemigrations --check --dry-run -v 1
-	$(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/lint-imports
+	PYTHONPATH=src $(BIN)/mypy
 
 test-sqlite: install-dev
 	KAM_DATABASE_URL=sqlite:///$(CURDIR)/var/test.sqlite3 $(BIN)/pytest -n 2 -q

@@ -31,7 +31,6 @@ class TokenAuth(HttpBearer):
             return None
         if request.method not in SAFE_METHODS and not found.can_write:
             raise ScopeError
-        request.api_token = found
         return _admit(found.user)
 
 

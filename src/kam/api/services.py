@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.people.models import User
 
 from .models import ApiToken, TokenScope
 
@@ -25,7 +26,7 @@ def _hash(secret: str) -> str:
 
 @transaction.atomic
 def token_create(
-    *, user, name: str, scope: str = TokenScope.READ, expires: dt.datetime | None = None
+    *, user: User, name: str, scope: str = TokenScope.READ, expires: dt.datetime | None = None
 ) -> tuple[ApiToken, str]:
     """Create a token; returns it with the plain secret, which is never stored nor shown again."""
     name = (name or "").strip()

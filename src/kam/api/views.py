@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import is_internal
 
 from .models import TokenScope
@@ -51,12 +52,14 @@ class TokenForm(forms.Form):
     )
 
 
-def _require_internal(request: HttpRequest) -> None:
+def _require_internal(request: AuthedHttpRequest) -> None:
     if not is_internal(request.user):
         raise PermissionDenied
 
 
-def _page(request: HttpRequest, form: TokenForm, *, status: int = 200, **extra) -> HttpResponse:
+def _page(
+    request: AuthedHttpRequest, form: TokenForm, *, status: int = 200, **extra: object
+) -> HttpResponse:
     context = {
         "tokens": tokens_for_user(user=request.user),
         "form": form,
@@ -69,14 +72,14 @@ def _page(request: HttpRequest, form: TokenForm, *, status: int = 200, **extra) 
 
 @login_required
 @require_GET
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedHttpRequest) -> HttpResponse:
     _require_internal(request)
     return _page(request, TokenForm())
 
 
 @login_required
 @require_POST
-def token_new(request: HttpRequest) -> HttpResponse:
+def token_new(request: AuthedHttpRequest) -> HttpResponse:
     _require_internal(request)
     form = TokenForm(request.POST)
     if not form.is_valid():
@@ -100,7 +103,7 @@ def token_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     _require_internal(request)
     token = get_object_or_404(tokens_for_user(user=request.user), pk=pk)
     token_revoke(token=token)

@@ -19,7 +19,7 @@ def bad_request(request: HttpRequest, message: str) -> HttpResponse:
 def page_number(request: HttpRequest, name: str = "page") -> int:
     """The page asked for (1 when absent); anything but a positive whole number is BadQuery."""
     raw = request.GET.get(name)
-    if raw in (None, ""):
+    if not raw:
         return 1
     try:
         value = int(raw)

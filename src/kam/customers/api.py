@@ -2,12 +2,11 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
@@ -15,16 +14,26 @@ from pydantic import field_validator
 from kam.core.api.helpers import changes, ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import (
+    OMITTED,
     DeletedOut,
     ExternalId,
     FilterSchema,
     Id,
     InSchema,
+    NonEmptyText200,
+    NonNegativeMoney18,
     PositiveInt,
-    money,
-    text,
+    Text2,
+    Text50,
+    Text64,
+    Text100,
+    Text120,
+    Text200,
+    Text254,
+    Text10000,
 )
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.core.services import UNSET
 
@@ -33,10 +42,18 @@ from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
 
 router = Router(tags=["customers"])
 
-KindLit = Literal[tuple(UnitKind.values)]  # type: ignore[valid-type]
-TierLit = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
-FunctionLit = Literal[tuple(CustomerFunction.values)]  # type: ignore[valid-type]
-SeniorityLit = Literal[tuple(Seniority.values)]  # type: ignore[valid-type]
+# The stored values of each choice, a Literal for the OpenAPI enum; mypy cannot read a Literal
+# built at runtime, so to it a choice is text.
+if TYPE_CHECKING:
+    KindLit = str
+    TierLit = str
+    FunctionLit = str
+    SeniorityLit = str
+else:
+    KindLit = Literal[tuple(UnitKind.values)]
+    TierLit = Literal[tuple(Tier.values)]
+    FunctionLit = Literal[tuple(CustomerFunction.values)]
+    SeniorityLit = Literal[tuple(Seniority.values)]
 
 VIEW, CHANGE = "kam.view_account", "kam.change_account"
 
@@ -75,12 +92,12 @@ class UnitPage(Schema):
 
 
 class UnitFields(InSchema):
-    industry: text(100) = ""
-    country: text(2) = Field("", description="ISO 3166 two-letter code")
-    region: text(120) = ""
-    city: text(120) = ""
+    industry: Text100 = ""
+    country: Text2 = Field("", description="ISO 3166 two-letter code")
+    region: Text120 = ""
+    city: Text120 = ""
     employees: PositiveInt | None = None
-    turnover: money(18, ge=0) | None = None
+    turnover: NonNegativeMoney18 | None = None
     external_id: ExternalId | None = None
     account_manager_id: Id | None = None
     parent_id: Id | None = Field(None, description="Parent unit id (null: a top-level unit).")
@@ -88,30 +105,30 @@ class UnitFields(InSchema):
 
 
 class UnitIn(UnitFields):
-    name: text(200, min_length=1)
+    name: NonEmptyText200
     kind: KindLit
     tier: TierLit = "transactional"
 
 
 class UnitPatch(UnitFields):
-    version: text(64) | None = Field(
+    version: Text64 | None = Field(
         None, description="The unit's version as read; a 409 if it was changed since."
     )
-    name: text(200, min_length=1) = None
-    kind: KindLit = None
-    tier: TierLit = None
-    industry: text(100) = None
-    country: text(2) = None
-    region: text(120) = None
-    city: text(120) = None
+    name: NonEmptyText200 = OMITTED
+    kind: KindLit = OMITTED
+    tier: TierLit = OMITTED
+    industry: Text100 = OMITTED
+    country: Text2 = OMITTED
+    region: Text120 = OMITTED
+    city: Text120 = OMITTED
 
 
 class UnitFilters(FilterSchema):
-    q: text(200) | None = Field(
+    q: Text200 | None = Field(
         None, description="Part of the name or the city, or the external id (any case)."
     )
-    country: text(2) | None = Field(None, description="ISO country code (any case).")
-    industry: text(100) | None = Field(None, description="The industry (any case).")
+    country: Text2 | None = Field(None, description="ISO country code (any case).")
+    industry: Text100 | None = Field(None, description="The industry (any case).")
     tier: TierLit | None = None
     parent: Id | None = Field(None, description="Only the direct sub-units of this unit.")
     depth: int | None = Field(None, ge=1, le=100, description="1 = top-level units.")
@@ -144,7 +161,7 @@ def _manager_from(payload: dict) -> None:
 
 
 @router.get("/units", response=responses({200: UnitPage}), summary="List customer units")
-def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
+def unit_list(request: AuthedHttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
     result = keyset_page(selectors.unit_list(filters=filters.model_dump(exclude_none=True)), page)
     selectors.unit_parents_attach(units=result["items"])
@@ -152,12 +169,12 @@ def unit_list(request: HttpRequest, filters: Query[UnitFilters], page: Query[Pag
 
 
 @router.get("/units/{unit_id}", response=responses({200: UnitOut}), summary="Read a unit")
-def unit_read(request: HttpRequest, unit_id: Id):
+def unit_read(request: AuthedHttpRequest, unit_id: Id):
     return _unit_out(get_for_user(Unit.objects.all(), request.auth, VIEW, pk=unit_id))
 
 
 @router.post("/units", response=responses({201: UnitOut}), summary="Create a unit")
-def unit_create(request: HttpRequest, payload: UnitIn):
+def unit_create(request: AuthedHttpRequest, payload: UnitIn):
     data = payload.model_dump()
     _given, parent = _parent_from(data)
     require(request.auth, CHANGE, parent)
@@ -170,7 +187,7 @@ def unit_create(request: HttpRequest, payload: UnitIn):
     response=responses({200: UnitOut}),
     summary="Change a unit; a new parent moves it with its subtree",
 )
-def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
+def unit_update(request: AuthedHttpRequest, unit_id: Id, payload: UnitPatch):
     unit = get_for_user(Unit.objects.all(), request.auth, CHANGE, pk=unit_id)
     data = changes(payload)
     version = data.pop("version", None)
@@ -192,7 +209,7 @@ def unit_update(request: HttpRequest, unit_id: Id, payload: UnitPatch):
     response=responses({200: DeletedOut}),
     summary="Delete a unit and its sub-units",
 )
-def unit_delete(request: HttpRequest, unit_id: Id):
+def unit_delete(request: AuthedHttpRequest, unit_id: Id):
     services.unit_delete(unit=get_for_user(Unit.objects.all(), request.auth, CHANGE, pk=unit_id))
     return {"deleted": True}
 
@@ -227,11 +244,11 @@ def _check_email(value):
 
 
 class ContactFields(InSchema):
-    first_name: text(100) = ""
-    last_name: text(100) = ""
-    email: text(254) = ""
-    phone: text(50) = ""
-    notes: text(10000) = ""
+    first_name: Text100 = ""
+    last_name: Text100 = ""
+    email: Text254 = ""
+    phone: Text50 = ""
+    notes: Text10000 = ""
     external_id: ExternalId | None = None
 
     @field_validator("email")
@@ -242,22 +259,22 @@ class ContactFields(InSchema):
 
 class ContactIn(ContactFields):
     unit_id: Id | None = Field(None, description="Where the contact works now (optional).")
-    title: text(200) = ""
+    title: Text200 = ""
     function: FunctionLit = "other"
     seniority: SeniorityLit = "operational"
     start_date: dt.date | None = None
 
 
 class ContactPatch(ContactFields):
-    first_name: text(100) = None
-    last_name: text(100) = None
-    email: text(254) = None
-    phone: text(50) = None
-    notes: text(10000) = None
+    first_name: Text100 = OMITTED
+    last_name: Text100 = OMITTED
+    email: Text254 = OMITTED
+    phone: Text50 = OMITTED
+    notes: Text10000 = OMITTED
 
 
 class ContactFilters(FilterSchema):
-    q: text(200) | None = Field(None, description="Part of the name or e-mail.")
+    q: Text200 | None = Field(None, description="Part of the name or e-mail.")
     unit: Id | None = Field(None, description="People working now in this unit or below it.")
 
 
@@ -266,18 +283,20 @@ def _require_change_contact(user, contact: Contact) -> None:
 
 
 @router.get("/contacts", response=responses({200: ContactPage}), summary="List contacts")
-def contact_list(request: HttpRequest, filters: Query[ContactFilters], page: Query[PageParams]):
+def contact_list(
+    request: AuthedHttpRequest, filters: Query[ContactFilters], page: Query[PageParams]
+):
     require(request.auth, VIEW)
     return keyset_page(selectors.contact_list(**filters.model_dump()), page)
 
 
 @router.get("/contacts/{contact_id}", response=responses({200: ContactOut}))
-def contact_read(request: HttpRequest, contact_id: Id):
+def contact_read(request: AuthedHttpRequest, contact_id: Id):
     return get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
 
 
 @router.post("/contacts", response=responses({201: ContactOut}), summary="Create a contact")
-def contact_create(request: HttpRequest, payload: ContactIn):
+def contact_create(request: AuthedHttpRequest, payload: ContactIn):
     data = payload.model_dump()
     unit_id = data.pop("unit_id")
     unit = ref(Unit.objects.all(), "unit_id", pk=unit_id) if unit_id else None
@@ -286,14 +305,14 @@ def contact_create(request: HttpRequest, payload: ContactIn):
 
 
 @router.patch("/contacts/{contact_id}", response=responses({200: ContactOut}))
-def contact_update(request: HttpRequest, contact_id: Id, payload: ContactPatch):
+def contact_update(request: AuthedHttpRequest, contact_id: Id, payload: ContactPatch):
     contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
     _require_change_contact(request.auth, contact)
     return services.contact_update(contact=contact, **changes(payload))
 
 
 @router.delete("/contacts/{contact_id}", response=responses({200: DeletedOut}))
-def contact_delete(request: HttpRequest, contact_id: Id):
+def contact_delete(request: AuthedHttpRequest, contact_id: Id):
     contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
     require(request.auth, "kam.delete_contact", contact)
     services.contact_delete(contact=contact)
@@ -323,8 +342,8 @@ class EmploymentPage(Schema):
 
 
 class EmploymentFields(InSchema):
-    title: text(200) = ""
-    department: text(200) = ""
+    title: Text200 = ""
+    department: Text200 = ""
     function: FunctionLit = "other"
     seniority: SeniorityLit = "operational"
     start_date: dt.date | None = None
@@ -339,11 +358,11 @@ class EmploymentIn(EmploymentFields):
 
 
 class EmploymentPatch(EmploymentFields):
-    unit_id: Id = None
-    title: text(200) = None
-    department: text(200) = None
-    function: FunctionLit = None
-    seniority: SeniorityLit = None
+    unit_id: Id = OMITTED
+    title: Text200 = OMITTED
+    department: Text200 = OMITTED
+    function: FunctionLit = OMITTED
+    seniority: SeniorityLit = OMITTED
 
 
 class EmploymentFilters(FilterSchema):
@@ -359,19 +378,19 @@ def _reports_to(data: dict):
 
 @router.get("/employments", response=responses({200: EmploymentPage}), summary="List positions")
 def employment_list(
-    request: HttpRequest, filters: Query[EmploymentFilters], page: Query[PageParams]
+    request: AuthedHttpRequest, filters: Query[EmploymentFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
     return keyset_page(selectors.employment_list(**filters.model_dump()), page)
 
 
 @router.get("/employments/{employment_id}", response=responses({200: EmploymentOut}))
-def employment_read(request: HttpRequest, employment_id: Id):
+def employment_read(request: AuthedHttpRequest, employment_id: Id):
     return get_for_user(Employment.objects.all(), request.auth, VIEW, pk=employment_id)
 
 
 @router.post("/employments", response=responses({201: EmploymentOut}))
-def employment_create(request: HttpRequest, payload: EmploymentIn):
+def employment_create(request: AuthedHttpRequest, payload: EmploymentIn):
     data = payload.model_dump()
     unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
     require(request.auth, CHANGE, unit)
@@ -387,7 +406,7 @@ def employment_create(request: HttpRequest, payload: EmploymentIn):
 
 
 @router.patch("/employments/{employment_id}", response=responses({200: EmploymentOut}))
-def employment_update(request: HttpRequest, employment_id: Id, payload: EmploymentPatch):
+def employment_update(request: AuthedHttpRequest, employment_id: Id, payload: EmploymentPatch):
     employment = get_for_user(
         Employment.objects.select_related("unit"), request.auth, VIEW, pk=employment_id
     )
@@ -408,7 +427,7 @@ def employment_update(request: HttpRequest, employment_id: Id, payload: Employme
 
 
 @router.delete("/employments/{employment_id}", response=responses({200: DeletedOut}))
-def employment_delete(request: HttpRequest, employment_id: Id):
+def employment_delete(request: AuthedHttpRequest, employment_id: Id):
     employment = get_for_user(
         Employment.objects.select_related("unit"), request.auth, VIEW, pk=employment_id
     )

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 
 from kam.core.filters import filter_queryset
 
 from .filters import UnitFilter
 from .models import Contact, Employment, Unit, ancestor_paths, subtree_q
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # the configured user model (django-stubs)
+
 
 def unit_subtree(*, unit: Unit) -> QuerySet[Unit]:
     """The unit and its descendants, in tree order, in one query."""
-    return Unit.objects.subtree(unit).order_by("path")
+    units: QuerySet[Unit] = Unit.objects.subtree(unit).order_by("path")
+    return units
 
 
 def unit_ancestors(*, unit: Unit) -> list[Unit]:
@@ -32,23 +37,40 @@ def account_current_positions(*, unit: Unit) -> QuerySet[Employment]:
     )
 
 
-def unit_history(*, unit: Unit, limit: int = 100) -> list[dict]:
+class FieldChange(TypedDict):
+    field: str
+    old: Any
+    new: Any
+
+
+class UnitChange(TypedDict):
+    """One entry of a unit's audit trail."""
+
+    when: dt.datetime
+    who: _User | None
+    type: str
+    fields: list[FieldChange]
+
+
+def unit_history(*, unit: Unit, limit: int = 100) -> list[UnitChange]:
     """The unit's audit trail, newest first: who changed which fields from what to what."""
     records = list(
         unit.history.select_related("history_user").order_by("-history_date", "-history_id")[
             : limit + 1
         ]
     )
-    changes = []
+    changes: list[UnitChange] = []
     for newer, older in zip(records, records[1:] + [None], strict=False):
         if len(changes) == limit:
             break
-        fields = []
+        fields: list[FieldChange] = []
         if older is not None and newer.history_type == "~":
             delta = newer.diff_against(older)
             fields = [
                 {
-                    "field": Unit._meta.get_field(c.field).verbose_name,
+                    "field": str(
+                        cast("Field[Any, Any]", Unit._meta.get_field(c.field)).verbose_name
+                    ),
                     "old": c.old,
                     "new": c.new,
                 }
@@ -72,7 +94,7 @@ def unit_list(
 
     The portfolio page (``accounts_only``) and ``GET /units`` both read this, so they agree.
     """
-    qs = Unit.objects.accounts() if accounts_only else Unit.objects.all()
+    qs: QuerySet[Unit] = Unit.objects.accounts() if accounts_only else Unit.objects.all()
     return filter_queryset(UnitFilter, filters, qs)
 
 

@@ -31,7 +31,7 @@ UNIT_FIELDS = {
 }
 
 
-def _clean_unit_fields(fields: dict) -> dict:
+def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = set(fields) - UNIT_FIELDS
     if unknown:
         raise DomainError(_("Unknown unit fields: %s") % ", ".join(sorted(unknown)))
@@ -64,13 +64,15 @@ def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -
 
 
 @transaction.atomic
-def unit_create(*, parent: Unit | None = None, **fields) -> Unit:
+def unit_create(*, parent: Unit | None = None, **fields: Any) -> Unit:
     fields = _clean_unit_fields(fields)
     _check_account_fields(parent is None, fields)
     if parent is None:
-        return Unit.objects.add_root(create_kwargs=fields)
+        created: Unit = Unit.objects.add_root(create_kwargs=fields)
+        return created
     parent = Unit.objects.get(pk=parent.pk)  # fresh path and child count
-    return Unit.objects.add_child(parent, create_kwargs=fields)
+    created = Unit.objects.add_child(parent, create_kwargs=fields)
+    return created
 
 
 def unit_version(unit: Unit) -> str:
@@ -79,7 +81,7 @@ def unit_version(unit: Unit) -> str:
 
 
 @transaction.atomic
-def unit_update(*, unit: Unit, expected_version: str | None = None, **fields) -> Unit:
+def unit_update(*, unit: Unit, expected_version: str | None = None, **fields: Any) -> Unit:
     """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
     fields = _clean_unit_fields(fields)
     _check_account_fields(unit.is_account, fields)
@@ -166,7 +168,7 @@ def contact_create(
     function: str = "other",
     seniority: str = "operational",
     start_date: dt.date | None = None,
-    **fields,
+    **fields: Any,
 ) -> Contact:
     if not (fields.get("first_name") or "").strip() and not (fields.get("last_name") or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
@@ -250,7 +252,7 @@ def unit_delete(*, unit: Unit) -> None:
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **fields) -> Contact:
+def contact_update(*, contact: Contact, **fields: Any) -> Contact:
     contact, _changed = model_update(
         instance=contact, fields=CONTACT_FIELDS, data=fields, validate=_check_contact
     )
@@ -282,7 +284,7 @@ def _check_employment(employment: Employment) -> None:
 
 @transaction.atomic
 def employment_create(
-    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields
+    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields: Any
 ) -> Employment:
     unknown = set(fields) - EMPLOYMENT_FIELDS
     if unknown:
@@ -296,7 +298,9 @@ def employment_create(
 
 
 @transaction.atomic
-def employment_update(*, employment: Employment, unit: Unit | None = None, **fields) -> Employment:
+def employment_update(
+    *, employment: Employment, unit: Unit | None = None, **fields: Any
+) -> Employment:
     """Change a position's fields (and unit); whom it reports to is set separately."""
     data = {**fields, "unit": unit} if unit is not None else fields
     employment, _changed = model_update(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -147,6 +148,7 @@ class Field:
             return None
         kind = self.kind
         if kind in ("int", "decimal"):
+            value: int | Decimal
             if kind == "int":
                 value = formats.parse_int(raw)
             else:
@@ -164,6 +166,7 @@ class Field:
             return formats.parse_bool(raw)
         text = formats.parse_text(formats.cell_text(raw))
         if kind == "choice":
+            assert self.choices is not None  # a choice field names its choices
             return _parse_choice(self.choices, text)
         if kind == "country":
             code = country_code(text)
@@ -191,10 +194,10 @@ def _parse_choice(choices: type[models.TextChoices], text: str) -> str:
                 with translation.override(lang):
                     table[str(label).lower()] = value
         _CHOICE_CACHE[choices] = table
-    value = table.get(text.lower().replace("ё", "е")) or table.get(text.lower())
-    if value is None:
+    found = table.get(text.lower().replace("ё", "е")) or table.get(text.lower())
+    if found is None:
         raise ValueError(_("unknown value; expected one of: %s") % ", ".join(choices.values))
-    return value
+    return found
 
 
 @dataclass
@@ -242,6 +245,7 @@ def resolve_columns(
         norm = formats.norm_header(header_name)
         if not norm:
             continue
+        target: str | None
         if norm in mapped:
             target = mapped[norm]
             if target in ("", "-"):

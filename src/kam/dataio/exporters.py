@@ -42,7 +42,7 @@ def _path(f: Field) -> str:
 
 
 def _queryset(entity: Entity):
-    qs = entity.model.objects.all()
+    qs = entity.model._default_manager.all()
     if entity.name == "units":
         parent = Unit.objects.filter(path=parent_path_of(OuterRef("path"))).values("external_id")[
             :1

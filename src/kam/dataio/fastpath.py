@@ -28,9 +28,11 @@ import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import polars as pl
 from django.db import connection
+from django.db.models import Field
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -75,7 +77,7 @@ class Source:
         self.columns, self.by_index = resolve_columns(TRANSACTION_ENTITY, table.header, mapping)
         self.delimiter = table.delimiter
         self.csv_path = self.path
-        if not self.xlsx and table.encoding not in ("utf-8", "utf-8-sig"):
+        if not self.xlsx and table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
             self.csv_path = Path(self._transcode(table.encoding))
 
     def _transcode(self, encoding: str) -> str:
@@ -462,7 +464,7 @@ def rollups_add(deltas: pl.DataFrame) -> None:
             ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET {updates}
             """
         )
-        if deltas["lines"].min() < 0:
+        if cast(int, deltas["lines"].min()) < 0:
             cursor.execute(
                 f"DELETE FROM {rollup} WHERE lines <= 0 "
                 f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
@@ -480,7 +482,7 @@ def write_new_rows(df: pl.DataFrame) -> None:
     if not df.height:
         return
     meta = Transaction._meta
-    columns = ", ".join(meta.get_field(c).column for c in COLUMNS)
+    columns = ", ".join(cast("Field[Any, Any]", meta.get_field(c)).column for c in COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
             data = df.select(COLUMNS).write_csv(include_header=False, null_value="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import formats
@@ -35,6 +36,8 @@ def entity_choices() -> list[tuple[str, str]]:
 
 
 class _Styled:
+    fields: dict[str, forms.Field]  # a form's fields: this mixin styles them
+
     def _style(self) -> None:
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
@@ -83,7 +86,7 @@ class MappingForm(_Styled, forms.Form):
         super().__init__(*args, **kw)
         self.entity = ENTITIES[entity]
         self.header = header
-        choices = [(IGNORE, _("— do not import —"))]
+        choices: list[tuple[str, str | Promise]] = [(IGNORE, _("— do not import —"))]
         for f in self.entity.fields:
             label = f"{f.name} ({_('required')})" if f.required else f.name
             choices.append((f.name, label))
@@ -103,7 +106,7 @@ class MappingForm(_Styled, forms.Form):
         return [(index, self.header[index], self[key]) for index, key in self.columns]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         by_field: dict[str, str] = {}
         by_header: dict[str, str] = {}
         for index, key in self.columns:

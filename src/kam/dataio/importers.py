@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from kam.core.errors import DomainError
+from kam.core.models import TimeStamped
 from kam.core.services import model_assign
 from kam.customers.models import (
     Contact,
@@ -71,7 +72,9 @@ def fetch_map(model: type[models.Model], lookup: str, values: Iterable) -> dict[
     values = {v for v in values if v not in (None, "")}
     result: dict[Any, int] = {}
     for part in chunks(values):
-        result.update(model.objects.filter(**{f"{lookup}__in": part}).values_list(lookup, "pk"))
+        result.update(
+            model._default_manager.filter(**{f"{lookup}__in": part}).values_list(lookup, "pk")
+        )
     return result
 
 
@@ -201,7 +204,7 @@ class Importer:
             key_name = self.entity.key[0]
             fk_name = f.ref.attr.removesuffix("_id")
             graph = dict(
-                self.entity.model.objects.exclude(**{f"{key_name}__isnull": True})
+                self.entity.model._default_manager.exclude(**{f"{key_name}__isnull": True})
                 .filter(**{f"{fk_name}__isnull": False})
                 .values_list(key_name, f"{fk_name}__{f.ref.lookup}")
             )
@@ -224,7 +227,7 @@ class Importer:
         values = {row.attrs.get(first) for row in rows}
         found: dict[tuple, models.Model] = {}
         for part in chunks(v for v in values if v is not None and not isinstance(v, tuple)):
-            for obj in self.entity.model.objects.filter(**{f"{first}__in": part}):
+            for obj in self.entity.model._default_manager.filter(**{f"{first}__in": part}):
                 found.setdefault(tuple(getattr(obj, a) for a in attrs), obj)
         return found
 
@@ -265,7 +268,7 @@ class Importer:
             if has_history:
                 bulk_create_with_history(part, self.entity.model, batch_size=BATCH)
             else:
-                self.entity.model.objects.bulk_create(part, batch_size=BATCH)
+                self.entity.model._default_manager.bulk_create(part, batch_size=BATCH)
         if to_update:
             fields = sorted(changed)
             if "updated_at" in {f.name for f in self.entity.model._meta.fields}:
@@ -274,12 +277,12 @@ class Importer:
 
                 now = timezone.now()
                 for obj in to_update:
-                    obj.updated_at = now
+                    cast(TimeStamped, obj).updated_at = now  # checked above: it has the column
             for part in chunks(to_update, BATCH):
                 if has_history:
                     bulk_update_with_history(part, self.entity.model, fields, batch_size=BATCH)
                 else:
-                    self.entity.model.objects.bulk_update(part, fields, batch_size=BATCH)
+                    self.entity.model._default_manager.bulk_update(part, fields, batch_size=BATCH)
         self.after_upsert(rows)
         self.write_self_refs(rows)
         self.write_m2m(rows)
@@ -298,8 +301,10 @@ class Importer:
             if not (f.ref and f.ref.self_ref and self.present(f.name)):
                 continue
             ids = fetch_map(self.entity.model, f.ref.lookup, (r.values.get(f.name) for r in rows))
-            changed = []
+            changed: list[models.Model] = []
             for row in rows:
+                if row.obj is None:  # every row is written by now
+                    continue
                 wanted = ids.get(row.values.get(f.name))
                 if getattr(row.obj, f.ref.attr) != wanted:
                     setattr(row.obj, f.ref.attr, wanted)
@@ -309,7 +314,7 @@ class Importer:
                 if hasattr(self.entity.model, "history"):
                     bulk_update_with_history(changed, self.entity.model, [f.ref.attr])
                 else:
-                    self.entity.model.objects.bulk_update(changed, [f.ref.attr])
+                    self.entity.model._default_manager.bulk_update(changed, [f.ref.attr])
 
     def m2m_attrs(self) -> set[str]:
         return set()
@@ -554,12 +559,12 @@ class EmploymentImporter(Importer):
 
     def after_upsert(self, rows: list[Row]) -> None:
         # bulk writes send no model signals: list the accounts whose positions changed
-        units: set[int] = set()
+        units: set[int | None] = set()
         for row in rows:
             obj = row.obj
             if obj is None or obj.__dict__.get("_kam_unchanged"):
                 continue
-            units.update((obj.unit_id, obj.__dict__.get("_facts_unit_id")))
+            units.update((cast(Employment, obj).unit_id, obj.__dict__.get("_facts_unit_id")))
         units.discard(None)
         if units:
             accounts_changed.send(sender=Employment, unit_ids=units)
@@ -634,7 +639,7 @@ class UserImporter(Importer):
         by_name = {}
         for part in chunks(r.values["username"] for r in rows):
             by_name.update({u.username: u for u in User.objects.filter(username__in=part)})
-        result = {}
+        result: dict[tuple[Any, ...], models.Model] = {}
         for row in rows:
             user = by_ext.get(row.values.get("external_id")) or by_name.get(row.values["username"])
             if user is not None:
@@ -642,7 +647,7 @@ class UserImporter(Importer):
         return result
 
     def new_object(self, row: Row) -> models.Model:
-        user = super().new_object(row)
+        user = cast(User, super().new_object(row))
         user.set_unusable_password()
         return user
 
@@ -736,7 +741,7 @@ class InteractionImporter(Importer):
             if not self.present(name):
                 continue
             through = getattr(Interaction, name).through
-            ids = [r.obj.pk for r in rows]
+            ids = [r.obj.pk for r in rows if r.obj is not None]  # every row is written by now
             current: dict[int, set[int]] = defaultdict(set)
             for part in chunks(ids):
                 for iid, oid in through.objects.filter(interaction_id__in=part).values_list(
@@ -745,6 +750,8 @@ class InteractionImporter(Importer):
                     current[iid].add(oid)
             add, remove = [], []
             for row in rows:
+                if row.obj is None:
+                    continue
                 want = set(row.attrs.get(name) or [])
                 have = current.get(row.obj.pk, set())
                 if want != have:

@@ -20,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,7 +130,7 @@ class _ProgressSaver:
         self.depth = len(connection.atomic_blocks)
         # A side connection would wait forever on a row locked by a transaction of our own.
         self.side_allowed = connection.vendor == "postgresql" and not connection.in_atomic_block
-        self.side = None
+        self.side: BaseDatabaseWrapper | None = None
 
     def __call__(self, done: int, total: int | None) -> None:
         now = time.monotonic()

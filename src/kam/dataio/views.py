@@ -10,16 +10,16 @@ from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
-    HttpRequest,
-    HttpResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.pages import bad_request
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
@@ -41,7 +41,7 @@ def admin_only(view: Callable) -> Callable:
 
     @login_required
     @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapped(request: AuthedHttpRequest, *args, **kwargs) -> HttpResponseBase:
         require(request.user, PERM)
         return view(request, *args, **kwargs)
 
@@ -64,7 +64,7 @@ def _form_problems(form) -> str:
 
 @admin_only
 @require_GET
-def jobs(request: HttpRequest) -> HttpResponse:
+def jobs(request: AuthedHttpRequest) -> HttpResponseBase:
     raw = request.GET.get("page") or "1"
     if not raw.isdigit() or int(raw) < 1:
         return bad_request(request, _("“%(value)s” is not a page number.") % {"value": raw})
@@ -83,7 +83,7 @@ def jobs(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 @require_http_methods(["GET", "POST"])
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: AuthedHttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -106,7 +106,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 @require_http_methods(["GET", "POST"])
-def mapping(request: HttpRequest, pk: int) -> HttpResponse:
+def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = _job(pk)
     if job.status != JobStatus.UPLOADED:
         return redirect("dataio:job", pk=job.pk)
@@ -160,7 +160,7 @@ def _job_context(job: ImportJob) -> dict:
 
 @admin_only
 @require_GET
-def job(request: HttpRequest, pk: int) -> HttpResponse:
+def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = _job(pk)
     if job.status == JobStatus.UPLOADED:
         return redirect("dataio:mapping", pk=job.pk)
@@ -169,14 +169,14 @@ def job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_GET
-def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def job_progress(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """The status block of the job page, polled by htmx every second until the job ends."""
     return render(request, "dataio/_job_status.html", _job_context(_job(pk)))
 
 
 @admin_only
 @require_GET
-def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
+def job_errors(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = _job(pk)
     if not job.error_report:
         raise Http404
@@ -197,13 +197,13 @@ def job_errors(request: HttpRequest, pk: int) -> HttpResponse:
 
 @admin_only
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedHttpRequest) -> HttpResponseBase:
     return render(request, "dataio/export.html", {"form": ExportForm()})
 
 
 @admin_only
 @require_GET
-def export_download(request: HttpRequest) -> HttpResponse:
+def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return render(

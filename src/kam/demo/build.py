@@ -34,6 +34,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -64,6 +65,9 @@ from kam.sales.models import (
     Transaction,
     reporting_currency,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
 DEMO_PASSWORD = "openkam-demo"
 DEMO_PREFIX = "demo:"  # external ids of the generated staff and territories
@@ -101,7 +105,7 @@ SCALES: dict[str, Scale] = {
 class DemoLogin:
     role: str
     username: str
-    look_first: str
+    look_first: StrOrPromise
 
 
 DEMO_LOGINS = [
@@ -440,10 +444,22 @@ def _money(value: float) -> Decimal:
 class UnitSpec:
     __slots__ = ("path", "name", "kind", "country", "region", "city", "employees", "turnover",
                  "group", "parent", "pk", "numchild", "industry")  # fmt: skip
+    path: str
+    name: str
+    kind: str
+    country: str
+    region: str
+    city: str
+    employees: int | None
+    turnover: Decimal | None
+    group: int  # index of its GroupSpec
+    parent: int | None  # index of the parent unit in the generator's list
+    pk: int  # set when the tree is written, the first stage
+    numchild: int
+    industry: str
 
-    def __init__(self, **kw):
+    def __init__(self, **kw: Any) -> None:
         self.numchild = 0
-        self.pk = None
         for k, v in kw.items():
             setattr(self, k, v)
 
@@ -499,9 +515,9 @@ def demo_reset() -> None:
     for model in (AccountFacts, StaleAccount):
         model.objects.all()._raw_delete(model.objects.db)
     Interaction.contacts.through.objects.all()._raw_delete(Interaction.objects.db)
-    for model in (MonthlyRollup, Transaction, Interaction, CompetitorShare, SupplierPosition,
-                  Opportunity):  # fmt: skip
-        model.objects.all()._raw_delete(model.objects.db)
+    for data_model in (MonthlyRollup, Transaction, Interaction, CompetitorShare,
+                       SupplierPosition, Opportunity):  # fmt: skip
+        data_model.objects.all()._raw_delete(data_model.objects.db)
     Employment.objects.update(reports_to=None)
     Employment.objects.all()._raw_delete(Employment.objects.db)
     Contact.objects.all()._raw_delete(Contact.objects.db)
@@ -787,7 +803,7 @@ class _Builder:
         person("executive", "service", manager=ceo, title_country="GB")
         self.executives = [ceo.pk, director.pk]
         # The `rep` works in the German region with the most customer sites.
-        sites = defaultdict(int)
+        sites: defaultdict[str, int] = defaultdict(int)  # region -> customer sites
         for u in self.units:
             if u.kind == "site" and u.country == "DE":
                 sites[u.region] += 1
@@ -1116,9 +1132,10 @@ class _Builder:
         self.counts["contacts"] += len(contacts)
         # Employments: heads first (by depth) so that reports-to can point at them, then middle
         # managers, then operational staff. Reports-to stays inside a company.
-        head_emp: dict[int, int] = {}  # unit index -> employment id of its head
+        head_emp: dict[int | None, int] = {}  # unit index -> employment id of its head
         middle_emp: dict[int, list[int]] = defaultdict(list)
-        emp_of: dict[int, list[tuple[int, str]]] = defaultdict(list)  # group -> (contact, fn)
+        # group -> (contact, fn, unit index)
+        emp_of: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
         order = sorted(
             range(len(people)), key=lambda i: (people[i][2], len(self.units[people[i][1]].path))
         )
@@ -1210,7 +1227,7 @@ class _Builder:
             return (code, "senior", f"Head of {area}")
         return ("production", "middle", "Site Manager")
 
-    def _company_of(self, ui: int) -> int | None:
+    def _company_of(self, ui: int | None) -> int | None:
         while ui is not None:
             u = self.units[ui]
             if u.kind == "company":

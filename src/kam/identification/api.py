@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
@@ -14,7 +14,8 @@ from pydantic import field_validator
 
 from kam.core.api.helpers import ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
-from kam.core.api.schemas import FilterSchema, Id, InSchema, text
+from kam.core.api.schemas import FilterSchema, Id, InSchema, Text2, Text100, Text200, Text5000
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
 
@@ -32,10 +33,18 @@ from .models import (
 router = Router(tags=["identification"])
 
 VIEW = "kam.view_account"
-RecommendationLit = Literal[tuple(Recommendation.values)]  # type: ignore[valid-type]
-ScopeLit = Literal[tuple(Scope.values)]  # type: ignore[valid-type]
-TierLit = Literal[tuple(Tier.values)]  # type: ignore[valid-type]
-StatusLit = Literal[tuple(NominationStatus.values)]  # type: ignore[valid-type]
+# The stored values of each choice, a Literal for the OpenAPI enum; mypy cannot read a Literal
+# built at runtime, so to it a choice is text.
+if TYPE_CHECKING:
+    RecommendationLit = str
+    ScopeLit = str
+    TierLit = str
+    StatusLit = str
+else:
+    RecommendationLit = Literal[tuple(Recommendation.values)]
+    ScopeLit = Literal[tuple(Scope.values)]
+    TierLit = Literal[tuple(Tier.values)]
+    StatusLit = Literal[tuple(NominationStatus.values)]
 Version = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
@@ -115,7 +124,7 @@ class ModelFilters(FilterSchema):
     response=responses({200: ModelPage}),
     summary="List scoring models (every version)",
 )
-def model_list(request: HttpRequest, filters: Query[ModelFilters], page: Query[PageParams]):
+def model_list(request: AuthedHttpRequest, filters: Query[ModelFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
     qs = ScoringModel.objects.all()
     if filters.status:
@@ -128,7 +137,7 @@ def model_list(request: HttpRequest, filters: Query[ModelFilters], page: Query[P
     response=responses({200: ModelDetailOut}),
     summary="Read a scoring model version with its criteria",
 )
-def model_read(request: HttpRequest, version: Version):
+def model_read(request: AuthedHttpRequest, version: Version):
     return get_for_user(
         ScoringModel.objects.prefetch_related("criteria"), request.auth, VIEW, version=version
     )
@@ -190,14 +199,14 @@ class ScorePage(Schema):
 
 
 class ScoreFilters(FilterSchema):
-    q: text(200) | None = Field(
+    q: Text200 | None = Field(
         None, description="Part of the account name, or its external id (any case)."
     )
     recommendation: RecommendationLit | None = None
     scope: ScopeLit | None = None
     tier: TierLit | None = None
-    country: text(2) | None = Field(None, description="ISO country code (any case).")
-    industry: text(100) | None = Field(None, description="The industry (any case).")
+    country: Text2 | None = Field(None, description="ISO country code (any case).")
+    industry: Text100 | None = Field(None, description="The industry (any case).")
     min_score: Score | None = Field(None, description="Only scores at or above this (0–100).")
 
 
@@ -206,7 +215,7 @@ class ScoreFilters(FilterSchema):
     response=responses({200: ScorePage}),
     summary="Scores of the latest run of the active model (in rank order)",
 )
-def score_list(request: HttpRequest, filters: Query[ScoreFilters], page: Query[PageParams]):
+def score_list(request: AuthedHttpRequest, filters: Query[ScoreFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
     run = selectors.scoring_run_latest()
     if run is None:
@@ -268,7 +277,7 @@ class AccountScoreOut(ScoreOut):
     response=responses({200: AccountScoreOut}),
     summary="An account's latest score, explained criterion by criterion",
 )
-def account_score(request: HttpRequest, account_id: Id):
+def account_score(request: AuthedHttpRequest, account_id: Id):
     account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
     score = selectors.account_score_latest(account=account)
     if score is None:
@@ -314,11 +323,11 @@ class NominationFilters(FilterSchema):
 
 class NominationIn(InSchema):
     account_id: Id
-    rationale: text(5000) = Field(description="Why the account should become a key account.")
+    rationale: Text5000 = Field(description="Why the account should become a key account.")
 
 
 class ApproveIn(InSchema):
-    reason: text(5000) = ""
+    reason: Text5000 = ""
     effective_date: dt.date | None = Field(None, description="Today when empty.")
     scope: ScopeLit | None = Field(None, description="Default: the scope of the latest score.")
 
@@ -329,7 +338,7 @@ class ApproveIn(InSchema):
 
 
 class RejectIn(InSchema):
-    reason: text(5000)
+    reason: Text5000
 
 
 @router.get(
@@ -338,7 +347,7 @@ class RejectIn(InSchema):
     summary="List nominations (newest last)",
 )
 def nomination_list(
-    request: HttpRequest, filters: Query[NominationFilters], page: Query[PageParams]
+    request: AuthedHttpRequest, filters: Query[NominationFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
     nominations = selectors.nomination_list(filters=filters.model_dump(exclude_none=True))
@@ -350,7 +359,7 @@ def nomination_list(
     response=responses({201: NominationOut}),
     summary="Nominate an account for key-account status (KAM, sales manager, executive)",
 )
-def nomination_create(request: HttpRequest, payload: NominationIn):
+def nomination_create(request: AuthedHttpRequest, payload: NominationIn):
     require(request.auth, VIEW)
     account = ref(Unit.objects.all(), "account_id", pk=payload.account_id)
     nomination = services.nomination_create(
@@ -359,7 +368,7 @@ def nomination_create(request: HttpRequest, payload: NominationIn):
     return Status(201, nomination)
 
 
-def _nomination(request: HttpRequest, nomination_id: int) -> Nomination:
+def _nomination(request: AuthedHttpRequest, nomination_id: int) -> Nomination:
     return get_for_user(
         Nomination.objects.select_related("account"), request.auth, VIEW, pk=nomination_id
     )
@@ -370,7 +379,7 @@ def _nomination(request: HttpRequest, nomination_id: int) -> Nomination:
     response=responses({200: NominationOut}),
     summary="Approve a nomination (executives only)",
 )
-def nomination_approve(request: HttpRequest, nomination_id: Id, payload: ApproveIn):
+def nomination_approve(request: AuthedHttpRequest, nomination_id: Id, payload: ApproveIn):
     nomination = _nomination(request, nomination_id)
     return services.nomination_approve(
         nomination=nomination,
@@ -386,7 +395,7 @@ def nomination_approve(request: HttpRequest, nomination_id: Id, payload: Approve
     response=responses({200: NominationOut}),
     summary="Reject a nomination with a reason (executives only)",
 )
-def nomination_reject(request: HttpRequest, nomination_id: Id, payload: RejectIn):
+def nomination_reject(request: AuthedHttpRequest, nomination_id: Id, payload: RejectIn):
     nomination = _nomination(request, nomination_id)
     return services.nomination_reject(
         nomination=nomination, user=request.auth, reason=payload.reason
@@ -431,7 +440,7 @@ class RunIn(InSchema):
     response=responses({202: RunOut}),
     summary="Queue a scoring run of every account with the active model",
 )
-def run_create(request: HttpRequest, payload: RunIn):
+def run_create(request: AuthedHttpRequest, payload: RunIn):
     require(request.auth, VIEW)
     run = services.scoring_run_enqueue(as_of=payload.as_of, user=request.auth)
     run.refresh_from_db()
@@ -443,5 +452,5 @@ def run_create(request: HttpRequest, payload: RunIn):
     response=responses({200: RunOut}),
     summary="Read a scoring run: status and progress",
 )
-def run_read(request: HttpRequest, run_id: Id):
+def run_read(request: AuthedHttpRequest, run_id: Id):
     return get_for_user(ScoringRun.objects.select_related("model"), request.auth, VIEW, pk=run_id)

@@ -57,14 +57,18 @@ class ScoreFilterForm(forms.Form):
         field = SCORE_SORTS[sort.lstrip("-")]
         ordering = f"-{field}" if sort.startswith("-") else field
         if field in ("share_of_wallet", "headroom"):  # empty values last whichever the direction
-            expr = F(field)
-            expr = expr.desc(nulls_last=True) if sort.startswith("-") else expr.asc(nulls_last=True)
+            column = F(field)
+            expr = (
+                column.desc(nulls_last=True)
+                if sort.startswith("-")
+                else column.asc(nulls_last=True)
+            )
             return scores.order_by(expr, "rank")
         return scores.order_by(ordering, "rank")
 
     def problems(self) -> str:
         return "; ".join(
-            f"{self.fields[f].label if f in self.fields else f}: {' '.join(e)}"
+            f"{self.fields[f].label if f in self.fields else f}: {' '.join(str(m) for m in e)}"
             for f, e in self.errors.items()
         )
 
@@ -165,7 +169,7 @@ class CriterionForm(forms.ModelForm):
         fields = ["weight", "normalisation", "cap"]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         cap = data.get("cap")
         if data.get("normalisation") == Normalisation.CAPPED_LINEAR and not (cap and cap > 0):
             self.add_error("cap", _("Capped linear normalisation needs a positive cap."))

@@ -6,6 +6,7 @@ Every weight and threshold is configuration stored here (versioned), never a con
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -143,7 +144,7 @@ class ScoringModel(TimeStamped):
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         weights = (self.matrix_share_weight, self.matrix_position_weight, self.matrix_stage_weight)
         if all(w is not None for w in weights) and abs(sum(weights) - 1) > 1e-6:
             errors["matrix_share_weight"] = _(

@@ -91,7 +91,7 @@ def account_score_latest(*, account: Unit) -> AccountScore | None:
 # What-if
 
 
-def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict:
+def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict[str, Any]:
     """Score every account with ``draft_model`` in memory (nothing saved) and compare it with
     the active model's latest run: who enters and who leaves the candidate list, rank shifts.
 
@@ -138,7 +138,7 @@ def what_if(*, draft_model: ScoringModel, as_of: dt.date | None = None) -> dict:
     }
 
 
-def _brief(r: ScoreResult) -> dict:
+def _brief(r: ScoreResult) -> dict[str, Any]:
     return {"account_id": r.account_id, "name": r.name, "rank": r.rank, "total": r.total}
 
 
@@ -187,7 +187,9 @@ def position_index(position: str | None) -> float:
     return POSITION_ORDER.index(position) / (len(POSITION_ORDER) - 1)
 
 
-def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -> list[dict]:
+def portfolio_matrix(
+    *, run: ScoringRun | None = None, key_only: bool = False
+) -> list[dict[str, Any]]:
     """One bubble per scored account, ready for an ECharts scatter (``value`` = [R, A, revenue]).
 
     A = score / 10. Data proxy for relative strength *(ours)*: S_own = 10 × (w_share·share of
@@ -247,9 +249,9 @@ def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -
             comp_share = 1 - sow
         else:
             comp_share = 0.5
-        stage = 0.0  # no relationship stages until the relationships app exists
+        stage_index = 0.0  # no relationship stages until the relationships app exists
         s_own = 10 * (
-            w_share * own_share + w_position * position_index(r["position"]) + w_stage * stage
+            w_share * own_share + w_position * position_index(r["position"]) + w_stage * stage_index
         )
         s_comp = 10 * (w_share * comp_share + w_position * config.matrix_competitor_position)
         rel = s_own / max(s_comp, 0.1)
@@ -289,7 +291,7 @@ def portfolio_matrix(*, run: ScoringRun | None = None, key_only: bool = False) -
 # Capacity guard
 
 
-def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
+def capacity_warnings(*, model: ScoringModel | None = None) -> dict[str, Any]:
     """Key accounts per KAM against their capacity, and the total against the model's limit."""
     model = model or scoring_model_active()
     default_capacity = model.kam_capacity if model else 5
@@ -339,7 +341,7 @@ def capacity_warnings(*, model: ScoringModel | None = None) -> dict:
 
 def backtest(
     *, as_of: dt.date, horizon_months: int = 12, top: int = 10, model: ScoringModel | None = None
-) -> dict:
+) -> dict[str, Any]:
     """Score on data up to ``as_of`` and measure the revenue of the following ``horizon_months``
     delivered by the model's top-K, by the naive top-K (last-12-month revenue) and by the best
     possible top-K (hindsight)."""
@@ -367,7 +369,7 @@ def backtest(
     }
     total = sum((future.get(r.account_id, Decimal("0")) for r in results), Decimal("0"))
 
-    def pick(ordered: list[ScoreResult]) -> dict:
+    def pick(ordered: list[ScoreResult]) -> dict[str, Any]:
         chosen = ordered[:top]
         amount = sum((future.get(r.account_id, Decimal("0")) for r in chosen), Decimal("0"))
         return {

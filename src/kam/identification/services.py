@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,10 +47,17 @@ from .models import (
 )
 from .workflows import NOMINATION_WORKFLOW
 
-SCOPE_TIER = {Scope.LOCAL: Tier.KEY, Scope.NATIONAL: Tier.NATIONAL, Scope.GLOBAL: Tier.GLOBAL}
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # dev-only package: types only
+
+SCOPE_TIER: dict[str, Tier] = {
+    Scope.LOCAL: Tier.KEY,
+    Scope.NATIONAL: Tier.NATIONAL,
+    Scope.GLOBAL: Tier.GLOBAL,
+}
 
 
-def _require(user, perm: str, obj=None) -> None:
+def _require(user: User | None, perm: str, obj: Model | None = None) -> None:
     if user is None or not user.has_perm(perm, obj):
         raise PermissionDenied(_("You are not allowed to do this."))
 
@@ -133,7 +140,7 @@ def model_draft_from(*, model: ScoringModel, user: User | None = None) -> Scorin
 
 
 @transaction.atomic
-def model_update(*, model: ScoringModel, user: User | None = None, **fields) -> ScoringModel:
+def model_update(*, model: ScoringModel, user: User | None = None, **fields: Any) -> ScoringModel:
     if user is not None:
         _require(user, "kam.manage_scoring")
     model = ScoringModel.objects.select_for_update().get(pk=model.pk)
@@ -145,7 +152,7 @@ def model_update(*, model: ScoringModel, user: User | None = None, **fields) -> 
 
 
 @transaction.atomic
-def criterion_update(*, criterion: Criterion, user: User | None = None, **fields) -> Criterion:
+def criterion_update(*, criterion: Criterion, user: User | None = None, **fields: Any) -> Criterion:
     """Change a criterion of a draft model (weight, normalisation, cap, …)."""
     if user is not None:
         _require(user, "kam.manage_scoring")
@@ -226,7 +233,9 @@ ASSESSMENT_FIELDS = {
 
 
 @transaction.atomic
-def assessment_update(*, account: Unit, user: User | None = None, **fields) -> AccountAssessment:
+def assessment_update(
+    *, account: Unit, user: User | None = None, **fields: Any
+) -> AccountAssessment:
     """Record judgement and manual data of an account; every change is kept in its history."""
     account = _account(account)
     if user is not None:
@@ -250,7 +259,8 @@ def assessment_update(*, account: Unit, user: User | None = None, **fields) -> A
     )
     assessment.updated_by = user
     if user is not None:
-        assessment._history_user = user
+        # simple_history records this (undeclared) attribute as the author of the change
+        assessment._history_user = user  # type: ignore[attr-defined]
     assessment.save()
     return assessment
 
@@ -263,7 +273,7 @@ def buying_criteria_set(
     account = _account(account)
     if user is not None:
         _require(user, "kam.change_account", account)
-    wanted = []
+    wanted: list[str] = []
     for name in names:
         name = (name or "").strip()
         if name and name.casefold() not in {w.casefold() for w in wanted}:
@@ -489,14 +499,20 @@ def account_tier_set(*, account: Unit, tier: str, user: User | None = None) -> U
 # Notifications
 
 
-def _link(name: str, *args) -> str:
+def _link(name: str, *args: object) -> str:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
 
 
-def notify(*, users: Iterable[User], message, params: dict | None = None, link: str = "") -> int:
+def notify(
+    *,
+    users: Iterable[User],
+    message: StrOrPromise,
+    params: dict[str, Any] | None = None,
+    link: str = "",
+) -> int:
     """Write one in-app notification per user, in that user's language."""
     rows = []
     for user in users:

@@ -50,7 +50,7 @@ def _position_saved(sender, instance: Employment, **kwargs) -> None:
     if Employment.unit.is_cached(instance) and before in (None, instance.unit_id):
         accounts_mark_stale(paths=[instance.unit.path])
     else:
-        accounts_mark_stale(unit_ids=[instance.unit_id, before])
+        accounts_mark_stale(unit_ids=[i for i in (instance.unit_id, before) if i is not None])
     instance.__dict__["_facts_unit_id"] = instance.unit_id
 
 

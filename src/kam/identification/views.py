@@ -8,16 +8,19 @@ error becomes a form error with a 400; a permission refusal (from the helper or 
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import (
     Http404,
-    HttpRequest,
     HttpResponse,
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kam.core import tabular
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError, offer_choices
+from kam.core.http import AuthedHttpRequest
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Tier, Unit
@@ -167,7 +171,7 @@ def _newest_run() -> ScoringRun | None:
 
 @login_required
 @require_GET
-def scores(request: HttpRequest) -> HttpResponse:
+def scores(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
@@ -178,6 +182,7 @@ def scores(request: HttpRequest) -> HttpResponse:
     for field in SCORE_SELECTS[-2:]:
         offer_choices(filterset.form, field, account_field_values(field=field))
     run = scoring_run_latest()
+    rows: list[Any]
     rows, count, pages = [], 0, 1
     if run is not None:
         try:
@@ -209,7 +214,7 @@ def scores(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def scores_export(request: AuthedHttpRequest, fmt: str) -> HttpResponseBase:
     require(request.user, VIEW)
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -225,7 +230,7 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return bad_request(request, exc.message)
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
-        response: HttpResponse = StreamingHttpResponse(
+        response: HttpResponseBase = StreamingHttpResponse(
             tabular.csv_stream(rows), content_type=tabular.CSV_TYPE
         )
     else:
@@ -238,7 +243,7 @@ def scores_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def run_start(request: HttpRequest) -> HttpResponse:
+def run_start(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     try:
         run = scoring_run_enqueue(user=request.user)
@@ -257,7 +262,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+def run_status(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     run = get_for_user(ScoringRun.objects.select_related("model"), request.user, VIEW, pk=pk)
     if not request.htmx:
         return render(request, "identification/run.html", {"run": run})
@@ -296,7 +301,7 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
     """The score's criteria by group: raw, normalised, weight, contribution, gap."""
     criteria = {c.key: c for c in model.criteria.all()}
     total_weight = sum(float(item.get("weight") or 0) for item in score.breakdown.values()) or 1
-    subscores = {
+    subscores: dict[str, float | None] = {
         CriterionGroup.POTENTIAL: score.potential,
         CriterionGroup.COMPLEXITY: score.complexity,
         CriterionGroup.RELATIONAL: score.relational,
@@ -338,7 +343,7 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
     return groups
 
 
-def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
+def _account_context(request: AuthedHttpRequest, unit: Unit, **extra) -> dict:
     score = account_score_latest(account=unit)
     model = groups = explanation = None
     if score is not None:
@@ -351,7 +356,8 @@ def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
     nominations = list(account_nominations(account=unit))
     for n in nominations:
         n.account = unit  # the review step checks the user's permission on the account
-        n.allowed = [t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n)]
+        # the template reads the steps each nomination offers this user
+        n.allowed = [t.name for t in NOMINATION_WORKFLOW.allowed(request.user, n)]  # type: ignore[attr-defined]
     can_nominate = (
         request.user.has_perm(NOMINATE, unit)
         and unit.tier == Tier.TRANSACTIONAL
@@ -368,13 +374,13 @@ def _account_context(request: HttpRequest, unit: Unit, **extra) -> dict:
         "nominations": nominations,
         "can_nominate": can_nominate,
         "nominate_form": extra.pop("nominate_form", None) or NominateForm(),
-        "scopes": ApproveForm.base_fields["scope"].choices,
+        "scopes": cast(forms.ChoiceField, ApproveForm.base_fields["scope"]).choices,
         "today": timezone.localdate(),
         **extra,
     }
 
 
-def _account_unit(request: HttpRequest, pk: int) -> Unit:
+def _account_unit(request: AuthedHttpRequest, pk: int) -> Unit:
     return get_for_user(
         Unit.objects.accounts().select_related("account_manager"),
         request.user,
@@ -385,14 +391,14 @@ def _account_unit(request: HttpRequest, pk: int) -> Unit:
 
 @login_required
 @require_GET
-def account_score(request: HttpRequest, pk: int) -> HttpResponse:
+def account_score(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = _account_unit(request, pk)
     return render(request, "identification/account_score.html", _account_context(request, unit))
 
 
 @login_required
 @require_POST
-def nominate(request: HttpRequest, pk: int) -> HttpResponse:
+def nominate(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = _account_unit(request, pk)
     form = NominateForm(request.POST)
     if form.is_valid():
@@ -447,7 +453,7 @@ STEPS = {
 
 @login_required
 @require_POST
-def nomination_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def nomination_step(request: AuthedHttpRequest, pk: int, step: str) -> HttpResponseBase:
     if step not in STEPS:
         raise Http404
     nomination = get_for_user(
@@ -475,14 +481,14 @@ def nomination_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def nomination(request: HttpRequest, pk: int) -> HttpResponse:
+def nomination(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """Where a notification points: the nomination on its account's explanation page."""
     found = get_for_user(Nomination.objects.all(), request.user, VIEW, pk=pk)
     url = reverse("identification:account_score", args=[found.account_id])
     return redirect(f"{url}#nomination-{found.pk}")
 
 
-def _queue_filters(request: HttpRequest) -> QueryDict:
+def _queue_filters(request: AuthedHttpRequest) -> QueryDict:
     """The queue's filters (:class:`NominationFilter`): those nominations waiting for a
     decision unless the query names statuses."""
     params = request.GET.copy()
@@ -491,7 +497,7 @@ def _queue_filters(request: HttpRequest) -> QueryDict:
     return params
 
 
-def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 200):
+def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: int = 200):
     try:
         page = page_number(request)
         rows, count, pages = paginate(
@@ -524,14 +530,14 @@ def _queue(request: HttpRequest, *, failed: dict | None = None, status: int = 20
 
 @login_required
 @require_GET
-def nominations(request: HttpRequest) -> HttpResponse:
+def nominations(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     return _queue(request)
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     raw = request.POST.getlist("id")
     try:
@@ -551,7 +557,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def matrix(request: HttpRequest) -> HttpResponse:
+def matrix(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     key_only = request.GET.get("key_only", "") in ("1", "on", "true")
     run = scoring_run_latest()
@@ -625,14 +631,15 @@ def _criteria_by_group(model: ScoringModel | None) -> list[dict]:
         rows = [c for c in criteria if c.group == group]
         if rows:
             for c in rows:
-                c.weight_pct = 100 * c.weight / total
+                # the template shows each criterion's share of its group's weight
+                c.weight_pct = 100 * c.weight / total  # type: ignore[attr-defined]
             groups.append({"label": label, "rows": rows, "weight": sum(c.weight for c in rows)})
     return groups
 
 
 @login_required
 @require_GET
-def model(request: HttpRequest) -> HttpResponse:
+def model(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     active = scoring_model_active()
     context = {
@@ -666,13 +673,13 @@ def _model_page(request, model, *, settings_form=None, formset=None, error="", s
     return render(request, "identification/model_version.html", context, status=status)
 
 
-def _model(request: HttpRequest, version: int) -> ScoringModel:
+def _model(request: AuthedHttpRequest, version: int) -> ScoringModel:
     return get_for_user(ScoringModel.objects.all(), request.user, VIEW, version=version)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def model_version(request: HttpRequest, version: int) -> HttpResponse:
+def model_version(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
     model = _model(request, version)
     if request.method != "POST":
         return _model_page(request, model)
@@ -708,7 +715,7 @@ def model_version(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def model_draft(request: HttpRequest, version: int) -> HttpResponse:
+def model_draft(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
     model = _model(request, version)
     draft = model_draft_from(model=model, user=request.user)
     messages.success(
@@ -719,7 +726,7 @@ def model_draft(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def model_activate_view(request: HttpRequest, version: int) -> HttpResponse:
+def model_activate_view(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
     model = _model(request, version)
     try:
         model_activate(model=model, user=request.user)
@@ -735,7 +742,7 @@ def model_activate_view(request: HttpRequest, version: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def model_what_if(request: HttpRequest, version: int) -> HttpResponse:
+def model_what_if(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
     model = _model(request, version)
     require(request.user, MANAGE)
     try:

@@ -107,12 +107,12 @@ def wallet_columns(
         ind, heads = industry[i], employees[i]
         if not ind or not heads or heads <= 0:
             continue
-        band = (ind, bands[i])
-        peers = by_band.get(band, [])
+        peer_group = (ind, bands[i])
+        peers = by_band.get(peer_group, [])
         if len(peers) >= min_peers:
-            if band not in band_q:
-                band_q[band] = quantile(peers, q)
-            per_head = band_q[band]
+            if peer_group not in band_q:
+                band_q[peer_group] = quantile(peers, q)
+            per_head = band_q[peer_group]
         else:
             peers = by_industry.get(ind, [])
             if len(peers) < min_peers:

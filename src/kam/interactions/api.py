@@ -1,25 +1,27 @@
 """REST endpoints of the interaction log."""
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from kam.core.api.helpers import changes, ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import (
+    OMITTED,
     AwareDateTime,
     DeletedOut,
     ExternalId,
     FilterSchema,
     Id,
     InSchema,
-    text,
+    NonEmptyText300,
+    Text10000,
 )
 from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
 from kam.customers.models import Contact, Unit
 
@@ -28,8 +30,14 @@ from .models import Initiator, Interaction, InteractionType
 
 router = Router(tags=["interactions"])
 
-TypeLit = Literal[tuple(InteractionType.values)]  # type: ignore[valid-type]
-InitiatorLit = Literal[tuple(Initiator.values)]  # type: ignore[valid-type]
+# The stored values of each choice, a Literal for the OpenAPI enum; mypy cannot read a Literal
+# built at runtime, so to it a choice is text.
+if TYPE_CHECKING:
+    TypeLit = str
+    InitiatorLit = str
+else:
+    TypeLit = Literal[tuple(InteractionType.values)]
+    InitiatorLit = Literal[tuple(Initiator.values)]
 VIEW, CHANGE, LOG = "kam.view_account", "kam.change_account", "kam.log_interaction"
 MAX_PEOPLE = 200
 
@@ -64,10 +72,10 @@ class InteractionPage(Schema):
 
 
 class InteractionFields(InSchema):
-    outcome: text(10000) = ""
+    outcome: Text10000 = ""
     initiated_by: InitiatorLit = "us"
-    participant_ids: list[Id] = Field(None, max_length=MAX_PEOPLE, description="Our people.")
-    contact_ids: list[Id] = Field(None, max_length=MAX_PEOPLE, description="Their contacts.")
+    participant_ids: list[Id] = Field(OMITTED, max_length=MAX_PEOPLE, description="Our people.")
+    contact_ids: list[Id] = Field(OMITTED, max_length=MAX_PEOPLE, description="Their contacts.")
     external_id: ExternalId | None = None
 
 
@@ -75,16 +83,16 @@ class InteractionIn(InteractionFields):
     type: TypeLit
     occurred_at: AwareDateTime
     unit_id: Id
-    summary: text(300, min_length=1)
+    summary: NonEmptyText300
 
 
 class InteractionPatch(InteractionFields):
-    type: TypeLit = None
-    occurred_at: AwareDateTime = None
-    unit_id: Id = None
-    summary: text(300, min_length=1) = None
-    outcome: text(10000) = None
-    initiated_by: InitiatorLit = None
+    type: TypeLit = OMITTED
+    occurred_at: AwareDateTime = OMITTED
+    unit_id: Id = OMITTED
+    summary: NonEmptyText300 = OMITTED
+    outcome: Text10000 = OMITTED
+    initiated_by: InitiatorLit = OMITTED
 
 
 class InteractionFilters(FilterSchema):
@@ -118,26 +126,26 @@ def _require_change(user, interaction: Interaction) -> None:
 
 @router.get("/interactions", response=responses({200: InteractionPage}))
 def interaction_list(
-    request: HttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
+    request: AuthedHttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
     return keyset_page(selectors.interaction_list(**filters.model_dump()), page)
 
 
 @router.get("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
-def interaction_read(request: HttpRequest, interaction_id: Id):
+def interaction_read(request: AuthedHttpRequest, interaction_id: Id):
     return get_for_user(Interaction.objects.all(), request.auth, VIEW, pk=interaction_id)
 
 
 @router.post("/interactions", response=responses({201: InteractionOut}))
-def interaction_create(request: HttpRequest, payload: InteractionIn):
+def interaction_create(request: AuthedHttpRequest, payload: InteractionIn):
     data = _people(payload.model_dump())
     require(request.auth, LOG, data["unit"])
     return Status(201, services.interaction_create(created_by=request.auth, **data))
 
 
 @router.patch("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
-def interaction_update(request: HttpRequest, interaction_id: Id, payload: InteractionPatch):
+def interaction_update(request: AuthedHttpRequest, interaction_id: Id, payload: InteractionPatch):
     interaction = get_for_user(
         Interaction.objects.select_related("unit"), request.auth, VIEW, pk=interaction_id
     )
@@ -149,7 +157,7 @@ def interaction_update(request: HttpRequest, interaction_id: Id, payload: Intera
 
 
 @router.delete("/interactions/{interaction_id}", response=responses({200: DeletedOut}))
-def interaction_delete(request: HttpRequest, interaction_id: Id):
+def interaction_delete(request: AuthedHttpRequest, interaction_id: Id):
     interaction = get_for_user(
         Interaction.objects.select_related("unit"), request.auth, VIEW, pk=interaction_id
     )

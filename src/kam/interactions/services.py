@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
 from kam.core.services import model_update
+from kam.customers.models import Contact
 
 from .models import Initiator, Interaction, InteractionType
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # the configured user model (django-stubs)
 
 INTERACTION_FIELDS = {
     "type",
@@ -30,7 +37,11 @@ def _check(interaction: Interaction) -> None:
         raise DomainError(_("An interaction needs a summary."), field="summary")
 
 
-def _set_people(interaction: Interaction, participants, contacts) -> None:
+def _set_people(
+    interaction: Interaction,
+    participants: Iterable[_User] | None,
+    contacts: Iterable[Contact] | None,
+) -> None:
     if participants is not None:
         interaction.participants.set(participants)
     if contacts is not None:
@@ -39,7 +50,11 @@ def _set_people(interaction: Interaction, participants, contacts) -> None:
 
 @transaction.atomic
 def interaction_create(
-    *, created_by=None, participants=None, contacts=None, **fields
+    *,
+    created_by: _User | None = None,
+    participants: Iterable[_User] | None = None,
+    contacts: Iterable[Contact] | None = None,
+    **fields: Any,
 ) -> Interaction:
     """Log an interaction with our participants (users) and their contacts."""
     unknown = set(fields) - INTERACTION_FIELDS
@@ -54,7 +69,11 @@ def interaction_create(
 
 @transaction.atomic
 def interaction_update(
-    *, interaction: Interaction, participants=None, contacts=None, **fields
+    *,
+    interaction: Interaction,
+    participants: Iterable[_User] | None = None,
+    contacts: Iterable[Contact] | None = None,
+    **fields: Any,
 ) -> Interaction:
     interaction, _changed = model_update(
         instance=interaction, fields=INTERACTION_FIELDS, data=fields, validate=_check

@@ -10,7 +10,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "role", "function", "territory")
     list_filter = ("role", "function", "is_active")
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(BaseUserAdmin.fieldsets or ()),
         (
             _("OpenKAM"),
             {"fields": ("role", "function", "territory", "manager", "capacity", "language")},

@@ -32,7 +32,7 @@ def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
         .annotate(total=Sum("net_amount"))
         .values("total")
     )
-    money = DecimalField(max_digits=18, decimal_places=2)
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
     return Coalesce(Subquery(total, output_field=money), Value(Decimal("0")), output_field=money)
 
 

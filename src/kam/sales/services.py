@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Sum
@@ -28,8 +29,12 @@ from .models import (
     reporting_currency,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import _User  # the configured user model (django-stubs)
+
 ZERO = Decimal("0")
 RollupKey = tuple[int, int, dt.date]  # unit id, product line id, first day of month
+Row = Mapping[str, Any]  # one transaction as a dict (date, unit_id, product_id, net_amount, …)
 
 
 @dataclass
@@ -40,8 +45,10 @@ class RollupDelta:
     costed_amount: Decimal = ZERO
     lines: int = 0
 
-    def add(self, tx: Transaction | Mapping, sign: int) -> None:
-        get = tx.get if isinstance(tx, Mapping) else lambda name: getattr(tx, name)
+    def add(self, tx: Transaction | Row, sign: int) -> None:
+        get: Callable[[str], Any] = (
+            tx.get if isinstance(tx, Mapping) else lambda name: getattr(tx, name)
+        )
         amount = Decimal(get("net_amount"))
         cost = get("cost")
         self.net_amount += sign * amount
@@ -100,13 +107,13 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
     accounts_changed.send(sender=MonthlyRollup, unit_ids=set(accounts.values()))
 
 
-def _check_amounts(row: Mapping) -> None:
+def _check_amounts(row: Row) -> None:
     if row.get("net_amount") is None:
         raise DomainError(_("A transaction needs a net amount."), field="net_amount")
 
 
 @transaction.atomic
-def transactions_create(*, rows: list[Mapping], batch_size: int = 5000) -> int:
+def transactions_create(*, rows: Sequence[Row], batch_size: int = 5000) -> int:
     """Create transactions from dicts (date, unit_id, product_id, quantity, net_amount, …).
 
     The product line is taken from the product. Returns the number of rows written.
@@ -144,7 +151,7 @@ _EDITABLE = {"date", "unit_id", "product_id", "quantity", "net_amount", "cost", 
 
 
 @transaction.atomic
-def transaction_update(*, tx: Transaction, **changes) -> Transaction:
+def transaction_update(*, tx: Transaction, **changes: Any) -> Transaction:
     """Correct a transaction: the old line leaves its roll-up, the new one enters its own."""
     tx = Transaction.objects.select_for_update().get(pk=tx.pk)
     deltas: dict[RollupKey, RollupDelta] = defaultdict(RollupDelta)
@@ -246,7 +253,7 @@ OPPORTUNITY_FIELDS = {
 }
 
 
-def _check_opportunity(opp) -> None:
+def _check_opportunity(opp: Opportunity) -> None:
     if not (opp.name or "").strip():
         raise DomainError(_("An opportunity needs a name."), field="name")
     if opp.stage not in OpportunityStage.values:
@@ -256,7 +263,7 @@ def _check_opportunity(opp) -> None:
 
 
 @transaction.atomic
-def opportunity_create(**fields):
+def opportunity_create(**fields: Any) -> Opportunity:
     unknown = set(fields) - OPPORTUNITY_FIELDS
     if unknown:
         raise DomainError(_("Unknown opportunity fields: %s") % ", ".join(sorted(unknown)))
@@ -267,7 +274,7 @@ def opportunity_create(**fields):
 
 
 @transaction.atomic
-def opportunity_update(*, opportunity, **fields):
+def opportunity_update(*, opportunity: Opportunity, **fields: Any) -> Opportunity:
     opportunity, _changed = model_update(
         instance=opportunity, fields=OPPORTUNITY_FIELDS, data=fields, validate=_check_opportunity
     )
@@ -275,14 +282,14 @@ def opportunity_update(*, opportunity, **fields):
 
 
 @transaction.atomic
-def opportunity_delete(*, opportunity) -> None:
+def opportunity_delete(*, opportunity: Opportunity) -> None:
     opportunity.delete()
 
 
 class RowErrors(DomainError):
     """Some rows of a bulk write are wrong; ``errors`` lists (field path, message) pairs."""
 
-    def __init__(self, errors: list[tuple[str, str]]):
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
         bad_rows = len({field.split(".")[1] for field, _message in errors})
         super().__init__(
             _("%(n)d rows have errors; nothing was written.") % {"n": bad_rows}, code="rows"
@@ -293,17 +300,19 @@ class RowErrors(DomainError):
 MAX_ROW_ERRORS = 1000
 
 
-def _lookup(model, field: str, values: set) -> dict:
-    found: dict = {}
-    values = [v for v in values if v is not None]
-    for start in range(0, len(values), 2000):
-        chunk = values[start : start + 2000]
+def _lookup(
+    model: type[Unit] | type[Product] | type[Transaction], field: str, values: set[Any]
+) -> dict[Any, int]:
+    found: dict[Any, int] = {}
+    given = [v for v in values if v is not None]
+    for start in range(0, len(given), 2000):
+        chunk = given[start : start + 2000]
         found.update(model.objects.filter(**{f"{field}__in": chunk}).values_list(field, "pk"))
     return found
 
 
 @transaction.atomic
-def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
+def transactions_bulk_create(*, rows: Sequence[Row], user: _User | None = None) -> int:
     """Validate every row, then write all of them (roll-ups included) or none.
 
     A row names its unit by ``unit_id`` or ``unit_external_id`` and its product by
@@ -318,7 +327,7 @@ def transactions_bulk_create(*, rows: list[Mapping], user=None) -> int:
     ext_ids = [r.get("external_id") for r in rows if r.get("external_id")]
     existing = set(_lookup(Transaction, "external_id", set(ext_ids)))
     seen: set[str] = set()
-    resolved: list[dict] = []
+    resolved: list[dict[str, Any]] = []
     for i, row in enumerate(rows):
         unit_pk = product_pk = None
         if row.get("unit_id") is not None:

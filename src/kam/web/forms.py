@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +35,8 @@ class UnitForm(forms.ModelForm):
             # decision 23: a sub-unit is managed by its account's manager, not by its own
             del self.fields["account_manager"]
         else:
-            self.fields["account_manager"].queryset = User.objects.filter(
+            manager = cast(forms.ModelChoiceField, self.fields["account_manager"])
+            manager.queryset = User.objects.filter(
                 is_active=True, role__in=["kam", "executive", "sales_manager"]
             ).order_by("last_name", "first_name")
         self.fields["country"].help_text = _("Two-letter ISO code, e.g. DE")

@@ -7,7 +7,8 @@ import logging
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from kam.core import pages
 from kam.core.errors import DomainError
 from kam.core.filters import offer_choices
+from kam.core.http import AuthedHttpRequest
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require
 from kam.customers.filters import UnitFilter
@@ -59,12 +61,12 @@ class LoginView(auth_views.LoginView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedHttpRequest) -> HttpResponseBase:
     return redirect("web:portfolio")
 
 
 @login_required
-def portfolio(request: HttpRequest) -> HttpResponse:
+def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
     try:
@@ -115,7 +117,7 @@ def _chart_data(by_year, by_line_year) -> dict:
 
 
 @login_required
-def account(request: HttpRequest, pk: int) -> HttpResponse:
+def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(
         Unit.objects.select_related("account_manager"), request.user, "kam.view_account", pk=pk
     )
@@ -150,7 +152,7 @@ def account(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
+def set_language(request: AuthedHttpRequest) -> HttpResponseBase:
     try:
         user_set_language(user=request.user, language=request.POST.get("language", ""))
     except DomainError as exc:
@@ -166,7 +168,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponseBase:
     return render(
         request,
         "web/error.html",
@@ -192,7 +194,7 @@ def server_error(request):
 
 
 @login_required
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(Unit.objects.all(), request.user, "kam.change_account", pk=pk)
     if request.method == "POST":
         form = UnitForm(request.POST, instance=Unit.objects.get(pk=pk))
@@ -214,7 +216,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def account_history(request: HttpRequest, pk: int) -> HttpResponse:
+def account_history(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(Unit.objects.all(), request.user, "kam.view_account", pk=pk)
     return render(
         request,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import DataError, IntegrityError
@@ -11,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.main import ExcHandler
 
 from kam.core.errors import DomainError
 
@@ -34,6 +37,9 @@ class ScopeError(Exception):
 
 class CursorError(Exception):
     """The pagination cursor is not one we handed out."""
+
+
+_E = TypeVar("_E", bound=Exception)
 
 
 def _field_path(loc) -> str:
@@ -177,16 +183,21 @@ def install(api: NinjaAPI) -> None:
             _("Something went wrong on our side (request %(id)s).") % {"id": request_id},
         )
 
-    api.add_exception_handler(Exception, on_unexpected)
-    api.add_exception_handler(ValidationError, on_validation)
-    api.add_exception_handler(DomainError, on_domain)
-    api.add_exception_handler(ProtectedError, on_protected)
-    api.add_exception_handler(RestrictedError, on_protected)
-    api.add_exception_handler(IntegrityError, on_integrity)
-    api.add_exception_handler(DataError, on_data_error)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(PermissionDenied, on_denied)
-    api.add_exception_handler(ScopeError, on_scope)
-    api.add_exception_handler(CursorError, on_cursor)
-    api.add_exception_handler(AuthenticationError, on_auth)
-    api.add_exception_handler(HttpError, on_http)
+    def _register(exc_class: type[_E], handler: Callable[[HttpRequest, _E], HttpResponse]) -> None:
+        # ninja annotates a handler's argument as "the exception or its class"; it passes the
+        # instance, which is what the handlers above are typed for.
+        api.add_exception_handler(exc_class, cast("ExcHandler[_E]", handler))
+
+    _register(Exception, on_unexpected)
+    _register(ValidationError, on_validation)
+    _register(DomainError, on_domain)
+    _register(ProtectedError, on_protected)
+    _register(RestrictedError, on_protected)
+    _register(IntegrityError, on_integrity)
+    _register(DataError, on_data_error)
+    _register(Http404, on_not_found)
+    _register(PermissionDenied, on_denied)
+    _register(ScopeError, on_scope)
+    _register(CursorError, on_cursor)
+    _register(AuthenticationError, on_auth)
+    _register(HttpError, on_http)

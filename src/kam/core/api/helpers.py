@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+from typing import Any
+
 from django.utils.translation import gettext as _
+from ninja import Schema
 
 from kam.core.errors import DomainError
 
@@ -24,6 +28,6 @@ def ref(queryset, field: str, **lookup):
     return obj
 
 
-def changes(payload, *, exclude: set[str] = frozenset()) -> dict:
+def changes(payload: Schema, *, exclude: Set[str] = frozenset()) -> dict[str, Any]:
     """The fields a PATCH body actually sets."""
     return {k: v for k, v in payload.model_dump(exclude_unset=True).items() if k not in exclude}

@@ -8,6 +8,7 @@ import io
 import math
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth import authenticate
@@ -144,7 +145,10 @@ def test_only_accounts_have_a_manager_and_a_key_tier(demo):
 
 
 def test_rollups_equal_the_sums_of_the_transactions(demo):
-    direct = defaultdict(lambda: [Decimal(0), Decimal(0), Decimal(0), 0])
+    # (unit, line, month) -> [amount, cost, costed amount, lines]
+    direct: defaultdict[tuple[int, int, dt.date], list[Any]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0), Decimal(0), 0]
+    )
     for unit_id, line_id, day, amount, cost in Transaction.objects.values_list(
         "unit_id", "product_line_id", "date", "net_amount", "cost"
     ):

@@ -1,5 +1,7 @@
 """One filter per identification list: the pages and the API return the same accounts."""
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -32,7 +34,7 @@ def surfaces(client_for, users, settings):
 
 @pytest.fixture
 def accounts(sell, month):
-    spec = {
+    spec: dict[str, dict[str, Any]] = {
         "steel_de": {"industry": "Steel", "country": "DE", "external_id": "ACC-1"},
         "steel_fr": {"industry": "steel", "country": "FR"},
         "food_de": {"industry": "Food", "country": "DE", "name": "Steelworks Canteen"},

@@ -205,7 +205,7 @@ def test_default_model_is_seeded_and_active():
     assert model.version == 1
     assert model.status == "active"
     assert len(criteria) == 13
-    groups = {}
+    groups: dict[str, float] = {}
     for c in criteria:
         groups[c.group] = groups.get(c.group, 0) + c.weight
     assert groups == {"potential": 40, "complexity": 30, "relational": 30}

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db.models import Sum
@@ -11,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from kam.customers.models import Unit
 from kam.customers.services import unit_move
-from kam.sales.models import MonthlyRollup, Transaction
+from kam.sales.models import MonthlyRollup, Product, Transaction
 from kam.sales.selectors import account_revenue_by_year, subtree_totals, unit_revenue_12m
 from kam.sales.services import (
     rollups_rebuild,
@@ -26,7 +28,10 @@ CENT = Decimal("0.01")
 
 
 def _direct_sums():
-    sums = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    # (unit, line, month) -> [amount, cost, lines]
+    sums: defaultdict[tuple[int, int, dt.date], list[Any]] = defaultdict(
+        lambda: [Decimal(0), Decimal(0), 0]
+    )
     for tx in Transaction.objects.all():
         key = (tx.unit_id, tx.product_line_id, tx.date.replace(day=1))
         sums[key][0] += Decimal(tx.net_amount)
@@ -65,6 +70,9 @@ operation = st.one_of(
 
 
 class RollupProperty(TestCase):
+    units: list[Unit]
+    products: list[Product]
+
     @classmethod
     def setUpTestData(cls):
         group = make_unit("Group")

@@ -58,8 +58,8 @@ class Command(BaseCommand):
                 last = token.last_used.isoformat(timespec="seconds") if token.last_used else "-"
                 self.stdout.write(f"{token.prefix}\t{token.scope}\t{state}\t{last}\t{token.name}")
         elif action == "revoke":
-            token = ApiToken.objects.filter(prefix=options["prefix"]).first()
-            if token is None:
+            found = ApiToken.objects.filter(prefix=options["prefix"]).first()
+            if found is None:
                 raise CommandError(_("No token with prefix %(p)s.") % {"p": options["prefix"]})
-            token_revoke(token=token)
-            self.stdout.write(_("Token %(p)s revoked.") % {"p": token.prefix})
+            token_revoke(token=found)
+            self.stdout.write(_("Token %(p)s revoked.") % {"p": found.prefix})

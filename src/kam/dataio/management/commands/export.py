@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -33,7 +35,9 @@ class Command(BaseCommand):
             raise CommandError(_("XLSX needs a file: add -o FILE.xlsx"))
         try:
             count = export_entity(
-                entity=options["entity"], fmt=fmt, out=out if out else self.stdout._out
+                entity=options["entity"],
+                fmt=fmt,
+                out=out if out else cast(TextIO, self.stdout._out),
             )
         except (DomainError, OSError) as exc:
             raise CommandError(str(exc)) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 from rich.console import Console
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument("--report", help=_("write every bad row to this CSV file"))
 
     def handle(self, *args, **options):
-        console = Console(file=self.stdout, soft_wrap=True)
+        console = Console(file=cast(TextIO, self.stdout), soft_wrap=True)
         err_console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]{task.description}"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -11,6 +13,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -25,7 +28,7 @@ class RichReporter(Reporter):
 
     def __init__(self, progress: Progress):
         self.progress = progress
-        self.task = None
+        self.task: TaskID | None = None
 
     def _finish(self) -> None:
         if self.task is not None:
@@ -63,7 +66,7 @@ class Command(BaseCommand):
         )  # fmt: skip
 
     def handle(self, *args, scale, seed, if_empty, reset, **options):
-        console = Console(file=self.stdout, highlight=False, soft_wrap=True)
+        console = Console(file=cast(TextIO, self.stdout), highlight=False, soft_wrap=True)
         if demo_has_data():
             if if_empty:
                 console.print(_("The database already holds customer data: demo data skipped."))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 from rich.console import Console
@@ -15,7 +17,7 @@ class Command(BaseCommand):
     help = _("Show the demo logins (one per role) and where to start.")
 
     def handle(self, *args, **options):
-        console = Console(file=self.stdout, highlight=False, soft_wrap=True)
+        console = Console(file=cast(TextIO, self.stdout), highlight=False, soft_wrap=True)
         table = Table(title=_("OpenKAM demo logins"))
         table.add_column(_("Role"))
         table.add_column(_("Username"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
@@ -26,6 +28,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_of = parse_date(options["as_of"])
+        assert as_of is not None  # --as-of is a required option
         if options["top"] <= 0:
             raise CommandError("--top: K must be a positive number.")
         if options["horizon_months"] <= 0:
@@ -41,7 +44,7 @@ class Command(BaseCommand):
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         start, end = result["period"]
-        console = Console(file=self.stdout, highlight=False, width=120)
+        console = Console(file=cast(TextIO, self.stdout), highlight=False, width=120)
         console.print(
             f"Backtest of {model}: scored {result['accounts']} accounts on data up to "
             f"{as_of}; revenue {start} – {end} (exclusive): {result['total']:,.2f}."

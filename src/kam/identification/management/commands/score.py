@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TextIO, cast
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         model = pick_model(options["model"])
         if not Unit.objects.accounts().exists():
             raise CommandError("There are no accounts to score; import customers first.")
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=cast(TextIO, self.stdout), highlight=False)
         if options["recompute_facts"]:
             computed = facts_refresh(everything=True)
             console.print(f"Computed the scoring facts of {computed} accounts from scratch.")
