@@ -31,6 +31,14 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def print_targets(targets: list[str]) -> None:
+    """The report's last part: each target with what was measured and PASS or MISS."""
+    print()
+    print("Targets:")
+    for line in targets:
+        print(f"  {line}")
+
+
 def bench_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child: this database, a throwaway secret, never the test database."""
     env = dict(os.environ)

@@ -47,6 +47,7 @@ from _common import (
     check_inner_postgres,
     child_main,
     log,
+    print_targets,
     remove_sqlite,
     run_step,
     run_under_postgres,
@@ -558,10 +559,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
     print("time); django-import-export and the floor write the transaction rows only, no roll-ups.")
     print(f"django-import-export runs on the first {args.die_rows:,} rows (rows/s compared).")
     print("Peak MB: peak resident memory (VmHWM) of the process that ran the step.")
-    print()
-    print("Targets:")
-    for line in targets:
-        print(f"  {line}")
+    print_targets(targets)
 
 
 # --- main ----------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from _common import (
     check_inner_postgres,
     child_main,
     log,
+    print_targets,
     remove_sqlite,
     run_step,
     run_under_postgres,
@@ -489,10 +490,7 @@ def report(results: list[dict], meta: dict, args: argparse.Namespace) -> None:
     print("OpenKAM: scoring_run_execute() — read the inputs (one facts row per account, kept by")
     print("the writes; assessments), score in memory, save one AccountScore per account. The")
     print("pandas reference reads the raw tables (24 months of transactions) with read_sql.")
-    print()
-    print("Targets:")
-    for line in targets:
-        print(f"  {line}")
+    print_targets(targets)
 
 
 # --- main ----------------------------------------------------------------------------------------
