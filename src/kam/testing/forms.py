@@ -1,9 +1,20 @@
-"""What a browser posts from the web shell's forms, for tests that post them."""
+"""What a browser sends to the web shell's pages, for tests that send it."""
 
 from __future__ import annotations
 
 from kam.customers.models import Unit
 from kam.customers.services import unit_version
+
+# Query strings every list page with paging, sorting and the tier and country filters refuses
+# with a 400 page: a page that is no number or out of range, an unknown sort, an unknown choice.
+BAD_LIST_QUERIES: list[dict[str, str]] = [
+    {"page": "abc"},
+    {"page": "0"},
+    {"page": "99"},
+    {"sort": "password"},
+    {"tier": "nonsense"},
+    {"country": "XX"},
+]
 
 
 def account_edit_data(unit: Unit, **changes: object) -> dict[str, object]:
