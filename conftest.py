@@ -38,13 +38,6 @@ def users(db):
 
 
 @pytest.fixture
-def another_kam(users):
-    """A real KAM who does not manage the accounts under test (added to ``users``)."""
-    users["another_kam"] = UserFactory(username="another_kam", role="kam")
-    return users["another_kam"]
-
-
-@pytest.fixture
 def client_for(client, users):
     def login(who: str):
         client.force_login(users[who])

@@ -36,14 +36,25 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULT = "BENCH-RESULT "
+from _common import bench_env as child_env
+from _common import (
+    check_inner_postgres,
+    child_main,
+    log,
+    print_targets,
+    remove_sqlite,
+    run_step,
+    run_under_postgres,
+    verdict,
+)
+
+SCRIPT = Path(__file__).resolve()
 # The density of DESIGN.md's typical large user (10M lines a year for 100k units): 1M rows are
 # one year of 10,000 units, 100 lines a unit, from 3 of the 12 product lines each, so about
 # 2.8 lines per unit × product line × month (--rows and --units change the density).
@@ -60,21 +71,6 @@ TARGET_VS_FLOOR = 2.5  # floor rows/s ÷ OpenKAM rows/s, at most
 TARGET_FLAT = 1.25  # peak RSS on the full file ÷ peak RSS on the quarter file, at most
 
 STEPS = ("floor", "quarter", "full", "die")
-FLOOR_COLUMNS = [
-    "date",
-    "unit_id",
-    "product_id",
-    "product_line_id",
-    "quantity",
-    "net_amount",
-    "currency",
-    "cost",
-    "external_id",
-]
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # --- the data ------------------------------------------------------------------------------------
@@ -161,12 +157,6 @@ def memory_mb() -> tuple[float, float]:
         return peak, peak
 
 
-def django_setup() -> None:
-    import django
-
-    django.setup()
-
-
 def empty_tables() -> None:
     """Start every measurement from an empty transaction table and no roll-ups."""
     from django.db import connection
@@ -211,6 +201,7 @@ def child_setup(args: argparse.Namespace) -> dict:
     from django.core.management import call_command
 
     from kam.customers.models import Unit
+    from kam.dataio.fastpath import COLUMNS
     from kam.sales.models import Product, ProductLine
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -258,7 +249,7 @@ def child_setup(args: argparse.Namespace) -> dict:
         pl.read_csv(args.csv, infer_schema=False)
         .join(units, on="unit", how="left", maintain_order="left")
         .join(products, on="product", how="left", maintain_order="left")
-        .select(FLOOR_COLUMNS)
+        .select(COLUMNS)
         .write_csv(args.resolved, include_header=False, null_value="")
     )
     return {"units": args.units, "products": LINES * PRODUCTS_PER_LINE}
@@ -360,11 +351,12 @@ def child_die(args: argparse.Namespace) -> dict:
 def child_floor(args: argparse.Namespace) -> dict:
     from django.db import connection, transaction
 
+    from kam.dataio.fastpath import COLUMNS
     from kam.sales.models import Transaction
 
     empty_tables()
     table = Transaction._meta.db_table
-    columns = ", ".join(Transaction._meta.get_field(c).column for c in FLOOR_COLUMNS)
+    columns = ", ".join(Transaction._meta.get_field(c).column for c in COLUMNS)
     if connection.vendor == "postgresql":
         base, _peak = memory_mb()
         started = time.perf_counter()
@@ -396,7 +388,7 @@ def child_floor(args: argparse.Namespace) -> dict:
         started = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
         db.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(FLOOR_COLUMNS))})",
+            f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})",
             rows,
         )
         db.execute("COMMIT")
@@ -416,36 +408,15 @@ CHILDREN = {
 }
 
 
-def run_child(mode: str, env: dict, **options) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
-    for name, value in options.items():
-        if value is True:
-            command.append(f"--{name.replace('_', '-')}")
-        elif value not in (None, False):
-            command += [f"--{name.replace('_', '-')}", str(value)]
-    proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT)]
-    if proc.returncode or not lines:
-        sys.stdout.write(proc.stdout)
-        raise SystemExit(f"benchmark step {mode!r} failed (exit {proc.returncode})")
-    return json.loads(lines[-1][len(RESULT) :])
+def run_child(mode: str, env: dict[str, str], **options: Any) -> dict[str, Any]:
+    return run_step(SCRIPT, mode, env, **options)
 
 
 # --- one database --------------------------------------------------------------------------------
 
 
-def bench_env(workdir: Path, database_url: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="kam.settings",
-        KAM_DATABASE_URL=database_url,
-        KAM_VAR_DIR=str(workdir / "var"),
-        KAM_SECRET_KEY="bench-not-secret",
-        KAM_IMPORT_MAX_BYTES=str(1 << 40),
-        KAM_DEBUG="0",
-    )
-    env.pop("KAM_TEST_DATABASE_NAME", None)
-    return env
+def bench_env(workdir: Path, database_url: str) -> dict[str, str]:
+    return child_env(database_url, workdir / "var", KAM_IMPORT_MAX_BYTES=str(1 << 40))
 
 
 def bench_database(db: str, args: argparse.Namespace, files: dict[str, Path]) -> list[dict]:
@@ -453,8 +424,7 @@ def bench_database(db: str, args: argparse.Namespace, files: dict[str, Path]) ->
     resolved = workdir / f"resolved_{db}.csv"
     if db == "sqlite":
         template = workdir / "template.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{template}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(template)
         setup_env = bench_env(workdir, f"sqlite:///{template}")
     else:
         database_url = os.environ["KAM_DATABASE_URL"]
@@ -464,8 +434,7 @@ def bench_database(db: str, args: argparse.Namespace, files: dict[str, Path]) ->
         if db != "sqlite":
             return setup_env
         path = workdir / f"{name}.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        remove_sqlite(path)
         shutil.copyfile(template, path)
         return bench_env(workdir, f"sqlite:///{path}")
 
@@ -499,20 +468,13 @@ def bench_database(db: str, args: argparse.Namespace, files: dict[str, Path]) ->
         )
         results.append(measured)
         if db == "sqlite":
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{workdir / run_name}.sqlite3{suffix}").unlink(missing_ok=True)
+            remove_sqlite(workdir / f"{run_name}.sqlite3")
     return results
 
 
 def bench_postgres(args: argparse.Namespace, files: dict[str, Path]) -> list[dict]:
     """Run the PostgreSQL half of the benchmark under scripts/with-postgres.sh."""
-    out = Path(args.workdir) / "postgres_results.json"
-    out.unlink(missing_ok=True)
-    command = [
-        "bash",
-        str(ROOT / "scripts" / "with-postgres.sh"),
-        sys.executable,
-        str(Path(__file__).resolve()),
+    flags = [
         "--db",
         "postgres",
         "--rows",
@@ -525,27 +487,17 @@ def bench_postgres(args: argparse.Namespace, files: dict[str, Path]) -> list[dic
         str(args.seed),
         "--workdir",
         args.workdir,
-        "--inner-results",
-        str(out),
+        "--steps",
+        ",".join(args.steps),
     ]
-    command += ["--steps", ",".join(args.steps)]
     if args.profile:
-        command.append("--profile")
+        flags.append("--profile")
     if args.batch_size:
-        command += ["--batch-size", str(args.batch_size)]
-    env = dict(os.environ)
-    env.pop("KAM_DATABASE_URL", None)
-    proc = subprocess.run(command, env=env, cwd=ROOT)
-    if proc.returncode or not out.exists():
-        raise SystemExit(f"the PostgreSQL half failed (exit {proc.returncode}); see above")
-    return json.loads(out.read_text())
+        flags += ["--batch-size", str(args.batch_size)]
+    return run_under_postgres(SCRIPT, flags, Path(args.workdir) / "postgres_results.json")
 
 
 # --- the report ----------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def report(results: list[dict], args: argparse.Namespace) -> None:
@@ -607,10 +559,7 @@ def report(results: list[dict], args: argparse.Namespace) -> None:
     print("time); django-import-export and the floor write the transaction rows only, no roll-ups.")
     print(f"django-import-export runs on the first {args.die_rows:,} rows (rows/s compared).")
     print("Peak MB: peak resident memory (VmHWM) of the process that ran the step.")
-    print()
-    print("Targets:")
-    for line in targets:
-        print(f"  {line}")
+    print_targets(targets)
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -655,13 +604,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child:
-        django_setup()
-        result = CHILDREN[args.child](args)
-        print(RESULT + json.dumps(result), flush=True)
+        child_main(CHILDREN, args)
         return
     if args.inner_results:  # the PostgreSQL half, under with-postgres.sh
-        if not os.environ.get("KAM_DATABASE_URL", "").startswith("postgres"):
-            raise SystemExit("--inner-results is for the run under scripts/with-postgres.sh")
+        check_inner_postgres()
         files = generate(Path(args.workdir), args.rows, args.units, args.die_rows, args.seed)
         results = bench_database("postgres", args, files)
         Path(args.inner_results).write_text(json.dumps(results))

@@ -34,14 +34,26 @@ import argparse
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import (
+    ROOT,
+    check_inner_postgres,
+    child_main,
+    log,
+    print_targets,
+    remove_sqlite,
+    run_step,
+    run_under_postgres,
+    verdict,
+)
+from _common import bench_env as child_env
+
+SCRIPT = Path(__file__).resolve()
 OUT = ROOT / "bench" / "out"
-RESULT = "BENCH-RESULT "
 
 TARGET_SECONDS = 10.0  # full rescoring on SQLite, at most
 TARGET_SPEEDUP = 10.0  # OpenKAM vs the pandas reference, at least
@@ -57,10 +69,6 @@ BUYING_CRITERIA = [
     "Sustainability",
     "Payment terms",
 ]
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # --- judgement inputs (shared with src/kam/identification/tests/test_reference.py) -------------
@@ -125,12 +133,6 @@ def seed_judgement(seed: int, recorded_at: dt.datetime | None = None) -> dict[st
 
 
 # --- child processes -----------------------------------------------------------------------------
-
-
-def django_setup() -> None:
-    import django
-
-    django.setup()
 
 
 def child_build(args: argparse.Namespace) -> dict:
@@ -317,46 +319,21 @@ def child_measure(args: argparse.Namespace) -> dict:
 CHILDREN = {"build": child_build, "measure": child_measure}
 
 
-def run_child(mode: str, env: dict, args: argparse.Namespace, **options) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
-    command += ["--scale", args.scale, "--seed", str(args.seed), "--repeat", str(args.repeat)]
+def run_child(
+    mode: str, env: dict[str, str], args: argparse.Namespace, **options: Any
+) -> dict[str, Any]:
+    flags = ["--scale", args.scale, "--seed", str(args.seed), "--repeat", str(args.repeat)]
     if args.profile:
-        command.append("--profile")
-    for name, value in options.items():
-        if value is True:
-            command.append(f"--{name.replace('_', '-')}")
-        elif value not in (None, False):
-            command += [f"--{name.replace('_', '-')}", str(value)]
-    proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith(RESULT)]
-    for ln in proc.stdout.splitlines():
-        if not ln.startswith(RESULT):
-            print(ln, flush=True)
-    if proc.returncode or not lines:
-        raise SystemExit(f"benchmark step {mode!r} failed (exit {proc.returncode})")
-    return json.loads(lines[-1][len(RESULT) :])
+        flags.append("--profile")
+    return run_step(SCRIPT, mode, env, *flags, echo=True, **options)
 
 
-def bench_env(database_url: str) -> dict:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="kam.settings",
-        KAM_DATABASE_URL=database_url,
-        KAM_VAR_DIR=str(OUT / "var"),
-        KAM_SECRET_KEY="bench-not-secret",
-        KAM_DEBUG="0",
-    )
-    env.pop("KAM_TEST_DATABASE_NAME", None)
-    return env
+def bench_env(database_url: str) -> dict[str, str]:
+    return child_env(database_url, OUT / "var")
 
 
 def sqlite_path(args: argparse.Namespace) -> Path:
     return OUT / f"{args.scale}-seed{args.seed}.sqlite3"
-
-
-def remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def ensure_build(args: argparse.Namespace) -> dict:
@@ -443,13 +420,7 @@ def bench_postgres_inner(args: argparse.Namespace) -> dict:
 
 def bench_postgres(args: argparse.Namespace, meta: dict) -> dict:
     """Run the PostgreSQL half under scripts/with-postgres.sh (a throwaway server)."""
-    out = OUT / f"{args.scale}-seed{args.seed}-postgres.json"
-    out.unlink(missing_ok=True)
-    command = [
-        "bash",
-        str(ROOT / "scripts" / "with-postgres.sh"),
-        sys.executable,
-        str(Path(__file__).resolve()),
+    flags = [
         "--scale",
         args.scale,
         "--seed",
@@ -458,22 +429,13 @@ def bench_postgres(args: argparse.Namespace, meta: dict) -> dict:
         str(args.repeat),
         "--as-of",
         meta["today"],
-        "--inner-results",
-        str(out),
     ]
     if args.profile:
-        command.append("--profile")
-    env = dict(os.environ)
-    env.pop("KAM_DATABASE_URL", None)
-    subprocess.run(command, env=env, cwd=ROOT, check=True)
-    return json.loads(out.read_text())
+        flags.append("--profile")
+    return run_under_postgres(SCRIPT, flags, OUT / f"{args.scale}-seed{args.seed}-postgres.json")
 
 
 # --- the report ----------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
 
 
 def report(results: list[dict], meta: dict, args: argparse.Namespace) -> None:
@@ -528,10 +490,7 @@ def report(results: list[dict], meta: dict, args: argparse.Namespace) -> None:
     print("OpenKAM: scoring_run_execute() — read the inputs (one facts row per account, kept by")
     print("the writes; assessments), score in memory, save one AccountScore per account. The")
     print("pandas reference reads the raw tables (24 months of transactions) with read_sql.")
-    print()
-    print("Targets:")
-    for line in targets:
-        print(f"  {line}")
+    print_targets(targets)
 
 
 # --- main ----------------------------------------------------------------------------------------
@@ -558,13 +517,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child:
-        django_setup()
-        result = CHILDREN[args.child](args)
-        print(RESULT + json.dumps(result), flush=True)
+        child_main(CHILDREN, args)
         return
     if args.inner_results:  # the PostgreSQL half, under with-postgres.sh
-        if not os.environ.get("KAM_DATABASE_URL", "").startswith("postgres"):
-            raise SystemExit("--inner-results is for the run under scripts/with-postgres.sh")
+        check_inner_postgres()
         results = bench_postgres_inner(args)
         Path(args.inner_results).write_text(json.dumps(results))
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models.expressions import Combinable
@@ -186,6 +188,21 @@ class Unit(MP_Node, TimeStamped):
     history = HistoricalRecords(excluded_fields=["path", "depth", "numchild"])
 
     objects = UnitManager()
+
+    # What a person edits about a unit, in the order the edit form shows it. The unit services
+    # also take ``tier``, which no form offers (decision 19).
+    DETAIL_FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "kind",
+        "industry",
+        "country",
+        "region",
+        "city",
+        "employees",
+        "turnover",
+        "external_id",
+        "account_manager",
+    )
 
     class Meta:
         verbose_name = _("customer unit")

@@ -16,19 +16,7 @@ from kam.core.services import UNSET, Unset, model_update
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
 from .signals import unit_moved
 
-UNIT_FIELDS = {
-    "name",
-    "kind",
-    "industry",
-    "country",
-    "region",
-    "city",
-    "employees",
-    "turnover",
-    "external_id",
-    "account_manager",
-    "tier",
-}
+UNIT_FIELDS = {*Unit.DETAIL_FIELDS, "tier"}
 
 
 def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from django.db.models import Field
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from kam.core.tabular import FORMULA_START
 from kam.customers.models import Unit, account_path_sql
 from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
@@ -50,6 +51,17 @@ BATCH_SIZE = 50_000
 READ_BLOCK = 8 << 20  # bytes of CSV parsed at a time
 LINE = "_line"
 PLAIN_NUMBER = r"^-?(\d+(\.\d*)?|\.\d+)$"
+
+
+def _one_of(chars: tuple[str, ...]) -> str:
+    """A regex character class of ``chars``, as hex escapes (Python and Polars alike)."""
+    return "[" + "".join(f"\\x{ord(c):02x}" for c in chars) + "]"
+
+
+# The rules of formats.parse_text as column expressions: our export's quote comes off (in front
+# of any character tabular.neutralise quotes), an unquoted formula is refused.
+QUOTED_FORMULA = "^'" + _one_of(FORMULA_START)
+FORMULA = "^" + _one_of(formats.REJECTED_START)
 AMOUNT = pl.Decimal(16, 2)
 QUANTITY = pl.Decimal(14, 3)
 COLUMNS = [
@@ -265,15 +277,17 @@ class Validator:
             if name not in df.columns:
                 continue
             col = pl.col(name)
+            # both from the cell as written: a quoted formula is text, not refused
             df = df.with_columns(
-                pl.when(col.str.contains(r"^'[=+\-@]"))
+                col.str.contains(FORMULA).alias(f"_{name}_formula"),
+                pl.when(col.str.contains(QUOTED_FORMULA))
                 .then(col.str.slice(1))
                 .otherwise(col)
-                .alias(name)
+                .alias(name),
             )
             checks.append(
                 (
-                    col.str.contains(r"^[=@]"),
+                    pl.col(f"_{name}_formula"),
                     name,
                     _(
                         "looks like a spreadsheet formula; write it with a leading ' to import "

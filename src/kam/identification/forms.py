@@ -132,34 +132,11 @@ class NoteForm(forms.Form):
 # --------------------------------------------------------------------------------------------
 # Scoring model drafts
 
-MODEL_FORM_FIELDS = [
-    "name",
-    "description",
-    "min_score",
-    "min_potential",
-    "min_willingness",
-    "kam_capacity",
-    "max_key_accounts",
-    "global_min_countries",
-    "national_min_regions",
-    "peer_quantile",
-    "peer_min_count",
-    "matrix_share_weight",
-    "matrix_position_weight",
-    "matrix_stage_weight",
-    "matrix_attractiveness_cutoff",
-    "matrix_strength_cutoff",
-    "matrix_axis_min",
-    "matrix_axis_max",
-    "matrix_competitor_position",
-    "review_months",
-]
-
 
 class ModelSettingsForm(forms.ModelForm):
     class Meta:
         model = ScoringModel
-        fields = MODEL_FORM_FIELDS
+        fields = ScoringModel.SETTINGS_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 

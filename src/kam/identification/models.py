@@ -6,7 +6,7 @@ Every weight and threshold is configuration stored here (versioned), never a con
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -122,6 +122,30 @@ class ScoringModel(TimeStamped):
         verbose_name=_("created by"),
     )
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    # The settings a draft edits and a draft copy carries over, in the order the form shows them.
+    SETTINGS_FIELDS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "description",
+        "min_score",
+        "min_potential",
+        "min_willingness",
+        "kam_capacity",
+        "max_key_accounts",
+        "global_min_countries",
+        "national_min_regions",
+        "peer_quantile",
+        "peer_min_count",
+        "matrix_share_weight",
+        "matrix_position_weight",
+        "matrix_stage_weight",
+        "matrix_attractiveness_cutoff",
+        "matrix_strength_cutoff",
+        "matrix_axis_min",
+        "matrix_axis_max",
+        "matrix_competitor_position",
+        "review_months",
+    )
 
     class Meta:
         verbose_name = _("scoring model")

@@ -86,28 +86,6 @@ def _check_draft(model: ScoringModel) -> None:
         )
 
 
-MODEL_FIELDS = {
-    "name",
-    "description",
-    "min_score",
-    "min_potential",
-    "min_willingness",
-    "kam_capacity",
-    "max_key_accounts",
-    "global_min_countries",
-    "national_min_regions",
-    "peer_quantile",
-    "peer_min_count",
-    "matrix_share_weight",
-    "matrix_position_weight",
-    "matrix_stage_weight",
-    "matrix_attractiveness_cutoff",
-    "matrix_strength_cutoff",
-    "matrix_axis_min",
-    "matrix_axis_max",
-    "matrix_competitor_position",
-    "review_months",
-}
 CRITERION_FIELDS = {
     "name",
     "description",
@@ -130,7 +108,7 @@ def model_draft_from(*, model: ScoringModel, user: User | None = None) -> Scorin
         version=version,
         status=ModelStatus.DRAFT,
         created_by=user,
-        **{name: getattr(model, name) for name in MODEL_FIELDS},
+        **{name: getattr(model, name) for name in ScoringModel.SETTINGS_FIELDS},
     )
     Criterion.objects.bulk_create(
         Criterion(model=draft, key=c.key, **{n: getattr(c, n) for n in CRITERION_FIELDS})
@@ -146,7 +124,7 @@ def model_update(*, model: ScoringModel, user: User | None = None, **fields: Any
     model = ScoringModel.objects.select_for_update().get(pk=model.pk)
     _check_draft(model)
     model, _changed = update_fields(
-        instance=model, fields=MODEL_FIELDS, data=fields, full_clean=True
+        instance=model, fields=ScoringModel.SETTINGS_FIELDS, data=fields, full_clean=True
     )
     return model
 

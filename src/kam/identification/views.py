@@ -43,7 +43,6 @@ from . import exporters
 from .explain import explain_recommendation
 from .filters import ScoreFilter
 from .forms import (
-    MODEL_FORM_FIELDS,
     ApproveForm,
     CriterionFormSet,
     ModelSettingsForm,
@@ -697,7 +696,7 @@ def model_version(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
             model_change(
                 model=model,
                 user=request.user,
-                fields={f: settings_form.cleaned_data[f] for f in MODEL_FORM_FIELDS},
+                fields={f: settings_form.cleaned_data[f] for f in ScoringModel.SETTINGS_FIELDS},
                 criteria=[
                     (form.instance, {f: form.cleaned_data[f] for f in form.changed_data})
                     for form in formset.forms

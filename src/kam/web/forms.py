@@ -16,18 +16,7 @@ class UnitForm(forms.ModelForm):
 
     class Meta:
         model = Unit
-        fields = [
-            "name",
-            "kind",
-            "industry",
-            "country",
-            "region",
-            "city",
-            "employees",
-            "turnover",
-            "external_id",
-            "account_manager",
-        ]
+        fields = Unit.DETAIL_FIELDS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,10 @@
 """Another KAM on the API: kam_b's read-write token is refused on kam_a's objects, and a
 refused request changes nothing in the database.
 
-Each row of ``WRITES`` is one API write aimed at something of kam_a (or at moving something of
-kam_b's into account A). Where kam_a may do the same request, a second test runs it as kam_a
-and expects success: the refusal is about *whose* object it is, not about a bad request.
+Each row of ``WRITES`` is one API write aimed at something of kam_a, at account A or at one of
+its sub-units (or at moving something of kam_b's into account A). Where kam_a may do the same
+request, a second test runs it as kam_a and expects it to succeed and change something: the
+refusal is about *whose* object it is, not about a bad request.
 Writes that are not per object (logging an interaction, nominating, the token pages) have tests
 of their own below that say so.
 """
@@ -45,6 +46,7 @@ class World:
     b: Persona
     site: Unit
     position: Employment
+    site_position: Employment
     own_position: Employment
     free_contact: Contact
     opportunity: Opportunity
@@ -56,11 +58,13 @@ class World:
 
 @pytest.fixture
 def world(kam_a: Persona, kam_b: Persona) -> World:
+    site = make_unit("A plant", parent=kam_a.account, kind="site")
     return World(
         a=kam_a,
         b=kam_b,
-        site=make_unit("A plant", parent=kam_a.account, kind="site"),
+        site=site,
         position=cast(Employment, EmploymentFactory(unit=kam_a.account)),
+        site_position=cast(Employment, EmploymentFactory(unit=site)),
         own_position=cast(Employment, EmploymentFactory(unit=kam_b.account)),
         free_contact=cast(Contact, ContactFactory()),
         opportunity=Opportunity.objects.create(unit=kam_a.account, name="A deal"),
@@ -130,16 +134,38 @@ WRITES = {
         lambda w: "/contacts",
         lambda w: {"first_name": "Eve", "last_name": "Spy", "unit_id": w.a.account.pk},
     ),
+    "POST /contacts at a sub-unit of A": Write(
+        "POST", lambda w: "/contacts", lambda w: {"last_name": "Neu", "unit_id": w.site.pk}
+    ),
     "PATCH /contacts/{contact_id} working at A": Write(
         "PATCH", lambda w: f"/contacts/{w.position.contact_id}", lambda w: {"notes": "Mine now"}
     ),
     "DELETE /contacts/{contact_id} working at A": Write(
         "DELETE", lambda w: f"/contacts/{w.position.contact_id}", _no_body
     ),
+    "PATCH /contacts/{contact_id} working at a sub-unit of A": Write(
+        "PATCH",
+        lambda w: f"/contacts/{w.site_position.contact_id}",
+        lambda w: {"last_name": "Other"},
+    ),
+    "DELETE /contacts/{contact_id} working at a sub-unit of A": Write(
+        "DELETE", lambda w: f"/contacts/{w.site_position.contact_id}", _no_body
+    ),
     "POST /employments at account A": Write(
         "POST",
         lambda w: "/employments",
         lambda w: {"contact_id": w.free_contact.pk, "unit_id": w.a.account.pk},
+    ),
+    "POST /employments at a sub-unit of A": Write(
+        "POST",
+        lambda w: "/employments",
+        lambda w: {"contact_id": w.free_contact.pk, "unit_id": w.site.pk},
+    ),
+    "PATCH /employments/{employment_id} at a sub-unit of A": Write(
+        "PATCH", lambda w: f"/employments/{w.site_position.pk}", lambda w: {"title": "CEO"}
+    ),
+    "DELETE /employments/{employment_id} at a sub-unit of A": Write(
+        "DELETE", lambda w: f"/employments/{w.site_position.pk}", _no_body
     ),
     "PATCH /employments/{employment_id} at A": Write(
         "PATCH", lambda w: f"/employments/{w.position.pk}", lambda w: {"title": "Intern"}
@@ -180,6 +206,20 @@ WRITES = {
                     "unit_id": w.a.account.pk,
                     "product_id": w.product.pk,
                     "net_amount": "1000.00",
+                }
+            ]
+        },
+    ),
+    "POST /transactions/bulk for a sub-unit of A": Write(
+        "POST",
+        lambda w: "/transactions/bulk",
+        lambda w: {
+            "rows": [
+                {
+                    "date": "2026-01-15",
+                    "unit_id": w.site.pk,
+                    "product_id": w.product.pk,
+                    "net_amount": "100.00",
                 }
             ]
         },
@@ -239,6 +279,7 @@ def test_another_kam_is_refused_and_nothing_changes(
     before = db_snapshot()
     response = call(client, world.b, write.method, write.path(world), write.body(world))
     assert response.status_code == 403, response.content
+    assert response.json()["code"] == "forbidden"
     assert db_snapshot() == before
 
 
@@ -249,8 +290,10 @@ OWNER_MAY = {name: write for name, write in WRITES.items() if write.owner_may}
 def test_the_account_manager_may_make_the_same_request(
     client: Client, world: World, write: Write
 ) -> None:
+    before = db_snapshot()
     response = call(client, world.a, write.method, write.path(world), write.body(world))
-    assert response.status_code in (200, 201), response.content
+    assert response.status_code == (201 if write.method == "POST" else 200), response.content
+    assert db_snapshot() != before
 
 
 def test_another_kam_may_log_an_interaction_with_account_a_in_their_own_name(

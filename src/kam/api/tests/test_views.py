@@ -173,10 +173,11 @@ def test_it_revokes_my_token_and_the_api_no_longer_accepts_it(client_for, users)
     assert client.post(_revoke_url(token)).status_code == 302
 
 
-def test_another_users_token_is_404(client_for, users, another_kam):
+def test_another_users_token_is_404(client, client_for, users, kam_b):
     theirs, plain = token_create(user=users["kam"], name="KAM's token")
-    for who in ["another_kam", "field_rep", "admin"]:
-        response = client_for(who).post(_revoke_url(theirs))
+    for who in [kam_b.user, users["field_rep"], users["admin"]]:
+        client.force_login(who)
+        response = client.post(_revoke_url(theirs))
         assert response.status_code == 404, who
     theirs.refresh_from_db()
     assert theirs.revoked_at is None

@@ -309,3 +309,17 @@ def test_thousand_separators_and_decimal_commas_still_parse(catalogue, tmp_path)
         "2024-02-01",
     )
     assert Transaction.objects.get(external_id="N-2").quantity == Decimal("2")
+
+
+def test_ids_the_export_quoted_reimport_without_the_quote(catalogue, tmp_path):
+    """The fast path takes off the same quote as every other import: in front of a tab too."""
+    p = tmp_path / "tx.csv"
+    p.write_text(
+        "external_id,date,unit,product,quantity,net_amount\n"
+        "'=T-1,2024-01-15,U-ACME-DE,SKU-100,1,10.00\n"
+        '"\'\tT-2",2024-01-15,U-ACME-DE,SKU-100,1,10.00\n',
+        encoding="utf-8",
+    )
+    report = import_file(entity="transactions", path=p)
+    assert report.errors == []
+    assert sorted(Transaction.objects.values_list("external_id", flat=True)) == ["\tT-2", "=T-1"]

@@ -34,6 +34,7 @@ from kam.identification.services import (
     scoring_run_execute,
 )
 from kam.testing.factories import make_unit
+from kam.testing.forms import BAD_LIST_QUERIES
 from kam.testing.html import parse
 
 pytestmark = pytest.mark.django_db
@@ -189,13 +190,8 @@ def test_scores_paginate(client_for, portfolio):
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "abc"},
-        {"page": "0"},
-        {"page": "99"},
-        {"sort": "password"},
-        {"tier": "nonsense"},
+        *BAD_LIST_QUERIES,
         {"recommendation": "maybe"},
-        {"country": "XX"},
         {"min_score": "abc"},
         {"min_score": "200"},
         {"min_score": "nan"},

@@ -7,28 +7,10 @@ from django.test import Client
 from django.urls import reverse
 
 from kam.customers.models import Unit
-from kam.customers.services import unit_version
 from kam.people.models import User
 from kam.testing.factories import make_unit
+from kam.testing.forms import account_edit_data
 from kam.testing.personas import Persona, db_snapshot
-
-
-def _form(unit: Unit, **changes: object) -> dict[str, object]:
-    data: dict[str, object] = {
-        "name": unit.name,
-        "kind": unit.kind,
-        "industry": unit.industry,
-        "country": unit.country,
-        "region": unit.region,
-        "city": unit.city,
-        "employees": "",
-        "turnover": "",
-        "external_id": "",
-        "account_manager": unit.account_manager_id or "",
-        "version": unit_version(unit),
-    }
-    data.update(changes)
-    return data
 
 
 @pytest.fixture
@@ -42,10 +24,11 @@ def test_another_kam_cannot_edit_kam_as_account(
 ) -> None:
     unit = kam_a.account if target == "account" else site
     client.force_login(kam_b.user)
+    assert client.get(reverse("web:account_edit", args=[unit.pk])).status_code == 403
     before = db_snapshot()
     response = client.post(
         reverse("web:account_edit", args=[unit.pk]),
-        _form(unit, city="Oslo", account_manager=kam_b.user.pk),
+        account_edit_data(unit, city="Oslo", account_manager=kam_b.user.pk),
     )
     assert response.status_code == 403
     assert db_snapshot() == before
@@ -57,7 +40,9 @@ def test_the_account_manager_may_post_the_same_edit(
 ) -> None:
     unit = kam_a.account if target == "account" else site
     client.force_login(kam_a.user)
-    response = client.post(reverse("web:account_edit", args=[unit.pk]), _form(unit, city="Oslo"))
+    response = client.post(
+        reverse("web:account_edit", args=[unit.pk]), account_edit_data(unit, city="Oslo")
+    )
     assert response.status_code == 302
     assert Unit.objects.get(pk=unit.pk).city == "Oslo"
 

@@ -9,6 +9,7 @@ from kam.customers.services import contact_create
 from kam.interactions.models import Interaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ProductFactory, UserFactory, make_unit
+from kam.testing.forms import BAD_LIST_QUERIES
 from kam.testing.html import table
 
 pytestmark = pytest.mark.django_db
@@ -166,17 +167,7 @@ def test_portfolio_paginates(client_for):
     assert "Customer 00" not in second
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"page": "abc"},
-        {"page": "0"},
-        {"page": "99"},
-        {"sort": "password"},
-        {"tier": "nonsense"},
-        {"country": "XX"},
-    ],
-)
+@pytest.mark.parametrize("params", BAD_LIST_QUERIES)
 def test_malformed_portfolio_parameters_get_a_400_page(client_for, params):
     _portfolio(1)
     response = client_for("kam").get(reverse("web:portfolio"), params)
