@@ -125,9 +125,16 @@ def vendor_label(vendor: str) -> str:
 def _private_temp_beside(path: Path) -> Path:
     """An empty file next to ``path``, readable by its owner only (a backup holds everything)."""
     directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise BackupError(_("%(file)s is a folder: name the backup file") % {"file": path})
     if not directory.is_dir():
         raise BackupError(_("%(dir)s: no such folder") % {"dir": directory})
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=directory)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=directory)
+    except OSError as exc:
+        raise BackupError(
+            _("cannot write in %(dir)s: %(reason)s") % {"dir": directory, "reason": exc.strerror}
+        ) from None
     os.close(fd)
     os.chmod(name, 0o600)
     return Path(name)
@@ -323,7 +330,12 @@ def backup_create(*, path: Path) -> BackupResult:
             _sqlite_backup(partial)
         else:
             _postgres_backup(partial)
-        os.replace(partial, path)
+        try:
+            os.replace(partial, path)
+        except OSError as exc:
+            raise BackupError(
+                _("cannot write %(file)s: %(reason)s") % {"file": path, "reason": exc.strerror}
+            ) from None
     except BaseException:
         partial.unlink(missing_ok=True)
         raise

@@ -228,6 +228,11 @@ def test_backup_refuses_a_missing_folder(tmp_path):
         call_command("backup", str(tmp_path / "missing" / "kam.backup"))
 
 
+def test_backup_refuses_a_folder_as_file(tmp_path):
+    with pytest.raises(CommandError, match="is a folder"):
+        call_command("backup", str(tmp_path))
+
+
 def test_sqlite_backup_is_consistent_while_another_connection_writes(tmp_path):
     """What the app's WAL database gives a backup made while a writer is in its transaction."""
     live = tmp_path / "live.sqlite3"
