@@ -58,6 +58,9 @@ def test_a_backup_restores_into_a_new_database_file(tmp_path):
     assert backup.returncode == 0, backup.stderr
     assert restore.returncode == 0, restore.stderr
     assert _rows(tmp_path / "new.sqlite3") == _rows(tmp_path / "live.sqlite3")
+    # the web server and the workers share the file only in WAL mode (the backup file is not)
+    restored = sqlite3.connect(tmp_path / "new.sqlite3")
+    assert restored.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_a_failed_restore_exits_non_zero_with_one_line(tmp_path):
