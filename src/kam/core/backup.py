@@ -440,7 +440,16 @@ def backup_restore(*, path: Path, force: bool = False) -> RestoreResult:
     else:
         _postgres_restore(path)
     restored = _applied_migrations()
-    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except Exception as exc:  # the data is back; say so, and what is left to do
+        raise BackupError(
+            _(
+                "%(file)s was restored, but migrating it forward failed (%(reason)s): "
+                "run kam migrate"
+            )
+            % {"file": path, "reason": _one_line(str(exc)) or type(exc).__name__}
+        ) from exc
     applied = sorted(_applied_migrations() - restored)
     return RestoreResult(path=path, vendor=vendor, migrations_applied=applied)
 

@@ -178,6 +178,21 @@ def test_restore_migrates_an_older_backup_forward(backup_file):
     assert User.objects.count() == 2
 
 
+def test_a_failed_forward_migration_says_the_data_is_back(backup_file, monkeypatch):
+    some_data()
+    call_command("backup", str(backup_file))
+    call_command("flush", interactive=False, verbosity=0)
+
+    def migrate_fails(*args, **kwargs):
+        raise RuntimeError("table already exists")
+
+    monkeypatch.setattr("kam.core.backup.call_command", migrate_fails)
+
+    with pytest.raises(CommandError, match="was restored, but migrating it forward failed"):
+        call_command("restore", str(backup_file))
+    assert User.objects.count() == 2
+
+
 def test_restore_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("restore", str(tmp_path / "missing.backup"))
