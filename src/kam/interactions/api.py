@@ -22,7 +22,7 @@ from kam.core.api.schemas import (
 )
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Contact, Unit
 
 from . import selectors, services
@@ -129,7 +129,9 @@ def interaction_list(
     request: AuthedHttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(selectors.interaction_list(**filters.model_dump()), page)
+    return keyset_page(
+        visible(request.auth, selectors.interaction_list(**filters.model_dump())), page
+    )
 
 
 @router.get("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
