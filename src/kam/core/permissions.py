@@ -7,7 +7,7 @@ they manage; a sales manager the accounts of the people who report to them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import rules
 from django.conf import settings
@@ -200,7 +200,8 @@ def visible_units(user, units: QuerySet[Any]) -> QuerySet[Any]:
     if not visibility_restricted(user):
         return units
     related = units.model._default_manager.filter(account_relations_q(user))
-    return units.in_accounts_of(related)
+    # ``units`` is the customers UnitQuerySet, which this bottom layer cannot import
+    return cast(Any, units).in_accounts_of(related)
 
 
 # How a row of account data reaches its customer unit: model label -> relation path ("" for the

@@ -99,7 +99,7 @@ def test_api_lists_leave_the_other_account_out(world):
 @pytest.mark.usefixtures("restricted")
 def test_the_api_export_holds_only_visible_rows(world):
     response = Client().get("/api/v1/export/units", **world["headers"])
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    body = response.getvalue().decode("utf-8-sig")
     assert "Visible Site" in body
     assert "Hidden Account" not in body
 
