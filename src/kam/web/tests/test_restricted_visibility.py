@@ -10,10 +10,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from kam.api.services import token_create
 from kam.customers.models import Unit
-from kam.identification.models import Nomination
+from kam.identification.models import AccountScore, Nomination, ScoringModel, ScoringRun
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.testing.factories import EmploymentFactory, InteractionFactory, UserFactory, make_unit
@@ -134,3 +135,28 @@ def test_with_the_setting_off_the_rep_sees_every_account(world):
     assert client.get(f"/accounts/{world['b'].pk}/").status_code == 200
     units = Client().get("/api/v1/units", **world["headers"]).json()["items"]
     assert len(units) == Unit.objects.count()
+
+
+@pytest.fixture
+def scored(world):
+    model = ScoringModel.objects.get(status="active")
+    run = ScoringRun.objects.create(model=model, status="done", as_of=timezone.localdate())
+    for rank, account in enumerate((world["a"], world["b"]), start=1):
+        AccountScore.objects.create(
+            run=run, account=account, total=60, rank=rank, scope="local", completeness=80
+        )
+    return run
+
+
+@pytest.mark.usefixtures("restricted")
+def test_scores_matrix_and_nominations_leave_the_other_account_out(world, scored):
+    client = _client(world["rep"])
+    for page in ("/identification/", "/identification/matrix/", "/identification/scores.csv"):
+        response = client.get(page)
+        body = response.getvalue().decode("utf-8-sig")
+        assert "Visible Account" in body, page
+        assert "Hidden Account" not in body, page
+    queue = client.get("/identification/nominations/?status=nominated").content.decode()
+    assert "Hidden Account" not in queue
+    api = Client().get("/api/v1/identification/scores", **world["headers"]).json()["items"]
+    assert [s["account_id"] for s in api] == [world["a"].pk]
