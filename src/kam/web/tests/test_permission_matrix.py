@@ -498,3 +498,52 @@ def test_every_action_of_the_endpoints_is_in_the_matrix() -> None:
     for key in [*WEB, *API]:
         for variant in _variants({**WEB, **API}, key):
             assert action_of(key, variant) in endpoints.ACTIONS
+
+
+# --- restricted visibility ----------------------------------------------------------------------
+
+# Reads of many rows: under restricted visibility they answer, with fewer rows (see
+# test_restricted_visibility); every other account read names one object and must be 404.
+LIST_READS = {
+    "GET web:portfolio",
+    "GET identification:scores",
+    "GET identification:scores_export",
+    "GET identification:matrix",
+    "GET identification:nominations",
+    "GET /units",
+    "GET /contacts",
+    "GET /employments",
+    "GET /opportunities",
+    "GET /interactions",
+    "GET /identification/scores",
+    "GET /identification/nominations",
+    "GET /export/{entity}",
+}
+OBJECT_READS = sorted(
+    key
+    for key, entry in {**WEB, **API}.items()
+    if entry == "view_account" and key not in LIST_READS
+)
+
+
+@pytest.mark.parametrize("persona", ["field_rep", "specialist"])
+@pytest.mark.parametrize("key", OBJECT_READS)
+def test_restricted_visibility_hides_unrelated_accounts(
+    world: World, db: None, settings: Any, key: str, persona: str
+) -> None:
+    """With the setting on, the field rep (named on an interaction of account A) still reads
+    A's objects; the specialist (named on none) gets 404, as if they did not exist."""
+    settings.KAM_RESTRICTED_VISIBILITY = True
+    client = Client()
+    if key.split(" ", 1)[1].startswith("/"):
+        path, _body = API_REQUESTS[key](world, persona, "")
+        headers = {"Authorization": f"Bearer {world.tokens[persona]}"}
+        response = client.get(f"/api/v1{path}", headers=headers)
+    else:
+        client.force_login(world.users[persona])
+        path, _data = WEB_REQUESTS[key](world, persona, "")
+        response = client.get(path)
+    if persona == "field_rep":
+        assert response.status_code in (200, 302)  # a nomination redirects to its account
+    else:
+        assert response.status_code == 404
