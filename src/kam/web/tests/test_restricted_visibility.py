@@ -7,6 +7,8 @@ account becomes visible); account B has none. With the setting off, nothing chan
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -160,3 +162,22 @@ def test_scores_matrix_and_nominations_leave_the_other_account_out(world, scored
     assert "Hidden Account" not in queue
     api = Client().get("/api/v1/identification/scores", **world["headers"]).json()["items"]
     assert [s["account_id"] for s in api] == [world["a"].pk]
+
+
+@pytest.mark.usefixtures("restricted")
+def test_logging_an_interaction_does_not_open_another_account(world):
+    body = {
+        "type": "visit",
+        "occurred_at": "2026-10-02T10:00:00Z",
+        "unit_id": world["b"].pk,
+        "summary": "Walked in",
+    }
+    token = token_create(user=world["rep"], name="write", scope="read_write")[1]
+    response = Client().post(
+        "/api/v1/interactions",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 400
+    assert _client(world["rep"]).get(f"/accounts/{world['b'].pk}/").status_code == 404
