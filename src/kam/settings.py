@@ -183,6 +183,10 @@ KAM_SCORING_EVERY_HOURS = int(os.environ.get("KAM_SCORING_EVERY_HOURS", "24"))
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 
+# Field reps and specialists see only the accounts they are related to (off: everyone internal
+# sees every account). See kam.core.permissions.visible and docs/permissions.md.
+KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

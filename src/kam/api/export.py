@@ -64,8 +64,11 @@ def export(request: AuthedHttpRequest, entity: EntityLit, params: Query[ExportPa
     filename = f"{entity}.{params.format}"
     if params.format == "xlsx":
         return FileResponse(
-            xlsx_file(entity), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+            xlsx_file(entity, request.auth),
+            as_attachment=True,
+            filename=filename,
+            content_type=XLSX_TYPE,
         )
-    response = StreamingHttpResponse(csv_stream(entity), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(csv_stream(entity, request.auth), content_type=CSV_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -7,10 +7,12 @@ they manage; a sales manager the accounts of the people who report to them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import rules
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 ADMIN, EXECUTIVE, KAM, SALES_MANAGER, FIELD_REP, SPECIALIST = (
@@ -146,12 +148,102 @@ def require(user, perm: str, obj=None) -> None:
 
 
 def get_for_user(queryset, user, perm: str, **lookup):
-    """The one helper views and API use: fetch an object (404) and check ``perm`` on it (403)."""
+    """The one helper views and API use: fetch an object (404) and check ``perm`` on it (403).
+
+    Under restricted visibility an object of an account the user may not see does not exist
+    for them (404), whatever ``perm`` says."""
     if not is_internal(user):
         raise PermissionDenied
+    queryset = visible(user, queryset)
     try:
         obj = queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     require(user, perm, obj)
     return obj
+
+
+# --- Restricted visibility --------------------------------------------------------------------
+# With ``KAM_RESTRICTED_VISIBILITY`` on, field reps and specialists see only the accounts they
+# are related to; every other account, and everything of it, answers 404. Every list, page, API
+# read, export and search passes its queryset through :func:`visible` (objects through
+# :func:`get_for_user`), so this block is the whole rule.
+
+RESTRICTED_ROLES = (FIELD_REP, SPECIALIST)
+
+
+def visibility_restricted(user) -> bool:
+    """Whether ``user`` sees only related accounts (the setting is on and they have a restricted
+    role; a superuser is never restricted)."""
+    return bool(
+        getattr(settings, "KAM_RESTRICTED_VISIBILITY", False)
+        and is_internal(user)
+        and user.role in RESTRICTED_ROLES
+        and not user.is_superuser
+    )
+
+
+def account_relations_q(user) -> Q:
+    """Units (a ``Q`` over customer units) through which ``user`` is related to an account.
+
+    The one place that says what "related" means. Today: named on an interaction with the unit,
+    as one of our participants or as its author. The teams issue adds "on the account team" and
+    "assigned to the unit" here, as further ``|`` terms.
+    """
+    return Q(interactions__participants=user) | Q(interactions__created_by=user)
+
+
+def visible_units(user, units: QuerySet[Any]) -> QuerySet[Any]:
+    """The units of ``units`` that ``user`` may see: all of them unless visibility is restricted,
+    else every unit of each account with a unit related to the user (:func:`account_relations_q`).
+    The account arithmetic belongs to the customers queryset (``in_accounts_of``)."""
+    if not visibility_restricted(user):
+        return units
+    related = units.model._default_manager.filter(account_relations_q(user))
+    # ``units`` is the customers UnitQuerySet, which this bottom layer cannot import
+    return cast(Any, units).in_accounts_of(related)
+
+
+# How a row of account data reaches its customer unit: model label -> relation path ("" for the
+# unit itself). Data not of one account (users, scoring models, runs, jobs, tokens) is not listed
+# and is not restricted.
+VISIBLE_THROUGH: dict[str, str] = {
+    "customers.unit": "",
+    "customers.contact": "employments__unit",
+    "customers.employment": "unit",
+    "sales.transaction": "unit",
+    "sales.monthlyrollup": "account",
+    "sales.opportunity": "unit",
+    "sales.competitorshare": "account",
+    "sales.supplierposition": "account",
+    "interactions.interaction": "unit",
+    "identification.accountassessment": "account",
+    "identification.buyingcriterion": "account",
+    "identification.accountscore": "account",
+    "identification.nomination": "account",
+    "identification.accountfacts": "account",
+}
+
+
+def _unit_model(model: type[Model], through: str) -> type[Model]:
+    for step in through.split("__"):
+        model = model._meta.get_field(step).related_model  # type: ignore[assignment]
+    return model
+
+
+def visible(user, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """``queryset`` narrowed to the rows ``user`` may see (unchanged unless restricted).
+
+    The rows keep their order, annotations and select_related; a row of a model not in
+    :data:`VISIBLE_THROUGH` is not account data and stays visible."""
+    if not visibility_restricted(user):
+        return queryset
+    through = VISIBLE_THROUGH.get(queryset.model._meta.label_lower)
+    if through is None:
+        return queryset
+    if not through:
+        return visible_units(user, queryset)
+    unit_model = _unit_model(queryset.model, through)
+    units = visible_units(user, unit_model._default_manager.all())
+    inner = queryset.model._default_manager.filter(**{f"{through}__in": units.values("pk")})
+    return queryset.filter(pk__in=inner.values("pk"))

@@ -34,7 +34,7 @@ from kam.core.api.schemas import (
 )
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.core.services import UNSET
 
 from . import selectors, services
@@ -163,7 +163,10 @@ def _manager_from(payload: dict) -> None:
 @router.get("/units", response=responses({200: UnitPage}), summary="List customer units")
 def unit_list(request: AuthedHttpRequest, filters: Query[UnitFilters], page: Query[PageParams]):
     require(request.auth, VIEW)
-    result = keyset_page(selectors.unit_list(filters=filters.model_dump(exclude_none=True)), page)
+    result = keyset_page(
+        visible(request.auth, selectors.unit_list(filters=filters.model_dump(exclude_none=True))),
+        page,
+    )
     selectors.unit_parents_attach(units=result["items"])
     return result
 
@@ -287,7 +290,7 @@ def contact_list(
     request: AuthedHttpRequest, filters: Query[ContactFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(selectors.contact_list(**filters.model_dump()), page)
+    return keyset_page(visible(request.auth, selectors.contact_list(**filters.model_dump())), page)
 
 
 @router.get("/contacts/{contact_id}", response=responses({200: ContactOut}))
@@ -381,7 +384,9 @@ def employment_list(
     request: AuthedHttpRequest, filters: Query[EmploymentFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(selectors.employment_list(**filters.model_dump()), page)
+    return keyset_page(
+        visible(request.auth, selectors.employment_list(**filters.model_dump())), page
+    )
 
 
 @router.get("/employments/{employment_id}", response=responses({200: EmploymentOut}))

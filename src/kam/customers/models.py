@@ -117,6 +117,14 @@ class UnitQuerySet(MP_NodeQuerySet):
         paths = self.order_by().annotate(_account_path=account_path_of("path"))
         return Unit.objects.filter(path__in=paths.values("_account_path"))
 
+    def in_accounts_of(self, units: models.QuerySet[Unit]) -> UnitQuerySet:
+        """The units of this queryset that belong to an account of one of ``units`` (one query
+        with a subquery; ``units`` may be any filtered unit queryset)."""
+        paths = units.order_by().annotate(_account_path=account_path_of("path"))
+        return self.alias(_own_account_path=account_path_of("path")).filter(
+            _own_account_path__in=paths.values("_account_path")
+        )
+
     def account_ids(self) -> dict[int, int]:
         """``{unit id: id of its account}`` for the units of this queryset (two queries)."""
         paths = dict(self.order_by().values_list("pk", "path"))

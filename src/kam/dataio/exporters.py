@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from kam.core import tabular
+from kam.core.permissions import visible
 from kam.core.tabular import neutralise
 from kam.customers.models import Unit, parent_path_of
 from kam.interactions.models import Interaction
@@ -41,8 +42,9 @@ def _path(f: Field) -> str:
     return f.name
 
 
-def _queryset(entity: Entity):
-    qs = entity.model._default_manager.all()
+def _queryset(entity: Entity, user: Any = None):
+    # what ``user`` may see (everything for the command line without --user)
+    qs = visible(user, entity.model._default_manager.all())
     if entity.name == "units":
         parent = Unit.objects.filter(path=parent_path_of(OuterRef("path"))).values("external_id")[
             :1
@@ -57,8 +59,9 @@ def _order(entity: Entity) -> str:
     return "path" if entity.name == "units" else "pk"
 
 
-def iter_rows(entity_name: str) -> Iterator[list[Any]]:
-    """The header, then every row as a list of Python values (keyset pagination)."""
+def iter_rows(entity_name: str, user: Any = None) -> Iterator[list[Any]]:
+    """The header, then every row ``user`` may see as a list of Python values (keyset
+    pagination; every row when ``user`` is None)."""
     entity = ENTITIES[entity_name]
     plain = [f for f in entity.fields if f.kind != "list"]
     lists = [f for f in entity.fields if f.kind == "list"]
@@ -67,7 +70,7 @@ def iter_rows(entity_name: str) -> Iterator[list[Any]]:
     yield [f.name for f in entity.fields]
     last = None
     while True:
-        qs = _queryset(entity).order_by(order)
+        qs = _queryset(entity, user).order_by(order)
         if last is not None:
             qs = qs.filter(**{f"{order}__gt": last})
         chunk = list(qs.values_list(order, "pk", *paths)[:CHUNK])
@@ -105,33 +108,36 @@ def _cell(f: Field, value: Any) -> Any:
     return value
 
 
-def export_rows(entity: str) -> Iterator[list[Any]]:
+def export_rows(entity: str, user: Any = None) -> Iterator[list[Any]]:
     """The header, then every row as its cells (what both file formats write)."""
     spec = ENTITIES[entity]
-    rows = iter_rows(entity)
+    rows = iter_rows(entity, user)
     yield next(rows)
     for row in rows:
         yield [_cell(f, v) for f, v in zip(spec.fields, row, strict=True)]
 
 
-def csv_stream(entity: str) -> Iterator[bytes]:
+def csv_stream(entity: str, user: Any = None) -> Iterator[bytes]:
     """The CSV file of ``entity`` as UTF-8 byte chunks, a BOM first (for a download)."""
-    return tabular.csv_stream(export_rows(entity))
+    return tabular.csv_stream(export_rows(entity, user))
 
 
-def xlsx_file(entity: str) -> IO[bytes]:
+def xlsx_file(entity: str, user: Any = None) -> IO[bytes]:
     """The XLSX file of ``entity``, open for reading; it has no name left on disk."""
     fd, name = tempfile.mkstemp(prefix="kam-export-", suffix=".xlsx")
     os.close(fd)
     try:
-        export_entity(entity=entity, fmt="xlsx", out=name)
+        export_entity(entity=entity, fmt="xlsx", out=name, user=user)
         return open(name, "rb")  # noqa: SIM115 - the caller (a FileResponse) closes it
     finally:
         os.unlink(name)  # the open handle keeps the data until it is closed
 
 
-def export_entity(*, entity: str, fmt: str = "csv", out: str | Path | IO | None = None) -> int:
-    """Write every row of ``entity`` to ``out`` (a path, a stream, or stdout when None).
+def export_entity(
+    *, entity: str, fmt: str = "csv", out: str | Path | IO | None = None, user: Any = None
+) -> int:
+    """Write every row of ``entity`` that ``user`` may see (all when None) to ``out`` (a path, a
+    stream, or stdout when None).
 
     ``fmt`` is ``csv`` (UTF-8 with BOM to a file, so spreadsheets read Cyrillic right) or
     ``xlsx``. Returns the number of data rows written.
@@ -146,9 +152,9 @@ def export_entity(*, entity: str, fmt: str = "csv", out: str | Path | IO | None 
         raise ImportFileError(_("Unknown format “%s”: use csv or xlsx.") % fmt, code="format")
     if fmt == "xlsx":
         return tabular.xlsx_write(
-            export_rows(entity), sys.stdout.buffer if out is None else out, sheet=entity
+            export_rows(entity, user), sys.stdout.buffer if out is None else out, sheet=entity
         )
-    return _write_csv(export_rows(entity), out)
+    return _write_csv(export_rows(entity, user), out)
 
 
 def _write_csv(rows: Iterator[list[Any]], out: str | Path | IO | None) -> int:

@@ -215,9 +215,12 @@ def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
     entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
     filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_stream(entity), content_type=CSV_TYPE)
+        response = StreamingHttpResponse(csv_stream(entity, request.user), content_type=CSV_TYPE)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return FileResponse(
-        xlsx_file(entity), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+        xlsx_file(entity, request.user),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
     )

@@ -16,7 +16,7 @@ from kam.core.api.helpers import ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import FilterSchema, Id, InSchema, Text2, Text100, Text200, Text5000
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Tier, Unit
 
 from . import selectors, services
@@ -221,7 +221,9 @@ def score_list(request: AuthedHttpRequest, filters: Query[ScoreFilters], page: Q
     if run is None:
         return {"run_id": None, "model_version": None, "as_of": None, "items": [], "next": None}
     # The run's rows were written in rank order, so the id order is the rank order.
-    scores = selectors.score_list(run=run, filters=filters.model_dump(exclude_none=True))
+    scores = visible(
+        request.auth, selectors.score_list(run=run, filters=filters.model_dump(exclude_none=True))
+    )
     result = keyset_page(scores, page)
     return {"run_id": run.pk, "model_version": run.model.version, "as_of": run.as_of, **result}
 
@@ -350,7 +352,9 @@ def nomination_list(
     request: AuthedHttpRequest, filters: Query[NominationFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    nominations = selectors.nomination_list(filters=filters.model_dump(exclude_none=True))
+    nominations = visible(
+        request.auth, selectors.nomination_list(filters=filters.model_dump(exclude_none=True))
+    )
     return keyset_page(nominations, page)
 
 

@@ -35,7 +35,7 @@ from kam.core.errors import DomainError
 from kam.core.filters import FilterError, offer_choices
 from kam.core.http import AuthedHttpRequest
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visibility_restricted, visible
 from kam.customers.models import Tier, Unit
 from kam.customers.selectors import account_field_values
 
@@ -185,7 +185,7 @@ def scores(request: AuthedHttpRequest) -> HttpResponseBase:
     rows, count, pages = [], 0, 1
     if run is not None:
         try:
-            scores = form.order(score_list(run=run, filters=request.GET))
+            scores = form.order(visible(request.user, score_list(run=run, filters=request.GET)))
             rows, count, pages = paginate(scores, form.page_number, PAGE_SIZE)
         except BadQuery as exc:
             return bad_request(request, str(exc))
@@ -224,7 +224,9 @@ def scores_export(request: AuthedHttpRequest, fmt: str) -> HttpResponseBase:
     if run is None:
         return bad_request(request, _("There are no scores yet: run scoring first."))
     try:
-        rows = exporters.score_rows(form.order(score_list(run=run, filters=request.GET)))
+        rows = exporters.score_rows(
+            form.order(visible(request.user, score_list(run=run, filters=request.GET)))
+        )
     except DomainError as exc:
         return bad_request(request, exc.message)
     filename = f"scores-{run.as_of.isoformat()}.{fmt}"
@@ -500,7 +502,9 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
     try:
         page = page_number(request)
         rows, count, pages = paginate(
-            nomination_list(filters=_queue_filters(request)).order_by("updated_at", "pk"),
+            visible(request.user, nomination_list(filters=_queue_filters(request))).order_by(
+                "updated_at", "pk"
+            ),
             page,
             QUEUE_PAGE_SIZE,
         )
@@ -561,6 +565,9 @@ def matrix(request: AuthedHttpRequest) -> HttpResponseBase:
     key_only = request.GET.get("key_only", "") in ("1", "on", "true")
     run = scoring_run_latest()
     points = portfolio_matrix(run=run, key_only=key_only) if run else []
+    if visibility_restricted(request.user):
+        seen = set(visible(request.user, Unit.objects.accounts()).values_list("pk", flat=True))
+        points = [p for p in points if p["account_id"] in seen]
     url = reverse("identification:account_score", args=[0])
     counts = dict.fromkeys(QUADRANT_ORDER, 0)
     for p in points:

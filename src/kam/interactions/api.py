@@ -22,7 +22,7 @@ from kam.core.api.schemas import (
 )
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Contact, Unit
 
 from . import selectors, services
@@ -102,10 +102,12 @@ class InteractionFilters(FilterSchema):
     type: TypeLit | None = None
 
 
-def _people(data: dict) -> dict:
-    """Resolve unit, participant and contact ids of a body (a 400 for unknown ones)."""
+def _people(data: dict, user) -> dict:
+    """Resolve unit, participant and contact ids of a body (a 400 for unknown ones; a unit or
+    contact the user may not see is unknown to them, so logging an interaction never opens an
+    account under restricted visibility)."""
     if "unit_id" in data:
-        data["unit"] = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
+        data["unit"] = ref(visible(user, Unit.objects.all()), "unit_id", pk=data.pop("unit_id"))
     for key, model, out in (
         ("participant_ids", get_user_model(), "participants"),
         ("contact_ids", Contact, "contacts"),
@@ -113,7 +115,7 @@ def _people(data: dict) -> dict:
         if key not in data:
             continue
         ids = set(data.pop(key) or [])
-        found = list(model.objects.filter(pk__in=ids))
+        found = list(visible(user, model.objects.filter(pk__in=ids)))
         if len(found) != len(ids):
             raise DomainError(_("Some of these ids are unknown."), field=key, code="unknown")
         data[out] = found
@@ -129,7 +131,9 @@ def interaction_list(
     request: AuthedHttpRequest, filters: Query[InteractionFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(selectors.interaction_list(**filters.model_dump()), page)
+    return keyset_page(
+        visible(request.auth, selectors.interaction_list(**filters.model_dump())), page
+    )
 
 
 @router.get("/interactions/{interaction_id}", response=responses({200: InteractionOut}))
@@ -139,7 +143,7 @@ def interaction_read(request: AuthedHttpRequest, interaction_id: Id):
 
 @router.post("/interactions", response=responses({201: InteractionOut}))
 def interaction_create(request: AuthedHttpRequest, payload: InteractionIn):
-    data = _people(payload.model_dump())
+    data = _people(payload.model_dump(), request.auth)
     require(request.auth, LOG, data["unit"])
     return Status(201, services.interaction_create(created_by=request.auth, **data))
 
@@ -150,7 +154,7 @@ def interaction_update(request: AuthedHttpRequest, interaction_id: Id, payload: 
         Interaction.objects.select_related("unit"), request.auth, VIEW, pk=interaction_id
     )
     _require_change(request.auth, interaction)
-    data = _people(changes(payload))
+    data = _people(changes(payload), request.auth)
     if "unit" in data:
         require(request.auth, LOG, data["unit"])
     return services.interaction_update(interaction=interaction, **data)

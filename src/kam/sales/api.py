@@ -23,7 +23,7 @@ from kam.core.api.schemas import (
     NonNegativeMoney16,
 )
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Unit
 
 from . import selectors, services
@@ -112,7 +112,9 @@ def opportunity_list(
     request: AuthedHttpRequest, filters: Query[OpportunityFilters], page: Query[PageParams]
 ):
     require(request.auth, VIEW)
-    return keyset_page(selectors.opportunity_list(**filters.model_dump()), page)
+    return keyset_page(
+        visible(request.auth, selectors.opportunity_list(**filters.model_dump())), page
+    )
 
 
 @router.get("/opportunities/{opportunity_id}", response=responses({200: OpportunityOut}))

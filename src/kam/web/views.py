@@ -20,7 +20,7 @@ from kam.core.errors import DomainError
 from kam.core.filters import offer_choices
 from kam.core.http import AuthedHttpRequest
 from kam.core.middleware import current_request_id
-from kam.core.permissions import get_for_user, require
+from kam.core.permissions import get_for_user, require, visible
 from kam.customers.filters import UnitFilter
 from kam.customers.models import Unit
 from kam.customers.selectors import (
@@ -70,7 +70,7 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
     try:
-        accounts = unit_list(filters=request.GET, accounts_only=True)
+        accounts = visible(request.user, unit_list(filters=request.GET, accounts_only=True))
     except DomainError as exc:
         return pages.bad_request(request, exc.message)
     queryset = accounts.select_related("account_manager").annotate(

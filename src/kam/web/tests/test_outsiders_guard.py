@@ -8,15 +8,9 @@ test (see ``kam.testing.personas``) and a row here.
 
 from __future__ import annotations
 
-import functools
 import importlib
-import inspect
-import re
-from collections.abc import Callable, Iterator
-from typing import Any
 
-from django.urls import URLPattern, URLResolver, get_resolver
-from ninja import NinjaAPI
+from kam.testing.urlwalk import accepts_post, api_operations, ninja_api, patterns
 
 API = "kam.api.tests.test_outsiders"
 WEB = "kam.web.tests.test_outsiders"
@@ -88,65 +82,21 @@ API_WRITES: dict[str, str] = {
 # --- what the URLconf and the API declare ----------------------------------------------------
 
 
-def _patterns(resolver: URLResolver, namespace: str = "") -> Iterator[tuple[str, Callable]]:
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _patterns(pattern, inner)
-        elif isinstance(pattern, URLPattern):
-            name = f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
-            yield name, pattern.callback
-
-
-def _ninja_api() -> NinjaAPI:
-    for _name, callback in _patterns(get_resolver()):
-        if isinstance(callback, functools.partial) and isinstance(
-            callback.keywords.get("api"), NinjaAPI
-        ):
-            return callback.keywords["api"]
-    raise AssertionError("no django-ninja API in the URLconf")
-
-
-def _accepts_post(view: Callable) -> bool:
-    """Whether a view handles POST: its method decorator says so, a class view has ``post``,
-    or an undecorated function reads the request's POST data or method."""
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        return hasattr(view_class, "post") and "post" in view_class.http_method_names
-    func: Any = view
-    while func is not None:
-        methods = inspect.getclosurevars(func).nonlocals.get("request_method_list")
-        if methods is not None:
-            return "POST" in methods
-        inner = getattr(func, "__wrapped__", None)
-        if inner is None:
-            source = inspect.getsource(func)
-            return "POST" in source or "request.method" in source
-        func = inner
-    return False
-
-
 def web_writes() -> set[str]:
-    api_namespace = _ninja_api().urls_namespace
+    api_namespace = ninja_api().urls_namespace
     return {
         name
-        for name, view in _patterns(get_resolver())
-        if not name.startswith(("admin:", f"{api_namespace}:")) and _accepts_post(view)
+        for name, view in patterns()
+        if not name.startswith(("admin:", f"{api_namespace}:")) and accepts_post(view)
     }
 
 
 def api_writes() -> set[str]:
-    found = set()
-    # ``_routers`` lists every router with its prefix, operations hidden from the schema too.
-    for prefix, router in _ninja_api()._routers:
-        for path, path_view in router.path_operations.items():
-            for operation in path_view.operations:
-                for method in operation.methods:
-                    if method not in ("GET", "HEAD", "OPTIONS"):
-                        found.add(f"{method} {re.sub('/+', '/', f'/{prefix}/{path}')}")
-    return found
+    return {
+        f"{method} {path}"
+        for method, path, _operation in api_operations()
+        if method not in ("GET", "HEAD", "OPTIONS")
+    }
 
 
 def _test_exists(reference: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO, cast
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -27,14 +28,24 @@ class Command(BaseCommand):
             help=_("csv (default) or xlsx; taken from -o's extension if unset"),
         )
         parser.add_argument("-o", "--output", help=_("the file to write (default: stdout)"))
+        parser.add_argument(
+            "--user",
+            help=_("export only the rows this user (a username) may see; default: every row"),
+        )
 
     def handle(self, *args, **options):
         out = options["output"]
         fmt = options["format"] or ("xlsx" if out and out.lower().endswith(".xlsx") else "csv")
         if fmt == "xlsx" and not out:
             raise CommandError(_("XLSX needs a file: add -o FILE.xlsx"))
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"]).first()
+            if user is None:
+                raise CommandError(_("There is no user “%s”.") % options["user"])
         try:
             count = export_entity(
+                user=user,
                 entity=options["entity"],
                 fmt=fmt,
                 out=out if out else cast(TextIO, self.stdout._out),
