@@ -186,7 +186,12 @@ def test_script_payloads_in_user_text_stay_inert(page, live_server, users):
     data = _portfolio(users)
     account = data["accounts"][0]
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     _login(page, live_server, "executive")
 
     def inert(where: str) -> None:
