@@ -214,6 +214,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kam.web.views.locked_out"
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind KAM_TRUSTED_PROXIES proxies the caller's address comes from X-Forwarded-For.
+KAM_TRUSTED_PROXIES = int(os.environ.get("KAM_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "kam.core.http.client_address"
 # API tokens: bad bearer tokens from one address are refused (429) after the same number of
 # failures for the same time; a valid token may make KAM_API_RATE requests a minute.
 KAM_API_RATE = int(os.environ.get("KAM_API_RATE", "600"))

@@ -14,6 +14,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 
+from kam.core.http import client_address
+
 from .models import RateCounter
 
 # Counters older than this many seconds are deleted when a new window starts.
@@ -31,10 +33,6 @@ class Window:
 
     def retry_after(self, now: float) -> int:
         return max(1, int((self.number(now) + 1) * self.seconds - now))
-
-
-def client_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
 
 
 def bad_token_window(request: HttpRequest) -> Window:

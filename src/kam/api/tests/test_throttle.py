@@ -65,3 +65,23 @@ def test_the_counts_are_kept_in_the_database_for_every_process(api_as):
     api.get("/units")
     counter = RateCounter.objects.get(key__startswith="token:")
     assert counter.count == 2
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_forwarded_address(
+    client, settings, token_for
+):
+    settings.KAM_TRUSTED_PROXIES = 1
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    def call(token: str, forwarded: str):
+        return client.get(
+            "/api/v1/units",
+            HTTP_AUTHORIZATION=f"Bearer {token}",
+            HTTP_X_FORWARDED_FOR=forwarded,
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+        )
+
+    for i in range(3):  # the attacker varies the part of the header it controls
+        call("kam_abcd_wrong", f"198.51.100.{i}, 203.0.113.66")
+    assert call(token_for("kam"), "203.0.113.66").status_code == 429
+    assert call(token_for("kam"), "203.0.113.7").status_code == 200

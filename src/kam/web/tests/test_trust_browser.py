@@ -101,6 +101,28 @@ def test_a_successful_login_forgets_earlier_failures(client, anna):
         assert _fail_login(client).status_code == 200
 
 
+def test_behind_a_proxy_the_lock_applies_to_the_forwarded_address(client, anna, settings):
+    settings.KAM_TRUSTED_PROXIES = 1
+    for _ in range(3):
+        client.post(
+            reverse("login"),
+            {"username": "anna", "password": "wrong-password-1"},
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        )
+    locked = client.post(
+        reverse("login"),
+        {"username": "anna", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.66",
+    )
+    assert locked.status_code == 429
+    elsewhere = client.post(
+        reverse("login"),
+        {"username": "anna", "password": PASSWORD},
+        HTTP_X_FORWARDED_FOR="203.0.113.7",
+    )
+    assert elsewhere.status_code == 302
+
+
 # Passwords and sessions -------------------------------------------------------------------------
 
 
