@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "kam.core",
     "kam.people",
     "kam.customers",
@@ -87,6 +91,9 @@ MIDDLEWARE = [
     "kam.people.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kam.core.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -132,12 +139,17 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAM_TEST_DATABASE_NAME")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out login is refused before any password is checked (trust).
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -193,10 +205,64 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Authentication and the browser (trust)
+# Login lockout (django-axes, counted in the database so every process shares it): after
+# KAM_LOGIN_FAILURE_LIMIT failed logins of one username from one address, that pair is refused
+# for KAM_LOCKOUT_MINUTES; `kam axes_reset` (or deleting the access attempt in the admin) unlocks.
+KAM_LOGIN_FAILURE_LIMIT = int(os.environ.get("KAM_LOGIN_FAILURE_LIMIT", "5"))
+KAM_LOCKOUT_MINUTES = int(os.environ.get("KAM_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = KAM_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=KAM_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kam.web.views.locked_out"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Behind KAM_TRUSTED_PROXIES proxies the caller's address comes from X-Forwarded-For.
+KAM_TRUSTED_PROXIES = int(os.environ.get("KAM_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "kam.core.http.client_address"
+# API tokens: bad bearer tokens from one address are refused (429) after the same number of
+# failures for the same time; a valid token may make KAM_API_RATE requests a minute.
+KAM_API_RATE = int(os.environ.get("KAM_API_RATE", "600"))
+# Sessions end after KAM_SESSION_HOURS (and, if asked, when the browser closes).
+SESSION_COOKIE_AGE = int(float(os.environ.get("KAM_SESSION_HOURS", "12")) * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = _env_bool("KAM_SESSION_EXPIRE_AT_BROWSER_CLOSE")
+# Content-Security-Policy: no inline script or style anywhere; data goes in JSON script elements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Behind HTTPS (KAM_HTTPS=1): secure cookies, redirect plain HTTP, HSTS.
 if _env_bool("KAM_HTTPS"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _env_bool("KAM_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("KAM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("KAM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("KAM_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is a commitment for the whole domain: the admin opts in (docs/deploy.md).
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Files and folders the app creates (database, uploads, reports) are its owner's only;
+# KAM_UMASK (octal) widens that for a shared group if an admin must.
+os.umask(int(os.environ.get("KAM_UMASK", "077"), 8))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+for _owned in (VAR_DIR, VAR_DIR / "media"):
+    if _owned.is_dir() and _owned.stat().st_mode & 0o077:
+        with contextlib.suppress(PermissionError):
+            _owned.chmod(0o700)
 
 LOGGING = {
     "version": 1,

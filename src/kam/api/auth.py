@@ -6,13 +6,16 @@ Both give ``request.auth`` = the user. A read-only token on a write method is re
 
 from __future__ import annotations
 
+import time
+
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from kam.core.api.errors import ScopeError
+from kam.core.api.errors import ScopeError, ThrottledError
 from kam.core.permissions import is_internal
 
+from . import throttle
 from .services import token_authenticate
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -26,9 +29,18 @@ def _admit(user):
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
+        # Throttled (trust): an address that sent too many bad tokens is refused before the
+        # token is looked at; a valid token is held to KAM_API_RATE requests a minute.
+        bad = throttle.bad_token_window(request)
+        if throttle.count_of(bad) >= bad.limit:
+            raise ThrottledError(bad.retry_after(time.time()), bad_tokens=True)
         found = token_authenticate(plain=token.strip())
         if found is None:
+            throttle.count_up(bad)
             return None
+        rate = throttle.token_window(found.pk)
+        if throttle.count_up(rate) > rate.limit:
+            raise ThrottledError(rate.retry_after(time.time()))
         if request.method not in SAFE_METHODS and not found.can_write:
             raise ScopeError
         return _admit(found.user)

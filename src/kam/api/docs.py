@@ -4,7 +4,6 @@ ninja's own Swagger page loads its assets from a CDN unless ``ninja`` is an inst
 app must work without internet, so the page and its assets are served here, from the package.
 """
 
-import json
 from pathlib import Path
 
 import ninja
@@ -29,7 +28,7 @@ class LocalSwagger(DocsBase):
         return render(
             request,
             "api/docs.html",
-            {"api": api, "swagger_settings": json.dumps(config), "add_csrf": True},
+            {"api": api, "swagger_settings": config, "add_csrf": True},
         )
 
 

@@ -50,3 +50,26 @@ class ApiToken(models.Model):
     @property
     def can_write(self) -> bool:
         return self.scope == TokenScope.READ_WRITE
+
+
+class RateCounter(models.Model):
+    """Requests counted in a fixed time window, shared by every app process (API throttling).
+
+    ``key`` names what is counted (``bad:<address>`` for failed tokens, ``token:<id>`` for a
+    valid token's requests); ``window`` is the window's number (Unix time // window length).
+    """
+
+    key = models.CharField(_("key"), max_length=100)
+    window = models.BigIntegerField(_("window"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("rate counter")
+        verbose_name_plural = _("rate counters")
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window"], name="api_ratecounter_key_window")
+        ]
+        indexes = [models.Index(fields=["window"], name="api_ratecounter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.count}"

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+from . import files
 
 
 class CoreConfig(AppConfig):
@@ -9,3 +12,6 @@ class CoreConfig(AppConfig):
         # Imported for its side effect (registering the rules) once at start-up, before the
         # first permission check, whoever imports it first: Django's place for that is ready().
         from . import permissions  # noqa: F401  (registers the rules)
+
+        # The database file is the owner's alone (trust): checked as each connection opens.
+        connection_created.connect(files.sqlite_files_owner_only, dispatch_uid="kam-owner-only")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import HttpRequest
 
 if TYPE_CHECKING:
@@ -22,3 +23,19 @@ class AuthedHttpRequest(HttpRequest):
     auth: _User
     user: _User
     htmx: HtmxDetails  # set by django-htmx's middleware on every request
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address, for login lockout and API throttling.
+
+    ``REMOTE_ADDR`` unless ``KAM_TRUSTED_PROXIES`` (N) proxies stand in front: then the address
+    the outermost trusted proxy saw, the N-th entry from the right of ``X-Forwarded-For`` (the
+    entries left of it are whatever the client chose to send, so they are never trusted).
+    """
+    proxies = getattr(settings, "KAM_TRUSTED_PROXIES", 0)
+    if proxies > 0:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies][:64]
+    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]

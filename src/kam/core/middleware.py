@@ -6,6 +6,8 @@ import logging
 import threading
 import uuid
 
+from django.utils.cache import add_never_cache_headers
+
 _local = threading.local()
 
 
@@ -33,4 +35,25 @@ class RequestIdMiddleware:
         finally:
             _local.request_id = "-"
         response["X-Request-ID"] = rid
+        return response
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API answer and every page of a logged-in user (trust).
+
+    Customer data must not stay in a browser or proxy cache after logout. Static files never get
+    here (WhiteNoise answers them first); a response that declares itself public (the API docs'
+    assets) keeps its own caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "public" in response.get("Cache-Control", ""):
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+            add_never_cache_headers(response)
         return response

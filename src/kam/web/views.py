@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -58,6 +60,18 @@ PORTFOLIO_SELECTS = ("country", "industry", "tier")
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+
+def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+    """django-axes' answer to a locked-out login: the login page, saying why and for how long."""
+    form = AuthenticationForm(request)
+    context = {
+        "form": form,
+        "locked_out": True,
+        "lockout_minutes": settings.KAM_LOCKOUT_MINUTES,
+        "next": request.POST.get("next", "") if request.method == "POST" else "",
+    }
+    return render(request, "web/login.html", context, status=429)
 
 
 @login_required

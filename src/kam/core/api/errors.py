@@ -35,6 +35,15 @@ class ScopeError(Exception):
     """A read-only token was used for a write."""
 
 
+class ThrottledError(Exception):
+    """Too many requests (bad tokens from one address, or one token over its rate)."""
+
+    def __init__(self, retry_after: int, *, bad_tokens: bool = False) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+        self.bad_tokens = bad_tokens
+
+
 class CursorError(Exception):
     """The pagination cursor is not one we handed out."""
 
@@ -141,6 +150,15 @@ def install(api: NinjaAPI) -> None:
             _("This token is read-only; a read-write token is needed for changes."),
         )
 
+    def on_throttled(request, exc: ThrottledError):
+        if exc.bad_tokens:
+            message = _("Too many requests with a bad token from this address; try again later.")
+        else:
+            message = _("This token has made too many requests; slow down and try again later.")
+        response = error_response(api, request, 429, "throttled", message)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
     def on_cursor(request, exc):
         return error_response(
             api,
@@ -198,6 +216,7 @@ def install(api: NinjaAPI) -> None:
     _register(Http404, on_not_found)
     _register(PermissionDenied, on_denied)
     _register(ScopeError, on_scope)
+    _register(ThrottledError, on_throttled)
     _register(CursorError, on_cursor)
     _register(AuthenticationError, on_auth)
     _register(HttpError, on_http)

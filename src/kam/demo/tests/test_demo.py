@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
+from django.test import RequestFactory
 
 from kam.customers.models import Contact, Employment, Unit, path_step
 from kam.demo.build import DEMO_LOGINS, DEMO_PASSWORD, demo_build, demo_reset
@@ -302,7 +303,9 @@ def test_contacts_have_an_org_chart_and_some_moved(demo):
 
 def test_one_demo_login_per_role_works(demo):
     for login in DEMO_LOGINS:
-        user = authenticate(username=login.username, password=DEMO_PASSWORD)
+        # A login request: the lockout backend (django-axes) judges every login by its request.
+        request = RequestFactory().post("/login/")
+        user = authenticate(request, username=login.username, password=DEMO_PASSWORD)
         assert user is not None, login.username
         assert user.role == login.role
     admin = User.objects.get(username="admin")
