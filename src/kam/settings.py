@@ -183,6 +183,10 @@ KAM_SCORING_EVERY_HOURS = int(os.environ.get("KAM_SCORING_EVERY_HOURS", "24"))
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 
+# Four-eyes on key-account nominations: the nominator may not approve their own (decision 26).
+# On lets a tiny team's only executive approve what they nominated.
+KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -561,6 +561,10 @@ def _begin(nomination: Nomination, step: str, user: User) -> tuple[Nomination, T
     """Lock the nomination and check that ``user`` may take ``step`` from its state now."""
     transition = NOMINATION_WORKFLOW[step]
     if not transition.permitted(user, nomination):
+        if step == "approve" and nomination.nominated_by_id == user.pk:
+            raise PermissionDenied(
+                _("You nominated this account: another executive approves the nomination.")
+            )
         raise PermissionDenied(_("You are not allowed to do this."))
     locked = Nomination.objects.select_for_update().get(pk=nomination.pk)
     return locked, NOMINATION_WORKFLOW.check(step, locked, user)
