@@ -85,6 +85,8 @@ rules.add_perm("kam.view_account", can_view_account)
 rules.add_perm("kam.change_account", can_change_account)
 rules.add_perm("kam.log_interaction", is_internal)
 rules.add_perm("kam.administer", is_admin)
+# Downloading every contact, transaction or user at once (decision 28); each download is logged.
+rules.add_perm("kam.bulk_export", is_admin | is_executive)
 
 
 @rules.predicate

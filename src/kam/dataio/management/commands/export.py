@@ -8,8 +8,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
-from kam.dataio.exporters import FORMATS, export_entity
+from kam.dataio.exporters import FORMATS
 from kam.dataio.importers import ENTITY_NAMES
+from kam.dataio.models import ExportChannel
+from kam.dataio.services import export_file_logged
 
 
 class Command(BaseCommand):
@@ -34,10 +36,13 @@ class Command(BaseCommand):
         if fmt == "xlsx" and not out:
             raise CommandError(_("XLSX needs a file: add -o FILE.xlsx"))
         try:
-            count = export_entity(
+            # logged like a web or API download; the command line has no user (decision 28)
+            count = export_file_logged(
                 entity=options["entity"],
                 fmt=fmt,
                 out=out if out else cast(TextIO, self.stdout._out),
+                user=None,
+                channel=ExportChannel.CLI,
             )
         except (DomainError, OSError) as exc:
             raise CommandError(str(exc)) from exc
