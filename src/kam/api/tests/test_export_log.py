@@ -62,7 +62,8 @@ def test_other_entities_need_read_access_and_are_logged_too(api_as, users):
     response = api_as("kam", scope="read").get("/export/units?format=xlsx")
     assert response.status_code == 200
     entry = ExportLog.objects.get()
-    assert (entry.user, entry.entity, entry.format, entry.rows) == (users["kam"], "units", "xlsx", 1)
+    assert (entry.user, entry.entity, entry.format) == (users["kam"], "units", "xlsx")
+    assert entry.rows == 1
 
 
 def test_the_row_count_is_what_was_streamed_when_the_client_leaves(api_as, contacts, monkeypatch):
