@@ -61,14 +61,16 @@ class ExportParams(Schema):
 def export(request: AuthedHttpRequest, entity: EntityLit, params: Query[ExportParams]):
     require(request.auth, export_permission(entity))
     filename = f"{entity}.{params.format}"
-    logged = {"entity": entity, "user": request.auth, "channel": ExportChannel.API}
     if params.format == "xlsx":
         return FileResponse(
-            export_xlsx_logged(**logged),
+            export_xlsx_logged(entity=entity, user=request.auth, channel=ExportChannel.API),
             as_attachment=True,
             filename=filename,
             content_type=XLSX_TYPE,
         )
-    response = StreamingHttpResponse(export_csv_logged(**logged), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(
+        export_csv_logged(entity=entity, user=request.auth, channel=ExportChannel.API),
+        content_type=CSV_TYPE,
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -172,7 +172,7 @@ def export_xlsx_logged(*, entity: str, user: User | None, channel: str) -> IO[by
 
 
 def export_file_logged(
-    *, entity: str, fmt: str, out: str | Path | IO | None, user: User | None, channel: str
+    *, entity: str, fmt: str, out: str | Path | IO[Any] | None, user: User | None, channel: str
 ) -> int:
     """``kam export``: write ``entity`` to ``out`` (see ``export_entity``), logged."""
     log = export_log_start(user=user, entity=entity, fmt=fmt, channel=channel)

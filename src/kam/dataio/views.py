@@ -235,13 +235,18 @@ def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
     entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
     require(request.user, export_permission(entity))
     filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
-    logged = {"entity": entity, "user": request.user, "channel": ExportChannel.WEB}
     if fmt == "csv":
-        response = StreamingHttpResponse(export_csv_logged(**logged), content_type=CSV_TYPE)
+        response = StreamingHttpResponse(
+            export_csv_logged(entity=entity, user=request.user, channel=ExportChannel.WEB),
+            content_type=CSV_TYPE,
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return FileResponse(
-        export_xlsx_logged(**logged), as_attachment=True, filename=filename, content_type=XLSX_TYPE
+        export_xlsx_logged(entity=entity, user=request.user, channel=ExportChannel.WEB),
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_TYPE,
     )
 
 
