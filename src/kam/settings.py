@@ -198,6 +198,9 @@ KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 # Field reps and specialists see only the accounts they are related to (off: everyone internal
 # sees every account). See kam.core.permissions.visible and docs/permissions.md.
 KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
+# Four-eyes on key-account nominations: the nominator may not approve their own (decision 31).
+# On lets a tiny team's only executive approve what they nominated.
+KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 SESSION_COOKIE_HTTPONLY = True

@@ -2,6 +2,8 @@
 
 Both give ``request.auth`` = the user. A read-only token on a write method is refused with 403
 (code ``scope``); a user without a role (an outsider) is refused with 403 on every endpoint.
+A token request also gets ``request.user`` = the token's user, so the audit history
+(simple-history reads the author from the request) names them as the author of its writes.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ class TokenAuth(HttpBearer):
             raise ThrottledError(rate.retry_after(time.time()))
         if request.method not in SAFE_METHODS and not found.can_write:
             raise ScopeError
-        return _admit(found.user)
+        user = _admit(found.user)
+        # the author of the request's writes in the history, as for a browser session
+        request.user = user
+        return user
 
 
 class BrowserSession(SessionAuth):

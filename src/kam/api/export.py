@@ -16,14 +16,12 @@ from kam.core.api.helpers import responses
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
-from kam.dataio.exporters import csv_stream, xlsx_file
+from kam.dataio.exporters import export_permission
 from kam.dataio.importers import ENTITY_NAMES
+from kam.dataio.models import ExportChannel
+from kam.dataio.services import export_csv_logged, export_xlsx_logged
 
 router = Router(tags=["export"])
-
-VIEW, ADMINISTER = "kam.view_account", "kam.administer"
-# Entities that only administrators may read in full.
-ADMIN_ONLY = {"users"}
 
 # The stored values of each choice, a Literal for the OpenAPI enum; mypy cannot read a Literal
 # built at runtime, so to it a choice is text.
@@ -45,7 +43,8 @@ class ExportParams(Schema):
         "The same file as `kam export`: the import's column names, so it can be edited and "
         "imported again; text cells that a spreadsheet would run as a formula start with `'`. "
         "CSV (UTF-8 with BOM) is streamed; XLSX is built first, so prefer CSV for very large "
-        "entities. Needs read access; `users` needs an administrator."
+        "entities. Needs read access; `contacts`, `transactions` and `users` need the bulk "
+        "export permission (administrators and executives). Every download is logged."
     ),
     openapi_extra={
         "responses": {
@@ -60,15 +59,18 @@ class ExportParams(Schema):
     },
 )
 def export(request: AuthedHttpRequest, entity: EntityLit, params: Query[ExportParams]):
-    require(request.auth, ADMINISTER if entity in ADMIN_ONLY else VIEW)
+    require(request.auth, export_permission(entity))
     filename = f"{entity}.{params.format}"
     if params.format == "xlsx":
         return FileResponse(
-            xlsx_file(entity, request.auth),
+            export_xlsx_logged(entity=entity, user=request.auth, channel=ExportChannel.API),
             as_attachment=True,
             filename=filename,
             content_type=XLSX_TYPE,
         )
-    response = StreamingHttpResponse(csv_stream(entity, request.auth), content_type=CSV_TYPE)
+    response = StreamingHttpResponse(
+        export_csv_logged(entity=entity, user=request.auth, channel=ExportChannel.API),
+        content_type=CSV_TYPE,
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

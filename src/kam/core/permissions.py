@@ -34,6 +34,9 @@ def is_internal(user) -> bool:
 
 @rules.predicate
 def is_admin(user) -> bool:
+    # Superuser status counts for administration (users, configuration), never for a business
+    # decision: those are checked with :func:`has_role_rule`, which the superuser shortcut of
+    # ``User.has_perm`` does not reach (decision 31).
     return is_internal(user) and (user.role == ADMIN or user.is_superuser)
 
 
@@ -83,6 +86,8 @@ rules.add_perm("kam.view_account", can_view_account)
 rules.add_perm("kam.change_account", can_change_account)
 rules.add_perm("kam.log_interaction", is_internal)
 rules.add_perm("kam.administer", is_admin)
+# Downloading every contact, transaction or user at once (decision 33); each download is logged.
+rules.add_perm("kam.bulk_export", is_admin | is_executive)
 
 
 @rules.predicate
@@ -135,10 +140,33 @@ rules.add_perm("kam.change_interaction", wrote_interaction | may_change_interact
 rules.add_perm("kam.change_contact", may_change_a_contacts_account)
 rules.add_perm("kam.delete_contact", may_change_every_contacts_account)
 
+
+@rules.predicate
+def did_not_nominate(user, nomination) -> bool:
+    """Four-eyes: whoever nominated an account does not approve it themselves, unless the
+    ``KAM_ALLOW_SELF_APPROVAL`` setting (off by default, for tiny teams) allows it."""
+    if nomination is None:
+        return False
+    if getattr(settings, "KAM_ALLOW_SELF_APPROVAL", False):
+        return True
+    return nomination.nominated_by_id is None or nomination.nominated_by_id != user.pk
+
+
 # Key-account identification (PRODUCT §3): who nominates, who decides, who edits the model.
 rules.add_perm("kam.nominate_account", is_executive | is_kam_or_sales_manager)
 rules.add_perm("kam.decide_nomination", is_executive)
+rules.add_perm("kam.approve_nomination", is_executive & did_not_nominate)
 rules.add_perm("kam.manage_scoring", is_admin | is_executive)
+
+
+def has_role_rule(user, perm: str, obj=None) -> bool:
+    """Whether the rule ``perm`` grants ``user`` (on ``obj``) by their role and relation alone.
+
+    ``User.has_perm`` answers yes to any active superuser before a rule is asked; a decision
+    that needs a role (an executive's approval) asks the rule itself, so superuser status does
+    not replace the role. Workflows check their steps with this.
+    """
+    return user is not None and bool(rules.has_perm(perm, user, obj))
 
 
 def require(user, perm: str, obj=None) -> None:

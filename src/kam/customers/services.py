@@ -16,7 +16,29 @@ from kam.core.services import UNSET, Unset, model_update
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
 from .signals import unit_moved
 
-UNIT_FIELDS = {*Unit.DETAIL_FIELDS, "tier"}
+UNIT_FIELDS = set(Unit.DETAIL_FIELDS)  # tier: only through nominations (decision 30)
+
+
+def _tier_unchanged(fields: dict[str, Any], current: str) -> None:
+    """Drop ``tier`` from ``fields`` when it repeats ``current``; refuse any change of it.
+
+    Key-account status changes only through an approved nomination (decision 30): the
+    identification services are its only writer. A client that sends back the tier it read
+    (an export re-imported, a GET body PATCHed) is not refused.
+    """
+    if "tier" not in fields:
+        return
+    tier = fields.pop("tier")
+    if tier in (None, "") or tier == current:
+        return
+    raise DomainError(
+        _(
+            "Key-account status (tier) changes only through an approved nomination: "
+            "nominate the account, and an executive decides."
+        ),
+        field="tier",
+        code="tier_by_nomination",
+    )
 
 
 def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
@@ -34,7 +56,7 @@ def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -> None:
-    """Refuse what only an account can have: an account manager, a key tier (decisions 23, 24)."""
+    """Refuse what only an account can have: an account manager (decision 23)."""
     if unit_is_account:
         return
     if fields.get("account_manager") is not None:
@@ -45,14 +67,12 @@ def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -
             ),
             field="account_manager",
         )
-    if fields.get("tier") not in (None, "", Tier.TRANSACTIONAL):
-        raise DomainError(
-            _("Only an account (a unit without a parent) can be a key account."), field="tier"
-        )
 
 
 @transaction.atomic
 def unit_create(*, parent: Unit | None = None, **fields: Any) -> Unit:
+    """A new unit; it starts transactional (a key tier comes from a nomination only)."""
+    _tier_unchanged(fields, Tier.TRANSACTIONAL)
     fields = _clean_unit_fields(fields)
     _check_account_fields(parent is None, fields)
     if parent is None:
@@ -70,7 +90,11 @@ def unit_version(unit: Unit) -> str:
 
 @transaction.atomic
 def unit_update(*, unit: Unit, expected_version: str | None = None, **fields: Any) -> Unit:
-    """Change a unit's data. With ``expected_version``, refuse when someone saved in between."""
+    """Change a unit's data. With ``expected_version``, refuse when someone saved in between.
+
+    The tier is not among the data: ``kam.identification.services.account_tier_set`` writes it.
+    """
+    _tier_unchanged(fields, unit.tier)
     fields = _clean_unit_fields(fields)
     _check_account_fields(unit.is_account, fields)
     if expected_version is not None:

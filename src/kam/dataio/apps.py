@@ -8,4 +8,7 @@ class DataioConfig(AppConfig):
     name = "kam.dataio"
     label = "dataio"
     verbose_name = _("Data import and export")
-    nav_items: tuple[NavItem, ...] = (NavItem("dataio:jobs", _("Data"), "kam.administer", "§2"),)
+    nav_items: tuple[NavItem, ...] = (
+        NavItem("dataio:jobs", _("Data"), "kam.administer", "§2"),
+        NavItem("dataio:export_log", _("Export log"), "kam.bulk_export", "§2"),
+    )

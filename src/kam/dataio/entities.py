@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from . import formats
@@ -210,6 +211,8 @@ class Entity:
     key: tuple[str, ...]  # model attrs that identify a row for the upsert
     label: str = ""
     defaults: dict[str, Any] = field(default_factory=dict)
+    # normalised column names a file must not carry, with the reason (a whole-file error)
+    refused: dict[str, str | Promise] = field(default_factory=dict)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -266,6 +269,15 @@ def resolve_columns(
                     code="mapping",
                 )
         else:
+            if norm in entity.refused:
+                raise ImportFileError(
+                    _(
+                        "Column “%(column)s”: %(reason)s Remove the column, or map it to “-” "
+                        "to ignore it."
+                    )
+                    % {"column": header_name, "reason": entity.refused[norm]},
+                    code="refused_column",
+                )
             target = names.get(norm)
         if target and target not in columns:
             columns[target] = header_name

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +31,18 @@ from .importers import ENTITIES, ENTITY_NAMES
 
 CHUNK = 2000
 FORMATS = ("csv", "xlsx")
+
+# Entities whose full download is a privilege (decision 33): people's e-mails and phones, every
+# sale, our own people. The others need read access, as their pages and API lists do.
+BULK_EXPORT = "kam.bulk_export"
+PRIVILEGED = frozenset({"contacts", "transactions", "users"})
+
+
+def export_permission(entity: str) -> str:
+    """The permission a download of every row of ``entity`` needs (web, API alike)."""
+    return BULK_EXPORT if entity in PRIVILEGED else "kam.view_account"
+
+
 TEXT_KINDS = ("text", "choice", "country", "list")
 
 
@@ -117,22 +127,6 @@ def export_rows(entity: str, user: Any = None) -> Iterator[list[Any]]:
         yield [_cell(f, v) for f, v in zip(spec.fields, row, strict=True)]
 
 
-def csv_stream(entity: str, user: Any = None) -> Iterator[bytes]:
-    """The CSV file of ``entity`` as UTF-8 byte chunks, a BOM first (for a download)."""
-    return tabular.csv_stream(export_rows(entity, user))
-
-
-def xlsx_file(entity: str, user: Any = None) -> IO[bytes]:
-    """The XLSX file of ``entity``, open for reading; it has no name left on disk."""
-    fd, name = tempfile.mkstemp(prefix="kam-export-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        export_entity(entity=entity, fmt="xlsx", out=name, user=user)
-        return open(name, "rb")  # noqa: SIM115 - the caller (a FileResponse) closes it
-    finally:
-        os.unlink(name)  # the open handle keeps the data until it is closed
-
-
 def export_entity(
     *, entity: str, fmt: str = "csv", out: str | Path | IO | None = None, user: Any = None
 ) -> int:
@@ -158,7 +152,7 @@ def export_entity(
 
 
 def _write_csv(rows: Iterator[list[Any]], out: str | Path | IO | None) -> int:
-    counted = _Counted(rows)
+    counted = Counted(rows)
     if isinstance(out, str | Path):
         with open(out, "wb") as fh:
             for chunk in tabular.csv_stream(counted):
@@ -173,7 +167,7 @@ def _write_csv(rows: Iterator[list[Any]], out: str | Path | IO | None) -> int:
     return counted.data_rows
 
 
-class _Counted:
+class Counted:
     """The rows passed through, counting the data rows (all but the header)."""
 
     def __init__(self, rows: Iterator[list[Any]]) -> None:

@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from kam.core.errors import DomainError
@@ -364,6 +365,14 @@ class UnitImporter(Importer):
             ),
         ],
         defaults={"kind": UnitKind.COMPANY},
+        # decision 30: key-account status changes only through an approved nomination
+        refused={
+            name: gettext_lazy(
+                "key-account status (tier) is not imported: it changes only through an "
+                "approved nomination."
+            )
+            for name in ("tier", "уровень")
+        },
     )
 
     def validate(self, rows: list[Row]) -> None:

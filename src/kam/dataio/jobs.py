@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.history import history_author
 
 from . import formats
 from .entities import resolve_columns
@@ -187,14 +188,15 @@ def import_job_execute(*, job_id: int) -> ImportJob:
     job.save(update_fields=["status", "started_at"])
     saver = _ProgressSaver(job)
     try:
-        report = import_file(
-            entity=job.entity,
-            path=job.file.path,
-            mapping=job.mapping,
-            dry_run=job.dry_run,
-            skip_bad_rows=job.skip_bad_rows,
-            progress=saver,
-        )
+        with history_author(job.created_by):  # who started the import wrote its rows
+            report = import_file(
+                entity=job.entity,
+                path=job.file.path,
+                mapping=job.mapping,
+                dry_run=job.dry_run,
+                skip_bad_rows=job.skip_bad_rows,
+                progress=saver,
+            )
     except DomainError as exc:  # ImportFileError too: the file as a whole, or a broken rule
         return import_job_fail(job=job, message=exc.message)
     except Exception:

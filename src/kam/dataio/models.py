@@ -90,3 +90,43 @@ class ImportJob(models.Model):
         if not self.progress_total:
             return None
         return max(0, min(100, self.progress_done * 100 // self.progress_total))
+
+
+class ExportChannel(models.TextChoices):
+    WEB = "web", _("Web page")
+    API = "api", _("API")
+    CLI = "cli", _("Command line")
+
+
+class ExportLog(models.Model):
+    """One bulk export: who downloaded which entity, when, how, and how many rows went out.
+
+    Written when the export starts (so an interrupted download is logged too) and completed
+    with the number of data rows actually written when it ends (decision 33).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True)
+    entity = models.CharField(_("entity"), max_length=32)
+    format = models.CharField(_("format"), max_length=8)
+    channel = models.CharField(_("channel"), max_length=8, choices=ExportChannel.choices)
+    rows = models.PositiveBigIntegerField(_("rows"), default=0)
+    complete = models.BooleanField(_("complete"), default=False)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["-started_at", "-id"], name="dataio_export_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.username or '—'}: {self.entity}.{self.format} ({self.rows})"

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from . import formats
 from .importers import ENTITIES
-from .models import ImportJob
+from .models import ExportLog, ImportJob
 
 PREVIEW_ROWS = 10
 
@@ -70,3 +70,8 @@ def suggest_mapping(*, entity: str, header: list[str]) -> dict[int, str]:
 def import_jobs_recent() -> QuerySet[ImportJob]:
     """Import jobs, newest first, with who started them (one query per page)."""
     return ImportJob.objects.select_related("created_by").defer("mapping", "first_errors")
+
+
+def export_logs_recent() -> QuerySet[ExportLog]:
+    """The bulk exports, newest first (the export log page; one query per page)."""
+    return ExportLog.objects.order_by("-started_at", "-pk")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("import/<int:pk>/errors.csv", views.job_errors, name="job_errors"),
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export_download"),
+    path("export/log/", views.export_log, name="export_log"),
 ]

@@ -1,4 +1,5 @@
-"""Import and export pages (administrators only). Thin: forms, jobs/selectors, render."""
+"""Import pages (administrators), export pages and the export log (administrators and
+executives: the bulk export permission). Thin: forms, jobs/selectors/services, render."""
 
 from __future__ import annotations
 
@@ -24,13 +25,20 @@ from kam.core.pages import bad_request
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
 
-from .exporters import csv_stream, xlsx_file
+from .exporters import BULK_EXPORT, export_permission
 from .formats import ImportFileError
 from .forms import ExportForm, MappingForm, UploadForm, entity_label
 from .importers import ENTITIES
 from .jobs import import_job_create, import_job_fail, import_job_start
-from .models import ImportJob, JobStatus
-from .selectors import PREVIEW_ROWS, import_jobs_recent, preview_rows, suggest_mapping
+from .models import ExportChannel, ImportJob, JobStatus
+from .selectors import (
+    PREVIEW_ROWS,
+    export_logs_recent,
+    import_jobs_recent,
+    preview_rows,
+    suggest_mapping,
+)
+from .services import export_csv_logged, export_xlsx_logged
 
 PAGE_SIZE = 50
 PERM = "kam.administer"
@@ -43,6 +51,18 @@ def admin_only(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: AuthedHttpRequest, *args, **kwargs) -> HttpResponseBase:
         require(request.user, PERM)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def bulk_exporters_only(view: Callable) -> Callable:
+    """Log in first; then those with the bulk export permission (403 for everyone else)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: AuthedHttpRequest, *args, **kwargs) -> HttpResponseBase:
+        require(request.user, BULK_EXPORT)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -195,13 +215,13 @@ def job_errors(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 # --- export --------------------------------------------------------------------------------
 
 
-@admin_only
+@bulk_exporters_only
 @require_GET
 def export(request: AuthedHttpRequest) -> HttpResponseBase:
     return render(request, "dataio/export.html", {"form": ExportForm()})
 
 
-@admin_only
+@bulk_exporters_only
 @require_GET
 def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
     form = ExportForm(request.GET)
@@ -213,14 +233,29 @@ def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
             status=400,
         )
     entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
+    require(request.user, export_permission(entity))
     filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_stream(entity, request.user), content_type=CSV_TYPE)
+        response = StreamingHttpResponse(
+            export_csv_logged(entity=entity, user=request.user, channel=ExportChannel.WEB),
+            content_type=CSV_TYPE,
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
     return FileResponse(
-        xlsx_file(entity, request.user),
+        export_xlsx_logged(entity=entity, user=request.user, channel=ExportChannel.WEB),
         as_attachment=True,
         filename=filename,
         content_type=XLSX_TYPE,
     )
+
+
+@bulk_exporters_only
+@require_GET
+def export_log(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Every bulk export (web, API, command line): who, what, when, how many rows."""
+    paginator = Paginator(export_logs_recent(), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    for entry in page.object_list:
+        entry.entity_label = entity_label(entry.entity)
+    return render(request, "dataio/export_log.html", {"page": page})

@@ -18,8 +18,10 @@ Speed and scale:
 - Everything else is bulk-inserted in batches. Transactions, contacts, employments and
   interactions are generated group by group and flushed every few thousand rows, so memory stays
   flat at any scale (only light per-unit and per-group records are kept).
-- The bulk seed writes **no simple_history rows** (bulk_create sends no signals): the demo data
-  has no audit trail until someone edits it.
+- Rows of audited models (units, contacts, employments, interactions, opportunities, competitor
+  shares, assessments) get their creation entry in the audit history, written in bulk with them
+  (``bulk_create_with_history``), so a later change shows its before and after (a tier change
+  on approval: transactional → key). Transactions and roll-ups have no history (decision 4).
 - The whole build runs in one database transaction.
 """
 
@@ -41,6 +43,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
@@ -912,9 +915,9 @@ class _Builder:
                 )  # fmt: skip
             )
             if len(batch) >= BATCH:
-                Unit.objects.bulk_create(batch)
+                bulk_create_with_history(batch, Unit, batch_size=BATCH)
                 batch = []
-        Unit.objects.bulk_create(batch)
+        bulk_create_with_history(batch, Unit, batch_size=BATCH)
         ids = dict(Unit.objects.values_list("path", "pk"))
         for u in self.units:
             u.pk = ids[u.path]
@@ -1128,7 +1131,7 @@ class _Builder:
                     external_id=f"C{serial:07d}",
                 )  # fmt: skip
             )
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
+        bulk_create_with_history(contacts, Contact, batch_size=BATCH)
         self.counts["contacts"] += len(contacts)
         # Employments: heads first (by depth) so that reports-to can point at them, then middle
         # managers, then operational staff. Reports-to stays inside a company.
@@ -1146,7 +1149,7 @@ class _Builder:
         def flush():
             if not pending:
                 return
-            Employment.objects.bulk_create([e for _i, e in pending], batch_size=BATCH)
+            bulk_create_with_history([e for _i, e in pending], Employment, batch_size=BATCH)
             for i, e in pending:
                 _g, ui, lvl, fn, _s, _t = people[i]
                 if lvl == 0:
@@ -1207,7 +1210,7 @@ class _Builder:
                         )  # fmt: skip
                     )
         flush()
-        Employment.objects.bulk_create(ended, batch_size=BATCH)
+        bulk_create_with_history(ended, Employment, batch_size=BATCH)
         self.counts["employments"] += len(ended)
         self.counts["moved_contacts"] += len(ended)
         self._interactions_chunk(irng, groups, emp_of)
@@ -1322,7 +1325,7 @@ class _Builder:
     def _write_interactions(self, items) -> None:
         if not items:
             return
-        Interaction.objects.bulk_create([i[0] for i in items], batch_size=BATCH)
+        bulk_create_with_history([i[0] for i in items], Interaction, batch_size=BATCH)
         through_u = Interaction.participants.through
         through_c = Interaction.contacts.through
         parts = [through_u(interaction_id=i.pk, user_id=u) for i, us, _c in items for u in us]
@@ -1377,7 +1380,7 @@ class _Builder:
                         importance=rng.randint(1, 5),
                     )
                 )
-        AccountAssessment.objects.bulk_create(rows, batch_size=2000)
+        bulk_create_with_history(rows, AccountAssessment, batch_size=2000)
         BuyingCriterion.objects.bulk_create(criteria, batch_size=2000)
         self.counts["assessments"] = len(rows)
 
@@ -1472,8 +1475,8 @@ class _Builder:
         self._write_commercial(opps, shares, positions)
 
     def _write_commercial(self, opps, shares, positions) -> None:
-        Opportunity.objects.bulk_create(opps, batch_size=BATCH)
-        CompetitorShare.objects.bulk_create(shares, batch_size=BATCH)
+        bulk_create_with_history(opps, Opportunity, batch_size=BATCH)
+        bulk_create_with_history(shares, CompetitorShare, batch_size=BATCH)
         SupplierPosition.objects.bulk_create(positions, batch_size=BATCH)
         self.counts["opportunities"] += len(opps)
         self.counts["competitor_shares"] += len(shares)

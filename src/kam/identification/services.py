@@ -23,7 +23,6 @@ from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
 from kam.core.workflow import Transition
 from kam.customers.models import Tier, Unit
-from kam.customers.services import unit_update
 from kam.people.models import User
 
 from .engine import Progress, ScoreTable, collector_paused, score_table
@@ -464,13 +463,18 @@ def scoring_run_schedule(*, now: dt.datetime | None = None) -> ScoringRun | None
 
 @transaction.atomic
 def account_tier_set(*, account: Unit, tier: str, user: User | None = None) -> Unit:
-    """Set an account's tier (history kept by the unit's audit trail)."""
+    """Set an account's tier (history kept by the unit's audit trail).
+
+    The only writer of ``Unit.tier`` (decision 30): the unit services, API, forms and imports
+    refuse a change of it, so key-account status follows the nomination workflow.
+    """
     if tier not in Tier.values:
         raise DomainError(_("Unknown tier."), field="tier")
     account = _account(account)
     if user is not None:
         account._history_user = user
-    return unit_update(unit=account, tier=tier)
+    account, _changed = update_fields(instance=account, fields={"tier"}, data={"tier": tier})
+    return account
 
 
 # --------------------------------------------------------------------------------------------
@@ -535,6 +539,10 @@ def _begin(nomination: Nomination, step: str, user: User) -> tuple[Nomination, T
     """Lock the nomination and check that ``user`` may take ``step`` from its state now."""
     transition = NOMINATION_WORKFLOW[step]
     if not transition.permitted(user, nomination):
+        if step == "approve" and nomination.nominated_by_id == user.pk:
+            raise PermissionDenied(
+                _("You nominated this account: another executive approves the nomination.")
+            )
         raise PermissionDenied(_("You are not allowed to do this."))
     locked = Nomination.objects.select_for_update().get(pk=nomination.pk)
     return locked, NOMINATION_WORKFLOW.check(step, locked, user)

@@ -35,7 +35,13 @@ from kam.core.errors import DomainError
 from kam.core.filters import FilterError, offer_choices
 from kam.core.http import AuthedHttpRequest
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
-from kam.core.permissions import get_for_user, require, visibility_restricted, visible
+from kam.core.permissions import (
+    get_for_user,
+    has_role_rule,
+    require,
+    visibility_restricted,
+    visible,
+)
 from kam.customers.models import Tier, Unit
 from kam.customers.selectors import account_field_values
 
@@ -524,7 +530,7 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
         "count": count,
         "page": page,
         "pages": pages,
-        "can_decide": request.user.has_perm(DECIDE),
+        "can_decide": has_role_rule(request.user, DECIDE),
         "notifications": notifications_unread(user=request.user, limit=NOTIFICATION_LIMIT),
         "failed": failed,
     }

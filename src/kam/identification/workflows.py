@@ -16,13 +16,14 @@ from .models import NominationEventKind as Event
 from .models import NominationStatus as S
 
 DECIDE = "kam.decide_nomination"
+APPROVE = "kam.approve_nomination"  # an executive, not the nominator (four-eyes, decision 31)
 CHANGE_ACCOUNT = "kam.change_account"
 
 NOMINATION_WORKFLOW = Workflow(
     _("nomination"),
     [
         Transition(
-            "approve", frozenset({S.NOMINATED}), S.KEY, DECIDE, _("Approve"), Event.APPROVED
+            "approve", frozenset({S.NOMINATED}), S.KEY, APPROVE, _("Approve"), Event.APPROVED
         ),
         Transition(
             "reject", frozenset({S.NOMINATED}), S.REJECTED, DECIDE, _("Reject"), Event.REJECTED

@@ -36,10 +36,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def make_unit(name: str = "Acme Group", parent: Unit | None = None, **fields) -> Unit:
-    """Create a unit through the service, so the tree stays valid."""
+    """Create a unit through the service, so the tree stays valid.
+
+    A ``tier`` is stored after the creation, as test set-up: the services refuse it, since only
+    an approved nomination changes it (decision 30).
+    """
     fields.setdefault("kind", "group" if parent is None else "company")
     fields.setdefault("country", "DE")
-    return unit_create(parent=parent, name=name, **fields)
+    tier = fields.pop("tier", None)
+    unit = unit_create(parent=parent, name=name, **fields)
+    if tier is not None:
+        unit.tier = tier
+        unit.save(update_fields=["tier"])
+    return unit
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

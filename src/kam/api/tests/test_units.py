@@ -18,7 +18,6 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
             "external_id": "ACME",
             "turnover": "1234.50",
             "employees": 500,
-            "tier": "key",
         },
     )
     assert created.status_code == 201
@@ -36,10 +35,9 @@ def test_admin_creates_reads_updates_and_deletes_a_unit(api_as):
     assert read.status_code == 200
     assert read.json()["name"] == "Acme GmbH"
 
-    patched = api.patch(f"/units/{body['id']}", {"city": "Berlin", "tier": "national"})
+    patched = api.patch(f"/units/{body['id']}", {"city": "Berlin"})
     assert patched.status_code == 200
     assert patched.json()["city"] == "Berlin"
-    assert patched.json()["tier"] == "national"
 
     assert api.delete(f"/units/{body['id']}").status_code == 200
     assert not Unit.objects.exists()

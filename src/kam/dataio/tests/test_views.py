@@ -507,15 +507,20 @@ def _all_urls(job_pk: int) -> list[tuple[str, str]]:
         ("get", reverse("dataio:job", args=[job_pk])),
         ("get", reverse("dataio:job_progress", args=[job_pk])),
         ("get", reverse("dataio:job_errors", args=[job_pk])),
-        ("get", reverse("dataio:export")),
-        ("get", reverse("dataio:export_download") + "?entity=units&format=csv"),
     ]
+
+
+EXPORT_URLS = [
+    reverse("dataio:export"),
+    reverse("dataio:export_download") + "?entity=units&format=csv",
+    reverse("dataio:export_log"),
+]
 
 
 @pytest.mark.parametrize(
     "role", ["outsider", "executive", "kam", "sales_manager", "field_rep", "specialist"]
 )
-def test_everyone_but_administrators_gets_403(client_for, role):
+def test_everyone_but_administrators_gets_403_on_imports(client_for, role):
     job = ImportJob.objects.create(entity="units", original_name="x.csv", file="imports/x.csv")
     client = client_for(role)
     for method, url in _all_urls(job.pk):
@@ -524,8 +529,21 @@ def test_everyone_but_administrators_gets_403(client_for, role):
     assert ImportJob.objects.get(pk=job.pk).status == JobStatus.UPLOADED
 
 
+@pytest.mark.parametrize("role", ["outsider", "kam", "sales_manager", "field_rep", "specialist"])
+def test_exports_need_the_bulk_export_permission(client_for, role):
+    client = client_for(role)
+    for url in EXPORT_URLS:
+        assert client.get(url).status_code == 403, (role, url)
+
+
+def test_executives_may_export(client_for):
+    client = client_for("executive")
+    for url in EXPORT_URLS:
+        assert client.get(url).status_code == 200, url
+
+
 def test_anonymous_visitors_are_sent_to_log_in(client, db):
-    for method, url in _all_urls(1):
+    for method, url in [*_all_urls(1), *(("get", url) for url in EXPORT_URLS)]:
         response = getattr(client, method)(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith(reverse("login"))

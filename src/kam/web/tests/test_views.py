@@ -115,6 +115,7 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
         reverse("web:portfolio"),
         reverse("identification:scores"),
         reverse("dataio:jobs"),
+        reverse("dataio:export_log"),
     ]
 
 

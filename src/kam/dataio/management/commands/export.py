@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
-from kam.dataio.exporters import FORMATS, export_entity
+from kam.dataio.exporters import FORMATS
 from kam.dataio.importers import ENTITY_NAMES
+from kam.dataio.models import ExportChannel
+from kam.dataio.services import export_file_logged
 
 
 class Command(BaseCommand):
@@ -44,11 +46,13 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(_("There is no user “%s”.") % options["user"])
         try:
-            count = export_entity(
-                user=user,
+            # logged like a web or API download, as the user named by --user (decision 33)
+            count = export_file_logged(
                 entity=options["entity"],
                 fmt=fmt,
                 out=out if out else cast(TextIO, self.stdout._out),
+                user=user,
+                channel=ExportChannel.CLI,
             )
         except (DomainError, OSError) as exc:
             raise CommandError(str(exc)) from exc
