@@ -60,6 +60,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET dataio:job_progress": "administer",
     "GET dataio:job_errors": "administer",
     "GET dataio:export": "bulk_export",
+    "GET dataio:export_log": "bulk_export",
     "GET dataio:export_download": {
         "units": "bulk_export",
         "contacts": "bulk_export",

@@ -267,6 +267,7 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET dataio:job_progress": _page("dataio:job_progress", lambda w: w.job),
     "GET dataio:job_errors": _page("dataio:job_errors", lambda w: w.job),
     "GET dataio:export": _page("dataio:export"),
+    "GET dataio:export_log": _page("dataio:export_log"),
     "GET dataio:export_download": lambda w, who, v: (
         reverse("dataio:export_download") + f"?entity={v}&format=csv",
         None,
