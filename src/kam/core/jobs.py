@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TypeVar
 
 from django.conf import settings
@@ -174,17 +174,6 @@ def short_busy_timeout(milliseconds: int = 1000) -> Iterator[None]:
             cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
-def reap_quietly(reaper: Callable[[], int]) -> int:
-    """Run a reaper from a page: never wait long for the write lock, never fail the page."""
-    try:
-        with short_busy_timeout(500):
-            return reaper()
-    except OperationalError as exc:
-        if not is_locked(exc):
-            raise
-        return 0  # a worker's scheduler tick reaps it soon
-
-
 class Beating:
     """Keeps a job's ``heartbeat_at`` fresh while it runs (see the module's docstring)."""
 
@@ -298,20 +287,33 @@ def reap(
     running: str,
     fail: Callable[[J, str], bool],
     now: dt.datetime | None = None,
+    quick: bool = False,
 ) -> int:
     """Fail the running jobs of ``queryset`` whose worker stopped beating, in one transaction.
 
     ``fail(job, reason)`` is the app's service step: a conditional update (it re-checks that the
     job is still stale under the lock and returns whether it changed it) plus its event or
-    notification. Jobs whose worker process is alive on this machine are left alone.
+    notification. Jobs whose worker process is alive on this machine are left alone. One query
+    when nothing is stale. ``quick`` (pages): wait at most half a second for SQLite's write
+    lock and leave the work to a worker's next tick when it is taken.
     """
+    candidates = [
+        job
+        for job in stale(queryset, running=running, now=now)
+        if not worker_alive_here(job.worker_id)
+    ]
+    if not candidates:
+        return 0
     count = 0
-    with transaction.atomic():
-        for job in stale(queryset, running=running, now=now):
-            if worker_alive_here(job.worker_id):
-                continue
-            if fail(job, dead_reason(job)):
-                count += 1
+    try:
+        with short_busy_timeout(500) if quick else nullcontext(), transaction.atomic():
+            for job in candidates:
+                if fail(job, dead_reason(job)):
+                    count += 1
+    except OperationalError as exc:
+        if not (quick and is_locked(exc)):
+            raise
+        return 0  # a worker's scheduler tick reaps them soon
     if count:
         log.warning("%s %s(s) marked failed: their worker stopped", count, queryset.model.__name__)
     return count

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.core.jobs import Beating, beating, job_notify, reap, retry_locked, stale
+from kam.people.models import User
 
 from . import formats
 from .entities import resolve_columns
@@ -95,7 +96,7 @@ def _notify_finished(job: ImportJob) -> None:
     )
 
 
-def import_jobs_reap(*, now: dt.datetime | None = None) -> int:
+def import_jobs_reap(*, now: dt.datetime | None = None, quick: bool = False) -> int:
     """Mark running imports whose worker stopped beating as failed, with the reason.
 
     Run by every worker's scheduler tick and when the jobs page loads (one transaction).
@@ -115,6 +116,7 @@ def import_jobs_reap(*, now: dt.datetime | None = None) -> int:
         running=JobStatus.RUNNING,
         fail=fail,
         now=now,
+        quick=quick,
     )
 
 
@@ -126,7 +128,7 @@ def import_job_can_rerun(job: ImportJob) -> bool:
     return job.status in RERUNNABLE and job.started_at is not None
 
 
-def import_job_rerun(*, job: ImportJob, user: object) -> ImportJob:
+def import_job_rerun(*, job: ImportJob, user: User) -> ImportJob:
     """Queue a failed job again: the same file with the same mapping and options.
 
     Its counts and problems are cleared; ``attempts`` keeps counting. The person who asks is
@@ -142,7 +144,7 @@ def import_job_rerun(*, job: ImportJob, user: object) -> ImportJob:
                 code="state",
             )
         job.status = JobStatus.QUEUED
-        job.created_by = user  # type: ignore[assignment]
+        job.created_by = user
         for name in ("rows", "created", "updated", "unchanged", "skipped", "error_count"):
             setattr(job, name, 0)
         job.progress_done, job.progress_total = 0, None
@@ -150,11 +152,9 @@ def import_job_rerun(*, job: ImportJob, user: object) -> ImportJob:
         job.error_report.name = ""
         job.started_at = job.finished_at = job.heartbeat_at = None
         job.save()
-        transaction.on_commit(
-            lambda: ImportJob.objects.filter(pk=job.pk).update(
-                task_id=str(run_import_job.enqueue(job.pk).id)[:64]
-            )
-        )
+    result = run_import_job.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
     return job
 
 

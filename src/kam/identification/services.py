@@ -372,7 +372,7 @@ def _run_notify_finished(run: ScoringRun) -> None:
     )
 
 
-def scoring_runs_reap(*, now: dt.datetime | None = None) -> int:
+def scoring_runs_reap(*, now: dt.datetime | None = None, quick: bool = False) -> int:
     """Mark running scoring runs whose worker stopped beating as failed, with the reason.
 
     Run by every worker's scheduler tick and when the scores page loads (one transaction).
@@ -392,6 +392,7 @@ def scoring_runs_reap(*, now: dt.datetime | None = None) -> int:
         running=RunStatus.RUNNING,
         fail=fail,
         now=now,
+        quick=quick,
     )
 
 
