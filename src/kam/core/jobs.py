@@ -41,6 +41,7 @@ from .models import Heartbeat, WorkerBeat
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+J = TypeVar("J", bound=Heartbeat)
 
 DEFAULT_TIMEOUT = 120  # seconds without a heartbeat before a running job counts as dead
 WORKER_SEEN_SECONDS = 60  # pages warn when no worker has been seen for this long
@@ -95,31 +96,29 @@ def worker_missing_for(*, now: dt.datetime | None = None) -> int | None:
 
 
 def stale(
-    queryset: models.QuerySet[T],  # type: ignore[type-var]
+    queryset: models.QuerySet[J],
     *,
     running: str,
     now: dt.datetime | None = None,
-) -> models.QuerySet[T]:  # type: ignore[type-var]
+) -> models.QuerySet[J]:
     """Jobs of ``queryset`` in status ``running`` whose last heartbeat (or start) is too old."""
     cutoff = (now or timezone.now()) - dt.timedelta(seconds=job_timeout())
     return (
         queryset.filter(status=running)
-        .alias(  # type: ignore[attr-defined, no-any-return]
-            _last_beat=Coalesce("heartbeat_at", "started_at")
-        )
+        .alias(_last_beat=Coalesce("heartbeat_at", "started_at"))
         .filter(models.Q(_last_beat__lt=cutoff) | models.Q(_last_beat__isnull=True))
     )
 
 
 def live(
-    queryset: models.QuerySet[T],  # type: ignore[type-var]
+    queryset: models.QuerySet[J],
     *,
     running: str,
     now: dt.datetime | None = None,
-) -> models.QuerySet[T]:  # type: ignore[type-var]
+) -> models.QuerySet[J]:
     """``queryset`` without its dead running jobs (what :func:`stale` finds)."""
     dead = stale(queryset, running=running, now=now).values("pk")
-    return queryset.exclude(pk__in=dead)  # type: ignore[attr-defined, no-any-return]
+    return queryset.exclude(pk__in=dead)
 
 
 def last_beat(job: Heartbeat) -> dt.datetime | None:
@@ -276,9 +275,6 @@ def worker_alive_here(worker_id: str) -> bool:
             return handle.read().rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return True
-
-
-J = TypeVar("J", bound=Heartbeat)
 
 
 def reap(

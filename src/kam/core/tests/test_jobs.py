@@ -82,7 +82,8 @@ def _locked() -> OperationalError:
 
 @pytest.mark.django_db(transaction=True)  # no retry inside a transaction: none here
 def test_retry_locked_tries_again_with_a_growing_wait_then_succeeds():
-    calls, waits = [], []
+    calls: list[int] = []
+    waits: list[float] = []
 
     def flaky():
         calls.append(1)
@@ -120,7 +121,8 @@ def test_retry_locked_does_not_retry_other_errors():
 def test_the_worker_loop_survives_database_is_locked_with_back_off():
     from kam.web.management.commands.worker import run_surviving_locks
 
-    runs, waits = [], []
+    runs: list[int] = []
+    waits: list[float] = []
 
     def run():
         runs.append(1)
