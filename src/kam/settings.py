@@ -192,6 +192,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # Job workers queue a scoring run when the last one is older than this (0: never).
 KAM_SCORING_EVERY_HOURS = int(os.environ.get("KAM_SCORING_EVERY_HOURS", "24"))
 
+# A running job whose worker has not beaten for this many seconds is marked failed (re-runnable).
+KAM_JOB_TIMEOUT_SECONDS = int(os.environ.get("KAM_JOB_TIMEOUT_SECONDS", "120"))
+
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 

@@ -12,6 +12,7 @@ so there the bar waits at "writing" until the transaction commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -19,13 +20,17 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.core.history import history_author
+from kam.core.jobs import Beating, beating, job_notify, reap, retry_locked, stale
+from kam.people.models import User
 
 from . import formats
 from .entities import resolve_columns
@@ -52,11 +57,105 @@ def _check_entity(entity: str) -> None:
 
 
 def import_job_fail(*, job: ImportJob, message: str) -> ImportJob:
-    """Mark a job failed with a message the person can act on."""
+    """Mark a job failed with a message the person can act on (and tell who started it)."""
     job.status = JobStatus.FAILED
     job.message = message[:4000]
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "message", "finished_at"])
+    with transaction.atomic():
+        job.save(update_fields=["status", "message", "finished_at"])
+        if job.started_at is not None:  # it ran (a file refused at upload is shown at once)
+            _notify_finished(job)
+    return job
+
+
+def _notify_finished(job: ImportJob) -> None:
+    """Tell the person who started the job that it ended, and what it did."""
+    if job.status == JobStatus.DONE:
+        message = gettext_lazy(
+            "Import of %(name)s: %(created)s created, %(updated)s updated, "
+            "%(unchanged)s unchanged, %(skipped)s skipped."
+        )
+        if job.dry_run:
+            message = gettext_lazy(
+                "Dry run of %(name)s: %(created)s would be created, %(updated)s updated "
+                "(nothing was written)."
+            )
+    else:
+        message = gettext_lazy("Import of %(name)s failed: %(message)s")
+    job_notify(
+        user=job.created_by if job.created_by_id else None,
+        message=message,
+        params={
+            "name": job.original_name,
+            "created": job.created,
+            "updated": job.updated,
+            "unchanged": job.unchanged,
+            "skipped": job.skipped,
+            "message": job.message[:300],
+        },
+        link=reverse("dataio:job", args=[job.pk]),
+    )
+
+
+def import_jobs_reap(*, now: dt.datetime | None = None, quick: bool = False) -> int:
+    """Mark running imports whose worker stopped beating as failed, with the reason.
+
+    Run by every worker's scheduler tick and when the jobs page loads (one transaction).
+    """
+
+    def fail(job: ImportJob, reason: str) -> bool:
+        changed = stale(
+            ImportJob.objects.filter(pk=job.pk), running=JobStatus.RUNNING, now=now
+        ).update(status=JobStatus.FAILED, message=reason, finished_at=timezone.now())
+        if changed:
+            job.status, job.message = JobStatus.FAILED, reason
+            _notify_finished(job)
+        return bool(changed)
+
+    return reap(
+        ImportJob.objects.select_related("created_by"),
+        running=JobStatus.RUNNING,
+        fail=fail,
+        now=now,
+        quick=quick,
+    )
+
+
+RERUNNABLE = (JobStatus.FAILED,)
+
+
+def import_job_can_rerun(job: ImportJob) -> bool:
+    """A failed job that had been started can run again (same file, same mapping, same options)."""
+    return job.status in RERUNNABLE and job.started_at is not None
+
+
+def import_job_rerun(*, job: ImportJob, user: User) -> ImportJob:
+    """Queue a failed job again: the same file with the same mapping and options.
+
+    Its counts and problems are cleared; ``attempts`` keeps counting. The person who asks is
+    told when it ends.
+    """
+    from .tasks import run_import_job  # a service queueing its own task: a cycle by design
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if not import_job_can_rerun(job):
+            raise DomainError(
+                _("Only a failed import can be run again (status: %s).") % job.get_status_display(),
+                code="state",
+            )
+        job.status = JobStatus.QUEUED
+        job.created_by = user
+        for name in ("rows", "created", "updated", "unchanged", "skipped", "error_count"):
+            setattr(job, name, 0)
+        job.progress_done, job.progress_total = 0, None
+        job.written, job.summary, job.message, job.first_errors = False, "", "", []
+        job.error_report.name = ""
+        job.started_at = job.finished_at = job.heartbeat_at = None
+        job.save()
+    result = run_import_job.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    job.refresh_from_db()
     return job
 
 
@@ -124,8 +223,11 @@ def import_job_start(
 class _ProgressSaver:
     """The engine's ``progress(done, total)`` callback: writes the job row at most once a second."""
 
-    def __init__(self, job: ImportJob, interval: float = PROGRESS_INTERVAL):
+    def __init__(
+        self, job: ImportJob, interval: float = PROGRESS_INTERVAL, beat: Beating | None = None
+    ):
         self.job = job
+        self.beat = beat
         self.interval = interval
         self.last = float("-inf")
         self.depth = len(connection.atomic_blocks)
@@ -134,6 +236,8 @@ class _ProgressSaver:
         self.side: BaseDatabaseWrapper | None = None
 
     def __call__(self, done: int, total: int | None) -> None:
+        if self.beat is not None:
+            self.beat.pulse()  # SQLite: the heartbeat commits with the import's transaction
         now = time.monotonic()
         if now - self.last < self.interval:
             return
@@ -186,27 +290,32 @@ def import_job_execute(*, job_id: int) -> ImportJob:
         return job
     job.status, job.started_at = JobStatus.RUNNING, timezone.now()
     job.save(update_fields=["status", "started_at"])
-    saver = _ProgressSaver(job)
-    try:
-        with history_author(job.created_by):  # who started the import wrote its rows
-            report = import_file(
-                entity=job.entity,
-                path=job.file.path,
-                mapping=job.mapping,
-                dry_run=job.dry_run,
-                skip_bad_rows=job.skip_bad_rows,
-                progress=saver,
+    with beating(job) as beat:
+        saver = _ProgressSaver(job, beat=beat)
+        try:
+            # All or nothing, so a run that met "database is locked" can simply run again.
+            with history_author(job.created_by):  # who started the import wrote its rows
+                report = retry_locked(
+                    lambda: import_file(
+                        entity=job.entity,
+                        path=job.file.path,
+                        mapping=job.mapping,
+                        dry_run=job.dry_run,
+                        skip_bad_rows=job.skip_bad_rows,
+                        progress=saver,
+                    )
+                )
+        except DomainError as exc:  # ImportFileError too: the file as a whole, or a broken rule
+            return import_job_fail(job=job, message=exc.message)
+        except Exception:
+            log.exception("Import job %s stopped with an unexpected error", job.pk)
+            import_job_fail(
+                job=job,
+                message=_("The import stopped with an unexpected error. It has been logged."),
             )
-    except DomainError as exc:  # ImportFileError too: the file as a whole, or a broken rule
-        return import_job_fail(job=job, message=exc.message)
-    except Exception:
-        log.exception("Import job %s stopped with an unexpected error", job.pk)
-        import_job_fail(
-            job=job, message=_("The import stopped with an unexpected error. It has been logged.")
-        )
-        raise
-    finally:
-        saver.close()
+            raise
+        finally:
+            saver.close()
 
     job.rows = report.rows
     job.created = report.created
@@ -230,5 +339,7 @@ def import_job_execute(*, job_id: int) -> ImportJob:
     else:
         job.status = JobStatus.FAILED
         job.message = job.summary
-    job.save()
+    with transaction.atomic():
+        job.save()
+        _notify_finished(job)
     return job

@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.models import Heartbeat
+
 SAFE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 
 
@@ -32,7 +34,7 @@ class JobStatus(models.TextChoices):
 FINISHED = (JobStatus.DONE, JobStatus.FAILED)
 
 
-class ImportJob(models.Model):
+class ImportJob(Heartbeat):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/<int:pk>/", views.job, name="job"),
     path("import/<int:pk>/columns/", views.mapping, name="mapping"),
     path("import/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("import/<int:pk>/rerun/", views.job_rerun, name="job_rerun"),
     path("import/<int:pk>/errors.csv", views.job_errors, name="job_errors"),
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export_download"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import (
@@ -17,10 +18,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
+from kam.core.jobs import worker_missing_for
 from kam.core.pages import bad_request
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
@@ -29,7 +31,14 @@ from .exporters import BULK_EXPORT, export_permission
 from .formats import ImportFileError
 from .forms import ExportForm, MappingForm, UploadForm, entity_label
 from .importers import ENTITIES
-from .jobs import import_job_create, import_job_fail, import_job_start
+from .jobs import (
+    import_job_can_rerun,
+    import_job_create,
+    import_job_fail,
+    import_job_rerun,
+    import_job_start,
+    import_jobs_reap,
+)
 from .models import ExportChannel, ImportJob, JobStatus
 from .selectors import (
     PREVIEW_ROWS,
@@ -88,6 +97,7 @@ def jobs(request: AuthedHttpRequest) -> HttpResponseBase:
     raw = request.GET.get("page") or "1"
     if not raw.isdigit() or int(raw) < 1:
         return bad_request(request, _("“%(value)s” is not a page number.") % {"value": raw})
+    import_jobs_reap(quick=True)  # a job whose worker died shows as failed, re-runnable
     paginator = Paginator(import_jobs_recent(), PAGE_SIZE)
     if int(raw) > paginator.num_pages:
         return bad_request(
@@ -98,7 +108,9 @@ def jobs(request: AuthedHttpRequest) -> HttpResponseBase:
     page = paginator.page(int(raw))
     for job in page.object_list:
         job.entity_label = entity_label(job.entity)
-    return render(request, "dataio/jobs.html", {"page": page})
+    return render(
+        request, "dataio/jobs.html", {"page": page, "worker_missing": worker_missing_for()}
+    )
 
 
 @admin_only
@@ -175,16 +187,36 @@ def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _job_context(job: ImportJob) -> dict:
-    return {"job": job, "entity_label": entity_label(job.entity)}
+    return {
+        "job": job,
+        "entity_label": entity_label(job.entity),
+        "can_rerun": import_job_can_rerun(job),
+    }
 
 
 @admin_only
 @require_GET
 def job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    import_jobs_reap(quick=True)
     job = _job(pk)
     if job.status == JobStatus.UPLOADED:
         return redirect("dataio:mapping", pk=job.pk)
-    return render(request, "dataio/job.html", _job_context(job))
+    context = _job_context(job)
+    if not job.finished:
+        context["worker_missing"] = worker_missing_for()
+    return render(request, "dataio/job.html", context)
+
+
+@admin_only
+@require_POST
+def job_rerun(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """Run a failed import again: the same file, the same mapping and options."""
+    try:
+        import_job_rerun(job=_job(pk), user=request.user)
+    except DomainError as exc:
+        return bad_request(request, exc.message)
+    messages.info(request, _("The import has been queued again."))
+    return redirect("dataio:job", pk=pk)
 
 
 @admin_only

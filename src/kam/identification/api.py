@@ -451,6 +451,20 @@ def run_create(request: AuthedHttpRequest, payload: RunIn):
     return Status(202, run)
 
 
+@router.post(
+    "/identification/runs/{run_id}/rerun",
+    response=responses({202: RunOut}),
+    summary="Start a new scoring run like a failed one (same model, same as-of day)",
+)
+def run_rerun(request: AuthedHttpRequest, run_id: Id):
+    run = get_for_user(
+        ScoringRun.objects.select_related("model"), request.auth, "kam.manage_scoring", pk=run_id
+    )
+    new = services.scoring_run_rerun(run=run, user=request.auth)
+    new.refresh_from_db()
+    return Status(202, new)
+
+
 @router.get(
     "/identification/runs/{run_id}",
     response=responses({200: RunOut}),

@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kam.core.models import TimeStamped
+from kam.core.models import Heartbeat, TimeStamped
 from kam.customers.models import Unit
 
 from . import engine
@@ -359,7 +359,7 @@ class RunStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ScoringRun(models.Model):
+class ScoringRun(Heartbeat):
     model = models.ForeignKey(
         ScoringModel,
         verbose_name=_("scoring model"),

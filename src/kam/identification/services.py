@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
+from kam.core.jobs import beating, job_notify, live, reap, retry_locked, stale
 from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
 from kam.core.workflow import Transition
@@ -296,7 +297,7 @@ def scoring_run_execute(
         if progress:
             progress(percent, message)
 
-    try:
+    def work() -> None:
         with collector_paused():
             step(0, _("Reading account data"))
             spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
@@ -310,13 +311,73 @@ def scoring_run_execute(
             step(80, _("Saving scores"))
             _scores_save(run, table)
         step(100, _("Done"))
-    except Exception as exc:
-        run.status = RunStatus.FAILED
-        run.finished_at = timezone.now()
-        run.error = str(getattr(exc, "message", exc))[:2000]
-        run.save(update_fields=["status", "finished_at", "error"])
-        raise
+
+    with beating(run):
+        try:
+            # The scores are written in one transaction: a run that met "database is locked"
+            # can simply run again.
+            retry_locked(work)
+        except Exception as exc:
+            run.status = RunStatus.FAILED
+            run.finished_at = timezone.now()
+            run.error = str(getattr(exc, "message", exc))[:2000]
+            with transaction.atomic():
+                run.save(update_fields=["status", "finished_at", "error"])
+                _run_notify_finished(run)
+            raise
     return run
+
+
+def _run_notify_finished(run: ScoringRun) -> None:
+    """Tell the person who started the run that it ended, and what it did."""
+    if run.status == RunStatus.DONE:
+        message = gettext_lazy(
+            "Scoring run %(id)s: %(accounts)s accounts scored, %(candidates)s key candidates."
+        )
+    else:
+        message = gettext_lazy("Scoring run %(id)s failed: %(error)s")
+    job_notify(
+        user=run.created_by if run.created_by_id else None,
+        message=message,
+        params={
+            "id": run.pk,
+            "accounts": f"{run.accounts_count:,}",
+            "candidates": f"{run.candidates_count:,}",
+            "error": run.error[:300],
+        },
+        link=_link("identification:run_status", run.pk),
+    )
+
+
+def scoring_runs_reap(*, now: dt.datetime | None = None, quick: bool = False) -> int:
+    """Mark running scoring runs whose worker stopped beating as failed, with the reason.
+
+    Run by every worker's scheduler tick and when the scores page loads (one transaction).
+    """
+
+    def fail(run: ScoringRun, reason: str) -> bool:
+        changed = stale(
+            ScoringRun.objects.filter(pk=run.pk), running=RunStatus.RUNNING, now=now
+        ).update(status=RunStatus.FAILED, error=reason, finished_at=timezone.now())
+        if changed:
+            run.status, run.error = RunStatus.FAILED, reason
+            _run_notify_finished(run)
+        return bool(changed)
+
+    return reap(
+        ScoringRun.objects.select_related("created_by"),
+        running=RunStatus.RUNNING,
+        fail=fail,
+        now=now,
+        quick=quick,
+    )
+
+
+def scoring_run_rerun(*, run: ScoringRun, user: User | None = None) -> ScoringRun:
+    """Start a new run like a failed one: the same model, data as of the same day."""
+    if run.status != RunStatus.FAILED:
+        raise DomainError(_("Only a failed scoring run can be run again."), code="state")
+    return scoring_run_enqueue(model=run.model, as_of=run.as_of, user=user)
 
 
 # AccountScore columns that _scores_insert writes (every one; test_columns checks)
@@ -364,6 +425,7 @@ def _scores_save(run: ScoringRun, table: ScoreTable) -> None:
                 "candidates_count",
             ]
         )
+        _run_notify_finished(run)
 
 
 def _money_column(values: list[float | None]) -> list[Decimal | None]:
@@ -448,7 +510,12 @@ def scoring_run_schedule(*, now: dt.datetime | None = None) -> ScoringRun | None
     model = ScoringModel.objects.select_for_update().filter(status=ModelStatus.ACTIVE).first()
     if model is None or not Unit.objects.accounts().exists():
         return None
-    pending = ScoringRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+    # A running run whose worker stopped beating does not count: the reaper fails it.
+    pending = live(
+        ScoringRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]),
+        running=RunStatus.RUNNING,
+        now=now,
+    )
     if pending.exists():
         return None
     last = ScoringRun.objects.order_by("-created_at").values_list("created_at", flat=True).first()

@@ -10,6 +10,7 @@ urlpatterns = [
     path("scores.<str:fmt>", views.scores_export, name="scores_export"),
     path("runs/", views.run_start, name="run_start"),
     path("runs/<int:pk>/", views.run_status, name="run_status"),
+    path("runs/<int:pk>/rerun/", views.run_rerun, name="run_rerun"),
     path("accounts/<int:pk>/", views.account_score, name="account_score"),
     path("accounts/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("matrix/", views.matrix, name="matrix"),

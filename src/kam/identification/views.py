@@ -34,6 +34,7 @@ from kam.core import tabular
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError, offer_choices
 from kam.core.http import AuthedHttpRequest
+from kam.core.jobs import worker_missing_for
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import (
     get_for_user,
@@ -94,6 +95,8 @@ from .services import (
     review_keep,
     review_start,
     scoring_run_enqueue,
+    scoring_run_rerun,
+    scoring_runs_reap,
 )
 from .workflows import NOMINATION_WORKFLOW
 
@@ -170,6 +173,9 @@ def _headers(sort: str) -> list[dict]:
     return headers
 
 
+PENDING = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 def _newest_run() -> ScoringRun | None:
     return ScoringRun.objects.select_related("model").order_by("-created_at", "-pk").first()
 
@@ -181,6 +187,7 @@ def scores(request: AuthedHttpRequest) -> HttpResponseBase:
     form = ScoreFilterForm(request.GET)
     if not form.is_valid():
         return bad_request(request, _("The filter could not be applied. %s") % form.problems())
+    scoring_runs_reap(quick=True)  # a run whose worker died shows as failed, re-runnable
     filterset = ScoreFilter(request.GET or None)  # the form the page shows
     if filterset.is_bound and not filterset.is_valid():
         return bad_request(request, FilterError(filterset.form).message)
@@ -213,6 +220,7 @@ def scores(request: AuthedHttpRequest) -> HttpResponseBase:
         "warnings": capacity_warnings()["messages"],
         "can_run": request.user.has_perm(MANAGE),
         "active_model": scoring_model_active(),
+        "worker_missing": worker_missing_for() if newest and newest.status in PENDING else None,
     }
     return render(request, "identification/scores.html", context)
 
@@ -270,13 +278,32 @@ def run_start(request: AuthedHttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def run_status(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    scoring_runs_reap(quick=True)
     run = get_for_user(ScoringRun.objects.select_related("model"), request.user, VIEW, pk=pk)
+    context = {
+        "run": run,
+        "can_run": request.user.has_perm(MANAGE),
+        "worker_missing": worker_missing_for() if run.status in PENDING else None,
+    }
     if not request.htmx:
-        return render(request, "identification/run.html", {"run": run})
-    response = render(request, "identification/_run_status.html", {"run": run})
+        return render(request, "identification/run.html", context)
+    response = render(request, "identification/_run_status.html", context)
     if run.status == RunStatus.DONE and request.GET.get("reload"):
         response["HX-Refresh"] = "true"  # the page that polled shows the new scores
     return response
+
+
+@login_required
+@require_POST
+def run_rerun(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """Start a new run like a failed one (the same model, data as of the same day)."""
+    run = get_for_user(ScoringRun.objects.select_related("model"), request.user, MANAGE, pk=pk)
+    try:
+        new = scoring_run_rerun(run=run, user=request.user)
+    except DomainError as exc:
+        return bad_request(request, exc.message)
+    messages.info(request, _("Scoring has started again; the page shows its progress."))
+    return redirect("identification:run_status", pk=new.pk)
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import cast
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kam.dataio.models import ImportJob, JobStatus
 from kam.people.models import User
@@ -37,5 +38,22 @@ def test_a_kam_cannot_start_an_administrators_import(
     client.force_login(kam_b.user)
     before = db_snapshot()
     response = client.post(reverse("dataio:mapping", args=[job.pk]), {"dry_run": ""})
+    assert response.status_code == 403
+    assert db_snapshot() == before
+
+
+def test_a_kam_cannot_rerun_an_administrators_import(
+    client: Client, kam_a: Persona, kam_b: Persona
+) -> None:
+    job = ImportJob.objects.create(
+        created_by=cast(User, UserFactory(role="admin")),
+        entity="units",
+        original_name="units.csv",
+        status=JobStatus.FAILED,
+        started_at=timezone.now(),
+    )
+    client.force_login(kam_b.user)
+    before = db_snapshot()
+    response = client.post(reverse("dataio:job_rerun", args=[job.pk]))
     assert response.status_code == 403
     assert db_snapshot() == before

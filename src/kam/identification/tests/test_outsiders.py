@@ -127,3 +127,15 @@ def test_a_kam_cannot_run_scoring_or_change_the_model(
     assert response.status_code == 403
     assert db_snapshot() == before
     assert not ScoringRun.objects.exists()
+
+
+def test_another_kam_cannot_rerun_a_failed_scoring_run(client: Client, kam_b: Persona) -> None:
+    """Not per object: only administrators and executives start scoring runs, re-runs too."""
+    model = ScoringModel.objects.get(status=ModelStatus.ACTIVE)
+    failed = ScoringRun.objects.create(model=model, as_of="2026-01-31", status="failed")
+    client.force_login(kam_b.user)
+    before = db_snapshot()
+    assert client.post(reverse("identification:run_rerun", args=[failed.pk])).status_code == 403
+    api = client.post(f"/api/v1/identification/runs/{failed.pk}/rerun", headers=kam_b.headers)
+    assert api.status_code == 403
+    assert db_snapshot() == before

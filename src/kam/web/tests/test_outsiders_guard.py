@@ -31,7 +31,9 @@ WEB_WRITES: dict[str, str] = {
     "tokens:revoke": f"{API}::test_another_kam_cannot_revoke_kam_as_token",
     "dataio:upload": f"{DATAIO}::test_a_kam_cannot_upload_an_import",
     "dataio:mapping": f"{DATAIO}::test_a_kam_cannot_start_an_administrators_import",
+    "dataio:job_rerun": f"{DATAIO}::test_a_kam_cannot_rerun_an_administrators_import",
     "identification:run_start": f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model",
+    "identification:run_rerun": f"{IDENT}::test_another_kam_cannot_rerun_a_failed_scoring_run",
     "identification:nominate": (
         f"{IDENT}::test_another_kam_may_nominate_account_a_but_cannot_make_it_key"
     ),
@@ -76,6 +78,9 @@ API_WRITES: dict[str, str] = {
     "POST /identification/nominations/{nomination_id}/approve": API_ROWS,
     "POST /identification/nominations/{nomination_id}/reject": API_ROWS,
     "POST /identification/runs": API_ROWS,
+    "POST /identification/runs/{run_id}/rerun": (
+        f"{IDENT}::test_another_kam_cannot_rerun_a_failed_scoring_run"
+    ),
 }
 
 

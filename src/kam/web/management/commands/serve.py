@@ -2,13 +2,77 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+
+class WorkerSupervisor:
+    """Keeps one ``kam worker`` process running beside the web server.
+
+    When it exits (a crash, a kill), it is started again after a wait that doubles from 1 s to
+    at most a minute, and starts again from 1 s once a worker has run for a minute.
+    """
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+
+    def __init__(self, command: list[str] | None = None):
+        self.command = command or [sys.executable, "-m", "kam.cli", "worker"]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self._watch, name="kam-worker-supervisor", daemon=True
+        )
+
+    def _spawn(self) -> None:
+        self.process = subprocess.Popen(self.command)  # noqa: S603
+        self.started = time.monotonic()
+
+    def _watch(self) -> None:
+        delay = self.FIRST_DELAY
+        while not self.stop.is_set():
+            process = self.process
+            if process is None or process.poll() is not None:
+                if process is not None:
+                    # gunicorn's arbiter may reap our child first: the code is then unknown (0).
+                    log.warning(
+                        "The job worker (pid %s) exited with code %s; starting it again in %.0f s",
+                        process.pid,
+                        process.returncode,
+                        delay,
+                    )
+                    if time.monotonic() - self.started > 60:
+                        delay = self.FIRST_DELAY
+                    if self.stop.wait(delay):
+                        return
+                    delay = min(self.MAX_DELAY, delay * 2)
+                self._spawn()
+            self.stop.wait(0.5)
+
+    def start(self) -> None:
+        self._spawn()
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
 
 class Command(BaseCommand):
@@ -57,15 +121,13 @@ class Command(BaseCommand):
 
         job_worker = None
         if not options["no_job_worker"]:
-            # One job worker beside the web server, so imports and scoring runs proceed.
-            job_worker = subprocess.Popen([sys.executable, "-m", "kam.cli", "worker"])  # noqa: S603
+            # One job worker beside the web server, so imports and scoring runs proceed; it is
+            # started again whenever it exits.
+            job_worker = WorkerSupervisor()
+            job_worker.start()
         self.stdout.write(_("OpenKAM is running at http://%s/ (Ctrl+C to stop)") % bind)
         try:
             Server().run()
         finally:
             if job_worker is not None:
-                job_worker.terminate()
-                try:
-                    job_worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    job_worker.kill()
+                job_worker.close()

@@ -4,17 +4,41 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections
 from django.utils.translation import gettext as _
+from django_tasks_db.management.commands.db_worker import Worker
 
-from kam.identification.services import scoring_run_schedule
+from kam.core.jobs import current_worker_id, heartbeat_interval, is_locked, worker_beat
+from kam.dataio.jobs import import_jobs_reap
+from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 60
+TICK_SECONDS = 60  # between two looks for due scheduled work
+LOCK_DELAY = 0.5  # first wait after "database is locked"; doubles up to LOCK_MAX_DELAY
+LOCK_MAX_DELAY = 30.0
+
+
+def _guarded(name: str, step: Callable[[], object]) -> None:
+    try:
+        step()
+    except Exception:  # a failed step must not stop the worker; the next tick retries
+        log.exception("%s failed", name)
+
+
+def beat_tick() -> None:
+    """Say this worker is alive and fail the jobs of workers that stopped beating."""
+    close_old_connections()
+    try:
+        _guarded("Recording the worker's heartbeat", worker_beat)
+        _guarded("Reaping dead import jobs", import_jobs_reap)
+        _guarded("Reaping dead scoring runs", scoring_runs_reap)
+    finally:
+        close_old_connections()
 
 
 def schedule_tick() -> None:
@@ -30,6 +54,34 @@ def schedule_tick() -> None:
         close_old_connections()
 
 
+def run_surviving_locks(
+    run: Callable[[], None], *, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """Run the task loop; when "database is locked" escapes it, wait and run it again.
+
+    The wait doubles from ``LOCK_DELAY`` to at most ``LOCK_MAX_DELAY`` seconds and starts
+    again from the first after a minute without the error. Any other error ends the worker
+    (``kam serve`` restarts its own).
+    """
+    delay = LOCK_DELAY
+    last_failure = float("-inf")
+    while True:
+        try:
+            run()
+            return
+        except OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            now = time.monotonic()
+            if now - last_failure > 60:
+                delay = LOCK_DELAY
+            last_failure = now
+            log.warning("Database is locked; the worker goes on in %.1f s", delay)
+            close_old_connections()
+            sleep(delay)
+            delay = min(LOCK_MAX_DELAY, delay * 2)
+
+
 class Command(BaseCommand):
     help = _("Run the background job worker (several may run on several machines).")
 
@@ -42,15 +94,30 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stop = threading.Event()
-        if not options["no_schedule"]:
+        schedule = not options["no_schedule"]
 
-            def loop():
-                while not stop.is_set():
+        def loop():
+            next_schedule = time.monotonic()
+            while not stop.is_set():
+                beat_tick()
+                if schedule and time.monotonic() >= next_schedule:
                     schedule_tick()
-                    stop.wait(TICK_SECONDS)
+                    next_schedule = time.monotonic() + TICK_SECONDS
+                stop.wait(heartbeat_interval())
 
-            threading.Thread(target=loop, name="kam-schedule", daemon=True).start()
+        threading.Thread(target=loop, name="kam-schedule", daemon=True).start()
+        worker = Worker(
+            queue_names=["default"],
+            interval=1,
+            batch=False,
+            backend_name="default",
+            startup_delay=True,
+            max_tasks=None,
+            worker_id=current_worker_id()[:64],
+            excluded_queue_names=[],
+        )
+        worker.configure_signals()
         try:
-            call_command("db_worker")
+            run_surviving_locks(worker.run)
         finally:
             stop.set()
