@@ -48,6 +48,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET identification:model_version": "view_scoring",
     "GET identification:model_what_if": "manage_scoring",
     "POST identification:run_start": "manage_scoring",
+    "POST identification:run_rerun": "manage_scoring",
     "POST identification:model_version": "manage_scoring",
     "POST identification:model_draft": "manage_scoring",
     "POST identification:model_activate": "manage_scoring",
@@ -57,6 +58,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET dataio:job": "administer",
     "GET dataio:mapping": "administer",
     "POST dataio:mapping": "administer",
+    "POST dataio:job_rerun": "administer",
     "GET dataio:job_progress": "administer",
     "GET dataio:job_errors": "administer",
     "GET dataio:export": "bulk_export",
@@ -109,6 +111,7 @@ API: dict[str, str | dict[str, str]] = {
     "POST /identification/nominations/{nomination_id}/approve": "decide_nomination",
     "POST /identification/nominations/{nomination_id}/reject": "decide_nomination",
     "POST /identification/runs": "manage_scoring",
+    "POST /identification/runs/{run_id}/rerun": "manage_scoring",
     "GET /identification/runs/{run_id}": "view_scoring",
     "GET /export/{entity}": {
         "units": VIEW,

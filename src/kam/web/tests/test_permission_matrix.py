@@ -249,6 +249,9 @@ WEB_REQUESTS: dict[str, Build] = {
         "identification:model_what_if", lambda w: w.model_version
     ),
     "POST identification:run_start": _post("identification:run_start", lambda w, who: {}),
+    "POST identification:run_rerun": _post(
+        "identification:run_rerun", lambda w, who: {}, lambda w: w.run
+    ),
     "POST identification:model_version": _post(
         "identification:model_version", lambda w, who: {}, lambda w: w.model_version
     ),
@@ -264,6 +267,7 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET dataio:job": _page("dataio:job", lambda w: w.job),
     "GET dataio:mapping": _page("dataio:mapping", lambda w: w.job),
     "POST dataio:mapping": _post("dataio:mapping", lambda w, who: {}, lambda w: w.job),
+    "POST dataio:job_rerun": _post("dataio:job_rerun", lambda w, who: {}, lambda w: w.job),
     "GET dataio:job_progress": _page("dataio:job_progress", lambda w: w.job),
     "GET dataio:job_errors": _page("dataio:job_errors", lambda w: w.job),
     "GET dataio:export": _page("dataio:export"),
@@ -362,6 +366,9 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: {"reason": "Too small"},
     ),
     "POST /identification/runs": _api(lambda w: "/identification/runs", lambda w: {}),
+    "POST /identification/runs/{run_id}/rerun": _api(
+        lambda w: f"/identification/runs/{w.run}/rerun", lambda w: {}
+    ),
     "GET /identification/runs/{run_id}": _api(lambda w: f"/identification/runs/{w.run}"),
     "GET /export/{entity}": lambda w, who, v: (f"/export/{v}", None),
 }
