@@ -183,6 +183,10 @@ KAM_SCORING_EVERY_HOURS = int(os.environ.get("KAM_SCORING_EVERY_HOURS", "24"))
 # The company's reporting currency: transaction amounts are stored in it.
 KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 
+# The dates every entry (forms, API, imports) accepts, inclusive; ISO dates (YYYY-MM-DD).
+KAM_DATE_MIN = os.environ.get("KAM_DATE_MIN", "1900-01-01")
+KAM_DATE_MAX = os.environ.get("KAM_DATE_MAX", "2100-12-31")
+
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
 from kam.core.tabular import unneutralise
+from kam.core.validation import date_error
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 REJECTED_START = ("=", "@")
@@ -394,6 +395,10 @@ def parse_datetime(value) -> dt.datetime:
             raise ValueError(
                 _("not a date and time (use YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
             ) from exc
+    # out-of-range days are refused before a time-zone sum could overflow (year 1, 9999)
+    message = date_error(result)
+    if message:
+        raise ValueError(message)
     if timezone.is_naive(result):
         result = timezone.make_aware(result)
     return result

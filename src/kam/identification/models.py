@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.models import TimeStamped
+from kam.core.validation import AmountInRange, date_in_range
 from kam.customers.models import Unit
 
 from . import engine
@@ -265,7 +266,12 @@ class AccountAssessment(TimeStamped):
         help_text=_("Used when no buying criteria are listed."),
     )
     wallet_estimate = models.DecimalField(
-        _("wallet estimate"), max_digits=18, decimal_places=2, null=True, blank=True
+        _("wallet estimate"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[AmountInRange(18, 2)],
     )
     wallet_source = models.CharField(_("wallet source"), max_length=200, blank=True)
     wallet_confidence = models.CharField(
@@ -348,7 +354,7 @@ class ScoringRun(models.Model):
     progress = models.PositiveSmallIntegerField(
         _("progress %"), default=0, validators=[MaxValueValidator(100)]
     )
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("as of"), validators=[date_in_range])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -517,8 +523,12 @@ class Nomination(TimeStamped):
     )
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    effective_date = models.DateField(_("effective"), null=True, blank=True)
-    review_due = models.DateField(_("review due"), null=True, blank=True)
+    effective_date = models.DateField(
+        _("effective"), null=True, blank=True, validators=[date_in_range]
+    )
+    review_due = models.DateField(
+        _("review due"), null=True, blank=True, validators=[date_in_range]
+    )
 
     class Meta:
         verbose_name = _("nomination")

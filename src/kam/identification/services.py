@@ -21,6 +21,7 @@ from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
+from kam.core.validation import check_date
 from kam.core.workflow import Transition
 from kam.customers.models import Tier, Unit
 from kam.customers.services import unit_update
@@ -310,6 +311,7 @@ def scoring_run_execute(
     transaction; a failure marks the run failed and re-raises.
     """
     as_of = as_of or (run.as_of if run else None) or timezone.localdate()
+    check_date(as_of, "as_of")
     if run is None:
         run = ScoringRun.objects.create(model=model, as_of=as_of, created_by=user)
     run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
@@ -446,6 +448,7 @@ def scoring_run_enqueue(
     if user is not None:
         _require(user, "kam.manage_scoring")
     model = model or active_model()
+    check_date(as_of, "as_of")
     run = ScoringRun.objects.create(
         model=model, as_of=as_of or timezone.localdate(), created_by=user
     )
@@ -645,6 +648,7 @@ def nomination_approve(
     nomination, step = _begin(nomination, "approve", user)
     if scope is not None and scope not in Scope.values:
         raise DomainError(_("Unknown scope."), field="scope")
+    check_date(effective_date, "effective_date")
     effective = effective_date or timezone.localdate()
     nomination.scope = scope or nomination.scope
     nomination.decided_by, nomination.decided_at = user, timezone.now()

@@ -21,6 +21,8 @@ from kam.core.api.schemas import (
     NonEmptyText64,
     NonEmptyText200,
     NonNegativeMoney16,
+    Quantity14,
+    SaneDate,
 )
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
@@ -69,7 +71,7 @@ class OpportunityFields(InSchema):
     stage: StageLit = "qualify"
     amount: NonNegativeMoney16 = Decimal("0")
     probability: int = Field(10, ge=0, le=100)
-    expected_close: dt.date | None = None
+    expected_close: SaneDate | None = None
     owner_id: Id | None = None
     external_id: ExternalId | None = None
 
@@ -153,12 +155,12 @@ def opportunity_delete(request: AuthedHttpRequest, opportunity_id: Id):
 
 
 class TransactionRow(InSchema):
-    date: dt.date
+    date: SaneDate
     unit_id: Id | None = None
     unit_external_id: ExternalId | None = None
     product_id: Id | None = None
     product_sku: NonEmptyText64 | None = None
-    quantity: Decimal = Field(Decimal("0"), max_digits=14, decimal_places=3)
+    quantity: Quantity14 = Decimal("0")
     net_amount: Money16
     # None: the reporting currency (KAM_CURRENCY)
     currency: CurrencyCode | None = None
