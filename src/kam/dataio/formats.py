@@ -152,6 +152,17 @@ def _undecodable(exc: UnicodeDecodeError, encoding: str, line: int) -> ImportFil
     )
 
 
+class UnreadableRow(list):
+    """A CSV record the parser refused (a field over its size limit): no cells, a reason.
+
+    The importer reports it as a row error with its line number and reads on.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
@@ -162,6 +173,15 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, 
                     row = next(reader)
                 except StopIteration:
                     return
+                except csv.Error as exc:
+                    limit = csv.field_size_limit() // 1024
+                    reason = (
+                        _("a value is longer than %(limit)d KiB") % {"limit": limit}
+                        if "field limit" in str(exc)
+                        else _("cannot read this CSV line: %s") % exc
+                    )
+                    yield reader.line_num, UnreadableRow(reason)
+                    continue
                 if not any(cell.strip() for cell in row):
                     continue
                 yield reader.line_num, row

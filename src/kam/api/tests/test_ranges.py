@@ -91,3 +91,24 @@ def test_interaction_rejects_extreme_datetimes(api_as, users, when):
 def test_interaction_filter_rejects_extreme_datetimes(api_as, when):
     response = api_as("kam").call("get", f"/interactions?since={when.replace('+', '%2B')}")
     assert response.status_code == 422
+
+
+def test_a_body_over_the_limit_is_413_with_a_message(api_as, users, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    unit = make_unit("Own", account_manager=users["kam"])
+    product = ProductFactory()
+    body = {"rows": [_row(unit, product, external_id=f"T{i}") for i in range(100)]}
+    response = api_as("kam").post("/transactions/bulk", body)
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large"
+    assert "limit" in response.json()["message"]
+    assert not Transaction.objects.exists()
+
+
+def test_a_page_form_over_the_limit_is_a_413_page(client_for, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2048
+    response = client_for("kam").post(
+        "/settings/tokens/", "name=" + "x" * 5000, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+    assert "larger than the limit" in response.content.decode()
