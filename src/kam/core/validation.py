@@ -42,7 +42,7 @@ def date_bounds() -> tuple[dt.date, dt.date]:
     return _setting_date("KAM_DATE_MIN", "1900-01-01"), _setting_date("KAM_DATE_MAX", "2100-12-31")
 
 
-def date_error(value: dt.date | dt.datetime | None) -> str | None:
+def date_error(value: dt.date | dt.datetime | str | None) -> str | None:
     """Why ``value`` is out of range, or None. A date-time is judged by its own calendar day.
 
     The day is read without converting the time zone, so a date-time at year 1 or 9999 with a
@@ -50,6 +50,12 @@ def date_error(value: dt.date | dt.datetime | None) -> str | None:
     """
     if value is None:
         return None
+    if isinstance(value, str):  # services also take ISO text, as the ORM does
+        try:
+            parse = dt.datetime.fromisoformat if "T" in value else dt.date.fromisoformat
+            value = parse(value)
+        except ValueError:
+            return _("Enter a valid date.")
     day = value.date() if isinstance(value, dt.datetime) else value
     first, last = date_bounds()
     if first <= day <= last:
@@ -60,7 +66,7 @@ def date_error(value: dt.date | dt.datetime | None) -> str | None:
     }
 
 
-def check_date(value: dt.date | dt.datetime | None, field: str) -> None:
+def check_date(value: dt.date | dt.datetime | str | None, field: str) -> None:
     """Raise a DomainError naming ``field`` when ``value`` is outside the accepted dates."""
     message = date_error(value)
     if message:
