@@ -360,6 +360,8 @@ class ScoringRun(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     accounts_count = models.PositiveIntegerField(_("accounts scored"), default=0)
     candidates_count = models.PositiveIntegerField(_("key candidates"), default=0)
+    # accounts left out for bad stored data: [{"account_id", "name", "reason"}]
+    skipped = models.JSONField(_("skipped accounts"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

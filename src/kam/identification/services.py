@@ -325,7 +325,9 @@ def scoring_run_execute(
         with collector_paused():
             step(0, _("Reading account data"))
             spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
-            inputs = collect_inputs(as_of=as_of)
+            skipped: dict[int, str] = {}
+            inputs = collect_inputs(as_of=as_of, skipped=skipped)
+            run.skipped = _skipped_list(skipped)
             if not inputs:
                 raise DomainError(_("There are no accounts to score."), code="no_accounts")
             _set_progress(run, 10)
@@ -387,8 +389,18 @@ def _scores_save(run: ScoringRun, table: ScoreTable) -> None:
                 "finished_at",
                 "accounts_count",
                 "candidates_count",
+                "skipped",
             ]
         )
+
+
+def _skipped_list(skipped: dict[int, str]) -> list[dict[str, Any]]:
+    """The accounts a run left out, with their names, for the run page and ``kam score``."""
+    names = dict(Unit.objects.filter(pk__in=list(skipped)).values_list("pk", "name"))
+    return [
+        {"account_id": pk, "name": names.get(pk, ""), "reason": reason}
+        for pk, reason in sorted(skipped.items())
+    ]
 
 
 def _money_column(values: list[float | None]) -> list[Decimal | None]:
