@@ -339,9 +339,9 @@ class Validator:
             checks.append((too_big, name, _("number too large")))
             # within the column's safe range (kam.core.validation), vectorised
             precision = dtype.precision or SAFE_DIGITS
-            limit = amount_limit(precision, dtype.scale)
-            out_of_range = pl.col(f"_{name}").cast(pl.Float64).abs() > float(limit)
-            message = amount_error(limit + 1, precision, dtype.scale) or ""
+            largest = amount_limit(precision, dtype.scale)
+            out_of_range = pl.col(f"_{name}").cast(pl.Float64).abs() > float(largest)
+            message = amount_error(largest + 1, precision, dtype.scale) or ""
             checks.append((out_of_range, name, message))
         df = df.join(self.units, on="unit", how="left", maintain_order="left")
         checks.append(
