@@ -14,6 +14,7 @@ Amounts are limited to the digits a column keeps exactly everywhere: at most
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,16 +31,23 @@ from .errors import DomainError
 SAFE_DIGITS = 15
 
 
-def _setting_date(name: str, default: str) -> dt.date:
-    value = getattr(settings, name, default)
+@functools.lru_cache(maxsize=8)
+def _parse_bound(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
 
 
 def date_bounds() -> tuple[dt.date, dt.date]:
-    """The first and the last date any entry accepts (``KAM_DATE_MIN``, ``KAM_DATE_MAX``)."""
-    return _setting_date("KAM_DATE_MIN", "1900-01-01"), _setting_date("KAM_DATE_MAX", "2100-12-31")
+    """The first and the last date any entry accepts (``KAM_DATE_MIN``, ``KAM_DATE_MAX``).
+
+    Read on every call (tests change the settings) and parsed once per value: bulk writes call
+    this per row.
+    """
+    return (
+        _parse_bound(getattr(settings, "KAM_DATE_MIN", "1900-01-01")),
+        _parse_bound(getattr(settings, "KAM_DATE_MAX", "2100-12-31")),
+    )
 
 
 def date_error(value: dt.date | dt.datetime | str | None) -> str | None:
