@@ -90,3 +90,18 @@ def test_the_score_command_and_the_scores_page_list_the_skipped_account(portfoli
     skipped = html.split('id="run-skipped"')[1]
     assert "Broken Ltd" in skipped
     assert "9999-12" in skipped
+
+
+def test_a_backtest_leaves_the_account_out_and_says_so(portfolio):
+    from kam.identification.selectors import backtest
+
+    good, bad, model = portfolio
+    _far_future_sale(bad)
+    result = backtest(as_of=dt.date(2025, 6, 30), horizon_months=3, top=1, model=model)
+    assert result["accounts"] == 1
+    assert list(result["skipped"]) == [bad.pk]
+    out = StringIO()
+    call_command(
+        "backtest", "--as-of", "2025-06-30", "--horizon-months", "3", "--top", "1", stdout=out
+    )
+    assert f"Skipped account id {bad.pk}" in out.getvalue()
