@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kam.core.middleware.RequestIdMiddleware",
+    "kam.core.middleware.BodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -204,6 +205,9 @@ KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
 # Four-eyes on key-account nominations: the nominator may not approve their own (decision 31).
 # On lets a tiny team's only executive approve what they nominated.
 KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")
+# The dates every entry (forms, API, imports) accepts, inclusive; ISO dates (YYYY-MM-DD).
+KAM_DATE_MIN = os.environ.get("KAM_DATE_MIN", "1900-01-01")
+KAM_DATE_MAX = os.environ.get("KAM_DATE_MAX", "2100-12-31")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 SESSION_COOKIE_HTTPONLY = True

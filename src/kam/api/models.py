@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.validation import date_in_range
+
 
 class TokenScope(models.TextChoices):
     READ = "read", _("Read only")
@@ -30,7 +32,7 @@ class ApiToken(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     last_used = models.DateTimeField(_("last used"), null=True, blank=True)
-    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True, validators=[date_in_range])
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:

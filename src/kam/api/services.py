@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.validation import check_date
 from kam.people.models import User
 
 from .models import ApiToken, TokenScope
@@ -36,6 +37,7 @@ def token_create(
         raise DomainError(_("The name is too long (100 characters at most)."), field="name")
     if scope not in TokenScope.values:
         raise DomainError(_("Scope must be read or read_write."), field="scope")
+    check_date(expires, "expires")
     if expires is not None and expires <= timezone.now():
         raise DomainError(_("The expiry date must be in the future."), field="expires")
     while True:

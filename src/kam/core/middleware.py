@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
 
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 _local = threading.local()
 
@@ -57,3 +62,43 @@ class NoStoreMiddleware:
         if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
             add_never_cache_headers(response)
         return response
+
+
+def body_too_large_message() -> str:
+    limit_mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+    return _(
+        "The request body is larger than the limit of %(limit).0f MB. Send less data at a time, "
+        "or upload a file as an import."
+    ) % {"limit": limit_mb}
+
+
+class BodyLimitMiddleware:
+    """A request body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` gets 413 with a message, not a 500.
+
+    Django raises ``RequestDataTooBig`` only when a view (or the CSRF check) reads the body,
+    where it became a 500 in the API and a bare 400 on pages. File uploads (multipart) are
+    exempt here, as in Django: their files are streamed to disk and limited by the importer.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        content_type = request.META.get("CONTENT_TYPE", "")
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if limit is not None and length > limit and not content_type.startswith("multipart/"):
+            return too_large_response(request)
+        return self.get_response(request)
+
+
+def too_large_response(request) -> HttpResponse:
+    """413: JSON in the API's error format under /api/, the friendly error page elsewhere."""
+    message = body_too_large_message()
+    if request.path.startswith("/api/"):
+        body = {"code": "too_large", "message": message, "errors": []}
+        return HttpResponse(json.dumps(body), status=413, content_type="application/json")
+    return render(request, "web/error.html", {"status": 413, "message": message}, status=413)

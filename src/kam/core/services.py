@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .errors import DomainError
+from .validation import check_fields
 
 M = TypeVar("M", bound=models.Model)
 
@@ -74,6 +75,8 @@ def model_update(
             code="unknown_fields",
         )
     changed = model_assign(instance=instance, data=data)
+    # dates and amounts in range (kam.core.validation), whatever the caller checked before
+    check_fields(instance, changed)
     if full_clean:
         editable = set(fields)
         instance.full_clean(

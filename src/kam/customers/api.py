@@ -23,6 +23,7 @@ from kam.core.api.schemas import (
     NonEmptyText200,
     NonNegativeMoney18,
     PositiveInt,
+    SaneDate,
     Text2,
     Text50,
     Text64,
@@ -265,7 +266,7 @@ class ContactIn(ContactFields):
     title: Text200 = ""
     function: FunctionLit = "other"
     seniority: SeniorityLit = "operational"
-    start_date: dt.date | None = None
+    start_date: SaneDate | None = None
 
 
 class ContactPatch(ContactFields):
@@ -349,8 +350,8 @@ class EmploymentFields(InSchema):
     department: Text200 = ""
     function: FunctionLit = "other"
     seniority: SeniorityLit = "operational"
-    start_date: dt.date | None = None
-    end_date: dt.date | None = None
+    start_date: SaneDate | None = None
+    end_date: SaneDate | None = None
     reports_to_id: Id | None = Field(None, description="The position this one reports to.")
     external_id: ExternalId | None = None
 

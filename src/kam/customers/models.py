@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from kam.core.models import TimeStamped
+from kam.core.validation import AmountInRange, date_in_range
 
 
 class UnitKind(models.TextChoices):
@@ -168,7 +169,12 @@ class Unit(MP_Node, TimeStamped):
     city = models.CharField(_("city"), max_length=120, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
     turnover = models.DecimalField(
-        _("turnover"), max_digits=18, decimal_places=2, null=True, blank=True
+        _("turnover"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[AmountInRange(18, 2)],
     )
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
@@ -310,8 +316,8 @@ class Employment(TimeStamped):
     seniority = models.CharField(
         _("seniority"), max_length=12, choices=Seniority.choices, default="operational"
     )
-    start_date = models.DateField(_("start"), null=True, blank=True)
-    end_date = models.DateField(_("end"), null=True, blank=True)
+    start_date = models.DateField(_("start"), null=True, blank=True, validators=[date_in_range])
+    end_date = models.DateField(_("end"), null=True, blank=True, validators=[date_in_range])
     reports_to = models.ForeignKey(
         "self",
         verbose_name=_("reports to"),

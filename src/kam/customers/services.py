@@ -12,6 +12,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
+from kam.core.validation import check_date, check_fields
 
 from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
 from .signals import unit_moved
@@ -184,6 +185,7 @@ def contact_create(
 ) -> Contact:
     if not (fields.get("first_name") or "").strip() and not (fields.get("last_name") or "").strip():
         raise DomainError(_("A contact needs a name."), field="last_name")
+    check_date(start_date, "start_date")
     contact = Contact.objects.create(**fields)
     if unit is not None:
         Employment.objects.create(
@@ -211,6 +213,7 @@ def contact_move(
 
     The history stays: earlier employments keep their unit, title and dates.
     """
+    check_date(on, "on")
     current = list(contact.employments.filter(end_date__isnull=True))
     for emp in current:
         if emp.start_date and emp.start_date > on:
@@ -286,6 +289,7 @@ def _check_employment(employment: Employment) -> None:
         raise DomainError(_("Unknown function."), field="function")
     if employment.seniority not in Seniority.values:
         raise DomainError(_("Unknown seniority."), field="seniority")
+    check_fields(employment, {"start_date", "end_date"})
     if (
         employment.start_date
         and employment.end_date

@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from kam.core.validation import amount_error, date_error
+
 from . import formats
 from .countries import country_code
 from .formats import ImportFileError
@@ -158,11 +160,18 @@ class Field:
                 raise ValueError(_("must be at least %s") % self.min_value)
             if self.max_value is not None and value > self.max_value:
                 raise ValueError(_("must be at most %s") % self.max_value)
+            message = None
+            if kind == "decimal":
+                message = amount_error(value, self.max_digits, self.places)
+            if message:
+                raise ValueError(message)
             return value
-        if kind == "date":
-            return formats.parse_date(raw)
-        if kind == "datetime":
-            return formats.parse_datetime(raw)
+        if kind in ("date", "datetime"):
+            when = formats.parse_date(raw) if kind == "date" else formats.parse_datetime(raw)
+            message = date_error(when)
+            if message:
+                raise ValueError(message)
+            return when
         if kind == "bool":
             return formats.parse_bool(raw)
         text = formats.parse_text(formats.cell_text(raw))

@@ -83,7 +83,10 @@ def iter_rows(entity_name: str, user: Any = None) -> Iterator[list[Any]]:
         qs = _queryset(entity, user).order_by(order)
         if last is not None:
             qs = qs.filter(**{f"{order}__gt": last})
-        chunk = list(qs.values_list(order, "pk", *paths)[:CHUNK])
+        try:
+            chunk = list(qs.values_list(order, "pk", *paths)[:CHUNK])
+        except READ_ERRORS:
+            chunk = _chunk_cell_by_cell(qs, order, paths)
         if not chunk:
             return
         extra: dict[str, dict[int, list]] = {}
@@ -103,8 +106,36 @@ def iter_rows(entity_name: str, user: Any = None) -> Iterator[list[Any]]:
             values = dict(zip([f.name for f in plain], row[2:], strict=True))
             for f in lists:
                 values[f.name] = extra[f.name].get(row[1], [])
-            yield [export_value(f, values[f.name]) for f in entity.fields]
+            yield [_exported(f, values[f.name]) for f in entity.fields]
         last = chunk[-1][0]
+
+
+# What the database driver or Django's converters raise on a stored value they cannot read
+# (an amount past its column on SQLite, a date that is not one): InvalidOperation is one.
+READ_ERRORS = (ArithmeticError, ValueError, TypeError)
+# The cell written for such a value: the rest of the export goes on (a re-import refuses it).
+BAD_CELL = "#ERROR"
+
+
+def _chunk_cell_by_cell(qs, order: str, paths: list[str]) -> list[tuple]:
+    """The chunk again, one row and, for a bad row, one cell at a time: bad cells become
+    :data:`BAD_CELL`. Runs only for a chunk that holds bad data."""
+    rows = []
+    for key, pk in qs.values_list(order, "pk")[:CHUNK]:
+        one = qs.filter(pk=pk)
+        try:
+            rows.append(tuple(one.values_list(order, "pk", *paths).get()))
+            continue
+        except READ_ERRORS:
+            pass
+        cells: list[Any] = [key, pk]
+        for path in paths:
+            try:
+                cells.append(one.values_list(path, flat=True).get())
+            except READ_ERRORS:
+                cells.append(BAD_CELL)
+        rows.append(tuple(cells))
+    return rows
 
 
 def _cell(f: Field, value: Any) -> Any:
@@ -113,9 +144,21 @@ def _cell(f: Field, value: Any) -> Any:
         return value
     if f.kind in TEXT_KINDS or f.ref is not None:
         return neutralise(value)
-    if f.kind == "date" and value:
-        return dt.date.fromisoformat(value)
+    if f.kind == "date" and value and value != BAD_CELL:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return BAD_CELL
     return value
+
+
+def _exported(f: Field, value: Any) -> Any:
+    if value == BAD_CELL:
+        return BAD_CELL
+    try:
+        return export_value(f, value)
+    except READ_ERRORS:
+        return BAD_CELL
 
 
 def export_rows(entity: str, user: Any = None) -> Iterator[list[Any]]:

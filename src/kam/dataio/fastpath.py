@@ -22,6 +22,7 @@ Line numbers count physical lines; a quoted value spanning lines shifts the numb
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -37,6 +38,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from kam.core.tabular import FORMULA_START
+from kam.core.validation import SAFE_DIGITS, amount_error, amount_limit, date_bounds, date_error
 from kam.customers.models import Unit, account_path_sql
 from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
@@ -318,6 +320,14 @@ class Validator:
                 _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
             )
         )
+        first, last = date_bounds()
+        checks.append(
+            (
+                (pl.col("_date") < first) | (pl.col("_date") > last),
+                "date",
+                date_error(dt.date.max) or "",
+            )
+        )
         numbers = (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT))
         for name, _dtype in numbers:
             if name not in df.columns:
@@ -341,6 +351,12 @@ class Validator:
             too_big = pl.col(name).is_not_null() & ~not_number & pl.col(f"_{name}").is_null()
             checks.append((not_number, name, _("not a number")))
             checks.append((too_big, name, _("number too large")))
+            # within the column's safe range (kam.core.validation), vectorised
+            precision = dtype.precision or SAFE_DIGITS
+            largest = amount_limit(precision, dtype.scale)
+            out_of_range = pl.col(f"_{name}").cast(pl.Float64).abs() > float(largest)
+            message = amount_error(largest + 1, precision, dtype.scale) or ""
+            checks.append((out_of_range, name, message))
         df = df.join(self.units, on="unit", how="left", maintain_order="left")
         checks.append(
             (

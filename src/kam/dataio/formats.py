@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
 from kam.core.tabular import unneutralise
+from kam.core.validation import date_error
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 REJECTED_START = ("=", "@")
@@ -151,6 +152,17 @@ def _undecodable(exc: UnicodeDecodeError, encoding: str, line: int) -> ImportFil
     )
 
 
+class UnreadableRow(list):
+    """A CSV record the parser refused (a field over its size limit): no cells, a reason.
+
+    The importer reports it as a row error with its line number and reads on.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
@@ -161,6 +173,15 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, 
                     row = next(reader)
                 except StopIteration:
                     return
+                except csv.Error as exc:
+                    limit = csv.field_size_limit() // 1024
+                    reason = (
+                        _("a value is longer than %(limit)d KiB") % {"limit": limit}
+                        if "field limit" in str(exc)
+                        else _("cannot read this CSV line: %s") % exc
+                    )
+                    yield reader.line_num, UnreadableRow(reason)
+                    continue
                 if not any(cell.strip() for cell in row):
                     continue
                 yield reader.line_num, row
@@ -394,6 +415,10 @@ def parse_datetime(value) -> dt.datetime:
             raise ValueError(
                 _("not a date and time (use YYYY-MM-DD HH:MM or DD.MM.YYYY HH:MM)")
             ) from exc
+    # out-of-range days are refused before a time-zone sum could overflow (year 1, 9999)
+    message = date_error(result)
+    if message:
+        raise ValueError(message)
     if timezone.is_naive(result):
         result = timezone.make_aware(result)
     return result

@@ -76,6 +76,10 @@ def import_file(
     fields = {name: spec.field(name) for name in by_index.values()}
     rows: list[Row] = []
     for line, cells in table.rows:
+        if isinstance(cells, formats.UnreadableRow):
+            report.add_error(line, "", "", cells.reason)
+            rows.append(Row(line=line, values={}, cells={}))
+            continue
         values, raw = {}, {}
         for index, name in by_index.items():
             cell = cells[index] if index < len(cells) else None

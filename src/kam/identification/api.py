@@ -17,6 +17,7 @@ from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import FilterSchema, Id, InSchema, Text2, Text100, Text200, Text5000
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
+from kam.core.validation import date_error
 from kam.customers.models import Tier, Unit
 
 from . import selectors, services
@@ -48,13 +49,12 @@ else:
 Version = Annotated[int, Field(ge=1, le=2_147_483_647)]
 Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
-
 
 def _reasonable(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise ValueError(_("Enter a date between 1900 and 2999."))
+    """The date within the accepted range (KAM_DATE_MIN … KAM_DATE_MAX)."""
+    message = date_error(value)
+    if message:
+        raise ValueError(message)
     return value
 
 

@@ -33,8 +33,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from kam.core.db import bulk_insert
+from kam.core.validation import amount_limit, date_bounds
 from kam.customers.models import (
     Employment,
     Unit,
@@ -353,8 +355,31 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i : i + size]
 
 
-def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
-    """The data of the accounts with these paths (all when ``None``), in a few queries."""
+# Bad stored data found while loading or computing: account id → reason. The account is left
+# out of the facts (and so of a scoring run) and stays stale until its data is repaired.
+Skipped = dict[int, str]
+
+
+def _month_bounds() -> tuple[int, int]:
+    first, last = date_bounds()
+    return month_index(first), month_index(last)
+
+
+def _cents_limit() -> int:
+    # the roll-up columns hold 18 digits with 2 places; past that a figure cannot be right
+    return int(amount_limit(18, 2) * 100)
+
+
+def load(
+    account_paths: list[str] | None = None, skipped: Skipped | None = None
+) -> dict[int, AccountData]:
+    """The data of the accounts with these paths (all when ``None``), in a few queries.
+
+    An account with a stored value out of range (a month outside KAM_DATE_MIN … KAM_DATE_MAX,
+    an amount past its column, a date that is not one) is left out and listed in ``skipped``
+    with the reason, so that one account's bad data never fails the whole portfolio.
+    """
+    bad: Skipped = {} if skipped is None else skipped
     units = Unit.objects.all()
     if account_paths is not None:
         units = units.annotate(of_account=account_path_of("path")).filter(
@@ -406,53 +431,102 @@ def load(account_paths: list[str] | None = None) -> dict[int, AccountData]:
             for part in _chunks(list(account_of), 5000)
         ]
     # dates as text: no per-value converters; both databases write them as YYYY-MM-DD
+    first_month, last_month = _month_bounds()
+    limit = _cents_limit()
     for account, unit, month, net, cost, costed, positive in _fetch(rollup_parts):
         data = accounts.get(account)
-        if data is None or unit not in data.units:
+        if data is None or unit not in data.units or account in bad:
             continue
-        index = _month_index(month)
+        try:
+            index = _month_index(month)
+            cents = (_cents(net), _cents(cost), _cents(costed))
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            bad[account] = _("a sales figure cannot be read (%s)") % exc
+            continue
+        if not first_month <= index <= last_month:
+            bad[account] = _("sales dated %(month)s, outside the accepted dates") % {
+                "month": str(month)[:7]
+            }
+            continue
+        if max(abs(c) for c in cents) > limit:
+            bad[account] = _("a monthly sales figure of %(month)s is out of range") % {
+                "month": str(month)[:7]
+            }
+            continue
         sums = data.months.get(index)
         if sums is None:
             sums = data.months[index] = [0, 0, 0]
-        sums[0] += _cents(net)
-        sums[1] += _cents(cost)
-        sums[2] += _cents(costed)
+        sums[0] += cents[0]
+        sums[1] += cents[1]
+        sums[2] += cents[2]
         if positive:
             data.bought.add(index)
             data.unit_bought.setdefault(unit, []).append(index)
     for data in accounts.values():
         for months in data.unit_bought.values():
             months.sort()
+    first, last = date_bounds()
     for unit, contact, function, start, end in _fetch(position_parts):
         account = account_of.get(unit)
-        if account is not None:
-            accounts[account].positions.append((unit, contact, function, _day(start), _day(end)))
+        if account is None or account in bad:
+            continue
+        try:
+            days = (_day(start), _day(end))
+        except (ValueError, TypeError):
+            days = (dt.date.max, None)
+        if any(d is not None and not first <= d <= last for d in days):
+            bad[account] = _("a contact's position has a date outside the accepted dates")
+            continue
+        accounts[account].positions.append((unit, contact, function, *days))
+    for account in bad:
+        accounts.pop(account, None)
     return accounts
 
 
-def _rows(accounts: dict[int, AccountData]) -> Iterator[tuple]:
+def _rows(accounts: dict[int, AccountData], skipped: Skipped) -> Iterator[tuple]:
     for account_id, data in accounts.items():
-        for since, figures in timeline(data):
+        try:  # pure computation, no query: one account's data cannot stop the others
+            rows = timeline(data)
+        except (ArithmeticError, ValueError) as exc:
+            skipped[account_id] = _("its figures cannot be computed (%s)") % exc
+            continue
+        for since, figures in rows:
             yield (account_id, since, *figures)
 
 
-def _write(accounts: dict[int, AccountData], replace: list[int] | None) -> int:
-    """Replace the timelines of ``accounts`` (every timeline when ``replace`` is None)."""
+def _write(accounts: dict[int, AccountData], replace: list[int] | None, skipped: Skipped) -> int:
+    """Replace the timelines of ``accounts`` (every timeline when ``replace`` is None).
+
+    The timelines of ``skipped`` accounts go too: a skipped account has no facts.
+    """
     if replace is None:
         AccountFacts.objects.all().delete()
     else:
-        for part in _chunks(replace, 5000):
+        for part in _chunks([*replace, *skipped], 5000):
             AccountFacts.objects.filter(account_id__in=part).delete()
-    return bulk_insert(AccountFacts, ["account_id", "since", *FACT_FIELDS], _rows(accounts))
+    return bulk_insert(
+        AccountFacts, ["account_id", "since", *FACT_FIELDS], _rows(accounts, skipped)
+    )
+
+
+def _keep_stale(skipped: Skipped) -> None:
+    """Skipped accounts stay listed as stale: the next refresh tries them again."""
+    if skipped:
+        paths = Unit.objects.filter(pk__in=list(skipped)).values_list("path", flat=True)
+        StaleAccount.objects.bulk_create(
+            [StaleAccount(root_path=p) for p in sorted(paths)], ignore_conflicts=True
+        )
 
 
 @transaction.atomic
-def facts_refresh(*, everything: bool = False) -> int:
+def facts_refresh(*, everything: bool = False, skipped: Skipped | None = None) -> int:
     """Compute the timelines of the stale accounts (of all with ``everything``) again.
 
     Returns the number of accounts computed. The stale marks are taken first, in this
-    transaction, so that a write committed meanwhile marks its accounts again.
+    transaction, so that a write committed meanwhile marks its accounts again. Accounts with
+    bad stored data are left out, listed in ``skipped`` and stay stale (see :func:`load`).
     """
+    bad: Skipped = {} if skipped is None else skipped
     if connection.vendor == "postgresql":
         # one refresher at a time across processes and machines: a second one waits, then
         # finds the marks taken (SQLite serialises writers by itself)
@@ -471,18 +545,24 @@ def facts_refresh(*, everything: bool = False) -> int:
     # Most of the portfolio: one pass over everything is cheaper than batches. Accounts whose
     # unit is gone have no facts left (they went with it) and are simply not loaded.
     if paths is None or len(paths) * 4 >= Unit.objects.accounts().count():
-        accounts = load(None)
+        found: Skipped = {}
+        accounts = load(None, found)
         if paths is not None:
             wanted = set(paths)
             accounts = {pk: d for pk, d in accounts.items() if d.path in wanted}
-        _write(accounts, None if paths is None else list(accounts))
-        return len(accounts)
+            wanted_ids = set(Unit.objects.filter(path__in=paths).values_list("pk", flat=True))
+            found = {pk: why for pk, why in found.items() if pk in wanted_ids}
+        bad.update(found)
+        _write(accounts, None if paths is None else list(accounts), bad)
+        _keep_stale(bad)
+        return len(accounts) - len(set(accounts) & set(bad))
     done = 0
     for part in _chunks(paths, BATCH):
-        accounts = load(part)
-        _write(accounts, list(accounts))
+        accounts = load(part, bad)
+        _write(accounts, list(accounts), bad)
         done += len(accounts)
-    return done
+    _keep_stale(bad)
+    return done - len(bad)
 
 
 def accounts_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = ()) -> None:

@@ -8,11 +8,11 @@ from django import forms
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.validation import date_error
+
 from .models import AccountScore, Criterion, Normalisation, Scope, ScoringModel
 
 # Dates further out than this are typing mistakes (and would overflow date arithmetic).
-EARLIEST_DATE = dt.date(1900, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
 
 # Sort keys of the scores list → ordering (the rank breaks ties).
 SCORE_SORTS = {
@@ -88,8 +88,10 @@ class NominateForm(forms.Form):
 
 
 def _reasonable(value: dt.date | None) -> dt.date | None:
-    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
-        raise forms.ValidationError(_("Enter a date between 1900 and 2999."))
+    """The date within the accepted range (KAM_DATE_MIN … KAM_DATE_MAX)."""
+    message = date_error(value)
+    if message:
+        raise forms.ValidationError(message)
     return value
 
 

@@ -18,13 +18,16 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from kam.core.validation import amount_limit
 from kam.customers.models import Unit
 
 from .engine import AccountInputs, CriterionSpec, ModelSpec
-from .facts import facts_as_of, facts_refresh
+from .facts import Skipped, facts_as_of, facts_refresh
 from .models import AccountAssessment, BuyingCriterion, ScoringModel
 
+MONEY_FACTS = ("revenue_12m_cents", "revenue_prior_12m_cents", "cost_12m_cents", "costed_12m_cents")
 ASSESSED = (
     "account_id",
     "willingness",
@@ -63,13 +66,16 @@ def model_spec(model: ScoringModel) -> ModelSpec:
     )
 
 
-def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
+def collect_inputs(*, as_of: dt.date, skipped: Skipped | None = None) -> list[AccountInputs]:
     """Raw data of every account, in a fixed number of queries; by path.
 
     The data-backed figures come from the accounts' facts timelines (``facts.py``), brought up
     to date first for accounts whose data changed; judgement inputs from the assessments.
+    An account whose stored data is out of range is left out and listed in ``skipped`` (account
+    id → reason): one account's bad data never fails the whole portfolio.
     """
-    facts_refresh()
+    bad: Skipped = {} if skipped is None else skipped
+    facts_refresh(skipped=bad)
     accounts = {
         pk: AccountInputs(
             id=pk,
@@ -88,9 +94,13 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
     }
     if not accounts:
         return []
+    limit = int(amount_limit(18, 2) * 100)  # the money columns of a score, in cents
     for pk, figures in facts_as_of(as_of).items():
         acc = accounts.get(pk)
         if acc is None:
+            continue
+        if any(abs(figures[name] or 0) > limit for name in MONEY_FACTS):
+            bad[pk] = _("its sales figures are out of range")
             continue
         acc.revenue_12m_cents = figures["revenue_12m_cents"]
         acc.revenue_prior_12m_cents = figures["revenue_prior_12m_cents"]
@@ -116,6 +126,8 @@ def collect_inputs(*, as_of: dt.date) -> list[AccountInputs]:
     for account_id, n in _criteria_listed(as_of).items():
         if account_id in accounts and n:
             accounts[account_id].buying_criteria = float(n)
+    for pk in bad:
+        accounts.pop(pk, None)
     return sorted(accounts.values(), key=lambda a: a.path)
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.models import Heartbeat, TimeStamped
+from kam.core.validation import AmountInRange, date_in_range
 from kam.customers.models import Unit
 
 from . import engine
@@ -289,7 +290,12 @@ class AccountAssessment(TimeStamped):
         help_text=_("Used when no buying criteria are listed."),
     )
     wallet_estimate = models.DecimalField(
-        _("wallet estimate"), max_digits=18, decimal_places=2, null=True, blank=True
+        _("wallet estimate"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[AmountInRange(18, 2)],
     )
     wallet_source = models.CharField(_("wallet source"), max_length=200, blank=True)
     wallet_confidence = models.CharField(
@@ -372,12 +378,14 @@ class ScoringRun(Heartbeat):
     progress = models.PositiveSmallIntegerField(
         _("progress %"), default=0, validators=[MaxValueValidator(100)]
     )
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("as of"), validators=[date_in_range])
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     accounts_count = models.PositiveIntegerField(_("accounts scored"), default=0)
     candidates_count = models.PositiveIntegerField(_("key candidates"), default=0)
+    # accounts left out for bad stored data: [{"account_id", "name", "reason"}]
+    skipped = models.JSONField(_("skipped accounts"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -541,8 +549,12 @@ class Nomination(TimeStamped):
     )
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    effective_date = models.DateField(_("effective"), null=True, blank=True)
-    review_due = models.DateField(_("review due"), null=True, blank=True)
+    effective_date = models.DateField(
+        _("effective"), null=True, blank=True, validators=[date_in_range]
+    )
+    review_due = models.DateField(
+        _("review due"), null=True, blank=True, validators=[date_in_range]
+    )
 
     class Meta:
         verbose_name = _("nomination")

@@ -353,7 +353,8 @@ def backtest(
     if model is None:
         raise DomainError(_("No scoring model is active."), code="no_model")
     spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
-    inputs = collect_inputs(as_of=as_of)
+    skipped: dict[int, str] = {}
+    inputs = collect_inputs(as_of=as_of, skipped=skipped)
     if not inputs:
         raise DomainError(_("There are no accounts to score."), code="no_accounts")
     results = score_population(inputs, spec)
@@ -391,6 +392,8 @@ def backtest(
         "model": pick(results),
         "naive": pick(naive),
         "best": pick(best),
+        # accounts left out for bad stored data (facts.load): account id → reason
+        "skipped": skipped,
     }
 
 

@@ -22,6 +22,7 @@ from kam.core.errors import DomainError
 from kam.core.jobs import beating, job_notify, live, reap, retry_locked, stale
 from kam.core.periods import add_months
 from kam.core.services import model_update as update_fields
+from kam.core.validation import check_date
 from kam.core.workflow import Transition
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
@@ -288,6 +289,7 @@ def scoring_run_execute(
     transaction; a failure marks the run failed and re-raises.
     """
     as_of = as_of or (run.as_of if run else None) or timezone.localdate()
+    check_date(as_of, "as_of")
     if run is None:
         run = ScoringRun.objects.create(model=model, as_of=as_of, created_by=user)
     run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
@@ -301,7 +303,9 @@ def scoring_run_execute(
         with collector_paused():
             step(0, _("Reading account data"))
             spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
-            inputs = collect_inputs(as_of=as_of)
+            skipped: dict[int, str] = {}
+            inputs = collect_inputs(as_of=as_of, skipped=skipped)
+            run.skipped = _skipped_list(skipped)
             if not inputs:
                 raise DomainError(_("There are no accounts to score."), code="no_accounts")
             _set_progress(run, 10)
@@ -423,9 +427,19 @@ def _scores_save(run: ScoringRun, table: ScoreTable) -> None:
                 "finished_at",
                 "accounts_count",
                 "candidates_count",
+                "skipped",
             ]
         )
         _run_notify_finished(run)
+
+
+def _skipped_list(skipped: dict[int, str]) -> list[dict[str, Any]]:
+    """The accounts a run left out, with their names, for the run page and ``kam score``."""
+    names = dict(Unit.objects.filter(pk__in=list(skipped)).values_list("pk", "name"))
+    return [
+        {"account_id": pk, "name": names.get(pk, ""), "reason": reason}
+        for pk, reason in sorted(skipped.items())
+    ]
 
 
 def _money_column(values: list[float | None]) -> list[Decimal | None]:
@@ -485,6 +499,7 @@ def scoring_run_enqueue(
     if user is not None:
         _require(user, "kam.manage_scoring")
     model = model or active_model()
+    check_date(as_of, "as_of")
     run = ScoringRun.objects.create(
         model=model, as_of=as_of or timezone.localdate(), created_by=user
     )
@@ -698,6 +713,7 @@ def nomination_approve(
     nomination, step = _begin(nomination, "approve", user)
     if scope is not None and scope not in Scope.values:
         raise DomainError(_("Unknown scope."), field="scope")
+    check_date(effective_date, "effective_date")
     effective = effective_date or timezone.localdate()
     nomination.scope = scope or nomination.scope
     nomination.decided_by, nomination.decided_at = user, timezone.now()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.models import TimeStamped
+from kam.core.validation import date_in_range
 from kam.customers.models import Contact, Unit
 
 
@@ -29,7 +30,7 @@ class Initiator(models.TextChoices):
 
 class Interaction(TimeStamped):
     type = models.CharField(_("type"), max_length=12, choices=InteractionType.choices)
-    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    occurred_at = models.DateTimeField(_("when"), db_index=True, validators=[date_in_range])
     unit = models.ForeignKey(
         Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="interactions"
     )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
 from kam.core.services import model_update
+from kam.core.validation import check_fields
 from kam.customers.models import Contact
 
 from .models import Initiator, Interaction, InteractionType
@@ -35,6 +36,7 @@ def _check(interaction: Interaction) -> None:
         raise DomainError(_("Unknown initiator."), field="initiated_by")
     if not (interaction.summary or "").strip():
         raise DomainError(_("An interaction needs a summary."), field="summary")
+    check_fields(interaction, {"occurred_at"})
 
 
 def _set_people(

@@ -21,13 +21,15 @@ from kam.core.api.schemas import (
     NonEmptyText64,
     NonEmptyText200,
     NonNegativeMoney16,
+    Quantity14,
+    SaneDate,
 )
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Unit
 
 from . import selectors, services
-from .models import Opportunity, OpportunityStage, ProductLine
+from .models import Opportunity, OpportunityStage, Product, ProductLine, Transaction
 
 router = Router(tags=["sales"])
 
@@ -69,7 +71,7 @@ class OpportunityFields(InSchema):
     stage: StageLit = "qualify"
     amount: NonNegativeMoney16 = Decimal("0")
     probability: int = Field(10, ge=0, le=100)
-    expected_close: dt.date | None = None
+    expected_close: SaneDate | None = None
     owner_id: Id | None = None
     external_id: ExternalId | None = None
 
@@ -155,12 +157,12 @@ def opportunity_delete(request: AuthedHttpRequest, opportunity_id: Id):
 
 
 class TransactionRow(InSchema):
-    date: dt.date
+    date: SaneDate
     unit_id: Id | None = None
     unit_external_id: ExternalId | None = None
     product_id: Id | None = None
     product_sku: NonEmptyText64 | None = None
-    quantity: Decimal = Field(Decimal("0"), max_digits=14, decimal_places=3)
+    quantity: Quantity14 = Decimal("0")
     net_amount: Money16
     # None: the reporting currency (KAM_CURRENCY)
     currency: CurrencyCode | None = None
@@ -190,3 +192,68 @@ def transactions_bulk(request: AuthedHttpRequest, payload: TransactionsBulkIn):
     require(request.auth, VIEW)
     rows = [row.model_dump() for row in payload.rows]
     return Status(201, {"created": services.transactions_bulk_create(rows=rows, user=request.auth)})
+
+
+class TransactionOut(Schema):
+    id: int
+    date: dt.date
+    unit_id: int
+    product_id: int
+    product_line_id: int
+    quantity: Decimal
+    net_amount: Decimal
+    currency: str
+    cost: Decimal | None
+    external_id: str | None
+
+
+class TransactionPatch(InSchema):
+    date: SaneDate = OMITTED
+    unit_id: Id = OMITTED
+    product_id: Id = OMITTED
+    quantity: Quantity14 = OMITTED
+    net_amount: Money16 = OMITTED
+    currency: CurrencyCode = OMITTED
+    cost: Money16 | None = None
+
+
+def _transaction(request: AuthedHttpRequest, transaction_id: int) -> Transaction:
+    """The transaction (404), which the caller may see (403) and whose account they may change."""
+    tx = get_for_user(
+        Transaction.objects.select_related("unit"), request.auth, VIEW, pk=transaction_id
+    )
+    require(request.auth, CHANGE, tx.unit)
+    return tx
+
+
+@router.get("/transactions/{transaction_id}", response=responses({200: TransactionOut}))
+def transaction_read(request: AuthedHttpRequest, transaction_id: Id):
+    return get_for_user(Transaction.objects.all(), request.auth, VIEW, pk=transaction_id)
+
+
+@router.patch(
+    "/transactions/{transaction_id}",
+    response=responses({200: TransactionOut}),
+    summary="Correct a transaction; the monthly roll-ups follow",
+    description="Needs the right to change the transaction's account (and the new unit's).",
+)
+def transaction_update(request: AuthedHttpRequest, transaction_id: Id, payload: TransactionPatch):
+    tx = _transaction(request, transaction_id)
+    data = changes(payload)
+    if "unit_id" in data:
+        unit = ref(Unit.objects.all(), "unit_id", pk=data["unit_id"])
+        require(request.auth, CHANGE, unit)
+    if "product_id" in data:
+        ref(Product.objects.all(), "product_id", pk=data["product_id"])
+    return services.transaction_update(tx=tx, **data)
+
+
+@router.delete(
+    "/transactions/{transaction_id}",
+    response=responses({200: DeletedOut}),
+    summary="Delete a transaction; the monthly roll-ups follow",
+)
+def transaction_delete(request: AuthedHttpRequest, transaction_id: Id):
+    tx = _transaction(request, transaction_id)
+    services.transactions_delete(ids=[tx.pk])
+    return {"deleted": True}

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.models import TimeStamped
+from kam.core.validation import AmountInRange, date_in_range
 from kam.customers.models import Unit
 
 
@@ -52,7 +53,7 @@ class Product(models.Model):
 class Transaction(models.Model):
     """One sales line, written once. Amounts are in the reporting currency (KAM_CURRENCY)."""
 
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), validators=[date_in_range])
     # Indexed by (unit, date) below; a separate unit index would only slow bulk loads.
     unit = models.ForeignKey(
         Unit,
@@ -70,10 +71,25 @@ class Transaction(models.Model):
         on_delete=models.PROTECT,
         related_name="transactions",
     )
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3, default=0)
-    net_amount = models.DecimalField(_("net amount"), max_digits=16, decimal_places=2)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=14,
+        decimal_places=3,
+        default=0,
+        validators=[AmountInRange(14, 3)],
+    )
+    net_amount = models.DecimalField(
+        _("net amount"), max_digits=16, decimal_places=2, validators=[AmountInRange(16, 2)]
+    )
     currency = models.CharField(_("currency"), max_length=3, default=reporting_currency)
-    cost = models.DecimalField(_("cost"), max_digits=16, decimal_places=2, null=True, blank=True)
+    cost = models.DecimalField(
+        _("cost"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[AmountInRange(16, 2)],
+    )
     # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
     # (pattern-ops) index, and each index slows the bulk load of millions of lines.
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
@@ -156,11 +172,19 @@ class Opportunity(TimeStamped):
     stage = models.CharField(
         _("stage"), max_length=12, choices=OpportunityStage.choices, default="qualify"
     )
-    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=0)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=16,
+        decimal_places=2,
+        default=0,
+        validators=[AmountInRange(16, 2)],
+    )
     probability = models.PositiveSmallIntegerField(
         _("probability %"), default=10, validators=[MaxValueValidator(100)]
     )
-    expected_close = models.DateField(_("expected close"), null=True, blank=True)
+    expected_close = models.DateField(
+        _("expected close"), null=True, blank=True, validators=[date_in_range]
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -224,7 +248,7 @@ class CompetitorShare(TimeStamped):
         decimal_places=2,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
-    as_of = models.DateField(_("as of"))
+    as_of = models.DateField(_("as of"), validators=[date_in_range])
     history = HistoricalRecords()
 
     class Meta:
@@ -266,7 +290,7 @@ class SupplierPosition(models.Model):
         related_name="supplier_positions",
     )
     position = models.CharField(_("position"), max_length=16, choices=SupplierPositionLevel.choices)
-    since = models.DateField(_("since"))
+    since = models.DateField(_("since"), validators=[date_in_range])
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

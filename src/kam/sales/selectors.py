@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, ExtractYear
 
+from kam.core.filters import filter_queryset
 from kam.core.periods import last_n_months
 from kam.customers.models import Unit, subtree_q
 
-from .models import MonthlyRollup, Opportunity
+from .filters import TransactionFilter
+from .models import MonthlyRollup, Opportunity, Transaction
 
 
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
@@ -99,3 +103,13 @@ def opportunity_list(*, unit: int | None = None, stage: str | None = None) -> Qu
     if stage:
         qs = qs.filter(stage=stage)
     return qs
+
+
+def transaction_list(
+    *, unit: Unit, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Transaction]:
+    """The transactions of ``unit`` and its subtree, newest first, filtered (TransactionFilter)."""
+    qs = Transaction.objects.filter(subtree_q(unit, "unit__")).select_related(
+        "unit", "product", "product_line"
+    )
+    return filter_queryset(TransactionFilter, filters, qs).order_by("-date", "-pk")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from kam.core.errors import DomainError
 from kam.core.permissions import require
 from kam.core.services import model_update
+from kam.core.validation import amount_error, check_fields, date_error
 from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
@@ -107,9 +108,28 @@ def rollups_apply(deltas: Mapping[RollupKey, RollupDelta]) -> None:
     accounts_changed.send(sender=MonthlyRollup, unit_ids=set(accounts.values()))
 
 
+# (field, max digits, decimal places) of a transaction's amounts: the columns' precision
+AMOUNT_COLUMNS = (("net_amount", 16, 2), ("quantity", 14, 3), ("cost", 16, 2))
+
+
+def _range_errors(row: Row) -> list[tuple[str, str]]:
+    """(field, message) of each date or amount of ``row`` that is out of range."""
+    errors = []
+    message = date_error(row.get("date"))
+    if message:
+        errors.append(("date", message))
+    for name, digits, places in AMOUNT_COLUMNS:
+        message = amount_error(row.get(name), digits, places)
+        if message:
+            errors.append((name, message))
+    return errors
+
+
 def _check_amounts(row: Row) -> None:
     if row.get("net_amount") is None:
         raise DomainError(_("A transaction needs a net amount."), field="net_amount")
+    for name, message in _range_errors(row):
+        raise DomainError(message, field=name)
 
 
 @transaction.atomic
@@ -260,6 +280,7 @@ def _check_opportunity(opp: Opportunity) -> None:
         raise DomainError(_("Unknown stage."), field="stage")
     if opp.probability is None or not 0 <= opp.probability <= 100:
         raise DomainError(_("Probability must be between 0 and 100."), field="probability")
+    check_fields(opp, {"amount", "expected_close"})
 
 
 @transaction.atomic
@@ -352,6 +373,7 @@ def transactions_bulk_create(*, rows: Sequence[Row], user: _User | None = None) 
             errors.append((f"rows.{i}.product_id", _("Give product_id or product_sku.")))
         if row.get("net_amount") is None:
             errors.append((f"rows.{i}.net_amount", _("A transaction needs a net amount.")))
+        errors.extend((f"rows.{i}.{name}", message) for name, message in _range_errors(row))
         ext = row.get("external_id")
         if ext:
             if ext in existing:

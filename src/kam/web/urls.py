@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import transaction_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -10,4 +10,17 @@ urlpatterns = [
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/history/", views.account_history, name="account_history"),
     path("settings/language/", views.set_language, name="set_language"),
+    path(
+        "accounts/<int:pk>/transactions/",
+        transaction_views.account_transactions,
+        name="account_transactions",
+    ),
+    path(
+        "transactions/<int:pk>/edit/", transaction_views.transaction_edit, name="transaction_edit"
+    ),
+    path(
+        "transactions/<int:pk>/delete/",
+        transaction_views.transaction_delete,
+        name="transaction_delete",
+    ),
 ]

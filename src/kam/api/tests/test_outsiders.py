@@ -11,6 +11,7 @@ of their own below that say so.
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from kam.api.models import ApiToken
 from kam.customers.models import Contact, Employment, Tier, Unit
 from kam.identification.models import Nomination, NominationStatus
 from kam.interactions.models import Interaction
-from kam.sales.models import Opportunity, Product
+from kam.sales.models import Opportunity, Product, Transaction
+from kam.sales.services import transactions_create
 from kam.testing.factories import (
     ContactFactory,
     EmploymentFactory,
@@ -54,6 +56,14 @@ class World:
     interaction: Interaction
     nomination: Nomination
     product: Product
+    transaction: Transaction
+
+
+def _transaction(unit: Unit, product: Product) -> Transaction:
+    day = datetime.date(2026, 1, 15)
+    rows = [{"date": day, "unit_id": unit.pk, "product_id": product.pk, "net_amount": 5}]
+    transactions_create(rows=rows)
+    return Transaction.objects.get(unit=unit)
 
 
 @pytest.fixture
@@ -78,7 +88,8 @@ def world(kam_a: Persona, kam_b: Persona) -> World:
             nominated_by=kam_a.user,
             rationale="Growing fast",
         ),
-        product=cast(Product, ProductFactory()),
+        product=(product := cast(Product, ProductFactory())),
+        transaction=_transaction(kam_a.account, product),
     )
 
 
@@ -239,6 +250,18 @@ WRITES = {
             ]
         },
         owner_may=False,
+    ),
+    "PATCH /transactions/{transaction_id} of account A": Write(
+        "PATCH", lambda w: f"/transactions/{w.transaction.pk}", lambda w: {"net_amount": "1.00"}
+    ),
+    "PATCH /transactions/{transaction_id} moves A's line to account B": Write(
+        "PATCH",
+        lambda w: f"/transactions/{w.transaction.pk}",
+        lambda w: {"unit_id": w.b.account.pk},
+        owner_may=False,
+    ),
+    "DELETE /transactions/{transaction_id} of account A": Write(
+        "DELETE", lambda w: f"/transactions/{w.transaction.pk}", _no_body
     ),
     "PATCH /interactions/{interaction_id} written by kam_a": Write(
         "PATCH", lambda w: f"/interactions/{w.interaction.pk}", lambda w: {"summary": "Rewritten"}

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.main import ExcHandler
 
 from kam.core.errors import DomainError
+from kam.core.middleware import body_too_large_message
 
 logger = logging.getLogger("kam.api")
 
@@ -190,6 +191,10 @@ def install(api: NinjaAPI) -> None:
             )
         return error_response(api, request, status, "error", str(exc.message))
 
+    def on_too_big(request, exc):
+        # a body without a declared length that grew over the limit while being read
+        return error_response(api, request, 413, "too_large", body_too_large_message())
+
     def on_unexpected(request, exc):
         request_id = getattr(request, "request_id", "")
         logger.exception("Unexpected API error (request %s)", request_id)
@@ -220,3 +225,4 @@ def install(api: NinjaAPI) -> None:
     _register(CursorError, on_cursor)
     _register(AuthenticationError, on_auth)
     _register(HttpError, on_http)
+    _register(RequestDataTooBig, on_too_big)

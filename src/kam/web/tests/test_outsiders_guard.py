@@ -27,6 +27,12 @@ WEB_WRITES: dict[str, str] = {
     "set_language": "exempt: Django's i18n view sets a cookie of one's own browser",
     "web:account_edit": f"{WEB}::test_another_kam_cannot_edit_kam_as_account",
     "web:set_language": f"{WEB}::test_changing_the_language_changes_only_ones_own",
+    "web:transaction_edit": (
+        "kam.web.tests.test_transactions::test_another_kam_cannot_correct_or_delete_kam_as_lines"
+    ),
+    "web:transaction_delete": (
+        "kam.web.tests.test_transactions::test_another_kam_cannot_correct_or_delete_kam_as_lines"
+    ),
     "tokens:create": f"{API}::test_a_new_token_belongs_to_whoever_creates_it",
     "tokens:revoke": f"{API}::test_another_kam_cannot_revoke_kam_as_token",
     "dataio:upload": f"{DATAIO}::test_a_kam_cannot_upload_an_import",
@@ -67,6 +73,8 @@ API_WRITES: dict[str, str] = {
     "PATCH /opportunities/{opportunity_id}": API_ROWS,
     "DELETE /opportunities/{opportunity_id}": API_ROWS,
     "POST /transactions/bulk": API_ROWS,
+    "PATCH /transactions/{transaction_id}": API_ROWS,
+    "DELETE /transactions/{transaction_id}": API_ROWS,
     "POST /interactions": (
         f"{API}::test_another_kam_may_log_an_interaction_with_account_a_in_their_own_name"
     ),

@@ -63,3 +63,5 @@ class Command(BaseCommand):
                 ", ".join(pick["accounts"][:5]) + (" …" if len(pick["accounts"]) > 5 else ""),
             )
         console.print(table)
+        for account_id, reason in sorted(result["skipped"].items()):
+            console.print(f"Skipped account id {account_id}: {reason}", markup=False)

@@ -62,6 +62,11 @@ class Command(BaseCommand):
             f"Scored {run.accounts_count} accounts with {model} on data up to {run.as_of}: "
             f"{run.candidates_count} key candidates (run {run.pk})."
         )
+        for item in run.skipped:
+            console.print(
+                f"Skipped account {item['name']} (id {item['account_id']}): {item['reason']}",
+                markup=False,
+            )
         table = Table("rank", "account", "score", "potential", "recommendation", "scope", "data %")
         for score in run_scores(run=run)[: max(options["top"], 0)]:
             table.add_row(
