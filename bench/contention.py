@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
         import_started = time.monotonic()
         importer = subprocess.Popen(
             [sys.executable, "-m", "kam.cli", "import", "transactions", str(files["full"])],
-            env=env,
+            env={**env, "KAM_LOG_LEVEL": "INFO"},  # the import logs how long it held the lock
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> None:
         timer.cancel()
         import_seconds = time.monotonic() - import_started
         output = importer.stdout.read() if importer.stdout else ""
+        published = [ln for ln in output.splitlines() if "published in" in ln]
         if importer.returncode:
             raise SystemExit(f"the import failed (exit {importer.returncode}): {output[-2000:]}")
     finally:
@@ -274,6 +275,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(line("baseline (no import)", baseline))
     print(line("during the import", during))
+    for published_line in published:
+        print("import: " + published_line.split("] ")[-1].split(": ", 1)[-1])
     if baseline.get("writes") and during.get("writes"):
         print(f"ratio p95 during / baseline: {during['p95'] / baseline['p95']:.1f}x")
         ok_errors = during["server_errors"] == 0 and during["failed_connections"] == 0
