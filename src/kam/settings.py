@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kam.core.middleware.RequestIdMiddleware",
     "kam.core.middleware.BodyLimitMiddleware",
+    "kam.core.middleware.DatabaseBusyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -124,9 +125,10 @@ _default_db = f"sqlite:///{VAR_DIR / 'kam.sqlite3'}"
 DATABASE_URL = os.environ.get("KAM_DATABASE_URL", _default_db)
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL journal and a busy timeout let the web server and a worker share the file.
+    # WAL journal and a busy timeout let the web server and a worker share the file; a write
+    # that still finds the file locked after the timeout answers 503 "busy, try again".
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
+        "timeout": float(os.environ.get("KAM_DB_BUSY_TIMEOUT", "10")),
         "transaction_mode": "IMMEDIATE",
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 
 CHUNK = 5000  # rows per executemany
 
@@ -39,3 +39,23 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+BUSY_RETRY_AFTER = 5  # seconds a client is told to wait after a 503 "busy"
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` says another writer held the database past the busy timeout.
+
+    SQLite answers "database is locked" (or "database table is locked") when the busy timeout
+    (``KAM_DB_BUSY_TIMEOUT``) expires; PostgreSQL a lock-not-available error.
+    """
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc).lower()
+    return (
+        "database is locked" in text
+        or "table is locked" in text
+        or "lock" in text
+        and ("timeout" in text or "not available" in text)
+    )

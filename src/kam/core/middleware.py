@@ -13,6 +13,10 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from kam.core.db import BUSY_RETRY_AFTER, is_busy
+
+logger = logging.getLogger("kam.db")
+
 _local = threading.local()
 
 
@@ -102,3 +106,36 @@ def too_large_response(request) -> HttpResponse:
         body = {"code": "too_large", "message": message, "errors": []}
         return HttpResponse(json.dumps(body), status=413, content_type="application/json")
     return render(request, "web/error.html", {"status": 413, "message": message}, status=413)
+
+
+class DatabaseBusyMiddleware:
+    """A page whose write found the database locked past the busy timeout answers 503.
+
+    Another writer (an import's publish step, a job) held SQLite's write lock for longer than
+    ``KAM_DB_BUSY_TIMEOUT``: that is not a fault of the page, so the user gets "busy, try again"
+    and a ``Retry-After`` instead of a server error. The API answers the same in JSON
+    (``kam.core.api.errors``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_busy(exception):
+            return None
+        logger.warning("Database busy: %s", exception)
+        message = busy_message()
+        context = {"status": 503, "message": message, "request_id": request.request_id}
+        try:
+            response = render(request, "web/error.html", context, status=503)
+        except Exception:  # the page frame itself needs the database: answer in plain text
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+
+
+def busy_message() -> str:
+    return _("The database is busy; try again in a moment.")

@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
+import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
 import polars as pl
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Field
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
@@ -48,6 +51,8 @@ from .entities import resolve_columns
 from .formats import ImportFileError
 from .importers import IN_CHUNK, TRANSACTION_ENTITY, Progress, chunks
 from .report import ImportReport
+
+log = logging.getLogger("kam.dataio")
 
 BATCH_SIZE = 50_000
 READ_BLOCK = 8 << 20  # bytes of CSV parsed at a time
@@ -450,7 +455,6 @@ def rollups_add(deltas: pl.DataFrame) -> None:
     )
     if not deltas.height:
         return
-    rollup, unit = MonthlyRollup._meta.db_table, Unit._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):
             cursor.execute(
@@ -479,31 +483,41 @@ def rollups_add(deltas: pl.DataFrame) -> None:
                     "lines",
                 ).rows(),
             )
-        updates = ",\n".join(f"{c} = {rollup}.{c} + excluded.{c}" for c in values)
-        # WHERE true: SQLite needs it to tell the join's ON from the upsert's ON CONFLICT;
-        # ORDER BY: concurrent imports lock the roll-up rows in the same order (no deadlock)
+        _apply_delta_table(cursor, drop_empty=cast(int, deltas["lines"].min()) < 0)
+
+
+def _apply_delta_table(cursor: Any, *, drop_empty: bool) -> None:
+    """Add the deltas of ``DELTA_TABLE`` to the roll-ups in one upsert; tell who changed.
+
+    ``drop_empty``: some deltas remove lines, so roll-ups left with none are deleted.
+    """
+    values = DELTA_COLUMNS[3:]
+    rollup, unit = MonthlyRollup._meta.db_table, Unit._meta.db_table
+    updates = ",\n".join(f"{c} = {rollup}.{c} + excluded.{c}" for c in values)
+    # WHERE true: SQLite needs it to tell the join's ON from the upsert's ON CONFLICT;
+    # ORDER BY: concurrent imports lock the roll-up rows in the same order (no deadlock)
+    cursor.execute(
+        f"""
+        INSERT INTO {rollup} (root_id, {", ".join(DELTA_COLUMNS)})
+        SELECT a.id, {", ".join(f"d.{c}" for c in DELTA_COLUMNS)}
+        FROM {DELTA_TABLE} d
+        JOIN {unit} u ON u.id = d.unit_id
+        JOIN {unit} a ON a.path = {account_path_sql("u.path")}
+        WHERE true
+        ORDER BY d.unit_id, d.product_line_id, d.month
+        ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET {updates}
+        """
+    )
+    if drop_empty:
         cursor.execute(
-            f"""
-            INSERT INTO {rollup} (root_id, {", ".join(DELTA_COLUMNS)})
-            SELECT a.id, {", ".join(f"d.{c}" for c in DELTA_COLUMNS)}
-            FROM {DELTA_TABLE} d
-            JOIN {unit} u ON u.id = d.unit_id
-            JOIN {unit} a ON a.path = {account_path_sql("u.path")}
-            WHERE true
-            ORDER BY d.unit_id, d.product_line_id, d.month
-            ON CONFLICT (unit_id, product_line_id, month) DO UPDATE SET {updates}
-            """
+            f"DELETE FROM {rollup} WHERE lines <= 0 "
+            f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
         )
-        if cast(int, deltas["lines"].min()) < 0:
-            cursor.execute(
-                f"DELETE FROM {rollup} WHERE lines <= 0 "
-                f"AND unit_id IN (SELECT unit_id FROM {DELTA_TABLE})"
-            )
-        cursor.execute(
-            f"SELECT DISTINCT {account_path_sql('u.path')} FROM {DELTA_TABLE} d "
-            f"JOIN {unit} u ON u.id = d.unit_id"
-        )
-        account_paths = [row[0] for row in cursor.fetchall()]
+    cursor.execute(
+        f"SELECT DISTINCT {account_path_sql('u.path')} FROM {DELTA_TABLE} d "
+        f"JOIN {unit} u ON u.id = d.unit_id"
+    )
+    account_paths = [row[0] for row in cursor.fetchall()]
     accounts_changed.send(sender=MonthlyRollup, paths=account_paths)
 
 
@@ -583,7 +597,11 @@ class Writer:
             orient="row",
         )
 
-    def write(self, df: pl.DataFrame) -> None:
+    def classify(self, df: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The new rows and the changed rows (with their ``id`` and old values) of a batch.
+
+        Counts created, updated and unchanged rows in the report.
+        """
         old = self.existing(df["external_id"].to_list())
         joined = df.join(old, on="external_id", how="left", maintain_order="left")
         new = joined.filter(pl.col("id").is_null())
@@ -595,6 +613,10 @@ class Writer:
         self.report.created += new.height
         self.report.updated += changed.height
         self.report.unchanged += matched.height - changed.height
+        return new, changed
+
+    def write(self, df: pl.DataFrame) -> None:
+        new, changed = self.classify(df)
         write_new_rows(new)
         deltas = [_deltas_of(new, +1)]
         if changed.height:
@@ -617,6 +639,215 @@ class Writer:
         rollups_add(pl.concat(deltas))
 
 
+STAGE_PREFIX = "import-"
+STAGE_SCHEMA = "kam_stage"
+PUBLISH_CACHE_KIB = -256 * 1024  # page cache while publishing (negative: KiB), 256 MB
+
+
+def staging_usable() -> bool:
+    """Whether this import stages its rows: on SQLite, when not inside a caller's transaction
+    (a staging file can only be attached outside one; the caller's lock is held anyway).
+    """
+    return connection.vendor == "sqlite" and not connection.in_atomic_block
+
+
+def staging_dir() -> Path:
+    """Where staging files go: next to the SQLite database (same disk, same owner)."""
+    connection.ensure_connection()
+    name = str(connection.settings_dict["NAME"])
+    if getattr(connection, "is_in_memory_db", lambda: True)():
+        return Path(tempfile.gettempdir()) / "kam-import-staging"
+    return Path(name).resolve().parent / "import-staging"
+
+
+def staging_leftovers_remove(directory: Path) -> list[Path]:
+    """Remove the staging files of imports whose process is gone (killed mid-import)."""
+    removed = []
+    for path in directory.glob(f"{STAGE_PREFIX}*"):
+        try:
+            pid = int(path.name.removeprefix(STAGE_PREFIX).split("-", 1)[0])
+        except ValueError:
+            continue
+        if _alive(pid):  # this process (another thread's import) or another live one
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Stage:
+    """The validated rows of an import, kept in a private SQLite file until published.
+
+    Staging takes no lock on the database, so other writers go on while a big file is read,
+    checked and compared with the stored rows. :meth:`publish` then moves everything in one
+    short transaction: new rows and changed rows by ``INSERT``/``UPDATE … FROM`` the attached
+    file, and the roll-ups by one aggregated upsert. All-or-nothing as before: a failure or a
+    kill before the commit leaves the database as it was; the file is removed on exit or, after
+    a kill, by the next import.
+    """
+
+    def __init__(self) -> None:
+        directory = staging_dir()
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging_leftovers_remove(directory)
+        fd, name = tempfile.mkstemp(
+            prefix=f"{STAGE_PREFIX}{os.getpid()}-", suffix=".sqlite3", dir=directory
+        )
+        os.close(fd)
+        self.path = Path(name)
+        self.db: sqlite3.Connection | None = sqlite3.connect(name, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=OFF")
+        self.db.execute("PRAGMA synchronous=OFF")
+        columns = ", ".join(COLUMNS)
+        self.db.execute(f"CREATE TABLE new ({columns})")
+        self.db.execute(f"CREATE TABLE changed (id INTEGER PRIMARY KEY, {columns})")
+        self.db.execute(
+            "CREATE TABLE deltas (unit_id INTEGER, product_line_id INTEGER, month TEXT, "
+            "net_amount NUMERIC, quantity NUMERIC, cost NUMERIC, costed_amount NUMERIC, "
+            "lines INTEGER)"
+        )
+        self.db.execute("BEGIN")
+        self.changed = 0
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+        self.path.unlink(missing_ok=True)
+
+    def add(self, new: pl.DataFrame, changed: pl.DataFrame) -> None:
+        """Stage a batch: its new rows, its changed rows and the roll-up deltas of their new
+        values (the old values are taken out at publish, from the rows as they are then).
+        """
+        assert self.db is not None
+        marks = ", ".join(["?"] * len(COLUMNS))
+        if new.height:
+            self.db.executemany(f"INSERT INTO new VALUES ({marks})", _db_rows(new, COLUMNS))
+        if changed.height:
+            self.db.executemany(
+                f"INSERT INTO changed VALUES (?, {marks})", _db_rows(changed, ["id", *COLUMNS])
+            )
+            self.changed += changed.height
+        deltas = pl.concat([_deltas_of(new, +1), _deltas_of(changed, +1)])
+        if deltas.height:
+            self.db.executemany(
+                f"INSERT INTO deltas VALUES ({', '.join(['?'] * len(DELTA_COLUMNS))})",
+                deltas.select(
+                    "unit_id",
+                    "product_line_id",
+                    pl.col("month").cast(pl.String),
+                    *(pl.col(c).cast(pl.String) for c in DELTA_COLUMNS[3:-1]),
+                    "lines",
+                ).rows(),
+            )
+        self.db.execute("COMMIT")  # a batch at a time to disk: memory stays one batch
+        self.db.execute("BEGIN")
+
+    def publish(self) -> None:
+        """Write the staged rows and roll-ups in one transaction."""
+        assert self.db is not None
+        self.db.execute("COMMIT")
+        self.db.close()
+        self.db = None
+        meta = Transaction._meta
+        table = meta.db_table
+        names = [cast("Field[Any, Any]", meta.get_field(c)).column for c in COLUMNS]
+        values = DELTA_COLUMNS[3:]
+        started = time.monotonic()
+        with connection.cursor() as cursor:
+            cursor.execute(f"ATTACH DATABASE %s AS {STAGE_SCHEMA}", [str(self.path)])
+            # the indexes of a big table are updated in memory, not paged through a small cache
+            cursor.execute("PRAGMA main.cache_size")
+            cache_size = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA main.cache_size = {PUBLISH_CACHE_KIB}")
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                if self.changed:
+                    cursor.execute(
+                        f"SELECT COUNT(*) FROM {STAGE_SCHEMA}.changed c "
+                        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = c.id)"
+                    )
+                    if cursor.fetchone()[0]:
+                        raise ImportFileError(_CONFLICT(), code="conflict")
+                cursor.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS {DELTA_TABLE} (unit_id integer, "
+                    "product_line_id integer, month date, net_amount numeric, quantity numeric, "
+                    "cost numeric, costed_amount numeric, lines integer)"
+                )
+                cursor.execute(f"DELETE FROM {DELTA_TABLE}")
+                # the old values of changed rows leave their roll-ups: read as they are now
+                olds = (
+                    f"UNION ALL SELECT t.unit_id, t.product_line_id, "
+                    f"strftime('%Y-%m-01', t.date), -SUM(t.net_amount), -SUM(t.quantity), "
+                    f"-COALESCE(SUM(t.cost), 0), "
+                    f"-COALESCE(SUM(CASE WHEN t.cost IS NOT NULL THEN t.net_amount END), 0), "
+                    f"-COUNT(*) FROM {table} t JOIN {STAGE_SCHEMA}.changed c ON c.id = t.id "
+                    f"GROUP BY 1, 2, 3"
+                    if self.changed
+                    else ""
+                )
+                cursor.execute(
+                    f"""
+                    INSERT INTO {DELTA_TABLE}
+                    SELECT unit_id, product_line_id, month,
+                           {", ".join(f"SUM({c})" for c in values)}
+                    FROM (SELECT * FROM {STAGE_SCHEMA}.deltas {olds})
+                    GROUP BY unit_id, product_line_id, month
+                    HAVING {" OR ".join(f"SUM({c}) != 0" for c in values)}
+                    """
+                )
+                if self.changed:
+                    cursor.execute(
+                        f"UPDATE {table} SET "
+                        + ", ".join(f"{n} = c.{c}" for n, c in zip(names, COLUMNS, strict=True))
+                        + f" FROM {STAGE_SCHEMA}.changed c WHERE {table}.id = c.id"
+                    )
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(names)}) "
+                    f"SELECT {', '.join(COLUMNS)} FROM {STAGE_SCHEMA}.new"
+                )
+                _apply_delta_table(cursor, drop_empty=bool(self.changed))
+        except IntegrityError as exc:
+            raise ImportFileError(_CONFLICT(), code="conflict") from exc
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DETACH DATABASE {STAGE_SCHEMA}")
+                cursor.execute(f"PRAGMA main.cache_size = {int(cache_size)}")
+        log.info(
+            "Import published in %.1f s (the database's write lock held)",
+            time.monotonic() - started,
+        )
+
+
+def _CONFLICT() -> str:  # noqa: N802
+    return _(
+        "Other changes were made to the same transactions, units or products while the file "
+        "was being imported, so nothing was written. Import the file again."
+    )
+
+
+def _db_rows(df: pl.DataFrame, columns: list[str]) -> list[tuple]:
+    """Rows as SQLite takes them: ISO dates and decimal text, as Django would send them."""
+    text = ("date", "quantity", "net_amount", "cost")
+    return df.select(pl.col(c).cast(pl.String) if c in text else c for c in columns).rows()
+
+
 def import_transactions(
     *,
     path: Path,
@@ -626,8 +857,6 @@ def import_transactions(
     skip_bad_rows: bool,
     progress: Progress | None,
 ) -> ImportReport:
-    from django.db import transaction
-
     source = Source(path, mapping)
     try:
         validator = Validator(report, source.columns)
@@ -645,22 +874,36 @@ def import_transactions(
         if report.errors and not skip_bad_rows:
             return report
         report.skipped = report.bad_rows
-        done = 0
         writer = Writer(report)
-        try:
-            with transaction.atomic():
-                for df in source.batches():
-                    clean = validator.check(df, collect=False)
-                    if report.errors:
-                        clean = clean.filter(~pl.col(LINE).is_in(sorted(report._bad_lines)))
-                    writer.write(clean)
-                    done += df.height
-                    if progress:
-                        progress(done, report.rows)
-                if dry_run:
-                    raise _DryRun
-        except _DryRun:
-            pass
+
+        def clean_batches() -> Iterator[pl.DataFrame]:
+            done = 0
+            for df in source.batches():
+                clean = validator.check(df, collect=False)
+                if report.errors:
+                    clean = clean.filter(~pl.col(LINE).is_in(sorted(report._bad_lines)))
+                yield clean
+                done += df.height
+                if progress:
+                    progress(done, report.rows)
+
+        if staging_usable():
+            # SQLite: the heavy pass writes a private staging file with no lock on the
+            # database; one short transaction then publishes it (other writers wait seconds)
+            with Stage() as stage:
+                for clean in clean_batches():
+                    stage.add(*writer.classify(clean))
+                if not dry_run:
+                    stage.publish()
+        else:
+            try:
+                with transaction.atomic():
+                    for clean in clean_batches():
+                        writer.write(clean)
+                    if dry_run:
+                        raise _DryRun
+            except _DryRun:
+                pass
         report.written = not dry_run
         return report
     finally:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TypeVar, cast
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -15,8 +15,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.main import ExcHandler
 
+from kam.core.db import BUSY_RETRY_AFTER, is_busy
 from kam.core.errors import DomainError
-from kam.core.middleware import body_too_large_message
+from kam.core.middleware import body_too_large_message, busy_message
 
 logger = logging.getLogger("kam.api")
 
@@ -195,6 +196,14 @@ def install(api: NinjaAPI) -> None:
         # a body without a declared length that grew over the limit while being read
         return error_response(api, request, 413, "too_large", body_too_large_message())
 
+    def on_operational(request, exc: OperationalError):
+        if not is_busy(exc):
+            return on_unexpected(request, exc)
+        logger.warning("API database busy: %s", exc)
+        response = error_response(api, request, 503, "busy", busy_message())
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+
     def on_unexpected(request, exc):
         request_id = getattr(request, "request_id", "")
         logger.exception("Unexpected API error (request %s)", request_id)
@@ -218,6 +227,7 @@ def install(api: NinjaAPI) -> None:
     _register(RestrictedError, on_protected)
     _register(IntegrityError, on_integrity)
     _register(DataError, on_data_error)
+    _register(OperationalError, on_operational)
     _register(Http404, on_not_found)
     _register(PermissionDenied, on_denied)
     _register(ScopeError, on_scope)

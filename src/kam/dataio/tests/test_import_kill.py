@@ -30,6 +30,7 @@ def test_a_killed_transaction_import_leaves_the_database_as_before(tmp_path):
         "KAM_VAR_DIR": str(tmp_path),
         "KAM_DATABASE_URL": f"sqlite:///{db}",
         "DJANGO_SETTINGS_MODULE": "kam.settings",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[3]),  # the code under test
     }
     _kam(env, "migrate", "--noinput", "-v", "0")
     for entity, name in (
