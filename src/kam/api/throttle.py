@@ -10,8 +10,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
 from django.http import HttpRequest
 
 from kam.core.http import client_address
@@ -58,23 +57,22 @@ def count_of(window: Window, *, now: float | None = None) -> int:
 
 
 def count_up(window: Window, *, now: float | None = None) -> int:
-    """Add one to the window's count and return the new count."""
+    """Add one to the window's count and return the new count: one statement (an upsert with
+    RETURNING, the same SQL on SQLite and PostgreSQL), safe when processes race."""
     now = time.time() if now is None else now
     number = window.number(now)
-    with transaction.atomic():
-        updated = RateCounter.objects.filter(key=window.key, window=number).update(
-            count=F("count") + 1
+    q = connection.ops.quote_name
+    table, key, win, cnt = q(RateCounter._meta.db_table), q("key"), q("window"), q("count")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {win}, {cnt}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({key}, {win}) DO UPDATE SET {cnt} = {table}.{cnt} + 1 "
+            f"RETURNING {cnt}",
+            [window.key, number],
         )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=window.key, window=number, count=1)
-            except IntegrityError:  # another process started the window first
-                RateCounter.objects.filter(key=window.key, window=number).update(
-                    count=F("count") + 1
-                )
-            else:
-                RateCounter.objects.filter(
-                    window__lt=int((now - KEEP_SECONDS) // window.seconds)
-                ).filter(key__startswith=window.key.split(":", 1)[0] + ":").delete()
-    return count_of(window, now=now)
+        count = int(cursor.fetchone()[0])
+    if count == 1:  # a new window: forget the old ones of this kind
+        RateCounter.objects.filter(window__lt=int((now - KEEP_SECONDS) // window.seconds)).filter(
+            key__startswith=window.key.split(":", 1)[0] + ":"
+        ).delete()
+    return count

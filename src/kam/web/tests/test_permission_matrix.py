@@ -16,6 +16,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,8 @@ from kam.identification.models import (
 )
 from kam.interactions.models import Interaction
 from kam.people.models import User
-from kam.sales.models import Opportunity, Product
+from kam.sales.models import Opportunity, Product, Transaction
+from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
 from kam.testing.urlwalk import api_operations, ninja_api, patterns, view_methods
 from kam.web import endpoints
@@ -98,6 +100,7 @@ class World:
     model_version: int
     run: int
     job: int
+    transaction: int
 
 
 def _build_world() -> World:
@@ -135,6 +138,19 @@ def _build_world() -> World:
         rationale="Growing fast",
     )
     product: Product = ProductFactory()
+    transactions_create(
+        rows=[
+            {
+                "date": dt.date(2026, 9, 15),
+                "unit_id": site.pk,
+                "product_id": product.pk,
+                "quantity": Decimal("2"),
+                "net_amount": Decimal("150.00"),
+                "external_id": "matrix-line",
+            }
+        ]
+    )
+    line = Transaction.objects.get(external_id="matrix-line")
     model = ScoringModel.objects.get(status="active")
     run = ScoringRun.objects.create(
         model=model, status="done", as_of=timezone.localdate(), accounts_count=1
@@ -163,6 +179,7 @@ def _build_world() -> World:
         model_version=model.version,
         run=run.pk,
         job=job.pk,
+        transaction=line.pk,
     )
 
 
@@ -218,6 +235,24 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET web:account": _page("web:account", lambda w: w.site),
     "GET web:account_history": _page("web:account_history", lambda w: w.account),
     "GET web:account_edit": _page("web:account_edit", lambda w: w.account),
+    "GET web:account_transactions": _page("web:account_transactions", lambda w: w.account),
+    "GET web:transaction_edit": _page("web:transaction_edit", lambda w: w.transaction),
+    "POST web:transaction_edit": _post(
+        "web:transaction_edit",
+        lambda w, who: {
+            "date": "2026-09-16",
+            "product": w.product,
+            "quantity": "3",
+            "net_amount": "160.00",
+            "cost": "",
+            "currency": "EUR",
+        },
+        lambda w: w.transaction,
+    ),
+    "GET web:transaction_delete": _page("web:transaction_delete", lambda w: w.transaction),
+    "POST web:transaction_delete": _post(
+        "web:transaction_delete", lambda w, who: {}, lambda w: w.transaction
+    ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
     "POST web:set_language": _post("web:set_language", lambda w, who: {"language": "ru"}),
     "GET identification:scores": _page("identification:scores"),
@@ -295,6 +330,11 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: "/units", lambda w: {"name": "New site", "kind": "site", "parent_id": w.account}
     ),
     "GET /units/{unit_id}": _api(lambda w: f"/units/{w.site}"),
+    "GET /transactions/{transaction_id}": _api(lambda w: f"/transactions/{w.transaction}"),
+    "PATCH /transactions/{transaction_id}": _api(
+        lambda w: f"/transactions/{w.transaction}", lambda w: {"net_amount": "140.00"}
+    ),
+    "DELETE /transactions/{transaction_id}": _api(lambda w: f"/transactions/{w.transaction}"),
     "PATCH /units/{unit_id}": _api(lambda w: f"/units/{w.account}", lambda w: {"city": "Oslo"}),
     "DELETE /units/{unit_id}": _api(lambda w: f"/units/{w.site}"),
     "GET /contacts": _api(lambda w: "/contacts"),
