@@ -27,6 +27,8 @@ from kam.testing.factories import EmploymentFactory, InteractionFactory, UserFac
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FUTURE_MIGRATION = ("customers", "9999_from_a_newer_openkam")
+
+
 # A leaf data migration (nothing depends on it; it only clears fields, so it runs again safely).
 def _leaf(app: str) -> tuple[str, str]:
     """The app's newest migration (a leaf of the graph): unapplying it makes an older schema."""
