@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -36,6 +37,20 @@ def client_address(request: HttpRequest) -> str:
     if proxies > 0:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies][:64]
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:64]
+        if len(forwarded) >= proxies and _is_ip(forwarded[-proxies]):
+            return forwarded[-proxies]
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    # Always an address (the lockout log stores it in an address column, which PostgreSQL
+    # checks): a request without one (a test client, a broken proxy) counts as 0.0.0.0.
+    return remote if _is_ip(remote) else UNKNOWN_ADDRESS
+
+
+UNKNOWN_ADDRESS = "0.0.0.0"  # noqa: S104 - a placeholder value, not a bind address
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
