@@ -38,6 +38,7 @@ def test_beating_names_the_worker_counts_the_attempt_and_beats():
     assert job.attempts == 2
 
 
+@pytest.mark.sqlite_only  # the in-transaction pulse is SQLite's answer to its write lock
 def test_on_sqlite_a_pulse_inside_the_jobs_transaction_writes_the_heartbeat(settings):
     settings.KAM_JOB_TIMEOUT_SECONDS = 1  # beats every 0.25 s
     job = _job(status=JobStatus.RUNNING)
