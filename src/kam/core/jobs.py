@@ -327,7 +327,7 @@ def dead_reason(job: Heartbeat) -> str:
 
 # Sent when a job ends (done or failed), to tell the person who started it. Keyword arguments:
 # ``user``, ``message`` (lazy text with %-placeholders), ``params``, ``link``. The in-app
-# notifications (identification.Notification today) connect to it, so that any app's jobs can
+# notifications (people.Notification) connect to it, so that any app's jobs can
 # notify without importing the app that stores notifications.
 job_finished = Signal()
 

@@ -8,7 +8,6 @@ from .models import (
     Criterion,
     Nomination,
     NominationEvent,
-    Notification,
     ScoringModel,
     ScoringRun,
 )
@@ -86,9 +85,3 @@ class NominationAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "decided_by", "decided_at", "effective_date", "review_due")
     raw_id_fields = ("account", "score", "nominated_by")
     inlines = [NominationEventInline]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "text", "read", "created_at")
-    list_filter = ("read",)

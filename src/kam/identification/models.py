@@ -607,30 +607,6 @@ class NominationEvent(models.Model):
         return f"{self.kind}: {self.from_status or '—'} → {self.to_status or '—'}"
 
 
-class Notification(models.Model):
-    """An in-app notice for one user (a nomination waits for a decision, a decision was made)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="notifications",
-    )
-    text = models.CharField(_("text"), max_length=500)
-    link = models.CharField(_("link"), max_length=300, blank=True)
-    read = models.BooleanField(_("read"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read"], name="notification_user_read")]
-
-    def __str__(self) -> str:
-        return self.text
-
-
 class AccountFacts(models.Model):
     """The data-backed scoring inputs of one account, valid from ``since`` until its next row.
 

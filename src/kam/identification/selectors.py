@@ -29,7 +29,6 @@ from .models import (
     ModelStatus,
     Nomination,
     NominationEvent,
-    Notification,
     RunStatus,
     ScoringModel,
     ScoringRun,
@@ -423,7 +422,3 @@ def account_nominations(*, account: Unit) -> QuerySet[Nomination]:
         )
         .order_by("-created_at", "-pk")
     )
-
-
-def notifications_unread(*, user: User, limit: int = 20) -> list[Notification]:
-    return list(Notification.objects.filter(user=user, read=False)[:limit])

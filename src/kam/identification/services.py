@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -13,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Max, Model
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +26,7 @@ from kam.core.validation import check_date
 from kam.core.workflow import Transition
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
+from kam.people.services import notify
 
 from .engine import Progress, ScoreTable, collector_paused, score_table
 from .inputs import collect_inputs, model_spec
@@ -39,7 +40,6 @@ from .models import (
     NominationEvent,
     NominationEventKind,
     NominationStatus,
-    Notification,
     Recommendation,
     RunStatus,
     Scope,
@@ -47,9 +47,6 @@ from .models import (
     ScoringRun,
 )
 from .workflows import NOMINATION_WORKFLOW
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
 SCOPE_TIER: dict[str, Tier] = {
     Scope.LOCAL: Tier.KEY,
@@ -568,30 +565,6 @@ def _link(name: str, *args: object) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
-
-
-def notify(
-    *,
-    users: Iterable[User],
-    message: StrOrPromise,
-    params: dict[str, Any] | None = None,
-    link: str = "",
-) -> int:
-    """Write one in-app notification per user, in that user's language."""
-    rows = []
-    for user in users:
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            text = str(message) % (params or {})
-        rows.append(Notification(user=user, text=text[:500], link=link))
-    Notification.objects.bulk_create(rows)
-    return len(rows)
-
-
-def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
-    qs = Notification.objects.filter(user=user, read=False)
-    if ids is not None:
-        qs = qs.filter(pk__in=list(ids))
-    return qs.update(read=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,12 +11,10 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_init, post_save
 from django.dispatch import receiver
 
-from kam.core.jobs import job_finished
 from kam.customers.models import Employment, Unit
 from kam.customers.signals import accounts_changed, unit_moved
 
 from .facts import accounts_mark_stale
-from .services import notify
 
 # Unit fields the facts depend on (the tree, kind and place); a save of other fields only
 # (name, tier, account manager, …) leaves them as they are.
@@ -65,10 +63,3 @@ def _position_deleted(sender, instance: Employment, **kwargs) -> None:
 @receiver(accounts_changed, dispatch_uid="facts_accounts_changed")
 def _accounts_changed(sender, paths=(), unit_ids=(), **kwargs) -> None:
     accounts_mark_stale(paths=paths, unit_ids=unit_ids)
-
-
-@receiver(job_finished, dispatch_uid="notify_job_finished")
-def _job_finished(sender, user, message, params, link, **kwargs) -> None:
-    # In-app notifications are stored here today; any app's jobs tell their starter through
-    # the core signal (kam.core.jobs.job_notify) without importing this app.
-    notify(users=[user], message=message, params=params, link=link)

@@ -45,6 +45,8 @@ from kam.core.permissions import (
 )
 from kam.customers.models import Tier, Unit
 from kam.customers.selectors import account_field_values
+from kam.people.selectors import notifications_unread
+from kam.people.services import notifications_mark_read
 
 from . import exporters
 from .explain import explain_recommendation
@@ -76,7 +78,6 @@ from .selectors import (
     account_score_latest,
     capacity_warnings,
     nomination_list,
-    notifications_unread,
     portfolio_matrix,
     score_list,
     scoring_model_active,
@@ -91,7 +92,6 @@ from .services import (
     nomination_approve,
     nomination_create,
     nomination_reject,
-    notifications_mark_read,
     review_keep,
     review_start,
     scoring_run_enqueue,

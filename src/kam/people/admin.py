@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Territory, User
+from .models import Notification, Territory, User
 
 
 @admin.register(User)
@@ -21,3 +21,10 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(Territory)
 class TerritoryAdmin(admin.ModelAdmin):
     list_display = ("name", "country", "region")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("user", "text", "read", "created_at")
+    list_filter = ("read",)
+    raw_id_fields = ("user",)

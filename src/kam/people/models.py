@@ -94,3 +94,32 @@ class User(AbstractUser):
     @property
     def is_internal(self) -> bool:
         return bool(self.is_active and self.role)
+
+
+class Notification(models.Model):
+    """An in-app notice for one user, written by any app through ``people.services.notify``.
+
+    The table keeps its first name (it was born in identification): moving a model between
+    apps changes only Django's state, not the database.
+    """
+
+    user = models.ForeignKey(
+        "people.User",
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    text = models.CharField(_("text"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    read = models.BooleanField(_("read"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        db_table = "identification_notification"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return self.text

@@ -14,7 +14,7 @@ from kam.customers.models import Unit
 from kam.dataio.jobs import import_jobs_reap
 from kam.dataio.models import ImportJob, JobStatus
 from kam.dataio.tasks import run_import_job
-from kam.identification.models import Notification
+from kam.people.models import Notification
 
 from .conftest import FIXTURES
 

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from kam.core.errors import DomainError
 from kam.customers.models import Unit
-from kam.identification.models import NominationStatus, Notification
+from kam.identification.models import NominationStatus
 from kam.identification.selectors import (
     capacity_warnings,
     nomination_history,
@@ -25,6 +25,7 @@ from kam.identification.services import (
     scoring_run_execute,
 )
 from kam.identification.workflows import NOMINATION_WORKFLOW
+from kam.people.models import Notification
 from kam.testing.factories import UserFactory, make_unit
 
 from .conftest import make_model

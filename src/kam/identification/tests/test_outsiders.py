@@ -14,11 +14,11 @@ from kam.identification.models import (
     ModelStatus,
     Nomination,
     NominationStatus,
-    Notification,
     ScoringModel,
     ScoringRun,
 )
 from kam.identification.services import model_draft_from
+from kam.people.models import Notification
 from kam.testing.personas import Persona, db_snapshot
 
 

@@ -12,13 +12,14 @@ from django.utils import timezone
 from kam.api.services import token_create
 from kam.core.jobs import worker_beat
 from kam.core.models import WorkerBeat
-from kam.identification.models import Notification, RunStatus, ScoringRun
+from kam.identification.models import RunStatus, ScoringRun
 from kam.identification.selectors import scoring_model_active
 from kam.identification.services import (
     scoring_run_execute,
     scoring_run_schedule,
     scoring_runs_reap,
 )
+from kam.people.models import Notification
 from kam.testing.factories import make_unit
 
 pytestmark = pytest.mark.django_db

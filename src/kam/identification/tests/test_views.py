@@ -19,7 +19,6 @@ from kam.identification.models import (
     Criterion,
     ModelStatus,
     Nomination,
-    Notification,
     ScoringModel,
     ScoringRun,
 )
@@ -33,6 +32,7 @@ from kam.identification.services import (
     review_start,
     scoring_run_execute,
 )
+from kam.people.models import Notification
 from kam.testing.factories import make_unit
 from kam.testing.forms import BAD_LIST_QUERIES
 from kam.testing.html import parse
