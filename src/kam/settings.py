@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "kam.sales",
     "kam.interactions",
     "kam.identification",
+    "kam.planning",
+    "kam.relationships",
     "kam.dataio",
     "kam.demo",
     "kam.api",

@@ -1,0 +1,3 @@
+"""Tables of the account profile and the account plan."""
+
+from __future__ import annotations

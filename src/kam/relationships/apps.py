@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RelationshipsConfig(AppConfig):
+    """The buying centre, our links to it, the relationship map and stage (PRODUCT §5, §8)."""
+
+    name = "kam.relationships"
+    label = "relationships"
+    verbose_name = _("Relationships")
