@@ -217,6 +217,36 @@ class TransactionPatch(InSchema):
     cost: Money16 | None = None
 
 
+class TransactionPage(Schema):
+    items: list[TransactionOut]
+    next: str | None
+
+
+class TransactionFilters(FilterSchema):
+    subtree: Id | None = Field(None, description="Lines of this unit or of any unit below it.")
+    unit: Id | None = Field(None, description="Lines booked on this unit itself.")
+    product_line: Id | None = None
+    date_from: SaneDate | None = Field(None, description="Inclusive.")
+    date_to: SaneDate | None = Field(None, description="Inclusive.")
+
+
+@router.get(
+    "/transactions",
+    response=responses({200: TransactionPage}),
+    summary="List transactions, oldest id first, a page at a time",
+)
+def transaction_list(
+    request: AuthedHttpRequest, filters: Query[TransactionFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    data = filters.model_dump(exclude_none=True)
+    subtree = data.pop("subtree", None)
+    unit = ref(Unit.objects.all(), "subtree", pk=subtree) if subtree else None
+    return keyset_page(
+        visible(request.auth, selectors.transaction_list(unit=unit, filters=data)), page
+    )
+
+
 def _transaction(request: AuthedHttpRequest, transaction_id: int) -> Transaction:
     """The transaction (404), which the caller may see (403) and whose account they may change."""
     tx = get_for_user(

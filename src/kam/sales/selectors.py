@@ -106,10 +106,11 @@ def opportunity_list(*, unit: int | None = None, stage: str | None = None) -> Qu
 
 
 def transaction_list(
-    *, unit: Unit, filters: Mapping[str, Any] | None = None
+    *, unit: Unit | None = None, filters: Mapping[str, Any] | None = None
 ) -> QuerySet[Transaction]:
-    """The transactions of ``unit`` and its subtree, newest first, filtered (TransactionFilter)."""
-    qs = Transaction.objects.filter(subtree_q(unit, "unit__")).select_related(
-        "unit", "product", "product_line"
-    )
+    """The transactions of ``unit`` and its subtree (all without a unit), newest first, filtered
+    (TransactionFilter)."""
+    qs = Transaction.objects.select_related("unit", "product", "product_line")
+    if unit is not None:
+        qs = qs.filter(subtree_q(unit, "unit__"))
     return filter_queryset(TransactionFilter, filters, qs).order_by("-date", "-pk")

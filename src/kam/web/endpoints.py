@@ -86,6 +86,7 @@ API: dict[str, str | dict[str, str]] = {
     "GET /units/{unit_id}": VIEW,
     "PATCH /units/{unit_id}": CHANGE,
     "DELETE /units/{unit_id}": CHANGE,
+    "GET /transactions": VIEW,
     "GET /transactions/{transaction_id}": VIEW,
     "PATCH /transactions/{transaction_id}": CHANGE,
     "DELETE /transactions/{transaction_id}": CHANGE,

@@ -92,3 +92,82 @@ def test_a_user_with_no_role_may_not_read_correct_or_delete(api_as, lines, who, 
 
 def test_an_unknown_transaction_is_404(api_as, lines):
     assert api_as("kam").delete("/transactions/999999").status_code == 404
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree_lines(users):
+    account = make_unit("Listed", account_manager=users["kam"])
+    site = make_unit("Listed plant", parent=account, kind="site")
+    elsewhere = make_unit("Elsewhere")
+    product = ProductFactory()
+    rows = [
+        (account, dt.date(2026, 1, 10)),
+        (site, dt.date(2026, 2, 10)),
+        (site, dt.date(2026, 3, 10)),
+        (elsewhere, dt.date(2026, 2, 20)),
+    ]
+    transactions_create(
+        rows=[
+            {"unit_id": u.pk, "product_id": product.pk, "date": d, "net_amount": 10}
+            for u, d in rows
+        ]
+    )
+    return account, site, elsewhere
+
+
+def _ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [row["id"] for row in response.json()["items"]]
+
+
+def test_the_list_filters_by_subtree_unit_and_dates(api_as, tree_lines):
+    account, site, _elsewhere = tree_lines
+    api = api_as("kam")
+    by_date = dict(Transaction.objects.values_list("date", "pk"))
+    everything = _ids(api.get("/transactions"))
+    assert sorted(everything) == sorted(by_date.values())
+    subtree = _ids(api.get(f"/transactions?subtree={account.pk}"))
+    assert sorted(subtree) == sorted(
+        by_date[d] for d in (dt.date(2026, 1, 10), dt.date(2026, 2, 10), dt.date(2026, 3, 10))
+    )
+    assert sorted(_ids(api.get(f"/transactions?unit={site.pk}"))) == sorted(
+        [by_date[dt.date(2026, 2, 10)], by_date[dt.date(2026, 3, 10)]]
+    )
+    window = _ids(
+        api.get(f"/transactions?subtree={account.pk}&date_from=2026-02-01&date_to=2026-02-28")
+    )
+    assert window == [by_date[dt.date(2026, 2, 10)]]
+
+
+def test_the_list_pages_with_a_cursor(api_as, tree_lines):
+    api = api_as("kam")
+    first = api.get("/transactions?limit=3")
+    assert len(_ids(first)) == 3
+    cursor = first.json()["next"]
+    rest = _ids(api.get(f"/transactions?limit=3&after={cursor}"))
+    assert len(rest) == 1
+    assert set(rest).isdisjoint(_ids(first))
+
+
+@pytest.mark.parametrize(
+    "query", ["subtree=999999", "date_from=9999-12-31", "date_to=not-a-date", "unit=-4"]
+)
+def test_bad_list_filters_are_a_4xx_with_a_message(api_as, tree_lines, query):
+    response = api_as("kam").get(f"/transactions?{query}")
+    assert 400 <= response.status_code < 500
+    assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(("who", "status"), [("outsider", 403), (None, 401)])
+def test_the_list_needs_a_role(api_as, tree_lines, who, status):
+    assert api_as(who).get("/transactions").status_code == status
+
+
+def test_restricted_visibility_hides_other_accounts_lines_from_a_field_rep(
+    api_as, tree_lines, settings
+):
+    settings.KAM_RESTRICTED_VISIBILITY = True
+    assert _ids(api_as("field_rep").get("/transactions")) == []

@@ -330,6 +330,7 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: "/units", lambda w: {"name": "New site", "kind": "site", "parent_id": w.account}
     ),
     "GET /units/{unit_id}": _api(lambda w: f"/units/{w.site}"),
+    "GET /transactions": _api(lambda w: "/transactions"),
     "GET /transactions/{transaction_id}": _api(lambda w: f"/transactions/{w.transaction}"),
     "PATCH /transactions/{transaction_id}": _api(
         lambda w: f"/transactions/{w.transaction}", lambda w: {"net_amount": "140.00"}
@@ -562,6 +563,7 @@ LIST_READS = {
     "GET /contacts",
     "GET /employments",
     "GET /opportunities",
+    "GET /transactions",
     "GET /interactions",
     "GET /identification/scores",
     "GET /identification/nominations",
