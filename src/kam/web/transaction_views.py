@@ -20,7 +20,7 @@ from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
 from kam.sales.filters import TransactionFilter
 from kam.sales.models import Transaction
-from kam.sales.selectors import transaction_list
+from kam.sales.selectors import transaction_list, transactions_unreadable
 from kam.sales.services import transaction_update, transactions_delete
 
 PAGE_SIZE = 50
@@ -64,6 +64,7 @@ def account_transactions(request: AuthedHttpRequest, pk: int) -> HttpResponseBas
             "pages": page_total,
             "query": query.urlencode(),
             "can_change": request.user.has_perm(CHANGE, unit),
+            "unreadable": transactions_unreadable(unit=unit),
         },
     )
 
