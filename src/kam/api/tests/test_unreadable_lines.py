@@ -63,4 +63,3 @@ def test_the_api_list_leaves_the_bad_line_out(api_as, account_with_a_bad_line, s
     response = api_as("kam").get(f"/transactions?subtree={unit.pk}")
     assert response.status_code == 200
     assert sorted(row["id"] for row in response.json()["items"]) == sorted(good)
-
