@@ -488,6 +488,7 @@ class GroupSpec:
 class DemoSummary:
     counts: dict[str, int]
     seconds: float
+    phases: list[tuple[str, float]] = field(default_factory=list)  # (stage label, seconds)
 
 
 class Reporter:
@@ -498,6 +499,29 @@ class Reporter:
 
     def advance(self, n: int = 1) -> None:  # pragma: no cover - trivial
         pass
+
+
+class _PhaseTimer(Reporter):
+    """Passes the progress on and times each stage (from its ``stage()`` call to the next)."""
+
+    def __init__(self, inner: Reporter):
+        self.inner = inner
+        self.phases: list[tuple[str, float]] = []
+        self._label: str | None = None
+        self._since = time.monotonic()
+
+    def stage(self, label: str, total: int | None) -> None:
+        self.finish()
+        self._label, self._since = str(label), time.monotonic()
+        self.inner.stage(label, total)
+
+    def advance(self, n: int = 1) -> None:
+        self.inner.advance(n)
+
+    def finish(self) -> None:
+        if self._label is not None:
+            self.phases.append((self._label, time.monotonic() - self._since))
+            self._label = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -550,10 +574,13 @@ def demo_build(
     if demo_has_data():
         raise DomainError(_("The database already holds customer data."))
     started = time.monotonic()
-    builder = _Builder(SCALES[scale], seed, today or dt.date.today(), reporter or Reporter())
+    timer = _PhaseTimer(reporter or Reporter())
+    builder = _Builder(SCALES[scale], seed, today or dt.date.today(), timer)
     with transaction.atomic():
         counts = builder.run()
-    return DemoSummary(counts=counts, seconds=time.monotonic() - started)
+        timer.stage(_("Commit"), None)
+    timer.finish()
+    return DemoSummary(counts=counts, seconds=time.monotonic() - started, phases=timer.phases)
 
 
 # ---------------------------------------------------------------------------------------------
