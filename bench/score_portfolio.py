@@ -148,8 +148,8 @@ def child_build(args: argparse.Namespace) -> dict:
     today = timezone.localdate()
     summary = demo_build(scale=args.scale, seed=args.seed, today=today)
     log(f"demo built in {summary.seconds:.0f} s: {summary.counts}")
-    for label, seconds in summary.phases:
-        log(f"  {seconds:8.1f} s  {label}")
+    for label, seconds, cpu in summary.phases:
+        log(f"  {seconds:8.1f} s wall {cpu:8.1f} s CPU  {label}")
     judgement = seed_judgement(args.seed)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

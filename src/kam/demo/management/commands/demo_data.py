@@ -101,8 +101,9 @@ class Command(BaseCommand):
         phases = Table(title=_("Time per phase"))
         phases.add_column(_("Phase"))
         phases.add_column(_("Seconds"), justify="right")
-        for label, seconds in summary.phases:
-            phases.add_row(label, f"{seconds:.1f}")
+        phases.add_column(_("CPU seconds"), justify="right")
+        for label, seconds, cpu in summary.phases:
+            phases.add_row(label, f"{seconds:.1f}", f"{cpu:.1f}")
         console.print(phases)
         console.print(
             _("Built in %(seconds).1f s. Log in with `kam demo-logins`.")
