@@ -25,9 +25,9 @@ What it does (bench/README.md, "Page benchmark", says how to read the table):
    measure an existing PostgreSQL database instead, pass ``--db postgres://user@host/name``
    (it must already hold a scored demo build; nothing is written except sessions).
 
-A new page is one line in ``PAGES``: a name, a URL builder (a function of ``Ids``, the ids of
-believable objects found once per run), the persona, and its target in milliseconds (150 for
-lists and profiles, 300 for the named analytic pages).
+The pages are listed in ``src/kam/testing/pages.py`` (``PAGES``), shared with the test that
+checks that no page's query count grows with the data (web/tests/test_query_bounds.py): a new
+page is one line there.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,56 +49,6 @@ from _common import run_under_postgres as run_pg
 
 SCRIPT = Path(__file__).resolve()
 OUT = ROOT / "bench" / "out"
-
-LIST, ANALYTIC = 150, 300  # target p95, ms
-
-
-@dataclass(frozen=True)
-class Ids:
-    """Ids of believable objects of the build, found once per run (``find_ids``)."""
-
-    account: int  # the key account with the most units (the heaviest profile)
-    kam_account: int  # an account of the demo KAM
-    unit: int  # a unit deep in the large account's tree
-    job: int | None
-    nomination: int | None
-
-
-@dataclass(frozen=True)
-class Page:
-    name: str
-    url: Callable[[Ids], str | None]  # None: nothing to show in this build (reported as skipped)
-    user: str  # a demo login (kam.demo.build.DEMO_LOGINS)
-    target_ms: int
-
-
-# One line per page / API list. The other parts add theirs here.
-PAGES: list[Page] = [
-    Page("portfolio", lambda i: "/accounts/", "kam", LIST),
-    Page("portfolio-all", lambda i: "/accounts/?sort=name", "executive", LIST),
-    Page("portfolio-search", lambda i: "/accounts/?q=gmbh", "executive", LIST),
-    Page("account", lambda i: f"/accounts/{i.account}/", "executive", LIST),
-    Page("account-kam", lambda i: f"/accounts/{i.kam_account}/", "kam", LIST),
-    Page("account-history", lambda i: f"/accounts/{i.account}/history/", "executive", LIST),
-    Page(
-        "account-transactions", lambda i: f"/accounts/{i.account}/transactions/", "executive", LIST
-    ),
-    Page("scores", lambda i: "/identification/", "executive", ANALYTIC),
-    Page("account-score", lambda i: f"/identification/accounts/{i.account}/", "executive", LIST),
-    Page("matrix", lambda i: "/identification/matrix/", "executive", ANALYTIC),
-    Page("nominations", lambda i: "/identification/nominations/", "executive", LIST),
-    Page("jobs", lambda i: "/data/", "admin", LIST),
-    Page("export-log", lambda i: "/data/export/log/", "admin", LIST),
-    Page("api-units", lambda i: "/api/v1/units?limit=100", "executive", LIST),
-    Page("api-units-children", lambda i: f"/api/v1/units?parent={i.account}", "executive", LIST),
-    Page("api-contacts", lambda i: "/api/v1/contacts?limit=100", "executive", LIST),
-    Page("api-employments", lambda i: "/api/v1/employments?limit=100", "executive", LIST),
-    Page("api-interactions", lambda i: "/api/v1/interactions?limit=100", "executive", LIST),
-    Page("api-opportunities", lambda i: "/api/v1/opportunities?limit=100", "executive", LIST),
-    Page("api-scores", lambda i: "/api/v1/identification/scores?limit=100", "executive", LIST),
-    Page("api-nominations", lambda i: "/api/v1/identification/nominations", "executive", LIST),
-]
-
 
 # --- in the child process ----------------------------------------------------------------------
 
@@ -114,31 +63,6 @@ def _static_without_manifest() -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     override_settings(STORAGES=storages, DEBUG=False).enable()
-
-
-def find_ids() -> Ids:
-    from kam.customers.models import Unit
-    from kam.dataio.models import ImportJob
-    from kam.identification.models import Nomination
-
-    accounts = Unit.objects.accounts()
-    largest = (
-        accounts.filter(tier="key").order_by("-numchild", "pk").first()
-        or accounts.order_by("-numchild", "pk").first()
-    )
-    if largest is None:
-        raise SystemExit("the database holds no accounts: build the demo first")
-    kam_account = accounts.filter(account_manager__username="kam").order_by("pk").first() or largest
-    deep = Unit.objects.filter(path__startswith=largest.path).order_by("-depth", "pk").first()
-    job = ImportJob.objects.order_by("-pk").first()
-    nomination = Nomination.objects.order_by("-pk").first()
-    return Ids(
-        account=largest.pk,
-        kam_account=kam_account.pk,
-        unit=(deep or largest).pk,
-        job=job.pk if job else None,
-        nomination=nomination.pk if nomination else None,
-    )
 
 
 def _percentile(samples: list[float], q: float) -> float:
@@ -167,6 +91,7 @@ def child_measure(args: argparse.Namespace) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from kam.people.models import User
+    from kam.testing.pages import PAGES, find_ids
 
     _static_without_manifest()
     ids = find_ids()
