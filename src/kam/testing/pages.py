@@ -62,7 +62,7 @@ PAGES: list[Page] = [
 
 
 def find_ids() -> Ids:
-    from kam.customers.models import Unit
+    from kam.customers.models import Unit, subtree_q
     from kam.dataio.models import ImportJob
     from kam.identification.models import Nomination
 
@@ -74,7 +74,7 @@ def find_ids() -> Ids:
     if largest is None:
         raise SystemExit("the database holds no accounts: build the demo first")
     kam_account = accounts.filter(account_manager__username="kam").order_by("pk").first() or largest
-    deep = Unit.objects.filter(path__startswith=largest.path).order_by("-depth", "pk").first()
+    deep = Unit.objects.filter(subtree_q(largest)).order_by("-depth", "pk").first()
     job = ImportJob.objects.order_by("-pk").first()
     nomination = Nomination.objects.order_by("-pk").first()
     return Ids(
