@@ -73,15 +73,19 @@ def _percentile(samples: list[float], q: float) -> float:
 def _time(call: Callable[[], Any], warm: int, repeat: int) -> dict[str, float]:
     for _ in range(warm):
         call()
-    samples = []
+    samples, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         call()
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
     return {
         "p50": statistics.median(samples),
         "p95": _percentile(samples, 0.95),
         "max": max(samples),
+        # this process's CPU per request: what the neighbours' load does not inflate (on SQLite
+        # it includes the database's work, on PostgreSQL not)
+        "cpu_p50": statistics.median(cpu),
     }
 
 
@@ -123,6 +127,7 @@ def child_measure(args: argparse.Namespace) -> dict:
         row["error"] = f"HTTP {', '.join(map(str, bad))}" if bad else None
         log(
             f"{connection.vendor}: {name:<24} p50 {row['p50']:7.1f} ms  p95 {row['p95']:7.1f} ms"
+            f"  CPU {row['cpu_p50']:6.1f} ms"
             f"  {row['queries']:3d} queries{'  ' + row['error'] if row['error'] else ''}"
         )
         return row
@@ -222,11 +227,14 @@ def report(results: list[dict], args: argparse.Namespace) -> list[dict]:
         print()
         print(f"Pages on {db} ({args.scale} scale, {args.repeat} timed requests each, warm)")
         print(
-            f"{'page':<26}{'p50 ms':>9}{'p95 ms':>9}{'target':>8}{'queries':>9}"
+            f"{'page':<26}{'p50 ms':>9}{'p95 ms':>9}{'CPU ms':>8}{'target':>8}{'queries':>9}"
             f"{'ratio':>8}  verdict"
         )
         for b in result["baselines"]:
-            print(f"{b['name']:<26}{b['p50']:9.1f}{b['p95']:9.1f}{'':>8}{b.get('queries', ''):>9}")
+            print(
+                f"{b['name']:<26}{b['p50']:9.1f}{b['p95']:9.1f}{b['cpu_p50']:8.1f}{'':>8}"
+                f"{b.get('queries', ''):>9}"
+            )
         for row in result["pages"]:
             if "skipped" in row:
                 print(f"{row['name']:<26}  skipped: {row['skipped']}")
@@ -235,7 +243,8 @@ def report(results: list[dict], args: argparse.Namespace) -> list[dict]:
             ok = row["error"] is None and row["p95"] <= row["target_ms"]
             verdict = row["error"] or ("PASS" if ok else "MISS")
             print(
-                f"{row['name']:<26}{row['p50']:9.1f}{row['p95']:9.1f}{row['target_ms']:8d}"
+                f"{row['name']:<26}{row['p50']:9.1f}{row['p95']:9.1f}{row['cpu_p50']:8.1f}"
+                f"{row['target_ms']:8d}"
                 f"{row['queries']:9d}{ratio:8.1f}  {verdict}"
             )
             flat.append({**row, "database": db, "ratio": ratio, "verdict": verdict})
