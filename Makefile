@@ -65,11 +65,11 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --no-header --python-version 3.11 --quiet
 	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock --no-header --python-version 3.11 --quiet
 
-## make bench: the benchmarks of bench/README.md (large scale: builds take long the first time)
-BENCH_SCALE ?= large
+## make bench: every benchmark of bench/ (small sizes, minutes), then bench/RESULTS.md;
+## BENCH_SCALE=large for the issue's sizes (the large demo build takes long the first time)
+BENCH_SCALE ?= small
 bench: install-dev system
-	$(BIN)/python bench/import_transactions.py --db both
-	$(BIN)/python bench/score_portfolio.py --scale $(BENCH_SCALE) --db both
+	$(BIN)/python bench/run_all.py --scale $(BENCH_SCALE) --db both
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

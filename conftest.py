@@ -16,10 +16,12 @@ ROLES = ["executive", "kam", "sales_manager", "field_rep", "specialist", "admin"
 
 def pytest_collection_modifyitems(config, items):
     """Tests of a SQLite-only code path are deselected (not skipped) on a PostgreSQL run: the
-    path does not exist there, and the SQLite run of `make test` runs them."""
-    if not os.environ.get("KAM_DATABASE_URL", "").startswith("postgres"):
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    path does not exist there, and the SQLite run of `make test` runs them. Tests that need
+    PostgreSQL (several workers on one database) are deselected on SQLite the same way: the
+    PostgreSQL run of `make test` runs them."""
+    postgres = os.environ.get("KAM_DATABASE_URL", "").startswith("postgres")
+    other = "sqlite_only" if postgres else "postgres_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

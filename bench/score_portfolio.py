@@ -148,6 +148,8 @@ def child_build(args: argparse.Namespace) -> dict:
     today = timezone.localdate()
     summary = demo_build(scale=args.scale, seed=args.seed, today=today)
     log(f"demo built in {summary.seconds:.0f} s: {summary.counts}")
+    for label, seconds, cpu in summary.phases:
+        log(f"  {seconds:8.1f} s wall {cpu:8.1f} s CPU  {label}")
     judgement = seed_judgement(args.seed)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -157,6 +159,7 @@ def child_build(args: argparse.Namespace) -> dict:
         "today": today.isoformat(),
         "counts": {**summary.counts, **{f"seeded_{k}": n for k, n in judgement.items()}},
         "build_seconds": time.perf_counter() - started,
+        "phases": summary.phases,
     }
 
 

@@ -337,3 +337,39 @@ def job_notify(*, user: object, message: object, params: dict[str, object], link
     if user is None:
         return
     job_finished.send(sender=Heartbeat, user=user, message=message, params=params, link=link)
+
+
+def tasks_requeue_dead(*, now: dt.datetime | None = None) -> int:
+    """Put back in the queue the tasks claimed by a worker that stopped beating.
+
+    django-tasks' ``db_worker`` claims a task with ``SELECT … FOR UPDATE SKIP LOCKED`` (each
+    task goes to one worker), but a worker killed mid-task leaves it ``RUNNING`` for ever: lost.
+    Every worker's beat tick calls this: a running task whose last worker has not been seen
+    (:class:`WorkerBeat`) for a job timeout, and is not a live process on this machine, is made
+    ready again, by a conditional update (two workers doing this at once requeue it once). The
+    task then runs again on a live worker: OpenKAM's tasks are safe to repeat (their job row
+    says whether the work was done: an import or scoring run that is no longer queued is not
+    run again; its own reaper fails a run that died half way, which the user can re-run).
+    """
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(seconds=job_timeout())
+    alive = set(
+        WorkerBeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True)
+    )
+    requeued = 0
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    for pk, worker_ids, started_at in running.values_list("pk", "worker_ids", "started_at")[:500]:
+        worker = worker_ids[-1] if worker_ids else ""
+        if worker in alive or worker_alive_here(worker):
+            continue
+        if started_at is not None and started_at > cutoff:
+            continue  # claimed moments ago: its worker may not have beaten yet
+        requeued += running.filter(pk=pk, started_at=started_at).update(
+            status=TaskResultStatus.READY, started_at=None
+        )
+    if requeued:
+        log.warning("%s task(s) of stopped workers put back in the queue", requeued)
+    return requeued

@@ -142,14 +142,36 @@ class UnitManager(MP_NodeManager.from_queryset(UnitQuerySet)):  # type: ignore[m
         return UnitQuerySet(self.model, using=self._db).order_by("path")
 
 
+PATH_MAX = 255  # treebeard's path column
+
+
+def _below_q(path: str, prefix: str) -> models.Q:
+    """``path`` and every path that starts with it, as an index range plus the prefix test.
+
+    ``LIKE 'p%'`` alone scans every unit: SQLite's LIKE is case-insensitive (no index use) and
+    PostgreSQL uses a plain index for it only under the C collation. The range
+    ``p <= path <= p + 'ZZZ…'`` holds every path below ``p`` (the alphabet ends with Z, in byte
+    order and in the usual collations alike), so both databases search the path's unique index
+    and keep the LIKE as an exact filter (docs/performance.md).
+    """
+    top = path + ALPHABET[-1] * (PATH_MAX - len(path))
+    return models.Q(
+        **{
+            f"{prefix}path__gte": path,
+            f"{prefix}path__lte": top,
+            f"{prefix}path__startswith": path,
+        }
+    )
+
+
 def subtree_q(unit: Unit, prefix: str = "") -> models.Q:
     """A filter for ``unit`` and everything below it, for a relation named by ``prefix``."""
-    return models.Q(**{f"{prefix}path__startswith": unit.path})
+    return _below_q(unit.path, prefix)
 
 
 def account_q(account: Unit, prefix: str = "") -> models.Q:
     """A filter for every unit of ``account``'s account, for a relation named by ``prefix``."""
-    return models.Q(**{f"{prefix}path__startswith": account.account_path})
+    return _below_q(account.account_path, prefix)
 
 
 class Unit(MP_Node, TimeStamped):

@@ -14,7 +14,7 @@ from .models import Interaction
 def interactions_for(*, unit: Unit) -> QuerySet[Interaction]:
     """Interactions with the unit and its subtree, newest first, ready to render."""
     return (
-        Interaction.objects.filter(unit__path__startswith=unit.path)
+        Interaction.objects.filter(subtree_q(unit, "unit__"))
         .select_related("unit")
         .prefetch_related("participants", "contacts")
         .order_by("-occurred_at")

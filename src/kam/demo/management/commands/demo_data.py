@@ -98,6 +98,13 @@ class Command(BaseCommand):
         for name, count in summary.counts.items():
             table.add_row(str(COUNT_LABELS.get(name, name)), f"{count:,}")
         console.print(table)
+        phases = Table(title=_("Time per phase"))
+        phases.add_column(_("Phase"))
+        phases.add_column(_("Seconds"), justify="right")
+        phases.add_column(_("CPU seconds"), justify="right")
+        for label, seconds, cpu in summary.phases:
+            phases.add_row(label, f"{seconds:.1f}", f"{cpu:.1f}")
+        console.print(phases)
         console.print(
             _("Built in %(seconds).1f s. Log in with `kam demo-logins`.")
             % {"seconds": summary.seconds}

@@ -12,7 +12,13 @@ from django.db import OperationalError, close_old_connections
 from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
-from kam.core.jobs import current_worker_id, heartbeat_interval, is_locked, worker_beat
+from kam.core.jobs import (
+    current_worker_id,
+    heartbeat_interval,
+    is_locked,
+    tasks_requeue_dead,
+    worker_beat,
+)
 from kam.dataio.jobs import import_jobs_reap
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
@@ -37,6 +43,7 @@ def beat_tick() -> None:
         _guarded("Recording the worker's heartbeat", worker_beat)
         _guarded("Reaping dead import jobs", import_jobs_reap)
         _guarded("Reaping dead scoring runs", scoring_runs_reap)
+        _guarded("Requeueing the tasks of dead workers", tasks_requeue_dead)
     finally:
         close_old_connections()
 

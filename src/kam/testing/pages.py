@@ -1,0 +1,86 @@
+"""The pages and API lists that the page benchmark (bench/pages.py) times and that
+test_query_bounds checks for a query count that does not grow with the data.
+
+A new page is one line in ``PAGES``: a name, a URL builder (a function of ``Ids``, the ids of
+believable objects found once per run), the persona (a demo login of kam.demo.build), and the
+target p95 in milliseconds (150 for lists and profiles, 300 for the named analytic pages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+LIST, ANALYTIC = 150, 300  # target p95, ms
+
+
+@dataclass(frozen=True)
+class Ids:
+    """Ids of believable objects of the build, found once per run (``find_ids``)."""
+
+    account: int  # the key account with the most units (the heaviest profile)
+    kam_account: int  # an account of the demo KAM
+    unit: int  # a unit deep in the large account's tree
+    job: int | None
+    nomination: int | None
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str
+    url: Callable[[Ids], str | None]  # None: nothing to show in this build (reported as skipped)
+    user: str  # a demo login (kam.demo.build.DEMO_LOGINS)
+    target_ms: int
+
+
+# One line per page / API list. The other parts add theirs here.
+PAGES: list[Page] = [
+    Page("portfolio", lambda i: "/accounts/", "kam", LIST),
+    Page("portfolio-all", lambda i: "/accounts/?sort=name", "executive", LIST),
+    Page("portfolio-search", lambda i: "/accounts/?q=e", "executive", LIST),
+    Page("account", lambda i: f"/accounts/{i.account}/", "executive", LIST),
+    Page("account-kam", lambda i: f"/accounts/{i.kam_account}/", "kam", LIST),
+    Page("account-history", lambda i: f"/accounts/{i.account}/history/", "executive", LIST),
+    Page(
+        "account-transactions", lambda i: f"/accounts/{i.account}/transactions/", "executive", LIST
+    ),
+    Page("scores", lambda i: "/identification/", "executive", ANALYTIC),
+    Page("account-score", lambda i: f"/identification/accounts/{i.account}/", "executive", LIST),
+    Page("matrix", lambda i: "/identification/matrix/", "executive", ANALYTIC),
+    Page("nominations", lambda i: "/identification/nominations/", "executive", LIST),
+    Page("jobs", lambda i: "/data/", "admin", LIST),
+    Page("export-log", lambda i: "/data/export/log/", "admin", LIST),
+    Page("api-units", lambda i: "/api/v1/units?limit=100", "executive", LIST),
+    Page("api-units-children", lambda i: f"/api/v1/units?parent={i.account}", "executive", LIST),
+    Page("api-contacts", lambda i: "/api/v1/contacts?limit=100", "executive", LIST),
+    Page("api-employments", lambda i: "/api/v1/employments?limit=100", "executive", LIST),
+    Page("api-interactions", lambda i: "/api/v1/interactions?limit=100", "executive", LIST),
+    Page("api-opportunities", lambda i: "/api/v1/opportunities?limit=100", "executive", LIST),
+    Page("api-scores", lambda i: "/api/v1/identification/scores?limit=100", "executive", LIST),
+    Page("api-nominations", lambda i: "/api/v1/identification/nominations", "executive", LIST),
+]
+
+
+def find_ids() -> Ids:
+    from kam.customers.models import Unit, subtree_q
+    from kam.dataio.models import ImportJob
+    from kam.identification.models import Nomination
+
+    accounts = Unit.objects.accounts()
+    largest = (
+        accounts.filter(tier="key").order_by("-numchild", "pk").first()
+        or accounts.order_by("-numchild", "pk").first()
+    )
+    if largest is None:
+        raise SystemExit("the database holds no accounts: build the demo first")
+    kam_account = accounts.filter(account_manager__username="kam").order_by("pk").first() or largest
+    deep = Unit.objects.filter(subtree_q(largest)).order_by("-depth", "pk").first()
+    job = ImportJob.objects.order_by("-pk").first()
+    nomination = Nomination.objects.order_by("-pk").first()
+    return Ids(
+        account=largest.pk,
+        kam_account=kam_account.pk,
+        unit=(deep or largest).pk,
+        job=job.pk if job else None,
+        nomination=nomination.pk if nomination else None,
+    )
