@@ -119,6 +119,23 @@ def default_required_roles() -> list[str]:
     return ["decider", "buyer", "influencer", "user", "champion"]
 
 
+def default_stage_rules() -> dict[str, float]:
+    """Thresholds of the stage rules (DOMAIN §7); ``min_present`` is the share of a rule's
+    inputs that must have data for the rule to match (decision record 50)."""
+    return {
+        "uncoupling_revenue_drop_pct": 30.0,
+        "synergistic_min_functions": 5.0,
+        "partnership_agreement_months": 24.0,
+        "partnership_min_sharing": 3.0,
+        "partnership_min_functions": 4.0,
+        "partnership_min_wallet_pct": 50.0,
+        "mid_min_wallet_pct": 25.0,
+        "mid_min_functions": 3.0,
+        "early_max_functions": 2.0,
+        "min_present": 0.5,
+    }
+
+
 def default_strength_bands() -> list[float]:
     """Lower strength bounds of judged levels 1..4 (decision record 49)."""
     return [0.5, 2.0, 5.0, 10.0]
@@ -175,6 +192,7 @@ class RelationshipSettings(TimeStamped):
     decider_silence_days = models.PositiveSmallIntegerField(
         _("gap: decider not contacted for (days)"), default=60
     )
+    stage_rules = models.JSONField(_("stage rule thresholds"), default=default_stage_rules)
     history = HistoricalRecords()
 
     class Meta:
