@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -154,6 +154,27 @@ def accounts_metrics(
 
 def account_metrics(*, account: Unit, as_of: dt.date | None = None) -> dict[str, Any]:
     return accounts_metrics([account.account.pk], as_of).get(account.account.pk, {})
+
+
+def dmu_sizes(account_ids: Sequence[int] | None, as_of: dt.date) -> dict[int, int]:
+    """account id → contacts with a buying-centre role there, recorded by the end of ``as_of``,
+    whose position at the account is current on that day (one query; every account with a
+    role when ``account_ids`` is None). Accounts without any role are absent."""
+    roles = BuyingRole.objects.filter(created_at__lt=_day_end(as_of))
+    if account_ids is not None:
+        roles = roles.filter(account_id__in=list(account_ids))
+    current = (
+        Employment.objects.filter(_current_q(as_of), contact_id=OuterRef("contact_id"))
+        .annotate(acc=account_path_of("unit__path"))
+        .filter(acc=OuterRef("account__path"))
+    )
+    counted = (
+        roles.values("account_id")
+        .annotate(n=Count("contact_id", distinct=True, filter=Exists(current)))
+        .order_by()
+        .values_list("account_id", "n")
+    )
+    return dict(counted)
 
 
 def _percent_values(key: str) -> metric_registry.ComputeFn:
