@@ -45,11 +45,9 @@ from .stage import StageInputs, Suggestion, suggest
 
 
 def relationship_settings() -> RelationshipSettings:
-    """The settings row (created with the documented defaults when missing)."""
-    row = RelationshipSettings.objects.order_by("pk").first()
-    if row is None:
-        row = RelationshipSettings.objects.create()
-    return row
+    """The settings row (seeded by a migration); the documented defaults, unsaved, when it is
+    missing, so that a read never writes."""
+    return RelationshipSettings.objects.order_by("pk").first() or RelationshipSettings()
 
 
 def metric_settings(row: RelationshipSettings) -> coverage.Settings:
