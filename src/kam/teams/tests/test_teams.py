@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -37,7 +38,7 @@ def test_a_membership_is_refused_when_it_breaks_a_rule(kam_a: Persona, kam_b: Pe
     team_member_add(account=kam_a.account, user=sam, role=TeamRole.SERVICE, allocation=30)
     site_of_b = make_unit("B plant", parent=kam_b.account, kind="site")
     site_of_a = make_unit("A plant", parent=kam_a.account, kind="site")
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"allocation": 101}, "allocation"),
         ({"end": TODAY - dt.timedelta(days=400)}, "end"),
         ({"unit": site_of_b}, "unit"),
@@ -45,7 +46,7 @@ def test_a_membership_is_refused_when_it_breaks_a_rule(kam_a: Persona, kam_b: Pe
         ({"role": "chauffeur"}, "role"),
     ]
     for extra, field in cases:
-        data = {"role": TeamRole.TECHNICAL, "allocation": 10, **extra}
+        data: dict[str, Any] = {"role": TeamRole.TECHNICAL, "allocation": 10, **extra}
         with pytest.raises(DomainError) as caught:
             team_member_add(account=kam_a.account, user=sam, **data)
         assert caught.value.field == field, extra
@@ -287,7 +288,7 @@ def test_the_pages_use_a_bounded_number_of_queries(
 
 
 def _api(client: Client, persona: Persona, method: str, path: str, body=None):
-    kwargs = {"headers": persona.headers}
+    kwargs: dict[str, Any] = {"headers": persona.headers}
     if body is not None:
         kwargs["data"] = json.dumps(body)
         kwargs["content_type"] = "application/json"
@@ -352,3 +353,52 @@ def test_a_restricted_field_rep_on_the_team_sees_the_account(
     client.force_login(rep)
     assert client.get(reverse("web:account", args=[kam_a.account.pk])).status_code == 200
     assert client.get(reverse("web:account", args=[kam_b.account.pk])).status_code == 404
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _import(tmp_path, text: str):
+    from kam.dataio.services import import_file
+
+    path = tmp_path / "team.csv"
+    path.write_text(text, encoding="utf-8")
+    return import_file(entity="team-members", path=path)
+
+
+def test_team_members_import_through_the_services(tmp_path, kam_a: Persona):
+    kam_a.account.external_id = "ACC-A"
+    kam_a.account.save()
+    sam = _specialist()
+    report = _import(
+        tmp_path,
+        "account,user,role,allocation,start\n"
+        f"ACC-A,{sam.username},service,30,2026-01-01\n"
+        f"ACC-A,{kam_a.user.email},kam_lead,50,2026-01-01\n",
+    )
+    assert (report.created, report.errors) == (2, [])
+    assert sorted(TeamMember.objects.values_list("user__username", "role", "allocation")) == sorted(
+        [(sam.username, "service", 30), (kam_a.user.username, "kam_lead", 50)]
+    )
+    report = _import(
+        tmp_path,
+        f"account,user,role,allocation,start\nACC-A,{sam.username},service,45,2026-01-01\n",
+    )
+    assert (report.created, report.updated) == (0, 1)
+    assert TeamMember.objects.get(user=sam).allocation == 45
+
+
+def test_a_bad_team_file_writes_nothing_and_says_why(tmp_path, kam_a: Persona):
+    kam_a.account.external_id = "ACC-A"
+    kam_a.account.save()
+    sam = _specialist()
+    report = _import(
+        tmp_path,
+        "account,user,role,allocation,start\n"
+        f"ACC-A,{sam.username},service,30,2026-01-01\n"
+        "ACC-A,nobody,service,30,2026-01-01\n"
+        f"ACC-A,{sam.username},pilot,130,2026-01-01\n",
+    )
+    reasons = {(e.line, e.column) for e in report.errors}
+    assert {(3, "user"), (4, "role"), (4, "allocation")} <= reasons
+    assert not TeamMember.objects.exists()
