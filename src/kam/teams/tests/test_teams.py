@@ -17,7 +17,7 @@ from kam.core.metrics import registry
 from kam.interactions.services import interaction_create
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.selectors import accounts_without_sponsor, member_suggestions, workload
-from kam.teams.services import team_member_add, team_member_end, team_member_update
+from kam.teams.services import team_member_add, team_member_end
 from kam.testing.factories import UserFactory, make_unit
 from kam.testing.html import parse
 from kam.testing.personas import Persona, db_snapshot
