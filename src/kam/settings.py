@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kam.identification",
     "kam.planning",
     "kam.relationships",
+    "kam.teams",
     "kam.dataio",
     "kam.demo",
     "kam.api",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("identification/", include("kam.identification.urls")),
     path("relationships/", include("kam.relationships.urls")),
     path("data/", include("kam.dataio.urls")),
+    path("teams/", include("kam.teams.urls")),
     path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]

@@ -9,6 +9,7 @@ from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
 from kam.relationships.api import router as relationships_router
 from kam.sales.api import router as sales_router
+from kam.teams.api import router as teams_router
 
 from .auth import API_AUTH
 from .docs import LocalSwagger, asset
@@ -37,6 +38,7 @@ api.add_router("/", sales_router)
 api.add_router("/", interactions_router)
 api.add_router("/", identification_router)
 api.add_router("/", relationships_router)
+api.add_router("/", teams_router)
 api.add_router("/", export_router)
 
 

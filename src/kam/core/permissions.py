@@ -7,6 +7,7 @@ they manage; a sales manager the accounts of the people who report to them.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 import rules
@@ -242,11 +243,16 @@ def visibility_restricted(user) -> bool:
 def account_relations_q(user) -> Q:
     """Units (a ``Q`` over customer units) through which ``user`` is related to an account.
 
-    The one place that says what "related" means. Today: named on an interaction with the unit,
-    as one of our participants or as its author. The teams issue adds "on the account team" and
-    "assigned to the unit" here, as further ``|`` terms.
+    The one place that says what "related" means: named on an interaction with the unit, as one
+    of our participants or as its author; or on the account's team (a membership not ended —
+    the relation is named by string, so this bottom layer does not import the teams app).
     """
-    return Q(interactions__participants=user) | Q(interactions__created_by=user)
+    return (
+        Q(interactions__participants=user)
+        | Q(interactions__created_by=user)
+        | Q(team_members__user=user, team_members__end__isnull=True)
+        | Q(team_members__user=user, team_members__end__gt=dt.date.today())
+    )
 
 
 def visible_units(user, units: QuerySet[Any]) -> QuerySet[Any]:
@@ -286,6 +292,7 @@ VISIBLE_THROUGH: dict[str, str] = {
     "relationships.opportunityrole": "opportunity__unit",
     "relationships.ourlink": "contact__employments__unit",
     "relationships.linkstrength": "contact__employments__unit",
+    "teams.teammember": "account",
 }
 
 

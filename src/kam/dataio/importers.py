@@ -7,6 +7,7 @@ stored values and touch only rows that really change, so importing a file twice 
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ from kam.sales.models import (
     SupplierPositionLevel,
     Transaction,
 )
+from kam.teams.models import TeamMember, TeamRole
+from kam.teams.services import team_member_add, team_member_update
 
 from . import formats
 from .entities import Entity, Field, Ref
@@ -929,6 +932,76 @@ class SupplierPositionImporter(Importer):
     )
 
 
+class TeamMemberImporter(Importer):
+    """Account team memberships, written through the teams services (their rules apply: a
+    role of ours, allocation 0–100, the unit inside the account, no overlapping period)."""
+
+    entity = Entity(
+        name="team-members",
+        model=TeamMember,
+        key=("account", "user", "role", "start"),
+        fields=[
+            Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
+            Field(
+                "user",
+                required=True,
+                ref=Ref(User, "username", "user_id", "user", alt_lookup="email"),
+                export="user__username",
+                synonyms=("person", "username", "сотрудник"),
+            ),
+            Field("role", required=True, kind="choice", choices=TeamRole, synonyms=("роль",)),
+            Field("unit", ref=UNIT_REF, export="unit__external_id"),
+            Field("region", max_length=120),
+            Field(
+                "allocation", kind="int", min_value=0, max_value=100, synonyms=("allocation_pct",)
+            ),
+            Field("start", required=True, kind="date", synonyms=("from", "since")),
+            Field("end", kind="date", synonyms=("until", "left_on")),
+            Field("note", max_length=300),
+        ],
+    )
+
+    def write(self, rows: list[Row], progress: Progress | None = None) -> None:
+        existing = self.find_existing(rows)
+        accounts = Unit.objects.in_bulk({r.attrs["account_id"] for r in rows})
+        users = User.objects.in_bulk({r.attrs["user_id"] for r in rows})
+        units = Unit.objects.in_bulk({r.attrs["unit_id"] for r in rows if r.attrs.get("unit_id")})
+        for row in rows:
+            data = {
+                name: row.attrs[name]
+                for name in ("region", "allocation", "end", "note")
+                if self.present(name) and name in row.attrs
+            }
+            if self.present("unit"):
+                data["unit"] = units.get(row.attrs.get("unit_id") or 0)
+            if data.get("allocation") is None:
+                data.pop("allocation", None)
+            try:
+                member = existing.get(self.db_key(row))
+                if member is None:
+                    team_member_add(
+                        account=accounts[row.attrs["account_id"]],
+                        user=users[row.attrs["user_id"]],
+                        role=row.attrs["role"],
+                        start=row.attrs["start"],
+                        **data,
+                    )
+                    self.report.created += 1
+                else:
+                    changed = model_assign(instance=copy.copy(member), data=data)
+                    if changed:
+                        team_member_update(member=cast(TeamMember, member), data=data)
+                        self.report.updated += 1
+                    else:
+                        self.report.unchanged += 1
+            except DomainError as exc:
+                raise DomainError(
+                    _("Line %(line)s: %(message)s") % {"line": row.line, "message": exc.message},
+                    field=exc.field,
+                    code=exc.code,
+                ) from exc
+
+
 TRANSACTION_ENTITY = Entity(
     name="transactions",
     model=Transaction,
@@ -971,6 +1044,7 @@ IMPORTERS: dict[str, type[Importer]] = {
         BuyingRoleImporter,
         ContactStanceImporter,
         OurLinkImporter,
+        TeamMemberImporter,
     )
 }
 
@@ -993,4 +1067,5 @@ ENTITY_NAMES = [
     "buying-roles",
     "buying-centre",
     "our-links",
+    "team-members",
 ]

@@ -51,6 +51,7 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.relationships import relationships_build, relationships_reset
+from kam.demo.teams import build_teams
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -633,6 +634,8 @@ class _Builder:
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
         relationships_build(self)
+        self.rep.stage(_("Account teams"), None)
+        self.counts["team_members"] = build_teams(seed=self.seed, today=self.today)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

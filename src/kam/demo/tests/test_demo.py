@@ -381,3 +381,20 @@ def test_scoring_the_demo_portfolio_finds_key_candidates_and_unwilling_giants(de
     candidates = [s for s in scores if s.recommendation == "key_candidate"]
     assert candidates, "the demo should show some key candidates"
     assert len(candidates) < len(scores) / 2, "most customers stay transactional"
+
+
+def test_key_accounts_have_teams_with_gaps_worth_showing(demo):
+    from kam.teams.models import TeamMember, TeamRole
+    from kam.teams.selectors import accounts_without_sponsor, workload
+
+    key = Unit.objects.accounts().exclude(tier="transactional")
+    with_lead = set(
+        TeamMember.objects.active()
+        .filter(role=TeamRole.KAM_LEAD)
+        .values_list("account_id", flat=True)
+    )
+    assert with_lead == set(key.values_list("pk", flat=True))
+    assert 0 < accounts_without_sponsor().count() < key.count()
+    loads = workload(users=User.objects.filter(role="specialist"))
+    assert any(x.over_allocated for x in loads)
+    assert TeamMember.objects.filter(end__isnull=False).exists()

@@ -54,6 +54,8 @@ from kam.people.models import User
 from kam.relationships.models import BuyingRole, Placeholder
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
+from kam.teams.models import TeamRole
+from kam.teams.services import team_member_add
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
 from kam.testing.urlwalk import api_operations, ninja_api, patterns, view_methods
 from kam.web import endpoints
@@ -102,6 +104,7 @@ class World:
     run: int
     job: int
     transaction: int
+    member: int
 
 
 def _build_world() -> World:
@@ -163,6 +166,8 @@ def _build_world() -> World:
         created_by=users["admin"], entity="units", original_name="units.csv", file="x.csv"
     )
     job.error_report.save("matrix-errors.csv", ContentFile(b"line,reason\n"))
+    teammate = User.objects.create(username="teammate", role="specialist", function="service")
+    member = team_member_add(account=account, user=teammate, role=TeamRole.SERVICE)
     return World(
         users=users,
         tokens=tokens,
@@ -181,6 +186,7 @@ def _build_world() -> World:
         run=run.pk,
         job=job.pk,
         transaction=line.pk,
+        member=member.pk,
     )
 
 
@@ -233,7 +239,26 @@ def _role(w: World) -> int:
 _MEMBER = {"roles": ["decider"], "attitude": "champion", "influence": "4", "orientation": ""}
 
 
+def _member_form(w: World, who: str) -> dict:
+    return {"role": "service", "allocation": 20, "start": "2026-01-01"}
+
+
 WEB_REQUESTS: dict[str, Build] = {
+    "GET teams:account_team": _page("teams:account_team", lambda w: w.account),
+    "POST teams:account_team": _post(
+        "teams:account_team",
+        lambda w, who: {"user": w.users["specialist"].pk, "role": "technical", "allocation": 5},
+        lambda w: w.account,
+    ),
+    "POST teams:suggestion_accept": _post(
+        "teams:suggestion_accept",
+        lambda w, who: {"user": w.users["field_rep"].pk, "role": "field_rep"},
+        lambda w: w.account,
+    ),
+    "GET teams:member_edit": _page("teams:member_edit", lambda w: w.member),
+    "POST teams:member_edit": _post("teams:member_edit", _member_form, lambda w: w.member),
+    "POST teams:member_end": _post("teams:member_end", lambda w, who: {}, lambda w: w.member),
+    "GET teams:workload": _page("teams:workload"),
     "GET login": _page("login"),
     "POST login": _post("login", lambda w, who: {"username": "nobody", "password": "wrong"}),
     "POST logout": _post("logout", lambda w, who: {}),
@@ -377,6 +402,21 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /units/{unit_id}": _api(lambda w: f"/units/{w.site}"),
     "GET /transactions": _api(lambda w: "/transactions"),
+    "GET /accounts/{account_id}/team": _api(lambda w: f"/accounts/{w.account}/team"),
+    "POST /accounts/{account_id}/team": _api(
+        lambda w: f"/accounts/{w.account}/team",
+        lambda w: {"user_id": w.users["specialist"].pk, "role": "technical", "allocation": 5},
+    ),
+    "GET /accounts/{account_id}/team/suggestions": _api(
+        lambda w: f"/accounts/{w.account}/team/suggestions"
+    ),
+    "PATCH /team-members/{member_id}": _api(
+        lambda w: f"/team-members/{w.member}", lambda w: {"allocation": 15}
+    ),
+    "POST /team-members/{member_id}/end": _api(
+        lambda w: f"/team-members/{w.member}/end", lambda w: {}
+    ),
+    "GET /workload": _api(lambda w: "/workload"),
     "GET /transactions/{transaction_id}": _api(lambda w: f"/transactions/{w.transaction}"),
     "PATCH /transactions/{transaction_id}": _api(
         lambda w: f"/transactions/{w.transaction}", lambda w: {"net_amount": "140.00"}
@@ -667,6 +707,8 @@ LIST_READS = {
     "GET /employments",
     "GET /opportunities",
     "GET /transactions",
+    "GET /workload",
+    "GET teams:workload",
     "GET /interactions",
     "GET /identification/scores",
     "GET /identification/nominations",

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.navigation import NavItem
+
+
+class TeamsConfig(AppConfig):
+    """Account teams, allocation and workload (PRODUCT §6, DOMAIN §9)."""
+
+    name = "kam.teams"
+    label = "teams"
+    verbose_name = _("Account teams")
+    nav_items: tuple[NavItem, ...] = (
+        NavItem("teams:workload", _("Workload"), "kam.view_account", "§6"),
+    )
+
+    def ready(self) -> None:
+        from . import metrics
+
+        metrics.register_all()

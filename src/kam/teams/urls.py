@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "teams"
+urlpatterns = [
+    path("accounts/<int:pk>/team/", views.account_team, name="account_team"),
+    path(
+        "accounts/<int:pk>/team/suggestions/accept/",
+        views.suggestion_accept,
+        name="suggestion_accept",
+    ),
+    path("team-members/<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("team-members/<int:pk>/end/", views.member_end, name="member_end"),
+    path("workload/", views.workload, name="workload"),
+]
