@@ -15,7 +15,7 @@ from kam.people.models import Function, Role, User
 from kam.teams.models import TeamMember, TeamRole
 
 KEY_TIERS = (Tier.KEY, Tier.NATIONAL, Tier.GLOBAL)
-SPECIALIST_ROLE = {
+SPECIALIST_ROLE: dict[str, str] = {
     Function.SERVICE: TeamRole.SERVICE,
     Function.LOGISTICS: TeamRole.LOGISTICS,
     Function.TECHNICAL: TeamRole.TECHNICAL,
