@@ -52,7 +52,9 @@ def plan_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[AccountPl
 
 def action_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Action]:
     """Actions matching :class:`ActionFilter`, by due date (the action list and the API)."""
-    qs = Action.objects.select_related("plan", "plan__account", "owner", "unit", "objective")
+    qs = Action.objects.select_related(
+        "plan", "plan__account", "plan__account__account_manager", "owner", "unit", "objective"
+    )
     return filter_queryset(ActionFilter, filters, qs).order_by("due_date", "pk")
 
 

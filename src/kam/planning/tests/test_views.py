@@ -291,3 +291,28 @@ def test_the_plans_list_filters_and_is_bounded(
     grow(20)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_action_list_is_bounded(
+    world: PlanWorld, kam_b: Persona, django_assert_max_num_queries
+) -> None:
+    from kam.planning.services import plan_create
+
+    rep = client_of(world.rep)
+    url = reverse("planning:actions")
+
+    def grow(n: int) -> None:
+        for i in range(n):
+            account = make_unit(f"Grown {n}-{i}", account_manager=world.kam)
+            plan = plan_create(account=account, user=world.kam)
+            Action.objects.create(
+                plan=plan, title=f"Call {n}-{i}", owner=world.rep, due_date=dt.date(2026, 12, 20)
+            )
+
+    grow(2)
+    rep.get(url)
+    with django_assert_max_num_queries(25) as small:
+        assert rep.get(url).status_code == 200
+    grow(20)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert rep.get(url).status_code == 200
