@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("identification/", include("kam.identification.urls")),
     path("relationships/", include("kam.relationships.urls")),
+    path("plans/", include("kam.planning.urls")),
     path("data/", include("kam.dataio.urls")),
     path("teams/", include("kam.teams.urls")),
     path("settings/tokens/", include("kam.api.urls")),

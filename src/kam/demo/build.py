@@ -50,6 +50,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
+from kam.demo.planning import make_plans
 from kam.demo.relationships import relationships_build, relationships_reset
 from kam.demo.teams import build_teams
 from kam.identification.facts import facts_refresh
@@ -636,6 +637,8 @@ class _Builder:
         relationships_build(self)
         self.rep.stage(_("Account teams"), None)
         self.counts["team_members"] = build_teams(seed=self.seed, today=self.today)
+        self.rep.stage(_("Account plans"), None)
+        make_plans(self)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()
