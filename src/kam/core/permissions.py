@@ -159,6 +159,34 @@ rules.add_perm("kam.approve_nomination", is_executive & did_not_nominate)
 rules.add_perm("kam.manage_scoring", is_admin | is_executive)
 
 
+# Account plans (PRODUCT §4): plans are read and changed as their account is (``kam.view_account``
+# / ``kam.change_account`` on ``plan.account``); approval is four-eyes; an action's owner, whoever
+# they are, updates their own action's status and note.
+@rules.predicate
+def did_not_submit(user, plan) -> bool:
+    """Four-eyes on plans: whoever submitted a plan does not approve it (see did_not_nominate)."""
+    if plan is None:
+        return False
+    if getattr(settings, "KAM_ALLOW_SELF_APPROVAL", False):
+        return True
+    return plan.submitted_by_id is None or plan.submitted_by_id != user.pk
+
+
+@rules.predicate
+def owns_action(user, action) -> bool:
+    return action is not None and is_internal(user) and action.owner_id == user.pk
+
+
+@rules.predicate
+def may_change_actions_account(user, action) -> bool:
+    return action is not None and can_change_account(user, action.plan.account)
+
+
+rules.add_perm("kam.approve_plan", is_executive & did_not_submit)
+rules.add_perm("kam.decide_plan", is_executive)
+rules.add_perm("kam.update_action", may_change_actions_account | owns_action)
+
+
 def has_role_rule(user, perm: str, obj=None) -> bool:
     """Whether the rule ``perm`` grants ``user`` (on ``obj``) by their role and relation alone.
 
@@ -250,6 +278,10 @@ VISIBLE_THROUGH: dict[str, str] = {
     "identification.accountscore": "account",
     "identification.nomination": "account",
     "identification.accountfacts": "account",
+    "planning.accountplan": "account",
+    "planning.objective": "plan__account",
+    "planning.action": "plan__account",
+    "planning.planversion": "plan__account",
 }
 
 

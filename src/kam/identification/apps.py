@@ -15,3 +15,6 @@ class IdentificationConfig(AppConfig):
     def ready(self) -> None:
         # Connecting signal receivers needs the models loaded: the documented place is ready().
         from . import signals  # noqa: F401  (stale facts on writes)
+        from .metrics import register_metrics
+
+        register_metrics()

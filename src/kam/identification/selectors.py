@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -187,7 +187,10 @@ def position_index(position: str | None) -> float:
 
 
 def portfolio_matrix(
-    *, run: ScoringRun | None = None, key_only: bool = False
+    *,
+    run: ScoringRun | None = None,
+    key_only: bool = False,
+    account_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     """One bubble per scored account, ready for an ECharts scatter (``value`` = [R, A, revenue]).
 
@@ -217,6 +220,8 @@ def portfolio_matrix(
     qs = AccountScore.objects.filter(run=run).annotate(position=Subquery(latest_position))
     if key_only:
         qs = qs.exclude(account__tier=Tier.TRANSACTIONAL)
+    if account_ids is not None:
+        qs = qs.filter(account_id__in=account_ids)
     rows = list(
         qs.order_by("rank").values(
             "account_id",

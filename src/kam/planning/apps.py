@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.navigation import NavItem
+
 
 class PlanningConfig(AppConfig):
     """The account profile and the account plan (PRODUCT §4, DOMAIN §8)."""
@@ -8,3 +10,11 @@ class PlanningConfig(AppConfig):
     name = "kam.planning"
     label = "planning"
     verbose_name = _("Account planning")
+    nav_items: tuple[NavItem, ...] = (
+        NavItem("planning:plans", _("Plans"), "kam.view_account", "§4"),
+    )
+
+    def ready(self) -> None:
+        from .metrics import register_metrics
+
+        register_metrics()

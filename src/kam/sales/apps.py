@@ -8,3 +8,6 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         # Connecting signal receivers needs the models loaded: the documented place is ready().
         from . import signals  # noqa: F401
+        from .metrics import register_metrics
+
+        register_metrics()

@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0005_date_amount_ranges'),
+        ('planning', '0002_plan_template_defaults'),
         ('sales', '0006_date_amount_ranges'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,159 @@
+"""Account metrics computed from sales data, registered in the metric registry (decision 37).
+
+Every compute answers for many accounts in a bounded number of queries, from the monthly
+roll-ups (never raw transactions), positions and opportunities. "Last 12 full months" as of a
+day is the window identification's scoring uses: a month counts once it has ended, and on a
+month's last day that month counts (``full_months_window``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.metrics import Metric, MetricUnit, MetricValue, register
+from kam.core.periods import add_months, month_start
+from kam.customers.models import Unit, account_path_of
+
+from .models import MonthlyRollup, Opportunity, OpportunityStage, SupplierPosition
+from .models import SupplierPositionLevel as Level
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def full_months_window(as_of: dt.date, months: int = 12) -> tuple[dt.date, dt.date]:
+    """First day of the window and the first day after it: ``months`` full months to ``as_of``."""
+    end = month_start(as_of + dt.timedelta(days=1))
+    return add_months(end, -months), end
+
+
+def _money(field: str, condition: Q) -> Coalesce:
+    out: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
+    return Coalesce(Sum(field, filter=condition), Decimal(0), output_field=out)
+
+
+def _rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
+    """Revenue, prior-year revenue, cost and costed revenue per account: one query."""
+    start, end = full_months_window(as_of)
+    prior = add_months(start, -12)
+    last = Q(month__gte=start, month__lt=end)
+    rows = (
+        MonthlyRollup.objects.filter(account_id__in=account_ids, month__gte=prior, month__lt=end)
+        .order_by()
+        .values("account_id")
+        .annotate(
+            revenue=_money("net_amount", last),
+            prior=_money("net_amount", Q(month__lt=start)),
+            cost=_money("cost", last),
+            costed=_money("costed_amount", last),
+        )
+    )
+    return {r["account_id"]: r for r in rows}
+
+
+def revenue_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    sums = _rollup_sums(account_ids, as_of)
+    return {pk: sums[pk]["revenue"] if pk in sums else Decimal(0) for pk in account_ids}
+
+
+def revenue_growth_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    out: dict[int, MetricValue] = {}
+    for pk, s in _rollup_sums(account_ids, as_of).items():
+        if s["prior"] > 0:
+            out[pk] = ((s["revenue"] - s["prior"]) / s["prior"] * HUNDRED).quantize(CENT)
+    return out
+
+
+def margin_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    out: dict[int, MetricValue] = {}
+    for pk, s in _rollup_sums(account_ids, as_of).items():
+        if s["costed"] > 0:
+            out[pk] = ((s["costed"] - s["cost"]) / s["costed"] * HUNDRED).quantize(CENT)
+    return out
+
+
+def opportunities_won_values(
+    account_ids: Sequence[int], as_of: dt.date
+) -> Mapping[int, MetricValue]:
+    """Opportunities won with an expected close in the last 12 full months (one query each)."""
+    start, end = full_months_window(as_of)
+    paths = dict(Unit.objects.filter(pk__in=account_ids).values_list("path", "pk"))
+    rows = (
+        Opportunity.objects.filter(
+            stage=OpportunityStage.WON, expected_close__gte=start, expected_close__lt=end
+        )
+        .annotate(account_path=account_path_of("unit__path"))
+        .filter(account_path__in=list(paths))
+        .order_by()
+        .values("account_path")
+        .annotate(n=Count("pk"))
+    )
+    out: dict[int, MetricValue] = dict.fromkeys(account_ids, 0)
+    for r in rows:
+        out[paths[r["account_path"]]] = r["n"]
+    return out
+
+
+def supplier_position_values(
+    account_ids: Sequence[int], as_of: dt.date
+) -> Mapping[int, MetricValue]:
+    """The position in force on ``as_of``: the newest row with ``since`` on or before it."""
+    rows = (
+        SupplierPosition.objects.filter(account_id__in=account_ids, since__lte=as_of)
+        .order_by("account_id", "since", "recorded_at", "pk")
+        .values_list("account_id", "position")
+    )
+    return dict(rows)  # the last row of each account wins
+
+
+def register_metrics() -> None:
+    register(
+        Metric(
+            key="sales.revenue_12m",
+            label=_("Revenue, last 12 full months"),
+            unit=MetricUnit.MONEY,
+            compute=revenue_12m_values,
+            description=_("Net revenue of the whole account over the last 12 full months."),
+        )
+    )
+    register(
+        Metric(
+            key="sales.revenue_growth",
+            label=_("Revenue growth"),
+            unit=MetricUnit.PERCENT,
+            compute=revenue_growth_values,
+            description=_("Revenue of the last 12 full months against the 12 months before."),
+        )
+    )
+    register(
+        Metric(
+            key="sales.margin_12m",
+            label=_("Margin, last 12 full months"),
+            unit=MetricUnit.PERCENT,
+            compute=margin_12m_values,
+            description=_("Gross margin of the sales that carry a cost."),
+        )
+    )
+    register(
+        Metric(
+            key="sales.opportunities_won_12m",
+            label=_("Opportunities won, last 12 full months"),
+            unit=MetricUnit.COUNT,
+            compute=opportunities_won_values,
+        )
+    )
+    register(
+        Metric(
+            key="sales.supplier_position",
+            label=_("Supplier position"),
+            unit=MetricUnit.LEVEL,
+            compute=supplier_position_values,
+            levels=tuple(Level.choices),
+        )
+    )
