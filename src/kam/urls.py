@@ -14,6 +14,7 @@ urlpatterns = [
     path("identification/", include("kam.identification.urls")),
     path("data/", include("kam.dataio.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
+    path("planning/", include("kam.planning.export_urls")),
     path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]

@@ -82,6 +82,10 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET whitespace:cell": CHANGE,
     "POST whitespace:cell": CHANGE,
     "GET whitespace:cell_view": CHANGE,
+    "GET planexport:pdf": VIEW,
+    "GET planexport:json": VIEW,
+    "GET planexport:import": CHANGE,
+    "POST planexport:import": CHANGE,
 }
 
 API: dict[str, str | dict[str, str]] = {
@@ -136,6 +140,9 @@ API: dict[str, str | dict[str, str]] = {
     "GET /accounts/{account_id}/white-space": VIEW,
     "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": CHANGE,
     "POST /accounts/{account_id}/white-space/prefill": CHANGE,
+    "GET /plans/{plan_id}/export.pdf": VIEW,
+    "GET /plans/{plan_id}/export.json": VIEW,
+    "POST /plans/import": CHANGE,
 }
 
 

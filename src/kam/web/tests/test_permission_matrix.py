@@ -51,6 +51,7 @@ from kam.identification.models import (
 )
 from kam.interactions.models import Interaction
 from kam.people.models import User
+from kam.planning.models import AccountPlan
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
@@ -215,6 +216,16 @@ def _line(w: World) -> int:
     return Product.objects.values_list("line_id", flat=True).get(pk=w.product)
 
 
+def _plan(w: World) -> int:
+    """A plan of account A (the plan exports' object)."""
+    plan = AccountPlan.objects.filter(account_id=w.account).first()
+    if plan is None:
+        plan = AccountPlan.objects.create(
+            account_id=w.account, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31)
+        )
+    return plan.pk
+
+
 def _unit_form(w: World, who: str) -> dict:
     unit = Unit.objects.get(pk=w.account)
     return {
@@ -229,9 +240,7 @@ def _unit_form(w: World, who: str) -> dict:
 WEB_REQUESTS: dict[str, Build] = {
     "GET login": _page("login"),
     "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
-    "POST whitespace:prefill": _post(
-        "whitespace:prefill", lambda w, who: {}, lambda w: w.account
-    ),
+    "POST whitespace:prefill": _post("whitespace:prefill", lambda w, who: {}, lambda w: w.account),
     "GET whitespace:cell": _page(
         "whitespace:cell", lambda w: w.account, lambda w: w.site, lambda w: _line(w)
     ),
@@ -245,6 +254,10 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET whitespace:cell_view": _page(
         "whitespace:cell_view", lambda w: w.account, lambda w: w.site, lambda w: _line(w)
     ),
+    "GET planexport:pdf": _page("planexport:pdf", lambda w: _plan(w)),
+    "GET planexport:json": _page("planexport:json", lambda w: _plan(w)),
+    "GET planexport:import": _page("planexport:import", lambda w: w.account),
+    "POST planexport:import": _post("planexport:import", lambda w, who: {}, lambda w: w.account),
     "POST login": _post("login", lambda w, who: {"username": "nobody", "password": "wrong"}),
     "POST logout": _post("logout", lambda w, who: {}),
     "GET set_language": _page("set_language"),
@@ -353,6 +366,12 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "POST /accounts/{account_id}/white-space/prefill": _api(
         lambda w: f"/accounts/{w.account}/white-space/prefill"
+    ),
+    "GET /plans/{plan_id}/export.pdf": _api(lambda w: f"/plans/{_plan(w)}/export.pdf"),
+    "GET /plans/{plan_id}/export.json": _api(lambda w: f"/plans/{_plan(w)}/export.json"),
+    "POST /plans/import": _api(
+        lambda w: f"/plans/import?account_id={w.account}",
+        lambda w: {"Format": "openkam.account-plan", "FormatVersion": 1, "AccountPlan": {}},
     ),
     "GET /docs/assets/{name}": _api(lambda w: "/docs/assets/swagger-ui.css"),
     "GET /units": _api(lambda w: "/units"),
