@@ -7,6 +7,7 @@ from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
+from kam.planning.api import router as planning_router
 from kam.planning.export_api import router as plan_export_router
 from kam.planning.whitespace_api import router as whitespace_router
 from kam.sales.api import router as sales_router
@@ -37,6 +38,7 @@ api.add_router("/", customers_router)
 api.add_router("/", sales_router)
 api.add_router("/", interactions_router)
 api.add_router("/", identification_router)
+api.add_router("/", planning_router)
 api.add_router("/", export_router)
 api.add_router("/", whitespace_router)
 api.add_router("/", plan_export_router)
