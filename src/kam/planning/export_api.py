@@ -66,7 +66,7 @@ def plan_json_get(request: AuthedHttpRequest, plan_id: Id) -> dict[str, Any]:
 
 
 @router.post(
-    "/plans/import",
+    "/plan-imports",
     response=responses({201: ImportedOut}),
     summary="Create a draft plan from an export; the account is matched by external id "
     "unless account_id is given",

@@ -142,7 +142,7 @@ API: dict[str, str | dict[str, str]] = {
     "POST /accounts/{account_id}/white-space/prefill": CHANGE,
     "GET /plans/{plan_id}/export.pdf": VIEW,
     "GET /plans/{plan_id}/export.json": VIEW,
-    "POST /plans/import": CHANGE,
+    "POST /plan-imports": CHANGE,
 }
 
 

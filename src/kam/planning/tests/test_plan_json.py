@@ -101,18 +101,18 @@ def test_api_export_and_import(kam_a, kam_b, client):
     plan.delete()
     before = db_snapshot()
     refused = client.post(
-        "/api/v1/plans/import", doc, content_type="application/json", headers=kam_b.headers
+        "/api/v1/plan-imports", doc, content_type="application/json", headers=kam_b.headers
     )
     assert refused.status_code == 403
     assert db_snapshot() == before
     created = client.post(
-        "/api/v1/plans/import", doc, content_type="application/json", headers=kam_a.headers
+        "/api/v1/plan-imports", doc, content_type="application/json", headers=kam_a.headers
     )
     assert created.status_code == 201, created.content
     doc["AccountPlan"]["Tasks"][0]["Owner"]["Username"] = "ghost"
     doc["AccountPlan"]["Tasks"][0]["Owner"]["Email"] = ""
     AccountPlan.objects.all().delete()
     bad = client.post(
-        "/api/v1/plans/import", doc, content_type="application/json", headers=kam_a.headers
+        "/api/v1/plan-imports", doc, content_type="application/json", headers=kam_a.headers
     )
     assert bad.status_code == 400 and "ghost" in bad.content.decode()

@@ -369,8 +369,8 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /plans/{plan_id}/export.pdf": _api(lambda w: f"/plans/{_plan(w)}/export.pdf"),
     "GET /plans/{plan_id}/export.json": _api(lambda w: f"/plans/{_plan(w)}/export.json"),
-    "POST /plans/import": _api(
-        lambda w: f"/plans/import?account_id={w.account}",
+    "POST /plan-imports": _api(
+        lambda w: f"/plan-imports?account_id={w.account}",
         lambda w: {"Format": "openkam.account-plan", "FormatVersion": 1, "AccountPlan": {}},
     ),
     "GET /docs/assets/{name}": _api(lambda w: "/docs/assets/swagger-ui.css"),
