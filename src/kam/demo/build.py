@@ -48,6 +48,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
+from kam.demo.whitespace import make_white_space
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -600,6 +601,8 @@ class _Builder:
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()
+        self.rep.stage(_("White space of the key accounts"), None)
+        self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

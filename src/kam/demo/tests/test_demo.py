@@ -381,3 +381,12 @@ def test_scoring_the_demo_portfolio_finds_key_candidates_and_unwilling_giants(de
     candidates = [s for s in scores if s.recommendation == "key_candidate"]
     assert candidates, "the demo should show some key candidates"
     assert len(candidates) < len(scores) / 2, "most customers stay transactional"
+
+
+def test_key_accounts_have_a_white_space_with_hand_edits(demo):
+    from kam.planning.models import WhiteSpaceCell
+
+    cells = WhiteSpaceCell.objects.all()
+    assert cells.filter(status="ours").exists()
+    assert cells.filter(edited=True, potential__gt=0).exists()
+    assert cells.filter(account__tier="transactional").count() == 0
