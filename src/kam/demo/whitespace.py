@@ -74,32 +74,48 @@ def make_white_space(rng: random.Random, today: dt.date) -> int:
                 scale = Decimal(rng.choice((5, 10, 20, 40, 80))) * 1000
                 if status == WhiteSpaceStatus.COMPETITOR and roll < 0.7:
                     whitespace_cell_update(
-                        account=account, unit=unit, product_line=line,
-                        user=account.account_manager, potential=scale,
+                        account=account,
+                        unit=unit,
+                        product_line=line,
+                        user=account.account_manager,
+                        potential=scale,
                         note=rng.choice(COMPETITOR_NOTES),
                     )
                 elif status == WhiteSpaceStatus.NOT_BOUGHT and roll < 0.12:
                     whitespace_cell_update(
-                        account=account, unit=unit, product_line=line,
-                        user=account.account_manager, status=WhiteSpaceStatus.BLOCKED,
+                        account=account,
+                        unit=unit,
+                        product_line=line,
+                        user=account.account_manager,
+                        status=WhiteSpaceStatus.BLOCKED,
                         note=rng.choice(BLOCKED_NOTES),
                     )
                 elif status == WhiteSpaceStatus.NOT_BOUGHT and roll < 0.3 and competitors:
                     whitespace_cell_update(
-                        account=account, unit=unit, product_line=line,
-                        user=account.account_manager, status=WhiteSpaceStatus.COMPETITOR,
-                        competitor=rng.choice(competitors), potential=scale,
+                        account=account,
+                        unit=unit,
+                        product_line=line,
+                        user=account.account_manager,
+                        status=WhiteSpaceStatus.COMPETITOR,
+                        competitor=rng.choice(competitors),
+                        potential=scale,
                         note=rng.choice(COMPETITOR_NOTES),
                     )
                 elif status == WhiteSpaceStatus.NOT_BOUGHT and roll < 0.55:
                     whitespace_cell_update(
-                        account=account, unit=unit, product_line=line,
-                        user=account.account_manager, potential=scale / 2,
+                        account=account,
+                        unit=unit,
+                        product_line=line,
+                        user=account.account_manager,
+                        potential=scale / 2,
                         note="Ask at the next visit",
                     )
                 elif status == WhiteSpaceStatus.OURS and roll < 0.4:
                     whitespace_cell_update(
-                        account=account, unit=unit, product_line=line,
-                        user=account.account_manager, potential=scale * 2,
+                        account=account,
+                        unit=unit,
+                        product_line=line,
+                        user=account.account_manager,
+                        potential=scale * 2,
                     )
     return WhiteSpaceCell.objects.filter(account__in=accounts).count()
