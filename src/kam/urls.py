@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("identification/", include("kam.identification.urls")),
+    path("plans/", include("kam.planning.urls")),
     path("data/", include("kam.dataio.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),

@@ -39,6 +39,8 @@ UNIT_FIELD_REP = "unit_field_rep"
 AUTHOR = "author"
 OWNER = "owner"
 NOMINATOR = "nominator"
+SUBMITTER = "submitter"
+ACTION_OWNER = "action_owner"
 NONE = "none"
 
 RELATIONS: dict[str, str] = {
@@ -49,6 +51,8 @@ RELATIONS: dict[str, str] = {
     AUTHOR: "wrote the interaction",
     OWNER: "the object is their own (API token, notification, language)",
     NOMINATOR: "nominated the account",
+    SUBMITTER: "submitted the account plan for approval",
+    ACTION_OWNER: "owns the plan action (anyone in the company can own one)",
     NONE: "none of these (e.g. another KAM)",
 }
 EVERY_RELATION = frozenset(RELATIONS)
@@ -104,6 +108,22 @@ ACTIONS: dict[str, Action] = {
         {EXECUTIVE: EVERY_RELATION},
         never=frozenset({NOMINATOR}),
         note="Superuser status does not replace the executive role.",
+    ),
+    "decide_plan": Action(
+        "Approve or reject an account plan (four eyes: never one's own submission)",
+        {EXECUTIVE: EVERY_RELATION},
+        never=frozenset({SUBMITTER}),
+        note="Superuser status does not replace the executive role.",
+    ),
+    "update_action": Action(
+        "Update a plan action: all of it where one may change the account; its owner, "
+        "whatever their role, only its status and note (and logs the interaction that "
+        "completes it)",
+        {
+            **_every_role(MANAGING | {ACTION_OWNER}),
+            ADMIN: EVERY_RELATION,
+            EXECUTIVE: EVERY_RELATION,
+        },
     ),
     "view_scoring": Action("See scoring models and runs", _every_role()),
     "manage_scoring": Action(

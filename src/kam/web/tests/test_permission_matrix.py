@@ -31,11 +31,13 @@ from kam.api.models import TokenScope
 from kam.api.services import token_create
 from kam.core.permission_matrix import (
     ACCOUNT_MANAGER,
+    ACTION_OWNER,
     AUTHOR,
     LINE_MANAGER,
     NOMINATOR,
     NONE,
     OWNER,
+    SUBMITTER,
     UNIT_FIELD_REP,
     allowed,
 )
@@ -51,7 +53,15 @@ from kam.identification.models import (
 )
 from kam.interactions.models import Interaction
 from kam.people.models import User
-from kam.planning.models import AccountPlan
+from kam.planning.models import (
+    AccountPlan,
+    Action,
+    Objective,
+    PlanStatus,
+    PlanVersion,
+    Strategy,
+)
+from kam.planning.services import plan_create
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
@@ -73,9 +83,11 @@ class PersonaSpec:
 PERSONAS: dict[str, PersonaSpec | None] = {
     "admin": PersonaSpec("admin", frozenset({NONE, OWNER}), staff=True),
     "executive": PersonaSpec("executive", frozenset({NONE, OWNER})),
-    "account_kam": PersonaSpec("kam", frozenset({ACCOUNT_MANAGER, AUTHOR, NOMINATOR, OWNER})),
+    "account_kam": PersonaSpec(
+        "kam", frozenset({ACCOUNT_MANAGER, AUTHOR, NOMINATOR, SUBMITTER, OWNER})
+    ),
     "sales_manager": PersonaSpec("sales_manager", frozenset({LINE_MANAGER, OWNER})),
-    "field_rep": PersonaSpec("field_rep", frozenset({UNIT_FIELD_REP, OWNER})),
+    "field_rep": PersonaSpec("field_rep", frozenset({UNIT_FIELD_REP, ACTION_OWNER, OWNER})),
     "specialist": PersonaSpec("specialist", frozenset({NONE, OWNER})),
     "another_kam": PersonaSpec("kam", frozenset({NONE, OWNER})),
     "no_role": PersonaSpec("", frozenset({NONE, OWNER})),
@@ -102,6 +114,9 @@ class World:
     run: int
     job: int
     transaction: int
+    plan: int
+    objective: int
+    action: int
 
 
 def _build_world() -> World:
@@ -163,6 +178,20 @@ def _build_world() -> World:
         created_by=users["admin"], entity="units", original_name="units.csv", file="x.csv"
     )
     job.error_report.save("matrix-errors.csv", ContentFile(b"line,reason\n"))
+    # A plan the account's KAM submitted, with one approved version, an objective and an
+    # action of the field rep; content edits of a submitted plan are a 400 (allowed, refused
+    # for its state), which the matrix counts as allowed.
+    plan = plan_create(account=account, user=users["account_kam"])
+    objective = Objective.objects.create(
+        plan=plan, title="Grow", target_value=Decimal(10), deadline=dt.date(2026, 12, 31)
+    )
+    action = Action.objects.create(
+        plan=plan, title="Visit", owner=users["field_rep"], due_date=dt.date(2026, 12, 20)
+    )
+    PlanVersion.objects.create(plan=plan, number=1, snapshot={})
+    AccountPlan.objects.filter(pk=plan.pk).update(
+        status=PlanStatus.SUBMITTED, submitted_by=users["account_kam"]
+    )
     return World(
         users=users,
         tokens=tokens,
@@ -181,6 +210,9 @@ def _build_world() -> World:
         run=run.pk,
         job=job.pk,
         transaction=line.pk,
+        plan=plan.pk,
+        objective=objective.pk,
+        action=action.pk,
     )
 
 
@@ -216,16 +248,6 @@ def _line(w: World) -> int:
     return Product.objects.values_list("line_id", flat=True).get(pk=w.product)
 
 
-def _plan(w: World) -> int:
-    """A plan of account A (the plan exports' object)."""
-    plan = AccountPlan.objects.filter(account_id=w.account).first()
-    if plan is None:
-        plan = AccountPlan.objects.create(
-            account_id=w.account, period_start=dt.date(2026, 1, 1), period_end=dt.date(2026, 12, 31)
-        )
-    return plan.pk
-
-
 def _unit_form(w: World, who: str) -> dict:
     unit = Unit.objects.get(pk=w.account)
     return {
@@ -254,8 +276,8 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET whitespace:cell_view": _page(
         "whitespace:cell_view", lambda w: w.account, lambda w: w.site, lambda w: _line(w)
     ),
-    "GET planexport:pdf": _page("planexport:pdf", lambda w: _plan(w)),
-    "GET planexport:json": _page("planexport:json", lambda w: _plan(w)),
+    "GET planexport:pdf": _page("planexport:pdf", lambda w: w.plan),
+    "GET planexport:json": _page("planexport:json", lambda w: w.plan),
     "GET planexport:import": _page("planexport:import", lambda w: w.account),
     "POST planexport:import": _post("planexport:import", lambda w, who: {}, lambda w: w.account),
     "POST login": _post("login", lambda w, who: {"username": "nobody", "password": "wrong"}),
@@ -346,6 +368,92 @@ WEB_REQUESTS: dict[str, Build] = {
         reverse("dataio:export_download") + f"?entity={v}&format=csv",
         None,
     ),
+    "GET planning:plans": _page("planning:plans"),
+    "GET planning:actions": _page("planning:actions"),
+    "GET planning:account_plan": _page("planning:account_plan", lambda w: w.account),
+    "POST planning:plan_create": _post(
+        "planning:plan_create", lambda w, who: {"period_start": "2027-01-01"}, lambda w: w.account
+    ),
+    "GET planning:plan": _page("planning:plan", lambda w: w.plan),
+    "GET planning:plan_edit": _page("planning:plan_edit", lambda w: w.plan),
+    "POST planning:plan_edit": _post(
+        "planning:plan_edit",
+        lambda w, who: {
+            "revision": 1,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "review_cadence_months": 3,
+            "mission": "Ours",
+        },
+        lambda w: w.plan,
+    ),
+    "GET planning:plan_diff": _page("planning:plan_diff", lambda w: w.plan),
+    "POST planning:plan_review": _post(
+        "planning:plan_review", lambda w, who: {"outcome": "confirmed"}, lambda w: w.plan
+    ),
+    "POST planning:plan_step": lambda w, who, v: (
+        reverse("planning:plan_step", args=[w.plan, v]),
+        {"note": "Agreed"},
+    ),
+    "POST planning:section_add": _post(
+        "planning:section_add",
+        lambda w, who: {"revision": 1, "text": "Cut costs"},
+        lambda w: w.plan,
+        lambda w: "strategies",
+    ),
+    "POST planning:section_delete": lambda w, who, v: (
+        reverse("planning:section_delete", args=[w.plan, "strategies", _strategy(w)]),
+        {"revision": 1},
+    ),
+    "GET planning:objective_add": _page("planning:objective_add", lambda w: w.plan),
+    "POST planning:objective_add": _post(
+        "planning:objective_add",
+        lambda w, who: {
+            "revision": 1,
+            "title": "More",
+            "target_value": "5",
+            "deadline": "2026-12-31",
+        },
+        lambda w: w.plan,
+    ),
+    "GET planning:objective_edit": _page("planning:objective_edit", lambda w: w.objective),
+    "POST planning:objective_edit": _post(
+        "planning:objective_edit",
+        lambda w, who: {
+            "revision": 1,
+            "title": "Grow more",
+            "target_value": "5",
+            "deadline": "2026-12-31",
+        },
+        lambda w: w.objective,
+    ),
+    "GET planning:objective_value": _page("planning:objective_value", lambda w: w.objective),
+    "POST planning:objective_value": _post(
+        "planning:objective_value",
+        lambda w, who: {"revision": 1, "date": "2026-11-01", "value": "3"},
+        lambda w: w.objective,
+    ),
+    "GET planning:action_add": _page("planning:action_add", lambda w: w.plan),
+    "POST planning:action_add": _post(
+        "planning:action_add",
+        lambda w, who: {
+            "revision": 1,
+            "title": "Call",
+            "owner": w.users["field_rep"].pk,
+            "due_date": "2026-12-20",
+            "status": "open",
+        },
+        lambda w: w.plan,
+    ),
+    "GET planning:action_edit": _page("planning:action_edit", lambda w: w.action),
+    "POST planning:action_edit": _post(
+        "planning:action_edit",
+        lambda w, who: {"revision": 1, "status": "done", "note": "Met"},
+        lambda w: w.action,
+    ),
+    "POST planning:action_interaction": _post(
+        "planning:action_interaction", lambda w, who: {"summary": "Visited"}, lambda w: w.action
+    ),
     "GET tokens:list": _page("tokens:list"),
     "POST tokens:create": _post(
         "tokens:create", lambda w, who: {"name": "Script", "scope": "read"}
@@ -358,6 +466,11 @@ WEB_REQUESTS: dict[str, Build] = {
 
 _ROW = {"date": "2026-01-15", "net_amount": "1000.00"}
 
+
+def _strategy(w: World) -> int:
+    return Strategy.objects.get_or_create(plan_id=w.plan, text="Bundle service")[0].pk
+
+
 API_REQUESTS: dict[str, Build] = {
     "GET /accounts/{account_id}/white-space": _api(lambda w: f"/accounts/{w.account}/white-space"),
     "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": _api(
@@ -367,8 +480,8 @@ API_REQUESTS: dict[str, Build] = {
     "POST /accounts/{account_id}/white-space/prefill": _api(
         lambda w: f"/accounts/{w.account}/white-space/prefill"
     ),
-    "GET /plans/{plan_id}/export.pdf": _api(lambda w: f"/plans/{_plan(w)}/export.pdf"),
-    "GET /plans/{plan_id}/export.json": _api(lambda w: f"/plans/{_plan(w)}/export.json"),
+    "GET /plans/{plan_id}/export.pdf": _api(lambda w: f"/plans/{w.plan}/export.pdf"),
+    "GET /plans/{plan_id}/export.json": _api(lambda w: f"/plans/{w.plan}/export.json"),
     "POST /plan-imports": _api(
         lambda w: f"/plan-imports?account_id={w.account}",
         lambda w: {"Format": "openkam.account-plan", "FormatVersion": 1, "AccountPlan": {}},
@@ -460,6 +573,52 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /identification/runs/{run_id}": _api(lambda w: f"/identification/runs/{w.run}"),
     "GET /export/{entity}": lambda w, who, v: (f"/export/{v}", None),
+    "GET /metrics": _api(lambda w: "/metrics"),
+    "GET /plans": _api(lambda w: "/plans"),
+    "POST /plans": _api(
+        lambda w: "/plans", lambda w: {"account_id": w.account, "period_start": "2027-01-01"}
+    ),
+    "GET /plans/{plan_id}": _api(lambda w: f"/plans/{w.plan}"),
+    "PATCH /plans/{plan_id}": _api(
+        lambda w: f"/plans/{w.plan}", lambda w: {"revision": 1, "mission": "Ours"}
+    ),
+    "POST /plans/{plan_id}/steps/{step}": lambda w, who, v: (
+        f"/plans/{w.plan}/steps/{v}",
+        {"note": "Agreed"},
+    ),
+    "POST /plans/{plan_id}/reviews": _api(
+        lambda w: f"/plans/{w.plan}/reviews", lambda w: {"outcome": "confirmed"}
+    ),
+    "GET /plans/{plan_id}/versions": _api(lambda w: f"/plans/{w.plan}/versions"),
+    "GET /plans/{plan_id}/versions/{number}": _api(lambda w: f"/plans/{w.plan}/versions/1"),
+    "GET /plans/{plan_id}/diff": _api(lambda w: f"/plans/{w.plan}/diff"),
+    "POST /plans/{plan_id}/objectives": _api(
+        lambda w: f"/plans/{w.plan}/objectives", lambda w: {"revision": 1, "title": "More"}
+    ),
+    "PATCH /objectives/{objective_id}": _api(
+        lambda w: f"/objectives/{w.objective}", lambda w: {"revision": 1, "title": "Grow more"}
+    ),
+    "DELETE /objectives/{objective_id}": _api(lambda w: f"/objectives/{w.objective}?revision=1"),
+    "POST /objectives/{objective_id}/updates": _api(
+        lambda w: f"/objectives/{w.objective}/updates", lambda w: {"revision": 1, "value": "3"}
+    ),
+    "GET /actions": _api(lambda w: "/actions"),
+    "POST /plans/{plan_id}/actions": _api(
+        lambda w: f"/plans/{w.plan}/actions",
+        lambda w: {
+            "revision": 1,
+            "title": "Call",
+            "owner_id": w.users["field_rep"].pk,
+            "due_date": "2026-12-20",
+        },
+    ),
+    "PATCH /actions/{action_id}": _api(
+        lambda w: f"/actions/{w.action}", lambda w: {"revision": 1, "status": "done"}
+    ),
+    "DELETE /actions/{action_id}": _api(lambda w: f"/actions/{w.action}?revision=1"),
+    "POST /actions/{action_id}/interaction": _api(
+        lambda w: f"/actions/{w.action}/interaction", lambda w: {"summary": "Visited"}
+    ),
 }
 
 
@@ -615,6 +774,12 @@ LIST_READS = {
     "GET /identification/scores",
     "GET /identification/nominations",
     "GET /export/{entity}",
+    "GET planning:plans",
+    "GET planning:actions",
+    "GET /plans",
+    "GET /actions",
+    # the metric registry is not account data: it lists what can be measured
+    "GET /metrics",
 }
 OBJECT_READS = sorted(
     key
