@@ -279,7 +279,7 @@ def _summary(page: PlanPage, s: dict[str, ParagraphStyle], width: float) -> list
                     "—" if op.percent is None else f"{op.percent} %",
                 ]
             )
-        story.append(_table(rows, [width * 0.36, width * 0.16, width * 0.16, 48 * mm, 12 * mm]))
+        story.append(_table(rows, [width * 0.34, width * 0.16, width * 0.16, 48 * mm, 12 * mm]))
     else:
         story.append(_p(_("No objectives yet."), s["muted"]))
     story.append(_p(_("Top actions"), s["h2"]))
