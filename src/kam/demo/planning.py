@@ -226,7 +226,7 @@ def make_plans(builder: Any) -> int:
         people = [p for p in [a["account_manager_id"], *reps[:2], *specialists[:1]] if p]
         if not people:
             continue
-        units = units_of.get(plan.account_id) or [None]
+        units: list[int | None] = [*units_of.get(plan.account_id, [])] or [None]
         for i, title in enumerate(rng.sample(ACTIONS, rng.randint(3, 6))):
             due = today + dt.timedelta(days=rng.randint(-40, 60))
             status = "open"

@@ -16,6 +16,9 @@ API = "kam.api.tests.test_outsiders"
 WEB = "kam.web.tests.test_outsiders"
 IDENT = "kam.identification.tests.test_outsiders"
 DATAIO = "kam.dataio.tests.test_outsiders"
+PLAN = "kam.planning.tests.test_outsiders"
+PLAN_WEB = f"{PLAN}::test_another_kam_cannot_write_kam_as_plan_on_the_web"
+PLAN_API = f"{PLAN}::test_another_kam_cannot_write_kam_as_plan_through_the_api"
 
 # The parametrized API test: each operation below that points at it needs a row in its WRITES.
 API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
@@ -54,6 +57,18 @@ WEB_WRITES: dict[str, str] = {
     "identification:model_activate": (
         f"{IDENT}::test_a_kam_cannot_run_scoring_or_change_the_model"
     ),
+    "planning:plan_create": PLAN_WEB,
+    "planning:plan_edit": PLAN_WEB,
+    "planning:plan_review": PLAN_WEB,
+    "planning:plan_step": PLAN_WEB,
+    "planning:section_add": PLAN_WEB,
+    "planning:section_delete": PLAN_WEB,
+    "planning:objective_add": PLAN_WEB,
+    "planning:objective_edit": PLAN_WEB,
+    "planning:objective_value": PLAN_WEB,
+    "planning:action_add": PLAN_WEB,
+    "planning:action_edit": PLAN_WEB,
+    "planning:action_interaction": PLAN_WEB,
 }
 # The whole Django admin (staff only) is covered by one test.
 ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
@@ -89,6 +104,18 @@ API_WRITES: dict[str, str] = {
     "POST /identification/runs/{run_id}/rerun": (
         f"{IDENT}::test_another_kam_cannot_rerun_a_failed_scoring_run"
     ),
+    "POST /plans": PLAN_API,
+    "PATCH /plans/{plan_id}": PLAN_API,
+    "POST /plans/{plan_id}/steps/{step}": PLAN_API,
+    "POST /plans/{plan_id}/reviews": PLAN_API,
+    "POST /plans/{plan_id}/objectives": PLAN_API,
+    "PATCH /objectives/{objective_id}": PLAN_API,
+    "DELETE /objectives/{objective_id}": PLAN_API,
+    "POST /objectives/{objective_id}/updates": PLAN_API,
+    "POST /plans/{plan_id}/actions": PLAN_API,
+    "PATCH /actions/{action_id}": PLAN_API,
+    "DELETE /actions/{action_id}": PLAN_API,
+    "POST /actions/{action_id}/interaction": PLAN_API,
 }
 
 
