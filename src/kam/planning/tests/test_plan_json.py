@@ -116,3 +116,26 @@ def test_api_export_and_import(kam_a, kam_b, client):
         "/api/v1/plan-imports", doc, content_type="application/json", headers=kam_a.headers
     )
     assert bad.status_code == 400 and "ghost" in bad.content.decode()
+
+
+def test_another_kam_cannot_import_a_plan_into_kam_as_account(kam_a, kam_b, users, client):
+    plan = full_plan(kam_a.account, kam_a.user)
+    doc = plan_export(plan=plan)
+    plan.delete()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("planexport:import", args=[kam_a.account.pk])
+    before = db_snapshot()
+    for who in (kam_b.user, users["outsider"]):
+        client.force_login(who)
+        upload = SimpleUploadedFile("plan.json", json.dumps(doc).encode(), "application/json")
+        assert client.post(url, {"file": upload}).status_code == 403
+        assert client.get(url).status_code == 403
+    response = client.post(
+        f"/api/v1/plan-imports?account_id={kam_a.account.pk}",
+        doc,
+        content_type="application/json",
+        headers=kam_b.headers,
+    )
+    assert response.status_code == 403
+    assert db_snapshot() == before
