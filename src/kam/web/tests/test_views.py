@@ -114,6 +114,7 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
     assert _menu(html) == [
         reverse("web:portfolio"),
         reverse("identification:scores"),
+        reverse("planning:plans"),
         reverse("dataio:jobs"),
         reverse("dataio:export_log"),
     ]
@@ -121,7 +122,11 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
 
 def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
     html = client_for("specialist").get(reverse("web:portfolio")).content.decode()
-    assert _menu(html) == [reverse("web:portfolio"), reverse("identification:scores")]
+    assert _menu(html) == [
+        reverse("web:portfolio"),
+        reverse("identification:scores"),
+        reverse("planning:plans"),
+    ]
 
 
 def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):
