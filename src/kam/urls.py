@@ -16,6 +16,8 @@ urlpatterns = [
     path("plans/", include("kam.planning.urls")),
     path("data/", include("kam.dataio.urls")),
     path("teams/", include("kam.teams.urls")),
+    path("planning/", include("kam.planning.whitespace_urls")),
+    path("planning/", include("kam.planning.export_urls")),
     path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]

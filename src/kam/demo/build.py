@@ -53,6 +53,7 @@ from kam.customers.models import Contact, Employment, Unit, child_path, path_dep
 from kam.demo.planning import make_plans
 from kam.demo.relationships import relationships_build, relationships_reset
 from kam.demo.teams import build_teams
+from kam.demo.whitespace import make_white_space
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -642,6 +643,8 @@ class _Builder:
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()
+        self.rep.stage(_("White space of the key accounts"), None)
+        self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from .models import (
     TargetRule,
 )
 from .selectors import metric_or_none, plan_snapshot
+from .whitespace import whitespace_prefill
 from .workflows import EDITABLE, PLAN_WORKFLOW, REVIEWABLE
 
 CHANGE = "kam.change_account"
@@ -207,7 +208,10 @@ def _check_period(start: dt.date, end: dt.date) -> None:
 
 def plan_white_space_prefill(*, plan: AccountPlan) -> None:
     """Hook: pre-fill the white space of a new plan from transactions (the white space part
-    fills this in; called by :func:`plan_create` when the plan starts from a template)."""
+    fills this in; called by :func:`plan_create` when the plan starts from a template).
+
+    The white space is the account's, not the plan's: cells a person edited stay as they are."""
+    whitespace_prefill(account=plan.account)
 
 
 def _template_target(rule: str, amount: Decimal | None, current: Decimal | None) -> Decimal | None:

@@ -124,6 +124,15 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET tokens:list": "own_settings",
     "POST tokens:create": "own_settings",
     "POST tokens:revoke": "own_settings",
+    "GET whitespace:matrix": VIEW,
+    "POST whitespace:prefill": CHANGE,
+    "GET whitespace:cell": CHANGE,
+    "POST whitespace:cell": CHANGE,
+    "GET whitespace:cell_view": CHANGE,
+    "GET planexport:pdf": VIEW,
+    "GET planexport:json": VIEW,
+    "GET planexport:import": CHANGE,
+    "POST planexport:import": CHANGE,
 }
 
 API: dict[str, str | dict[str, str]] = {
@@ -225,6 +234,12 @@ API: dict[str, str | dict[str, str]] = {
         "transactions": "bulk_export",
         "users": "bulk_export",
     },
+    "GET /accounts/{account_id}/white-space": VIEW,
+    "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": CHANGE,
+    "POST /accounts/{account_id}/white-space/prefill": CHANGE,
+    "GET /plans/{plan_id}/export.pdf": VIEW,
+    "GET /plans/{plan_id}/export.json": VIEW,
+    "POST /plan-imports": CHANGE,
 }
 
 

@@ -398,3 +398,12 @@ def test_key_accounts_have_teams_with_gaps_worth_showing(demo):
     loads = workload(users=User.objects.filter(role="specialist"))
     assert any(x.over_allocated for x in loads)
     assert TeamMember.objects.filter(end__isnull=False).exists()
+
+
+def test_key_accounts_have_a_white_space_with_hand_edits(demo):
+    from kam.planning.models import WhiteSpaceCell
+
+    cells = WhiteSpaceCell.objects.all()
+    assert cells.filter(status="ours").exists()
+    assert cells.filter(edited=True, potential__gt=0).exists()
+    assert cells.filter(account__tier="transactional").count() == 0

@@ -19,6 +19,10 @@ DATAIO = "kam.dataio.tests.test_outsiders"
 PLAN = "kam.planning.tests.test_outsiders"
 PLAN_WEB = f"{PLAN}::test_another_kam_cannot_write_kam_as_plan_on_the_web"
 PLAN_API = f"{PLAN}::test_another_kam_cannot_write_kam_as_plan_through_the_api"
+WHITE_SPACE = "kam.planning.tests.test_whitespace::test_outsiders"
+PLAN_IMPORT = (
+    "kam.planning.tests.test_plan_json::test_another_kam_cannot_import_a_plan_into_kam_as_account"
+)
 
 # The parametrized API test: each operation below that points at it needs a row in its WRITES.
 API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
@@ -69,6 +73,9 @@ WEB_WRITES: dict[str, str] = {
     "planning:action_add": PLAN_WEB,
     "planning:action_edit": PLAN_WEB,
     "planning:action_interaction": PLAN_WEB,
+    "whitespace:cell": WHITE_SPACE,
+    "whitespace:prefill": WHITE_SPACE,
+    "planexport:import": PLAN_IMPORT,
 }
 # The whole Django admin (staff only) is covered by one test.
 ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
@@ -116,6 +123,9 @@ API_WRITES: dict[str, str] = {
     "PATCH /actions/{action_id}": PLAN_API,
     "DELETE /actions/{action_id}": PLAN_API,
     "POST /actions/{action_id}/interaction": PLAN_API,
+    "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": WHITE_SPACE,
+    "POST /accounts/{account_id}/white-space/prefill": WHITE_SPACE,
+    "POST /plan-imports": PLAN_IMPORT,
 }
 
 

@@ -250,6 +250,11 @@ def _api(path: Callable[[World], str], body: Callable[[World], Any] | None = Non
     return lambda w, who, v: (path(w), body(w) if body else None)
 
 
+def _line(w: World) -> int:
+    """The product line of the world's product (a white space column)."""
+    return Product.objects.values_list("line_id", flat=True).get(pk=w.product)
+
+
 def _unit_form(w: World, who: str) -> dict:
     unit = Unit.objects.get(pk=w.account)
     return {
@@ -293,6 +298,25 @@ WEB_REQUESTS: dict[str, Build] = {
     "POST teams:member_end": _post("teams:member_end", lambda w, who: {}, lambda w: w.member),
     "GET teams:workload": _page("teams:workload"),
     "GET login": _page("login"),
+    "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
+    "POST whitespace:prefill": _post("whitespace:prefill", lambda w, who: {}, lambda w: w.account),
+    "GET whitespace:cell": _page(
+        "whitespace:cell", lambda w: w.account, lambda w: w.site, lambda w: _line(w)
+    ),
+    "POST whitespace:cell": _post(
+        "whitespace:cell",
+        lambda w, who: {"status": "blocked", "potential": "10", "note": who},
+        lambda w: w.account,
+        lambda w: w.site,
+        lambda w: _line(w),
+    ),
+    "GET whitespace:cell_view": _page(
+        "whitespace:cell_view", lambda w: w.account, lambda w: w.site, lambda w: _line(w)
+    ),
+    "GET planexport:pdf": _page("planexport:pdf", lambda w: w.plan),
+    "GET planexport:json": _page("planexport:json", lambda w: w.plan),
+    "GET planexport:import": _page("planexport:import", lambda w: w.account),
+    "POST planexport:import": _post("planexport:import", lambda w, who: {}, lambda w: w.account),
     "POST login": _post("login", lambda w, who: {"username": "nobody", "password": "wrong"}),
     "POST logout": _post("logout", lambda w, who: {}),
     "GET set_language": _page("set_language"),
@@ -519,6 +543,20 @@ def _strategy(w: World) -> int:
 
 
 API_REQUESTS: dict[str, Build] = {
+    "GET /accounts/{account_id}/white-space": _api(lambda w: f"/accounts/{w.account}/white-space"),
+    "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": _api(
+        lambda w: f"/accounts/{w.account}/white-space/{w.site}/{_line(w)}",
+        lambda w: {"status": "blocked", "potential": "10"},
+    ),
+    "POST /accounts/{account_id}/white-space/prefill": _api(
+        lambda w: f"/accounts/{w.account}/white-space/prefill"
+    ),
+    "GET /plans/{plan_id}/export.pdf": _api(lambda w: f"/plans/{w.plan}/export.pdf"),
+    "GET /plans/{plan_id}/export.json": _api(lambda w: f"/plans/{w.plan}/export.json"),
+    "POST /plan-imports": _api(
+        lambda w: f"/plan-imports?account_id={w.account}",
+        lambda w: {"Format": "openkam.account-plan", "FormatVersion": 1, "AccountPlan": {}},
+    ),
     "GET /docs/assets/{name}": _api(lambda w: "/docs/assets/swagger-ui.css"),
     "GET /units": _api(lambda w: "/units"),
     "POST /units": _api(
