@@ -39,7 +39,8 @@ class UnitFilter(django_filters.FilterSet):
 
     ``q``: part of the name or the city, or the external id (any case); ``country``: the ISO
     code (any case; one no unit has is an error); ``industry``: the industry (any case);
-    ``parent``: only the direct sub-units of that unit; ``depth``: 1 = the accounts.
+    ``parent``: only the direct sub-units of that unit; ``depth``: 1 = the accounts;
+    ``account_manager``: the id of the user who manages the account.
     """
 
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
@@ -50,10 +51,13 @@ class UnitFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
     parent = IntegerFilter(method="children_of", label=_("Parent unit"), min_value=1)
     depth = IntegerFilter(field_name="depth", label=_("Depth"), min_value=1, max_value=100)
+    account_manager = IntegerFilter(
+        field_name="account_manager_id", label=_("Account manager"), min_value=1
+    )
 
     class Meta:
         model = Unit
-        fields = ["q", "country", "industry", "tier", "parent", "depth"]
+        fields = ["q", "country", "industry", "tier", "parent", "depth", "account_manager"]
 
     def search(self, queryset: UnitQuerySet, name: str, value: str) -> UnitQuerySet:
         value = value.strip()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from django.db.models import Field, Q, QuerySet
 
 from kam.core.filters import filter_queryset
+from kam.people.models import User
 
 from .filters import UnitFilter
 from .models import Contact, Employment, Unit, ancestor_paths, subtree_q
@@ -162,3 +163,11 @@ def account_field_values(*, field: str) -> list[tuple[str, str]]:
         .distinct()
     )
     return [(v, v) for v in values]
+
+
+def account_manager_choices() -> list[tuple[str, str]]:
+    """The people who manage at least one account, as select choices (id, name): one query."""
+    managers = User.objects.filter(
+        pk__in=Unit.objects.accounts().exclude(account_manager=None).values("account_manager_id")
+    ).order_by("last_name", "first_name", "username")
+    return [(str(u.pk), str(u)) for u in managers]

@@ -208,6 +208,7 @@ class ScoreFilters(FilterSchema):
     country: Text2 | None = Field(None, description="ISO country code (any case).")
     industry: Text100 | None = Field(None, description="The industry (any case).")
     min_score: Score | None = Field(None, description="Only scores at or above this (0–100).")
+    account_manager: Id | None = Field(None, description="Accounts managed by this user (id).")
 
 
 @router.get(

@@ -29,6 +29,7 @@ SCORE_SORTS = {
     "country": "account__country",
     "industry": "account__industry",
     "tier": "account__tier",
+    "account_manager": "account__account_manager__last_name",
 }
 
 

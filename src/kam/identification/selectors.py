@@ -58,7 +58,11 @@ def scoring_run_latest(*, model: ScoringModel | None = None) -> ScoringRun | Non
 
 
 def run_scores(*, run: ScoringRun, candidates_only: bool = False) -> QuerySet[AccountScore]:
-    qs = AccountScore.objects.filter(run=run).select_related("account").order_by("rank")
+    qs = (
+        AccountScore.objects.filter(run=run)
+        .select_related("account", "account__account_manager")
+        .order_by("rank")
+    )
     if candidates_only:
         qs = qs.filter(recommendation="key_candidate")
     return qs
