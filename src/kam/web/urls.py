@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import transaction_views, views
+from . import my_accounts, notification_views, transaction_views, views
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", my_accounts.home, name="home"),
+    path("my-accounts/", my_accounts.my_accounts, name="my_accounts"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/menu/", notification_views.notifications_menu, name="notifications_menu"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/", views.portfolio, name="portfolio"),
     path("accounts/<int:pk>/", views.account, name="account"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),

@@ -28,6 +28,7 @@ from kam.customers.models import Unit
 from kam.customers.selectors import (
     account_current_positions,
     account_field_values,
+    account_manager_choices,
     unit_ancestors,
     unit_history,
     unit_list,
@@ -54,7 +55,7 @@ TREE_LIMIT = 300
 CONTACT_LIMIT = 50
 INTERACTION_LIMIT = 10
 HISTORY_LIMIT = 100
-PORTFOLIO_SELECTS = ("country", "industry", "tier")
+PORTFOLIO_SELECTS = ("country", "industry", "tier", "account_manager")
 
 
 class LoginView(auth_views.LoginView):
@@ -75,11 +76,6 @@ def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpRes
 
 
 @login_required
-def home(request: AuthedHttpRequest) -> HttpResponseBase:
-    return redirect("web:portfolio")
-
-
-@login_required
 def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
@@ -93,6 +89,7 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     filterset = UnitFilter(request.GET or None)  # the form the page shows
     for field in PORTFOLIO_SELECTS[:2]:
         offer_choices(filterset.form, field, account_field_values(field=field))
+    offer_choices(filterset.form, "account_manager", account_manager_choices())
     sort = request.GET.get("sort", "-revenue_12m")
     if sort.lstrip("-") not in SORTABLE:
         return pages.bad_request(request, _("The list cannot be sorted by “%s”.") % sort)

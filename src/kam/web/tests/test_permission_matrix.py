@@ -231,6 +231,10 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET api:openapi-view": _page("api:openapi-view"),
     "GET api:api-root": _page("api:api-root"),
     "GET web:home": _page("web:home"),
+    "GET web:my_accounts": _page("web:my_accounts"),
+    "GET web:notifications": _page("web:notifications"),
+    "GET web:notifications_menu": _page("web:notifications_menu"),
+    "POST web:notifications_read": _post("web:notifications_read", lambda w, who: {}),
     "GET web:portfolio": _page("web:portfolio"),
     "GET web:account": _page("web:account", lambda w: w.site),
     "GET web:account_history": _page("web:account_history", lambda w: w.account),
@@ -411,6 +415,8 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /identification/runs/{run_id}": _api(lambda w: f"/identification/runs/{w.run}"),
     "GET /export/{entity}": lambda w, who, v: (f"/export/{v}", None),
+    "GET /notifications": _api(lambda w: "/notifications"),
+    "POST /notifications/read": _api(lambda w: "/notifications/read", lambda w: {}),
 }
 
 
@@ -554,6 +560,7 @@ def test_every_action_of_the_endpoints_is_in_the_matrix() -> None:
 # test_restricted_visibility); every other account read names one object and must be 404.
 LIST_READS = {
     "GET web:portfolio",
+    "GET web:my_accounts",
     "GET identification:scores",
     "GET identification:scores_export",
     "GET identification:matrix",
