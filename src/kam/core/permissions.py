@@ -250,6 +250,8 @@ VISIBLE_THROUGH: dict[str, str] = {
     "identification.accountscore": "account",
     "identification.nomination": "account",
     "identification.accountfacts": "account",
+    "planning.customergoal": "account",
+    "planning.buyingprocess": "account",
 }
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.filters import IntegerFilter
 
-from .models import Tier, Unit, UnitQuerySet, subtree_q
+from .models import Employment, Tier, Unit, UnitQuerySet, subtree_q
 
 
 class CountryField(forms.CharField):
@@ -72,3 +72,24 @@ class UnitFilter(django_filters.FilterSet):
         if found is None:
             return queryset.none()
         return queryset.filter(subtree_q(found), depth=found.depth + 1)
+
+
+class PositionFilter(django_filters.FilterSet):
+    """The contacts of an account page: ``q`` is part of the person's name, their title or
+    their function (any case)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+
+    class Meta:
+        model = Employment
+        fields = ["q"]
+
+    def search(self, queryset: Any, name: str, value: str) -> Any:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(contact__first_name__icontains=word)
+                | Q(contact__last_name__icontains=word)
+                | Q(title__icontains=word)
+                | Q(function__icontains=word)
+            )
+        return queryset

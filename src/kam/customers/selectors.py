@@ -11,7 +11,7 @@ from django.db.models import Field, Q, QuerySet
 from kam.core.filters import filter_queryset
 from kam.people.models import User
 
-from .filters import UnitFilter
+from .filters import PositionFilter, UnitFilter
 from .models import Contact, Employment, Unit, ancestor_paths, subtree_q
 
 if TYPE_CHECKING:
@@ -171,3 +171,20 @@ def account_manager_choices() -> list[tuple[str, str]]:
         pk__in=Unit.objects.accounts().exclude(account_manager=None).values("account_manager_id")
     ).order_by("last_name", "first_name", "username")
     return [(str(u.pk), str(u)) for u in managers]
+
+
+def account_position_list(
+    *, unit: Unit, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Employment]:
+    """Current positions in the unit's subtree matching :class:`PositionFilter` (the account
+    page's contacts: paged and searched by name, title or function)."""
+    return filter_queryset(PositionFilter, filters, account_current_positions(unit=unit))
+
+
+def contact_positions(*, contact: Contact) -> QuerySet[Employment]:
+    """Every position of a contact, current first, with its unit (one query)."""
+    return (
+        Employment.objects.filter(contact=contact)
+        .select_related("unit", "reports_to__contact")
+        .order_by("end_date", "-start_date", "pk")
+    )

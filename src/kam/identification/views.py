@@ -74,6 +74,7 @@ from .models import (
 )
 from .selectors import (
     QUADRANTS,
+    account_manager_candidates,
     account_nominations,
     account_score_latest,
     capacity_warnings,
@@ -411,6 +412,11 @@ def _account_context(request: AuthedHttpRequest, unit: Unit, **extra) -> dict:
         "can_nominate": can_nominate,
         "nominate_form": extra.pop("nominate_form", None) or NominateForm(),
         "scopes": cast(forms.ChoiceField, ApproveForm.base_fields["scope"]).choices,
+        "manager_candidates": (
+            account_manager_candidates()
+            if any("approve" in n.allowed for n in nominations)  # type: ignore[attr-defined]
+            else []
+        ),
         "today": timezone.localdate(),
         **extra,
     }
@@ -459,6 +465,7 @@ def _approve(nomination, user, data):
         reason=data["reason"],
         effective_date=data["effective_date"],
         scope=data["scope"] or None,
+        account_manager=data.get("account_manager"),
     )
 
 

@@ -51,6 +51,7 @@ from kam.identification.models import (
 )
 from kam.interactions.models import Interaction
 from kam.people.models import User
+from kam.planning.models import CustomerGoal
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
@@ -101,6 +102,7 @@ class World:
     run: int
     job: int
     transaction: int
+    goal: int
 
 
 def _build_world() -> World:
@@ -158,6 +160,7 @@ def _build_world() -> World:
     AccountScore.objects.create(
         run=run, account=account, total=60, rank=1, scope="local", completeness=80
     )
+    goal = CustomerGoal.objects.create(account=account, kind="goal", text="Grow in Asia")
     job = ImportJob.objects.create(
         created_by=users["admin"], entity="units", original_name="units.csv", file="x.csv"
     )
@@ -180,6 +183,7 @@ def _build_world() -> World:
         run=run.pk,
         job=job.pk,
         transaction=line.pk,
+        goal=goal.pk,
     )
 
 
@@ -259,6 +263,27 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
     "POST web:set_language": _post("web:set_language", lambda w, who: {"language": "ru"}),
+    "GET web:account_goals": _page("web:account_goals", lambda w: w.account),
+    "POST web:account_goals": _post(
+        "web:account_goals",
+        lambda w, who: {"kind": "goal", "text": "Cut costs"},
+        lambda w: w.account,
+    ),
+    "GET web:account_goal_edit": _page("web:account_goal_edit", lambda w: w.goal),
+    "POST web:account_goal_edit": _post(
+        "web:account_goal_edit",
+        lambda w, who: {"kind": "initiative", "text": "Grow in Asia"},
+        lambda w: w.goal,
+    ),
+    "GET web:account_buying_process": _page("web:account_buying_process", lambda w: w.account),
+    "POST web:account_buying_process": _post(
+        "web:account_buying_process", lambda w, who: {"text": "Tenders"}, lambda w: w.account
+    ),
+    "GET web:contact": _page("web:contact", lambda w: w.contact),
+    "POST web:key_account_step": lambda w, who, v: (
+        reverse("web:key_account_step", args=[w.account, v]),
+        {"reason": "Smaller than planned", "note": "Yearly review"},
+    ),
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
     "GET identification:account_score": _page("identification:account_score", lambda w: w.account),
@@ -415,6 +440,18 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /identification/runs/{run_id}": _api(lambda w: f"/identification/runs/{w.run}"),
     "GET /export/{entity}": lambda w, who, v: (f"/export/{v}", None),
+    "GET /accounts/{account_id}/goals": _api(lambda w: f"/accounts/{w.account}/goals"),
+    "POST /accounts/{account_id}/goals": _api(
+        lambda w: f"/accounts/{w.account}/goals", lambda w: {"kind": "goal", "text": "Cut costs"}
+    ),
+    "PATCH /goals/{goal_id}": _api(lambda w: f"/goals/{w.goal}", lambda w: {"confirmed": True}),
+    "DELETE /goals/{goal_id}": _api(lambda w: f"/goals/{w.goal}"),
+    "GET /accounts/{account_id}/buying-process": _api(
+        lambda w: f"/accounts/{w.account}/buying-process"
+    ),
+    "PUT /accounts/{account_id}/buying-process": _api(
+        lambda w: f"/accounts/{w.account}/buying-process", lambda w: {"text": "Tenders"}
+    ),
     "GET /notifications": _api(lambda w: "/notifications"),
     "POST /notifications/read": _api(lambda w: "/notifications/read", lambda w: {}),
 }
