@@ -280,6 +280,10 @@ def test_goals_api(client, kam_a, kam_b):
     )
     assert refused.status_code == 403
     assert client.delete(f"/api/v1/goals/{goal_id}", headers=kam_b.headers).status_code == 403
+    outsider_create = client.post(
+        url, {"kind": "goal", "text": "X"}, content_type="application/json", headers=kam_b.headers
+    )
+    assert outsider_create.status_code == 403
     assert db_snapshot() == before
     bad = client.post(
         url, {"kind": "wish", "text": ""}, content_type="application/json", headers=kam_a.headers
