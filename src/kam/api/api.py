@@ -7,8 +7,10 @@ from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
+from kam.people.api import router as people_router
 from kam.planning.api import router as planning_router
 from kam.planning.export_api import router as plan_export_router
+from kam.planning.profile.api import router as profile_router
 from kam.planning.whitespace_api import router as whitespace_router
 from kam.relationships.api import router as relationships_router
 from kam.sales.api import router as sales_router
@@ -46,6 +48,8 @@ api.add_router("/", planning_router)
 api.add_router("/", export_router)
 api.add_router("/", whitespace_router)
 api.add_router("/", plan_export_router)
+api.add_router("/", people_router)
+api.add_router("/", profile_router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")

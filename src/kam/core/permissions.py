@@ -325,6 +325,8 @@ VISIBLE_THROUGH: dict[str, str] = {
     "planning.objective": "plan__account",
     "planning.action": "plan__account",
     "planning.planversion": "plan__account",
+    "planning.customergoal": "account",
+    "planning.buyingprocess": "account",
 }
 
 

@@ -133,6 +133,7 @@ class UnitFilters(FilterSchema):
     tier: TierLit | None = None
     parent: Id | None = Field(None, description="Only the direct sub-units of this unit.")
     depth: int | None = Field(None, ge=1, le=100, description="1 = top-level units.")
+    account_manager: Id | None = Field(None, description="Units managed by this user (id).")
 
 
 def _unit_out(unit: Unit) -> Unit:

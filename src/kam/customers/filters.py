@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.filters import IntegerFilter
 
-from .models import Tier, Unit, UnitQuerySet, subtree_q
+from .models import Employment, Tier, Unit, UnitQuerySet, subtree_q
 
 
 class CountryField(forms.CharField):
@@ -39,7 +39,8 @@ class UnitFilter(django_filters.FilterSet):
 
     ``q``: part of the name or the city, or the external id (any case); ``country``: the ISO
     code (any case; one no unit has is an error); ``industry``: the industry (any case);
-    ``parent``: only the direct sub-units of that unit; ``depth``: 1 = the accounts.
+    ``parent``: only the direct sub-units of that unit; ``depth``: 1 = the accounts;
+    ``account_manager``: the id of the user who manages the account.
     """
 
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
@@ -50,10 +51,13 @@ class UnitFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(label=_("Tier"), choices=Tier.choices)
     parent = IntegerFilter(method="children_of", label=_("Parent unit"), min_value=1)
     depth = IntegerFilter(field_name="depth", label=_("Depth"), min_value=1, max_value=100)
+    account_manager = IntegerFilter(
+        field_name="account_manager_id", label=_("Account manager"), min_value=1
+    )
 
     class Meta:
         model = Unit
-        fields = ["q", "country", "industry", "tier", "parent", "depth"]
+        fields = ["q", "country", "industry", "tier", "parent", "depth", "account_manager"]
 
     def search(self, queryset: UnitQuerySet, name: str, value: str) -> UnitQuerySet:
         value = value.strip()
@@ -68,3 +72,24 @@ class UnitFilter(django_filters.FilterSet):
         if found is None:
             return queryset.none()
         return queryset.filter(subtree_q(found), depth=found.depth + 1)
+
+
+class PositionFilter(django_filters.FilterSet):
+    """The contacts of an account page: ``q`` is part of the person's name, their title or
+    their function (any case)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
+
+    class Meta:
+        model = Employment
+        fields = ["q"]
+
+    def search(self, queryset: Any, name: str, value: str) -> Any:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(contact__first_name__icontains=word)
+                | Q(contact__last_name__icontains=word)
+                | Q(title__icontains=word)
+                | Q(function__icontains=word)
+            )
+        return queryset

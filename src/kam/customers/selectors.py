@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, TypedDict, cast
 from django.db.models import Field, Q, QuerySet
 
 from kam.core.filters import filter_queryset
+from kam.people.models import User
 
-from .filters import UnitFilter
+from .filters import PositionFilter, UnitFilter
 from .models import Contact, Employment, Unit, ancestor_paths, subtree_q
 
 if TYPE_CHECKING:
@@ -162,3 +163,28 @@ def account_field_values(*, field: str) -> list[tuple[str, str]]:
         .distinct()
     )
     return [(v, v) for v in values]
+
+
+def account_manager_choices() -> list[tuple[str, str]]:
+    """The people who manage at least one account, as select choices (id, name): one query."""
+    managers = User.objects.filter(
+        pk__in=Unit.objects.accounts().exclude(account_manager=None).values("account_manager_id")
+    ).order_by("last_name", "first_name", "username")
+    return [(str(u.pk), str(u)) for u in managers]
+
+
+def account_position_list(
+    *, unit: Unit, filters: Mapping[str, Any] | None = None
+) -> QuerySet[Employment]:
+    """Current positions in the unit's subtree matching :class:`PositionFilter` (the account
+    page's contacts: paged and searched by name, title or function)."""
+    return filter_queryset(PositionFilter, filters, account_current_positions(unit=unit))
+
+
+def contact_positions(*, contact: Contact) -> QuerySet[Employment]:
+    """Every position of a contact, current first, with its unit (one query)."""
+    return (
+        Employment.objects.filter(contact=contact)
+        .select_related("unit", "reports_to__contact")
+        .order_by("end_date", "-start_date", "pk")
+    )

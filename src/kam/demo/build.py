@@ -51,6 +51,7 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.planning import make_plans
+from kam.demo.profile import make_profile
 from kam.demo.relationships import relationships_build, relationships_reset
 from kam.demo.teams import build_teams
 from kam.demo.whitespace import make_white_space
@@ -640,6 +641,7 @@ class _Builder:
         self.counts["team_members"] = build_teams(seed=self.seed, today=self.today)
         self.rep.stage(_("Account plans"), None)
         make_plans(self)
+        make_profile(self)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

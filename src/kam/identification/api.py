@@ -19,6 +19,7 @@ from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
 from kam.core.validation import date_error
 from kam.customers.models import Tier, Unit
+from kam.people.models import User
 
 from . import selectors, services
 from .explain import explain_recommendation
@@ -208,6 +209,7 @@ class ScoreFilters(FilterSchema):
     country: Text2 | None = Field(None, description="ISO country code (any case).")
     industry: Text100 | None = Field(None, description="The industry (any case).")
     min_score: Score | None = Field(None, description="Only scores at or above this (0–100).")
+    account_manager: Id | None = Field(None, description="Accounts managed by this user (id).")
 
 
 @router.get(
@@ -332,6 +334,11 @@ class ApproveIn(InSchema):
     reason: Text5000 = ""
     effective_date: dt.date | None = Field(None, description="Today when empty.")
     scope: ScopeLit | None = Field(None, description="Default: the scope of the latest score.")
+    account_manager_id: Id | None = Field(
+        None,
+        description="Who manages the key account (a KAM, sales manager or executive); "
+        "required when the account has no manager yet.",
+    )
 
     @field_validator("effective_date")
     @classmethod
@@ -391,6 +398,15 @@ def nomination_approve(request: AuthedHttpRequest, nomination_id: Id, payload: A
         reason=payload.reason,
         effective_date=payload.effective_date,
         scope=payload.scope,
+        account_manager=(
+            ref(
+                User.objects.filter(is_active=True, role__in=services.MANAGER_ROLES),
+                "account_manager_id",
+                pk=payload.account_manager_id,
+            )
+            if payload.account_manager_id
+            else None
+        ),
     )
 
 

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import polars as pl
 from django.utils.translation import gettext as _
 
-from kam.core.periods import month_start
+from kam.core.periods import full_months_end
 
 from .wallet import headroom, share_of_wallet, wallet_columns
 
@@ -96,7 +96,7 @@ def data_end(as_of: dt.date) -> dt.date:
     the month after ``as_of`` when ``as_of`` is a month's last day, else at the first day of
     ``as_of``'s own month (a month still running is left out).
     """
-    return month_start(as_of + dt.timedelta(days=1))
+    return full_months_end(as_of)
 
 
 @contextmanager

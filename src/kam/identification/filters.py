@@ -19,7 +19,8 @@ from .models import AccountScore, Nomination, NominationStatus, Recommendation, 
 
 class ScoreFilter(django_filters.FilterSet):
     """``q``: part of the account name, or its external id (any case); ``country``: the ISO code
-    (any case); ``industry``: any case; ``min_score``: scores at or above it (0–100)."""
+    (any case); ``industry``: any case; ``min_score``: scores at or above it (0–100);
+    ``account_manager``: the id of the user who manages the account."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"), max_length=200)
     recommendation = django_filters.ChoiceFilter(
@@ -36,10 +37,22 @@ class ScoreFilter(django_filters.FilterSet):
     min_score = FloatFilter(
         field_name="total", lookup_expr="gte", label=_("Minimum score"), min_value=0, max_value=100
     )
+    account_manager = IntegerFilter(
+        field_name="account__account_manager_id", label=_("Account manager"), min_value=1
+    )
 
     class Meta:
         model = AccountScore
-        fields = ["q", "recommendation", "scope", "tier", "country", "industry", "min_score"]
+        fields = [
+            "q",
+            "recommendation",
+            "scope",
+            "tier",
+            "country",
+            "industry",
+            "min_score",
+            "account_manager",
+        ]
 
     def search(
         self, queryset: QuerySet[AccountScore], name: str, value: str

@@ -9,6 +9,7 @@ from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.validation import date_error
+from kam.people.models import User
 
 from .models import AccountScore, Criterion, Normalisation, Scope, ScoringModel
 
@@ -29,6 +30,7 @@ SCORE_SORTS = {
     "country": "account__country",
     "industry": "account__industry",
     "tier": "account__tier",
+    "account_manager": "account__account_manager__last_name",
 }
 
 
@@ -109,6 +111,14 @@ class ApproveForm(forms.Form):
         label=_("Scope"),
         required=False,
         choices=[("", _("As recommended")), *Scope.choices],
+    )
+    account_manager = forms.ModelChoiceField(
+        label=_("Account manager"),
+        required=False,
+        queryset=User.objects.filter(
+            is_active=True, role__in=("kam", "sales_manager", "executive")
+        ),
+        help_text=_("Required when the account has no manager yet."),
     )
 
     def clean_effective_date(self):

@@ -60,7 +60,11 @@ def scoring_run_latest(*, model: ScoringModel | None = None) -> ScoringRun | Non
 
 
 def run_scores(*, run: ScoringRun, candidates_only: bool = False) -> QuerySet[AccountScore]:
-    qs = AccountScore.objects.filter(run=run).select_related("account").order_by("rank")
+    qs = (
+        AccountScore.objects.filter(run=run)
+        .select_related("account", "account__account_manager")
+        .order_by("rank")
+    )
     if candidates_only:
         qs = qs.filter(recommendation="key_candidate")
     return qs
@@ -438,3 +442,43 @@ def account_nominations(*, account: Unit) -> QuerySet[Nomination]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+def account_manager_candidates(*, model: ScoringModel | None = None) -> list[dict[str, Any]]:
+    """Who may manage a key account being approved: active KAMs with capacity left first (most
+    room first), then KAMs at or over capacity, then sales managers and executives; each with
+    the key accounts they manage and their capacity. Two queries."""
+    model = model or scoring_model_active()
+    default_capacity = model.kam_capacity if model else 5
+    managed = dict(
+        Unit.objects.accounts()
+        .exclude(tier=Tier.TRANSACTIONAL)
+        .exclude(account_manager=None)
+        .values("account_manager_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("account_manager_id", "n")
+    )
+    people = User.objects.filter(is_active=True, role__in=("kam", "sales_manager", "executive"))
+    rows = []
+    for user in people:
+        capacity = user.capacity or default_capacity
+        key_accounts = managed.get(user.pk, 0)
+        rows.append(
+            {
+                "user": user,
+                "key_accounts": key_accounts,
+                "capacity": capacity,
+                "free": capacity - key_accounts,
+                "is_kam": user.role == "kam",
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            not r["is_kam"],
+            r["free"] <= 0,
+            -r["free"],
+            str(r["user"]),
+        )
+    )
+    return rows

@@ -680,13 +680,19 @@ def nomination_approve(
     reason: str = "",
     effective_date: dt.date | None = None,
     scope: str | None = None,
+    account_manager: User | None = None,
 ) -> Nomination:
     """An executive approves: the account becomes key/national/global (by scope) from the
-    effective date, with a review due after the active model's review period."""
+    effective date, with a review due after the active model's review period.
+
+    A key account always has a manager: ``account_manager`` (a KAM, sales manager or
+    executive) becomes it; without one the account's present manager stays, and an account
+    without any is refused (decision 45)."""
     nomination, step = _begin(nomination, "approve", user)
     if scope is not None and scope not in Scope.values:
         raise DomainError(_("Unknown scope."), field="scope")
     check_date(effective_date, "effective_date")
+    _set_manager(nomination.account, account_manager, user)
     effective = effective_date or timezone.localdate()
     nomination.scope = scope or nomination.scope
     nomination.decided_by, nomination.decided_at = user, timezone.now()
@@ -719,6 +725,41 @@ def nomination_reject(*, nomination: Nomination, user: User, reason: str) -> Nom
     _finish(nomination, step, user, note=reason)
     _notify_decision(nomination, approved=False)
     return nomination
+
+
+MANAGER_ROLES = ("kam", "sales_manager", "executive")
+
+
+def _set_manager(account: Unit, manager: User | None, user: User) -> None:
+    """Give the account being approved its manager, or refuse to leave it without one."""
+    if manager is None:
+        if account.account_manager_id is None:
+            raise DomainError(
+                _("Choose who manages the account: a key account needs an account manager."),
+                field="account_manager",
+                code="manager_required",
+            )
+        return
+    if not (manager.is_active and manager.role in MANAGER_ROLES):
+        raise DomainError(
+            _(
+                "The account manager must be an active key account manager, sales manager "
+                "or executive."
+            ),
+            field="account_manager",
+        )
+    if account.account_manager_id != manager.pk:
+        account = Unit.objects.select_for_update().get(pk=account.pk)
+        account._history_user = user
+        update_fields(
+            instance=account, fields={"account_manager"}, data={"account_manager": manager}
+        )
+        notify(
+            users=[manager],
+            message=gettext_lazy("You now manage the key account %(account)s."),
+            params={"account": account.name},
+            link=_link("web:account", account.pk),
+        )
 
 
 def _notify_decision(nomination: Nomination, *, approved: bool) -> None:
@@ -777,3 +818,66 @@ def demote(*, nomination: Nomination, user: User, reason: str) -> Nomination:
     _finish(nomination, step, user, note=reason)
     account_tier_set(account=nomination.account, tier=Tier.TRANSACTIONAL, user=user)
     return nomination
+
+
+# --------------------------------------------------------------------------------------------
+# Key accounts without an in-app nomination (set by import, or before nominations existed)
+
+TIER_SCOPE: dict[str, str] = {tier: scope for scope, tier in SCOPE_TIER.items()}
+STANDING_STATUSES = (NominationStatus.KEY, NominationStatus.KEPT, NominationStatus.UNDER_REVIEW)
+
+
+def key_account_standing(*, account: Unit) -> Nomination | None:
+    """The nomination that holds the key account's status (key, kept or under review)."""
+    return (
+        Nomination.objects.filter(account=account, status__in=STANDING_STATUSES)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def _standing_for(account: Unit) -> Nomination:
+    """The account's standing nomination; for a key account that has none (its tier came
+    from an import or from before nominations existed) one is recorded now, in state "key",
+    so it can be reviewed and demoted like any other (decision 45)."""
+    account = _account(account)
+    if account.tier == Tier.TRANSACTIONAL:
+        raise DomainError(_("The account is not a key account."), code="not_key")
+    standing = key_account_standing(account=account)
+    if standing is not None:
+        return standing
+    standing = Nomination.objects.create(
+        account=account,
+        status=NominationStatus.KEY,
+        scope=TIER_SCOPE.get(account.tier, Scope.LOCAL),
+        nominated_by=None,
+        rationale="",
+    )
+    _event(
+        standing,
+        kind=NominationEventKind.APPROVED,
+        actor=None,
+        to_status=NominationStatus.KEY,
+        note=_(
+            "Recorded: a key account before nominations (its tier came from an import or earlier)."
+        ),
+    )
+    return standing
+
+
+KEY_ACCOUNT_STEPS = ("review", "keep", "demote")
+
+
+@transaction.atomic
+def key_account_step(*, account: Unit, user: User, step: str, text: str = "") -> Nomination:
+    """Start the review of, keep or demote any key account, with or without a nomination made
+    in the app (``text`` is the note, or for a demotion the reason)."""
+    if step not in KEY_ACCOUNT_STEPS:
+        raise DomainError(_("Unknown step."), field="step")
+    standing = _standing_for(account)
+    standing.account = account
+    if step == "review":
+        return review_start(nomination=standing, user=user, note=text)
+    if step == "keep":
+        return review_keep(nomination=standing, user=user, note=text)
+    return demote(nomination=standing, user=user, reason=text)

@@ -44,7 +44,7 @@ from kam.core.permissions import (
     visible,
 )
 from kam.customers.models import Tier, Unit
-from kam.customers.selectors import account_field_values
+from kam.customers.selectors import account_field_values, account_manager_choices
 from kam.people.selectors import notifications_unread
 from kam.people.services import notifications_mark_read
 
@@ -74,6 +74,7 @@ from .models import (
 )
 from .selectors import (
     QUADRANTS,
+    account_manager_candidates,
     account_nominations,
     account_score_latest,
     capacity_warnings,
@@ -129,7 +130,7 @@ WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 
 
 # The filters of the scores list shown as selects (the last two offer the values in use).
-SCORE_SELECTS = ("recommendation", "scope", "tier", "country", "industry")
+SCORE_SELECTS = ("recommendation", "scope", "tier", "account_manager", "country", "industry")
 
 # Columns of the scores list: (sort key or "", label, sorted high-to-low first).
 SCORE_COLUMNS = [
@@ -145,7 +146,8 @@ SCORE_COLUMNS = [
     ("tier", gettext_lazy("Tier"), False),
     ("country", gettext_lazy("Country"), False),
     ("industry", gettext_lazy("Industry"), False),
-    ("revenue", gettext_lazy("Revenue, 12 months"), True),
+    ("account_manager", gettext_lazy("Account manager"), False),
+    ("revenue", gettext_lazy("Revenue, last 12 full months"), True),
     ("share", gettext_lazy("Share of wallet"), True),
     ("headroom", gettext_lazy("Headroom"), True),
 ]
@@ -193,6 +195,7 @@ def scores(request: AuthedHttpRequest) -> HttpResponseBase:
         return bad_request(request, FilterError(filterset.form).message)
     for field in SCORE_SELECTS[-2:]:
         offer_choices(filterset.form, field, account_field_values(field=field))
+    offer_choices(filterset.form, "account_manager", account_manager_choices())
     run = scoring_run_latest()
     rows: list[Any]
     rows, count, pages = [], 0, 1
@@ -409,6 +412,11 @@ def _account_context(request: AuthedHttpRequest, unit: Unit, **extra) -> dict:
         "can_nominate": can_nominate,
         "nominate_form": extra.pop("nominate_form", None) or NominateForm(),
         "scopes": cast(forms.ChoiceField, ApproveForm.base_fields["scope"]).choices,
+        "manager_candidates": (
+            account_manager_candidates()
+            if any("approve" in n.allowed for n in nominations)  # type: ignore[attr-defined]
+            else []
+        ),
         "today": timezone.localdate(),
         **extra,
     }
@@ -457,6 +465,7 @@ def _approve(nomination, user, data):
         reason=data["reason"],
         effective_date=data["effective_date"],
         scope=data["scope"] or None,
+        account_manager=data.get("account_manager"),
     )
 
 

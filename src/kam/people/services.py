@@ -48,6 +48,11 @@ def notify(
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark ``user``'s notifications read (all, or those of ``ids``); returns how many changed.
+
+    Only the user's own notifications are touched: ids of another user's are ignored, so
+    nobody can learn of or change someone else's notices.
+    """
     qs = Notification.objects.filter(user=user, read=False)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

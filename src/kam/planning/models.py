@@ -592,3 +592,7 @@ class WhiteSpaceCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}/{self.product_line_id}: {self.status}"
+
+
+# the account profile's tables live in their own module (kam.planning.profile)
+from .profile.models import BuyingProcess, CustomerGoal, GoalKind  # noqa: E402, F401

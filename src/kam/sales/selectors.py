@@ -12,7 +12,7 @@ from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum,
 from django.db.models.functions import Coalesce, ExtractYear
 
 from kam.core.filters import filter_queryset
-from kam.core.periods import last_n_months
+from kam.core.periods import last_full_months
 from kam.core.validation import amount_limit
 from kam.customers.models import Unit, subtree_q
 
@@ -29,7 +29,7 @@ def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
 
 def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
     """Annotation: an account's revenue over the last 12 full months up to ``today``."""
-    start, end = last_n_months(today, 12)
+    start, end = last_full_months(today, 12)
     total = (
         MonthlyRollup.objects.filter(account_id=OuterRef("pk"), month__gte=start, month__lt=end)
         .order_by()
@@ -69,7 +69,7 @@ def account_revenue_by_line_and_year(*, unit: Unit) -> dict[str, dict[int, Decim
 
 def unit_revenue_12m(*, unit: Unit, today: dt.date) -> dict[int, Decimal]:
     """Last-12-month revenue booked directly on each unit of the subtree: {unit id: amount}."""
-    start, end = last_n_months(today, 12)
+    start, end = last_full_months(today, 12)
     rows = (
         rollups_for(unit=unit)
         .filter(month__gte=start, month__lt=end)

@@ -4,6 +4,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from kam.core.permissions import is_internal
+from kam.people.selectors import notifications_unread_count
+
 from .navigation import nav_items
 
 
@@ -16,4 +19,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if user.has_perm(item.perm):
             url = reverse(item.url_name)
             items.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
-    return {"nav_items": items, "kam_languages": settings.LANGUAGES}
+    return {
+        "nav_items": items,
+        "kam_languages": settings.LANGUAGES,
+        # the bell's badge: one count query; the dropdown itself is loaded when opened
+        "notifications_unread": (
+            notifications_unread_count(user=user) if is_internal(user) else None
+        ),
+    }

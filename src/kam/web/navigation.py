@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.navigation import NavItem
 
-NAV: tuple[NavItem, ...] = (NavItem("web:portfolio", _("Portfolio"), "kam.view_account", "§2"),)
+NAV: tuple[NavItem, ...] = (
+    NavItem("web:my_accounts", _("My accounts"), "kam.view_account", "§4"),
+    NavItem("web:portfolio", _("Portfolio"), "kam.view_account", "§2"),
+)
 
 
 def nav_items() -> list[NavItem]:

@@ -18,9 +18,16 @@ class PortfolioTable(tables.Table):
     tier = tables.Column(verbose_name=_("Tier"))
     employees = tables.Column(verbose_name=_("Employees"), attrs={"td": {"class": "text-end"}})
     revenue_12m = tables.Column(
-        verbose_name=_("Revenue, last 12 months"), attrs={"td": {"class": "text-end"}}
+        verbose_name=_("Revenue, last 12 full months"), attrs={"td": {"class": "text-end"}}
     )
-    account_manager = tables.Column(verbose_name=_("Account manager"), orderable=False)
+    account_manager = tables.Column(
+        verbose_name=_("Account manager"),
+        order_by=(
+            "account_manager__last_name",
+            "account_manager__first_name",
+            "account_manager__username",
+        ),
+    )
 
     class Meta:
         model = Unit
@@ -36,4 +43,4 @@ class PortfolioTable(tables.Table):
         return intcomma(value)
 
 
-SORTABLE = {"name", "country", "industry", "tier", "employees", "revenue_12m"}
+SORTABLE = {"name", "country", "industry", "tier", "employees", "revenue_12m", "account_manager"}

@@ -1,15 +1,32 @@
 from django.urls import path
 
-from . import transaction_views, views
+from . import my_accounts, notification_views, profile_views, transaction_views, views
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", my_accounts.home, name="home"),
+    path("my-accounts/", my_accounts.my_accounts, name="my_accounts"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path("notifications/menu/", notification_views.notifications_menu, name="notifications_menu"),
+    path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/", views.portfolio, name="portfolio"),
     path("accounts/<int:pk>/", views.account, name="account"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/history/", views.account_history, name="account_history"),
     path("settings/language/", views.set_language, name="set_language"),
+    path("accounts/<int:pk>/goals/", profile_views.account_goals, name="account_goals"),
+    path("goals/<int:pk>/", profile_views.account_goal_edit, name="account_goal_edit"),
+    path(
+        "accounts/<int:pk>/buying-process/",
+        profile_views.account_buying_process,
+        name="account_buying_process",
+    ),
+    path("contacts/<int:pk>/", profile_views.contact, name="contact"),
+    path(
+        "accounts/<int:pk>/key-account/<str:step>/",
+        profile_views.key_account_step,
+        name="key_account_step",
+    ),
     path(
         "accounts/<int:pk>/transactions/",
         transaction_views.account_transactions,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,8 +27,9 @@ from kam.core.permissions import get_for_user, require, visible
 from kam.customers.filters import UnitFilter
 from kam.customers.models import Unit
 from kam.customers.selectors import (
-    account_current_positions,
     account_field_values,
+    account_manager_choices,
+    account_position_list,
     unit_ancestors,
     unit_history,
     unit_list,
@@ -45,6 +47,7 @@ from kam.sales.selectors import (
 )
 
 from .forms import UnitForm
+from .profile import account_profile, key_account_status
 from .tables import SORTABLE, PortfolioTable
 
 log = logging.getLogger(__name__)
@@ -54,7 +57,7 @@ TREE_LIMIT = 300
 CONTACT_LIMIT = 50
 INTERACTION_LIMIT = 10
 HISTORY_LIMIT = 100
-PORTFOLIO_SELECTS = ("country", "industry", "tier")
+PORTFOLIO_SELECTS = ("country", "industry", "tier", "account_manager")
 
 
 class LoginView(auth_views.LoginView):
@@ -75,11 +78,6 @@ def locked_out(request: HttpRequest, *args: object, **kwargs: object) -> HttpRes
 
 
 @login_required
-def home(request: AuthedHttpRequest) -> HttpResponseBase:
-    return redirect("web:portfolio")
-
-
-@login_required
 def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, "kam.view_account")
     today = timezone.localdate()
@@ -93,6 +91,7 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     filterset = UnitFilter(request.GET or None)  # the form the page shows
     for field in PORTFOLIO_SELECTS[:2]:
         offer_choices(filterset.form, field, account_field_values(field=field))
+    offer_choices(filterset.form, "account_manager", account_manager_choices())
     sort = request.GET.get("sort", "-revenue_12m")
     if sort.lstrip("-") not in SORTABLE:
         return pages.bad_request(request, _("The list cannot be sorted by “%s”.") % sort)
@@ -126,7 +125,34 @@ def _chart_data(by_year, by_line_year) -> dict:
             {"name": name, "data": [float(values.get(y, 0)) for y in years]}
             for name, values in sorted(by_line_year.items())
         ],
-        "labels": {"total": _("Total"), "title": _("Revenue by year and product line")},
+        "labels": {
+            "total": _("Total"),
+            "title": _("Revenue by year and product line"),
+            "currency": settings.KAM_CURRENCY,
+        },
+    }
+
+
+def _line_years(by_line_year: dict[str, dict[int, Any]], years: list[int]) -> list[dict]:
+    """Revenue by product line for the last years, biggest line of the latest year first."""
+    rows = [
+        {"name": name, "values": [values.get(y, 0) for y in years]}
+        for name, values in by_line_year.items()
+    ]
+    return sorted(rows, key=lambda r: (-(r["values"][-1] if years else 0), r["name"]))
+
+
+def _contacts(request: AuthedHttpRequest, unit: Unit) -> dict:
+    """One page of the account's current contacts, searched by name, title or function."""
+    positions = account_position_list(unit=unit, filters={"q": request.GET.get("q", "")})
+    page = pages.page_number(request, "cpage")
+    rows, count, page_total = pages.paginate(positions, page, CONTACT_LIMIT)
+    return {
+        "positions": rows,
+        "positions_count": count,
+        "contacts_page": page,
+        "contacts_pages": page_total,
+        "contacts_q": request.GET.get("q", ""),
     }
 
 
@@ -135,6 +161,14 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(
         Unit.objects.select_related("account_manager"), request.user, "kam.view_account", pk=pk
     )
+    try:
+        contacts = _contacts(request, unit)
+    except pages.BadQuery as exc:
+        return pages.bad_request(request, str(exc))
+    except DomainError as exc:
+        return pages.bad_request(request, exc.message)
+    if request.htmx and request.htmx.target == "account-contacts":
+        return render(request, "web/_account_contacts.html", {"unit": unit, **contacts})
     today = timezone.localdate()
     tree = list(unit_subtree(unit=unit)[: TREE_LIMIT + 1])
     tree_truncated = len(tree) > TREE_LIMIT
@@ -143,9 +177,9 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     tree_rows = [
         {"unit": u, "indent": u.depth - unit.depth, "revenue": totals.get(u.pk, 0)} for u in tree
     ]
-    positions = account_current_positions(unit=unit)
     by_year = account_revenue_by_year(unit=unit)
     by_line_year = account_revenue_by_line_and_year(unit=unit)
+    years = [y for y in sorted(by_year) if y >= today.year - 3]
     context = {
         "unit": unit,
         "ancestors": unit_ancestors(unit=unit),
@@ -153,13 +187,18 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         "tree_truncated": tree_truncated,
         "subtree_size": unit_subtree(unit=unit).count() if tree_truncated else len(tree),
         "revenue_12m": totals.get(unit.pk, 0),
-        "positions": positions[:CONTACT_LIMIT],
-        "positions_count": positions.count(),
+        **contacts,
         "interactions": interactions_for(unit=unit)[:INTERACTION_LIMIT],
         "chart": _chart_data(by_year, by_line_year),
+        "years": years,
+        "by_year": [by_year[y] for y in years],
+        "line_years": _line_years(by_line_year, years),
         "can_change": request.user.has_perm("kam.change_account", unit),
         "today": today,
         "since_year": today.year - 3,
+        "currency": settings.KAM_CURRENCY,
+        "profile": account_profile(account=unit, as_of=today) if unit.is_account else None,
+        "key_status": key_account_status(account=unit, user=request.user),
     }
     return render(request, "web/account.html", context)
 

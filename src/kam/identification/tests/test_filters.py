@@ -88,7 +88,9 @@ def nominations(accounts, users):
         key: nomination_create(account=accounts[key], user=users["kam"], rationale="Growing")
         for key in ("steel_de", "steel_fr", "food_de")
     }
-    nomination_approve(nomination=made["food_de"], user=users["executive"])
+    nomination_approve(
+        nomination=made["food_de"], user=users["executive"], account_manager=users["kam"]
+    )
     return made
 
 

@@ -43,7 +43,8 @@ def _login(page, live_server, username="anna"):
 def test_log_in_search_open_an_account_and_see_the_revenue_chart(page, live_server):
     _data()
     _login(page, live_server)
-    expect(page).to_have_url(re.compile(r"/accounts/$"))
+    expect(page).to_have_url(re.compile(r"/my-accounts/$"))  # a KAM lands on My accounts
+    page.click("#main-nav a:has-text('Portfolio')")
     expect(page.locator("#portfolio-table")).to_contain_text("Baltic Foods")
 
     page.fill("#id_q", "nordstahl")

@@ -27,8 +27,16 @@ PLAN_IMPORT = (
 # The parametrized API test: each operation below that points at it needs a row in its WRITES.
 API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
 
+PROFILE = "kam.web.tests.test_account_profile"
+NOTES = "kam.web.tests.test_notifications"
+
 # Web URL name -> the outsider test, or "exempt: why".
 WEB_WRITES: dict[str, str] = {
+    "web:account_goals": f"{PROFILE}::test_others_may_not_edit_goals",
+    "web:account_goal_edit": f"{PROFILE}::test_others_may_not_edit_goals",
+    "web:account_buying_process": f"{PROFILE}::test_others_may_not_edit_goals",
+    "web:key_account_step": "kam.web.tests.test_key_accounts::test_others_cannot_review_or_demote",
+    "web:notifications_read": f"{NOTES}::test_another_users_notification_cannot_be_marked",
     "login": "exempt: signing in changes no stored object of anyone",
     "logout": "exempt: signing out ends one's own session only",
     "set_language": "exempt: Django's i18n view sets a cookie of one's own browser",
@@ -82,6 +90,11 @@ ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
 
 # "METHOD /path" under /api/v1 -> the outsider test.
 API_WRITES: dict[str, str] = {
+    "POST /accounts/{account_id}/goals": f"{PROFILE}::test_goals_api",
+    "PATCH /goals/{goal_id}": f"{PROFILE}::test_goals_api",
+    "DELETE /goals/{goal_id}": f"{PROFILE}::test_goals_api",
+    "PUT /accounts/{account_id}/buying-process": f"{PROFILE}::test_buying_process_api",
+    "POST /notifications/read": f"{NOTES}::test_api_lists_and_marks_ones_own",
     "POST /units": API_ROWS,
     "PATCH /units/{unit_id}": API_ROWS,
     "DELETE /units/{unit_id}": API_ROWS,

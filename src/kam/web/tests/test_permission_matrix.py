@@ -56,6 +56,7 @@ from kam.people.models import User
 from kam.planning.models import (
     AccountPlan,
     Action,
+    CustomerGoal,
     Objective,
     PlanStatus,
     PlanVersion,
@@ -121,6 +122,7 @@ class World:
     plan: int
     objective: int
     action: int
+    goal: int
 
 
 def _build_world() -> World:
@@ -178,6 +180,7 @@ def _build_world() -> World:
     AccountScore.objects.create(
         run=run, account=account, total=60, rank=1, scope="local", completeness=80
     )
+    goal = CustomerGoal.objects.create(account=account, kind="goal", text="Grow in Asia")
     job = ImportJob.objects.create(
         created_by=users["admin"], entity="units", original_name="units.csv", file="x.csv"
     )
@@ -220,6 +223,7 @@ def _build_world() -> World:
         plan=plan.pk,
         objective=objective.pk,
         action=action.pk,
+        goal=goal.pk,
     )
 
 
@@ -325,6 +329,10 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET api:openapi-view": _page("api:openapi-view"),
     "GET api:api-root": _page("api:api-root"),
     "GET web:home": _page("web:home"),
+    "GET web:my_accounts": _page("web:my_accounts"),
+    "GET web:notifications": _page("web:notifications"),
+    "GET web:notifications_menu": _page("web:notifications_menu"),
+    "POST web:notifications_read": _post("web:notifications_read", lambda w, who: {}),
     "GET web:portfolio": _page("web:portfolio"),
     "GET web:account": _page("web:account", lambda w: w.site),
     "GET web:account_history": _page("web:account_history", lambda w: w.account),
@@ -349,6 +357,27 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
     "POST web:set_language": _post("web:set_language", lambda w, who: {"language": "ru"}),
+    "GET web:account_goals": _page("web:account_goals", lambda w: w.account),
+    "POST web:account_goals": _post(
+        "web:account_goals",
+        lambda w, who: {"kind": "goal", "text": "Cut costs"},
+        lambda w: w.account,
+    ),
+    "GET web:account_goal_edit": _page("web:account_goal_edit", lambda w: w.goal),
+    "POST web:account_goal_edit": _post(
+        "web:account_goal_edit",
+        lambda w, who: {"kind": "initiative", "text": "Grow in Asia"},
+        lambda w: w.goal,
+    ),
+    "GET web:account_buying_process": _page("web:account_buying_process", lambda w: w.account),
+    "POST web:account_buying_process": _post(
+        "web:account_buying_process", lambda w, who: {"text": "Tenders"}, lambda w: w.account
+    ),
+    "GET web:contact": _page("web:contact", lambda w: w.contact),
+    "POST web:key_account_step": lambda w, who, v: (
+        reverse("web:key_account_step", args=[w.account, v]),
+        {"reason": "Smaller than planned", "note": "Yearly review"},
+    ),
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
     "GET identification:account_score": _page("identification:account_score", lambda w: w.account),
@@ -763,6 +792,20 @@ API_REQUESTS: dict[str, Build] = {
     "POST /actions/{action_id}/interaction": _api(
         lambda w: f"/actions/{w.action}/interaction", lambda w: {"summary": "Visited"}
     ),
+    "GET /accounts/{account_id}/goals": _api(lambda w: f"/accounts/{w.account}/goals"),
+    "POST /accounts/{account_id}/goals": _api(
+        lambda w: f"/accounts/{w.account}/goals", lambda w: {"kind": "goal", "text": "Cut costs"}
+    ),
+    "PATCH /goals/{goal_id}": _api(lambda w: f"/goals/{w.goal}", lambda w: {"confirmed": True}),
+    "DELETE /goals/{goal_id}": _api(lambda w: f"/goals/{w.goal}"),
+    "GET /accounts/{account_id}/buying-process": _api(
+        lambda w: f"/accounts/{w.account}/buying-process"
+    ),
+    "PUT /accounts/{account_id}/buying-process": _api(
+        lambda w: f"/accounts/{w.account}/buying-process", lambda w: {"text": "Tenders"}
+    ),
+    "GET /notifications": _api(lambda w: "/notifications"),
+    "POST /notifications/read": _api(lambda w: "/notifications/read", lambda w: {}),
 }
 
 
@@ -906,6 +949,7 @@ def test_every_action_of_the_endpoints_is_in_the_matrix() -> None:
 # test_restricted_visibility); every other account read names one object and must be 404.
 LIST_READS = {
     "GET web:portfolio",
+    "GET web:my_accounts",
     "GET identification:scores",
     "GET identification:scores_export",
     "GET identification:matrix",

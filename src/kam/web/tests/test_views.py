@@ -61,7 +61,7 @@ def _portfolio(n_groups: int, subsidiaries: int = 2):
 
 def test_it_logs_in_and_lands_on_the_portfolio(client, users, password):
     make_unit("Acme Group")
-    response = client.post(reverse("login"), {"username": "kam", "password": password})
+    response = client.post(reverse("login"), {"username": "executive", "password": password})
     assert response.status_code == 302
     response = client.get(response["Location"], follow=True)
     assert response.status_code == 200
@@ -112,6 +112,7 @@ def _menu(html: str) -> list[str]:
 def test_the_menu_lists_each_apps_section_in_order(client_for):
     html = client_for("admin").get(reverse("web:portfolio")).content.decode()
     assert _menu(html) == [
+        reverse("web:my_accounts"),
         reverse("web:portfolio"),
         reverse("identification:scores"),
         reverse("planning:plans"),
@@ -123,6 +124,7 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
 def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
     html = client_for("specialist").get(reverse("web:portfolio")).content.decode()
     assert _menu(html) == [
+        reverse("web:my_accounts"),
         reverse("web:portfolio"),
         reverse("identification:scores"),
         reverse("planning:plans"),
@@ -135,7 +137,7 @@ def test_portfolio_lists_only_top_level_customers_with_revenue(client_for):
     assert "Group 001" in html
     assert "Company 1-0" not in html
     rows = {row["Customer"]: row for row in table(html, "portfolio-table")}
-    assert rows["Group 001"]["Revenue, last 12 months"] == "400"  # two companies × 200
+    assert rows["Group 001"]["Revenue, last 12 full months"] == "400"  # two companies × 200
 
 
 def test_portfolio_lists_the_biggest_customers_first(client_for):
@@ -222,7 +224,8 @@ def test_an_unknown_account_is_a_404_page(client_for):
 def test_account_query_count_does_not_grow_with_rows(client_for, django_assert_max_num_queries):
     c = client_for("kam")
     small = _portfolio(1, subsidiaries=2)[0]
-    with django_assert_max_num_queries(16) as captured:
+    # the profile's sections (wallet, goals, competitors, positions, opportunities…) one each
+    with django_assert_max_num_queries(32) as captured:
         c.get(reverse("web:account", args=[small.pk]))
     big = _portfolio(1, subsidiaries=25)[0]
     with django_assert_max_num_queries(len(captured.captured_queries)):
@@ -289,10 +292,12 @@ def test_a_top_level_account_links_to_its_key_account_score(client_for):
     assert "account-score-link" not in html
 
 
-def test_home_leads_internal_users_to_the_portfolio_and_refuses_outsiders(client_for, client):
+def test_home_leads_internal_users_to_their_landing_page_and_refuses_outsiders(client_for, client):
     assert client.get(reverse("web:home"))["Location"].startswith(reverse("login"))
     response = client_for("kam").get(reverse("web:home"))
     assert response.status_code == 302
+    assert response["Location"] == reverse("web:my_accounts")
+    response = client_for("executive").get(reverse("web:home"))
     assert response["Location"] == reverse("web:portfolio")
     outsider = client_for("outsider").get(reverse("web:home"), follow=True)
     assert outsider.status_code == 403

@@ -13,9 +13,9 @@
     chart.setOption({
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { type: "scroll", bottom: 0 },
-      grid: { left: 60, right: 20, top: 20, bottom: 50 },
+      grid: { left: 10, right: 20, top: 20, bottom: 50, containLabel: true },
       xAxis: { type: "category", data: data.years },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", name: data.labels.currency || "" },
       series: series
     });
     el.setAttribute("data-rendered", "true");
