@@ -47,9 +47,10 @@ from kam.customers.signals import accounts_changed
 from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
 
 from . import formats
-from .entities import resolve_columns
+from .entities import plan_columns
 from .formats import ImportFileError
-from .importers import IN_CHUNK, TRANSACTION_ENTITY, Progress, chunks
+from .importers import IN_CHUNK, SUGGEST_LIMIT, TRANSACTION_ENTITY, Progress, chunks
+from .mapping import ColumnMapping, closest
 from .report import ImportReport
 
 log = logging.getLogger("kam.dataio")
@@ -87,13 +88,19 @@ COLUMNS = [
 class Source:
     """Batches of a CSV or XLSX file as string DataFrames with the canonical column names."""
 
-    def __init__(self, path: Path, mapping: dict[str, str]):
+    def __init__(
+        self, path: Path, mapping: ColumnMapping | dict[str, Any], encoding: str | None = None
+    ):
         self.path = Path(path)
         self._tmp: str | None = None
         formats.check_size(self.path)  # before a byte of the file is read
         self.xlsx = formats.is_xlsx(self.path)
-        table = formats.open_table(self.path)  # size, encoding, delimiter and header checks
-        self.columns, self.by_index = resolve_columns(TRANSACTION_ENTITY, table.header, mapping)
+        # size, encoding, delimiter and header checks
+        table = formats.open_table(self.path, encoding)
+        self.mapping = ColumnMapping.from_raw(mapping)
+        self.plan = plan_columns(TRANSACTION_ENTITY, table.header, self.mapping)
+        self.columns = self.plan.columns
+        self.encoding = table.encoding
         self.delimiter = table.delimiter
         self.csv_path = self.path
         if not self.xlsx and table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
@@ -129,13 +136,15 @@ class Source:
         ``collect_batches`` reads ahead without limit when its consumer is slow).
         """
         if self.xlsx:
-            yield from self._xlsx_batches()
+            yield from (self._shape(frame) for frame in self._xlsx_batches())
             return
         line = 2
         pending: pl.DataFrame | None = None
         try:
             for frame in self._csv_frames():
-                frame = frame.select(pl.nth(i).alias(name) for i, name in self.by_index.items())
+                frame = self._shape(
+                    frame.select(pl.nth(i).alias(name) for i, name in self.plan.pairs)
+                )
                 if pending is not None and pending.height:
                     frame = pl.concat([pending, frame])
                 while frame.height >= BATCH_SIZE:
@@ -149,6 +158,26 @@ class Source:
             message = str(exc).splitlines()[0]
             code = "encoding" if "utf" in message.lower() else "format"
             raise ImportFileError(_("Cannot read the CSV file: %s") % message, code=code) from exc
+
+    def _shape(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The mapping's constants and value maps, applied to a batch of canonical columns."""
+        if self.plan.constants:
+            frame = frame.with_columns(
+                pl.lit(value, dtype=pl.String).alias(name)
+                for name, value in self.plan.constants.items()
+            )
+        for name, table in self.mapping.values.items():
+            if name in frame.columns and table:
+                key = pl.col(name).str.strip_chars().str.to_lowercase().str.replace_all("ё", "е")
+                frame = frame.with_columns(
+                    key.replace_strict(
+                        list(table),
+                        list(table.values()),
+                        default=pl.col(name),
+                        return_dtype=pl.String,
+                    ).alias(name)
+                )
+        return frame
 
     def _csv_frames(self) -> Iterator[pl.DataFrame]:
         """String frames of whole records, a block of the file at a time.
@@ -175,7 +204,7 @@ class Source:
 
     def _xlsx_batches(self) -> Iterator[pl.DataFrame]:
         table = formats.open_table(self.path)
-        names = list(self.by_index.values())
+        names = [name for _i, name in self.plan.pairs]
         buffer: list[list] = []
 
         def frame() -> pl.DataFrame:
@@ -189,7 +218,7 @@ class Source:
                     line,
                     *(
                         formats.cell_text(cells[i]) if i < len(cells) else None
-                        for i in self.by_index
+                        for i, _name in self.plan.pairs
                     ),
                 ]
             )
@@ -251,9 +280,15 @@ def _all(df: pl.DataFrame, expr: pl.Expr) -> bool:
 
 
 class Validator:
-    def __init__(self, report: ImportReport, columns: dict[str, str]):
+    def __init__(
+        self,
+        report: ImportReport,
+        columns: dict[str, str],
+        options: formats.ParseOptions = formats.DEFAULT_OPTIONS,
+    ):
         self.report = report
         self.columns = columns
+        self.options = options
         self.units = pl.DataFrame(
             list(Unit.objects.exclude(external_id__isnull=True).values_list("external_id", "pk")),
             schema={"unit": pl.String, "unit_id": pl.Int64},
@@ -265,6 +300,42 @@ class Validator:
             orient="row",
         )
         self.default_currency = reporting_currency()
+
+    def date_order(self, df: pl.DataFrame) -> str:
+        """``dmy`` or ``mdy``; with the ``auto`` option decided by the first batch whose slashed
+        dates show it (see ``formats.detect_date_order``), day first when none does."""
+        if self.options.date_order != "auto":
+            return self.options.date_order
+        decided = self.__dict__.get("_date_order")
+        if decided:
+            return str(decided)
+        slashed = df.filter(pl.col("date").str.contains("/"))["date"]
+        if not len(slashed):
+            return "dmy"
+        found = formats.detect_date_order(slashed.unique().to_list())
+        if found is None:
+            self.report.warnings.append(
+                _(
+                    "Dates such as %(example)s were read day first (DD/MM/YYYY). If the file "
+                    "writes the month first, import it again with the date order MM/DD/YYYY."
+                )
+                % {"example": slashed[0]}
+            )
+        self.__dict__["_date_order"] = found or "dmy"
+        return found or "dmy"
+
+    def suggested(self, name: str, reason: str, value: str) -> str:
+        """An unknown unit or product's reason, with the closest known one (a few hundred)."""
+        known = {"unit": self.units, "product": self.products}.get(name)
+        if known is None or reason not in (_("unknown unit"), _("unknown product")):
+            return reason
+        asked: dict[tuple[str, str], str | None] = self.__dict__.setdefault("_asked", {})
+        if (name, value) not in asked:
+            if len(asked) >= SUGGEST_LIMIT:
+                return reason
+            asked[(name, value)] = closest(value, known[name].to_list())
+        close = asked[(name, value)]
+        return f"{reason}; " + _("did you mean %s?") % close if close else reason
 
     def check(self, df: pl.DataFrame, *, collect: bool = True) -> pl.DataFrame:
         """Typed clean rows of a batch; problems go to the report when ``collect``.
@@ -306,23 +377,41 @@ class Validator:
             checks.append(
                 (col.str.len_chars() > limit, name, _("longer than %s characters") % limit)
             )
+        # a value over the CSV parser's limit (Polars has none): a row error, as on the row path
+        limit = formats.max_field_chars()
+        for name in df.columns:
+            if name != LINE and df.schema[name] == pl.String:
+                checks.append(
+                    (pl.col(name).str.len_chars() > limit, name, formats.field_too_long())
+                )
         raw_date = pl.col("date")
         df = df.with_columns(
             raw_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("_date")
         )
         if not _all(df, raw_date.is_null() | pl.col("_date").is_not_null()):
+            slashed = "%m/%d/%Y" if self.date_order(df) == "mdy" else "%d/%m/%Y"
+            serial = raw_date.str.contains(r"^\d{1,5}(\.0+)?$")
             df = df.with_columns(
                 pl.coalesce(
                     pl.col("_date"),
                     raw_date.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
                     raw_date.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                    raw_date.str.strptime(pl.Date, slashed, strict=False),
+                    pl.when(serial)
+                    .then(
+                        pl.lit(formats.EXCEL_EPOCH)
+                        + pl.duration(
+                            days=raw_date.str.replace(r"\..*$", "").cast(pl.Int64, strict=False)
+                        )
+                    )
+                    .otherwise(None),
                 ).alias("_date")
             )
         checks.append(
             (
                 raw_date.is_not_null() & pl.col("_date").is_null(),
                 "date",
-                _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+                _("not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"),
             )
         )
         first, last = date_bounds()
@@ -354,6 +443,10 @@ class Validator:
                     PLAIN_NUMBER
                 )
             too_big = pl.col(name).is_not_null() & ~not_number & pl.col(f"_{name}").is_null()
+            if not self.options.round_amounts:
+                # more decimals than the column keeps (not only zeros): refused, never rounded
+                extra = pl.col(f"_{name}_text").str.contains(rf"\.\d{{{dtype.scale}}}\d*[1-9]\d*$")
+                checks.append((extra & ~not_number, name, formats.decimals_error(dtype.scale)))
             checks.append((not_number, name, _("not a number")))
             checks.append((too_big, name, _("number too large")))
             # within the column's safe range (kam.core.validation), vectorised
@@ -390,7 +483,7 @@ class Validator:
                 column = self.columns.get(name, name)
                 bad = df.filter(flags[f"_check{i}"]).select(LINE, pl.col(name).fill_null(""))
                 for line, value in bad.iter_rows():
-                    self.report.add_error(line, column, value, reason)
+                    self.report.add_error(line, column, value, self.suggested(name, reason, value))
         if "currency" not in df.columns:
             df = df.with_columns(pl.lit(None, dtype=pl.String).alias("currency"))
         if any(hits):
@@ -851,15 +944,20 @@ def _db_rows(df: pl.DataFrame, columns: list[str]) -> list[tuple]:
 def import_transactions(
     *,
     path: Path,
-    mapping: dict[str, str],
+    mapping: ColumnMapping | dict[str, Any],
     report: ImportReport,
     dry_run: bool,
     skip_bad_rows: bool,
     progress: Progress | None,
+    encoding: str | None = None,
+    options: formats.ParseOptions = formats.DEFAULT_OPTIONS,
 ) -> ImportReport:
-    source = Source(path, mapping)
+    source = Source(path, mapping, encoding)
+    report.encoding = source.encoding
+    report.warnings += source.plan.warnings
+    report.unused_columns = source.plan.unused
     try:
-        validator = Validator(report, source.columns)
+        validator = Validator(report, source.columns, options)
         # pass 1: validate, remember the hash of every external id for duplicates
         seen: list[pl.Series] = []
         for df in source.batches():

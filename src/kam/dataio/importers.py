@@ -47,9 +47,12 @@ from kam.sales.models import (
 
 from . import formats
 from .entities import Entity, Field, Ref
+from .mapping import closest
 from .report import ImportReport
 
 Progress = Callable[[int, int | None], None]
+SUGGEST_LIMIT = 200  # distinct unknown values a suggestion is looked for
+SUGGEST_CANDIDATES = 200_000  # known values a suggestion is picked from
 IN_CHUNK = 900  # SQLite's default limit of bound parameters is 999
 BATCH = 5000
 
@@ -182,8 +185,7 @@ class Importer:
                     self.error(
                         row,
                         f.name,
-                        _("unknown %(what)s: %(value)s")
-                        % {"what": ref.what, "value": ", ".join(missing)},
+                        self.unknown_reference(ref.model, ref.lookup, ref.what, missing),
                     )
                     continue
                 if ref.self_ref:
@@ -192,6 +194,37 @@ class Importer:
                     row.attrs[ref.attr] = sorted(found[x] for x in v)
                 else:
                     row.attrs[ref.attr] = found.get(v, ("new", v))
+
+    def unknown_reference(
+        self, model: type[models.Model], lookup: str, what: str, missing: list[str]
+    ) -> str:
+        """The row error of unknown references, with the closest known value when there is
+        one ("unknown product: SKU-1O1; did you mean SKU-101?")."""
+        message = _("unknown %(what)s: %(value)s") % {"what": what, "value": ", ".join(missing)}
+        close = [c for c in (self.closest_known(model, lookup, v) for v in missing) if c]
+        if close:
+            message += "; " + _("did you mean %s?") % ", ".join(close)
+        return message
+
+    def closest_known(self, model: type[models.Model], lookup: str, value: Any) -> str | None:
+        """The stored ``lookup`` value most like ``value`` (first SUGGEST_LIMIT misses only)."""
+        cache = self.__dict__.setdefault("_known", {})
+        asked = self.__dict__.setdefault("_asked", {})
+        if value in asked:
+            return asked[value]
+        if len(asked) >= SUGGEST_LIMIT:
+            return None
+        key = (model, lookup)
+        if key not in cache:
+            cache[key] = [
+                str(v)
+                for v in model._default_manager.exclude(**{f"{lookup}__isnull": True}).values_list(
+                    lookup, flat=True
+                )[:SUGGEST_CANDIDATES]
+                if v
+            ]
+        asked[value] = closest(value, cache[key])
+        return asked[value]
 
     def store_value(self, f: Field, value: Any) -> Any:
         if value is None and f.kind in ("text", "choice", "country"):
@@ -396,11 +429,20 @@ class UnitImporter(Importer):
                 parent_of[node] = pext or ("#", ppk)
         in_file = {row.values.get("external_id"): row for row in self.ok_rows(rows)}
         if self.present("parent"):
+            known: list[str] = []
+            suggested = 0
             for row in rows:
                 parent = row.values.get("parent")
                 ext = row.values.get("external_id")
                 if parent and parent not in in_file and parent not in self.db_ids:
-                    self.error(row, "parent", _("unknown parent unit: %s") % parent)
+                    message = _("unknown parent unit: %s") % parent
+                    if not known:
+                        known = [*self.db_ids, *(k for k in in_file if k)]
+                    suggested += 1
+                    close = closest(parent, known) if suggested <= SUGGEST_LIMIT else None
+                    if close:
+                        message += "; " + _("did you mean %s?") % close
+                    self.error(row, "parent", message)
                 elif parent and parent == ext:
                     self.error(row, "parent", _("a unit cannot be its own parent"))
                 elif ext in in_file:

@@ -151,7 +151,7 @@ def test_bad_transaction_rows_are_reported_and_nothing_is_written(catalogue, tmp
     )
     report = import_file(entity="transactions", path=path)
     assert [(e.line, e.column, e.value, e.reason) for e in report.errors] == [
-        (2, "date", "2024-13-01", "not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+        (2, "date", "2024-13-01", "not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"),
         (3, "unit", "NOWHERE", "unknown unit"),
         (4, "product", "NOSKU", "unknown product"),
         (5, "net_amount", "12,3,4", "not a number"),
