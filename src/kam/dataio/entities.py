@@ -140,6 +140,7 @@ class Field:
     ref: Ref | None = None
     export: str | None = None  # ORM path for the export (default: the field's own attr)
     synonyms: tuple[str, ...] = ()
+    exported: bool = True  # False: read from files only (a line's exchange rate)
 
     def all_names(self) -> list[str]:
         return [self.name, *self.synonyms, *SYNONYMS.get(self.name, ())]

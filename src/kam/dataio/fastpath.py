@@ -44,7 +44,13 @@ from kam.core.tabular import FORMULA_START
 from kam.core.validation import SAFE_DIGITS, amount_error, amount_limit, date_bounds, date_error
 from kam.customers.models import Unit, account_path_sql
 from kam.customers.signals import accounts_changed
-from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
+from kam.sales.models import (
+    CurrencyRate,
+    MonthlyRollup,
+    Product,
+    Transaction,
+    reporting_currency,
+)
 
 from . import formats
 from .entities import plan_columns
@@ -72,6 +78,7 @@ QUOTED_FORMULA = "^'" + _one_of(FORMULA_START)
 FORMULA = "^" + _one_of(formats.REJECTED_START)
 AMOUNT = pl.Decimal(16, 2)
 QUANTITY = pl.Decimal(14, 3)
+RATE = pl.Decimal(18, 8)
 COLUMNS = [
     "date",
     "unit_id",
@@ -82,7 +89,13 @@ COLUMNS = [
     "currency",
     "cost",
     "external_id",
+    "original_amount",
+    "original_currency",
 ]
+
+
+# columns SQLite gets as text, as Django sends them (ISO dates, decimal text)
+DECIMAL_TEXT = ("date", "quantity", "net_amount", "cost", "original_amount")
 
 
 class Source:
@@ -279,6 +292,10 @@ def _all(df: pl.DataFrame, expr: pl.Expr) -> bool:
     return bool(df.select(expr.all()).item())
 
 
+def _any(df: pl.DataFrame, expr: pl.Expr) -> bool:
+    return bool(df.select(expr.fill_null(False).any()).item())
+
+
 class Validator:
     def __init__(
         self,
@@ -300,6 +317,11 @@ class Validator:
             orient="row",
         )
         self.default_currency = reporting_currency()
+        self.rates = pl.DataFrame(
+            list(CurrencyRate.objects.values_list("currency", "valid_from", "valid_to", "rate")),
+            schema={"_rcur": pl.String, "_from": pl.Date, "_to": pl.Date, "_trate": RATE},
+            orient="row",
+        ).sort("_from")
 
     def date_order(self, df: pl.DataFrame) -> str:
         """``dmy`` or ``mdy``; with the ``auto`` option decided by the first batch whose slashed
@@ -351,7 +373,7 @@ class Validator:
             if f.required and f.name in df.columns:
                 checks.append((pl.col(f.name).is_null(), f.name, _("a value is required")))
         # text: our export's quote comes off; formulas are refused; lengths
-        for name in ("external_id", "currency"):
+        for name in ("external_id", "currency", "original_currency"):
             if name not in df.columns:
                 continue
             col = pl.col(name)
@@ -422,7 +444,13 @@ class Validator:
                 date_error(dt.date.max) or "",
             )
         )
-        numbers = (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT))
+        numbers = (
+            ("net_amount", AMOUNT),
+            ("quantity", QUANTITY),
+            ("cost", AMOUNT),
+            ("rate", RATE),
+            ("original_amount", AMOUNT),
+        )
         for name, _dtype in numbers:
             if name not in df.columns:
                 df = df.with_columns(pl.lit(None, dtype=pl.String).alias(name))
@@ -471,6 +499,7 @@ class Validator:
                 _("unknown product"),
             )
         )
+        df = self.convert(df, checks)
         # a check on an empty optional value is null: it does not make the row bad
         flags = df.select(
             mask.fill_null(False).alias(f"_check{i}") for i, (mask, _n, _r) in enumerate(checks)
@@ -484,8 +513,6 @@ class Validator:
                 bad = df.filter(flags[f"_check{i}"]).select(LINE, pl.col(name).fill_null(""))
                 for line, value in bad.iter_rows():
                     self.report.add_error(line, column, value, self.suggested(name, reason, value))
-        if "currency" not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.String).alias("currency"))
         if any(hits):
             df = df.filter(~flags.select(pl.any_horizontal(pl.all())).to_series())
         return df.select(
@@ -497,8 +524,78 @@ class Validator:
             pl.col("product_line_id"),
             pl.col("_quantity").fill_null(Decimal(0)).cast(QUANTITY).alias("quantity"),
             pl.col("_net_amount").alias("net_amount"),
-            pl.col("currency").fill_null(self.default_currency).str.to_uppercase(),
+            pl.lit(self.default_currency, dtype=pl.String).alias("currency"),
             pl.col("_cost").alias("cost"),
+            pl.col("_original_amount").alias("original_amount"),
+            pl.col("_original_currency").alias("original_currency"),
+        )
+
+    def convert(self, df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]]) -> pl.DataFrame:
+        """Amounts in another currency into the reporting one (decision 59).
+
+        The rate is the line's own (a ``rate`` column) or the one of the rates table valid on
+        its date (latest start first); a foreign line without either is a row error. The line
+        keeps its amount and currency as written in ``original_amount`` / ``original_currency``;
+        a line in the reporting currency keeps the ones its file names (an export re-imports).
+        """
+        for name in ("currency", "original_currency"):
+            if name not in df.columns:
+                df = df.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+        reporting = self.default_currency
+        df = df.with_columns(
+            pl.col("currency").fill_null(reporting).str.to_uppercase().alias("_currency")
+        )
+        foreign = pl.col("_currency") != reporting
+        if self.rates.height and _any(df, foreign):
+            df = (
+                df.sort("_date", nulls_last=True)
+                .join_asof(
+                    self.rates,
+                    left_on="_date",
+                    right_on="_from",
+                    by_left="_currency",
+                    by_right="_rcur",
+                    strategy="backward",
+                    check_sortedness=False,
+                )
+                .sort(LINE)
+            )
+            valid = pl.col("_to").is_null() | (pl.col("_date") <= pl.col("_to"))
+            table_rate = pl.when(valid).then(pl.col("_trate")).otherwise(None)
+        else:
+            table_rate = pl.lit(None, dtype=RATE)
+        rate = pl.coalesce(pl.col("_rate"), table_rate)
+        checks.append(
+            (
+                foreign & pl.col("_date").is_not_null() & rate.is_null(),
+                "currency",
+                _(
+                    "no exchange rate for this currency on the line's date: import its rates "
+                    "(currency-rates) or give the line a rate column"
+                ),
+            )
+        )
+        checks.append((foreign & (pl.col("_rate") <= 0), "rate", _("a rate must be more than 0")))
+
+        def converted(name: str) -> pl.Expr:
+            value = (pl.col(name).cast(RATE) * rate).round(2).cast(AMOUNT, strict=False)
+            # without a rate the row is refused above; its amount stays as read meanwhile
+            convert = foreign & rate.is_not_null()
+            return pl.when(convert).then(value).otherwise(pl.col(name)).alias(name)
+
+        return df.with_columns(
+            pl.when(foreign)
+            .then(pl.col("_net_amount"))
+            .otherwise(pl.coalesce(pl.col("_original_amount"), pl.col("_net_amount")))
+            .alias("_original_amount"),
+            pl.when(foreign)
+            .then(pl.col("_currency"))
+            .otherwise(
+                pl.coalesce(pl.col("original_currency").str.to_uppercase(), pl.lit(reporting))
+            )
+            .alias("_original_currency"),
+            converted("_net_amount"),
+            converted("_cost"),
         )
 
 
@@ -631,8 +728,7 @@ def write_new_rows(df: pl.DataFrame) -> None:
         if connection.vendor == "sqlite":
             # what Django would send, without a model instance per row: ISO dates, decimal text
             rows = df.select(
-                pl.col(c).cast(pl.String) if c in ("date", "quantity", "net_amount", "cost") else c
-                for c in COLUMNS
+                pl.col(c).cast(pl.String) if c in DECIMAL_TEXT else c for c in COLUMNS
             ).rows()
             cursor.executemany(
                 f"INSERT INTO {meta.db_table} ({columns}) "
@@ -662,6 +758,8 @@ class Writer:
             "net_amount",
             "currency",
             "cost",
+            "original_amount",
+            "original_currency",
         ]
         # one query a batch: the ids go as one array / JSON parameter, not one parameter each
         if connection.vendor == "postgresql":
@@ -686,6 +784,8 @@ class Writer:
                 "net_amount_old": AMOUNT,
                 "currency_old": pl.String,
                 "cost_old": AMOUNT,
+                "original_amount_old": AMOUNT,
+                "original_currency_old": pl.String,
             },
             orient="row",
         )
@@ -700,7 +800,7 @@ class Writer:
         new = joined.filter(pl.col("id").is_null())
         matched = joined.filter(pl.col("id").is_not_null())
         differs = pl.lit(False)
-        for name in ("date", "unit_id", "product_id", "quantity", "net_amount", "currency", "cost"):
+        for name in [c for c in COLUMNS if c != "external_id"]:  # the id matched them
             differs = differs | pl.col(name).ne_missing(pl.col(f"{name}_old"))
         changed = matched.filter(differs)
         self.report.created += new.height
@@ -937,8 +1037,7 @@ def _CONFLICT() -> str:  # noqa: N802
 
 def _db_rows(df: pl.DataFrame, columns: list[str]) -> list[tuple]:
     """Rows as SQLite takes them: ISO dates and decimal text, as Django would send them."""
-    text = ("date", "quantity", "net_amount", "cost")
-    return df.select(pl.col(c).cast(pl.String) if c in text else c for c in columns).rows()
+    return df.select(pl.col(c).cast(pl.String) if c in DECIMAL_TEXT else c for c in columns).rows()
 
 
 def import_transactions(

@@ -36,6 +36,7 @@ from kam.people.models import Function, Role, Territory, User
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
+    CurrencyRate,
     Opportunity,
     OpportunityStage,
     Product,
@@ -43,6 +44,7 @@ from kam.sales.models import (
     SupplierPosition,
     SupplierPositionLevel,
     Transaction,
+    reporting_currency,
 )
 
 from . import formats
@@ -888,8 +890,60 @@ TRANSACTION_ENTITY = Entity(
         Field("net_amount", required=True, kind="decimal", max_digits=16),
         Field("currency", max_length=3),
         Field("cost", kind="decimal", max_digits=16),
+        # in another currency than the reporting one, the line is converted with this rate or
+        # the rate of the currency-rates table valid on its date (decision 59)
+        Field(
+            "rate",
+            kind="decimal",
+            places=8,
+            max_digits=18,
+            exported=False,
+            synonyms=("exchange_rate", "fx_rate", "курс", "курс_валюты"),
+        ),
+        # the line as the source wrote it (an export carries them, so it re-imports exactly)
+        Field("original_amount", kind="decimal", max_digits=16),
+        Field("original_currency", max_length=3),
     ],
 )
+
+
+class CurrencyRateImporter(Importer):
+    entity = Entity(
+        name="currency-rates",
+        model=CurrencyRate,
+        key=("currency", "valid_from"),
+        fields=[
+            Field("currency", required=True, max_length=3),
+            Field("valid_from", required=True, kind="date", synonyms=("from", "с", "date")),
+            Field("valid_to", kind="date", synonyms=("to", "по", "until")),
+            Field(
+                "rate",
+                required=True,
+                kind="decimal",
+                places=8,
+                max_digits=18,
+                synonyms=("exchange_rate", "курс"),
+            ),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        currency = row.values.get("currency")
+        if currency is not None:
+            row.values["currency"] = currency = currency.upper()
+            if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
+                self.error(row, "currency", _("not a three-letter currency code (ISO 4217)"))
+            elif currency == reporting_currency():
+                self.error(
+                    row, "currency", _("the reporting currency needs no rate (it is always 1)")
+                )
+        rate = row.values.get("rate")
+        if rate is not None and rate <= 0:
+            self.error(row, "rate", _("a rate must be more than 0"))
+        start, end = row.values.get("valid_from"), row.values.get("valid_to")
+        if start and end and end < start:
+            self.error(row, "valid_to", _("the end is before the start"))
+
 
 IMPORTERS: dict[str, type[Importer]] = {
     cls.entity.name: cls
@@ -904,6 +958,7 @@ IMPORTERS: dict[str, type[Importer]] = {
         InteractionImporter,
         CompetitorShareImporter,
         SupplierPositionImporter,
+        CurrencyRateImporter,
     )
 }
 
@@ -923,4 +978,5 @@ ENTITY_NAMES = [
     "interactions",
     "competitor-shares",
     "supplier-positions",
+    "currency-rates",
 ]
