@@ -111,7 +111,7 @@ def _columns(raw: dict[str, Any]) -> dict[str, list[str]]:
     return result
 
 
-def closest(value: Any, choices: Iterable[str], *, cutoff: float = 70) -> str | None:
+def closest(value: Any, choices: Iterable[str], *, cutoff: float = 60) -> str | None:
     """The choice most like ``value`` (rapidfuzz), or None when nothing is close."""
     from rapidfuzz import fuzz, process, utils
 
@@ -121,7 +121,7 @@ def closest(value: Any, choices: Iterable[str], *, cutoff: float = 70) -> str | 
     found = process.extractOne(
         text,
         list(choices),
-        scorer=fuzz.WRatio,
+        scorer=fuzz.ratio,
         processor=utils.default_process,
         score_cutoff=cutoff,
     )

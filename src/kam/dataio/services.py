@@ -136,7 +136,7 @@ def import_file(
     importer = IMPORTERS[entity](report, columns)
     fields = {name: spec.field(name) for name in columns}
     # read first, so that the order of slashed dates is decided on the whole file
-    read: list[tuple[int, list]] = []
+    read: list[tuple[int, list[Any]]] = []
     for line, cells in table.rows:
         if table.kind == "xlsx" and (reason := formats.oversized(cells)):
             cells = formats.UnreadableRow(reason)

@@ -27,6 +27,7 @@ from kam.core.pages import bad_request
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
 
+from . import encodings
 from .exporters import BULK_EXPORT, export_permission
 from .formats import ImportFileError
 from .forms import ExportForm, MappingForm, UploadForm, entity_label
@@ -142,18 +143,37 @@ def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = _job(pk)
     if job.status != JobStatus.UPLOADED:
         return redirect("dataio:job", pk=job.pk)
+    # the encoding the person chose to see the preview in (the form's select), else detected
+    chosen = request.POST.get("encoding", "")
+    encoding_error = None
+    if chosen not in dict(encodings.CHOICES):
+        chosen = ""
     try:
-        preview = preview_rows(job.file.path)
+        preview = preview_rows(job.file.path, encoding=chosen)
     except ImportFileError as exc:
-        import_job_fail(job=job, message=exc.message)
-        return redirect("dataio:job", pk=job.pk)
+        if not chosen:
+            import_job_fail(job=job, message=exc.message)
+            return redirect("dataio:job", pk=job.pk)
+        encoding_error = exc.message  # the chosen encoding does not fit: show the detected one
+        preview = preview_rows(job.file.path)
     suggested = suggest_mapping(entity=job.entity, header=preview.header)
     status = 200
     if request.method == "POST":
         form = MappingForm(
             request.POST, entity=job.entity, header=preview.header, suggested=suggested
         )
-        if form.is_valid():
+        if encoding_error:
+            form.add_error("encoding", encoding_error)
+            status = 400
+        elif "show_preview" in request.POST:
+            # the preview again, in the chosen encoding; nothing starts
+            form = MappingForm(
+                initial={**request.POST.dict(), "encoding": chosen},
+                entity=job.entity,
+                header=preview.header,
+                suggested=suggested,
+            )
+        elif form.is_valid():
             try:
                 import_job_start(
                     job=job,
@@ -167,9 +187,13 @@ def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
                 form.add_error(None, exc.message)
             else:
                 return redirect("dataio:job", pk=job.pk)
-        status = 400
+            status = 400
+        else:
+            status = 400
     else:
-        form = MappingForm(entity=job.entity, header=preview.header, suggested=suggested)
+        form = MappingForm(
+            initial={"encoding": ""}, entity=job.entity, header=preview.header, suggested=suggested
+        )
     spec = ENTITIES[job.entity]
     columns = form.column_fields()
     context = {
