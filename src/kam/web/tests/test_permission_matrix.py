@@ -41,7 +41,7 @@ from kam.core.permission_matrix import (
 )
 from kam.customers.models import Contact, Employment, Unit
 from kam.customers.services import unit_version
-from kam.dataio.models import ImportJob
+from kam.dataio.models import ExportJob, ImportJob
 from kam.identification.models import (
     AccountScore,
     Nomination,
@@ -101,6 +101,7 @@ class World:
     run: int
     job: int
     transaction: int
+    export_job: int = 0
 
 
 def _build_world() -> World:
@@ -162,6 +163,10 @@ def _build_world() -> World:
         created_by=users["admin"], entity="units", original_name="units.csv", file="x.csv"
     )
     job.error_report.save("matrix-errors.csv", ContentFile(b"line,reason\n"))
+    export = ExportJob.objects.create(
+        created_by=users["admin"], entity="units", format="csv", status="done"
+    )
+    export.file.save("matrix-export.csv", ContentFile(b"external_id,name\n"))
     return World(
         users=users,
         tokens=tokens,
@@ -180,6 +185,7 @@ def _build_world() -> World:
         run=run.pk,
         job=job.pk,
         transaction=line.pk,
+        export_job=export.pk,
     )
 
 
@@ -190,6 +196,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         built = _build_world()
         yield built
         ImportJob.objects.get(pk=built.job).error_report.delete(save=False)
+        ExportJob.objects.get(pk=built.export_job).file.delete(save=False)
         transaction.set_rollback(True)
 
 
@@ -307,6 +314,8 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET dataio:job_errors": _page("dataio:job_errors", lambda w: w.job),
     "GET dataio:export": _page("dataio:export"),
     "GET dataio:export_log": _page("dataio:export_log"),
+    "GET dataio:export_job": _page("dataio:export_job", lambda w: w.export_job),
+    "GET dataio:export_job_file": _page("dataio:export_job_file", lambda w: w.export_job),
     "GET dataio:export_download": lambda w, who, v: (
         reverse("dataio:export_download") + f"?entity={v}&format=csv",
         None,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
 from kam.core.jobs import current_worker_id, heartbeat_interval, is_locked, worker_beat
+from kam.dataio.export_jobs import export_jobs_reap
 from kam.dataio.jobs import import_jobs_reap
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
@@ -36,6 +37,7 @@ def beat_tick() -> None:
     try:
         _guarded("Recording the worker's heartbeat", worker_beat)
         _guarded("Reaping dead import jobs", import_jobs_reap)
+        _guarded("Reaping dead export jobs, removing old export files", export_jobs_reap)
         _guarded("Reaping dead scoring runs", scoring_runs_reap)
     finally:
         close_old_connections()
