@@ -1,8 +1,9 @@
 """Display filters every page uses: a country's name, a money figure with its currency.
 
-``{% load kam_format %}`` then ``{{ unit.country|country }}`` (the name in the user's language)
-and ``{{ amount|money }}`` (the localised number followed by the reporting currency,
-``KAM_CURRENCY``; ``{{ amount|money:tx.currency }}`` for another currency).
+``{% load kam_format %}`` then ``{{ unit.country|country }}`` (the name in the user's language),
+``{{ amount|money }}`` (whole units, grouped in the user's locale, then the reporting currency
+``KAM_CURRENCY``) and ``{{ amount|money_exact }}`` (with cents); both take another currency
+code as their argument (``{{ tx.original_amount|money_exact:tx.original_currency }}``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,22 @@ def country(code: str | None) -> str:
     return country_name(code)
 
 
-@register.filter(name="money")
-def money(value: Any, currency: str | None = None) -> str:
+def _money(value: Any, currency: str | None, places: int) -> str:
     if value is None or value == "":
         return ""
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    text = number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
+    text = number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
     return f"{text}\u00a0{currency or settings.KAM_CURRENCY}"
+
+
+@register.filter(name="money")
+def money(value: Any, currency: str | None = None) -> str:
+    return _money(value, currency, 0)
+
+
+@register.filter(name="money_exact")
+def money_exact(value: Any, currency: str | None = None) -> str:
+    return _money(value, currency, 2)
