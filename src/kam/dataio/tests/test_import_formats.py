@@ -461,3 +461,53 @@ def test_an_export_of_converted_lines_reimports_unchanged(catalogue, tmp_path):
     assert (report.unchanged, report.updated) == (1, 0), report.errors
     t = Transaction.objects.get()
     assert (t.original_amount, t.original_currency) == (Decimal("100.00"), "USD")
+
+
+def test_dates_show_day_first_in_english_and_russian():
+    from django.template import Context, Template
+
+    template = Template('{{ day|date:"SHORT_DATE_FORMAT" }}')
+    day = dt.date(2026, 3, 4)
+    with translation.override("en"):
+        assert template.render(Context({"day": day})) == "04/03/2026"
+    with translation.override("ru"):
+        assert template.render(Context({"day": day})) == "04.03.2026"
+
+
+def test_the_upload_page_shows_the_decoded_preview_and_lets_the_encoding_be_chosen(
+    client_for, settings, tmp_path
+):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from kam.dataio.models import ImportJob, JobStatus
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    admin = client_for("admin")
+    data = (FIXTURES / "units_west_cp1252.csv").read_bytes()
+    upload = SimpleUploadedFile("west.csv", data, content_type="text/csv")
+    response = admin.post(reverse("dataio:upload"), {"entity": "units", "file": upload})
+    columns_url = response["Location"]
+    job = ImportJob.objects.get(pk=int(re.search(r"/import/(\d+)/", columns_url)[1]))
+    html = admin.get(columns_url).content.decode()
+    assert "Köln" in html and "decoded as cp1252" in html
+    form = {
+        f"col_{i}": name
+        for i, name in enumerate(["external_id", "name", "kind", "country", "region", "city"])
+    }
+    # another encoding: the preview again, nothing starts
+    response = admin.post(columns_url, {**form, "encoding": "cp1251", "show_preview": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Kцln" in html and "decoded as cp1251" in html
+    job.refresh_from_db()
+    assert job.status == JobStatus.UPLOADED
+    response = admin.post(columns_url, {**form, "encoding": "cp1252", "date_order": "auto"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    assert job.mapping["options"]["encoding"] == "cp1252"
+    assert Unit.objects.get(external_id="W-KOELN").city == "Köln"
