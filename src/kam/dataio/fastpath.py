@@ -526,8 +526,8 @@ class Validator:
             pl.col("_net_amount").alias("net_amount"),
             pl.lit(self.default_currency, dtype=pl.String).alias("currency"),
             pl.col("_cost").alias("cost"),
-            pl.col("_original_amount").alias("original_amount"),
-            pl.col("_original_currency").alias("original_currency"),
+            pl.col("_original_amount_out").alias("original_amount"),
+            pl.col("_original_currency_out").alias("original_currency"),
         )
 
     def convert(self, df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]]) -> pl.DataFrame:
@@ -587,13 +587,13 @@ class Validator:
             pl.when(foreign)
             .then(pl.col("_net_amount"))
             .otherwise(pl.coalesce(pl.col("_original_amount"), pl.col("_net_amount")))
-            .alias("_original_amount"),
+            .alias("_original_amount_out"),
             pl.when(foreign)
             .then(pl.col("_currency"))
             .otherwise(
                 pl.coalesce(pl.col("original_currency").str.to_uppercase(), pl.lit(reporting))
             )
-            .alias("_original_currency"),
+            .alias("_original_currency_out"),
             converted("_net_amount"),
             converted("_cost"),
         )
