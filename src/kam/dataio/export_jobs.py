@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import task
 
 from kam.core import tabular
 from kam.core.errors import DomainError
@@ -65,9 +66,6 @@ def export_is_big(*, entity: str, user: User | None) -> bool:
 
 def export_job_create(*, user: User, entity: str, fmt: str) -> ExportJob:
     """Queue an export of ``entity`` in ``fmt`` for ``user`` (checked by the caller)."""
-    # The task module imports this one: enqueuing our own task is a cycle by design.
-    from .tasks import run_export_job
-
     if entity not in ENTITIES or fmt not in FORMATS:
         raise DomainError(_("Unknown entity or format."), code="entity")
     export_jobs_clean()
@@ -145,6 +143,16 @@ def _notify(job: ExportJob) -> None:
         params={"entity": job.entity, "rows": job.rows_done, "message": job.message[:300]},
         link=reverse("dataio:export_job", args=[job.pk]),
     )
+
+
+@task()
+def run_export_job(job_id: int) -> str:
+    """The background task: write the file of a queued export job; returns its final status.
+
+    Defined here, next to the service it runs (the import task lives in ``tasks``, which needs
+    a declared cycle to be enqueued by its own service).
+    """
+    return export_job_execute(job_id=job_id).status
 
 
 def export_jobs_reap(*, now: dt.datetime | None = None, quick: bool = False) -> int:

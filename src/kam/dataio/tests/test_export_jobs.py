@@ -50,13 +50,13 @@ def test_a_big_export_runs_as_a_job_and_offers_its_file(client_for, users, fmt):
     assert file.status_code == 200
     content = b"".join(file.streaming_content)
     if fmt == "csv":
-        lines = content.decode("utf-8-sig").splitlines()
+        count = len(content.decode("utf-8-sig").splitlines())
     else:
         import io
 
-        lines = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
-        lines = lines.to_python()
-    assert len(lines) == 6  # header and five units
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
+        count = len(sheet.to_python())
+    assert count == 6  # header and five units
     log = ExportLog.objects.get()
     assert (log.entity, log.rows, log.complete) == ("units", 5, True)
     note = Notification.objects.get(user=users["admin"])
@@ -95,3 +95,25 @@ def test_an_export_job_page_needs_the_bulk_export_right(client_for):
         client = client_for(persona)
         assert client.get(reverse("dataio:export_job", args=[job.pk])).status_code == 403
         assert client.get(reverse("dataio:export_job_file", args=[job.pk])).status_code == 403
+
+
+def test_the_export_job_page_has_a_bounded_number_of_queries(
+    client_for, users, django_assert_max_num_queries
+):
+    admin = client_for("admin")
+
+    def make(n):
+        jobs = [
+            ExportJob(created_by=users["admin"], entity="units", format="csv", status="done")
+            for _ in range(n)
+        ]
+        ExportJob.objects.bulk_create(jobs)
+        return ExportJob.objects.order_by("-pk").first()
+
+    job = make(3)
+    admin.get(reverse("dataio:export_job", args=[job.pk]))  # warm the session
+    with django_assert_max_num_queries(12):
+        assert admin.get(reverse("dataio:export_job", args=[job.pk])).status_code == 200
+    job = make(30)
+    with django_assert_max_num_queries(12):
+        assert admin.get(reverse("dataio:export_job", args=[job.pk])).status_code == 200
