@@ -64,6 +64,7 @@ def make_currency_rates(builder: Any) -> None:
     table = Transaction._meta.db_table
     unit_table = Unit._meta.db_table
     with transaction.atomic():
+        CurrencyRate.objects.all().delete()  # a rebuilt demo replaces its rates
         CurrencyRate.objects.bulk_create(rates)
         with connection.cursor() as cursor:
             for rate in rates:
