@@ -166,6 +166,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = os.environ.get("KAM_LANGUAGE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# English dates day first (not US month first); Russian keeps Django's d.m.Y
+FORMAT_MODULE_PATH = ["kam.core.locale_formats"]
 TIME_ZONE = os.environ.get("KAM_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
+from kam.core.countries import iso_alpha2
 from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
 from kam.core.validation import check_date, check_fields
@@ -50,7 +51,7 @@ def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise DomainError(_("A unit needs a name."), field="name")
     if fields.get("country"):
         country = fields["country"].strip().upper()
-        if len(country) != 2 or not country.isalpha():
+        if len(country) != 2 or not country.isalpha() or country not in iso_alpha2():
             raise DomainError(_("Country must be a two-letter ISO code."), field="country")
         fields["country"] = country
     return fields

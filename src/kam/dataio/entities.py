@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from kam.core.validation import amount_error, date_error
 
 from . import formats
-from .countries import country_code
+from .countries import country_code, suggest_country
 from .formats import ImportFileError
+from .mapping import ColumnMapping
 
 # Header synonyms shared by every entity (normalised with formats.norm_header).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -139,12 +140,16 @@ class Field:
     ref: Ref | None = None
     export: str | None = None  # ORM path for the export (default: the field's own attr)
     synonyms: tuple[str, ...] = ()
+    exported: bool = True  # False: read from files only (a line's exchange rate)
 
     def all_names(self) -> list[str]:
         return [self.name, *self.synonyms, *SYNONYMS.get(self.name, ())]
 
-    def parse(self, raw: Any) -> Any:
-        """A cell's value as a Python value; None when empty; ValueError(reason) if bad."""
+    def parse(self, raw: Any, options: formats.ParseOptions = formats.DEFAULT_OPTIONS) -> Any:
+        """A cell's value as a Python value; None when empty; ValueError(reason) if bad.
+
+        ``options.date_order`` is ``dmy`` or ``mdy`` here (``auto`` is decided per file first).
+        """
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             if self.required:
                 raise ValueError(_("a value is required"))
@@ -155,7 +160,12 @@ class Field:
             if kind == "int":
                 value = formats.parse_int(raw)
             else:
-                value = formats.parse_decimal(raw, places=self.places, max_digits=self.max_digits)
+                value = formats.parse_decimal(
+                    raw,
+                    places=self.places,
+                    max_digits=self.max_digits,
+                    round_amounts=options.round_amounts,
+                )
             if self.min_value is not None and value < self.min_value:
                 raise ValueError(_("must be at least %s") % self.min_value)
             if self.max_value is not None and value > self.max_value:
@@ -167,7 +177,12 @@ class Field:
                 raise ValueError(message)
             return value
         if kind in ("date", "datetime"):
-            when = formats.parse_date(raw) if kind == "date" else formats.parse_datetime(raw)
+            order = "mdy" if options.date_order == "mdy" else "dmy"
+            when = (
+                formats.parse_date(raw, order)
+                if kind == "date"
+                else formats.parse_datetime(raw, order)
+            )
             message = date_error(when)
             if message:
                 raise ValueError(message)
@@ -181,13 +196,21 @@ class Field:
         if kind == "country":
             code = country_code(text)
             if code is None:
-                raise ValueError(_("unknown country (use a two-letter ISO code)"))
+                raise ValueError(country_error(text))
             return code
         if kind == "list":
             return [v.strip() for v in text.split(LIST_SEPARATOR) if v.strip()]
         if self.max_length and len(text) > self.max_length:
             raise ValueError(_("longer than %s characters") % self.max_length)
         return text
+
+
+def country_error(text: str) -> str:
+    """The row error of an unknown country, with the closest known one when there is one."""
+    suggestion = suggest_country(text)
+    if suggestion:
+        return _("unknown country; did you mean %(suggestion)s?") % {"suggestion": suggestion}
+    return _("unknown country (use an ISO 3166 code or the country's name)")
 
 
 _CHOICE_CACHE: dict[type, dict[str, str]] = {}
@@ -240,43 +263,67 @@ class Entity:
         return f.ref.attr if f.ref else f.name
 
 
-def resolve_columns(
-    entity: Entity, header: list[str], mapping: dict[str, str]
-) -> tuple[dict[str, str], dict[int, str]]:
+@dataclass
+class ColumnPlan:
+    """How a file's columns feed an entity's fields (see :func:`plan_columns`)."""
+
+    columns: dict[str, str]  # field → the file column (or "= value" of a constant) it comes from
+    pairs: list[tuple[int, str]]  # (column index, field); one column may feed several fields
+    constants: dict[str, str]  # field → the value of every row (no column in the file)
+    unused: list[str]  # file columns that feed nothing
+    warnings: list[str]  # a header close to a known field, which is probably misspelt
+
+    @property
+    def by_index(self) -> dict[int, str]:
+        """Column index → the first field it feeds."""
+        result: dict[int, str] = {}
+        for index, name in self.pairs:
+            result.setdefault(index, name)
+        return result
+
+
+def _target(entity: Entity, names: dict[str, str], wanted: str, column: str) -> str:
+    fields = {f.name for f in entity.fields}
+    target = wanted if wanted in fields else names.get(formats.norm_header(wanted))
+    if target is None:
+        raise ImportFileError(
+            _(
+                "The mapping sends column “%(column)s” to “%(field)s”, which is not a "
+                "field of %(entity)s. Fields: %(fields)s."
+            )
+            % {
+                "column": column,
+                "field": wanted,
+                "entity": entity.name,
+                "fields": ", ".join(f.name for f in entity.fields),
+            },
+            code="mapping",
+        )
+    return target
+
+
+def plan_columns(entity: Entity, header: list[str], mapping: Any = None) -> ColumnPlan:
     """Match file columns to fields: the mapping first, then names and synonyms.
 
-    Returns field → column header, and column index → field. Columns matching nothing are
-    ignored; a missing required column is an error that names it.
+    ``mapping`` is a :class:`~kam.dataio.mapping.ColumnMapping` or its raw form (a dict).
+    Columns matching nothing are listed as unused, with a warning when one is close to a field
+    no column feeds (``Quantiy`` → quantity); a missing required column (without a constant) is
+    an error that names it.
     """
+    cmap = ColumnMapping.from_raw(mapping)
     names = entity.header_map()
-    fields = {f.name for f in entity.fields}
-    mapped = {formats.norm_header(k): v for k, v in mapping.items()}
     columns: dict[str, str] = {}
-    by_index: dict[int, str] = {}
+    pairs: list[tuple[int, str]] = []
+    unused: list[str] = []
     for index, header_name in enumerate(header):
         norm = formats.norm_header(header_name)
         if not norm:
             continue
-        target: str | None
-        if norm in mapped:
-            target = mapped[norm]
-            if target in ("", "-"):
-                continue
-            target = target if target in fields else names.get(formats.norm_header(target))
-            if target is None:
-                raise ImportFileError(
-                    _(
-                        "The mapping sends column “%(column)s” to “%(field)s”, which is not a "
-                        "field of %(entity)s. Fields: %(fields)s."
-                    )
-                    % {
-                        "column": header_name,
-                        "field": mapped[norm],
-                        "entity": entity.name,
-                        "fields": ", ".join(f.name for f in entity.fields),
-                    },
-                    code="mapping",
-                )
+        targets: list[str]
+        if norm in cmap.columns:
+            targets = [_target(entity, names, t, header_name) for t in cmap.columns[norm]]
+            if not targets:
+                continue  # mapped to "-": ignored on purpose
         else:
             if norm in entity.refused:
                 raise ImportFileError(
@@ -288,9 +335,21 @@ def resolve_columns(
                     code="refused_column",
                 )
             target = names.get(norm)
-        if target and target not in columns:
-            columns[target] = header_name
-            by_index[index] = target
+            targets = [target] if target else []
+        fed = False
+        for target in targets:
+            if target not in columns:
+                columns[target] = header_name
+                pairs.append((index, target))
+                fed = True
+        if not fed:
+            unused.append(header_name)
+    constants: dict[str, str] = {}
+    for wanted, value in cmap.constants.items():
+        target = _target(entity, names, wanted, f"= {value}")
+        if target not in columns:  # a column of the file wins over a constant
+            constants[target] = value
+            columns[target] = f"= {value}"
     missing = [f for f in entity.fields if f.required and f.name not in columns]
     if missing:
         raise ImportFileError(
@@ -306,7 +365,48 @@ def resolve_columns(
             },
             code="missing_column",
         )
-    return columns, by_index
+    return ColumnPlan(
+        columns=columns,
+        pairs=pairs,
+        constants=constants,
+        unused=unused,
+        warnings=_near_misses(entity, unused, set(columns)),
+    )
+
+
+def _near_misses(entity: Entity, unused: list[str], fed: set[str]) -> list[str]:
+    """A warning for every unused column whose name is close to a field no column feeds."""
+    if not unused:
+        return []
+    from rapidfuzz import fuzz, process
+
+    candidates: dict[str, str] = {}
+    for f in entity.fields:
+        if f.name not in fed:
+            for name in f.all_names():
+                candidates.setdefault(formats.norm_header(name), f.name)
+    warnings = []
+    for column in unused:
+        found = process.extractOne(
+            formats.norm_header(column), list(candidates), scorer=fuzz.ratio, score_cutoff=80
+        )
+        if found:
+            warnings.append(
+                _(
+                    "Column “%(column)s” is not imported: did you mean “%(field)s”? "
+                    "Rename it or map it to %(field)s."
+                )
+                % {"column": column, "field": candidates[found[0]]}
+            )
+    return warnings
+
+
+def resolve_columns(
+    entity: Entity, header: list[str], mapping: Any = None
+) -> tuple[dict[str, str], dict[int, str]]:
+    """Field → column header, and column index → (first) field; see :func:`plan_columns`."""
+    plan = plan_columns(entity, header, mapping)
+    return plan.columns, plan.by_index
 
 
 def export_value(f: Field, value: Any) -> Any:

@@ -46,6 +46,11 @@ def export_permission(entity: str) -> str:
 TEXT_KINDS = ("text", "choice", "country", "list")
 
 
+def exported_fields(entity: Entity) -> list[Field]:
+    """The fields an export writes (all but the import-only ones), in order."""
+    return [f for f in entity.fields if f.exported]
+
+
 def _path(f: Field) -> str:
     if f.export:
         return f.export
@@ -73,11 +78,12 @@ def iter_rows(entity_name: str, user: Any = None) -> Iterator[list[Any]]:
     """The header, then every row ``user`` may see as a list of Python values (keyset
     pagination; every row when ``user`` is None)."""
     entity = ENTITIES[entity_name]
-    plain = [f for f in entity.fields if f.kind != "list"]
-    lists = [f for f in entity.fields if f.kind == "list"]
+    fields = exported_fields(entity)
+    plain = [f for f in fields if f.kind != "list"]
+    lists = [f for f in fields if f.kind == "list"]
     order = _order(entity)
     paths = [_path(f) for f in plain]
-    yield [f.name for f in entity.fields]
+    yield [f.name for f in fields]
     last = None
     while True:
         qs = _queryset(entity, user).order_by(order)
@@ -106,7 +112,7 @@ def iter_rows(entity_name: str, user: Any = None) -> Iterator[list[Any]]:
             values = dict(zip([f.name for f in plain], row[2:], strict=True))
             for f in lists:
                 values[f.name] = extra[f.name].get(row[1], [])
-            yield [_exported(f, values[f.name]) for f in entity.fields]
+            yield [_exported(f, values[f.name]) for f in fields]
         last = chunk[-1][0]
 
 
@@ -167,7 +173,7 @@ def export_rows(entity: str, user: Any = None) -> Iterator[list[Any]]:
     rows = iter_rows(entity, user)
     yield next(rows)
     for row in rows:
-        yield [_cell(f, v) for f, v in zip(spec.fields, row, strict=True)]
+        yield [_cell(f, v) for f, v in zip(exported_fields(spec), row, strict=True)]
 
 
 def export_entity(

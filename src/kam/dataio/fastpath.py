@@ -44,12 +44,19 @@ from kam.core.tabular import FORMULA_START
 from kam.core.validation import SAFE_DIGITS, amount_error, amount_limit, date_bounds, date_error
 from kam.customers.models import Unit, account_path_sql
 from kam.customers.signals import accounts_changed
-from kam.sales.models import MonthlyRollup, Product, Transaction, reporting_currency
+from kam.sales.models import (
+    CurrencyRate,
+    MonthlyRollup,
+    Product,
+    Transaction,
+    reporting_currency,
+)
 
 from . import formats
-from .entities import resolve_columns
+from .entities import plan_columns
 from .formats import ImportFileError
-from .importers import IN_CHUNK, TRANSACTION_ENTITY, Progress, chunks
+from .importers import IN_CHUNK, SUGGEST_LIMIT, TRANSACTION_ENTITY, Progress, chunks
+from .mapping import ColumnMapping, closest
 from .report import ImportReport
 
 log = logging.getLogger("kam.dataio")
@@ -71,6 +78,7 @@ QUOTED_FORMULA = "^'" + _one_of(FORMULA_START)
 FORMULA = "^" + _one_of(formats.REJECTED_START)
 AMOUNT = pl.Decimal(16, 2)
 QUANTITY = pl.Decimal(14, 3)
+RATE = pl.Decimal(18, 8)
 COLUMNS = [
     "date",
     "unit_id",
@@ -81,19 +89,31 @@ COLUMNS = [
     "currency",
     "cost",
     "external_id",
+    "original_amount",
+    "original_currency",
 ]
+
+
+# columns SQLite gets as text, as Django sends them (ISO dates, decimal text)
+DECIMAL_TEXT = ("date", "quantity", "net_amount", "cost", "original_amount")
 
 
 class Source:
     """Batches of a CSV or XLSX file as string DataFrames with the canonical column names."""
 
-    def __init__(self, path: Path, mapping: dict[str, str]):
+    def __init__(
+        self, path: Path, mapping: ColumnMapping | dict[str, Any], encoding: str | None = None
+    ):
         self.path = Path(path)
         self._tmp: str | None = None
         formats.check_size(self.path)  # before a byte of the file is read
         self.xlsx = formats.is_xlsx(self.path)
-        table = formats.open_table(self.path)  # size, encoding, delimiter and header checks
-        self.columns, self.by_index = resolve_columns(TRANSACTION_ENTITY, table.header, mapping)
+        # size, encoding, delimiter and header checks
+        table = formats.open_table(self.path, encoding)
+        self.mapping = ColumnMapping.from_raw(mapping)
+        self.plan = plan_columns(TRANSACTION_ENTITY, table.header, self.mapping)
+        self.columns = self.plan.columns
+        self.encoding = table.encoding
         self.delimiter = table.delimiter
         self.csv_path = self.path
         if not self.xlsx and table.encoding and table.encoding not in ("utf-8", "utf-8-sig"):
@@ -129,13 +149,15 @@ class Source:
         ``collect_batches`` reads ahead without limit when its consumer is slow).
         """
         if self.xlsx:
-            yield from self._xlsx_batches()
+            yield from (self._shape(frame) for frame in self._xlsx_batches())
             return
         line = 2
         pending: pl.DataFrame | None = None
         try:
             for frame in self._csv_frames():
-                frame = frame.select(pl.nth(i).alias(name) for i, name in self.by_index.items())
+                frame = self._shape(
+                    frame.select(pl.nth(i).alias(name) for i, name in self.plan.pairs)
+                )
                 if pending is not None and pending.height:
                     frame = pl.concat([pending, frame])
                 while frame.height >= BATCH_SIZE:
@@ -149,6 +171,26 @@ class Source:
             message = str(exc).splitlines()[0]
             code = "encoding" if "utf" in message.lower() else "format"
             raise ImportFileError(_("Cannot read the CSV file: %s") % message, code=code) from exc
+
+    def _shape(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The mapping's constants and value maps, applied to a batch of canonical columns."""
+        if self.plan.constants:
+            frame = frame.with_columns(
+                pl.lit(value, dtype=pl.String).alias(name)
+                for name, value in self.plan.constants.items()
+            )
+        for name, table in self.mapping.values.items():
+            if name in frame.columns and table:
+                key = pl.col(name).str.strip_chars().str.to_lowercase().str.replace_all("ё", "е")
+                frame = frame.with_columns(
+                    key.replace_strict(
+                        list(table),
+                        list(table.values()),
+                        default=pl.col(name),
+                        return_dtype=pl.String,
+                    ).alias(name)
+                )
+        return frame
 
     def _csv_frames(self) -> Iterator[pl.DataFrame]:
         """String frames of whole records, a block of the file at a time.
@@ -175,7 +217,7 @@ class Source:
 
     def _xlsx_batches(self) -> Iterator[pl.DataFrame]:
         table = formats.open_table(self.path)
-        names = list(self.by_index.values())
+        names = [name for _i, name in self.plan.pairs]
         buffer: list[list] = []
 
         def frame() -> pl.DataFrame:
@@ -189,7 +231,7 @@ class Source:
                     line,
                     *(
                         formats.cell_text(cells[i]) if i < len(cells) else None
-                        for i in self.by_index
+                        for i, _name in self.plan.pairs
                     ),
                 ]
             )
@@ -250,10 +292,20 @@ def _all(df: pl.DataFrame, expr: pl.Expr) -> bool:
     return bool(df.select(expr.all()).item())
 
 
+def _any(df: pl.DataFrame, expr: pl.Expr) -> bool:
+    return bool(df.select(expr.fill_null(False).any()).item())
+
+
 class Validator:
-    def __init__(self, report: ImportReport, columns: dict[str, str]):
+    def __init__(
+        self,
+        report: ImportReport,
+        columns: dict[str, str],
+        options: formats.ParseOptions = formats.DEFAULT_OPTIONS,
+    ):
         self.report = report
         self.columns = columns
+        self.options = options
         self.units = pl.DataFrame(
             list(Unit.objects.exclude(external_id__isnull=True).values_list("external_id", "pk")),
             schema={"unit": pl.String, "unit_id": pl.Int64},
@@ -265,6 +317,47 @@ class Validator:
             orient="row",
         )
         self.default_currency = reporting_currency()
+        self.rates = pl.DataFrame(
+            list(CurrencyRate.objects.values_list("currency", "valid_from", "valid_to", "rate")),
+            schema={"_rcur": pl.String, "_from": pl.Date, "_to": pl.Date, "_trate": RATE},
+            orient="row",
+        ).sort("_from")
+
+    def date_order(self, df: pl.DataFrame) -> str:
+        """``dmy`` or ``mdy``; with the ``auto`` option decided by the first batch whose slashed
+        dates show it (see ``formats.detect_date_order``), day first when none does."""
+        if self.options.date_order != "auto":
+            return self.options.date_order
+        decided = self.__dict__.get("_date_order")
+        if decided:
+            return str(decided)
+        slashed = df.filter(pl.col("date").str.contains("/"))["date"]
+        if not len(slashed):
+            return "dmy"
+        found = formats.detect_date_order(slashed.unique().to_list())
+        if found is None:
+            self.report.warnings.append(
+                _(
+                    "Dates such as %(example)s were read day first (DD/MM/YYYY). If the file "
+                    "writes the month first, import it again with the date order MM/DD/YYYY."
+                )
+                % {"example": slashed[0]}
+            )
+        self.__dict__["_date_order"] = found or "dmy"
+        return found or "dmy"
+
+    def suggested(self, name: str, reason: str, value: str) -> str:
+        """An unknown unit or product's reason, with the closest known one (a few hundred)."""
+        known = {"unit": self.units, "product": self.products}.get(name)
+        if known is None or reason not in (_("unknown unit"), _("unknown product")):
+            return reason
+        asked: dict[tuple[str, str], str | None] = self.__dict__.setdefault("_asked", {})
+        if (name, value) not in asked:
+            if len(asked) >= SUGGEST_LIMIT:
+                return reason
+            asked[(name, value)] = closest(value, known[name].to_list())
+        close = asked[(name, value)]
+        return f"{reason}; " + _("did you mean %s?") % close if close else reason
 
     def check(self, df: pl.DataFrame, *, collect: bool = True) -> pl.DataFrame:
         """Typed clean rows of a batch; problems go to the report when ``collect``.
@@ -280,7 +373,7 @@ class Validator:
             if f.required and f.name in df.columns:
                 checks.append((pl.col(f.name).is_null(), f.name, _("a value is required")))
         # text: our export's quote comes off; formulas are refused; lengths
-        for name in ("external_id", "currency"):
+        for name in ("external_id", "currency", "original_currency"):
             if name not in df.columns:
                 continue
             col = pl.col(name)
@@ -306,23 +399,41 @@ class Validator:
             checks.append(
                 (col.str.len_chars() > limit, name, _("longer than %s characters") % limit)
             )
+        # a value over the CSV parser's limit (Polars has none): a row error, as on the row path
+        limit = formats.max_field_chars()
+        for name in df.columns:
+            if name != LINE and df.schema[name] == pl.String:
+                checks.append(
+                    (pl.col(name).str.len_chars() > limit, name, formats.field_too_long())
+                )
         raw_date = pl.col("date")
         df = df.with_columns(
             raw_date.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias("_date")
         )
         if not _all(df, raw_date.is_null() | pl.col("_date").is_not_null()):
+            slashed = "%m/%d/%Y" if self.date_order(df) == "mdy" else "%d/%m/%Y"
+            serial = raw_date.str.contains(r"^\d{1,5}(\.0+)?$")
             df = df.with_columns(
                 pl.coalesce(
                     pl.col("_date"),
                     raw_date.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
                     raw_date.str.slice(0, 10).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                    raw_date.str.strptime(pl.Date, slashed, strict=False),
+                    pl.when(serial)
+                    .then(
+                        pl.lit(formats.EXCEL_EPOCH)
+                        + pl.duration(
+                            days=raw_date.str.replace(r"\..*$", "").cast(pl.Int64, strict=False)
+                        )
+                    )
+                    .otherwise(None),
                 ).alias("_date")
             )
         checks.append(
             (
                 raw_date.is_not_null() & pl.col("_date").is_null(),
                 "date",
-                _("not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+                _("not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"),
             )
         )
         first, last = date_bounds()
@@ -333,7 +444,13 @@ class Validator:
                 date_error(dt.date.max) or "",
             )
         )
-        numbers = (("net_amount", AMOUNT), ("quantity", QUANTITY), ("cost", AMOUNT))
+        numbers = (
+            ("net_amount", AMOUNT),
+            ("quantity", QUANTITY),
+            ("cost", AMOUNT),
+            ("rate", RATE),
+            ("original_amount", AMOUNT),
+        )
         for name, _dtype in numbers:
             if name not in df.columns:
                 df = df.with_columns(pl.lit(None, dtype=pl.String).alias(name))
@@ -354,6 +471,10 @@ class Validator:
                     PLAIN_NUMBER
                 )
             too_big = pl.col(name).is_not_null() & ~not_number & pl.col(f"_{name}").is_null()
+            if not self.options.round_amounts:
+                # more decimals than the column keeps (not only zeros): refused, never rounded
+                extra = pl.col(f"_{name}_text").str.contains(rf"\.\d{{{dtype.scale}}}\d*[1-9]\d*$")
+                checks.append((extra & ~not_number, name, formats.decimals_error(dtype.scale)))
             checks.append((not_number, name, _("not a number")))
             checks.append((too_big, name, _("number too large")))
             # within the column's safe range (kam.core.validation), vectorised
@@ -378,6 +499,7 @@ class Validator:
                 _("unknown product"),
             )
         )
+        df = self.convert(df, checks)
         # a check on an empty optional value is null: it does not make the row bad
         flags = df.select(
             mask.fill_null(False).alias(f"_check{i}") for i, (mask, _n, _r) in enumerate(checks)
@@ -390,9 +512,7 @@ class Validator:
                 column = self.columns.get(name, name)
                 bad = df.filter(flags[f"_check{i}"]).select(LINE, pl.col(name).fill_null(""))
                 for line, value in bad.iter_rows():
-                    self.report.add_error(line, column, value, reason)
-        if "currency" not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.String).alias("currency"))
+                    self.report.add_error(line, column, value, self.suggested(name, reason, value))
         if any(hits):
             df = df.filter(~flags.select(pl.any_horizontal(pl.all())).to_series())
         return df.select(
@@ -404,8 +524,78 @@ class Validator:
             pl.col("product_line_id"),
             pl.col("_quantity").fill_null(Decimal(0)).cast(QUANTITY).alias("quantity"),
             pl.col("_net_amount").alias("net_amount"),
-            pl.col("currency").fill_null(self.default_currency).str.to_uppercase(),
+            pl.lit(self.default_currency, dtype=pl.String).alias("currency"),
             pl.col("_cost").alias("cost"),
+            pl.col("_original_amount_out").alias("original_amount"),
+            pl.col("_original_currency_out").alias("original_currency"),
+        )
+
+    def convert(self, df: pl.DataFrame, checks: list[tuple[pl.Expr, str, str]]) -> pl.DataFrame:
+        """Amounts in another currency into the reporting one (decision 59).
+
+        The rate is the line's own (a ``rate`` column) or the one of the rates table valid on
+        its date (latest start first); a foreign line without either is a row error. The line
+        keeps its amount and currency as written in ``original_amount`` / ``original_currency``;
+        a line in the reporting currency keeps the ones its file names (an export re-imports).
+        """
+        for name in ("currency", "original_currency"):
+            if name not in df.columns:
+                df = df.with_columns(pl.lit(None, dtype=pl.String).alias(name))
+        reporting = self.default_currency
+        df = df.with_columns(
+            pl.col("currency").fill_null(reporting).str.to_uppercase().alias("_currency")
+        )
+        foreign = pl.col("_currency") != reporting
+        if self.rates.height and _any(df, foreign):
+            df = (
+                df.sort("_date", nulls_last=True)
+                .join_asof(
+                    self.rates,
+                    left_on="_date",
+                    right_on="_from",
+                    by_left="_currency",
+                    by_right="_rcur",
+                    strategy="backward",
+                    check_sortedness=False,
+                )
+                .sort(LINE)
+            )
+            valid = pl.col("_to").is_null() | (pl.col("_date") <= pl.col("_to"))
+            table_rate = pl.when(valid).then(pl.col("_trate")).otherwise(None)
+        else:
+            table_rate = pl.lit(None, dtype=RATE)
+        rate = pl.coalesce(pl.col("_rate"), table_rate)
+        checks.append(
+            (
+                foreign & pl.col("_date").is_not_null() & rate.is_null(),
+                "currency",
+                _(
+                    "no exchange rate for this currency on the line's date: import its rates "
+                    "(currency-rates) or give the line a rate column"
+                ),
+            )
+        )
+        checks.append((foreign & (pl.col("_rate") <= 0), "rate", _("a rate must be more than 0")))
+
+        def converted(name: str) -> pl.Expr:
+            value = (pl.col(name).cast(RATE) * rate).round(2).cast(AMOUNT, strict=False)
+            # without a rate the row is refused above; its amount stays as read meanwhile
+            convert = foreign & rate.is_not_null()
+            return pl.when(convert).then(value).otherwise(pl.col(name)).alias(name)
+
+        return df.with_columns(
+            pl.when(foreign)
+            .then(pl.col("_net_amount"))
+            .otherwise(pl.coalesce(pl.col("_original_amount"), pl.col("_net_amount")))
+            .alias("_original_amount_out"),
+            pl.when(foreign)
+            .then(pl.col("_currency"))
+            .otherwise(
+                pl.coalesce(pl.col("original_currency").str.to_uppercase(), pl.lit(reporting))
+            )
+            .alias("_original_currency_out"),
+            converted("_net_amount"),
+            converted("_cost"),
         )
 
 
@@ -538,8 +728,7 @@ def write_new_rows(df: pl.DataFrame) -> None:
         if connection.vendor == "sqlite":
             # what Django would send, without a model instance per row: ISO dates, decimal text
             rows = df.select(
-                pl.col(c).cast(pl.String) if c in ("date", "quantity", "net_amount", "cost") else c
-                for c in COLUMNS
+                pl.col(c).cast(pl.String) if c in DECIMAL_TEXT else c for c in COLUMNS
             ).rows()
             cursor.executemany(
                 f"INSERT INTO {meta.db_table} ({columns}) "
@@ -569,6 +758,8 @@ class Writer:
             "net_amount",
             "currency",
             "cost",
+            "original_amount",
+            "original_currency",
         ]
         # one query a batch: the ids go as one array / JSON parameter, not one parameter each
         if connection.vendor == "postgresql":
@@ -593,6 +784,8 @@ class Writer:
                 "net_amount_old": AMOUNT,
                 "currency_old": pl.String,
                 "cost_old": AMOUNT,
+                "original_amount_old": AMOUNT,
+                "original_currency_old": pl.String,
             },
             orient="row",
         )
@@ -607,7 +800,7 @@ class Writer:
         new = joined.filter(pl.col("id").is_null())
         matched = joined.filter(pl.col("id").is_not_null())
         differs = pl.lit(False)
-        for name in ("date", "unit_id", "product_id", "quantity", "net_amount", "currency", "cost"):
+        for name in [c for c in COLUMNS if c != "external_id"]:  # the id matched them
             differs = differs | pl.col(name).ne_missing(pl.col(f"{name}_old"))
         changed = matched.filter(differs)
         self.report.created += new.height
@@ -844,22 +1037,26 @@ def _CONFLICT() -> str:  # noqa: N802
 
 def _db_rows(df: pl.DataFrame, columns: list[str]) -> list[tuple]:
     """Rows as SQLite takes them: ISO dates and decimal text, as Django would send them."""
-    text = ("date", "quantity", "net_amount", "cost")
-    return df.select(pl.col(c).cast(pl.String) if c in text else c for c in columns).rows()
+    return df.select(pl.col(c).cast(pl.String) if c in DECIMAL_TEXT else c for c in columns).rows()
 
 
 def import_transactions(
     *,
     path: Path,
-    mapping: dict[str, str],
+    mapping: ColumnMapping | dict[str, Any],
     report: ImportReport,
     dry_run: bool,
     skip_bad_rows: bool,
     progress: Progress | None,
+    encoding: str | None = None,
+    options: formats.ParseOptions = formats.DEFAULT_OPTIONS,
 ) -> ImportReport:
-    source = Source(path, mapping)
+    source = Source(path, mapping, encoding)
+    report.encoding = source.encoding
+    report.warnings += source.plan.warnings
+    report.unused_columns = source.plan.unused
     try:
-        validator = Validator(report, source.columns)
+        validator = Validator(report, source.columns, options)
         # pass 1: validate, remember the hash of every external id for duplicates
         seen: list[pl.Series] = []
         for df in source.batches():

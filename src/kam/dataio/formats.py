@@ -16,16 +16,16 @@ Formula-looking cells (decision, see ``docs/decisions.md``):
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -35,6 +35,8 @@ from django.utils.translation import gettext as _
 from kam.core.errors import DomainError
 from kam.core.tabular import unneutralise
 from kam.core.validation import date_error
+
+from . import encodings
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 REJECTED_START = ("=", "@")
@@ -84,46 +86,15 @@ def is_xlsx(path: Path) -> bool:
     return head == b"PK\x03\x04"
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251; or a clear error."""
-    with open(path, "rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in sample:
-        raise ImportFileError(
-            _(
-                "Cannot read the file: it is binary or in an unsupported encoding. "
-                "Save it as CSV in UTF-8 or Windows-1251, or as XLSX."
-            ),
-            code="encoding",
-        )
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """The encoding the user named (checked), else the detected one (``encodings.detect``)."""
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = sample.decode("cp1251")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _(
-                "Cannot decode the file as UTF-8 or Windows-1251 (byte %(pos)s). "
-                "Save it as CSV in UTF-8."
-            )
-            % {"pos": exc.start},
-            code="encoding",
-        ) from exc
-    # Windows-1251 decodes almost any byte; accept it only when the text looks like text.
-    odd = sum(1 for ch in text if not (ch.isprintable() or ch in "\r\n\t"))
-    if odd > max(2, len(text) // 100):
-        raise ImportFileError(
-            _("Cannot detect the text encoding of the file. Save it as CSV in UTF-8."),
-            code="encoding",
-        )
-    return "cp1251"
+        if encoding:
+            return encodings.check_name(encoding)
+        with open(path, "rb") as fh:
+            return encodings.detect(fh.read(SAMPLE_BYTES))
+    except encodings.EncodingError as exc:
+        raise ImportFileError(str(exc), code="encoding") from exc
 
 
 def detect_delimiter(first_line: str) -> str:
@@ -163,6 +134,23 @@ class UnreadableRow(list):
         self.reason = reason
 
 
+def max_field_chars() -> int:
+    """The longest value a cell may hold: the CSV parser's limit, for XLSX files too."""
+    return csv.field_size_limit()
+
+
+def field_too_long() -> str:
+    return _("a value is longer than %(limit)d KiB") % {"limit": max_field_chars() // 1024}
+
+
+def oversized(cells: list) -> str | None:
+    """The row error of a row with a cell over :func:`max_field_chars`, else None."""
+    limit = max_field_chars()
+    if any(isinstance(c, str) and len(c) > limit for c in cells):
+        return field_too_long()
+    return None
+
+
 def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
     with open(path, encoding=encoding, newline="") as fh:
         reader = csv.reader(fh, delimiter=delimiter)
@@ -174,9 +162,8 @@ def _csv_rows(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, 
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    limit = csv.field_size_limit() // 1024
                     reason = (
-                        _("a value is longer than %(limit)d KiB") % {"limit": limit}
+                        field_too_long()
                         if "field limit" in str(exc)
                         else _("cannot read this CSV line: %s") % exc
                     )
@@ -219,14 +206,17 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
     return header, gen()
 
 
-def open_table(path: Path) -> Table:
-    """Open a CSV or XLSX file for reading; raises :class:`ImportFileError` on a bad file."""
+def open_table(path: Path, encoding: str | None = None) -> Table:
+    """Open a CSV or XLSX file for reading; raises :class:`ImportFileError` on a bad file.
+
+    ``encoding`` names the text encoding of a CSV file (default: detected).
+    """
     path = Path(path)
     check_size(path)
     if is_xlsx(path):
         header, rows = _xlsx_rows(path)
         return Table(header=header, rows=rows, kind="xlsx")
-    encoding = detect_encoding(path)
+    encoding = detect_encoding(path, encoding)
     try:
         with open(path, encoding=encoding, newline="") as fh:
             first = ""
@@ -257,8 +247,9 @@ def norm_header(name: str) -> str:
     return re.sub(r"[\s\-./]+", "_", name).strip("_")
 
 
-def load_mapping(path: Path | str | None) -> dict[str, str]:
-    """Read a column mapping: JSON ``{"file column": "field"}`` or a two-column CSV."""
+def load_mapping(path: Path | str | None) -> dict[str, Any]:
+    """Read a mapping file: JSON (flat ``{"file column": "field"}`` or the full form of
+    ``kam.dataio.mapping``) or a two-column CSV (file column, field)."""
     if path is None:
         return {}
     path = Path(path)
@@ -266,7 +257,7 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFileError(_("Cannot read the mapping file: %s") % exc) from exc
-    mapping: dict[str, str] = {}
+    mapping: dict[str, Any] = {}
     if path.suffix.lower() == ".json" or text.lstrip().startswith("{"):
         try:
             data = json.loads(text)
@@ -274,18 +265,17 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
             raise ImportFileError(_("The mapping file is not valid JSON: %s") % exc) from exc
         if not isinstance(data, dict):
             raise ImportFileError(_("The mapping JSON must be an object: file column → field."))
-        mapping = {str(k): str(v) for k, v in data.items()}
-    else:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        delimiter = detect_delimiter(lines[0]) if lines else ","
-        for row in csv.reader(lines, delimiter=delimiter):
-            if len(row) < 2:
-                continue
-            mapping[row[0].strip()] = row[1].strip()
-        # a header row such as "column,field" maps nothing real; drop it
-        for header_key in ("column", "file_column", "колонка", "столбец"):
-            mapping = {k: v for k, v in mapping.items() if norm_header(k) != header_key}
-    return {norm_header(k): v.strip() for k, v in mapping.items()}
+        return {str(k): v for k, v in data.items()}
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    delimiter = detect_delimiter(lines[0]) if lines else ","
+    for row in csv.reader(lines, delimiter=delimiter):
+        if len(row) < 2:
+            continue
+        mapping[row[0].strip()] = row[1].strip()
+    # a header row such as "column,field" maps nothing real; drop it
+    for header_key in ("column", "file_column", "колонка", "столбец"):
+        mapping = {k: v for k, v in mapping.items() if norm_header(k) != header_key}
+    return mapping
 
 
 # --- cell values ---------------------------------------------------------------------------
@@ -343,7 +333,37 @@ def normalise_number(text: str) -> str | None:
     return s if _NUMBER.match(s) else None
 
 
-def parse_decimal(value, *, places: int, max_digits: int) -> Decimal:
+DATE_ORDERS = ("auto", "dmy", "mdy")
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 1900-02-29 included)
+_SERIAL = re.compile(r"^\d{1,5}(\.0+)?$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """How ambiguous cells are read; chosen by the user (command options, the upload form).
+
+    ``date_order``: how ``03/04/2024`` reads — ``dmy`` (3 April), ``mdy`` (March 4), or
+    ``auto``: decided per file by a value that only fits one order (``25/04/2024``), else
+    ``dmy`` with a warning in the report. ``round_amounts``: amounts with more decimals than
+    the column keeps are rounded half-up instead of refused.
+    """
+
+    date_order: str = "auto"
+    round_amounts: bool = False
+
+
+DEFAULT_OPTIONS = ParseOptions()
+
+
+def decimals_error(places: int) -> str:
+    return _(
+        "has more than %(places)s decimals; round it in the file or choose the option to round "
+        "amounts"
+    ) % {"places": places}
+
+
+def parse_decimal(value, *, places: int, max_digits: int, round_amounts: bool = False) -> Decimal:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = cell_text(value)
     else:
@@ -352,18 +372,29 @@ def parse_decimal(value, *, places: int, max_digits: int) -> Decimal:
     if s is None:
         raise ValueError(_("not a number"))
     try:
-        number = Decimal(s).quantize(Decimal(1).scaleb(-places))
+        exact = Decimal(s)
+        number = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     except InvalidOperation as exc:
         raise ValueError(_("not a number")) from exc
+    if number != exact and not round_amounts:
+        raise ValueError(decimals_error(places))
     if len(number.as_tuple().digits) > max_digits:
         raise ValueError(_("number too large"))
     return number
 
 
 def parse_int(value) -> int:
-    number = parse_decimal(value, places=3, max_digits=18)
+    s = normalise_number(cell_text(value) if not isinstance(value, str) else value)
+    if s is None:
+        raise ValueError(_("not a number"))
+    try:
+        number = Decimal(s)
+    except InvalidOperation as exc:
+        raise ValueError(_("not a number")) from exc
     if number != number.to_integral_value():
         raise ValueError(_("not a whole number"))
+    if len(number.to_integral_value().as_tuple().digits) > 18:
+        raise ValueError(_("number too large"))
     return int(number)
 
 
@@ -371,11 +402,40 @@ _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-def parse_date(value) -> dt.date:
+def excel_date(serial: float) -> dt.date:
+    """The date of an Excel serial day number (1900 date system)."""
+    return EXCEL_EPOCH + dt.timedelta(days=int(serial))
+
+
+def detect_date_order(values: Iterable[Any]) -> str | None:
+    """``dmy`` or ``mdy`` when a slashed date of the values fits only one order, else None."""
+    day_first = month_first = False
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        m = _SLASHED.match(value.strip()[:10])
+        if not m:
+            continue
+        first, second = int(m[1]), int(m[2])
+        day_first |= first > 12 >= second
+        month_first |= second > 12 >= first
+        if day_first and month_first:
+            return None  # mixed: read day first, the month-first rows fail as dates
+    if day_first:
+        return "dmy"
+    if month_first:
+        return "mdy"
+    return None
+
+
+def parse_date(value, order: str = "dmy") -> dt.date:
+    """ISO, dd.mm.yyyy, dd/mm/yyyy (or mm/dd/yyyy for ``order="mdy"``), an Excel serial."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = cell_text(value)
     text = str(value).strip()
     if "T" in text or " " in text:
         text = re.split(r"[T ]", text, maxsplit=1)[0]
@@ -384,18 +444,25 @@ def parse_date(value) -> dt.date:
             return dt.date(int(m[1]), int(m[2]), int(m[3]))
         if m := _DMY.match(text):
             return dt.date(int(m[3]), int(m[2]), int(m[1]))
-    except ValueError as exc:
+        if m := _SLASHED.match(text):
+            if order == "mdy":
+                return dt.date(int(m[3]), int(m[1]), int(m[2]))
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        if _SERIAL.match(text) and int(float(text)) > 0:
+            return excel_date(float(text))
+    except (ValueError, OverflowError) as exc:
         raise ValueError(_("not a valid date")) from exc
-    raise ValueError(_("not a date (use YYYY-MM-DD or DD.MM.YYYY)"))
+    raise ValueError(_("not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"))
 
 
-def parse_datetime(value) -> dt.datetime:
+def parse_datetime(value, order: str = "dmy") -> dt.datetime:
     if isinstance(value, dt.datetime):
         result = value
     elif isinstance(value, dt.date):
         result = dt.datetime.combine(value, dt.time())
+    elif (text := str(value).strip()) and (_SLASHED.match(text) or _SERIAL.match(text)):
+        result = dt.datetime.combine(parse_date(text, order), dt.time())
     else:
-        text = str(value).strip()
         m = re.match(
             r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$", text
         )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import formats
+from . import encodings, formats
 from .exporters import FORMATS
 from .importers import ENTITIES, ENTITY_NAMES
 
@@ -25,6 +27,7 @@ ENTITY_LABELS = {
     "buying-roles": _("Buying-centre roles"),
     "buying-centre": _("Buying centre: attitude, influence, orientation"),
     "our-links": _("Our links to contacts (judged level)"),
+    "currency-rates": _("Currency rates"),
 }
 FORMAT_LABELS = {"csv": _("CSV (UTF-8)"), "xlsx": _("Excel (XLSX)")}
 IGNORE = "-"
@@ -85,6 +88,30 @@ class MappingForm(_Styled, forms.Form):
         help_text=_("Without this, a file with any bad row writes nothing."),
     )
 
+    encoding = forms.ChoiceField(
+        label=_("Text encoding of the file"),
+        choices=encodings.CHOICES,
+        required=False,
+        help_text=_(
+            "Check the preview: if letters look wrong, choose the encoding and show it again."
+        ),
+    )
+    date_order = forms.ChoiceField(
+        label=_("Dates written with slashes"),
+        choices=[
+            ("auto", _("Detect from the file (day first when unclear)")),
+            ("dmy", _("Day first: DD/MM/YYYY")),
+            ("mdy", _("Month first: MM/DD/YYYY")),
+        ],
+        initial="auto",
+        required=False,
+    )
+    round_amounts = forms.BooleanField(
+        label=_("Round amounts with more decimals than kept (2; quantities 3)"),
+        required=False,
+        help_text=_("Without this, such an amount is a row error."),
+    )
+
     def __init__(self, *args, entity: str, header: list[str], suggested: dict[int, str], **kw):
         super().__init__(*args, **kw)
         self.entity = ENTITIES[entity]
@@ -134,9 +161,17 @@ class MappingForm(_Styled, forms.Form):
             by_field.setdefault(target, header)
         return data
 
-    def mapping(self) -> dict[str, str]:
-        """File column → field (or ``-`` to leave it out), as the engine takes it."""
-        return {self.header[index]: self.cleaned_data[key] for index, key in self.columns}
+    def mapping(self) -> dict[str, Any]:
+        """The mapping as the engine takes it (``kam.dataio.mapping``): file column → field (or
+        ``-`` to leave it out), and the options chosen."""
+        return {
+            "columns": {self.header[index]: self.cleaned_data[key] for index, key in self.columns},
+            "options": {
+                "encoding": self.cleaned_data.get("encoding") or "",
+                "date_order": self.cleaned_data.get("date_order") or "auto",
+                "round_amounts": bool(self.cleaned_data.get("round_amounts")),
+            },
+        }
 
 
 class ExportForm(_Styled, forms.Form):

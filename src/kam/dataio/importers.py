@@ -46,6 +46,7 @@ from kam.relationships.signals import interactions_mark_stale, links_mark_stale
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
+    CurrencyRate,
     Opportunity,
     OpportunityStage,
     Product,
@@ -53,15 +54,19 @@ from kam.sales.models import (
     SupplierPosition,
     SupplierPositionLevel,
     Transaction,
+    reporting_currency,
 )
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.services import team_member_add, team_member_update
 
 from . import formats
 from .entities import Entity, Field, Ref
+from .mapping import closest
 from .report import ImportReport
 
 Progress = Callable[[int, int | None], None]
+SUGGEST_LIMIT = 200  # distinct unknown values a suggestion is looked for
+SUGGEST_CANDIDATES = 200_000  # known values a suggestion is picked from
 IN_CHUNK = 900  # SQLite's default limit of bound parameters is 999
 BATCH = 5000
 
@@ -194,8 +199,7 @@ class Importer:
                     self.error(
                         row,
                         f.name,
-                        _("unknown %(what)s: %(value)s")
-                        % {"what": ref.what, "value": ", ".join(missing)},
+                        self.unknown_reference(ref.model, ref.lookup, ref.what, missing),
                     )
                     continue
                 if ref.self_ref:
@@ -204,6 +208,37 @@ class Importer:
                     row.attrs[ref.attr] = sorted(found[x] for x in v)
                 else:
                     row.attrs[ref.attr] = found.get(v, ("new", v))
+
+    def unknown_reference(
+        self, model: type[models.Model], lookup: str, what: str, missing: list[str]
+    ) -> str:
+        """The row error of unknown references, with the closest known value when there is
+        one ("unknown product: SKU-1O1; did you mean SKU-101?")."""
+        message = _("unknown %(what)s: %(value)s") % {"what": what, "value": ", ".join(missing)}
+        close = [c for c in (self.closest_known(model, lookup, v) for v in missing) if c]
+        if close:
+            message += "; " + _("did you mean %s?") % ", ".join(close)
+        return message
+
+    def closest_known(self, model: type[models.Model], lookup: str, value: Any) -> str | None:
+        """The stored ``lookup`` value most like ``value`` (first SUGGEST_LIMIT misses only)."""
+        cache = self.__dict__.setdefault("_known", {})
+        asked = self.__dict__.setdefault("_asked", {})
+        if value in asked:
+            return asked[value]
+        if len(asked) >= SUGGEST_LIMIT:
+            return None
+        key = (model, lookup)
+        if key not in cache:
+            cache[key] = [
+                str(v)
+                for v in model._default_manager.exclude(**{f"{lookup}__isnull": True}).values_list(
+                    lookup, flat=True
+                )[:SUGGEST_CANDIDATES]
+                if v
+            ]
+        asked[value] = closest(value, cache[key])
+        return asked[value]
 
     def store_value(self, f: Field, value: Any) -> Any:
         if value is None and f.kind in ("text", "choice", "country"):
@@ -408,11 +443,20 @@ class UnitImporter(Importer):
                 parent_of[node] = pext or ("#", ppk)
         in_file = {row.values.get("external_id"): row for row in self.ok_rows(rows)}
         if self.present("parent"):
+            known: list[str] = []
+            suggested = 0
             for row in rows:
                 parent = row.values.get("parent")
                 ext = row.values.get("external_id")
                 if parent and parent not in in_file and parent not in self.db_ids:
-                    self.error(row, "parent", _("unknown parent unit: %s") % parent)
+                    message = _("unknown parent unit: %s") % parent
+                    if not known:
+                        known = [*self.db_ids, *(k for k in in_file if k)]
+                    suggested += 1
+                    close = closest(parent, known) if suggested <= SUGGEST_LIMIT else None
+                    if close:
+                        message += "; " + _("did you mean %s?") % close
+                    self.error(row, "parent", message)
                 elif parent and parent == ext:
                     self.error(row, "parent", _("a unit cannot be its own parent"))
                 elif ext in in_file:
@@ -1025,8 +1069,60 @@ TRANSACTION_ENTITY = Entity(
         Field("net_amount", required=True, kind="decimal", max_digits=16),
         Field("currency", max_length=3),
         Field("cost", kind="decimal", max_digits=16),
+        # in another currency than the reporting one, the line is converted with this rate or
+        # the rate of the currency-rates table valid on its date (decision 59)
+        Field(
+            "rate",
+            kind="decimal",
+            places=8,
+            max_digits=18,
+            exported=False,
+            synonyms=("exchange_rate", "fx_rate", "курс", "курс_валюты"),
+        ),
+        # the line as the source wrote it (an export carries them, so it re-imports exactly)
+        Field("original_amount", kind="decimal", max_digits=16),
+        Field("original_currency", max_length=3),
     ],
 )
+
+
+class CurrencyRateImporter(Importer):
+    entity = Entity(
+        name="currency-rates",
+        model=CurrencyRate,
+        key=("currency", "valid_from"),
+        fields=[
+            Field("currency", required=True, max_length=3),
+            Field("valid_from", required=True, kind="date", synonyms=("from", "с", "date")),
+            Field("valid_to", kind="date", synonyms=("to", "по", "until")),
+            Field(
+                "rate",
+                required=True,
+                kind="decimal",
+                places=8,
+                max_digits=18,
+                synonyms=("exchange_rate", "курс"),
+            ),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        currency = row.values.get("currency")
+        if currency is not None:
+            row.values["currency"] = currency = currency.upper()
+            if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
+                self.error(row, "currency", _("not a three-letter currency code (ISO 4217)"))
+            elif currency == reporting_currency():
+                self.error(
+                    row, "currency", _("the reporting currency needs no rate (it is always 1)")
+                )
+        rate = row.values.get("rate")
+        if rate is not None and rate <= 0:
+            self.error(row, "rate", _("a rate must be more than 0"))
+        start, end = row.values.get("valid_from"), row.values.get("valid_to")
+        if start and end and end < start:
+            self.error(row, "valid_to", _("the end is before the start"))
+
 
 IMPORTERS: dict[str, type[Importer]] = {
     cls.entity.name: cls
@@ -1045,6 +1141,7 @@ IMPORTERS: dict[str, type[Importer]] = {
         ContactStanceImporter,
         OurLinkImporter,
         TeamMemberImporter,
+        CurrencyRateImporter,
     )
 }
 
@@ -1068,4 +1165,5 @@ ENTITY_NAMES = [
     "buying-centre",
     "our-links",
     "team-members",
+    "currency-rates",
 ]

@@ -17,6 +17,7 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -36,6 +37,7 @@ from . import formats
 from .entities import resolve_columns
 from .formats import ImportFileError
 from .importers import ENTITIES, ENTITY_NAMES
+from .mapping import ColumnMapping
 from .models import ImportJob, JobStatus
 from .report import ImportReport
 from .selectors import preview_rows
@@ -193,7 +195,7 @@ def import_job_create(*, user, entity: str, upload: UploadedFile) -> ImportJob:
 def import_job_start(
     *,
     job: ImportJob,
-    mapping: dict[str, str],
+    mapping: dict[str, Any],
     dry_run: bool = False,
     skip_bad_rows: bool = False,
 ) -> ImportJob:
@@ -207,7 +209,8 @@ def import_job_start(
             _("This import has already been started (status: %s).") % job.get_status_display(),
             code="state",
         )
-    header = preview_rows(job.file.path, n=0).header
+    encoding = ColumnMapping.from_raw(mapping).options.get("encoding") or None
+    header = preview_rows(job.file.path, n=0, encoding=encoding).header
     resolve_columns(ENTITIES[job.entity], header, mapping)  # a missing column is told now
     job.mapping = mapping
     job.dry_run = dry_run
@@ -324,7 +327,7 @@ def import_job_execute(*, job_id: int) -> ImportJob:
     job.skipped = report.skipped
     job.written = report.written
     job.error_count = len(report.errors)
-    job.summary = report.summary()
+    job.summary = " ".join([report.summary(), *report.notes()])
     job.first_errors = [
         {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason}
         for e in report.errors[:FIRST_ERRORS]

@@ -132,3 +132,53 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username or '—'}: {self.entity}.{self.format} ({self.rows})"
+
+
+class ExportJob(Heartbeat):
+    """A big export run in the background (decision 60): its progress and, when done, the file
+    to download. Files are kept for ``KAM_EXPORT_KEEP_DAYS`` days."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    entity = models.CharField(_("entity"), max_length=32)
+    format = models.CharField(_("format"), max_length=8)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    rows_done = models.PositiveBigIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveBigIntegerField(_("rows in all"), null=True, blank=True)
+    file = models.FileField(_("file"), blank=True, max_length=300)
+    message = models.TextField(_("error message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.format} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return None
+        return max(0, min(100, self.rows_done * 100 // self.rows_total))
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.entity}-{self.created_at:%Y-%m-%d}.{self.format}"

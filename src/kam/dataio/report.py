@@ -32,6 +32,10 @@ class ImportReport:
     skipped: int = 0
     written: bool = False
     errors: list[RowError] = field(default_factory=list)
+    # whole-file remarks that stop nothing: unused columns, a misspelt header, how dates read
+    warnings: list[str] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
     _bad_lines: set[int] = field(default_factory=set, repr=False)
 
     def add_error(self, line: int, column: str, value, reason: str) -> None:
@@ -51,6 +55,13 @@ class ImportReport:
     @property
     def ok(self) -> bool:
         return not self.errors or self.skip_bad_rows
+
+    def notes(self) -> list[str]:
+        """The warnings, and the columns that fed nothing, as sentences for the user."""
+        notes = list(self.warnings)
+        if self.unused_columns:
+            notes.append(_("Columns not imported: %s.") % ", ".join(self.unused_columns))
+        return notes
 
     def summary(self) -> str:
         counts = _(

@@ -24,13 +24,14 @@ class Preview:
     delimiter: str | None
 
 
-def preview_rows(path: str | Path, n: int = PREVIEW_ROWS) -> Preview:
-    """The header and the first ``n`` data rows of an import file, as text.
+def preview_rows(path: str | Path, n: int = PREVIEW_ROWS, encoding: str | None = None) -> Preview:
+    """The header and the first ``n`` data rows of an import file, as text (a CSV file decoded
+    in ``encoding``, default: the detected one).
 
     Raises :class:`~kam.dataio.formats.ImportFileError` when the file cannot be read, with the
     same message the import itself would give.
     """
-    table = formats.open_table(Path(path))
+    table = formats.open_table(Path(path), encoding or None)
     width = len(table.header)
     rows: list[list[str]] = []
     try:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -16,11 +17,12 @@ from kam.core import tabular
 from kam.people.models import User
 
 from . import formats
-from .entities import resolve_columns
+from .entities import plan_columns
 from .exporters import FORMATS, Counted, export_entity, export_rows
 from .fastpath import import_transactions
 from .formats import ImportFileError
 from .importers import ENTITIES, ENTITY_NAMES, IMPORTERS, Progress, Row
+from .mapping import ColumnMapping
 from .models import ExportLog
 from .report import ImportReport
 
@@ -29,18 +31,67 @@ class _DryRun(Exception):
     pass
 
 
+def import_options(
+    cmap: ColumnMapping,
+    *,
+    encoding: str | None,
+    date_order: str | None,
+    round_amounts: bool | None,
+) -> tuple[str | None, formats.ParseOptions]:
+    """The encoding and parse options: the caller's, else the mapping's ``options``."""
+    options = cmap.options
+    order = date_order or options.get("date_order") or "auto"
+    if order not in formats.DATE_ORDERS:
+        raise ImportFileError(
+            _("Unknown date order “%(order)s”: use %(orders)s.")
+            % {"order": order, "orders": ", ".join(formats.DATE_ORDERS)},
+            code="options",
+        )
+    rounding = bool(options.get("round_amounts")) if round_amounts is None else round_amounts
+    return encoding or options.get("encoding") or None, formats.ParseOptions(
+        date_order=order, round_amounts=rounding
+    )
+
+
+def decide_date_order(
+    options: formats.ParseOptions, values: Iterable[Any], report: ImportReport
+) -> formats.ParseOptions:
+    """``auto``: the order a value of the file shows (see ``formats.detect_date_order``); when
+    none does, day first, said in the report if the file has slashed dates at all."""
+    if options.date_order != "auto":
+        return options
+    texts = [v for v in values if isinstance(v, str) and "/" in v]
+    found = formats.detect_date_order(texts)
+    if found is None and texts:
+        report.warnings.append(
+            _(
+                "Dates such as %(example)s were read day first (DD/MM/YYYY). If the file "
+                "writes the month first, import it again with the date order MM/DD/YYYY."
+            )
+            % {"example": texts[0]}
+        )
+    return dataclasses.replace(options, date_order=found or "dmy")
+
+
 def import_file(
     *,
     entity: str,
     path: str | Path,
-    mapping: dict[str, str] | str | Path | None = None,
+    mapping: dict[str, Any] | ColumnMapping | str | Path | None = None,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
+    encoding: str | None = None,
+    date_order: str | None = None,
+    round_amounts: bool | None = None,
 ) -> ImportReport:
     """Validate a CSV/XLSX file of ``entity`` rows, then upsert it in one transaction.
 
-    ``mapping`` is a dict (file column → field) or the path of a JSON/CSV mapping file.
+    ``mapping`` is a dict (file column → field, or the full form of ``kam.dataio.mapping``) or
+    the path of a JSON/CSV mapping file. ``encoding`` names the text encoding of a CSV file
+    (default: detected); ``date_order`` (``auto``, ``dmy``, ``mdy``) and ``round_amounts``
+    say how ambiguous dates and amounts with too many decimals read (``formats.ParseOptions``;
+    default: the mapping's options, else auto and refuse).
     ``progress(done, total)`` is called now and then (``total`` None while unknown).
     Raises :class:`~kam.dataio.formats.ImportFileError` when the file as a whole is unusable
     (too big, empty, undecodable, a required column missing) and
@@ -55,42 +106,70 @@ def import_file(
             code="entity",
         )
     path = Path(path)
-    if not isinstance(mapping, dict):
+    if not isinstance(mapping, (dict, ColumnMapping)):
         mapping = formats.load_mapping(mapping)
+    cmap = ColumnMapping.from_raw(mapping)
+    encoding, options = import_options(
+        cmap, encoding=encoding, date_order=date_order, round_amounts=round_amounts
+    )
     report = ImportReport(
         entity=entity, path=str(path), dry_run=dry_run, skip_bad_rows=skip_bad_rows
     )
     if entity == "transactions":
         return import_transactions(
             path=path,
-            mapping=mapping,
+            mapping=cmap,
             report=report,
             dry_run=dry_run,
             skip_bad_rows=skip_bad_rows,
             progress=progress,
+            encoding=encoding,
+            options=options,
         )
     spec = ENTITIES[entity]
-    table = formats.open_table(path)
-    columns, by_index = resolve_columns(spec, table.header, mapping)
+    table = formats.open_table(path, encoding)
+    report.encoding = table.encoding
+    plan = plan_columns(spec, table.header, cmap)
+    report.warnings += plan.warnings
+    report.unused_columns = plan.unused
+    columns = plan.columns
     importer = IMPORTERS[entity](report, columns)
-    fields = {name: spec.field(name) for name in by_index.values()}
-    rows: list[Row] = []
+    fields = {name: spec.field(name) for name in columns}
+    # read first, so that the order of slashed dates is decided on the whole file
+    read: list[tuple[int, list[Any]]] = []
     for line, cells in table.rows:
+        if table.kind == "xlsx" and (reason := formats.oversized(cells)):
+            cells = formats.UnreadableRow(reason)
+        read.append((line, cells))
+        if progress and len(read) % 1000 == 0:
+            progress(len(read), None)
+    dated = [i for i, name in plan.pairs if fields[name].kind in ("date", "datetime")]
+    options = decide_date_order(
+        options, (cells[i] for _line, cells in read for i in dated if i < len(cells)), report
+    )
+    constants = [(name, cmap.map_value(name, value)) for name, value in plan.constants.items()]
+    rows: list[Row] = []
+    for line, cells in read:
         if isinstance(cells, formats.UnreadableRow):
             report.add_error(line, "", "", cells.reason)
             rows.append(Row(line=line, values={}, cells={}))
             continue
         values, raw = {}, {}
-        for index, name in by_index.items():
-            cell = cells[index] if index < len(cells) else None
+        for index, name in plan.pairs:
+            cell = cmap.map_value(name, cells[index] if index < len(cells) else None)
             raw[name] = cell
             try:
-                values[name] = fields[name].parse(cell)
+                values[name] = fields[name].parse(cell, options)
             except ValueError as exc:
                 report.add_error(line, columns[name], formats.cell_text(cell), str(exc))
+        for name, value in constants:
+            raw[name] = value
+            try:
+                values[name] = fields[name].parse(value, options)
+            except ValueError as exc:
+                report.add_error(line, columns[name], value, str(exc))
         rows.append(Row(line=line, values=values, cells=raw))
-        if progress and len(rows) % 1000 == 0:
-            progress(len(rows), None)
+    del read
     report.rows = len(rows)
     if not rows:
         raise ImportFileError(_("The file has a header but no data rows."), code="empty")

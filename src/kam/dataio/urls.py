@@ -14,4 +14,6 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("export/download/", views.export_download, name="export_download"),
     path("export/log/", views.export_log, name="export_log"),
+    path("export/<int:pk>/", views.export_job, name="export_job"),
+    path("export/<int:pk>/file/", views.export_job_file, name="export_job_file"),
 ]

@@ -27,6 +27,8 @@ from kam.core.pages import bad_request
 from kam.core.permissions import require
 from kam.core.tabular import CSV_TYPE, XLSX_TYPE
 
+from . import encodings
+from .export_jobs import export_is_big, export_job_create, export_jobs_reap
 from .exporters import BULK_EXPORT, export_permission
 from .formats import ImportFileError
 from .forms import ExportForm, MappingForm, UploadForm, entity_label
@@ -39,7 +41,7 @@ from .jobs import (
     import_job_start,
     import_jobs_reap,
 )
-from .models import ExportChannel, ImportJob, JobStatus
+from .models import ExportChannel, ExportJob, ImportJob, JobStatus
 from .selectors import (
     PREVIEW_ROWS,
     export_logs_recent,
@@ -142,18 +144,37 @@ def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     job = _job(pk)
     if job.status != JobStatus.UPLOADED:
         return redirect("dataio:job", pk=job.pk)
+    # the encoding the person chose to see the preview in (the form's select), else detected
+    chosen = request.POST.get("encoding", "")
+    encoding_error = None
+    if chosen not in dict(encodings.CHOICES):
+        chosen = ""
     try:
-        preview = preview_rows(job.file.path)
+        preview = preview_rows(job.file.path, encoding=chosen)
     except ImportFileError as exc:
-        import_job_fail(job=job, message=exc.message)
-        return redirect("dataio:job", pk=job.pk)
+        if not chosen:
+            import_job_fail(job=job, message=exc.message)
+            return redirect("dataio:job", pk=job.pk)
+        encoding_error = exc.message  # the chosen encoding does not fit: show the detected one
+        preview = preview_rows(job.file.path)
     suggested = suggest_mapping(entity=job.entity, header=preview.header)
     status = 200
     if request.method == "POST":
         form = MappingForm(
             request.POST, entity=job.entity, header=preview.header, suggested=suggested
         )
-        if form.is_valid():
+        if encoding_error:
+            form.add_error("encoding", encoding_error)
+            status = 400
+        elif "show_preview" in request.POST:
+            # the preview again, in the chosen encoding; nothing starts
+            form = MappingForm(
+                initial={**request.POST.dict(), "encoding": chosen},
+                entity=job.entity,
+                header=preview.header,
+                suggested=suggested,
+            )
+        elif form.is_valid():
             try:
                 import_job_start(
                     job=job,
@@ -167,9 +188,13 @@ def mapping(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
                 form.add_error(None, exc.message)
             else:
                 return redirect("dataio:job", pk=job.pk)
-        status = 400
+            status = 400
+        else:
+            status = 400
     else:
-        form = MappingForm(entity=job.entity, header=preview.header, suggested=suggested)
+        form = MappingForm(
+            initial={"encoding": ""}, entity=job.entity, header=preview.header, suggested=suggested
+        )
     spec = ENTITIES[job.entity]
     columns = form.column_fields()
     context = {
@@ -266,6 +291,10 @@ def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
         )
     entity, fmt = form.cleaned_data["entity"], form.cleaned_data["format"]
     require(request.user, export_permission(entity))
+    if export_is_big(entity=entity, user=request.user):
+        # too many rows to wait for: a background job writes the file (decision 60)
+        job = export_job_create(user=request.user, entity=entity, fmt=fmt)
+        return redirect("dataio:export_job", pk=job.pk)
     filename = f"{entity}-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
@@ -279,6 +308,45 @@ def export_download(request: AuthedHttpRequest) -> HttpResponseBase:
         as_attachment=True,
         filename=filename,
         content_type=XLSX_TYPE,
+    )
+
+
+def _export_job(request: AuthedHttpRequest, pk: int) -> ExportJob:
+    """The export job ``pk``, else a 404. Only bulk exporters reach these pages (they see every
+    row of the entities they may export), as on the export log."""
+    job = ExportJob.objects.filter(pk=pk).first()
+    if job is None:
+        raise Http404(_("No such export."))
+    return job
+
+
+@bulk_exporters_only
+@require_GET
+def export_job(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """A big export's progress, then its download link."""
+    export_jobs_reap(quick=True)
+    job = _export_job(request, pk)
+    context = {"job": job, "entity_label": entity_label(job.entity)}
+    if not job.finished:
+        context["worker_missing"] = worker_missing_for()
+    return render(request, "dataio/export_job.html", context)
+
+
+@bulk_exporters_only
+@require_GET
+def export_job_file(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    job = _export_job(request, pk)
+    if job.status != JobStatus.DONE or not job.file:
+        raise Http404(_("The file of this export is not ready or no longer kept."))
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("The file of this export is no longer kept.")) from exc
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=job.file_name,
+        content_type=XLSX_TYPE if job.format == "xlsx" else CSV_TYPE,
     )
 
 

@@ -50,6 +50,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
+from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
 from kam.demo.relationships import relationships_build, relationships_reset
@@ -642,6 +643,7 @@ class _Builder:
         self.rep.stage(_("Account plans"), None)
         make_plans(self)
         make_profile(self)
+        make_currency_rates(self)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

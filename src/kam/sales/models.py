@@ -93,6 +93,17 @@ class Transaction(models.Model):
     # Unique through a constraint, not unique=True: on PostgreSQL that would add a second
     # (pattern-ops) index, and each index slows the bulk load of millions of lines.
     external_id = models.CharField(_("external id"), max_length=64, null=True, blank=True)
+    # The line as the source system wrote it, before conversion to the reporting currency
+    # (empty for lines entered before conversion existed or typed in the reporting currency).
+    original_amount = models.DecimalField(
+        _("original amount"),
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[AmountInRange(16, 2)],
+    )
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
 
     class Meta:
         verbose_name = _("transaction")
@@ -104,6 +115,33 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.unit_id} {self.net_amount}"
+
+
+class CurrencyRate(models.Model):
+    """How much one unit of ``currency`` is in the reporting currency, from ``valid_from`` up to
+    ``valid_to`` (open when empty). Imported transaction lines in ``currency`` are converted
+    with the rate valid on their date; the latest start wins where ranges overlap."""
+
+    currency = models.CharField(_("currency"), max_length=3)
+    valid_from = models.DateField(_("valid from"), validators=[date_in_range])
+    valid_to = models.DateField(_("valid to"), null=True, blank=True, validators=[date_in_range])
+    rate = models.DecimalField(
+        _("rate to the reporting currency"),
+        max_digits=18,
+        decimal_places=8,
+        validators=[MinValueValidator(0), AmountInRange(18, 8)],
+    )
+
+    class Meta:
+        verbose_name = _("currency rate")
+        verbose_name_plural = _("currency rates")
+        ordering = ["currency", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "valid_from"], name="currency_rate_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.valid_from}: {self.rate}"
 
 
 class MonthlyRollup(models.Model):

@@ -102,6 +102,8 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET dataio:job_errors": "administer",
     "GET dataio:export": "bulk_export",
     "GET dataio:export_log": "bulk_export",
+    "GET dataio:export_job": "bulk_export",
+    "GET dataio:export_job_file": "bulk_export",
     "GET dataio:export_download": {
         "units": "bulk_export",
         "contacts": "bulk_export",

@@ -102,16 +102,16 @@ def test_malformed_numbers_and_dates_are_reported_with_line_column_and_value(tmp
     employments = _write(
         tmp_path,
         "external_id,contact,unit,start_date,end_date\n"
-        "E1,C,U,31/12/2020,\nE2,C,U,2020-02-30,\nE3,C,U,2021-01-01,2020-01-01\n",
+        "E1,C,U,2020/12/31,\nE2,C,U,2020-02-30,\nE3,C,U,2021-01-01,2020-01-01\n",
         name="e.csv",
     )
     report = import_file(entity="employments", path=employments)
     assert [(e.line, e.column, e.value) for e in report.errors] == [
-        (2, "start_date", "31/12/2020"),
+        (2, "start_date", "2020/12/31"),
         (3, "start_date", "2020-02-30"),
         (4, "end_date", "2020-01-01"),
     ]
-    assert report.errors[0].reason == "not a date (use YYYY-MM-DD or DD.MM.YYYY)"
+    assert report.errors[0].reason == "not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"
     assert report.errors[2].reason == "the end is before the start"
     assert not Employment.objects.exists()
 

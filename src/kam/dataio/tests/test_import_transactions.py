@@ -79,7 +79,8 @@ def no_rebuild(monkeypatch):
     monkeypatch.setattr(sales_services, "rollups_rebuild", refuse)
 
 
-def test_a_russian_windows_1251_file_imports(catalogue, no_rebuild):
+def test_a_russian_windows_1251_file_imports(catalogue, no_rebuild, settings):
+    settings.KAM_CURRENCY = "RUB"  # the file is in the reporting currency (decision 59)
     report = import_file(entity="transactions", path=FIXTURES / "transactions_ru_cp1251.csv")
     assert not report.errors
     assert report.created == 4
@@ -151,7 +152,7 @@ def test_bad_transaction_rows_are_reported_and_nothing_is_written(catalogue, tmp
     )
     report = import_file(entity="transactions", path=path)
     assert [(e.line, e.column, e.value, e.reason) for e in report.errors] == [
-        (2, "date", "2024-13-01", "not a date (use YYYY-MM-DD or DD.MM.YYYY)"),
+        (2, "date", "2024-13-01", "not a date (use YYYY-MM-DD, DD.MM.YYYY or DD/MM/YYYY)"),
         (3, "unit", "NOWHERE", "unknown unit"),
         (4, "product", "NOSKU", "unknown product"),
         (5, "net_amount", "12,3,4", "not a number"),
@@ -228,16 +229,17 @@ def test_an_empty_currency_cell_takes_the_default_and_is_not_dropped(catalogue, 
     settings.KAM_CURRENCY = "RUB"
     p = tmp_path / "tx.csv"
     p.write_text(
-        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
-        "A-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,,600.00\n"
-        "A-2,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00\n"
+        "external_id,date,unit,product,quantity,net_amount,currency,cost,rate\n"
+        "A-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,,600.00,\n"
+        "A-2,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00,100\n"
     )
     report = import_file(entity="transactions", path=p)
     assert report.ok
     assert report.created == 2
     assert Transaction.objects.count() == 2
     assert Transaction.objects.get(external_id="A-1").currency == "RUB"
-    assert Transaction.objects.get(external_id="A-2").currency == "EUR"
+    a2 = Transaction.objects.get(external_id="A-2")
+    assert (a2.currency, a2.original_currency, a2.net_amount) == ("RUB", "EUR", 110000)
 
 
 def test_a_cost_only_change_updates_the_rollup_costs(catalogue, tmp_path):

@@ -111,7 +111,7 @@ def test_it_uploads_previews_runs_and_shows_the_counts(admin):
     assert job.task_id
     assert job.started_at
     assert job.finished_at
-    assert job.mapping["external_id"] == "external_id"
+    assert job.mapping["columns"]["external_id"] == "external_id"
 
     page = admin.get(response["Location"])
     assert page.status_code == 200
@@ -142,7 +142,7 @@ def test_columns_with_other_names_are_mapped_by_hand(admin):
     job.refresh_from_db()
     assert job.status == JobStatus.DONE
     assert job.created == 2
-    assert job.mapping == {
+    assert job.mapping["columns"] == {
         "Kundennummer": "external_id",
         "Firma": "name",
         "Land": "country",

@@ -453,7 +453,7 @@ def test_the_explanation_shows_every_part_of_the_score(client_for, portfolio):
         page.find(id="wallet-source").text
         == "manual estimate · Purchasing director, QBR · confidence High"
     )
-    assert page.find(id="wallet-value").text == "50,000"
+    assert page.find(id="wallet-value").text == "50,000 EUR"
     assert "threshold of 60.0" in html  # the rule in words
     assert "Its scope is local" in html
     assert 'id="nominate-form"' not in html  # a field rep does not nominate

@@ -43,7 +43,7 @@ from kam.core.permission_matrix import (
 )
 from kam.customers.models import Contact, Employment, Unit
 from kam.customers.services import unit_version
-from kam.dataio.models import ImportJob
+from kam.dataio.models import ExportJob, ImportJob
 from kam.identification.models import (
     AccountScore,
     Nomination,
@@ -123,6 +123,7 @@ class World:
     objective: int
     action: int
     goal: int
+    export_job: int = 0
 
 
 def _build_world() -> World:
@@ -201,6 +202,10 @@ def _build_world() -> World:
     AccountPlan.objects.filter(pk=plan.pk).update(
         status=PlanStatus.SUBMITTED, submitted_by=users["account_kam"]
     )
+    export = ExportJob.objects.create(
+        created_by=users["admin"], entity="units", format="csv", status="done"
+    )
+    export.file.save("matrix-export.csv", ContentFile(b"external_id,name\n"))
     return World(
         users=users,
         tokens=tokens,
@@ -224,6 +229,7 @@ def _build_world() -> World:
         objective=objective.pk,
         action=action.pk,
         goal=goal.pk,
+        export_job=export.pk,
     )
 
 
@@ -234,6 +240,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         built = _build_world()
         yield built
         ImportJob.objects.get(pk=built.job).error_report.delete(save=False)
+        ExportJob.objects.get(pk=built.export_job).file.delete(save=False)
         transaction.set_rollback(True)
 
 
@@ -464,6 +471,8 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET dataio:job_errors": _page("dataio:job_errors", lambda w: w.job),
     "GET dataio:export": _page("dataio:export"),
     "GET dataio:export_log": _page("dataio:export_log"),
+    "GET dataio:export_job": _page("dataio:export_job", lambda w: w.export_job),
+    "GET dataio:export_job_file": _page("dataio:export_job_file", lambda w: w.export_job),
     "GET dataio:export_download": lambda w, who, v: (
         reverse("dataio:export_download") + f"?entity={v}&format=csv",
         None,

@@ -204,7 +204,7 @@ def test_account_page_shows_tree_contacts_revenue_and_interactions(client_for):
     assert "K10" in html  # a contact of a subsidiary
     assert "revenue-data" in html
     assert "Call 1-0" in html
-    assert 'id="account-revenue">400<' in html
+    assert 'id="account-revenue">400\u00a0EUR<' in html
 
 
 def test_an_outsider_cannot_open_an_account(client_for):

@@ -26,9 +26,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("entity", choices=ENTITY_NAMES, help=_("what the file holds"))
-        parser.add_argument("file", help=_("a .csv (UTF-8 or Windows-1251; , ; or tab) or .xlsx"))
+        parser.add_argument("file", help=_("a .csv (any common encoding; , ; or tab) or .xlsx"))
         parser.add_argument(
-            "--mapping", help=_("a JSON or two-column CSV file: file column → field")
+            "--mapping",
+            help=_(
+                "a JSON or two-column CSV file: file column → field; JSON may also hold "
+                "value maps, constants and options (see the user guide)"
+            ),
         )
         parser.add_argument(
             "--dry-run", action="store_true", help=_("check and count, write nothing")
@@ -39,6 +43,24 @@ class Command(BaseCommand):
             help=_("write the good rows even when some rows have errors"),
         )
         parser.add_argument("--report", help=_("write every bad row to this CSV file"))
+        parser.add_argument(
+            "--encoding",
+            help=_("the text encoding of a CSV file, e.g. cp1252 or cp1251 (default: detected)"),
+        )
+        parser.add_argument(
+            "--date-order",
+            choices=["auto", "dmy", "mdy"],
+            help=_(
+                "how dates with slashes read: dmy (DD/MM/YYYY), mdy (MM/DD/YYYY) or auto "
+                "(decided by the file; day first when unclear)"
+            ),
+        )
+        parser.add_argument(
+            "--round-amounts",
+            action="store_true",
+            default=None,
+            help=_("round amounts with more decimals than kept instead of refusing the row"),
+        )
 
     def handle(self, *args, **options):
         console = Console(file=cast(TextIO, self.stdout), soft_wrap=True)
@@ -65,6 +87,9 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     skip_bad_rows=options["skip_bad_rows"],
                     progress=progress,
+                    encoding=options["encoding"],
+                    date_order=options["date_order"],
+                    round_amounts=options["round_amounts"],
                 )
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
@@ -82,6 +107,8 @@ class Command(BaseCommand):
                     _("… and %s more; use --report FILE to get them all.")
                     % (len(report.errors) - SHOWN_ERRORS)
                 )
+        for note in report.notes():
+            console.print(note, markup=False, highlight=False)
         if not report.ok:
             raise CommandError(report.summary())
         console.print(report.summary(), markup=False, highlight=False)

@@ -19,6 +19,7 @@ from kam.core.jobs import (
     tasks_requeue_dead,
     worker_beat,
 )
+from kam.dataio.export_jobs import export_jobs_reap
 from kam.dataio.jobs import import_jobs_reap
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
@@ -42,6 +43,7 @@ def beat_tick() -> None:
     try:
         _guarded("Recording the worker's heartbeat", worker_beat)
         _guarded("Reaping dead import jobs", import_jobs_reap)
+        _guarded("Reaping dead export jobs, removing old export files", export_jobs_reap)
         _guarded("Reaping dead scoring runs", scoring_runs_reap)
         _guarded("Requeueing the tasks of dead workers", tasks_requeue_dead)
     finally:
