@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
@@ -227,3 +228,8 @@ def member_account_ids(*, user: User, on: dt.date | None = None) -> list[int]:
         .values_list("account_id", flat=True)
         .distinct()
     )
+
+
+def member_accounts(*, user: User, on: dt.date | None = None) -> QuerySet[TeamMember, Any]:
+    """The accounts whose team ``user`` is on, as a sub-query (``values("account_id")``)."""
+    return TeamMember.objects.active(on).filter(user=user).values("account_id")

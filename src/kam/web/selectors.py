@@ -25,6 +25,7 @@ from kam.core.permissions import (
 from kam.customers.models import Tier, Unit
 from kam.identification.models import AccountScore, ModelStatus, RunStatus
 from kam.people.models import User
+from kam.teams.selectors import member_accounts
 
 # The figures of a My accounts row, read from the metric registry by key (decision 37): the
 # apps that compute them (sales, planning) register them; a key nobody registered shows "—".
@@ -43,11 +44,11 @@ def my_accounts_q(user: User) -> Q:
 
     The one place that says it: a KAM (and anyone else) the accounts they manage; a sales
     manager also those managed by their reports (the ``manager`` line); a field rep or a
-    specialist the accounts they are related to (:func:`kam.core.permissions.account_relations_q`,
-    today: named on an interaction with one of its units). The teams app adds "on the account
-    team" here as one more ``|`` term.
+    specialist the accounts they are related to (:func:`kam.core.permissions.account_relations_q`:
+    named on an interaction with one of its units); and everyone the accounts whose team they are
+    on (a running membership).
     """
-    q = Q(account_manager=user)
+    q = Q(account_manager=user) | Q(pk__in=member_accounts(user=user))
     if user.role == SALES_MANAGER:
         q |= Q(account_manager__manager=user)
     if user.role in (FIELD_REP, SPECIALIST):

@@ -167,3 +167,18 @@ def test_queries_stay_bounded_with_ten_times_the_accounts(
 
 def test_a_bad_page_is_a_400(client_for, team):
     assert client_for("kam").get(reverse("web:my_accounts") + "?page=x").status_code == 400
+
+
+def test_a_specialist_sees_the_key_accounts_whose_team_they_are_on(client, kam_a, kam_b):
+    from kam.teams.services import team_member_add
+    from kam.testing.factories import UserFactory
+
+    type(kam_a.account).objects.filter(pk__in=[kam_a.account.pk, kam_b.account.pk]).update(
+        tier="key"
+    )
+    sam = UserFactory(username="sam", role="specialist", function="service")
+    team_member_add(account=kam_a.account, user=sam, role="service")
+    client.force_login(sam)
+    html = client.get(reverse("web:my_accounts")).content.decode()
+    assert kam_a.account.name in html
+    assert kam_b.account.name not in html
