@@ -24,7 +24,9 @@ from .engine import ScoreResult, data_end, score_population
 from .filters import NominationFilter, ScoreFilter
 from .inputs import collect_inputs, model_spec
 from .models import (
+    AccountAssessment,
     AccountScore,
+    BuyingCriterion,
     Criterion,
     ModelStatus,
     Nomination,
@@ -32,6 +34,7 @@ from .models import (
     RunStatus,
     ScoringModel,
     ScoringRun,
+    WalletConfidence,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -422,3 +425,63 @@ def account_nominations(*, account: Unit) -> QuerySet[Nomination]:
         )
         .order_by("-created_at", "-pk")
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Relational inputs
+
+ASSESSMENT_HISTORY_FIELDS = (
+    "willingness",
+    "agreement_horizon_months",
+    "joint_initiatives",
+    "buying_criteria_count",
+    "wallet_estimate",
+    "wallet_source",
+    "wallet_confidence",
+    "note",
+)
+
+
+def assessment_of(*, account: Unit) -> AccountAssessment | None:
+    return AccountAssessment.objects.select_related("updated_by").filter(account=account).first()
+
+
+def buying_criteria_of(*, account: Unit, limit: int = 100) -> list[BuyingCriterion]:
+    return list(BuyingCriterion.objects.filter(account=account)[:limit])
+
+
+def _shown(name: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if name == "wallet_confidence" and value:
+        return WalletConfidence(value).label
+    return value
+
+
+def assessment_history(*, account: Unit, limit: int = 20) -> list[dict[str, Any]]:
+    """The changes of an account's relational inputs, newest first: who changed what from what
+    to what (two queries whatever the length)."""
+    records = list(
+        AccountAssessment.history.filter(account_id=account.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    changes: list[dict[str, Any]] = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(changes) == limit:
+            break
+        fields = []
+        for name in ASSESSMENT_HISTORY_FIELDS:
+            new = getattr(newer, name)
+            old = getattr(older, name) if older is not None else None
+            if new == old or (older is None and new in (None, "")):
+                continue
+            fields.append(
+                {
+                    "field": str(AccountAssessment._meta.get_field(name).verbose_name),
+                    "old": _shown(name, old),
+                    "new": _shown(name, new),
+                }
+            )
+        changes.append({"when": newer.history_date, "who": newer.history_user, "fields": fields})
+    return changes

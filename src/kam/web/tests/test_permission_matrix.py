@@ -258,6 +258,12 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
     "GET identification:account_score": _page("identification:account_score", lambda w: w.account),
+    "GET identification:assessment": _page("identification:assessment", lambda w: w.account),
+    "POST identification:assessment": _post(
+        "identification:assessment",
+        lambda w, who: {"willingness": "6", "buying_criteria": "price\ndelivery"},
+        lambda w: w.account,
+    ),
     "GET identification:matrix": _page("identification:matrix"),
     "GET identification:nominations": _page("identification:nominations"),
     "GET identification:nomination": _page("identification:nomination", lambda w: w.nomination),
@@ -391,6 +397,13 @@ API_REQUESTS: dict[str, Build] = {
     "GET /identification/scores": _api(lambda w: "/identification/scores"),
     "GET /identification/accounts/{account_id}/score": _api(
         lambda w: f"/identification/accounts/{w.account}/score"
+    ),
+    "GET /identification/accounts/{account_id}/assessment": _api(
+        lambda w: f"/identification/accounts/{w.account}/assessment"
+    ),
+    "PATCH /identification/accounts/{account_id}/assessment": _api(
+        lambda w: f"/identification/accounts/{w.account}/assessment",
+        lambda w: {"willingness": 7, "buying_criteria": ["price"]},
     ),
     "GET /identification/nominations": _api(lambda w: "/identification/nominations"),
     "POST /identification/nominations": _api(
