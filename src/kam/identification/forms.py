@@ -200,6 +200,12 @@ class AssessmentForm(forms.ModelForm):
         text = self.cleaned_data.get("buying_criteria") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
 
+    def clean_wallet_estimate(self):
+        value = self.cleaned_data.get("wallet_estimate")
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("A wallet estimate cannot be negative."))
+        return value
+
     def clean_buying_criteria(self) -> str:
         text = self.cleaned_data.get("buying_criteria") or ""
         if any(len(line.strip()) > 120 for line in text.splitlines()):

@@ -35,6 +35,15 @@ class Territory(models.Model):
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
+    manager = models.ForeignKey(
+        "User",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_territories",
+        help_text=_("Who leads sales in this territory."),
+    )
 
     class Meta:
         verbose_name = _("territory")
