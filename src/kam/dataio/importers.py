@@ -706,8 +706,42 @@ class OpportunityImporter(Importer):
             Field("probability", kind="int", min_value=0, max_value=100),
             Field("expected_close", kind="date"),
             Field("owner", ref=USER_REF, export="owner__username"),
+            Field(
+                "product",
+                ref=Ref(Product, "sku", "product_id", "product"),
+                export="product__sku",
+                synonyms=("sku", "product_sku", "товар", "артикул"),
+            ),
+            Field(
+                "engaged_on",
+                kind="date",
+                synonyms=("created", "created_date", "createddate", "open_date", "дата_создания"),
+            ),
         ],
     )
+
+    def resolve(self, rows: list[Row]) -> None:
+        """A product names its line; a line that contradicts it is a row error."""
+        super().resolve(rows)
+        if not self.present("product"):
+            return
+        ids = {r.attrs.get("product_id") for r in rows} - {None}
+        lines: dict[int, int] = {}
+        for part in chunks(ids):
+            lines.update(Product.objects.filter(pk__in=part).values_list("pk", "line_id"))
+        for row in self.ok_rows(rows):
+            line = lines.get(row.attrs.get("product_id"))
+            if line is None:
+                continue
+            if row.values.get("product_line") is None:
+                row.attrs["product_line_id"] = line
+            elif row.attrs.get("product_line_id") != line:
+                self.error(row, "product", _("the product belongs to another product line"))
+
+    def check_row(self, row: Row) -> None:
+        engaged, close = row.values.get("engaged_on"), row.values.get("expected_close")
+        if engaged and close and engaged > close:
+            self.error(row, "expected_close", _("the expected close is before the engagement date"))
 
     def store_value(self, f: Field, value: Any) -> Any:
         if value is None and f.name == "stage":

@@ -231,7 +231,6 @@ class TerritoryImporter(Importer):
             else:
                 first[key] = row.line
 
-
     def find_existing(self, rows: list[Row]) -> dict[tuple, Any]:
         """By code first; a territory without a code is matched by its country and region."""
         found = super().find_existing(rows)

@@ -353,10 +353,7 @@ def _assessment_out(account: Unit) -> AssessmentOut:
         account_id=account.pk,
         buying_criteria=criteria,
         updated_by=assessment.updated_by.username if assessment.updated_by else None,
-        **{
-            name: getattr(assessment, name)
-            for name in (*services.ASSESSMENT_FIELDS, "updated_at")
-        },
+        **{name: getattr(assessment, name) for name in (*services.ASSESSMENT_FIELDS, "updated_at")},
     )
 
 

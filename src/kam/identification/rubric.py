@@ -19,10 +19,7 @@ WILLINGNESS_ANCHORS: tuple[tuple[int, Promise], ...] = (
     ),
     (
         2,
-        _(
-            "Transactional: talks to us only through purchasing; shares nothing beyond the "
-            "orders."
-        ),
+        _("Transactional: talks to us only through purchasing; shares nothing beyond the orders."),
     ),
     (
         4,

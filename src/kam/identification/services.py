@@ -208,7 +208,11 @@ ASSESSMENT_FIELDS = {
 }
 
 # Upper bounds of the counted inputs: beyond them a value is a typing mistake.
-ASSESSMENT_MAX = {"agreement_horizon_months": 240, "joint_initiatives": 999, "buying_criteria_count": 99}
+ASSESSMENT_MAX = {
+    "agreement_horizon_months": 240,
+    "joint_initiatives": 999,
+    "buying_criteria_count": 99,
+}
 
 
 @transaction.atomic

@@ -77,10 +77,10 @@ from .rubric import WILLINGNESS_ANCHORS
 from .selectors import (
     QUADRANTS,
     account_nominations,
+    account_score_latest,
     assessment_history,
     assessment_of,
     buying_criteria_of,
-    account_score_latest,
     capacity_warnings,
     nomination_list,
     portfolio_matrix,

@@ -8,7 +8,17 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 
 from kam.core.filters import filter_queryset
@@ -16,7 +26,13 @@ from kam.core.periods import last_n_months
 from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
-from .models import MonthlyRollup, Opportunity, Transaction
+from .models import (
+    MonthlyRollup,
+    Opportunity,
+    OpportunityStage,
+    SupplierPosition,
+    Transaction,
+)
 
 
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
@@ -113,3 +129,32 @@ def transaction_list(
         "unit", "product", "product_line"
     )
     return filter_queryset(TransactionFilter, filters, qs).order_by("-date", "-pk")
+
+
+OPEN_STAGES = (
+    OpportunityStage.QUALIFY,
+    OpportunityStage.DEVELOP,
+    OpportunityStage.PROPOSE,
+    OpportunityStage.NEGOTIATE,
+)
+
+
+def account_opportunities(*, unit: Unit) -> QuerySet[Opportunity]:
+    """The opportunities of a unit's subtree: open ones first (soonest close first), then the
+    won and lost ones, latest first. Unsliced: the caller pages it."""
+    is_open = Case(When(stage__in=OPEN_STAGES, then=Value(0)), default=Value(1))
+    return (
+        Opportunity.objects.filter(subtree_q(unit, "unit__"))
+        .select_related("unit", "product_line", "product", "owner")
+        .annotate(closed=is_open)
+        .order_by("closed", F("expected_close").asc(nulls_last=True), "-pk")
+    )
+
+
+def supplier_positions(*, account: Unit) -> QuerySet[SupplierPosition]:
+    """An account's supplier positions, current first (the history below it)."""
+    return (
+        SupplierPosition.objects.filter(account=account)
+        .select_related("recorded_by")
+        .order_by("-since", "-recorded_at", "-pk")
+    )

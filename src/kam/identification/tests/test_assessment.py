@@ -39,7 +39,7 @@ def test_the_page_shows_the_rubric_and_saves_with_history(client: Client, kam_a:
     page = client.get(_url(kam_a.account))
     assert page.status_code == 200
     html = page.content.decode()
-    for score, text in WILLINGNESS_ANCHORS:
+    for _score, text in WILLINGNESS_ANCHORS:
         assert str(text) in html
     assert 'id="assessment-history-empty"' in html
 
@@ -49,7 +49,9 @@ def test_the_page_shows_the_rubric_and_saves_with_history(client: Client, kam_a:
     assert saved.willingness == 7
     assert saved.wallet_estimate == Decimal("1500000")
     assert saved.updated_by == kam_a.user
-    names = set(BuyingCriterion.objects.filter(account=kam_a.account).values_list("name", flat=True))
+    names = set(
+        BuyingCriterion.objects.filter(account=kam_a.account).values_list("name", flat=True)
+    )
     assert names == {"Price", "Delivery reliability"}  # blank and repeated lines dropped
 
     response = client.post(_url(kam_a.account), {**VALID, "willingness": "9"})
@@ -83,7 +85,7 @@ def test_bad_input_on_the_page_is_a_400_and_changes_nothing(
     before = db_snapshot()
     response = client.post(_url(kam_a.account), {**VALID, field: value})
     assert response.status_code == 400
-    assert 'invalid-feedback' in response.content.decode()
+    assert "invalid-feedback" in response.content.decode()
     assert db_snapshot() == before
 
 

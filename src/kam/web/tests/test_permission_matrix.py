@@ -50,7 +50,7 @@ from kam.identification.models import (
     ScoringRun,
 )
 from kam.interactions.models import Interaction
-from kam.people.models import User
+from kam.people.models import Territory, User
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
@@ -101,6 +101,7 @@ class World:
     run: int
     job: int
     transaction: int
+    territory: int = 0
 
 
 def _build_world() -> World:
@@ -180,6 +181,7 @@ def _build_world() -> World:
         run=run.pk,
         job=job.pk,
         transaction=line.pk,
+        territory=Territory.objects.create(name="Matrix land", country="DE", region="M").pk,
     )
 
 
@@ -254,6 +256,24 @@ WEB_REQUESTS: dict[str, Build] = {
         "web:transaction_delete", lambda w, who: {}, lambda w: w.transaction
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
+    "GET web:account_opportunities": _page("web:account_opportunities", lambda w: w.account),
+    "GET web:account_position": _page("web:account_position", lambda w: w.account),
+    "POST web:account_position": _post(
+        "web:account_position",
+        lambda w, who: {"position": "preferred", "since": "2026-01-01"},
+        lambda w: w.account,
+    ),
+    "GET web:territories": _page("web:territories"),
+    "GET web:territory_create": _page("web:territory_create"),
+    "POST web:territory_create": _post(
+        "web:territory_create", lambda w, who: {"name": "North", "country": "DE", "region": "N"}
+    ),
+    "GET web:territory_edit": _page("web:territory_edit", lambda w: w.territory),
+    "POST web:territory_edit": _post(
+        "web:territory_edit",
+        lambda w, who: {"name": "Matrix", "country": "DE", "region": "M"},
+        lambda w: w.territory,
+    ),
     "POST web:set_language": _post("web:set_language", lambda w, who: {"language": "ru"}),
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
@@ -371,6 +391,21 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/opportunities/{w.opportunity}", lambda w: {"stage": "lost"}
     ),
     "DELETE /opportunities/{opportunity_id}": _api(lambda w: f"/opportunities/{w.opportunity}"),
+    "GET /territories": _api(lambda w: "/territories"),
+    "POST /territories": _api(
+        lambda w: "/territories", lambda w: {"name": "East", "country": "DE", "region": "E"}
+    ),
+    "GET /territories/{territory_id}": _api(lambda w: f"/territories/{w.territory}"),
+    "PATCH /territories/{territory_id}": _api(
+        lambda w: f"/territories/{w.territory}", lambda w: {"name": "Matrix renamed"}
+    ),
+    "GET /accounts/{account_id}/supplier-positions": _api(
+        lambda w: f"/accounts/{w.account}/supplier-positions"
+    ),
+    "POST /accounts/{account_id}/supplier-positions": _api(
+        lambda w: f"/accounts/{w.account}/supplier-positions",
+        lambda w: {"position": "preferred", "since": "2026-01-01"},
+    ),
     "POST /transactions/bulk": _api(
         lambda w: "/transactions/bulk",
         lambda w: {"rows": [{**_ROW, "unit_id": w.account, "product_id": w.product}]},
