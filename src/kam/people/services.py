@@ -97,3 +97,66 @@ def territory_save(
     territory.external_id, territory.manager = external_id, manager
     territory.save()
     return territory
+
+
+# --------------------------------------------------------------------------------------------
+# Users (the ``kam user`` command; the import writes users in bulk)
+
+
+def _role(role: str) -> str:
+    from .models import Role
+
+    if role not in Role.values:
+        raise DomainError(
+            _("Unknown role “%(role)s”. Choose one of: %(roles)s.")
+            % {"role": role, "roles": ", ".join(Role.values)},
+            field="role",
+        )
+    return role
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    role: str,
+    email: str = "",
+    manager: User | None = None,
+    territory: Territory | None = None,
+    password: str | None = None,
+) -> User:
+    """A user with a role (without one they could open no page). No password: they cannot sign
+    in until one is set (or single sign-on is configured)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    username = (username or "").strip()
+    if not username or len(username) > 150:
+        raise DomainError(_("A username has 1 to 150 characters."), field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(_("This username is taken."), field="username")
+    _role(role)
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise DomainError(_("Not an e-mail address."), field="email") from exc
+    user = User(username=username, role=role, email=email, manager=manager, territory=territory)
+    if password:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: str) -> User:
+    user.role = _role(role)
+    user.save(update_fields=["role"])
+    return user
