@@ -18,7 +18,13 @@ from kam.core.filters import filter_queryset
 from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
-from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
+from kam.sales.models import (
+    POSITION_ORDER,
+    CompetitorShare,
+    MonthlyRollup,
+    SupplierPosition,
+    Transaction,
+)
 
 from .engine import ScoreResult, data_end, score_population
 from .filters import NominationFilter, ScoreFilter
@@ -485,3 +491,13 @@ def assessment_history(*, account: Unit, limit: int = 20) -> list[dict[str, Any]
             )
         changes.append({"when": newer.history_date, "who": newer.history_user, "fields": fields})
     return changes
+
+
+def scoring_window(*, as_of: dt.date) -> dict[str, Any]:
+    """The 12 full months a run as of ``as_of`` reads, whether any sales fall in them, and the
+    date of the latest transaction (``kam score`` warns before scoring on no data)."""
+    end = data_end(as_of)
+    start = add_months(end, -12)
+    in_window = MonthlyRollup.objects.filter(month__gte=start, month__lt=end).exists()
+    latest = None if in_window else Transaction.objects.aggregate(m=Max("date"))["m"]
+    return {"start": start, "end": end, "has_sales": in_window, "latest": latest}
