@@ -14,6 +14,7 @@ from rich.table import Table
 
 from kam.core.errors import DomainError
 from kam.core.periods import add_months, month_start
+from kam.core.progress import LineProgress
 from kam.customers.models import Unit
 from kam.identification.facts import facts_refresh
 from kam.identification.selectors import run_scores, scoring_window
@@ -61,8 +62,14 @@ class Command(BaseCommand):
         ) as bar:
             task = bar.add_task(f"Scoring with {model}", total=100)
 
+            # outside a terminal (pipes, cron, CI logs) a plain line every 10 %
+            lines = LineProgress(lambda text: self.stderr.write(text), _("Scoring"), unit="%")
+
             def progress(percent: int, message: str) -> None:
-                bar.update(task, completed=percent, description=str(message))
+                if console.is_terminal:
+                    bar.update(task, completed=percent, description=str(message))
+                else:
+                    lines(percent, 100)
 
             try:
                 run = scoring_run_execute(model=model, as_of=as_of, progress=progress)
