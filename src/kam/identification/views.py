@@ -61,6 +61,7 @@ from .forms import (
     ReasonForm,
     ScoreFilterForm,
 )
+from .labels import shown
 from .models import (
     AccountAssessment,
     Criterion,
@@ -358,8 +359,8 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
             rows.append(
                 {
                     "key": key,
-                    "name": item.get("name", key),
-                    "description": criterion.description if criterion else "",
+                    "name": shown(item.get("name", key)),
+                    "description": criterion.description_label if criterion else "",
                     "normalisation": criterion.get_normalisation_display() if criterion else "",
                     "raw": _raw_text(criterion.source if criterion else "", item.get("raw")),
                     "normalised": item.get("normalised") or 0,
