@@ -726,7 +726,7 @@ class OpportunityImporter(Importer):
         if not self.present("product"):
             return
         ids = {r.attrs.get("product_id") for r in rows} - {None}
-        lines: dict[int, int] = {}
+        lines: dict[Any, int] = {}
         for part in chunks(ids):
             lines.update(Product.objects.filter(pk__in=part).values_list("pk", "line_id"))
         for row in self.ok_rows(rows):
