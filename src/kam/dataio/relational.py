@@ -240,7 +240,7 @@ class TerritoryImporter(Importer):
         for row in rows:
             key = self.db_key(row)
             if key not in found:
-                place = (row.attrs.get("country"), row.attrs.get("region") or "")
+                place = (str(row.attrs.get("country") or ""), str(row.attrs.get("region") or ""))
                 if place in by_place:
                     found[key] = by_place[place]
         return found

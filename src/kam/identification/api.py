@@ -313,11 +313,11 @@ CriteriaCount = Annotated[int, Field(ge=0, le=services.ASSESSMENT_MAX["buying_cr
 
 class AssessmentOut(Schema):
     account_id: int
-    willingness: int | None = Field(None, description="Partnership willingness, 0–10")
+    willingness: int | None = Field(default=None, description="Partnership willingness, 0–10")
     agreement_horizon_months: int | None = None
     joint_initiatives: int | None = None
     buying_criteria_count: int | None = Field(
-        None, description="Used when no buying criteria are listed"
+        default=None, description="Used when no buying criteria are listed"
     )
     buying_criteria: list[str] = []
     wallet_estimate: Decimal | None = None

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -484,7 +484,7 @@ def assessment_history(*, account: Unit, limit: int = 20) -> list[dict[str, Any]
                 continue
             fields.append(
                 {
-                    "field": str(AccountAssessment._meta.get_field(name).verbose_name),
+                    "field": str(cast(Any, AccountAssessment._meta.get_field(name)).verbose_name),
                     "old": _shown(name, old),
                     "new": _shown(name, new),
                 }

@@ -59,9 +59,9 @@ def test_the_page_shows_the_rubric_and_saves_with_history(client: Client, kam_a:
     history = list(saved.history.order_by("history_date"))
     assert [h.willingness for h in history] == [7, 9]
     assert history[-1].history_user == kam_a.user
-    page = client.get(_url(kam_a.account)).content.decode()
-    assert 'id="assessment-history"' in page
-    assert escape(str(kam_a.user)) in page
+    html = client.get(_url(kam_a.account)).content.decode()
+    assert 'id="assessment-history"' in html
+    assert escape(str(kam_a.user)) in html
 
 
 @pytest.mark.parametrize(
