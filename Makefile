@@ -15,7 +15,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.lock
+	@echo "Installing OpenKAM's dependencies into $(VENV) (a minute or so the first time)..."
+	$(BIN)/python -m pip install --no-color -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 

@@ -8,6 +8,7 @@ from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
 from kam.people.api import router as people_router
+from kam.people.territory_api import router as territory_router
 from kam.planning.api import router as planning_router
 from kam.planning.export_api import router as plan_export_router
 from kam.planning.profile.api import router as profile_router
@@ -49,6 +50,7 @@ api.add_router("/", export_router)
 api.add_router("/", whitespace_router)
 api.add_router("/", plan_export_router)
 api.add_router("/", people_router)
+api.add_router("/", territory_router)
 api.add_router("/", profile_router)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 from treebeard.exceptions import InvalidMoveToDescendant
 
 from kam.core.countries import iso_alpha2
@@ -15,8 +18,20 @@ from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
 from kam.core.validation import check_date, check_fields
 
-from .models import Contact, CustomerFunction, Employment, Seniority, Tier, Unit
-from .signals import unit_moved
+from .models import (
+    ALPHABET,
+    STEPLEN,
+    Contact,
+    CustomerFunction,
+    Employment,
+    Seniority,
+    Tier,
+    Unit,
+    child_path,
+    parent_path_of,
+    path_depth,
+)
+from .signals import accounts_changed, unit_moved
 
 UNIT_FIELDS = set(Unit.DETAIL_FIELDS)  # tier: only through nominations (decision 30)
 
@@ -350,3 +365,73 @@ def employment_change(
 @transaction.atomic
 def employment_delete(*, employment: Employment) -> None:
     employment.delete()
+
+
+# --------------------------------------------------------------------------------------------
+# Bulk creation (the import): one tree level at a time, paths computed in memory
+
+
+def _step_number(step: str) -> int:
+    return int(step, len(ALPHABET))
+
+
+@transaction.atomic
+def units_create_level(
+    *, items: Sequence[tuple[Unit | None, dict[str, Any]]], batch_size: int = 2000
+) -> list[Unit]:
+    """Create many units of one tree level: ``items`` are (parent or None, fields).
+
+    The same checks as :func:`unit_create`, but a fixed number of queries per level whatever its
+    size: each parent's next free child number is read once, the paths are computed in memory,
+    the rows are inserted in batches (with their creation entry in the history) and the parents'
+    child counts updated together. The accounts concerned are marked for the scoring facts.
+    """
+    if not items:
+        return []
+    prepared: list[tuple[Unit | None, dict[str, Any]]] = []
+    for parent, fields in items:
+        _tier_unchanged(fields, Tier.TRANSACTIONAL)
+        fields = _clean_unit_fields(dict(fields))
+        _check_account_fields(parent is None, fields)
+        prepared.append((parent, fields))
+    parent_ids = sorted({p.pk for p, _f in prepared if p is not None})
+    parents: dict[int, Unit] = {}
+    for start in range(0, len(parent_ids), 900):
+        parents.update(Unit.objects.in_bulk(parent_ids[start : start + 900]))
+    # the highest child number in use under each parent ("" for the accounts)
+    used: dict[str, int] = defaultdict(int)
+    if any(p is None for p, _f in prepared):
+        top = Unit.objects.filter(depth=1).aggregate(m=Max("path"))["m"]
+        used[""] = _step_number(top[-STEPLEN:]) if top else 0
+    paths = sorted({u.path for u in parents.values()})
+    for start in range(0, len(paths), 900):
+        part = paths[start : start + 900]
+        rows = (
+            Unit.objects.annotate(parent=parent_path_of("path"))
+            .filter(parent__in=part, depth=path_depth(part[0]) + 1)
+            .values("parent")
+            .annotate(m=Max("path"))
+            .values_list("parent", "m")
+        )
+        if len({path_depth(p) for p in part}) > 1:  # parents of one level share their depth
+            raise DomainError(_("The units of one level must have parents of one level."))
+        for parent_path_value, last in rows:
+            used[parent_path_value] = _step_number(last[-STEPLEN:])
+    units: list[Unit] = []
+    added: dict[int, int] = defaultdict(int)
+    for parent, fields in prepared:
+        base = parents[parent.pk].path if parent is not None else ""
+        used[base] += 1
+        path = child_path(base or None, used[base])
+        units.append(Unit(path=path, depth=path_depth(path), numchild=0, **fields))
+        if parent is not None:
+            added[parent.pk] += 1
+    for start in range(0, len(units), batch_size):
+        bulk_create_with_history(units[start : start + batch_size], Unit, batch_size=batch_size)
+    touched = []
+    for pk, n in added.items():
+        parents[pk].numchild += n
+        touched.append(parents[pk])
+    Unit.objects.bulk_update(touched, ["numchild"], batch_size=batch_size)
+    accounts_changed.send(sender=Unit, paths=[u.path for u in units])
+    return units

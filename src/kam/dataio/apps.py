@@ -12,3 +12,8 @@ class DataioConfig(AppConfig):
         NavItem("dataio:jobs", _("Data"), "kam.administer", "§2"),
         NavItem("dataio:export_log", _("Export log"), "kam.bulk_export", "§2"),
     )
+
+    def ready(self) -> None:
+        from . import relational  # the entity modules import the models: only once apps load
+
+        relational.register()

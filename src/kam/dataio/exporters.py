@@ -67,6 +67,8 @@ def _queryset(entity: Entity, user: Any = None):
         qs = qs.annotate(parent_external_id=Subquery(parent))
     if entity.name == "users":
         qs = qs.annotate(territory_key=Coalesce(F("territory__external_id"), F("territory__name")))
+    if hasattr(entity, "export_annotations"):  # computed columns (relational.ExportedEntity)
+        qs = qs.annotate(**entity.export_annotations())
     return qs
 
 

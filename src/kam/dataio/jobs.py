@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -285,6 +285,12 @@ def _save_error_report(job: ImportJob, report: ImportReport) -> str:
     return name
 
 
+def _language_of(job: ImportJob) -> str:
+    """The interface language of who started the job (the worker has no request of its own)."""
+    language = getattr(job.created_by, "language", "") if job.created_by_id else ""
+    return language or settings.LANGUAGE_CODE
+
+
 def import_job_execute(*, job_id: int) -> ImportJob:
     """Run a queued job: import the file and record the counts, the problems or the failure."""
     job = ImportJob.objects.get(pk=job_id)
@@ -297,7 +303,8 @@ def import_job_execute(*, job_id: int) -> ImportJob:
         saver = _ProgressSaver(job, beat=beat)
         try:
             # All or nothing, so a run that met "database is locked" can simply run again.
-            with history_author(job.created_by):  # who started the import wrote its rows
+            # who started the import wrote its rows, and reads its report in their language
+            with history_author(job.created_by), translation.override(_language_of(job)):
                 report = retry_locked(
                     lambda: import_file(
                         entity=job.entity,
@@ -327,7 +334,8 @@ def import_job_execute(*, job_id: int) -> ImportJob:
     job.skipped = report.skipped
     job.written = report.written
     job.error_count = len(report.errors)
-    job.summary = " ".join([report.summary(), *report.notes()])
+    with translation.override(_language_of(job)):
+        job.summary = " ".join([report.summary(), *report.notes()])
     job.first_errors = [
         {"line": e.line, "column": e.column, "value": e.value, "reason": e.reason}
         for e in report.errors[:FIRST_ERRORS]

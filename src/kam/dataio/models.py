@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.models import Heartbeat
+from kam.core.progress import duration, rate_and_left
 
 SAFE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
 
@@ -83,6 +84,20 @@ class ImportJob(Heartbeat):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def pace(self) -> dict[str, str] | None:
+        """Rows per second since the start and the time left at that pace, as shown text."""
+        if self.started_at is None or self.status != JobStatus.RUNNING:
+            return None
+        elapsed = (timezone.now() - self.started_at).total_seconds()
+        rate, left = rate_and_left(self.progress_done, self.progress_total, elapsed)
+        if rate is None:
+            return None
+        return {
+            "rate": f"{rate:,.0f}",
+            "left": duration(left) if left is not None else "",
+        }
 
     @property
     def percent(self) -> int | None:

@@ -77,6 +77,8 @@ from kam.sales.models import (
     reporting_currency,
 )
 
+from .inputs import enrich_inputs
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise  # dev-only package: types only
 
@@ -635,6 +637,7 @@ class _Builder:
         self.make_contacts_and_interactions()
         self.rep.stage(_("Opportunities, competitors and supplier positions"), len(self.groups))
         self.make_opportunities_competition_positions()
+        enrich_inputs(self)  # products and dates of opportunities, territory managers
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
         relationships_build(self)

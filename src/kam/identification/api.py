@@ -12,9 +12,19 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
-from kam.core.api.helpers import ref, responses
+from kam.core.api.helpers import changes, ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
-from kam.core.api.schemas import FilterSchema, Id, InSchema, Text2, Text100, Text200, Text5000
+from kam.core.api.schemas import (
+    FilterSchema,
+    Id,
+    InSchema,
+    NonNegativeMoney18,
+    Text2,
+    Text100,
+    Text120,
+    Text200,
+    Text5000,
+)
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
 from kam.core.validation import date_error
@@ -30,6 +40,7 @@ from .models import (
     Scope,
     ScoringModel,
     ScoringRun,
+    WalletConfidence,
 )
 
 router = Router(tags=["identification"])
@@ -288,6 +299,97 @@ def account_score(request: AuthedHttpRequest, account_id: Id):
         raise Http404
     score.account = account
     return score
+
+
+# --- relational inputs ---------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    ConfidenceLit = str
+else:
+    ConfidenceLit = Literal[("", *WalletConfidence.values)]
+Willingness = Annotated[int, Field(ge=0, le=10)]
+Horizon = Annotated[int, Field(ge=0, le=services.ASSESSMENT_MAX["agreement_horizon_months"])]
+Initiatives = Annotated[int, Field(ge=0, le=services.ASSESSMENT_MAX["joint_initiatives"])]
+CriteriaCount = Annotated[int, Field(ge=0, le=services.ASSESSMENT_MAX["buying_criteria_count"])]
+
+
+class AssessmentOut(Schema):
+    account_id: int
+    willingness: int | None = Field(default=None, description="Partnership willingness, 0–10")
+    agreement_horizon_months: int | None = None
+    joint_initiatives: int | None = None
+    buying_criteria_count: int | None = Field(
+        default=None, description="Used when no buying criteria are listed"
+    )
+    buying_criteria: list[str] = []
+    wallet_estimate: Decimal | None = None
+    wallet_source: str = ""
+    wallet_confidence: str = ""
+    note: str = ""
+    updated_at: dt.datetime | None = None
+    updated_by: str | None = None
+
+
+class AssessmentIn(InSchema):
+    """Fields left out stay as they are; ``null`` clears a value (unknown)."""
+
+    willingness: Willingness | None = None
+    agreement_horizon_months: Horizon | None = None
+    joint_initiatives: Initiatives | None = None
+    buying_criteria_count: CriteriaCount | None = None
+    buying_criteria: list[Text120] | None = Field(
+        None, max_length=50, description="Replaces the listed buying criteria"
+    )
+    wallet_estimate: NonNegativeMoney18 | None = None
+    wallet_source: Text200 | None = None
+    wallet_confidence: ConfidenceLit | None = None
+    note: Text5000 | None = None
+
+
+def _assessment_out(account: Unit) -> AssessmentOut:
+    assessment = selectors.assessment_of(account=account)
+    criteria = [c.name for c in selectors.buying_criteria_of(account=account)]
+    if assessment is None:
+        return AssessmentOut(account_id=account.pk, buying_criteria=criteria)
+    return AssessmentOut(
+        account_id=account.pk,
+        buying_criteria=criteria,
+        updated_by=assessment.updated_by.username if assessment.updated_by else None,
+        **{name: getattr(assessment, name) for name in (*services.ASSESSMENT_FIELDS, "updated_at")},
+    )
+
+
+@router.get(
+    "/identification/accounts/{account_id}/assessment",
+    response=responses({200: AssessmentOut}),
+    summary="An account's relational scoring inputs (willingness, horizon, initiatives, "
+    "buying criteria, manual wallet estimate)",
+)
+def assessment_read(request: AuthedHttpRequest, account_id: Id):
+    account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    return _assessment_out(account)
+
+
+@router.patch(
+    "/identification/accounts/{account_id}/assessment",
+    response=responses({200: AssessmentOut}),
+    summary="Change an account's relational scoring inputs (history kept)",
+)
+def assessment_change(request: AuthedHttpRequest, account_id: Id, payload: AssessmentIn):
+    account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    data = changes(payload, exclude={"buying_criteria"})
+    for name in ("wallet_source", "wallet_confidence", "note"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    services.assessment_save(
+        account=account,
+        user=request.auth,
+        fields=data,
+        buying_criteria=(payload.buying_criteria or [])
+        if "buying_criteria" in payload.model_fields_set
+        else None,
+    )
+    return _assessment_out(account)
 
 
 # --- nominations ---------------------------------------------------------------------------

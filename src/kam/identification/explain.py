@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from .engine import Thresholds, is_key_candidate
+from .labels import shown
 
 
 class Explained(Protocol):
@@ -122,6 +123,6 @@ def explain_recommendation(score: Explained, spec: Thresholds) -> list[str]:
             }
         )
     if score.gaps:
-        names = [(score.breakdown.get(key) or {}).get("name", key) for key in score.gaps]
+        names = [shown((score.breakdown.get(key) or {}).get("name", key)) for key in score.gaps]
         sentences.append(_("Data gaps counted as zero: %(gaps)s.") % {"gaps": ", ".join(names)})
     return sentences

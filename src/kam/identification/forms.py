@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from kam.core.validation import date_error
 from kam.people.models import User
 
-from .models import AccountScore, Criterion, Normalisation, Scope, ScoringModel
+from .models import AccountAssessment, AccountScore, Criterion, Normalisation, Scope, ScoringModel
 
 # Dates further out than this are typing mistakes (and would overflow date arithmetic).
 
@@ -170,3 +170,54 @@ class CriterionForm(forms.ModelForm):
 CriterionFormSet = forms.modelformset_factory(
     Criterion, form=CriterionForm, extra=0, can_delete=False, edit_only=True
 )
+
+
+class AssessmentForm(forms.ModelForm):
+    """The relational scoring inputs of an account; the service validates again."""
+
+    buying_criteria = forms.CharField(
+        label=_("Buying criteria"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line, e.g. price, delivery reliability, technical support."),
+    )
+
+    class Meta:
+        model = AccountAssessment
+        fields = [
+            "willingness",
+            "agreement_horizon_months",
+            "joint_initiatives",
+            "buying_criteria_count",
+            "wallet_estimate",
+            "wallet_source",
+            "wallet_confidence",
+            "note",
+        ]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        willingness = self.fields["willingness"]
+        willingness.widget.attrs.update({"min": 0, "max": 10, "step": 1})
+        willingness.help_text = _("0–10, see the scale on the right.")
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def criteria_names(self) -> list[str]:
+        text = self.cleaned_data.get("buying_criteria") or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def clean_wallet_estimate(self):
+        value = self.cleaned_data.get("wallet_estimate")
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("A wallet estimate cannot be negative."))
+        return value
+
+    def clean_buying_criteria(self) -> str:
+        text = self.cleaned_data.get("buying_criteria") or ""
+        if any(len(line.strip()) > 120 for line in text.splitlines()):
+            raise forms.ValidationError(_("A buying criterion has at most 120 characters."))
+        return text

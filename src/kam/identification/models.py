@@ -20,6 +20,7 @@ from kam.core.validation import AmountInRange, date_in_range
 from kam.customers.models import Unit
 
 from . import engine
+from .labels import shown
 
 
 class ModelStatus(models.TextChoices):
@@ -161,7 +162,16 @@ class ScoringModel(TimeStamped):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.label} v{self.version}"
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language when it is a seeded one (decision 56)."""
+        return shown(self.name)
+
+    @property
+    def description_label(self) -> str:
+        return shown(self.description)
 
     @property
     def is_editable(self) -> bool:
@@ -256,7 +266,16 @@ class Criterion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.weight:g})"
+        return f"{self.label} ({self.weight:g})"
+
+    @property
+    def label(self) -> str:
+        """The name in the user's language when it is a seeded one (decision 56)."""
+        return shown(self.name)
+
+    @property
+    def description_label(self) -> str:
+        return shown(self.description)
 
 
 class WalletConfidence(models.TextChoices):

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -20,13 +20,21 @@ from kam.customers.models import Tier, Unit
 from kam.people.models import User
 from kam.relationships.models import StageAssessment
 from kam.relationships.stage import stage_index as relationship_stage_index
-from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
+from kam.sales.models import (
+    POSITION_ORDER,
+    CompetitorShare,
+    MonthlyRollup,
+    SupplierPosition,
+    Transaction,
+)
 
 from .engine import ScoreResult, data_end, score_population
 from .filters import NominationFilter, ScoreFilter
 from .inputs import collect_inputs, model_spec
 from .models import (
+    AccountAssessment,
     AccountScore,
+    BuyingCriterion,
     Criterion,
     ModelStatus,
     Nomination,
@@ -34,6 +42,7 @@ from .models import (
     RunStatus,
     ScoringModel,
     ScoringRun,
+    WalletConfidence,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -482,3 +491,73 @@ def account_manager_candidates(*, model: ScoringModel | None = None) -> list[dic
         )
     )
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Relational inputs
+
+ASSESSMENT_HISTORY_FIELDS = (
+    "willingness",
+    "agreement_horizon_months",
+    "joint_initiatives",
+    "buying_criteria_count",
+    "wallet_estimate",
+    "wallet_source",
+    "wallet_confidence",
+    "note",
+)
+
+
+def assessment_of(*, account: Unit) -> AccountAssessment | None:
+    return AccountAssessment.objects.select_related("updated_by").filter(account=account).first()
+
+
+def buying_criteria_of(*, account: Unit, limit: int = 100) -> list[BuyingCriterion]:
+    return list(BuyingCriterion.objects.filter(account=account)[:limit])
+
+
+def _shown(name: str, value: Any) -> Any:
+    if value is None:
+        return ""
+    if name == "wallet_confidence" and value:
+        return WalletConfidence(value).label
+    return value
+
+
+def assessment_history(*, account: Unit, limit: int = 20) -> list[dict[str, Any]]:
+    """The changes of an account's relational inputs, newest first: who changed what from what
+    to what (two queries whatever the length)."""
+    records = list(
+        AccountAssessment.history.filter(account_id=account.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    changes: list[dict[str, Any]] = []
+    for newer, older in zip(records, records[1:] + [None], strict=False):
+        if len(changes) == limit:
+            break
+        fields = []
+        for name in ASSESSMENT_HISTORY_FIELDS:
+            new = getattr(newer, name)
+            old = getattr(older, name) if older is not None else None
+            if new == old or (older is None and new in (None, "")):
+                continue
+            fields.append(
+                {
+                    "field": str(cast(Any, AccountAssessment._meta.get_field(name)).verbose_name),
+                    "old": _shown(name, old),
+                    "new": _shown(name, new),
+                }
+            )
+        changes.append({"when": newer.history_date, "who": newer.history_user, "fields": fields})
+    return changes
+
+
+def scoring_window(*, as_of: dt.date) -> dict[str, Any]:
+    """The 12 full months a run as of ``as_of`` reads, whether any sales fall in them, and the
+    date of the latest transaction (``kam score`` warns before scoring on no data)."""
+    end = data_end(as_of)
+    start = add_months(end, -12)
+    in_window = MonthlyRollup.objects.filter(month__gte=start, month__lt=end).exists()
+    latest = None if in_window else Transaction.objects.aggregate(m=Max("date"))["m"]
+    return {"start": start, "end": end, "has_sales": in_window, "latest": latest}

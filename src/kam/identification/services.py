@@ -207,6 +207,13 @@ ASSESSMENT_FIELDS = {
     "note",
 }
 
+# Upper bounds of the counted inputs: beyond them a value is a typing mistake.
+ASSESSMENT_MAX = {
+    "agreement_horizon_months": 240,
+    "joint_initiatives": 999,
+    "buying_criteria_count": 99,
+}
+
 
 @transaction.atomic
 def assessment_update(
@@ -222,6 +229,10 @@ def assessment_update(
     for name in ("agreement_horizon_months", "joint_initiatives", "buying_criteria_count"):
         if fields.get(name) is not None and fields[name] < 0:
             raise DomainError(_("This number cannot be negative."), field=name)
+        if fields.get(name) is not None and fields[name] > ASSESSMENT_MAX[name]:
+            raise DomainError(
+                _("This number is at most %(max)s.") % {"max": ASSESSMENT_MAX[name]}, field=name
+            )
     if fields.get("wallet_estimate") is not None:
         fields["wallet_estimate"] = Decimal(str(fields["wallet_estimate"]))
         if fields["wallet_estimate"] < 0:
@@ -260,6 +271,22 @@ def buying_criteria_set(
         BuyingCriterion(account=account, name=n) for n in wanted if n not in existing
     )
     return list(BuyingCriterion.objects.filter(account=account))
+
+
+@transaction.atomic
+def assessment_save(
+    *,
+    account: Unit,
+    user: User | None,
+    fields: Mapping[str, Any],
+    buying_criteria: Iterable[str] | None = None,
+) -> AccountAssessment:
+    """One edit of an account's relational inputs (page, API, import): the assessment fields
+    and, when given, the list of buying criteria, in one transaction."""
+    assessment = assessment_update(account=account, user=user, **dict(fields))
+    if buying_criteria is not None:
+        buying_criteria_set(account=account, names=buying_criteria, user=user)
+    return assessment
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/rerun/", views.run_rerun, name="run_rerun"),
     path("accounts/<int:pk>/", views.account_score, name="account_score"),
     path("accounts/<int:pk>/nominate/", views.nominate, name="nominate"),
+    path("accounts/<int:pk>/assessment/", views.assessment, name="assessment"),
     path("matrix/", views.matrix, name="matrix"),
     path("model/", views.model, name="model"),
     path("models/<int:version>/", views.model_version, name="model_version"),

@@ -53,6 +53,7 @@ from .explain import explain_recommendation
 from .filters import ScoreFilter
 from .forms import (
     ApproveForm,
+    AssessmentForm,
     CriterionFormSet,
     ModelSettingsForm,
     NominateForm,
@@ -60,6 +61,7 @@ from .forms import (
     ReasonForm,
     ScoreFilterForm,
 )
+from .labels import shown
 from .models import (
     AccountAssessment,
     Criterion,
@@ -72,11 +74,15 @@ from .models import (
     ScoringModel,
     ScoringRun,
 )
+from .rubric import WILLINGNESS_ANCHORS
 from .selectors import (
     QUADRANTS,
     account_manager_candidates,
     account_nominations,
     account_score_latest,
+    assessment_history,
+    assessment_of,
+    buying_criteria_of,
     capacity_warnings,
     nomination_list,
     portfolio_matrix,
@@ -86,6 +92,7 @@ from .selectors import (
     what_if,
 )
 from .services import (
+    assessment_save,
     demote,
     model_activate,
     model_change,
@@ -355,8 +362,8 @@ def _explanation(score, model: ScoringModel) -> list[dict]:
             rows.append(
                 {
                     "key": key,
-                    "name": item.get("name", key),
-                    "description": criterion.description if criterion else "",
+                    "name": shown(item.get("name", key)),
+                    "description": criterion.description_label if criterion else "",
                     "normalisation": criterion.get_normalisation_display() if criterion else "",
                     "raw": _raw_text(criterion.source if criterion else "", item.get("raw")),
                     "normalised": item.get("normalised") or 0,
@@ -456,6 +463,56 @@ def nominate(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     context = _account_context(request, unit, nominate_form=form)
     context["can_nominate"] = True  # show the form with its errors
     return render(request, "identification/account_score.html", context, status=400)
+
+
+ASSESSMENT_HISTORY_LIMIT = 20
+CHANGE = "kam.change_account"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """The relational scoring inputs of an account: form, the willingness scale, history."""
+    unit = _account_unit(request, pk)
+    can_change = request.user.has_perm(CHANGE, unit)
+    current = assessment_of(account=unit)
+    criteria = buying_criteria_of(account=unit)
+    status = 200
+    if request.method == "POST":
+        require(request.user, CHANGE, unit)
+        form = AssessmentForm(request.POST, instance=AccountAssessment(account=unit))
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "buying_criteria"}
+            try:
+                assessment_save(
+                    account=unit,
+                    user=request.user,
+                    fields=data,
+                    buying_criteria=form.criteria_names(),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The relational inputs have been saved."))
+                return redirect("identification:assessment", pk=unit.pk)
+        status = 400
+    else:
+        form = AssessmentForm(
+            instance=current or AccountAssessment(account=unit),
+            initial={"buying_criteria": "\n".join(c.name for c in criteria)},
+        )
+    if not can_change:
+        for field in form.fields.values():
+            field.disabled = True
+    context = {
+        "unit": unit,
+        "form": form,
+        "assessment": current,
+        "can_change": can_change,
+        "anchors": WILLINGNESS_ANCHORS,
+        "history": assessment_history(account=unit, limit=ASSESSMENT_HISTORY_LIMIT),
+    }
+    return render(request, "identification/assessment.html", context, status=status)
 
 
 def _approve(nomination, user, data):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +35,15 @@ class Territory(models.Model):
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
+    manager = models.ForeignKey(
+        "User",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_territories",
+        help_text=_("Who leads sales in this territory."),
+    )
 
     class Meta:
         verbose_name = _("territory")
@@ -48,8 +57,18 @@ class Territory(models.Model):
         return self.name
 
 
+class KamUserManager(UserManager["User"]):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        """A superuser administers OpenKAM too (``kam createsuperuser``): without a role every
+        page would refuse them (decision 55)."""
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A person of ours. A user without a role is not staff of the KAM programme: no access."""
+
+    objects = KamUserManager()  # type: ignore[misc]
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     function = models.CharField(

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.contrib.auth import get_user_model
 from ninja import Field, Query, Router, Schema, Status
@@ -29,7 +29,14 @@ from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Unit
 
 from . import selectors, services
-from .models import Opportunity, OpportunityStage, Product, ProductLine, Transaction
+from .models import (
+    Opportunity,
+    OpportunityStage,
+    Product,
+    ProductLine,
+    SupplierPositionLevel,
+    Transaction,
+)
 
 router = Router(tags=["sales"])
 
@@ -50,7 +57,9 @@ class OpportunityOut(Schema):
     id: int
     unit_id: int
     product_line_id: int | None
+    product_id: int | None
     name: str
+    engaged_on: dt.date | None
     stage: str
     amount: Decimal
     probability: int
@@ -68,6 +77,8 @@ class OpportunityPage(Schema):
 
 class OpportunityFields(InSchema):
     product_line_id: Id | None = None
+    product_id: Id | None = Field(None, description="Optional; sets the product line too.")
+    engaged_on: SaneDate | None = Field(None, description="When it was opened (CRM created)")
     stage: StageLit = "qualify"
     amount: NonNegativeMoney16 = Decimal("0")
     probability: int = Field(10, ge=0, le=100)
@@ -103,6 +114,9 @@ def _refs(data: dict) -> dict:
         data["product_line"] = (
             ref(ProductLine.objects.all(), "product_line_id", pk=pk) if pk else None
         )
+    if "product_id" in data:
+        pk = data.pop("product_id")
+        data["product"] = ref(Product.objects.all(), "product_id", pk=pk) if pk else None
     if "owner_id" in data:
         pk = data.pop("owner_id")
         data["owner"] = ref(get_user_model().objects.all(), "owner_id", pk=pk) if pk else None
@@ -151,6 +165,65 @@ def opportunity_delete(request: AuthedHttpRequest, opportunity_id: Id):
     require(request.auth, CHANGE, opp.unit)
     services.opportunity_delete(opportunity=opp)
     return {"deleted": True}
+
+
+# --- supplier positions ----------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    PositionLit = str
+else:
+    PositionLit = Literal[tuple(SupplierPositionLevel.values)]
+
+
+class SupplierPositionOut(Schema):
+    id: int
+    account_id: int
+    position: str
+    since: dt.date
+    note: str
+    recorded_by: str | None
+    recorded_at: dt.datetime
+
+    @staticmethod
+    def resolve_recorded_by(obj) -> str | None:
+        return obj.recorded_by.username if obj.recorded_by else None
+
+
+class SupplierPositionPage(Schema):
+    items: list[SupplierPositionOut]
+    next: str | None
+
+
+class SupplierPositionIn(InSchema):
+    position: PositionLit
+    since: SaneDate
+    note: Annotated[str, Field(max_length=300)] = ""
+
+
+@router.get(
+    "/accounts/{account_id}/supplier-positions",
+    response=responses({200: SupplierPositionPage}),
+    summary="An account's supplier positions in the order recorded; the latest `since` is current",
+)
+def supplier_position_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]):
+    account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    return keyset_page(selectors.supplier_positions(account=account), page)
+
+
+@router.post(
+    "/accounts/{account_id}/supplier-positions",
+    response=responses({201: SupplierPositionOut}),
+    summary="Record our supplier position at an account from a date on (the history is kept)",
+)
+def supplier_position_create(
+    request: AuthedHttpRequest, account_id: Id, payload: SupplierPositionIn
+):
+    account = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    require(request.auth, CHANGE, account)
+    position = services.supplier_position_set(
+        account=account, user=request.auth, **payload.model_dump()
+    )
+    return Status(201, position)
 
 
 # --- transactions --------------------------------------------------------------------------

@@ -206,7 +206,23 @@ class Opportunity(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="opportunities",
     )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+        help_text=_("Optional; its product line is then the opportunity's line."),
+    )
     name = models.CharField(_("name"), max_length=200)
+    engaged_on = models.DateField(
+        _("engaged on"),
+        null=True,
+        blank=True,
+        validators=[date_in_range],
+        help_text=_("When the opportunity was opened (its creation date in the CRM)."),
+    )
     stage = models.CharField(
         _("stage"), max_length=12, choices=OpportunityStage.choices, default="qualify"
     )

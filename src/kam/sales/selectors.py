@@ -8,7 +8,18 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Case,
+    DecimalField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 
 from kam.core.filters import filter_queryset
@@ -17,7 +28,13 @@ from kam.core.validation import amount_limit
 from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
-from .models import MonthlyRollup, Opportunity, Transaction
+from .models import (
+    MonthlyRollup,
+    Opportunity,
+    OpportunityStage,
+    SupplierPosition,
+    Transaction,
+)
 
 
 def rollups_for(*, unit: Unit) -> QuerySet[MonthlyRollup]:
@@ -143,4 +160,33 @@ def transactions_unreadable(*, unit: Unit) -> list[int]:
         .filter(transactions_unreadable_q())
         .order_by("pk")
         .values_list("pk", flat=True)
+    )
+
+
+OPEN_STAGES = (
+    OpportunityStage.QUALIFY,
+    OpportunityStage.DEVELOP,
+    OpportunityStage.PROPOSE,
+    OpportunityStage.NEGOTIATE,
+)
+
+
+def account_opportunities(*, unit: Unit) -> QuerySet[Opportunity]:
+    """The opportunities of a unit's subtree: open ones first (soonest close first), then the
+    won and lost ones, latest first. Unsliced: the caller pages it."""
+    is_open = Case(When(stage__in=OPEN_STAGES, then=Value(0)), default=Value(1))
+    return (
+        Opportunity.objects.filter(subtree_q(unit, "unit__"))
+        .select_related("unit", "product_line", "product", "owner")
+        .annotate(closed=is_open)
+        .order_by("closed", F("expected_close").asc(nulls_last=True), "-pk")
+    )
+
+
+def supplier_positions(*, account: Unit) -> QuerySet[SupplierPosition]:
+    """An account's supplier positions, current first (the history below it)."""
+    return (
+        SupplierPosition.objects.filter(account=account)
+        .select_related("recorded_by")
+        .order_by("-since", "-recorded_at", "-pk")
     )

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from kam.core.errors import DomainError
 from kam.core.permissions import require
 from kam.core.services import model_update
-from kam.core.validation import amount_error, check_fields, date_error
+from kam.core.validation import amount_error, check_date, check_fields, date_error
 from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
@@ -26,6 +26,8 @@ from .models import (
     Opportunity,
     OpportunityStage,
     Product,
+    SupplierPosition,
+    SupplierPositionLevel,
     Transaction,
     reporting_currency,
 )
@@ -270,6 +272,8 @@ OPPORTUNITY_FIELDS = {
     "expected_close",
     "owner",
     "external_id",
+    "product",
+    "engaged_on",
 }
 
 
@@ -280,7 +284,19 @@ def _check_opportunity(opp: Opportunity) -> None:
         raise DomainError(_("Unknown stage."), field="stage")
     if opp.probability is None or not 0 <= opp.probability <= 100:
         raise DomainError(_("Probability must be between 0 and 100."), field="probability")
-    check_fields(opp, {"amount", "expected_close"})
+    check_fields(opp, {"amount", "expected_close", "engaged_on"})
+    if opp.product_id is not None:
+        line_id = (
+            Product.objects.filter(pk=opp.product_id).values_list("line_id", flat=True).first()
+        )
+        if opp.product_line_id is None:
+            opp.product_line_id = line_id  # the product names its line
+        elif opp.product_line_id != line_id:
+            raise DomainError(_("The product belongs to another product line."), field="product")
+    if opp.engaged_on and opp.expected_close and opp.engaged_on > opp.expected_close:
+        raise DomainError(
+            _("The expected close cannot be before the engagement date."), field="expected_close"
+        )
 
 
 @transaction.atomic
@@ -296,6 +312,8 @@ def opportunity_create(**fields: Any) -> Opportunity:
 
 @transaction.atomic
 def opportunity_update(*, opportunity: Opportunity, **fields: Any) -> Opportunity:
+    if fields.get("product") is not None and "product_line" not in fields:
+        fields["product_line"] = None  # a new product brings its own line
     opportunity, _changed = model_update(
         instance=opportunity, fields=OPPORTUNITY_FIELDS, data=fields, validate=_check_opportunity
     )
@@ -404,3 +422,36 @@ def transactions_bulk_create(*, rows: Sequence[Row], user: _User | None = None) 
         for account in units.accounts_of().select_related("account_manager"):
             require(user, "kam.change_account", account)
     return transactions_create(rows=resolved)
+
+
+# --- supplier positions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def supplier_position_set(
+    *,
+    account: Unit,
+    position: str,
+    since: dt.date,
+    note: str = "",
+    user: _User | None = None,
+) -> SupplierPosition:
+    """Record our supplier position at an account from ``since`` on.
+
+    Every change is a new row: the rows are the position's history and the one with the latest
+    ``since`` (then the latest recording) is the current one.
+    """
+    if not Unit.objects.accounts().filter(pk=account.pk).exists():
+        raise DomainError(
+            _("A supplier position is recorded for an account, not for a sub-unit."),
+            field="account",
+        )
+    if position not in SupplierPositionLevel.values:
+        raise DomainError(_("Unknown supplier position."), field="position")
+    check_date(since, "since")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise DomainError(_("A note has at most 300 characters."), field="note")
+    return SupplierPosition.objects.create(
+        account_id=account.pk, position=position, since=since, note=note, recorded_by=user
+    )

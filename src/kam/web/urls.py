@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import my_accounts, notification_views, profile_views, transaction_views, views
+from . import (
+    my_accounts,
+    notification_views,
+    profile_views,
+    sales_views,
+    territory_views,
+    transaction_views,
+    views,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -32,6 +40,19 @@ urlpatterns = [
         transaction_views.account_transactions,
         name="account_transactions",
     ),
+    path(
+        "accounts/<int:pk>/opportunities/",
+        sales_views.account_opportunities_view,
+        name="account_opportunities",
+    ),
+    path(
+        "accounts/<int:pk>/supplier-position/",
+        sales_views.account_position,
+        name="account_position",
+    ),
+    path("territories/", territory_views.territories, name="territories"),
+    path("territories/new/", territory_views.territory_edit, name="territory_create"),
+    path("territories/<int:pk>/", territory_views.territory_edit, name="territory_edit"),
     path(
         "transactions/<int:pk>/edit/", transaction_views.transaction_edit, name="transaction_edit"
     ),

@@ -52,7 +52,7 @@ from kam.identification.models import (
     ScoringRun,
 )
 from kam.interactions.models import Interaction
-from kam.people.models import User
+from kam.people.models import Territory, User
 from kam.planning.models import (
     AccountPlan,
     Action,
@@ -124,6 +124,7 @@ class World:
     action: int
     goal: int
     export_job: int = 0
+    territory: int = 0
 
 
 def _build_world() -> World:
@@ -230,6 +231,7 @@ def _build_world() -> World:
         action=action.pk,
         goal=goal.pk,
         export_job=export.pk,
+        territory=Territory.objects.create(name="Matrix land", country="DE", region="M").pk,
     )
 
 
@@ -363,6 +365,24 @@ WEB_REQUESTS: dict[str, Build] = {
         "web:transaction_delete", lambda w, who: {}, lambda w: w.transaction
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
+    "GET web:account_opportunities": _page("web:account_opportunities", lambda w: w.account),
+    "GET web:account_position": _page("web:account_position", lambda w: w.account),
+    "POST web:account_position": _post(
+        "web:account_position",
+        lambda w, who: {"position": "preferred", "since": "2026-01-01"},
+        lambda w: w.account,
+    ),
+    "GET web:territories": _page("web:territories"),
+    "GET web:territory_create": _page("web:territory_create"),
+    "POST web:territory_create": _post(
+        "web:territory_create", lambda w, who: {"name": "North", "country": "DE", "region": "N"}
+    ),
+    "GET web:territory_edit": _page("web:territory_edit", lambda w: w.territory),
+    "POST web:territory_edit": _post(
+        "web:territory_edit",
+        lambda w, who: {"name": "Matrix", "country": "DE", "region": "M"},
+        lambda w: w.territory,
+    ),
     "POST web:set_language": _post("web:set_language", lambda w, who: {"language": "ru"}),
     "GET web:account_goals": _page("web:account_goals", lambda w: w.account),
     "POST web:account_goals": _post(
@@ -388,6 +408,12 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
     "GET identification:account_score": _page("identification:account_score", lambda w: w.account),
+    "GET identification:assessment": _page("identification:assessment", lambda w: w.account),
+    "POST identification:assessment": _post(
+        "identification:assessment",
+        lambda w, who: {"willingness": "6", "buying_criteria": "price\ndelivery"},
+        lambda w: w.account,
+    ),
     "GET identification:matrix": _page("identification:matrix"),
     "GET identification:nominations": _page("identification:nominations"),
     "GET identification:nomination": _page("identification:nomination", lambda w: w.nomination),
@@ -652,6 +678,21 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/opportunities/{w.opportunity}", lambda w: {"stage": "lost"}
     ),
     "DELETE /opportunities/{opportunity_id}": _api(lambda w: f"/opportunities/{w.opportunity}"),
+    "GET /territories": _api(lambda w: "/territories"),
+    "POST /territories": _api(
+        lambda w: "/territories", lambda w: {"name": "East", "country": "DE", "region": "E"}
+    ),
+    "GET /territories/{territory_id}": _api(lambda w: f"/territories/{w.territory}"),
+    "PATCH /territories/{territory_id}": _api(
+        lambda w: f"/territories/{w.territory}", lambda w: {"name": "Matrix renamed"}
+    ),
+    "GET /accounts/{account_id}/supplier-positions": _api(
+        lambda w: f"/accounts/{w.account}/supplier-positions"
+    ),
+    "POST /accounts/{account_id}/supplier-positions": _api(
+        lambda w: f"/accounts/{w.account}/supplier-positions",
+        lambda w: {"position": "preferred", "since": "2026-01-01"},
+    ),
     "POST /transactions/bulk": _api(
         lambda w: "/transactions/bulk",
         lambda w: {"rows": [{**_ROW, "unit_id": w.account, "product_id": w.product}]},
@@ -678,6 +719,13 @@ API_REQUESTS: dict[str, Build] = {
     "GET /identification/scores": _api(lambda w: "/identification/scores"),
     "GET /identification/accounts/{account_id}/score": _api(
         lambda w: f"/identification/accounts/{w.account}/score"
+    ),
+    "GET /identification/accounts/{account_id}/assessment": _api(
+        lambda w: f"/identification/accounts/{w.account}/assessment"
+    ),
+    "PATCH /identification/accounts/{account_id}/assessment": _api(
+        lambda w: f"/identification/accounts/{w.account}/assessment",
+        lambda w: {"willingness": 7, "buying_criteria": ["price"]},
     ),
     "GET /identification/nominations": _api(lambda w: "/identification/nominations"),
     "POST /identification/nominations": _api(

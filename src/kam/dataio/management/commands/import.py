@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from kam.core.errors import DomainError
+from kam.core.progress import LineProgress
 from kam.dataio.importers import ENTITY_NAMES
 from kam.dataio.services import import_file
 
@@ -75,9 +76,14 @@ class Command(BaseCommand):
             disable=not err_console.is_terminal,
         ) as bar:
             task = bar.add_task(_("rows"), total=None)
+            # outside a terminal (pipes, cron, CI logs) a plain line every 10 %
+            lines = LineProgress(lambda text: self.stderr.write(text), _("Import"))
 
             def progress(done: int, total: int | None) -> None:
-                bar.update(task, completed=done, total=total)
+                if err_console.is_terminal:
+                    bar.update(task, completed=done, total=total)
+                else:
+                    lines(done, total)
 
             try:
                 report = import_file(

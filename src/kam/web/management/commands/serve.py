@@ -8,8 +8,11 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -75,6 +78,19 @@ class WorkerSupervisor:
                 process.kill()
 
 
+def static_is_stale() -> bool:
+    """True when the collected static files are missing or older than one of their sources."""
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not manifest.exists():
+        return True
+    collected_at = manifest.stat().st_mtime
+    for finder in finders.get_finders():
+        for path, storage in finder.list([]):
+            if Path(storage.path(path)).stat().st_mtime > collected_at:
+                return True
+    return False
+
+
 class Command(BaseCommand):
     help = _("Serve OpenKAM with gunicorn (static files by WhiteNoise).")
 
@@ -93,10 +109,12 @@ class Command(BaseCommand):
             from gunicorn.app.base import BaseApplication
         except ImportError as exc:  # pragma: no cover - gunicorn is a dependency
             raise CommandError(_("gunicorn is not installed: run make install.")) from exc
-        if not (settings.STATIC_ROOT / "staticfiles.json").exists() and not settings.DEBUG:
-            raise CommandError(_("Static files are not collected: run 'kam collectstatic'."))
         if not 0 < options["port"] < 65536:
             raise CommandError(_("The port must be between 1 and 65535."))
+        if static_is_stale():
+            # a fresh checkout or changed sources: collect now rather than refuse to start
+            self.stdout.write(_("Collecting the static files…"))
+            call_command("collectstatic", interactive=False, verbosity=0)
 
         # Deliberately late: importing kam.wsgi builds the WSGI application (loads every
         # middleware), which only a server that passed the checks above should do.
