@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("identification/", include("kam.identification.urls")),
     path("data/", include("kam.dataio.urls")),
+    path("relationships/", include("kam.relationships.map_urls")),
     path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]

@@ -1,0 +1,141 @@
+"""Pages of the relationship map (issue 13): the map, its graph JSON, the person panel, the
+coverage matrix and warm paths. Thin: the permission helper, then a selector, then render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from kam.core.errors import DomainError
+from kam.core.http import AuthedHttpRequest
+from kam.core.pages import bad_request
+from kam.core.permissions import get_for_user
+from kam.customers.models import CustomerFunction, Seniority, Unit
+
+from . import heatmap, map_selectors, paths
+from .graph import ATTITUDES, attitude_labels, map_graph, role_choices
+
+VIEW = "kam.view_account"
+
+
+def _account(request: AuthedHttpRequest, pk: int) -> Unit:
+    return get_for_user(
+        Unit.objects.accounts().select_related("account_manager"), request.user, VIEW, pk=pk
+    )
+
+
+class MapFilterForm(forms.Form):
+    """The filter fields of the map page (the values go to the graph JSON endpoint)."""
+
+    unit = forms.TypedChoiceField(label=_("Unit"), required=False, coerce=int)
+    function = forms.ChoiceField(label=_("Function"), required=False)
+    seniority = forms.ChoiceField(label=_("Seniority"), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+    attitude = forms.ChoiceField(label=_("Attitude"), required=False)
+
+    def __init__(self, *args: object, units: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        any_ = [("", _("All"))]
+        self.fields["unit"].choices = [*any_, *units]
+        self.fields["function"].choices = [*any_, *CustomerFunction.choices]
+        self.fields["seniority"].choices = [*any_, *Seniority.choices]
+        self.fields["role"].choices = [*any_, *role_choices()]
+        labels = attitude_labels()
+        self.fields["attitude"].choices = [
+            *any_, *[(a, labels[a]) for a in ATTITUDES], ("unknown", labels[""])
+        ]
+
+
+def _filters(request: AuthedHttpRequest) -> dict[str, str]:
+    keys = ("unit", "function", "seniority", "role", "attitude")
+    return {k: request.GET[k] for k in keys if request.GET.get(k)}
+
+
+@login_required
+@require_GET
+def map_page(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    account = _account(request, pk)
+    form = MapFilterForm(request.GET or None, units=map_selectors.account_units(account=account))
+    context = {
+        "unit": account,
+        "form": form,
+        "data_url": reverse("relationships_map:map_data", args=[account.pk]),
+        "panel_url": reverse("relationships_map:person", args=[account.pk, 0]),
+        "coverage_url": reverse("relationships_map:coverage", args=[account.pk]),
+    }
+    return render(request, "relationships/map.html", context)
+
+
+@login_required
+@require_GET
+def map_data(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    account = _account(request, pk)
+    try:
+        graph = map_graph(
+            account=account, filters=_filters(request), cluster=request.GET.get("cluster") or None
+        )
+    except DomainError as exc:
+        return JsonResponse({"detail": str(exc.message)}, status=400)
+    return JsonResponse(graph)
+
+
+@login_required
+@require_GET
+def person(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpResponseBase:
+    account = _account(request, pk)
+    detail = map_selectors.person_detail(account=account, contact_id=contact_pk)
+    if detail is None:
+        raise Http404
+    context = {
+        "unit": account,
+        "detail": detail,
+        "can_change": request.user.has_perm("kam.change_account", account),
+        "paths_url": reverse("relationships_map:warm_paths", args=[account.pk, contact_pk]),
+    }
+    template = "relationships/map_person.html"
+    if not request.htmx:
+        template = "relationships/map_person_page.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def coverage(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    account = _account(request, pk)
+    by = request.GET.get("by") or "role"
+    try:
+        data = heatmap.coverage_matrix(account=account, by=by)
+    except DomainError as exc:
+        return bad_request(request, str(exc.message))
+    if by == "role" and not data["rows"]:
+        by = "function"
+        data = heatmap.coverage_matrix(account=account, by=by)
+    context = {
+        "unit": account,
+        "data": data,
+        "figures": data["figures"],
+        "by": by,
+        "map_url": reverse("relationships_map:map", args=[account.pk]),
+    }
+    return render(request, "relationships/map_coverage.html", context)
+
+
+@login_required
+@require_GET
+def warm_paths(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpResponseBase:
+    account = _account(request, pk)
+    try:
+        data = paths.warm_paths(account=account, contact_id=contact_pk)
+    except DomainError as exc:
+        if exc.field == "contact":
+            raise Http404 from exc
+        return bad_request(request, str(exc.message))
+    context = {"unit": account, "data": data}
+    template = "relationships/map_paths.html" if request.htmx else "relationships/map_paths_page.html"
+    return render(request, template, context)
