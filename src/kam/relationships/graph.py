@@ -22,10 +22,11 @@ from kam.core.errors import DomainError
 from kam.core.filters import IntegerFilter, filter_queryset
 from kam.customers.models import CustomerFunction, Employment, Seniority, Unit, subtree_q
 
+from .models import Attitude, BuyingRoleKind
 from .network import Network, Person, account_network, current_positions
 
 CLUSTER_THRESHOLD = 300
-ATTITUDES = ("champion", "supporter", "neutral", "critic", "opponent")
+ATTITUDES = tuple(str(a) for a in Attitude.values)
 ATTITUDE_COLOURS = {
     "champion": "#198754",
     "supporter": "#20c997",
@@ -38,19 +39,14 @@ SYMBOL_SIZE = {"operational": 10, "middle": 14, "senior": 18, "board": 24}
 
 
 def attitude_labels() -> dict[str, str]:
-    return {
-        "champion": _("Champion"),
-        "supporter": _("Supporter"),
-        "neutral": _("Neutral"),
-        "critic": _("Critic"),
-        "opponent": _("Opponent"),
-        "": _("Attitude unknown"),
-    }
+    labels = {str(k): str(v) for k, v in Attitude.choices}
+    labels[""] = _("Attitude unknown")
+    return labels
 
 
 def role_choices() -> list[tuple[str, str]]:
-    """The buying-centre roles (the relationships app's choices once it has them)."""
-    return []
+    """The buying-centre roles."""
+    return [(str(k), str(v)) for k, v in BuyingRoleKind.choices]
 
 
 class MapFilter(django_filters.FilterSet):
@@ -69,7 +65,9 @@ class MapFilter(django_filters.FilterSet):
         model = Employment
         fields = ["unit", "function", "seniority"]
 
-    def in_unit(self, queryset: QuerySet[Employment], name: str, value: int) -> QuerySet[Employment]:
+    def in_unit(
+        self, queryset: QuerySet[Employment], name: str, value: int
+    ) -> QuerySet[Employment]:
         unit = Unit.objects.filter(pk=value).first()
         if unit is None:
             return queryset.none()
@@ -83,7 +81,9 @@ def cluster_key(person: Person) -> str:
 def parse_cluster(value: str) -> tuple[int, str]:
     unit, _sep, function = value.partition(":")
     if not unit.isdigit() or function not in CustomerFunction.values:
-        raise DomainError(_("Unknown cluster “%(value)s”.") % {"value": value[:50]}, field="cluster")
+        raise DomainError(
+            _("Unknown cluster “%(value)s”.") % {"value": value[:50]}, field="cluster"
+        )
     return int(unit), function
 
 
@@ -123,8 +123,12 @@ def map_graph(
     filters = filters or {}
     attitude = filters.get("attitude") or ""
     if attitude and attitude not in (*ATTITUDES, "unknown"):
-        raise DomainError(_("Unknown attitude “%(value)s”.") % {"value": attitude[:30]},
-                          field="attitude")
+        raise DomainError(
+            _("Unknown attitude “%(value)s”.") % {"value": attitude[:30]}, field="attitude"
+        )
+    role = filters.get("role") or ""
+    if role and role not in BuyingRoleKind.values:
+        raise DomainError(_("Unknown role “%(value)s”.") % {"value": role[:30]}, field="role")
     network = map_network(account=account, filters=filters, cluster=cluster)
     people = _people_filtered(network, filters)
     clustered = not cluster and len(people) > threshold
@@ -149,16 +153,18 @@ def map_graph(
             groups[cluster_key(person)].append(person)
         for key, members in sorted(groups.items()):
             first = members[0]
-            nodes.append({
-                "id": f"g{key}",
-                "kind": "cluster",
-                "cluster": key,
-                "name": f"{first.unit_name} · {functions.get(first.function, first.function)}",
-                "count": len(members),
-                "value": len(members),
-                "symbolSize": min(12 + 4 * len(members) ** 0.5, 70),
-                "category": cluster_cat,
-            })
+            nodes.append(
+                {
+                    "id": f"g{key}",
+                    "kind": "cluster",
+                    "cluster": key,
+                    "name": f"{first.unit_name} · {functions.get(first.function, first.function)}",
+                    "count": len(members),
+                    "value": len(members),
+                    "symbolSize": min(12 + 4 * len(members) ** 0.5, 70),
+                    "category": cluster_cat,
+                }
+            )
         between: Counter[tuple[str, str]] = Counter()
         for person in people:
             boss = shown.get(person.manager_id) if person.manager_id else None
@@ -171,48 +177,68 @@ def map_graph(
             strength[(link.user_id, cluster_key(shown[link.contact_id]))] += link.strength
         user_ids = sorted({u for u, _k in strength})
         for (user_id, key), total in sorted(strength.items()):
-            edges.append({
-                "source": f"u{user_id}", "target": f"g{key}", "kind": "link",
-                "strength": round(total, 3),
-                "lineStyle": {"width": width(min(total, top)), "color": "#0d6efd"},
-            })
+            edges.append(
+                {
+                    "source": f"u{user_id}",
+                    "target": f"g{key}",
+                    "kind": "link",
+                    "strength": round(total, 3),
+                    "lineStyle": {"width": width(min(total, top)), "color": "#0d6efd"},
+                }
+            )
     else:
         for person in people:
-            nodes.append({
-                "id": f"c{person.contact_id}",
-                "kind": "contact",
-                "contact": person.contact_id,
-                "name": person.name,
-                "title": person.title,
-                "unit": person.unit_name,
-                "function": functions.get(person.function, person.function),
-                "seniority": person.seniority,
-                "roles": person.roles,
-                "attitude": person.attitude,
-                "influence": person.influence,
-                "cluster": cluster_key(person),
-                "symbolSize": SYMBOL_SIZE.get(person.seniority, 12),
-                "category": cat_of.get(person.attitude, cat_of[""]),
-            })
+            nodes.append(
+                {
+                    "id": f"c{person.contact_id}",
+                    "kind": "contact",
+                    "contact": person.contact_id,
+                    "name": person.name,
+                    "title": person.title,
+                    "unit": person.unit_name,
+                    "function": functions.get(person.function, person.function),
+                    "seniority": person.seniority,
+                    "roles": person.roles,
+                    "attitude": person.attitude,
+                    "influence": person.influence,
+                    "cluster": cluster_key(person),
+                    "symbolSize": SYMBOL_SIZE.get(person.seniority, 12),
+                    "category": cat_of.get(person.attitude, cat_of[""]),
+                }
+            )
             if person.manager_id in shown:
-                edges.append({
-                    "source": f"c{person.manager_id}", "target": f"c{person.contact_id}",
-                    "kind": "org",
-                })
+                edges.append(
+                    {
+                        "source": f"c{person.manager_id}",
+                        "target": f"c{person.contact_id}",
+                        "kind": "org",
+                    }
+                )
         for link in links:
             colour = ATTITUDE_COLOURS.get(shown[link.contact_id].attitude, ATTITUDE_COLOURS[""])
-            edges.append({
-                "source": f"u{link.user_id}", "target": f"c{link.contact_id}", "kind": "link",
-                "strength": link.strength, "level": link.level,
-                "lineStyle": {"width": width(link.strength), "color": colour},
-            })
+            edges.append(
+                {
+                    "source": f"u{link.user_id}",
+                    "target": f"c{link.contact_id}",
+                    "kind": "link",
+                    "strength": link.strength,
+                    "level": link.level,
+                    "lineStyle": {"width": width(link.strength), "color": colour},
+                }
+            )
         user_ids = sorted({link.user_id for link in links})
     for user_id in user_ids:
-        nodes.append({
-            "id": f"u{user_id}", "kind": "user", "user": user_id,
-            "name": network.users.get(user_id, str(user_id)),
-            "symbolSize": 20, "symbol": "diamond", "category": ours_cat,
-        })
+        nodes.append(
+            {
+                "id": f"u{user_id}",
+                "kind": "user",
+                "user": user_id,
+                "name": network.users.get(user_id, str(user_id)),
+                "symbolSize": 20,
+                "symbol": "diamond",
+                "category": ours_cat,
+            }
+        )
     return {
         "account": {"id": account.pk, "name": account.name},
         "mode": "clusters" if clustered else "people",

@@ -20,10 +20,10 @@ from kam.core.errors import DomainError
 from kam.customers.models import CustomerFunction, Seniority, Unit, subtree_q
 from kam.interactions.models import Interaction
 
-from .graph import role_choices
+from .graph import attitude_labels, role_choices
+from .models import RelationshipSettings
 from .network import SENIORITY_RANK, Network, account_network
 
-SPOF_SHARE = 0.6
 STRUCTURE_WINDOW_DAYS = 365
 
 
@@ -42,8 +42,16 @@ def _kam_share(account: Unit, today: dt.date) -> tuple[int, int]:
     return int(counts["total"] or 0), int(counts["kam"] or 0)
 
 
-def coverage_figures(network: Network, *, kam_total: tuple[int, int]) -> dict[str, Any]:
+def relationship_settings() -> RelationshipSettings:
+    """The stored thresholds (the documented defaults when none are stored yet)."""
+    return RelationshipSettings.objects.first() or RelationshipSettings()
+
+
+def coverage_figures(
+    network: Network, *, kam_total: tuple[int, int], config: RelationshipSettings
+) -> dict[str, Any]:
     """Function, level and role coverage, single points of failure and contact structure."""
+    spof_share = float(config.spof_share)
     people = network.people
     links = [link for link in network.links if link.contact_id in people]
     reached = {link.contact_id for link in links}
@@ -58,48 +66,85 @@ def coverage_figures(network: Network, *, kam_total: tuple[int, int]) -> dict[st
     spof: list[dict[str, Any]] = []
     if ties:
         for user_id, n in ours.items():
-            if n / ties >= SPOF_SHARE:
-                spof.append({"side": "ours", "name": network.users.get(user_id, str(user_id)),
-                             "ties": n, "share": round(100 * n / ties)})
+            if n / ties >= spof_share:
+                spof.append(
+                    {
+                        "side": "ours",
+                        "name": network.users.get(user_id, str(user_id)),
+                        "ties": n,
+                        "share": round(100 * n / ties),
+                    }
+                )
         for contact_id, n in theirs.items():
-            if n / ties >= SPOF_SHARE:
-                spof.append({"side": "theirs", "name": people[contact_id].name,
-                             "ties": n, "share": round(100 * n / ties)})
+            if n / ties >= spof_share:
+                spof.append(
+                    {
+                        "side": "theirs",
+                        "name": people[contact_id].name,
+                        "ties": n,
+                        "share": round(100 * n / ties),
+                    }
+                )
     total, with_kam = kam_total
     k = with_kam / total if total else 0.0
     n_functions = len(functions_reached)
-    if total and k >= 0.7 and n_functions <= 2:
+    if total and k >= float(config.bowtie_min_k) and n_functions <= config.bowtie_max_functions:
         structure = "bow_tie"
-    elif total and k <= 0.5 and n_functions >= 4:
+    elif total and k <= float(config.diamond_max_k) and n_functions >= config.diamond_min_functions:
         structure = "diamond"
     else:
         structure = "transitional"
-    structure_label = {"bow_tie": _("Bow-tie"), "diamond": _("Diamond"),
-                       "transitional": _("Transitional")}[structure]
-    required = [("decider", 1), ("buyer", 1), ("influencer", 1), ("user", 1)]
-    role_count: Counter[str] = Counter(r for p in people.values() for r in p.roles)
-    has_champion = any(p.attitude == "champion" for p in people.values())
-    filled = sum(1 for role, need in required if role_count[role] >= need) + int(has_champion)
+    structure_label = {
+        "bow_tie": _("Bow-tie"),
+        "diamond": _("Diamond"),
+        "transitional": _("Transitional"),
+    }[structure]
+    required = [str(r) for r in config.required_roles]
+    held = {r for p in people.values() for r in p.roles}
+    held |= {p.attitude for p in people.values() if p.attitude == "champion"}
+    missing = [r for r in required if r not in held]
+    filled = len(required) - len(missing)
+    role_labels = {**dict(role_choices()), "champion": attitude_labels()["champion"]}
     return {
-        "role_coverage": {"filled": filled, "required": len(required) + 1,
-                          "percent": round(100 * filled / (len(required) + 1))},
-        "function_coverage": {"reached": len(functions_reached),
-                              "present": len(functions_present),
-                              "percent": round(100 * len(functions_reached) / len(functions_present))
-                              if functions_present else 0},
-        "level_coverage": {"highest": highest, "highest_label": seniority.get(highest, "—"),
-                           "percent": round(100 * top_rank / 4)},
-        "single_points_of_failure": {"ties": ties, "threshold": round(100 * SPOF_SHARE),
-                                     "people": spof},
-        "contact_structure": {"structure": structure, "label": structure_label,
-                              "kam_share": round(100 * k), "interactions": total,
-                              "with_kam": with_kam, "functions_reached": n_functions},
+        "role_coverage": {
+            "filled": filled,
+            "required": len(required),
+            "percent": round(100 * filled / len(required)) if required else 100,
+            "missing": [role_labels.get(r, r) for r in missing],
+        },
+        "function_coverage": {
+            "reached": len(functions_reached),
+            "present": len(functions_present),
+            "percent": round(100 * len(functions_reached) / len(functions_present))
+            if functions_present
+            else 0,
+        },
+        "level_coverage": {
+            "highest": highest,
+            "highest_label": seniority.get(highest, "—"),
+            "percent": round(100 * top_rank / 4),
+        },
+        "single_points_of_failure": {
+            "ties": ties,
+            "threshold": round(100 * spof_share),
+            "people": spof,
+        },
+        "contact_structure": {
+            "structure": structure,
+            "label": structure_label,
+            "kam_share": round(100 * k),
+            "interactions": total,
+            "with_kam": with_kam,
+            "functions_reached": n_functions,
+        },
         "contacts": len(people),
         "contacts_reached": len(reached),
     }
 
 
-def coverage_matrix(*, account: Unit, by: str = "role", today: dt.date | None = None) -> dict[str, Any]:
+def coverage_matrix(
+    *, account: Unit, by: str = "role", today: dt.date | None = None
+) -> dict[str, Any]:
     """The heatmap data and the coverage figures of the account (a fixed number of queries)."""
     if by not in ("role", "function"):
         raise DomainError(_("Group the matrix by role or by function."), field="by")
@@ -116,8 +161,9 @@ def coverage_matrix(*, account: Unit, by: str = "role", today: dt.date | None = 
             members[key].add(person.contact_id)
     rows = [(key, label) for key, label in rows if members.get(key)]
     links = [link for link in network.links if link.contact_id in people]
-    columns = sorted({link.user_id for link in links},
-                     key=lambda u: network.users.get(u, "").lower())
+    columns = sorted(
+        {link.user_id for link in links}, key=lambda u: network.users.get(u, "").lower()
+    )
     col_index = {u: i for i, u in enumerate(columns)}
     cells: dict[tuple[int, int], list[float]] = {}
     for r, (key, _label) in enumerate(rows):
@@ -127,11 +173,15 @@ def coverage_matrix(*, account: Unit, by: str = "role", today: dt.date | None = 
                 cell[0] += link.strength
                 cell[1] += 1
     data = [[c, r, round(v[0], 3), int(v[1])] for (r, c), v in sorted(cells.items())]
-    figures = coverage_figures(network, kam_total=_kam_share(account, today))
+    figures = coverage_figures(
+        network, kam_total=_kam_share(account, today), config=relationship_settings()
+    )
     return {
         "account": {"id": account.pk, "name": account.name},
         "by": by,
-        "rows": [{"key": key, "label": label, "contacts": len(members[key])} for key, label in rows],
+        "rows": [
+            {"key": key, "label": label, "contacts": len(members[key])} for key, label in rows
+        ],
         "columns": [{"id": u, "name": network.users.get(u, str(u))} for u in columns],
         "cells": data,
         "max": max((d[2] for d in data), default=0),

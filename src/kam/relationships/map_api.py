@@ -34,6 +34,10 @@ class MapFilters(FilterSchema):
     )
 
 
+class PathParams(Schema):
+    k: int = Field(5, ge=1, le=20, description="How many paths (1–20).")
+
+
 class GraphOut(Schema):
     account: dict[str, Any]
     mode: str
@@ -93,11 +97,11 @@ def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role"
     summary="Warm paths: chains of introduction from our people to a contact",
 )
 def warm_paths(
-    request: AuthedHttpRequest, account_id: Id, contact_id: Id, k: int = Field(5, ge=1, le=20)
+    request: AuthedHttpRequest, account_id: Id, contact_id: Id, params: Query[PathParams]
 ):
     account = _account(request, account_id)
     try:
-        return paths.warm_paths(account=account, contact_id=contact_id, k=k)
+        return paths.warm_paths(account=account, contact_id=contact_id, k=params.k)
     except DomainError as exc:
         if exc.field == "contact":
             raise Http404 from exc

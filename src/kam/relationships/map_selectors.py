@@ -9,6 +9,9 @@ from django.db.models import Q
 from kam.customers.models import Employment, Unit, subtree_q
 from kam.interactions.models import Interaction
 
+from .models import BuyingRole, BuyingRoleKind, ContactStance
+from .network import account_network
+
 UNIT_CHOICES_LIMIT = 500
 HISTORY_LIMIT = 20
 
@@ -30,8 +33,9 @@ def person_detail(*, account: Unit, contact_id: int) -> dict[str, Any] | None:
         .order_by("end_date", "-start_date")
     )
     in_account = set(
-        Unit.objects.filter(subtree_q(account), pk__in={e.unit_id for e in employments})
-        .values_list("pk", flat=True)
+        Unit.objects.filter(
+            subtree_q(account), pk__in={e.unit_id for e in employments}
+        ).values_list("pk", flat=True)
     )
     current = [e for e in employments if e.end_date is None and e.unit_id in in_account]
     if not current:
@@ -42,10 +46,29 @@ def person_detail(*, account: Unit, contact_id: int) -> dict[str, Any] | None:
         .prefetch_related("participants")
         .order_by("-occurred_at")[:HISTORY_LIMIT]
     )
+    roles = [
+        str(label)
+        for role, label in BuyingRoleKind.choices
+        if role
+        in set(
+            BuyingRole.objects.filter(account=account, contact_id=contact_id).values_list(
+                "role", flat=True
+            )
+        )
+    ]
+    stance = ContactStance.objects.filter(account=account, contact_id=contact_id).first()
+    network = account_network(account=account, positions=Employment.objects.filter(pk=current[0].pk))
+    links = [
+        {"name": network.users.get(link.user_id, ""), "strength": link.strength,
+         "level": link.level}
+        for link in sorted(network.links, key=lambda link: -link.strength)
+    ]
     return {
         "contact": current[0].contact,
         "current": current,
         "past": past,
         "interactions": interactions,
-        "roles": [],
+        "roles": roles,
+        "stance": stance,
+        "links": links,
     }

@@ -48,7 +48,9 @@ class MapFilterForm(forms.Form):
         self.fields["role"].choices = [*any_, *role_choices()]
         labels = attitude_labels()
         self.fields["attitude"].choices = [
-            *any_, *[(a, labels[a]) for a in ATTITUDES], ("unknown", labels[""])
+            *any_,
+            *[(a, labels[a]) for a in ATTITUDES],
+            ("unknown", labels[""]),
         ]
 
 
@@ -137,5 +139,7 @@ def warm_paths(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpResp
             raise Http404 from exc
         return bad_request(request, str(exc.message))
     context = {"unit": account, "data": data}
-    template = "relationships/map_paths.html" if request.htmx else "relationships/map_paths_page.html"
+    template = (
+        "relationships/map_paths.html" if request.htmx else "relationships/map_paths_page.html"
+    )
     return render(request, template, context)

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from kam.customers.models import Employment, Unit, subtree_q
-from kam.interactions.models import Interaction
+
+from .models import BuyingRole, ContactStance, LinkStrength, OurLink, RelationshipSettings
 
 SENIORITY_RANK = {"operational": 1, "middle": 2, "senior": 3, "board": 4}
-# Look-back of the activity strength computed here when no kept strength exists (decision 52).
-ACTIVITY_WINDOW_DAYS = 730
 HALF_LIFE_DAYS = 90
 
 
@@ -113,51 +113,63 @@ def _people(positions: QuerySet[Employment]) -> dict[int, Person]:
     return people
 
 
-def decay(age_days: float) -> float:
-    """Time decay of an interaction ``age_days`` old (half-life 90 days, DOMAIN §5)."""
-    return float(math.pow(0.5, max(age_days, 0.0) / HALF_LIFE_DAYS))
+def decay(age_days: float, half_life: float = HALF_LIFE_DAYS) -> float:
+    """Time decay over ``age_days`` (half-life 90 days by default, DOMAIN §5)."""
+    return float(math.pow(0.5, max(age_days, 0.0) / half_life))
 
 
-def _activity_links(account: Unit, today: dt.date) -> list[Link]:
-    """Activity links computed from shared interactions in one grouped query.
-
-    The fallback when no kept link strength exists: per pair the number of shared interactions
-    in the window, decayed from the latest one (decision 52)."""
-    since = timezone.make_aware(
-        dt.datetime.combine(today - dt.timedelta(days=ACTIVITY_WINDOW_DAYS), dt.time.min)
-    )
-    rows = (
-        Interaction.objects.filter(subtree_q(account, "unit__"), occurred_at__gte=since)
-        .filter(participants__isnull=False, contacts__isnull=False)
-        .values_list("participants", "contacts")
-        .annotate(n=Count("pk"), last=Max("occurred_at"))
-        .order_by()
-    )
-    links = []
-    for user_id, contact_id, n, last in rows:
-        age = (today - timezone.localtime(last).date()).days
-        links.append(Link(user_id, contact_id, round(n * decay(age), 3), None, n))
-    return links
+def _half_life() -> float:
+    value = RelationshipSettings.objects.values_list("half_life_days", flat=True).first()
+    return float(value or HALF_LIFE_DAYS)
 
 
-def _kept_links(account: Unit, people: Iterable[int], today: dt.date) -> list[Link] | None:
-    """Links from the relationships app's kept tables, or None when it keeps none yet."""
-    return None
+def _kept_links(contacts: QuerySet[Any], today: dt.date) -> list[Link]:
+    """Our links to the contacts: the kept activity strength (decayed from the day it was
+    computed to ``today``, decision 49) and the judged level, one row per pair (two queries,
+    plus the settings row)."""
+    half_life = _half_life()
+    pairs: dict[tuple[int, int], list[Any]] = {}
+    for user_id, contact_id, strength, as_of, n in LinkStrength.objects.filter(
+        contact_id__in=contacts
+    ).values_list("user_id", "contact_id", "strength", "as_of", "interactions"):
+        value = strength * decay((today - as_of).days, half_life) if as_of else strength
+        pairs[(user_id, contact_id)] = [round(value, 3), None, n]
+    for user_id, contact_id, level in OurLink.objects.filter(contact_id__in=contacts).values_list(
+        "user_id", "contact_id", "level"
+    ):
+        pairs.setdefault((user_id, contact_id), [0.0, None, 0])[1] = level
+    return [
+        Link(user_id, contact_id, values[0], values[1], values[2])
+        for (user_id, contact_id), values in sorted(pairs.items())
+        if values[0] > 0 or (values[1] or 0) > 0
+    ]
 
 
-def _attach_roles(network: Network) -> None:
-    """Buying-centre roles, attitude and influence of the people (relationships tables)."""
-    return None
+def _attach_roles(network: Network, contacts: QuerySet[Any]) -> None:
+    """Buying-centre roles, attitude and influence of the people at this account."""
+    people = network.people
+    for contact_id, role in BuyingRole.objects.filter(
+        account=network.account, contact_id__in=contacts
+    ).values_list("contact_id", "role"):
+        if contact_id in people:
+            people[contact_id].roles.append(role)
+    for contact_id, attitude, influence in ContactStance.objects.filter(
+        account=network.account, contact_id__in=contacts
+    ).values_list("contact_id", "attitude", "influence"):
+        if contact_id in people:
+            people[contact_id].attitude = attitude
+            people[contact_id].influence = influence
 
 
-def account_network(*, account: Unit, positions: QuerySet[Employment] | None = None,
-                    today: dt.date | None = None) -> Network:
-    """The account's people, our people and the links between them (four queries)."""
+def account_network(
+    *, account: Unit, positions: QuerySet[Employment] | None = None, today: dt.date | None = None
+) -> Network:
+    """The account's people, our people and the links between them (seven queries)."""
     today = today or timezone.localdate()
-    people = _people(positions if positions is not None else current_positions(account))
-    links = _kept_links(account, people, today)
-    if links is None:
-        links = _activity_links(account, today)
+    positions = positions if positions is not None else current_positions(account)
+    people = _people(positions)
+    contacts = positions.order_by().values("contact_id")
+    links = [link for link in _kept_links(contacts, today) if link.contact_id in people]
     users: dict[int, str] = {}
     user_ids = {link.user_id for link in links}
     if user_ids:
@@ -168,5 +180,5 @@ def account_network(*, account: Unit, positions: QuerySet[Employment] | None = N
         ):
             users[pk] = f"{first} {last}".strip() or username
     network = Network(account=account, people=people, users=users, links=links)
-    _attach_roles(network)
+    _attach_roles(network, contacts)
     return network

@@ -57,8 +57,13 @@ class WarmPath:
             "strength": round(self.strength, 4),
             "nodes": list(self.nodes),
             "hops": [
-                {"from": h.source, "to": h.target, "kind": h.kind,
-                 "weight": round(h.weight, 4), "text": h.text}
+                {
+                    "from": h.source,
+                    "to": h.target,
+                    "kind": h.kind,
+                    "weight": round(h.weight, 4),
+                    "text": h.text,
+                }
                 for h in self.hops
             ],
             "text": "; ".join(h.text for h in self.hops),
@@ -90,8 +95,9 @@ def build_adjacency(network: Network) -> Adjacency:
     return adj
 
 
-def search(adj: Adjacency, target: Node, *, k: int = DEFAULT_K,
-           max_hops: int = MAX_HOPS) -> list[tuple[tuple[Node, ...], tuple[float, ...]]]:
+def search(
+    adj: Adjacency, target: Node, *, k: int = DEFAULT_K, max_hops: int = MAX_HOPS
+) -> list[tuple[tuple[Node, ...], tuple[float, ...]]]:
     """The ``k`` best simple paths from any of our people (``u…``) to ``target``, as
     (nodes from our person to the target, hop weights), shortest first, then strongest."""
     found: list[tuple[tuple[Node, ...], tuple[float, ...]]] = []
@@ -121,8 +127,9 @@ def search(adj: Adjacency, target: Node, *, k: int = DEFAULT_K,
     return found
 
 
-def _explain(network: Network, adj: Adjacency, nodes: tuple[Node, ...],
-             weights: tuple[float, ...]) -> WarmPath:
+def _explain(
+    network: Network, adj: Adjacency, nodes: tuple[Node, ...], weights: tuple[float, ...]
+) -> WarmPath:
     def name(node: Node) -> str:
         if node.startswith("u"):
             return network.users.get(int(node[1:]), node)
@@ -133,7 +140,7 @@ def _explain(network: Network, adj: Adjacency, nodes: tuple[Node, ...],
         return f"{person.name} ({person.title})" if person.title else person.name
 
     hops = []
-    for a, b, w in zip(nodes, nodes[1:], weights, strict=True):
+    for a, b, w in zip(nodes[:-1], nodes[1:], weights, strict=True):
         kind = next(kind for nxt, kind, _w in adj[a] if nxt == b)
         if kind == "knows":
             text = _("%(ours)s knows %(theirs)s") % {"ours": name(a), "theirs": title(b)}
@@ -145,8 +152,9 @@ def _explain(network: Network, adj: Adjacency, nodes: tuple[Node, ...],
     return WarmPath(nodes=nodes, hops=tuple(hops), strength=math.prod(weights))
 
 
-def warm_paths_in(network: Network, contact_id: int, *, k: int = DEFAULT_K,
-                  max_hops: int = MAX_HOPS) -> list[WarmPath]:
+def warm_paths_in(
+    network: Network, contact_id: int, *, k: int = DEFAULT_K, max_hops: int = MAX_HOPS
+) -> list[WarmPath]:
     """The top ``k`` warm paths to the contact within an already loaded network."""
     if contact_id not in network.people:
         raise DomainError(
@@ -172,8 +180,12 @@ def warm_paths(*, account: Unit, contact_id: int, k: int = DEFAULT_K) -> dict[st
         if link.contact_id == contact_id and (link.strength > 0 or (link.level or 0) >= 1)
     )
     return {
-        "contact": {"id": contact_id, "name": person.name, "title": person.title,
-                    "unit": person.unit_name},
+        "contact": {
+            "id": contact_id,
+            "name": person.name,
+            "title": person.title,
+            "unit": person.unit_name,
+        },
         "known_by": known_by,
         "paths": [p.as_dict() for p in paths],
     }
