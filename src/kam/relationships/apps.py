@@ -8,3 +8,10 @@ class RelationshipsConfig(AppConfig):
     name = "kam.relationships"
     label = "relationships"
     verbose_name = _("Relationships")
+
+    def ready(self) -> None:
+        # Signal receivers and the metric registry need the models loaded: ready() is the place.
+        from . import signals  # noqa: F401  (stale link strengths on interaction writes)
+        from .metrics import register_metrics
+
+        register_metrics()

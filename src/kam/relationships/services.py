@@ -1,0 +1,406 @@
+"""Writes of the buying centre: roles, stances, placeholders, links, sharing, stage, strengths.
+
+Every function is keyword-only, runs in one transaction and raises ``DomainError`` for bad
+input. Rights are checked by the callers (views and API) through ``kam.core.permissions``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.core.errors import DomainError
+from kam.core.services import model_update
+from kam.core.validation import check_date
+from kam.customers.models import Contact, Employment, Unit
+from kam.interactions.models import Interaction
+from kam.people.models import User
+
+from . import coverage
+from .models import (
+    Attitude,
+    BuyingRole,
+    BuyingRoleKind,
+    ContactStance,
+    DecisionOrientation,
+    InformationSharing,
+    LinkLevel,
+    LinkStrength,
+    OpportunityRole,
+    OpportunityRoleKind,
+    OurLink,
+    Placeholder,
+    SharingLevel,
+    Stage,
+    StageAssessment,
+    StaleLink,
+)
+from .selectors import relationship_settings, stage_suggestion
+from .signals import pairs_of
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+def _account_of(unit: Unit) -> Unit:
+    return unit.account
+
+
+def _check_member(account: Unit, contact: Contact) -> None:
+    """A contact takes a role at an account where they hold or held a position."""
+    if not Employment.objects.filter(
+        contact=contact, unit__in=Unit.objects.in_account(account)
+    ).exists():
+        raise DomainError(
+            _("%(contact)s has no position at %(account)s.")
+            % {"contact": contact, "account": account},
+            field="contact",
+        )
+
+
+def _check_role(role: str) -> None:
+    if role not in BuyingRoleKind.values:
+        raise DomainError(_("Unknown buying role: %s") % role, field="role")
+
+
+# --------------------------------------------------------------------------------------------
+# Roles and stances
+
+
+@transaction.atomic
+def role_add(*, account: Unit, contact: Contact, role: str, actor: User | None) -> BuyingRole:
+    """Give a contact a buying-centre role at an account (no change when they hold it)."""
+    account = _account_of(account)
+    _check_role(role)
+    _check_member(account, contact)
+    found, _created = BuyingRole.objects.get_or_create(
+        account=account, contact=contact, role=role, defaults={"created_by": actor}
+    )
+    return found
+
+
+@transaction.atomic
+def role_remove(*, role: BuyingRole) -> None:
+    role.delete()
+
+
+@transaction.atomic
+def roles_set(
+    *, account: Unit, contact: Contact, roles: Iterable[str], actor: User | None
+) -> list[BuyingRole]:
+    """Make the contact's roles at the account exactly ``roles``."""
+    account = _account_of(account)
+    wanted = set(roles)
+    for role in wanted:
+        _check_role(role)
+    if wanted:
+        _check_member(account, contact)
+    held = {r.role: r for r in BuyingRole.objects.filter(account=account, contact=contact)}
+    for role, row in held.items():
+        if role not in wanted:
+            row.delete()
+    for role in sorted(wanted - set(held)):
+        held[role] = BuyingRole.objects.create(
+            account=account, contact=contact, role=role, created_by=actor
+        )
+    return [held[r] for r in sorted(wanted)]
+
+
+STANCE_FIELDS = {"attitude", "influence", "orientation", "note"}
+
+
+@transaction.atomic
+def stance_set(
+    *, account: Unit, contact: Contact, actor: User | None, **fields: Any
+) -> ContactStance:
+    """Set attitude, influence (1–5), decision orientation and note of a contact at an account."""
+    account = _account_of(account)
+    _check_member(account, contact)
+    if "attitude" in fields and fields["attitude"] not in Attitude.values:
+        raise DomainError(_("Unknown attitude."), field="attitude")
+    if "orientation" in fields and fields["orientation"] not in ("", *DecisionOrientation.values):
+        raise DomainError(_("Unknown decision orientation."), field="orientation")
+    if "influence" in fields:
+        try:
+            influence = int(fields["influence"])
+        except (TypeError, ValueError):
+            influence = 0
+        if not 1 <= influence <= 5:
+            raise DomainError(_("Influence is a whole number from 1 to 5."), field="influence")
+        fields["influence"] = influence
+    stance = ContactStance.objects.filter(account=account, contact=contact).first()
+    if stance is None:
+        stance = ContactStance(account=account, contact=contact)
+    stance, _changed = model_update(
+        instance=stance, fields=STANCE_FIELDS | {"updated_by"}, data={**fields, "updated_by": actor}
+    )
+    return stance
+
+
+@transaction.atomic
+def opportunity_role_set(
+    *, opportunity: Any, contact: Contact, roles: Iterable[str]
+) -> list[OpportunityRole]:
+    """Make the contact's roles on one opportunity exactly ``roles``."""
+    wanted = set(roles)
+    for role in wanted:
+        if role not in OpportunityRoleKind.values:
+            raise DomainError(_("Unknown opportunity role: %s") % role, field="role")
+    if wanted:
+        _check_member(opportunity.unit.account, contact)
+    held = {
+        r.role: r for r in OpportunityRole.objects.filter(opportunity=opportunity, contact=contact)
+    }
+    for role, row in held.items():
+        if role not in wanted:
+            row.delete()
+    for role in sorted(wanted - set(held)):
+        held[role] = OpportunityRole.objects.create(
+            opportunity=opportunity, contact=contact, role=role
+        )
+    return [held[r] for r in sorted(wanted)]
+
+
+# --------------------------------------------------------------------------------------------
+# Placeholders
+
+
+@transaction.atomic
+def placeholder_create(
+    *,
+    account: Unit,
+    role: str,
+    actor: User | None,
+    unit: Unit | None = None,
+    function: str = "",
+    note: str = "",
+) -> Placeholder:
+    """A role whose person is not known yet, optionally at one unit of the account."""
+    account = _account_of(account)
+    _check_role(role)
+    if unit is not None and unit.account.pk != account.pk:
+        raise DomainError(_("The unit belongs to another account."), field="unit")
+    from kam.customers.models import CustomerFunction
+
+    if function and function not in CustomerFunction.values:
+        raise DomainError(_("Unknown function."), field="function")
+    return Placeholder.objects.create(
+        account=account,
+        unit=unit,
+        role=role,
+        function=function,
+        note=note.strip()[:300],
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def placeholder_delete(*, placeholder: Placeholder) -> None:
+    placeholder.delete()
+
+
+@transaction.atomic
+def placeholder_fill(
+    *, placeholder: Placeholder, contact: Contact, actor: User | None
+) -> BuyingRole:
+    """The person of a placeholder is known: the role moves onto the contact's roles."""
+    placeholder = Placeholder.objects.select_for_update().get(pk=placeholder.pk)
+    if placeholder.filled_by_id is not None:
+        raise DomainError(_("This placeholder is already filled."), code="conflict")
+    _check_member(placeholder.account, contact)
+    role, _created = BuyingRole.objects.get_or_create(
+        account=placeholder.account,
+        contact=contact,
+        role=placeholder.role,
+        defaults={"created_by": actor, "from_placeholder": placeholder},
+    )
+    placeholder.filled_by = contact
+    placeholder.filled_at = timezone.now()
+    placeholder.save(update_fields=["filled_by", "filled_at", "updated_at"])
+    return role
+
+
+# --------------------------------------------------------------------------------------------
+# Our links and their strengths
+
+
+@transaction.atomic
+def link_upsert(
+    *, user: User, contact: Contact, level: int, actor: User | None, note: str | None = None
+) -> OurLink:
+    """Set how well ``user`` knows ``contact`` (0–4), as judged by our side."""
+    if level not in LinkLevel.values:
+        raise DomainError(_("The relationship level is a whole number from 0 to 4."), field="level")
+    link = OurLink.objects.filter(user=user, contact=contact).first() or OurLink(
+        user=user, contact=contact
+    )
+    data: dict[str, Any] = {"level": level, "updated_by": actor}
+    if note is not None:
+        data["note"] = note.strip()[:300]
+    link, _changed = model_update(instance=link, fields={"level", "note", "updated_by"}, data=data)
+    _strengths_compute([(user.pk, contact.pk)], timezone.localdate())
+    return link
+
+
+@transaction.atomic
+def link_delete(*, link: OurLink) -> None:
+    pair = (link.user_id, link.contact_id)
+    link.delete()
+    _strengths_compute([pair], timezone.localdate())
+
+
+def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
+    """Compute and write the strengths of ``pairs`` from their shared interactions."""
+    conf = relationship_settings()
+    weights = {str(k): float(v) for k, v in (conf.type_weights or {}).items()}
+    bands = [float(b) for b in conf.strength_bands or []]
+    wanted = set(pairs)
+    if not wanted:
+        return 0
+    by_contact: dict[int, set[int]] = defaultdict(set)
+    for u, c in wanted:
+        by_contact[c].add(u)
+    contacts = sorted(by_contact)
+    shared: dict[tuple[int, int], list[tuple[str, dt.date]]] = defaultdict(list)
+    end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
+    for start in range(0, len(contacts), 500):
+        part = contacts[start : start + 500]
+        users = sorted({u for c in part for u in by_contact[c]})
+        rows = (
+            Interaction.objects.filter(
+                contacts__in=part, participants__in=users, occurred_at__lt=end
+            )
+            .values_list("participants", "contacts", "type", "occurred_at")
+            .order_by()
+        )
+        for uid, cid, kind, when in rows:
+            if (uid, cid) in wanted:
+                shared[(uid, cid)].append((kind, timezone.localdate(when)))
+    judged = {
+        (u, c): level
+        for u, c, level in OurLink.objects.filter(contact_id__in=contacts).values_list(
+            "user_id", "contact_id", "level"
+        )
+        if (u, c) in wanted
+    }
+    existing = {
+        (s.user_id, s.contact_id): s for s in LinkStrength.objects.filter(contact_id__in=contacts)
+    }
+    create, update, drop = [], [], []
+    for pair in wanted:
+        items = shared.get(pair, [])
+        if not items and pair not in judged:
+            if pair in existing:
+                drop.append(existing[pair].pk)
+            continue
+        value = coverage.strength_of(
+            items, as_of=as_of, weights=weights, half_life_days=conf.half_life_days
+        )
+        level = coverage.activity_level(value, bands)
+        row = existing.get(pair) or LinkStrength(user_id=pair[0], contact_id=pair[1], as_of=as_of)
+        row.strength = value
+        row.as_of = as_of
+        row.interactions = len(items)
+        row.last_interaction = max((d for _k, d in items), default=None)
+        row.activity_level = level
+        row.disagrees = coverage.disagrees(judged.get(pair), level, conf.disagreement_gap)
+        (update if row.pk else create).append(row)
+    fields = [
+        "strength",
+        "as_of",
+        "interactions",
+        "last_interaction",
+        "activity_level",
+        "disagrees",
+    ]
+    LinkStrength.objects.bulk_create(create, batch_size=1000)
+    LinkStrength.objects.bulk_update(update, fields, batch_size=1000)
+    if drop:
+        LinkStrength.objects.filter(pk__in=drop).delete()
+    return len(create) + len(update)
+
+
+def strengths_refresh(*, everything: bool = False, as_of: dt.date | None = None) -> int:
+    """Recompute the strengths of the stale pairs (of every pair with ``everything``).
+
+    The marks are taken first, in this transaction: a write that marks a pair meanwhile lists
+    it again for the next refresh. Returns the number of pairs written.
+    """
+    as_of = as_of or timezone.localdate()
+    done = 0
+    with transaction.atomic():
+        if everything:
+            pairs = set(LinkStrength.objects.values_list("user_id", "contact_id"))
+            pairs |= set(OurLink.objects.values_list("user_id", "contact_id"))
+            pairs |= pairs_of(Interaction.objects.values_list("pk", flat=True))
+            StaleLink.objects.all().delete()
+        else:
+            marks = list(StaleLink.objects.values_list("pk", "user_id", "contact_id"))
+            pairs = {(u, c) for _pk, u, c in marks}
+            ids = [pk for pk, _u, _c in marks]
+            for start in range(0, len(ids), 5000):
+                StaleLink.objects.filter(pk__in=ids[start : start + 5000]).delete()
+        ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
+        for start in range(0, len(ordered), 5000):
+            done += _strengths_compute(ordered[start : start + 5000], as_of)
+    return done
+
+
+# --------------------------------------------------------------------------------------------
+# Account level: information sharing and stage
+
+
+@transaction.atomic
+def sharing_set(
+    *,
+    account: Unit,
+    level: int,
+    actor: User | None,
+    since: dt.date | None = None,
+    note: str = "",
+) -> InformationSharing:
+    """Record the account's information-sharing level from ``since`` (today by default)."""
+    if level not in SharingLevel.values:
+        raise DomainError(
+            _("The information-sharing level is a whole number from 0 to 4."), field="level"
+        )
+    since = since or timezone.localdate()
+    check_date(since, field="since")
+    return InformationSharing.objects.create(
+        account=_account_of(account),
+        level=level,
+        since=since,
+        note=note.strip()[:300],
+        recorded_by=actor,
+    )
+
+
+@transaction.atomic
+def stage_confirm(
+    *, account: Unit, stage: str, actor: User | None, reason: str = ""
+) -> StageAssessment:
+    """The KAM confirms the suggested stage or overrides it with a reason (DOMAIN §7)."""
+    account = _account_of(account)
+    if stage not in Stage.values:
+        raise DomainError(_("Unknown relationship stage."), field="stage")
+    suggestion = stage_suggestion(account=account)
+    reason = (reason or "").strip()
+    if stage != suggestion.stage and not reason:
+        raise DomainError(_("Say why the stage differs from the suggested one."), field="reason")
+    return StageAssessment.objects.create(
+        account=account,
+        suggested=suggestion.stage,
+        evidence=suggestion.evidence,
+        confidence=Decimal(suggestion.confidence),
+        confirmed=stage,
+        override_reason=reason,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
