@@ -9,136 +9,67 @@ strength of that person's links to the row's contacts, and the number of contact
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
-from kam.customers.models import CustomerFunction, Seniority, Unit, subtree_q
-from kam.interactions.models import Interaction
+from kam.customers.models import CustomerFunction, Seniority, Unit
 
 from .graph import attitude_labels, role_choices
-from .models import RelationshipSettings
-from .network import SENIORITY_RANK, Network, account_network
-
-STRUCTURE_WINDOW_DAYS = 365
+from .network import Network, account_network
+from .selectors import account_metrics
 
 
-def _kam_share(account: Unit, today: dt.date) -> tuple[int, int]:
-    """Interactions of the account in the last year, and how many of them involve the KAM."""
-    since = timezone.make_aware(
-        dt.datetime.combine(today - dt.timedelta(days=STRUCTURE_WINDOW_DAYS), dt.time.min)
-    )
-    kam_id = account.account_manager_id
-    counts = Interaction.objects.filter(
-        subtree_q(account, "unit__"), occurred_at__gte=since
-    ).aggregate(
-        total=Count("pk", distinct=True),
-        kam=Count("pk", distinct=True, filter=Q(participants=kam_id)) if kam_id else Count(None),
-    )
-    return int(counts["total"] or 0), int(counts["kam"] or 0)
-
-
-def relationship_settings() -> RelationshipSettings:
-    """The stored thresholds (the documented defaults when none are stored yet)."""
-    return RelationshipSettings.objects.first() or RelationshipSettings()
-
-
-def coverage_figures(
-    network: Network, *, kam_total: tuple[int, int], config: RelationshipSettings
-) -> dict[str, Any]:
-    """Function, level and role coverage, single points of failure and contact structure."""
-    spof_share = float(config.spof_share)
-    people = network.people
-    links = [link for link in network.links if link.contact_id in people]
-    reached = {link.contact_id for link in links}
-    functions_present = {p.function for p in people.values()}
-    functions_reached = {people[c].function for c in reached}
-    top_rank = max((SENIORITY_RANK.get(people[c].seniority, 0) for c in reached), default=0)
+def coverage_figures(network: Network, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The account's DOMAIN §5 metrics (``selectors.account_metrics``, the figures the metric
+    registry reports) made readable: labels and names instead of keys and ids."""
+    roles = {**dict(role_choices()), "champion": attitude_labels()["champion"]}
+    functions = {str(k): str(v) for k, v in CustomerFunction.choices}
     seniority = {str(k): str(v) for k, v in Seniority.choices}
-    highest = next((k for k, r in SENIORITY_RANK.items() if r == top_rank), "")
-    ours: Counter[int] = Counter(link.user_id for link in links)
-    theirs: Counter[int] = Counter(link.contact_id for link in links)
-    ties = len(links)
-    spof: list[dict[str, Any]] = []
-    if ties:
-        for user_id, n in ours.items():
-            if n / ties >= spof_share:
-                spof.append(
-                    {
-                        "side": "ours",
-                        "name": network.users.get(user_id, str(user_id)),
-                        "ties": n,
-                        "share": round(100 * n / ties),
-                    }
-                )
-        for contact_id, n in theirs.items():
-            if n / ties >= spof_share:
-                spof.append(
-                    {
-                        "side": "theirs",
-                        "name": people[contact_id].name,
-                        "ties": n,
-                        "share": round(100 * n / ties),
-                    }
-                )
-    total, with_kam = kam_total
-    k = with_kam / total if total else 0.0
-    n_functions = len(functions_reached)
-    if total and k >= float(config.bowtie_min_k) and n_functions <= config.bowtie_max_functions:
-        structure = "bow_tie"
-    elif total and k <= float(config.diamond_max_k) and n_functions >= config.diamond_min_functions:
-        structure = "diamond"
-    else:
-        structure = "transitional"
-    structure_label = {
+    structures = {
         "bow_tie": _("Bow-tie"),
         "diamond": _("Diamond"),
         "transitional": _("Transitional"),
-    }[structure]
-    required = [str(r) for r in config.required_roles]
-    held = {r for p in people.values() for r in p.roles}
-    held |= {p.attitude for p in people.values() if p.attitude == "champion"}
-    missing = [r for r in required if r not in held]
-    filled = len(required) - len(missing)
-    role_labels = {**dict(role_choices()), "champion": attitude_labels()["champion"]}
+        None: _("Not known (no interactions)"),
+    }
+    role = metrics.get("role_coverage", {})
+    function = metrics.get("function_coverage", {})
+    level = metrics.get("level_coverage", {})
+    spof = dict(metrics.get("single_point_of_failure", {}))
+    structure = metrics.get("structure", {})
+    if spof.get("our_person") is not None:
+        spof["our_name"] = network.users.get(spof["our_person"]) or str(spof["our_person"])
+        spof["our_percent"] = round(100 * spof["our_share"])
+    if spof.get("their_person") is not None:
+        person = network.people.get(spof["their_person"])
+        spof["their_name"] = person.name if person else str(spof["their_person"])
+        spof["their_percent"] = round(100 * spof["their_share"])
     return {
         "role_coverage": {
-            "filled": filled,
-            "required": len(required),
-            "percent": round(100 * filled / len(required)) if required else 100,
-            "missing": [role_labels.get(r, r) for r in missing],
+            **role,
+            "filled_labels": [roles.get(r, r) for r in role.get("filled", [])],
+            "missing_labels": [roles.get(r, r) for r in role.get("missing", [])],
         },
         "function_coverage": {
-            "reached": len(functions_reached),
-            "present": len(functions_present),
-            "percent": round(100 * len(functions_reached) / len(functions_present))
-            if functions_present
-            else 0,
+            **function,
+            "reached_labels": [functions.get(f, f) for f in function.get("reached", [])],
         },
         "level_coverage": {
-            "highest": highest,
-            "highest_label": seniority.get(highest, "—"),
-            "percent": round(100 * top_rank / 4),
+            **level,
+            "highest_label": seniority.get(level.get("highest") or "", "—"),
         },
-        "single_points_of_failure": {
-            "ties": ties,
-            "threshold": round(100 * spof_share),
-            "people": spof,
+        "single_point_of_failure": spof,
+        "structure": {
+            **structure,
+            "label": structures.get(structure.get("value"), structure.get("value")),
+            "k_percent": None if structure.get("k") is None else round(100 * structure["k"]),
         },
-        "contact_structure": {
-            "structure": structure,
-            "label": structure_label,
-            "kam_share": round(100 * k),
-            "interactions": total,
-            "with_kam": with_kam,
-            "functions_reached": n_functions,
-        },
-        "contacts": len(people),
-        "contacts_reached": len(reached),
+        "contact_coverage": metrics.get("contact_coverage", {}),
+        "contacts": len(network.people),
+        "contacts_linked": len({link.contact_id for link in network.links}),
     }
 
 
@@ -173,9 +104,7 @@ def coverage_matrix(
                 cell[0] += link.strength
                 cell[1] += 1
     data = [[c, r, round(v[0], 3), int(v[1])] for (r, c), v in sorted(cells.items())]
-    figures = coverage_figures(
-        network, kam_total=_kam_share(account, today), config=relationship_settings()
-    )
+    figures = coverage_figures(network, account_metrics(account=account, as_of=today))
     return {
         "account": {"id": account.pk, "name": account.name},
         "by": by,

@@ -46,21 +46,22 @@ def person_detail(*, account: Unit, contact_id: int) -> dict[str, Any] | None:
         .prefetch_related("participants")
         .order_by("-occurred_at")[:HISTORY_LIMIT]
     )
-    roles = [
-        str(label)
-        for role, label in BuyingRoleKind.choices
-        if role
-        in set(
-            BuyingRole.objects.filter(account=account, contact_id=contact_id).values_list(
-                "role", flat=True
-            )
+    held = set(
+        BuyingRole.objects.filter(account=account, contact_id=contact_id).values_list(
+            "role", flat=True
         )
-    ]
+    )
+    roles = [str(label) for role, label in BuyingRoleKind.choices if role in held]
     stance = ContactStance.objects.filter(account=account, contact_id=contact_id).first()
-    network = account_network(account=account, positions=Employment.objects.filter(pk=current[0].pk))
+    network = account_network(
+        account=account, positions=Employment.objects.filter(pk=current[0].pk)
+    )
     links = [
-        {"name": network.users.get(link.user_id, ""), "strength": link.strength,
-         "level": link.level}
+        {
+            "name": network.users.get(link.user_id, ""),
+            "strength": link.strength,
+            "level": link.level,
+        }
         for link in sorted(network.links, key=lambda link: -link.strength)
     ]
     return {
@@ -69,6 +70,7 @@ def person_detail(*, account: Unit, contact_id: int) -> dict[str, Any] | None:
         "past": past,
         "interactions": interactions,
         "roles": roles,
+        "role_keys": sorted(held),
         "stance": stance,
         "links": links,
     }

@@ -7,19 +7,20 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
 from kam.core.pages import bad_request
 from kam.core.permissions import get_for_user
-from kam.customers.models import CustomerFunction, Seniority, Unit
+from kam.customers.models import Contact, CustomerFunction, Seniority, Unit
 
 from . import heatmap, map_selectors, paths
 from .graph import ATTITUDES, attitude_labels, map_graph, role_choices
+from .services import roles_set
 
 VIEW = "kam.view_account"
 
@@ -91,19 +92,71 @@ def map_data(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 @require_GET
 def person(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpResponseBase:
     account = _account(request, pk)
-    detail = map_selectors.person_detail(account=account, contact_id=contact_pk)
-    if detail is None:
-        raise Http404
-    context = {
-        "unit": account,
-        "detail": detail,
-        "can_change": request.user.has_perm("kam.change_account", account),
-        "paths_url": reverse("relationships_map:warm_paths", args=[account.pk, contact_pk]),
-    }
+    context = _panel(request, account, contact_pk)
     template = "relationships/map_person.html"
     if not request.htmx:
         template = "relationships/map_person_page.html"
     return render(request, template, context)
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Buying-centre roles"),
+        required=False,
+        choices=role_choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+
+def _panel(request: AuthedHttpRequest, account: Unit, contact_pk: int, **extra: object) -> dict:
+    detail = map_selectors.person_detail(account=account, contact_id=contact_pk)
+    if detail is None:
+        raise Http404
+    can_change = request.user.has_perm("kam.change_account", account)
+    return {
+        "unit": account,
+        "detail": detail,
+        "can_change": can_change,
+        "roles_form": RolesForm(initial={"roles": detail["role_keys"]}) if can_change else None,
+        "roles_url": reverse("relationships_map:person_roles", args=[account.pk, contact_pk]),
+        "paths_url": reverse("relationships_map:warm_paths", args=[account.pk, contact_pk]),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def person_roles(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpResponseBase:
+    """Set the person's buying-centre roles from the map's panel (``roles_set`` of the
+    relationships services); answers with the refreshed panel and tells the map to reload."""
+    account = get_for_user(
+        Unit.objects.accounts().select_related("account_manager"),
+        request.user,
+        "kam.change_account",
+        pk=pk,
+    )
+    contact = get_object_or_404(Contact, pk=contact_pk)
+    form = RolesForm(request.POST)
+    status = 200
+    try:
+        if not form.is_valid():
+            raise DomainError(_("Choose roles from the list."), field="roles")
+        roles_set(
+            account=account, contact=contact, roles=form.cleaned_data["roles"], actor=request.user
+        )
+    except DomainError as exc:
+        status = 400
+        context = _panel(request, account, contact_pk, error=exc.message)
+    else:
+        context = _panel(request, account, contact_pk, saved=True)
+    if not request.htmx:
+        if status == 200:
+            return redirect(reverse("relationships_map:person", args=[pk, contact_pk]))
+        return render(request, "relationships/map_person_page.html", context, status=status)
+    response = render(request, "relationships/map_person.html", context, status=status)
+    if status == 200:
+        response["HX-Trigger"] = "relmap-changed"
+    return response
 
 
 @login_required

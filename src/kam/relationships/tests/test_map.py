@@ -19,7 +19,7 @@ from kam.relationships.models import BuyingRole, ContactStance, LinkStrength, Ou
 from kam.relationships.network import account_network
 from kam.relationships.paths import build_adjacency, search, warm_paths
 from kam.testing.factories import UserFactory, make_unit
-from kam.testing.personas import Persona
+from kam.testing.personas import Persona, db_snapshot
 
 
 def person(
@@ -74,8 +74,9 @@ def acme(kam_a: Persona) -> Acme:
     account = kam_a.account
     site = make_unit("Acme plant", parent=account, kind="site")
     ceo = person(account, "Cora Chief", function="management", seniority="board", title="CEO")
-    cfo = person(account, "Finn Money", function="finance", seniority="senior", boss=ceo,
-                 title="CFO")
+    cfo = person(
+        account, "Finn Money", function="finance", seniority="senior", boss=ceo, title="CFO"
+    )
     target = person(site, "Tara Target", function="purchasing", boss=cfo, title="Buyer lead")
     buyer = person(site, "Bert Buyer", function="purchasing", boss=ceo)
     loner = person(site, "Lone Wolf", function="quality")
@@ -127,16 +128,26 @@ def test_warm_paths_run_through_the_org_chart(acme: Acme) -> None:
     assert data["known_by"] == []
     paths = data["paths"]
     first = paths[0]
-    assert first["nodes"] == [f"u{acme.anna.pk}", f"c{acme.cfo.contact_id}",
-                              f"c{acme.target.contact_id}"]
-    assert first["text"] == "Anna A knows Finn Money (CFO); Finn Money manages Tara Target (Buyer lead)"
+    assert first["nodes"] == [
+        f"u{acme.anna.pk}",
+        f"c{acme.cfo.contact_id}",
+        f"c{acme.target.contact_id}",
+    ]
+    assert (
+        first["text"]
+        == "Anna A knows Finn Money (CFO); Finn Money manages Tara Target (Buyer lead)"
+    )
     assert first["strength"] == pytest.approx(1.0 * 0.5)
     # Carl knows the same CFO more weakly: same length, ranked after Anna
     assert paths[1]["nodes"][0] == f"u{acme.carl.pk}"
     assert paths[1]["strength"] == pytest.approx(0.2 * 0.5)
     # Ben reaches her over the CEO: one hop longer, so last whatever his strength
-    assert paths[2]["nodes"] == [f"u{acme.ben.pk}", f"c{acme.ceo.contact_id}",
-                                 f"c{acme.cfo.contact_id}", f"c{acme.target.contact_id}"]
+    assert paths[2]["nodes"] == [
+        f"u{acme.ben.pk}",
+        f"c{acme.ceo.contact_id}",
+        f"c{acme.cfo.contact_id}",
+        f"c{acme.target.contact_id}",
+    ]
     assert [p["length"] for p in paths] == sorted(p["length"] for p in paths)
 
 
@@ -162,8 +173,11 @@ def test_graph_has_people_org_chart_and_our_links(acme: Acme) -> None:
     assert {i for i in ids if i.startswith("c")} == {
         f"c{e.contact_id}" for e in (acme.ceo, acme.cfo, acme.target, acme.buyer, acme.loner)
     }
-    assert {i for i in ids if i.startswith("u")} == {f"u{acme.anna.pk}", f"u{acme.ben.pk}",
-                                                     f"u{acme.carl.pk}"}
+    assert {i for i in ids if i.startswith("u")} == {
+        f"u{acme.anna.pk}",
+        f"u{acme.ben.pk}",
+        f"u{acme.carl.pk}",
+    }
     cfo = ids[f"c{acme.cfo.contact_id}"]
     assert cfo["roles"] == ["decider"] and cfo["attitude"] == "champion"
     org = {(e["source"], e["target"]) for e in graph["edges"] if e["kind"] == "org"}
@@ -198,60 +212,53 @@ def test_graph_clusters_above_the_threshold_and_expands_one(acme: Acme) -> None:
     opened = map_graph(account=acme.account, cluster=key, threshold=2)
     assert opened["mode"] == "people"
     assert {n["name"] for n in opened["nodes"] if n["kind"] == "contact"} == {
-        "Tara Target", "Bert Buyer"
+        "Tara Target",
+        "Bert Buyer",
     }
 
 
 # --- coverage matrix -----------------------------------------------------------------------
 
 
-def test_coverage_matrix_by_function_and_figures(acme: Acme) -> None:
+def test_coverage_matrix_by_function_and_role(acme: Acme) -> None:
     data = coverage_matrix(account=acme.account, by="function")
-    rows = [r["key"] for r in data["rows"]]
-    assert rows == ["management", "purchasing", "quality", "finance"] or set(rows) == {
-        "management", "purchasing", "quality", "finance"
-    }
+    assert {r["key"] for r in data["rows"]} == {"management", "purchasing", "quality", "finance"}
     columns = [c["name"] for c in data["columns"]]
     assert columns == ["Anna A", "Ben B", "Carl C"]
-    cell = {(columns[c], data["rows"][r]["key"]): (v, n) for c, r, v, n in data["cells"]}
+    keys = [r["key"] for r in data["rows"]]
+    cell = {(columns[c], keys[r]): (v, n) for c, r, v, n in data["cells"]}
     assert cell[("Anna A", "finance")] == (5.0, 1)
     assert cell[("Ben B", "purchasing")] == (1.0, 1)
-    figures = data["figures"]
-    # required: decider, buyer, influencer, user, champion -> 3 of 5
-    assert figures["role_coverage"]["filled"] == 3
-    assert figures["function_coverage"]["reached"] == 3
-    assert figures["function_coverage"]["present"] == 4
-    assert figures["level_coverage"]["highest"] == "board"
-    assert figures["contacts_reached"] == 3
+    assert ("Anna A", "purchasing") not in cell
+    assert data["max"] == 5.0
+    by_role = coverage_matrix(account=acme.account, by="role")
+    assert [r["key"] for r in by_role["rows"]] == ["decider", "buyer"]
+    figures = by_role["figures"]
+    # required: decider, buyer, influencer, user, champion: 3 of 5 held
+    assert figures["role_coverage"]["value"] == 60.0
+    assert figures["role_coverage"]["missing"] == ["influencer", "user"]
+    assert figures["contacts"] == 5 and figures["contacts_linked"] == 3
 
 
-def test_single_point_of_failure(kam_a: Persona) -> None:
-    account = kam_a.account
-    boss = person(account, "Big Boss", seniority="board")
-    people = [person(account, f"P{i} Q", boss=boss) for i in range(3)]
-    other = UserFactory(username="other", role="kam")
-    for p in people:
-        link(kam_a.user, p, 1.0)
-    link(other, boss, 1.0)
-    spof = coverage_matrix(account=account, by="function")["figures"]["single_points_of_failure"]
-    assert spof["ties"] == 4
-    assert [(p["side"], p["share"]) for p in spof["people"]] == [("ours", 75)]
-
-
-def test_contact_structure_bow_tie(kam_a: Persona) -> None:
+def test_coverage_figures_name_the_single_point_of_failure(kam_a: Persona) -> None:
     account = kam_a.account
     buyer = person(account, "Only Buyer")
     link(kam_a.user, buyer, 2.0)
     for n in range(3):
         i = Interaction.objects.create(
-            unit=account, type="call", summary=f"Call {n}",
+            unit=account,
+            type="call",
+            summary=f"Call {n}",
             occurred_at=timezone.now() - dt.timedelta(days=10 + n),
         )
         i.participants.add(kam_a.user)
         i.contacts.add(buyer.contact)
     figures = coverage_matrix(account=account, by="function")["figures"]
-    assert figures["contact_structure"]["structure"] == "bow_tie"
-    assert figures["contact_structure"]["kam_share"] == 100
+    assert figures["structure"]["value"] == "bow_tie"
+    assert figures["structure"]["k_percent"] == 100
+    spof = figures["single_point_of_failure"]
+    assert spof["value"] is True
+    assert spof["their_name"] == "Only Buyer" and spof["their_percent"] == 100
 
 
 # --- pages and API -------------------------------------------------------------------------
@@ -265,14 +272,20 @@ def _bulk(account: Unit, n: int, user: User) -> None:
     boss = Employment.objects.filter(unit=account).first()
     Employment.objects.bulk_create(
         [
-            Employment(contact=c, unit=account, function=("purchasing", "finance", "it")[i % 3],
-                       reports_to=boss)
+            Employment(
+                contact=c,
+                unit=account,
+                function=("purchasing", "finance", "it")[i % 3],
+                reports_to=boss,
+            )
             for i, c in enumerate(contacts)
         ]
     )
     LinkStrength.objects.bulk_create(
-        [LinkStrength(user=user, contact=c, strength=1.0, as_of=timezone.localdate())
-         for c in contacts[::2]]
+        [
+            LinkStrength(user=user, contact=c, strength=1.0, as_of=timezone.localdate())
+            for c in contacts[::2]
+        ]
     )
     BuyingRole.objects.bulk_create(
         [BuyingRole(account=account, contact=c, role="user") for c in contacts[::3]]
@@ -293,11 +306,13 @@ def test_query_count_does_not_grow_with_contacts(
         reverse("relationships_map:person", args=[account.pk, acme.cfo.contact_id]),
         reverse("relationships_map:map", args=[account.pk]),
     ]
+    for url in urls:  # the first read stores the default relationship settings
+        client.get(url)
     bounds = []
     for grow in (size, size * 10):
         _bulk(account, grow, acme.ben)
         for url in urls:
-            with django_assert_max_num_queries(16) as ctx:
+            with django_assert_max_num_queries(24) as ctx:
                 assert client.get(url).status_code == 200
             bounds.append(len(ctx.captured_queries))
     assert bounds[: len(urls)] == bounds[len(urls) :]
@@ -310,17 +325,20 @@ def test_api_answers_the_map_matrix_and_paths(acme: Acme, kam_a: Persona, client
     matrix = client.get(f"{base}/coverage-matrix?by=function", headers=kam_a.headers)
     assert matrix.status_code == 200 and matrix.json()["columns"]
     paths = client.get(f"{base}/warm-paths/{acme.target.contact_id}", headers=kam_a.headers)
-    assert paths.status_code == 200 and len(paths.json()["paths"]) == 3
-    assert client.get(f"{base}/relationship-map?attitude=evil", headers=kam_a.headers
-                      ).status_code == 400
-    assert client.get(f"{base}/relationship-map?cluster=x", headers=kam_a.headers
-                      ).status_code == 400
+    assert paths.status_code == 200 and len(paths.json()["paths"]) == 4
+    assert (
+        client.get(f"{base}/relationship-map?attitude=evil", headers=kam_a.headers).status_code
+        == 400
+    )
+    assert (
+        client.get(f"{base}/relationship-map?cluster=x", headers=kam_a.headers).status_code == 400
+    )
     assert client.get(f"{base}/coverage-matrix?by=mood", headers=kam_a.headers).status_code == 400
-    assert client.get(f"{base}/warm-paths/{acme.target.contact_id}?k=99", headers=kam_a.headers
-                      ).status_code in (400, 422)
+    assert client.get(
+        f"{base}/warm-paths/{acme.target.contact_id}?k=99", headers=kam_a.headers
+    ).status_code in (400, 422)
     stranger = Contact.objects.create(first_name="No", last_name="Where")
-    assert client.get(f"{base}/warm-paths/{stranger.pk}", headers=kam_a.headers
-                      ).status_code == 404
+    assert client.get(f"{base}/warm-paths/{stranger.pk}", headers=kam_a.headers).status_code == 404
 
 
 def test_pages_render_for_the_kam(acme: Acme, kam_a: Persona, client) -> None:
@@ -332,6 +350,7 @@ def test_pages_render_for_the_kam(acme: Acme, kam_a: Persona, client) -> None:
         headers={"HX-Request": "true"},
     )
     assert b"Finn Money" in panel.content and b"Decider" in panel.content
+    assert b"Champion" in panel.content and b'id="relmap-roles-form"' in panel.content
     assert b"How can we reach them?" in panel.content
     cov = client.get(reverse("relationships_map:coverage", args=[acme.account.pk]))
     assert cov.status_code == 200 and b'id="coverage-data"' in cov.content
@@ -341,6 +360,25 @@ def test_pages_render_for_the_kam(acme: Acme, kam_a: Persona, client) -> None:
     assert b"Anna A knows Finn Money" in paths.content
     bad = client.get(reverse("relationships_map:map_data", args=[acme.account.pk]) + "?role=x")
     assert bad.status_code == 400
+
+
+def test_roles_are_set_from_the_panel(acme: Acme, kam_a: Persona, kam_b: Persona, client) -> None:
+    url = reverse("relationships_map:person_roles", args=[acme.account.pk, acme.target.contact_id])
+    client.force_login(kam_b.user)
+    before = db_snapshot()
+    assert client.post(url, {"roles": ["influencer"]}).status_code == 403
+    assert db_snapshot() == before
+    client.force_login(kam_a.user)
+    answer = client.post(url, {"roles": ["influencer", "user"]}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200 and answer["HX-Trigger"] == "relmap-changed"
+    assert b"Influencer" in answer.content
+    assert set(
+        BuyingRole.objects.filter(contact=acme.target.contact).values_list("role", flat=True)
+    ) == {"influencer", "user"}
+    bad = client.post(url, {"roles": ["pope"]}, headers={"HX-Request": "true"})
+    assert bad.status_code == 400
+    figures = coverage_matrix(account=acme.account)["figures"]
+    assert figures["role_coverage"]["missing"] == []  # decider, buyer, influencer, user, champion
 
 
 def test_outsiders(acme: Acme, kam_b: Persona, users: dict[str, User], client, settings) -> None:
@@ -358,9 +396,12 @@ def test_outsiders(acme: Acme, kam_b: Persona, users: dict[str, User], client, s
     assert {client.get(u).status_code for u in urls} == {200}
     # ... but a contact of another account is not on this account's map
     other = person(kam_b.account, "Other Person")
-    assert client.get(
-        reverse("relationships_map:person", args=[acme.account.pk, other.contact_id])
-    ).status_code == 404
+    assert (
+        client.get(
+            reverse("relationships_map:person", args=[acme.account.pk, other.contact_id])
+        ).status_code
+        == 404
+    )
     # under restricted visibility a field rep unrelated to the account sees nothing of it
     settings.KAM_RESTRICTED_VISIBILITY = True
     client.force_login(users["field_rep"])
