@@ -53,6 +53,8 @@ class MapFilterForm(forms.Form):
             *[(a, labels[a]) for a in ATTITUDES],
             ("unknown", labels[""]),
         ]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
 
 
 def _filters(request: AuthedHttpRequest) -> dict[str, str]:

@@ -258,6 +258,21 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET identification:scores": _page("identification:scores"),
     "GET identification:scores_export": _page("identification:scores_export", lambda w: "csv"),
     "GET identification:account_score": _page("identification:account_score", lambda w: w.account),
+    "GET relationships_map:map": _page("relationships_map:map", lambda w: w.account),
+    "GET relationships_map:map_data": _page("relationships_map:map_data", lambda w: w.account),
+    "GET relationships_map:person": _page(
+        "relationships_map:person", lambda w: w.account, lambda w: w.contact
+    ),
+    "POST relationships_map:person_roles": _post(
+        "relationships_map:person_roles",
+        lambda w, who: {"roles": ["decider"]},
+        lambda w: w.account,
+        lambda w: w.contact,
+    ),
+    "GET relationships_map:warm_paths": _page(
+        "relationships_map:warm_paths", lambda w: w.account, lambda w: w.contact
+    ),
+    "GET relationships_map:coverage": _page("relationships_map:coverage", lambda w: w.account),
     "GET identification:matrix": _page("identification:matrix"),
     "GET identification:nominations": _page("identification:nominations"),
     "GET identification:nomination": _page("identification:nomination", lambda w: w.nomination),
@@ -391,6 +406,15 @@ API_REQUESTS: dict[str, Build] = {
     "GET /identification/scores": _api(lambda w: "/identification/scores"),
     "GET /identification/accounts/{account_id}/score": _api(
         lambda w: f"/identification/accounts/{w.account}/score"
+    ),
+    "GET /accounts/{account_id}/relationship-map": _api(
+        lambda w: f"/accounts/{w.account}/relationship-map"
+    ),
+    "GET /accounts/{account_id}/coverage-matrix": _api(
+        lambda w: f"/accounts/{w.account}/coverage-matrix"
+    ),
+    "GET /accounts/{account_id}/warm-paths/{contact_id}": _api(
+        lambda w: f"/accounts/{w.account}/warm-paths/{w.contact}"
     ),
     "GET /identification/nominations": _api(lambda w: "/identification/nominations"),
     "POST /identification/nominations": _api(

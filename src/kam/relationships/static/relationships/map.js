@@ -52,7 +52,7 @@
         categories: data.categories, data: nodes, links: edges,
         label: { show: nodes.length <= 80, position: "right", fontSize: 11 },
         labelLayout: { hideOverlap: true },
-        force: { repulsion: nodes.length > 150 ? 60 : 160, edgeLength: [40, 120], gravity: 0.08 },
+        force: { repulsion: nodes.length > 150 ? 60 : 160, edgeLength: [40, 120], gravity: 0.08, layoutAnimation: false },
         emphasis: { focus: "adjacency" }
       }]
     }, true);
@@ -78,7 +78,12 @@
 
   function openPerson(contactId) {
     var url = el.dataset.panelUrl.replace(/\/0\/$/, "/" + contactId + "/");
-    if (window.htmx) { window.htmx.ajax("GET", url, { target: "#relmap-panel", swap: "innerHTML" }); }
+    if (window.htmx) {
+      window.htmx.ajax("GET", url, { target: "#relmap-panel", swap: "innerHTML" }).then(function () {
+        // On a narrow screen the panel sits below the map: bring it into view.
+        if (window.innerWidth < 992) { document.getElementById("relmap-panel").scrollIntoView(); }
+      });
+    }
     else { window.location.href = url; }
   }
 
