@@ -66,7 +66,8 @@ class PathsOut(Schema):
 
 
 def _account(request: AuthedHttpRequest, account_id: int) -> Unit:
-    return get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    account: Unit = get_for_user(Unit.objects.accounts(), request.auth, VIEW, pk=account_id)
+    return account
 
 
 @router.get(
@@ -74,7 +75,9 @@ def _account(request: AuthedHttpRequest, account_id: int) -> Unit:
     response=responses({200: GraphOut}),
     summary="The account's relationship map as graph JSON (clusters above 300 people)",
 )
-def relationship_map(request: AuthedHttpRequest, account_id: Id, filters: Query[MapFilters]):
+def relationship_map(
+    request: AuthedHttpRequest, account_id: Id, filters: Query[MapFilters]
+) -> dict[str, Any]:
     account = _account(request, account_id)
     params = filters.model_dump(exclude_none=True)
     cluster = params.pop("cluster", None)
@@ -86,7 +89,7 @@ def relationship_map(request: AuthedHttpRequest, account_id: Id, filters: Query[
     response=responses({200: MatrixOut}),
     summary="The buying centre × our team as link strengths, with the coverage figures",
 )
-def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role"):
+def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role") -> dict[str, Any]:
     account = _account(request, account_id)
     return heatmap.coverage_matrix(account=account, by=by)
 
@@ -98,7 +101,7 @@ def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role"
 )
 def warm_paths(
     request: AuthedHttpRequest, account_id: Id, contact_id: Id, params: Query[PathParams]
-):
+) -> dict[str, Any]:
     account = _account(request, account_id)
     try:
         return paths.warm_paths(account=account, contact_id=contact_id, k=params.k)

@@ -3,6 +3,8 @@ coverage matrix and warm paths. Thin: the permission helper, then a selector, th
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -26,9 +28,10 @@ VIEW = "kam.view_account"
 
 
 def _account(request: AuthedHttpRequest, pk: int) -> Unit:
-    return get_for_user(
+    account: Unit = get_for_user(
         Unit.objects.accounts().select_related("account_manager"), request.user, VIEW, pk=pk
     )
+    return account
 
 
 class MapFilterForm(forms.Form):
@@ -43,12 +46,15 @@ class MapFilterForm(forms.Form):
     def __init__(self, *args: object, units: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         any_ = [("", _("All"))]
-        self.fields["unit"].choices = [*any_, *units]
-        self.fields["function"].choices = [*any_, *CustomerFunction.choices]
-        self.fields["seniority"].choices = [*any_, *Seniority.choices]
-        self.fields["role"].choices = [*any_, *role_choices()]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [*any_, *units]
+        cast(forms.ChoiceField, self.fields["function"]).choices = [
+            *any_,
+            *CustomerFunction.choices,
+        ]
+        cast(forms.ChoiceField, self.fields["seniority"]).choices = [*any_, *Seniority.choices]
+        cast(forms.ChoiceField, self.fields["role"]).choices = [*any_, *role_choices()]
         labels = attitude_labels()
-        self.fields["attitude"].choices = [
+        cast(forms.ChoiceField, self.fields["attitude"]).choices = [
             *any_,
             *[(a, labels[a]) for a in ATTITUDES],
             ("unknown", labels[""]),
@@ -110,7 +116,9 @@ class RolesForm(forms.Form):
     )
 
 
-def _panel(request: AuthedHttpRequest, account: Unit, contact_pk: int, **extra: object) -> dict:
+def _panel(
+    request: AuthedHttpRequest, account: Unit, contact_pk: int, **extra: object
+) -> dict[str, Any]:
     detail = map_selectors.person_detail(account=account, contact_id=contact_pk)
     if detail is None:
         raise Http404
@@ -142,7 +150,7 @@ def person_roles(request: AuthedHttpRequest, pk: int, contact_pk: int) -> HttpRe
     status = 200
     try:
         if not form.is_valid():
-            raise DomainError(_("Choose roles from the list."), field="roles")
+            raise DomainError(str(_("Choose roles from the list.")), field="roles")
         roles_set(
             account=account, contact=contact, roles=form.cleaned_data["roles"], actor=request.user
         )
