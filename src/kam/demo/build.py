@@ -48,6 +48,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
+from kam.demo.relationship_map import make_relationship_map
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -597,6 +598,7 @@ class _Builder:
         self.make_opportunities_competition_positions()
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
+        self.counts.update(make_relationship_map(self))
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()
