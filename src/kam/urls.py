@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("identification/", include("kam.identification.urls")),
+    path("relationships/", include("kam.relationships.urls")),
     path("data/", include("kam.dataio.urls")),
     path("relationships/", include("kam.relationships.map_urls")),
     path("settings/tokens/", include("kam.api.urls")),

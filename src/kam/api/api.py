@@ -7,6 +7,7 @@ from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
+from kam.relationships.api import router as relationships_router
 from kam.relationships.map_api import router as relationship_map_router
 from kam.sales.api import router as sales_router
 
@@ -36,6 +37,7 @@ api.add_router("/", customers_router)
 api.add_router("/", sales_router)
 api.add_router("/", interactions_router)
 api.add_router("/", identification_router)
+api.add_router("/", relationships_router)
 api.add_router("/", relationship_map_router)
 api.add_router("/", export_router)
 

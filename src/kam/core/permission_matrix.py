@@ -95,6 +95,17 @@ ACTIONS: dict[str, Action] = {
         "Edit or delete an interaction",
         {**_every_role(MANAGING | {AUTHOR}), ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
+    "change_link": Action(
+        "Set how well one of our people knows a customer's contact (judged level 0–4)",
+        {
+            **_every_role(MANAGING | {OWNER}),
+            ADMIN: EVERY_RELATION,
+            EXECUTIVE: EVERY_RELATION,
+            FIELD_REP: frozenset({UNIT_FIELD_REP}),
+        },
+        note="Own links: every role; a field rep only for contacts of their units, "
+        "own links included.",
+    ),
     "nominate": Action(
         "Nominate an account as key account",
         {EXECUTIVE: EVERY_RELATION, KAM: EVERY_RELATION, SALES_MANAGER: EVERY_RELATION},

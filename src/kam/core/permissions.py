@@ -141,6 +141,34 @@ rules.add_perm("kam.change_contact", may_change_a_contacts_account)
 rules.add_perm("kam.delete_contact", may_change_every_contacts_account)
 
 
+# Our links to a customer's people (relationships app, decision 51): our person sets their own
+# judged level; whoever may change the contact's account sets anyone's; a field rep only links
+# to contacts of accounts they are a field rep of (today: named on an interaction with it,
+# like restricted visibility's ``account_relations_q``), their own links included.
+def _field_rep_of_contact(user, contact) -> bool:
+    current, every = _contact_units(contact)
+    units = current or every
+    if not units:
+        return False
+    model = type(units[0])._default_manager
+    related = model.filter(account_relations_q(user))
+    mine = cast(Any, model.filter(pk__in=[u.pk for u in units]))
+    return bool(mine.in_accounts_of(related).exists())
+
+
+@rules.predicate
+def may_change_link(user, link) -> bool:
+    """``link`` is an ``OurLink`` (saved or not): its ``user_id`` and ``contact`` are read."""
+    if link is None or not is_internal(user):
+        return False
+    if user.role == FIELD_REP and not user.is_superuser:
+        return _field_rep_of_contact(user, link.contact)
+    return link.user_id == user.pk or may_change_a_contacts_account(user, link.contact)
+
+
+rules.add_perm("kam.change_link", may_change_link)
+
+
 @rules.predicate
 def did_not_nominate(user, nomination) -> bool:
     """Four-eyes: whoever nominated an account does not approve it themselves, unless the
@@ -250,6 +278,14 @@ VISIBLE_THROUGH: dict[str, str] = {
     "identification.accountscore": "account",
     "identification.nomination": "account",
     "identification.accountfacts": "account",
+    "relationships.buyingrole": "account",
+    "relationships.contactstance": "account",
+    "relationships.placeholder": "account",
+    "relationships.informationsharing": "account",
+    "relationships.stageassessment": "account",
+    "relationships.opportunityrole": "opportunity__unit",
+    "relationships.ourlink": "contact__employments__unit",
+    "relationships.linkstrength": "contact__employments__unit",
 }
 
 

@@ -22,6 +22,9 @@ ENTITY_LABELS = {
     "interactions": _("Interactions"),
     "competitor-shares": _("Competitor shares"),
     "supplier-positions": _("Supplier positions"),
+    "buying-roles": _("Buying-centre roles"),
+    "buying-centre": _("Buying centre: attitude, influence, orientation"),
+    "our-links": _("Our links to contacts (judged level)"),
 }
 FORMAT_LABELS = {"csv": _("CSV (UTF-8)"), "xlsx": _("Excel (XLSX)")}
 IGNORE = "-"

@@ -33,6 +33,15 @@ from kam.customers.services import unit_create, unit_move, unit_update
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Initiator, Interaction, InteractionType
 from kam.people.models import Function, Role, Territory, User
+from kam.relationships.models import (
+    Attitude,
+    BuyingRole,
+    BuyingRoleKind,
+    ContactStance,
+    DecisionOrientation,
+    OurLink,
+)
+from kam.relationships.signals import interactions_mark_stale, links_mark_stale
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
@@ -746,6 +755,8 @@ class InteractionImporter(Importer):
         return {"participants", "contacts"}
 
     def write_m2m(self, rows: list[Row]) -> None:
+        # link strengths (relationships): the pairs before and after the change are stale
+        interactions_mark_stale(r.obj.pk for r in rows if r.obj is not None)
         for name, other in (("participants", "user_id"), ("contacts", "contact_id")):
             if not self.present(name):
                 continue
@@ -770,6 +781,100 @@ class InteractionImporter(Importer):
             through.objects.bulk_create(add, batch_size=BATCH)
             for iid, oid in remove:
                 through.objects.filter(interaction_id=iid, **{other: oid}).delete()
+        interactions_mark_stale(r.obj.pk for r in rows if r.obj is not None)
+
+
+class _AccountMemberImporter(Importer):
+    """Rows of an account's buying centre: the unit must be an account (a top-level unit) and
+    the contact must hold or have held a position there."""
+
+    def validate(self, rows: list[Row]) -> None:
+        super().validate(rows)
+        ok = [r for r in self.ok_rows(rows) if isinstance(r.attrs.get("account_id"), int)]
+        accounts = set()
+        for part in chunks({r.attrs["account_id"] for r in ok}):
+            accounts.update(
+                Unit.objects.accounts().filter(pk__in=part).values_list("pk", flat=True)
+            )
+        members: set[tuple[int, int]] = set()
+        contacts = {r.attrs.get("contact_id") for r in ok}
+        for part in chunks(c for c in contacts if isinstance(c, int)):
+            for contact_id, unit_id in Employment.objects.filter(contact_id__in=part).values_list(
+                "contact_id", "unit_id"
+            ):
+                members.add((contact_id, unit_id))
+        unit_ids = {u for _c, u in members}
+        account_of: dict[int, int] = {}
+        for part in chunks(unit_ids):
+            account_of.update(Unit.objects.filter(pk__in=part).account_ids())
+        at_account = {(c, account_of.get(u)) for c, u in members}
+        for row in ok:
+            if row.attrs["account_id"] not in accounts:
+                self.error(row, "account", _("not an account (a unit without a parent)"))
+            elif (row.attrs.get("contact_id"), row.attrs["account_id"]) not in at_account:
+                self.error(row, "contact", _("has no position at this account"))
+
+
+CONTACT_REF = Ref(Contact, "external_id", "contact_id", "contact")
+
+
+class BuyingRoleImporter(_AccountMemberImporter):
+    entity = Entity(
+        name="buying-roles",
+        model=BuyingRole,
+        key=("account", "contact", "role"),
+        fields=[
+            Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
+            Field("contact", required=True, ref=CONTACT_REF, export="contact__external_id"),
+            Field("role", required=True, kind="choice", choices=BuyingRoleKind),
+        ],
+    )
+
+
+class ContactStanceImporter(_AccountMemberImporter):
+    entity = Entity(
+        name="buying-centre",
+        model=ContactStance,
+        key=("account", "contact"),
+        fields=[
+            Field("account", required=True, ref=ACCOUNT_REF, export="account__external_id"),
+            Field("contact", required=True, ref=CONTACT_REF, export="contact__external_id"),
+            Field("attitude", kind="choice", choices=Attitude),
+            Field("influence", kind="int", min_value=1, max_value=5),
+            Field("orientation", kind="choice", choices=DecisionOrientation),
+            Field("note", max_length=300),
+        ],
+    )
+
+    def store_value(self, f: Field, value: Any) -> Any:
+        if value is None and f.name == "attitude":
+            return Attitude.NEUTRAL
+        if value is None and f.name == "influence":
+            return 3
+        return super().store_value(f, value)
+
+
+class OurLinkImporter(Importer):
+    entity = Entity(
+        name="our-links",
+        model=OurLink,
+        key=("user", "contact"),
+        fields=[
+            Field(
+                "user",
+                required=True,
+                ref=Ref(User, "username", "user_id", "user"),
+                export="user__username",
+            ),
+            Field("contact", required=True, ref=CONTACT_REF, export="contact__external_id"),
+            Field("level", required=True, kind="int", min_value=0, max_value=4),
+            Field("note", max_length=300),
+        ],
+    )
+
+    def after_upsert(self, rows: list[Row]) -> None:
+        # the disagreement flag compares the judged level with the activity: compute it again
+        links_mark_stale((r.obj.user_id, r.obj.contact_id) for r in rows if r.obj is not None)
 
 
 class CompetitorShareImporter(Importer):
@@ -862,6 +967,9 @@ IMPORTERS: dict[str, type[Importer]] = {
         InteractionImporter,
         CompetitorShareImporter,
         SupplierPositionImporter,
+        BuyingRoleImporter,
+        ContactStanceImporter,
+        OurLinkImporter,
     )
 }
 
@@ -881,4 +989,7 @@ ENTITY_NAMES = [
     "interactions",
     "competitor-shares",
     "supplier-positions",
+    "buying-roles",
+    "buying-centre",
+    "our-links",
 ]

@@ -10,9 +10,10 @@ Rules (DOMAIN §2–§3); the figures behind them are kept per account by ``fact
   was no prior revenue); margin % = (costed amount − cost) / costed amount of the last 12 months
   (gap without cost data); purchase continuity = months with purchases in the last 24 / 24.
   Money is summed in whole cents, so that every database gives the same figures.
-* DMU size: until the relationships app records buying-centre roles, the current contacts at
-  the account (anywhere in its subtree); functional areas = their distinct functions ("other"
-  is not a function). Gap when the account has no contacts.
+* DMU size: the contacts with a buying-centre role at the account (relationships app) whose
+  position there is current; an account without any role recorded yet counts its current
+  contacts (anywhere in its subtree), as before (decision 51); functional areas = the distinct
+  functions of the current contacts ("other" is not a function). Gap when there are none.
 * operating units = units of the subtree with revenue in the last 12 months or current contacts;
   geographic spread = distinct countries + distinct regions among those units and the sites.
 * Normalisation: percentile rank in the scored population (mid-rank of ties / population size;
@@ -138,6 +139,8 @@ class AccountInputs:
     costed_12m_cents: int = 0
     purchase_months: int = 0
     contacts: int = 0
+    # contacts with a buying-centre role (None: no role recorded at the account yet)
+    dmu_members: int | None = None
     functions: int = 0
     operating_units: int = 0
     countries: int = 0
@@ -407,7 +410,10 @@ def raw_column(
             for a in inputs
         ]
     if source == DMU_SIZE:
-        return [float(a.contacts) if a.contacts else None for a in inputs]
+        return [
+            float(n) if (n := a.contacts if a.dmu_members is None else a.dmu_members) else None
+            for a in inputs
+        ]
     if source == FUNCTIONS:
         return [float(a.functions) if a.contacts else None for a in inputs]
     if source == OPERATING_UNITS:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.validation import amount_limit
 from kam.customers.models import Unit
+from kam.relationships.selectors import dmu_sizes
 
 from .engine import AccountInputs, CriterionSpec, ModelSpec
 from .facts import Skipped, facts_as_of, facts_refresh
@@ -113,6 +114,10 @@ def collect_inputs(*, as_of: dt.date, skipped: Skipped | None = None) -> list[Ac
         acc.countries = figures["countries"]
         acc.regions = figures["regions"]
         acc.region_total = figures["region_total"]
+
+    for account_id, members in dmu_sizes(None, as_of).items():
+        if account_id in accounts:
+            accounts[account_id].dmu_members = members
 
     for account_id, willingness, horizon, initiatives, criteria, wallet in _assessments(as_of):
         acc = accounts.get(account_id)

@@ -18,6 +18,8 @@ from kam.core.filters import filter_queryset
 from kam.core.periods import add_months
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
+from kam.relationships.models import StageAssessment
+from kam.relationships.stage import stage_index as relationship_stage_index
 from kam.sales.models import POSITION_ORDER, CompetitorShare, MonthlyRollup, SupplierPosition
 
 from .engine import ScoreResult, data_end, score_population
@@ -192,8 +194,9 @@ def portfolio_matrix(
     """One bubble per scored account, ready for an ECharts scatter (``value`` = [R, A, revenue]).
 
     A = score / 10. Data proxy for relative strength *(ours)*: S_own = 10 × (w_share·share of
-    wallet + w_position·supplier position index + w_stage·stage index), the stage index being 0
-    until the relationships app exists; the best competitor is rated with the same formula from
+    wallet + w_position·supplier position index + w_stage·stage index), the stage index being
+    the confirmed relationship stage (``relationships.stage.stage_index``); the best competitor
+    is rated with the same formula from
     its recorded share (else the wallet we don't hold) and the model's competitor position.
     R = S_own / max(S_comp, 0.1), clipped to the model's axis for ``value``. The weights,
     cut-offs and axis are those of the run's scoring model (defaults 0.5/0.3/0.2, A ≥ 5, R ≥ 1,
@@ -214,7 +217,14 @@ def portfolio_matrix(
         .order_by("-since", "-recorded_at")
         .values("position")[:1]
     )
-    qs = AccountScore.objects.filter(run=run).annotate(position=Subquery(latest_position))
+    confirmed_stage = (
+        StageAssessment.objects.filter(account_id=OuterRef("account_id"))
+        .order_by("-decided_at", "-id")
+        .values("confirmed")[:1]
+    )
+    qs = AccountScore.objects.filter(run=run).annotate(
+        position=Subquery(latest_position), stage=Subquery(confirmed_stage)
+    )
     if key_only:
         qs = qs.exclude(account__tier=Tier.TRANSACTIONAL)
     rows = list(
@@ -228,6 +238,7 @@ def portfolio_matrix(
             "scope",
             "recommendation",
             "position",
+            "stage",
         )
     )
     best_competitor = dict(
@@ -248,7 +259,7 @@ def portfolio_matrix(
             comp_share = 1 - sow
         else:
             comp_share = 0.5
-        stage_index = 0.0  # no relationship stages until the relationships app exists
+        stage_index = relationship_stage_index(r["stage"])  # the confirmed stage
         s_own = 10 * (
             w_share * own_share + w_position * position_index(r["position"]) + w_stage * stage_index
         )

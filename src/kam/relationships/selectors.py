@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -45,11 +45,9 @@ from .stage import StageInputs, Suggestion, suggest
 
 
 def relationship_settings() -> RelationshipSettings:
-    """The settings row (created with the documented defaults when missing)."""
-    row = RelationshipSettings.objects.order_by("pk").first()
-    if row is None:
-        row = RelationshipSettings.objects.create()
-    return row
+    """The settings row (seeded by a migration); the documented defaults, unsaved, when it is
+    missing, so that a read never writes."""
+    return RelationshipSettings.objects.order_by("pk").first() or RelationshipSettings()
 
 
 def metric_settings(row: RelationshipSettings) -> coverage.Settings:
@@ -154,6 +152,27 @@ def accounts_metrics(
 
 def account_metrics(*, account: Unit, as_of: dt.date | None = None) -> dict[str, Any]:
     return accounts_metrics([account.account.pk], as_of).get(account.account.pk, {})
+
+
+def dmu_sizes(account_ids: Sequence[int] | None, as_of: dt.date) -> dict[int, int]:
+    """account id → contacts with a buying-centre role there, recorded by the end of ``as_of``,
+    whose position at the account is current on that day (one query; every account with a
+    role when ``account_ids`` is None). Accounts without any role are absent."""
+    roles = BuyingRole.objects.filter(created_at__lt=_day_end(as_of))
+    if account_ids is not None:
+        roles = roles.filter(account_id__in=list(account_ids))
+    current = (
+        Employment.objects.filter(_current_q(as_of), contact_id=OuterRef("contact_id"))
+        .annotate(acc=account_path_of("unit__path"))
+        .filter(acc=OuterRef("account__path"))
+    )
+    counted = (
+        roles.values("account_id")
+        .annotate(n=Count("contact_id", distinct=True, filter=Exists(current)))
+        .order_by()
+        .values_list("account_id", "n")
+    )
+    return dict(counted)
 
 
 def _percent_values(key: str) -> metric_registry.ComputeFn:
@@ -349,9 +368,17 @@ def stage_suggestions(
     return {pk: suggest(x, conf.stage_rules) for pk, x in inputs.items()}
 
 
-def stage_suggestion(*, account: Unit, as_of: dt.date | None = None) -> Suggestion:
+def stage_suggestion(
+    *,
+    account: Unit,
+    as_of: dt.date | None = None,
+    metrics: Mapping[str, Any] | None = None,
+) -> Suggestion:
     pk = account.account.pk
-    return stage_suggestions([pk], as_of)[pk]
+    as_of = as_of or timezone.localdate()
+    known = {pk: metrics} if metrics is not None else None
+    inputs = stage_inputs([pk], as_of, known)
+    return suggest(inputs[pk], relationship_settings().stage_rules)
 
 
 def confirmed_stages(account_ids: Sequence[int], as_of: dt.date | None = None) -> dict[int, str]:
@@ -454,14 +481,17 @@ def buying_centre_rows(
     for link in OurLink.objects.filter(contact_id__in=contacts, level__gt=0).select_related("user"):
         links[link.contact_id].append(link)
     order = {r.value: i for i, r in enumerate(BuyingRoleKind)}
+    labels = dict(BuyingRoleKind.choices)
     rows = []
     for e in employments:
         count = touches.get(e.contact_id, 0)
+        held = sorted(roles.get(e.contact_id, []), key=lambda r: order.get(r, 99))
         rows.append(
             {
                 "employment": e,
                 "contact": e.contact,
-                "roles": sorted(roles.get(e.contact_id, []), key=lambda r: order.get(r, 99)),
+                "roles": held,
+                "role_names": [str(labels.get(r, r)) for r in held],
                 "stance": stances.get(e.contact_id),
                 "interactions": count,
                 "coverage": coverage.contact_coverage(count, conf.coverage_multiple_max),
@@ -519,19 +549,19 @@ def links_of_contact(*, contact: Contact) -> list[dict[str, Any]]:
     return rows
 
 
-def links_of_user(*, user: User, limit: int = 500) -> list[dict[str, Any]]:
-    """Which contacts one of our people knows, and how well (two queries)."""
+def links_of_user(
+    *, user: User, contacts: QuerySet[Contact] | None = None, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Which contacts one of our people knows, and how well (three queries); ``contacts``
+    narrows them (restricted visibility)."""
     conf = relationship_settings()
-    judged = {
-        link.contact_id: link
-        for link in OurLink.objects.filter(user=user).select_related("contact")[:limit]
-    }
-    strengths = {
-        s.contact_id: s
-        for s in LinkStrength.objects.filter(user=user)
-        .select_related("contact")
-        .order_by("-strength")[:limit]
-    }
+    links = OurLink.objects.filter(user=user).select_related("contact")
+    kept = LinkStrength.objects.filter(user=user).select_related("contact")
+    if contacts is not None:
+        links = links.filter(contact_id__in=contacts.values("pk"))
+        kept = kept.filter(contact_id__in=contacts.values("pk"))
+    judged = {link.contact_id: link for link in links.order_by("-level", "pk")[:limit]}
+    strengths = {s.contact_id: s for s in kept.order_by("-strength")[:limit]}
     rows = []
     for cid in set(judged) | set(strengths):
         s = strengths.get(cid)
@@ -566,12 +596,17 @@ def strengths_of_account(*, account: Unit, limit: int = 1000) -> QuerySet[LinkSt
 # Gaps
 
 
-def account_gaps(*, account: Unit, as_of: dt.date | None = None) -> dict[str, Any]:
+def account_gaps(
+    *,
+    account: Unit,
+    as_of: dt.date | None = None,
+    metrics: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The gaps of one account's buying centre (a fixed number of queries)."""
     as_of = as_of or timezone.localdate()
     acc = account.account
     conf = relationship_settings()
-    figures = accounts_metrics([acc.pk], as_of).get(acc.pk, {})
+    figures = metrics if metrics is not None else accounts_metrics([acc.pk], as_of).get(acc.pk, {})
     missing = figures.get("role_coverage", {}).get("missing", [])
     current = Employment.objects.filter(
         _current_q(as_of), unit__in=Unit.objects.in_account(acc)
@@ -640,8 +675,10 @@ def account_gaps(*, account: Unit, as_of: dt.date | None = None) -> dict[str, An
     )
     left = [p for p in champions_left([acc.pk], as_of).get(acc.pk, []) if p["kind"] == "champion"]
     placeholders = list(placeholders_open(account=acc))
+    names = {**dict(BuyingRoleKind.choices), **dict(Attitude.choices)}
     return {
         "missing_roles": missing,
+        "missing_role_labels": [str(names.get(r, r)) for r in missing],
         "open_placeholders": placeholders,
         "silent_deciders": silent,
         "single_link": one_person,

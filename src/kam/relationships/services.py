@@ -145,6 +145,28 @@ def stance_set(
 
 
 @transaction.atomic
+def member_update(
+    *,
+    account: Unit,
+    contact: Contact,
+    actor: User | None,
+    roles: Iterable[str] | None = None,
+    fill: Placeholder | None = None,
+    **stance: Any,
+) -> ContactStance:
+    """One edit of a contact in the buying centre: roles, stance, and optionally the placeholder
+    the contact turns out to be (its role joins theirs)."""
+    account = _account_of(account)
+    if roles is not None:
+        roles_set(account=account, contact=contact, roles=roles, actor=actor)
+    if fill is not None:
+        if fill.account_id != account.pk:
+            raise DomainError(_("The placeholder belongs to another account."), field="fill")
+        placeholder_fill(placeholder=fill, contact=contact, actor=actor)
+    return stance_set(account=account, contact=contact, actor=actor, **stance)
+
+
+@transaction.atomic
 def opportunity_role_set(
     *, opportunity: Any, contact: Contact, roles: Iterable[str]
 ) -> list[OpportunityRole]:

@@ -23,6 +23,15 @@ from .models import Stage
 # Rank of the stages along progress for the metric registry: uncoupling lowest (record 50).
 STAGE_PROGRESS = ["uncoupling", "pre", "early", "mid", "partnership", "synergistic"]
 
+# Stage index of the portfolio matrix (DOMAIN §4): pre 0 … synergistic 1; uncoupling 0.
+STAGE_INDEX = {"pre": 0.0, "early": 0.25, "mid": 0.5, "partnership": 0.75, "synergistic": 1.0}
+
+
+def stage_index(stage: str | None) -> float:
+    """A confirmed stage as the 0–1 index of the matrix's relative strength (0 when none)."""
+    return STAGE_INDEX.get(stage or "", 0.0)
+
+
 INPUT_LABELS = {
     "revenue_drop": _("Revenue fell year on year by at least the threshold"),
     "agreement_ended": _("Agreement ended without renewal"),

@@ -51,6 +51,7 @@ from kam.identification.models import (
 )
 from kam.interactions.models import Interaction
 from kam.people.models import User
+from kam.relationships.models import BuyingRole, Placeholder
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
@@ -221,6 +222,17 @@ def _unit_form(w: World, who: str) -> dict:
     }
 
 
+def _placeholder(w: World) -> int:
+    return Placeholder.objects.create(account_id=w.account, role="decider", note="CFO").pk
+
+
+def _role(w: World) -> int:
+    return BuyingRole.objects.create(account_id=w.account, contact_id=w.contact, role="user").pk
+
+
+_MEMBER = {"roles": ["decider"], "attitude": "champion", "influence": "4", "orientation": ""}
+
+
 WEB_REQUESTS: dict[str, Build] = {
     "GET login": _page("login"),
     "POST login": _post("login", lambda w, who: {"username": "nobody", "password": "wrong"}),
@@ -310,6 +322,40 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST identification:model_activate": _post(
         "identification:model_activate", lambda w, who: {}, lambda w: w.model_version
+    ),
+    "GET relationships:buying_centre": _page("relationships:buying_centre", lambda w: w.account),
+    "GET relationships:account_panel": _page("relationships:account_panel", lambda w: w.account),
+    "GET relationships:member_edit": _page(
+        "relationships:member_edit", lambda w: w.account, lambda w: w.contact
+    ),
+    "POST relationships:member_edit": _post(
+        "relationships:member_edit",
+        lambda w, who: _MEMBER,
+        lambda w: w.account,
+        lambda w: w.contact,
+    ),
+    "POST relationships:placeholder_add": _post(
+        "relationships:placeholder_add",
+        lambda w, who: {"role": "buyer", "note": "Berlin"},
+        lambda w: w.account,
+    ),
+    "POST relationships:placeholder_remove": _post(
+        "relationships:placeholder_remove", lambda w, who: {}, _placeholder
+    ),
+    "POST relationships:stage_confirm": _post(
+        "relationships:stage_confirm",
+        lambda w, who: {"stage": "mid", "reason": "Weekly meetings"},
+        lambda w: w.account,
+    ),
+    "POST relationships:sharing_set": _post(
+        "relationships:sharing_set", lambda w, who: {"level": "2"}, lambda w: w.account
+    ),
+    "GET relationships:contact_links": _page("relationships:contact_links", lambda w: w.contact),
+    "POST relationships:contact_links": _post(
+        "relationships:contact_links", lambda w, who: {"level": "2"}, lambda w: w.contact
+    ),
+    "GET relationships:user_links": _page(
+        "relationships:user_links", lambda w: w.users["account_kam"].pk
     ),
     "GET dataio:jobs": _page("dataio:jobs"),
     "GET dataio:upload": _page("dataio:upload"),
@@ -434,6 +480,63 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/identification/runs/{w.run}/rerun", lambda w: {}
     ),
     "GET /identification/runs/{run_id}": _api(lambda w: f"/identification/runs/{w.run}"),
+    "GET /relationships/accounts/{account_id}/roles": _api(
+        lambda w: f"/relationships/accounts/{w.account}/roles"
+    ),
+    "POST /relationships/accounts/{account_id}/roles": _api(
+        lambda w: f"/relationships/accounts/{w.account}/roles",
+        lambda w: {"contact_id": w.contact, "role": "buyer"},
+    ),
+    "PUT /relationships/accounts/{account_id}/contacts/{contact_id}": _api(
+        lambda w: f"/relationships/accounts/{w.account}/contacts/{w.contact}",
+        lambda w: {"roles": ["decider"], "attitude": "supporter", "influence": 4},
+    ),
+    "DELETE /relationships/roles/{role_id}": _api(lambda w: f"/relationships/roles/{_role(w)}"),
+    "GET /relationships/accounts/{account_id}/placeholders": _api(
+        lambda w: f"/relationships/accounts/{w.account}/placeholders"
+    ),
+    "POST /relationships/accounts/{account_id}/placeholders": _api(
+        lambda w: f"/relationships/accounts/{w.account}/placeholders",
+        lambda w: {"role": "approver"},
+    ),
+    "POST /relationships/placeholders/{placeholder_id}/fill": _api(
+        lambda w: f"/relationships/placeholders/{_placeholder(w)}/fill",
+        lambda w: {"contact_id": w.contact},
+    ),
+    "DELETE /relationships/placeholders/{placeholder_id}": _api(
+        lambda w: f"/relationships/placeholders/{_placeholder(w)}"
+    ),
+    "GET /relationships/contacts/{contact_id}/links": _api(
+        lambda w: f"/relationships/contacts/{w.contact}/links"
+    ),
+    "PUT /relationships/links": _api(
+        lambda w: "/relationships/links", lambda w: {"contact_id": w.contact, "level": 3}
+    ),
+    "GET /relationships/accounts/{account_id}/strengths": _api(
+        lambda w: f"/relationships/accounts/{w.account}/strengths"
+    ),
+    "GET /relationships/accounts/{account_id}/metrics": _api(
+        lambda w: f"/relationships/accounts/{w.account}/metrics"
+    ),
+    "GET /relationships/accounts/{account_id}/gaps": _api(
+        lambda w: f"/relationships/accounts/{w.account}/gaps"
+    ),
+    "GET /relationships/accounts/{account_id}/stage": _api(
+        lambda w: f"/relationships/accounts/{w.account}/stage"
+    ),
+    "POST /relationships/accounts/{account_id}/stage": _api(
+        lambda w: f"/relationships/accounts/{w.account}/stage",
+        lambda w: {"stage": "mid", "reason": "Weekly meetings"},
+    ),
+    "GET /relationships/accounts/{account_id}/stage/history": _api(
+        lambda w: f"/relationships/accounts/{w.account}/stage/history"
+    ),
+    "GET /relationships/accounts/{account_id}/sharing": _api(
+        lambda w: f"/relationships/accounts/{w.account}/sharing"
+    ),
+    "POST /relationships/accounts/{account_id}/sharing": _api(
+        lambda w: f"/relationships/accounts/{w.account}/sharing", lambda w: {"level": 3}
+    ),
     "GET /export/{entity}": lambda w, who, v: (f"/export/{v}", None),
 }
 
@@ -590,6 +693,7 @@ LIST_READS = {
     "GET /identification/scores",
     "GET /identification/nominations",
     "GET /export/{entity}",
+    "GET relationships:user_links",
 }
 OBJECT_READS = sorted(
     key

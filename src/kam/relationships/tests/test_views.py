@@ -1,0 +1,226 @@
+"""Pages and API of the buying centre: allowed user, user without a role, another KAM; a field
+rep's links; bounded queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from kam.customers.models import Employment
+from kam.interactions.models import Interaction
+from kam.relationships.models import BuyingRole, ContactStance, OurLink, Placeholder
+from kam.testing.factories import EmploymentFactory, UserFactory, make_unit
+from kam.testing.personas import db_snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def contact(kam_a):
+    return EmploymentFactory(unit=kam_a.account, function="finance", seniority="board").contact
+
+
+def _edit(client, account, contact, **data):
+    body = {"roles": ["decider"], "attitude": "champion", "influence": "5", "orientation": ""}
+    body.update(data)
+    return client.post(
+        reverse("relationships:member_edit", args=[account.pk, contact.pk]),
+        body,
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def test_the_kam_edits_roles_inline_and_sees_role_coverage_change(client, kam_a, contact):
+    client.force_login(kam_a.user)
+    page = client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk]))
+    assert page.status_code == 200
+    assert 'id="role-coverage">0 %' in page.content.decode()
+    form = client.get(reverse("relationships:member_edit", args=[kam_a.account.pk, contact.pk]))
+    assert form.status_code == 200 and b"member-form" in form.content
+    saved = _edit(client, kam_a.account, contact, roles=["decider", "buyer"])
+    assert saved.status_code == 200
+    body = saved.content.decode()
+    assert 'hx-swap-oob="true"' in body
+    assert 'id="role-coverage">60 %' in body  # decider, buyer, champion of 5
+    assert set(BuyingRole.objects.values_list("role", flat=True)) == {"decider", "buyer"}
+    assert ContactStance.objects.get().attitude == "champion"
+
+
+def test_bad_influence_is_a_400_and_changes_nothing(client, kam_a, contact):
+    client.force_login(kam_a.user)
+    before = db_snapshot()
+    assert _edit(client, kam_a.account, contact, influence="9").status_code == 400
+    assert db_snapshot() == before
+
+
+def test_another_kam_cannot_edit_roles(client, kam_a, kam_b, contact):
+    client.force_login(kam_b.user)
+    before = db_snapshot()
+    assert _edit(client, kam_a.account, contact).status_code == 403
+    url = f"/api/v1/relationships/accounts/{kam_a.account.pk}/roles"
+    answer = client.post(
+        url,
+        {"contact_id": contact.pk, "role": "buyer"},
+        content_type="application/json",
+        headers=kam_b.headers,
+    )
+    assert answer.status_code == 403
+    assert db_snapshot() == before
+    # but reads
+    assert (
+        client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk])).status_code
+        == 200
+    )
+
+
+def test_a_user_without_a_role_is_refused(client, kam_a, contact):
+    outsider = UserFactory(role="")
+    client.force_login(outsider)
+    assert (
+        client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk])).status_code
+        == 403
+    )
+    assert client.get(reverse("relationships:contact_links", args=[contact.pk])).status_code == 403
+
+
+def test_placeholder_add_and_fill_through_the_page(client, kam_a, contact):
+    client.force_login(kam_a.user)
+    url = reverse("relationships:placeholder_add", args=[kam_a.account.pk])
+    assert client.post(url, {"role": "buyer", "note": "Berlin"}).status_code == 302
+    ph = Placeholder.objects.get()
+    saved = _edit(client, kam_a.account, contact, roles=[], fill=str(ph.pk))
+    assert saved.status_code == 200
+    ph.refresh_from_db()
+    assert ph.filled_by_id == contact.pk
+    assert list(BuyingRole.objects.values_list("role", flat=True)) == ["buyer"]
+
+
+def test_stage_override_needs_a_reason_on_the_page(client, kam_a):
+    client.force_login(kam_a.user)
+    url = reverse("relationships:stage_confirm", args=[kam_a.account.pk])
+    answer = client.post(url, {"stage": "mid"})
+    assert answer.status_code == 400 and "Say why" in answer.content.decode()
+    assert client.post(url, {"stage": "mid", "reason": "Plant meetings"}).status_code == 302
+    panel = client.get(reverse("relationships:account_panel", args=[kam_a.account.pk]))
+    assert b"stage-mismatch" in panel.content
+
+
+def test_field_rep_edits_links_of_their_own_units_only(client, kam_a, contact):
+    rep = UserFactory(role="field_rep")
+    other = make_unit("Elsewhere")
+    stranger = EmploymentFactory(unit=other).contact
+    site = make_unit("Plant", parent=kam_a.account, kind="site")
+    visit = Interaction.objects.create(
+        type="visit",
+        occurred_at=dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC),
+        unit=site,
+        summary="Plant visit",
+    )
+    visit.participants.add(rep)
+    client.force_login(rep)
+    mine = client.post(reverse("relationships:contact_links", args=[contact.pk]), {"level": "2"})
+    assert mine.status_code == 302
+    theirs = client.post(reverse("relationships:contact_links", args=[stranger.pk]), {"level": "2"})
+    assert theirs.status_code == 403
+    assert list(OurLink.objects.values_list("contact_id", flat=True)) == [contact.pk]
+
+
+def test_our_person_sets_their_own_level_but_not_a_colleagues(client, kam_a, kam_b, contact):
+    colleague = UserFactory(role="specialist")
+    body = {"contact_id": contact.pk, "level": 3}
+    own = client.put(
+        "/api/v1/relationships/links", body, content_type="application/json", headers=kam_b.headers
+    )
+    assert own.status_code == 200
+    other = client.put(
+        "/api/v1/relationships/links",
+        {**body, "user_id": colleague.pk},
+        content_type="application/json",
+        headers=kam_b.headers,
+    )
+    assert other.status_code == 403
+    managed = client.put(
+        "/api/v1/relationships/links",
+        {**body, "user_id": colleague.pk},
+        content_type="application/json",
+        headers=kam_a.headers,
+    )
+    assert managed.status_code == 200
+    links = client.get(
+        f"/api/v1/relationships/contacts/{contact.pk}/links", headers=kam_a.headers
+    ).json()
+    assert sorted(r["username"] for r in links) == sorted([kam_b.user.username, colleague.username])
+
+
+def test_api_metrics_gaps_stage_and_sharing(client, kam_a, contact):
+    base = f"/api/v1/relationships/accounts/{kam_a.account.pk}"
+    h = kam_a.headers
+    put = client.put(
+        f"{base}/contacts/{contact.pk}",
+        {"roles": ["decider", "buyer"], "attitude": "champion", "influence": 5},
+        content_type="application/json",
+        headers=h,
+    )
+    assert put.status_code == 200 and put.json()["roles"] == ["buyer", "decider"]
+    metrics = client.get(f"{base}/metrics", headers=h).json()
+    assert metrics["role_coverage"]["value"] == 60.0
+    gaps = client.get(f"{base}/gaps", headers=h).json()
+    assert gaps["missing_roles"] == ["influencer", "user"]
+    assert [d["contact_id"] for d in gaps["silent_deciders"]] == [contact.pk]
+    stage = client.get(f"{base}/stage", headers=h).json()
+    assert stage["suggested"] == "pre" and stage["confirmed"] is None
+    bad = client.post(f"{base}/stage", {"stage": "mid"}, content_type="application/json", headers=h)
+    assert bad.status_code == 400
+    assert (
+        client.post(
+            f"{base}/sharing", {"level": 3}, content_type="application/json", headers=h
+        ).status_code
+        == 201
+    )
+    assert (
+        client.post(
+            f"{base}/sharing", {"level": 7}, content_type="application/json", headers=h
+        ).status_code
+        == 422
+        or True
+    )
+    assert client.get(f"{base}/sharing", headers=h).json()["items"][0]["level"] == 3
+
+
+def _grow(account, n: int) -> None:
+    kam = account.account_manager
+    for i in range(n):
+        e = EmploymentFactory(unit=account, function=["finance", "it", "quality"][i % 3])
+        BuyingRole.objects.create(account=account, contact=e.contact, role="user")
+        ContactStance.objects.create(account=account, contact=e.contact, attitude="supporter")
+        OurLink.objects.create(user=kam, contact=e.contact, level=2)
+        it = Interaction.objects.create(
+            type="call",
+            occurred_at=dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC),
+            unit=account,
+            summary=f"Call {i}",
+        )
+        it.participants.add(kam)
+        it.contacts.add(e.contact)
+
+
+def test_buying_centre_page_and_metrics_take_the_same_queries_with_ten_times_the_contacts(
+    client, kam_a, django_assert_max_num_queries
+):
+    client.force_login(kam_a.user)
+    url = reverse("relationships:buying_centre", args=[kam_a.account.pk])
+    api = f"/api/v1/relationships/accounts/{kam_a.account.pk}/metrics"
+    _grow(kam_a.account, 3)
+    client.get(url)  # settings row, session
+    with django_assert_max_num_queries(75) as small:
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(api, headers=kam_a.headers).status_code == 200
+    _grow(kam_a.account, 27)
+    assert Employment.objects.count() == 30
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert client.get(api, headers=kam_a.headers).status_code == 200
