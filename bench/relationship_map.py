@@ -10,8 +10,9 @@ What it does:
 
 1. builds, or reuses, one account in its own SQLite file under ``var/`` of the checkout
    (``var/bench-relationship-map-<contacts>-<interactions>.sqlite3``): 60 units, ``--contacts``
-   people in a reporting tree over 11 functions, 40 of our people, ``--interactions``
-   interactions (1–2 of ours, 1–3 of theirs each, over two years), buying roles and attitudes for
+   people in a reporting tree over 11 functions, 40 of our people each with a beat of 150 of
+   theirs, ``--interactions`` interactions (1–2 of ours, 1–3 of their beat's people each, over two
+   years), buying roles and attitudes for
    one person in twenty, then the kept link strengths (``strengths_refresh``);
 2. times, warm, through the Django test client as the account's KAM: the map page, its graph
    JSON (the clustered overview and one opened cluster), the coverage matrix page and API, and
@@ -122,7 +123,10 @@ def build(contacts: int, interactions: int, seed: int) -> None:
         Employment.objects.bulk_update(rows[1:], ["reports_to"], batch_size=2000)
         log(f"contacts: {contacts}")
         now = timezone.now()
-        known = people[: contacts // 4]  # our people meet a quarter of theirs
+        # Each of our people has a beat: the ~150 people of theirs they deal with (a quarter of
+        # the account is met at all), as in the field; the KAM's beat is the senior people.
+        known = people[: contacts // 4]
+        beats = [people[:150]] + [rnd.sample(known, min(150, len(known))) for _ in ours[1:]]
         batch = 20000
         PT = Interaction.participants.through
         CT = Interaction.contacts.through
@@ -142,9 +146,11 @@ def build(contacts: int, interactions: int, seed: int) -> None:
             )
             parts, conts = [], []
             for it in made:
-                for user in rnd.sample(ours, rnd.randint(1, 2)):
-                    parts.append(PT(interaction_id=it.pk, user_id=user.pk))
-                for person in rnd.sample(known, rnd.randint(1, 3)):
+                lead = rnd.randrange(len(ours))
+                team = {lead, rnd.randrange(len(ours))} if rnd.random() < 0.3 else {lead}
+                for u in team:
+                    parts.append(PT(interaction_id=it.pk, user_id=ours[u].pk))
+                for person in rnd.sample(beats[lead], rnd.randint(1, 3)):
                     conts.append(CT(interaction_id=it.pk, contact_id=person.pk))
             PT.objects.bulk_create(parts, batch_size=5000)
             CT.objects.bulk_create(conts, batch_size=5000)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
@@ -26,7 +27,7 @@ SENIORITY_RANK = {"operational": 1, "middle": 2, "senior": 3, "board": 4}
 HALF_LIFE_DAYS = 90
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     """A contact in their current position at the account."""
 
@@ -44,8 +45,7 @@ class Person:
     influence: int | None = None
 
 
-@dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """One of our people and one of theirs: activity strength and judged level 0–4."""
 
     user_id: int
@@ -62,8 +62,9 @@ class Network:
     users: dict[int, str]
     links: list[Link]
 
-    @property
+    @cached_property
     def max_strength(self) -> float:
+        """The strongest activity strength of the account (computed once per network)."""
         return max((link.strength for link in self.links), default=0.0)
 
     def weight(self, link: Link) -> float:
