@@ -874,7 +874,8 @@ class OurLinkImporter(Importer):
 
     def after_upsert(self, rows: list[Row]) -> None:
         # the disagreement flag compares the judged level with the activity: compute it again
-        links_mark_stale((r.obj.user_id, r.obj.contact_id) for r in rows if r.obj is not None)
+        links = [cast(OurLink, r.obj) for r in rows if r.obj is not None]
+        links_mark_stale((link.user_id, link.contact_id) for link in links)
 
 
 class CompetitorShareImporter(Importer):

@@ -48,7 +48,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
-from kam.demo.relationship_map import make_relationship_map
+from kam.demo.relationships import relationships_build, relationships_reset
 from kam.identification.facts import facts_refresh
 from kam.identification.models import (
     AccountAssessment,
@@ -515,6 +515,7 @@ def demo_reset() -> None:
 
     Users that the demo did not create are kept (the six demo logins are removed too).
     """
+    relationships_reset()
     Interaction.participants.through.objects.all()._raw_delete(Interaction.objects.db)
     for model in (AccountFacts, StaleAccount):
         model.objects.all()._raw_delete(model.objects.db)
@@ -598,7 +599,7 @@ class _Builder:
         self.make_opportunities_competition_positions()
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
-        self.counts.update(make_relationship_map(self))
+        relationships_build(self)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

@@ -54,13 +54,15 @@ Note = Annotated[str, Field(max_length=300)]
 
 
 def _account(request: AuthedHttpRequest, account_id: int, perm: str = VIEW) -> Unit:
-    return get_for_user(
+    account: Unit = get_for_user(
         Unit.objects.accounts().select_related("account_manager"), request.auth, perm, pk=account_id
     )
+    return account
 
 
 def _contact(request: AuthedHttpRequest, contact_id: int, field: str = "contact_id") -> Contact:
-    return ref(visible(request.auth, Contact.objects.all()), field, pk=contact_id)
+    contact: Contact = ref(visible(request.auth, Contact.objects.all()), field, pk=contact_id)
+    return contact
 
 
 # --- roles ---------------------------------------------------------------------------------
@@ -113,7 +115,7 @@ class StanceOut(Schema):
     response=responses({200: RolePage}),
     summary="Buying-centre roles of an account",
 )
-def role_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]):
+def role_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]) -> Any:
     account = _account(request, account_id)
     return keyset_page(selectors.account_roles(account=account), page)
 
@@ -123,7 +125,7 @@ def role_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams
     response=responses({201: RoleOut}),
     summary="Give a contact a buying-centre role",
 )
-def role_create(request: AuthedHttpRequest, account_id: Id, payload: RoleIn):
+def role_create(request: AuthedHttpRequest, account_id: Id, payload: RoleIn) -> Any:
     account = _account(request, account_id, CHANGE)
     contact = _contact(request, payload.contact_id)
     return Status(
@@ -137,7 +139,9 @@ def role_create(request: AuthedHttpRequest, account_id: Id, payload: RoleIn):
     response=responses({200: StanceOut}),
     summary="Set a contact's roles, attitude, influence and decision orientation at an account",
 )
-def member_update(request: AuthedHttpRequest, account_id: Id, contact_id: Id, payload: MemberIn):
+def member_update(
+    request: AuthedHttpRequest, account_id: Id, contact_id: Id, payload: MemberIn
+) -> Any:
     account = _account(request, account_id, CHANGE)
     contact = _contact(request, contact_id)
     data = payload.model_dump(exclude_unset=True, exclude_none=True)
@@ -162,7 +166,7 @@ def member_update(request: AuthedHttpRequest, account_id: Id, contact_id: Id, pa
     response=responses({200: DeletedOut}),
     summary="Take a buying-centre role away",
 )
-def role_delete(request: AuthedHttpRequest, role_id: Id):
+def role_delete(request: AuthedHttpRequest, role_id: Id) -> Any:
     role = get_for_user(
         BuyingRole.objects.select_related("account"), request.auth, VIEW, pk=role_id
     )
@@ -207,7 +211,7 @@ class FillIn(InSchema):
     response=responses({200: PlaceholderPage}),
     summary="Placeholders of an account (open and filled)",
 )
-def placeholder_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]):
+def placeholder_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]) -> Any:
     account = _account(request, account_id)
     return keyset_page(Placeholder.objects.filter(account=account), page)
 
@@ -217,7 +221,7 @@ def placeholder_list(request: AuthedHttpRequest, account_id: Id, page: Query[Pag
     response=responses({201: PlaceholderOut}),
     summary="Add a placeholder: a role whose person is not known yet",
 )
-def placeholder_create(request: AuthedHttpRequest, account_id: Id, payload: PlaceholderIn):
+def placeholder_create(request: AuthedHttpRequest, account_id: Id, payload: PlaceholderIn) -> Any:
     account = _account(request, account_id, CHANGE)
     unit = (
         ref(Unit.objects.in_account(account), "unit_id", pk=payload.unit_id)
@@ -238,7 +242,9 @@ def placeholder_create(request: AuthedHttpRequest, account_id: Id, payload: Plac
 
 
 def _placeholder(request: AuthedHttpRequest, pk: int) -> Placeholder:
-    found = get_for_user(Placeholder.objects.select_related("account"), request.auth, VIEW, pk=pk)
+    found: Placeholder = get_for_user(
+        Placeholder.objects.select_related("account"), request.auth, VIEW, pk=pk
+    )
     require(request.auth, CHANGE, found.account)
     return found
 
@@ -248,7 +254,7 @@ def _placeholder(request: AuthedHttpRequest, pk: int) -> Placeholder:
     response=responses({200: RoleOut}),
     summary="Fill a placeholder with a contact: the role moves onto the contact",
 )
-def placeholder_fill(request: AuthedHttpRequest, placeholder_id: Id, payload: FillIn):
+def placeholder_fill(request: AuthedHttpRequest, placeholder_id: Id, payload: FillIn) -> Any:
     placeholder = _placeholder(request, placeholder_id)
     contact = _contact(request, payload.contact_id)
     return services.placeholder_fill(placeholder=placeholder, contact=contact, actor=request.auth)
@@ -259,7 +265,7 @@ def placeholder_fill(request: AuthedHttpRequest, placeholder_id: Id, payload: Fi
     response=responses({200: DeletedOut}),
     summary="Delete a placeholder",
 )
-def placeholder_delete(request: AuthedHttpRequest, placeholder_id: Id):
+def placeholder_delete(request: AuthedHttpRequest, placeholder_id: Id) -> Any:
     services.placeholder_delete(placeholder=_placeholder(request, placeholder_id))
     return {"deleted": True}
 
@@ -298,7 +304,7 @@ class LinkWrittenOut(Schema):
     response=responses({200: list[LinkOut]}),
     summary="Which of our people know this contact, and how well",
 )
-def link_list(request: AuthedHttpRequest, contact_id: Id):
+def link_list(request: AuthedHttpRequest, contact_id: Id) -> Any:
     contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=contact_id)
     return [
         {
@@ -319,7 +325,7 @@ def link_list(request: AuthedHttpRequest, contact_id: Id):
     response=responses({200: LinkWrittenOut}),
     summary="Set how well one of our people knows a contact (judged level 0–4)",
 )
-def link_upsert(request: AuthedHttpRequest, payload: LinkIn):
+def link_upsert(request: AuthedHttpRequest, payload: LinkIn) -> Any:
     contact = get_for_user(Contact.objects.all(), request.auth, VIEW, pk=payload.contact_id)
     user = request.auth
     if payload.user_id is not None and payload.user_id != user.pk:
@@ -346,7 +352,7 @@ class StrengthOut(Schema):
     response=responses({200: list[StrengthOut]}),
     summary="Activity strengths of our people with the account's contacts (strongest first)",
 )
-def strength_list(request: AuthedHttpRequest, account_id: Id):
+def strength_list(request: AuthedHttpRequest, account_id: Id) -> Any:
     account = _account(request, account_id)
     half_life = selectors.relationship_settings().half_life_days
     today = timezone.localdate()
@@ -384,7 +390,7 @@ class MetricsOut(Schema):
     response=responses({200: MetricsOut}),
     summary="Coverage, single point of failure and contact structure, with the numbers behind",
 )
-def metrics_read(request: AuthedHttpRequest, account_id: Id, as_of: SaneDate | None = None):
+def metrics_read(request: AuthedHttpRequest, account_id: Id, as_of: SaneDate | None = None) -> Any:
     account = _account(request, account_id)
     day = as_of or timezone.localdate()
     return {
@@ -409,7 +415,7 @@ class GapsOut(Schema):
     response=responses({200: GapsOut}),
     summary="Gaps of the buying centre, and champions of other customers who now work here",
 )
-def gaps_read(request: AuthedHttpRequest, account_id: Id):
+def gaps_read(request: AuthedHttpRequest, account_id: Id) -> Any:
     account = _account(request, account_id)
     gaps = selectors.account_gaps(account=account)
     gaps.pop("count", None)
@@ -482,7 +488,7 @@ def _stage_out(account: Unit) -> dict[str, Any]:
     response=responses({200: StageOut}),
     summary="Suggested stage with its evidence and confidence, and the confirmed stage",
 )
-def stage_read(request: AuthedHttpRequest, account_id: Id):
+def stage_read(request: AuthedHttpRequest, account_id: Id) -> Any:
     return _stage_out(_account(request, account_id))
 
 
@@ -491,7 +497,7 @@ def stage_read(request: AuthedHttpRequest, account_id: Id):
     response=responses({201: AssessmentOut}),
     summary="Confirm the suggested stage, or override it with a reason",
 )
-def stage_confirm(request: AuthedHttpRequest, account_id: Id, payload: StageIn):
+def stage_confirm(request: AuthedHttpRequest, account_id: Id, payload: StageIn) -> Any:
     account = _account(request, account_id, CHANGE)
     return Status(
         201,
@@ -506,7 +512,7 @@ def stage_confirm(request: AuthedHttpRequest, account_id: Id, payload: StageIn):
     response=responses({200: AssessmentPage}),
     summary="Every stage decision of an account",
 )
-def stage_history(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]):
+def stage_history(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]) -> Any:
     account = _account(request, account_id)
     return keyset_page(selectors.stage_history(account=account), page)
 
@@ -540,7 +546,7 @@ class SharingIn(InSchema):
     response=responses({200: SharingPage}),
     summary="Information-sharing levels of an account, newest first by id",
 )
-def sharing_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]):
+def sharing_list(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]) -> Any:
     account = _account(request, account_id)
     return keyset_page(selectors.sharing_history(account=account), page)
 
@@ -550,7 +556,7 @@ def sharing_list(request: AuthedHttpRequest, account_id: Id, page: Query[PagePar
     response=responses({201: SharingOut}),
     summary="Record the account's information-sharing level (0–4)",
 )
-def sharing_create(request: AuthedHttpRequest, account_id: Id, payload: SharingIn):
+def sharing_create(request: AuthedHttpRequest, account_id: Id, payload: SharingIn) -> Any:
     account = _account(request, account_id, CHANGE)
     return Status(
         201,

@@ -352,7 +352,7 @@ def stage_inputs(
             else None,
             senior_reached=(level.get("highest_rank") or 0) >= 3 if has_contacts else None,
             structure=structure.get("value"),
-            wallet_pct=None if w is None else float(w),  # type: ignore[arg-type]
+            wallet_pct=None if w is None else float(str(w)),
             open_opportunity=path_of[pk] in open_opps,
         )
     return out
@@ -467,22 +467,22 @@ def buying_centre_rows(
         s.contact_id: s for s in ContactStance.objects.filter(account=acc, contact_id__in=contacts)
     }
     start = _day_end(as_of - dt.timedelta(days=conf.coverage_window_days))
-    touches = dict(
-        Interaction.contacts.through.objects.filter(
+    touches: dict[int, int] = {
+        row["contact_id"]: row["n"]
+        for row in Interaction.contacts.through.objects.filter(
             contact_id__in=contacts,
             interaction__occurred_at__gte=start,
             interaction__occurred_at__lt=_day_end(as_of),
         )
         .values("contact_id")
         .annotate(n=Count("interaction_id"))
-        .values_list("contact_id", "n")
-    )
+    }
     links: dict[int, list[OurLink]] = defaultdict(list)
     for link in OurLink.objects.filter(contact_id__in=contacts, level__gt=0).select_related("user"):
         links[link.contact_id].append(link)
     order = {r.value: i for i, r in enumerate(BuyingRoleKind)}
     labels = dict(BuyingRoleKind.choices)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in employments:
         count = touches.get(e.contact_id, 0)
         held = sorted(roles.get(e.contact_id, []), key=lambda r: order.get(r, 99))
@@ -531,7 +531,7 @@ def links_of_contact(*, contact: Contact) -> list[dict[str, Any]]:
     judged = {link.user_id: link for link in OurLink.objects.filter(contact=contact)}
     strengths = {s.user_id: s for s in LinkStrength.objects.filter(contact=contact)}
     users = {u.pk: u for u in User.objects.filter(pk__in=set(judged) | set(strengths))}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for uid, user in users.items():
         s = strengths.get(uid)
         rows.append(
@@ -562,7 +562,7 @@ def links_of_user(
         kept = kept.filter(contact_id__in=contacts.values("pk"))
     judged = {link.contact_id: link for link in links.order_by("-level", "pk")[:limit]}
     strengths = {s.contact_id: s for s in kept.order_by("-strength")[:limit]}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid in set(judged) | set(strengths):
         s = strengths.get(cid)
         link = judged.get(cid)
@@ -616,14 +616,14 @@ def account_gaps(
             account=acc, role=BuyingRoleKind.DECIDER, contact_id__in=current
         ).values_list("contact_id", flat=True)
     )
-    last_seen = dict(
-        Interaction.contacts.through.objects.filter(
+    last_seen: dict[int, dt.datetime] = {
+        row["contact_id"]: row["last"]
+        for row in Interaction.contacts.through.objects.filter(
             contact_id__in=deciders, interaction__occurred_at__lt=_day_end(as_of)
         )
         .values("contact_id")
         .annotate(last=Max("interaction__occurred_at"))
-        .values_list("contact_id", "last")
-    )
+    }
     limit = as_of - dt.timedelta(days=conf.decider_silence_days)
     names = {
         c.pk: str(c)
@@ -662,23 +662,21 @@ def account_gaps(
         u.pk: u.get_full_name() or u.username
         for u in User.objects.filter(pk__in={next(iter(knowers[c])) for c in single})
     }
-    one_person = sorted(
-        (
-            {
-                "contact_id": c,
-                "name": people.get(c, ""),
-                "through": users.get(next(iter(knowers[c])), ""),
-            }
-            for c in single
-        ),
-        key=lambda r: r["name"],
-    )
+    one_person: list[dict[str, Any]] = [
+        {
+            "contact_id": c,
+            "name": people.get(c, ""),
+            "through": users.get(next(iter(knowers[c])), ""),
+        }
+        for c in single
+    ]
+    one_person.sort(key=lambda r: str(r["name"]))
     left = [p for p in champions_left([acc.pk], as_of).get(acc.pk, []) if p["kind"] == "champion"]
     placeholders = list(placeholders_open(account=acc))
-    names = {**dict(BuyingRoleKind.choices), **dict(Attitude.choices)}
+    role_labels = {str(k): str(v) for k, v in [*BuyingRoleKind.choices, *Attitude.choices]}
     return {
         "missing_roles": missing,
-        "missing_role_labels": [str(names.get(r, r)) for r in missing],
+        "missing_role_labels": [role_labels.get(r, r) for r in missing],
         "open_placeholders": placeholders,
         "silent_deciders": silent,
         "single_link": one_person,

@@ -315,7 +315,9 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
     existing = {
         (s.user_id, s.contact_id): s for s in LinkStrength.objects.filter(contact_id__in=contacts)
     }
-    create, update, drop = [], [], []
+    create: list[LinkStrength] = []
+    update: list[LinkStrength] = []
+    drop: list[int] = []
     for pair in wanted:
         items = shared.get(pair, [])
         if not items and pair not in judged:

@@ -40,9 +40,10 @@ UNIT_CHOICES = 500  # units offered for a placeholder (the biggest accounts: the
 
 
 def _account(request: AuthedHttpRequest, pk: int, perm: str = VIEW) -> Unit:
-    return get_for_user(
+    account: Unit = get_for_user(
         Unit.objects.accounts().select_related("account_manager"), request.user, perm, pk=pk
     )
+    return account
 
 
 def _error(form: forms.Form, exc: DomainError) -> None:

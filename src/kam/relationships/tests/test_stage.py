@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from kam.relationships.models import default_stage_rules
 from kam.relationships.stage import StageInputs, suggest
@@ -10,12 +11,12 @@ from kam.relationships.stage import StageInputs, suggest
 RULES = default_stage_rules()
 
 
-def _stage(**kw) -> str:
+def _stage(**kw: Any) -> str:
     return suggest(StageInputs(**kw), RULES).stage
 
 
 def test_revenue_drop_of_30_percent_is_uncoupling_and_29_is_not() -> None:
-    base = {"functions_reached": 1, "structure": "bow_tie"}
+    base: dict[str, Any] = {"functions_reached": 1, "structure": "bow_tie"}
     assert _stage(revenue_12m=Decimal(70), revenue_prior_12m=Decimal(100), **base) == "uncoupling"
     assert _stage(revenue_12m=Decimal(71), revenue_prior_12m=Decimal(100), **base) == "early"
 
@@ -33,7 +34,7 @@ def test_a_champion_who_left_without_replacement_is_uncoupling() -> None:
 
 
 def test_synergistic_needs_sharing_4_and_five_functions_at_board_level() -> None:
-    top = {
+    top: dict[str, Any] = {
         "revenue_12m": Decimal(100),
         "revenue_prior_12m": Decimal(100),
         "position": "sole",
@@ -51,7 +52,7 @@ def test_synergistic_needs_sharing_4_and_five_functions_at_board_level() -> None
 
 
 def test_partnership_boundaries() -> None:
-    base = {
+    base: dict[str, Any] = {
         "revenue_12m": Decimal(100),
         "revenue_prior_12m": Decimal(100),
         "position": "primary",
@@ -68,7 +69,7 @@ def test_partnership_boundaries() -> None:
 
 
 def test_mid_boundaries() -> None:
-    base = {
+    base: dict[str, Any] = {
         "revenue_12m": Decimal(100),
         "revenue_prior_12m": Decimal(100),
         "position": "approved",
