@@ -18,6 +18,7 @@ urlpatterns = [
     path("teams/", include("kam.teams.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),
+    path("relationships/", include("kam.relationships.map_urls")),
     path("settings/tokens/", include("kam.api.urls")),
     path("", include("kam.web.urls")),
 ]

@@ -14,6 +14,7 @@ from kam.planning.export_api import router as plan_export_router
 from kam.planning.profile.api import router as profile_router
 from kam.planning.whitespace_api import router as whitespace_router
 from kam.relationships.api import router as relationships_router
+from kam.relationships.map_api import router as relationship_map_router
 from kam.sales.api import router as sales_router
 from kam.teams.api import router as teams_router
 
@@ -46,6 +47,7 @@ api.add_router("/", identification_router)
 api.add_router("/", relationships_router)
 api.add_router("/", teams_router)
 api.add_router("/", planning_router)
+api.add_router("/", relationship_map_router)
 api.add_router("/", export_router)
 api.add_router("/", whitespace_router)
 api.add_router("/", plan_export_router)

@@ -414,6 +414,21 @@ WEB_REQUESTS: dict[str, Build] = {
         lambda w, who: {"willingness": "6", "buying_criteria": "price\ndelivery"},
         lambda w: w.account,
     ),
+    "GET relationships_map:map": _page("relationships_map:map", lambda w: w.account),
+    "GET relationships_map:map_data": _page("relationships_map:map_data", lambda w: w.account),
+    "GET relationships_map:person": _page(
+        "relationships_map:person", lambda w: w.account, lambda w: w.contact
+    ),
+    "POST relationships_map:person_roles": _post(
+        "relationships_map:person_roles",
+        lambda w, who: {"roles": ["decider"]},
+        lambda w: w.account,
+        lambda w: w.contact,
+    ),
+    "GET relationships_map:warm_paths": _page(
+        "relationships_map:warm_paths", lambda w: w.account, lambda w: w.contact
+    ),
+    "GET relationships_map:coverage": _page("relationships_map:coverage", lambda w: w.account),
     "GET identification:matrix": _page("identification:matrix"),
     "GET identification:nominations": _page("identification:nominations"),
     "GET identification:nomination": _page("identification:nomination", lambda w: w.nomination),
@@ -726,6 +741,15 @@ API_REQUESTS: dict[str, Build] = {
     "PATCH /identification/accounts/{account_id}/assessment": _api(
         lambda w: f"/identification/accounts/{w.account}/assessment",
         lambda w: {"willingness": 7, "buying_criteria": ["price"]},
+    ),
+    "GET /accounts/{account_id}/relationship-map": _api(
+        lambda w: f"/accounts/{w.account}/relationship-map"
+    ),
+    "GET /accounts/{account_id}/coverage-matrix": _api(
+        lambda w: f"/accounts/{w.account}/coverage-matrix"
+    ),
+    "GET /accounts/{account_id}/warm-paths/{contact_id}": _api(
+        lambda w: f"/accounts/{w.account}/warm-paths/{w.contact}"
     ),
     "GET /identification/nominations": _api(lambda w: "/identification/nominations"),
     "POST /identification/nominations": _api(
