@@ -39,6 +39,9 @@ UNIT_FIELD_REP = "unit_field_rep"
 AUTHOR = "author"
 OWNER = "owner"
 NOMINATOR = "nominator"
+FUNCTION_HEAD = "function_head"
+ASSIGNEE = "assignee"
+REQUESTER = "requester"
 NONE = "none"
 
 RELATIONS: dict[str, str] = {
@@ -49,6 +52,9 @@ RELATIONS: dict[str, str] = {
     AUTHOR: "wrote the interaction",
     OWNER: "the object is their own (API token, notification, language)",
     NOMINATOR: "nominated the account",
+    FUNCTION_HEAD: "manages the function a resource request asks (the function heads table)",
+    ASSIGNEE: "the resource request is assigned to them",
+    REQUESTER: "filed the resource request",
     NONE: "none of these (e.g. another KAM)",
 }
 EVERY_RELATION = frozenset(RELATIONS)
@@ -104,6 +110,21 @@ ACTIONS: dict[str, Action] = {
         {EXECUTIVE: EVERY_RELATION},
         never=frozenset({NOMINATOR}),
         note="Superuser status does not replace the executive role.",
+    ),
+    "coordinate": Action(
+        "File resource requests and write notes in an account's coordination feed",
+        {**_every_role(MANAGING | {TEAM_MEMBER}), ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
+    "decide_request": Action(
+        "Accept and assign, or decline, a resource request",
+        _every_role(frozenset({FUNCTION_HEAD})),
+        note="Superuser status does not replace being the function's head.",
+    ),
+    "finish_request": Action(
+        "Mark a resource request done", _every_role(frozenset({FUNCTION_HEAD, ASSIGNEE}))
+    ),
+    "withdraw_request": Action(
+        "Withdraw an open resource request", _every_role(frozenset({REQUESTER}))
     ),
     "view_scoring": Action("See scoring models and runs", _every_role()),
     "manage_scoring": Action(

@@ -94,7 +94,7 @@ def build_teams(*, seed: int, today: dt.date) -> int:
                 TeamMember(
                     account=account,
                     user=person,
-                    role=SPECIALIST_ROLE[person.function],
+                    role=SPECIALIST_ROLE[Function(person.function)],
                     allocation=rng.choice([5, 10, 15, 20]),
                     start=start,
                 )  # fmt: skip
@@ -109,7 +109,7 @@ def build_teams(*, seed: int, today: dt.date) -> int:
                 TeamMember(
                     account=account,
                     user=busy,
-                    role=SPECIALIST_ROLE[busy.function],
+                    role=SPECIALIST_ROLE[Function(busy.function)],
                     allocation=share,
                     start=started,
                 )  # fmt: skip
