@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -330,10 +330,9 @@ def feed_note_add(*, account: Unit, author: User, text: str, unit: Unit | None =
             link=link,
         )
         if getattr(settings, "KAM_EMAIL_NOTIFICATIONS", False):
-            recipients = [u.email for u in users if u.email]
             subject = f"{author} — {account.name}"
             body = f"{text}\n\n{link}"
-            transaction.on_commit(
-                lambda: send_mail(subject, body, None, recipients, fail_silently=True)
-            )
+            # one message per person, so nobody sees the others' addresses
+            messages = tuple((subject, body, None, [u.email]) for u in users if u.email)
+            transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return note
