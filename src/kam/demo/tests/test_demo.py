@@ -398,3 +398,13 @@ def test_key_accounts_have_teams_with_gaps_worth_showing(demo):
     loads = workload(users=User.objects.filter(role="specialist"))
     assert any(x.over_allocated for x in loads)
     assert TeamMember.objects.filter(end__isnull=False).exists()
+
+
+def test_resource_requests_in_every_state_and_notes_with_mentions(demo):
+    from kam.teams.models import FeedNote, FunctionHead, ResourceRequest
+
+    assert FunctionHead.objects.exists()
+    statuses = set(ResourceRequest.objects.values_list("status", flat=True))
+    assert statuses == {"open", "accepted", "done", "declined", "withdrawn"}
+    assert any(r.is_overdue for r in ResourceRequest.objects.all())
+    assert FeedNote.objects.filter(text__contains="@").exists()
