@@ -362,3 +362,22 @@ def test_the_api_files_lists_and_comments(client: Client, kam_a, kam_b, people):
     assert {h["function"] for h in heads} == {"service", "technical"}
     assert _api(client, kam_a, "post", f"/requests/{pk}/withdraw").json()["status"] == "withdrawn"
     assert FeedNote.objects.count() == 1
+
+
+def test_the_api_lists_answer_in_the_same_number_of_queries_with_ten_times_the_data(
+    client: Client, kam_a, people, django_assert_max_num_queries
+):
+    def grow(n: int) -> None:
+        for i in range(n):
+            _file(kam_a, what=f"help {i}")
+            feed_note_add(account=kam_a.account, author=kam_a.user, text=f"note {i}")
+
+    grow(3)
+    paths = ["/requests?limit=20", f"/accounts/{kam_a.account.pk}/feed"]
+    for path in paths:
+        with django_assert_max_num_queries(12):
+            assert _api(client, kam_a, "get", path).status_code == 200
+    grow(30)
+    for path in paths:
+        with django_assert_max_num_queries(12):
+            assert _api(client, kam_a, "get", path).status_code == 200
