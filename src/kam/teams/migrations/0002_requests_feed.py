@@ -2,181 +2,564 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kam.core.validation
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+import kam.core.validation
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0005_date_amount_ranges'),
-        ('teams', '0001_team_members'),
+        ("customers", "0005_date_amount_ranges"),
+        ("teams", "0001_team_members"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FunctionHead',
+            name="FunctionHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('function', models.CharField(choices=[('sales', 'Sales'), ('service', 'Service'), ('logistics', 'Logistics'), ('technical', 'Technical'), ('finance', 'Finance'), ('marketing', 'Marketing'), ('management', 'Management')], max_length=20, unique=True, verbose_name='function')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='functions_headed', to=settings.AUTH_USER_MODEL, verbose_name='manager')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "function",
+                    models.CharField(
+                        choices=[
+                            ("sales", "Sales"),
+                            ("service", "Service"),
+                            ("logistics", "Logistics"),
+                            ("technical", "Technical"),
+                            ("finance", "Finance"),
+                            ("marketing", "Marketing"),
+                            ("management", "Management"),
+                        ],
+                        max_length=20,
+                        unique=True,
+                        verbose_name="function",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="functions_headed",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="manager",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'function head',
-                'verbose_name_plural': 'function heads',
-                'ordering': ['function'],
+                "verbose_name": "function head",
+                "verbose_name_plural": "function heads",
+                "ordering": ["function"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalFunctionHead',
+            name="HistoricalFunctionHead",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('function', models.CharField(choices=[('sales', 'Sales'), ('service', 'Service'), ('logistics', 'Logistics'), ('technical', 'Technical'), ('finance', 'Finance'), ('marketing', 'Marketing'), ('management', 'Management')], db_index=True, max_length=20, verbose_name='function')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='manager')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated"),
+                ),
+                (
+                    "function",
+                    models.CharField(
+                        choices=[
+                            ("sales", "Sales"),
+                            ("service", "Service"),
+                            ("logistics", "Logistics"),
+                            ("technical", "Technical"),
+                            ("finance", "Finance"),
+                            ("marketing", "Marketing"),
+                            ("management", "Management"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="function",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="manager",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical function head',
-                'verbose_name_plural': 'historical function heads',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical function head",
+                "verbose_name_plural": "historical function heads",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalResourceRequest',
+            name="HistoricalResourceRequest",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('function', models.CharField(choices=[('sales', 'Sales'), ('service', 'Service'), ('logistics', 'Logistics'), ('technical', 'Technical'), ('finance', 'Finance'), ('marketing', 'Marketing'), ('management', 'Management')], max_length=20, verbose_name='function asked')),
-                ('what', models.TextField(max_length=2000, verbose_name='what is needed')),
-                ('needed_by', models.DateField(validators=[kam.core.validation.DateInRange()], verbose_name='needed by')),
-                ('plan_action_ref', models.CharField(blank=True, max_length=40, verbose_name='plan action or objective')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted'), ('done', 'Done'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='open', max_length=12, verbose_name='status')),
-                ('decline_reason', models.CharField(blank=True, max_length=500, verbose_name='reason for declining')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('account', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.unit', verbose_name='account')),
-                ('assignee', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requester', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='asked by')),
-                ('unit', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="created"),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(blank=True, editable=False, verbose_name="updated"),
+                ),
+                (
+                    "function",
+                    models.CharField(
+                        choices=[
+                            ("sales", "Sales"),
+                            ("service", "Service"),
+                            ("logistics", "Logistics"),
+                            ("technical", "Technical"),
+                            ("finance", "Finance"),
+                            ("marketing", "Marketing"),
+                            ("management", "Management"),
+                        ],
+                        max_length=20,
+                        verbose_name="function asked",
+                    ),
+                ),
+                ("what", models.TextField(max_length=2000, verbose_name="what is needed")),
+                (
+                    "needed_by",
+                    models.DateField(
+                        validators=[kam.core.validation.DateInRange()], verbose_name="needed by"
+                    ),
+                ),
+                (
+                    "plan_action_ref",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="plan action or objective"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("done", "Done"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="reason for declining"
+                    ),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened"),
+                ),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accepted"),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="customers.unit",
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="asked by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="customers.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical resource request',
-                'verbose_name_plural': 'historical resource requests',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical resource request",
+                "verbose_name_plural": "historical resource requests",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='ResourceRequest',
+            name="ResourceRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('function', models.CharField(choices=[('sales', 'Sales'), ('service', 'Service'), ('logistics', 'Logistics'), ('technical', 'Technical'), ('finance', 'Finance'), ('marketing', 'Marketing'), ('management', 'Management')], max_length=20, verbose_name='function asked')),
-                ('what', models.TextField(max_length=2000, verbose_name='what is needed')),
-                ('needed_by', models.DateField(validators=[kam.core.validation.DateInRange()], verbose_name='needed by')),
-                ('plan_action_ref', models.CharField(blank=True, max_length=40, verbose_name='plan action or objective')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted'), ('done', 'Done'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='open', max_length=12, verbose_name='status')),
-                ('decline_reason', models.CharField(blank=True, max_length=500, verbose_name='reason for declining')),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='opened')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='resource_requests', to='customers.unit', verbose_name='account')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='resource_requests_assigned', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='resource_requests_made', to=settings.AUTH_USER_MODEL, verbose_name='asked by')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                (
+                    "function",
+                    models.CharField(
+                        choices=[
+                            ("sales", "Sales"),
+                            ("service", "Service"),
+                            ("logistics", "Logistics"),
+                            ("technical", "Technical"),
+                            ("finance", "Finance"),
+                            ("marketing", "Marketing"),
+                            ("management", "Management"),
+                        ],
+                        max_length=20,
+                        verbose_name="function asked",
+                    ),
+                ),
+                ("what", models.TextField(max_length=2000, verbose_name="what is needed")),
+                (
+                    "needed_by",
+                    models.DateField(
+                        validators=[kam.core.validation.DateInRange()], verbose_name="needed by"
+                    ),
+                ),
+                (
+                    "plan_action_ref",
+                    models.CharField(
+                        blank=True, max_length=40, verbose_name="plan action or objective"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("done", "Done"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "decline_reason",
+                    models.CharField(
+                        blank=True, max_length=500, verbose_name="reason for declining"
+                    ),
+                ),
+                (
+                    "opened_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="opened"),
+                ),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accepted"),
+                ),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done")),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="closed")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="resource_requests",
+                        to="customers.unit",
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="resource_requests_assigned",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="resource_requests_made",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="asked by",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'resource request',
-                'verbose_name_plural': 'resource requests',
-                'ordering': ['-opened_at', '-pk'],
+                "verbose_name": "resource request",
+                "verbose_name_plural": "resource requests",
+                "ordering": ["-opened_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='RequestEvent',
+            name="RequestEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('opened', 'Opened'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('done', 'Done'), ('withdrawn', 'Withdrawn')], max_length=12, verbose_name='event')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='teams.resourcerequest', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("opened", "Opened"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("done", "Done"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=12,
+                        verbose_name="event",
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="teams.resourcerequest",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request event',
-                'verbose_name_plural': 'request events',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "request event",
+                "verbose_name_plural": "request events",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='RequestComment',
+            name="RequestComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=4000, verbose_name='comment')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='teams.resourcerequest', verbose_name='request')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=4000, verbose_name="comment")),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="teams.resourcerequest",
+                        verbose_name="request",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'request comment',
-                'verbose_name_plural': 'request comments',
-                'ordering': ['at', 'pk'],
+                "verbose_name": "request comment",
+                "verbose_name_plural": "request comments",
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='FeedNote',
+            name="FeedNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(max_length=4000, verbose_name='note')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feed_notes', to='customers.unit', verbose_name='account')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='customers.unit', verbose_name='unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(max_length=4000, verbose_name="note")),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="feed_notes",
+                        to="customers.unit",
+                        verbose_name="account",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="customers.unit",
+                        verbose_name="unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'feed note',
-                'verbose_name_plural': 'feed notes',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['account', '-at'], name='feednote_account_when')],
+                "verbose_name": "feed note",
+                "verbose_name_plural": "feed notes",
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["account", "-at"], name="feednote_account_when")],
             },
         ),
         migrations.AddIndex(
-            model_name='resourcerequest',
-            index=models.Index(fields=['account', 'status'], name='request_account_status'),
+            model_name="resourcerequest",
+            index=models.Index(fields=["account", "status"], name="request_account_status"),
         ),
         migrations.AddIndex(
-            model_name='resourcerequest',
-            index=models.Index(fields=['function', 'status'], name='request_function_status'),
+            model_name="resourcerequest",
+            index=models.Index(fields=["function", "status"], name="request_function_status"),
         ),
         migrations.AddIndex(
-            model_name='resourcerequest',
-            index=models.Index(fields=['status', 'needed_by'], name='request_status_needed'),
+            model_name="resourcerequest",
+            index=models.Index(fields=["status", "needed_by"], name="request_status_needed"),
         ),
         migrations.AddIndex(
-            model_name='requestevent',
-            index=models.Index(fields=['request', 'at'], name='request_event_when'),
+            model_name="requestevent",
+            index=models.Index(fields=["request", "at"], name="request_event_when"),
         ),
     ]
