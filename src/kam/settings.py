@@ -212,6 +212,8 @@ KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
 # Four-eyes on key-account nominations: the nominator may not approve their own (decision 31).
 # On lets a tiny team's only executive approve what they nominated.
 KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")
+# @mentions in an account's feed also go by e-mail (Django's EMAIL_* settings) when on.
+KAM_EMAIL_NOTIFICATIONS = _env_bool("KAM_EMAIL_NOTIFICATIONS")
 # The dates every entry (forms, API, imports) accepts, inclusive; ISO dates (YYYY-MM-DD).
 KAM_DATE_MIN = os.environ.get("KAM_DATE_MIN", "1900-01-01")
 KAM_DATE_MAX = os.environ.get("KAM_DATE_MAX", "2100-12-31")

@@ -41,6 +41,9 @@ OWNER = "owner"
 NOMINATOR = "nominator"
 SUBMITTER = "submitter"
 ACTION_OWNER = "action_owner"
+FUNCTION_HEAD = "function_head"
+ASSIGNEE = "assignee"
+REQUESTER = "requester"
 NONE = "none"
 
 RELATIONS: dict[str, str] = {
@@ -53,6 +56,9 @@ RELATIONS: dict[str, str] = {
     NOMINATOR: "nominated the account",
     SUBMITTER: "submitted the account plan for approval",
     ACTION_OWNER: "owns the plan action (anyone in the company can own one)",
+    FUNCTION_HEAD: "manages the function a resource request asks (the function heads table)",
+    ASSIGNEE: "the resource request is assigned to them",
+    REQUESTER: "filed the resource request",
     NONE: "none of these (e.g. another KAM)",
 }
 EVERY_RELATION = frozenset(RELATIONS)
@@ -135,6 +141,21 @@ ACTIONS: dict[str, Action] = {
             ADMIN: EVERY_RELATION,
             EXECUTIVE: EVERY_RELATION,
         },
+    ),
+    "coordinate": Action(
+        "File resource requests and write notes in an account's coordination feed",
+        {**_every_role(MANAGING | {TEAM_MEMBER}), ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
+    "decide_request": Action(
+        "Accept and assign, or decline, a resource request",
+        _every_role(frozenset({FUNCTION_HEAD})),
+        note="Superuser status does not replace being the function's head.",
+    ),
+    "finish_request": Action(
+        "Mark a resource request done", _every_role(frozenset({FUNCTION_HEAD, ASSIGNEE}))
+    ),
+    "withdraw_request": Action(
+        "Withdraw an open resource request", _every_role(frozenset({REQUESTER}))
     ),
     "view_scoring": Action("See scoring models and runs", _every_role()),
     "manage_scoring": Action(

@@ -216,6 +216,48 @@ rules.add_perm("kam.decide_plan", is_executive)
 rules.add_perm("kam.update_action", may_change_actions_account | owns_action)
 
 
+# Resource requests and the coordination feed (issue 14). The relations are named by string so
+# this bottom layer does not import the teams app.
+
+
+@rules.predicate
+def on_account_team(user, unit) -> bool:
+    """A running membership of the unit's account team."""
+    if unit is None or not is_internal(user):
+        return False
+    today = dt.date.today()
+    return (
+        unit.account.team_members.filter(user=user)
+        .filter(Q(end__isnull=True) | Q(end__gt=today))
+        .exists()
+    )
+
+
+@rules.predicate
+def heads_requested_function(user, request) -> bool:
+    """The manager of the function a resource request asks (the FunctionHead table)."""
+    if request is None or not is_internal(user):
+        return False
+    return bool(user.functions_headed.filter(function=request.function).exists())
+
+
+@rules.predicate
+def is_request_assignee(user, request) -> bool:
+    return request is not None and is_internal(user) and request.assignee_id == user.pk
+
+
+@rules.predicate
+def made_request(user, request) -> bool:
+    return request is not None and is_internal(user) and request.requester_id == user.pk
+
+
+# File a resource request or write a feed note: whoever may change the account, or its team.
+rules.add_perm("kam.coordinate", can_change_account | on_account_team)
+rules.add_perm("kam.decide_request", heads_requested_function)
+rules.add_perm("kam.finish_request", heads_requested_function | is_request_assignee)
+rules.add_perm("kam.withdraw_request", made_request)
+
+
 def has_role_rule(user, perm: str, obj=None) -> bool:
     """Whether the rule ``perm`` grants ``user`` (on ``obj``) by their role and relation alone.
 
@@ -327,6 +369,10 @@ VISIBLE_THROUGH: dict[str, str] = {
     "planning.planversion": "plan__account",
     "planning.customergoal": "account",
     "planning.buyingprocess": "account",
+    "teams.resourcerequest": "account",
+    "teams.requestevent": "request__account",
+    "teams.requestcomment": "request__account",
+    "teams.feednote": "account",
 }
 
 

@@ -12,6 +12,8 @@ class TeamsConfig(AppConfig):
     verbose_name = _("Account teams")
     nav_items: tuple[NavItem, ...] = (
         NavItem("teams:workload", _("Workload"), "kam.view_account", "§6"),
+        NavItem("teams:requests", _("Resource requests"), "kam.view_account", "§6"),
+        NavItem("teams:my_feed", _("My feed"), "kam.view_account", "§6"),
     )
 
     def ready(self) -> None:

@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.customers.models import Unit
-from kam.people.models import User
+from kam.people.models import Function, User
 
 from .models import TeamMember, TeamRole
+from .selectors import assignee_choices
 
 
 class MemberForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -53,3 +54,81 @@ class EndForm(forms.Form):
     end = forms.DateField(
         label=_("Left on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+def _style(form: forms.Form) -> None:
+    for f in form.fields.values():
+        css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
+        f.widget.attrs.setdefault("class", css)
+
+
+class RequestForm(forms.Form):
+    """Ask one of our functions for help (“Ask for help” on the team page)."""
+
+    function = forms.ChoiceField(label=_("Function asked"), choices=Function.choices)
+    what = forms.CharField(
+        label=_("What is needed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    needed_by = forms.DateField(
+        label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    plan_action_ref = forms.CharField(
+        label=_("Plan action or objective"),
+        max_length=40,
+        required=False,
+        help_text=_("For example action:123 or objective:7."),
+    )
+
+    def __init__(self, *args: Any, account: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.queryset = Unit.objects.in_account(account).order_by("path")
+        _style(self)
+
+
+class AcceptForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, function: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        assignee = self.fields["assignee"]
+        assert isinstance(assignee, forms.ModelChoiceField)
+        assignee.queryset = assignee_choices(function=function)
+        _style(self)
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Write @username to tell a colleague who can see this account."),
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args: Any, account: Unit, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit_field = self.fields["unit"]
+        assert isinstance(unit_field, forms.ModelChoiceField)
+        unit_field.queryset = Unit.objects.in_account(account).order_by("path")
+        _style(self)

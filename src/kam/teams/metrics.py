@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.core.metrics import Metric, MetricUnit, MetricValue, registry
 
-from .selectors import team_counts
+from .selectors import request_indicators, team_counts
 
 
 def _column(name: str) -> Callable[[Sequence[int], dt.date], Mapping[int, MetricValue]]:
@@ -18,6 +18,20 @@ def _column(name: str) -> Callable[[Sequence[int], dt.date], Mapping[int, Metric
         return {pk: counts.get(pk, {}).get(name, 0) for pk in ids}
 
     return compute
+
+
+def _requests_on_time(ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    found = request_indicators(account_ids=list(ids), by="account")
+    out: dict[int, MetricValue] = {}
+    for pk in ids:
+        share = found[pk].on_time_share if pk in found else None
+        out[pk] = None if share is None else round(share * 100, 1)
+    return out
+
+
+def _median_days_to_mobilise(ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    found = request_indicators(account_ids=list(ids), by="account")
+    return {pk: found[pk].median_days_to_mobilise if pk in found else None for pk in ids}
 
 
 METRICS = (
@@ -41,6 +55,20 @@ METRICS = (
         unit=MetricUnit.COUNT,
         compute=_column("sponsors"),
         description=_("Executives sponsoring the account (DOMAIN §10, condition 2)."),
+    ),
+    Metric(
+        key="teams.requests_on_time",
+        label=_("Resource requests done on time"),
+        unit=MetricUnit.PERCENT,
+        compute=_requests_on_time,
+        description=_("Share of the account's done resource requests done by their needed-by day."),
+    ),
+    Metric(
+        key="teams.median_days_to_mobilise",
+        label=_("Median days to mobilise"),
+        unit=MetricUnit.DAYS,
+        compute=_median_days_to_mobilise,
+        description=_("Median days from filing a resource request to its acceptance."),
     ),
 )
 

@@ -8,12 +8,14 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from kam.core.models import TimeStamped
 from kam.core.validation import date_in_range
 from kam.customers.models import Unit
+from kam.people.models import Function
 
 
 class TeamRole(models.TextChoices):
@@ -114,3 +116,216 @@ class TeamMember(TimeStamped):
     def is_active(self, on: dt.date | None = None) -> bool:
         day = on or dt.date.today()
         return self.start <= day and (self.end is None or self.end > day)
+
+
+# --- Resource requests and the coordination feed (PRODUCT §6, DOMAIN §9) -----------------------
+
+
+class FunctionHead(TimeStamped):
+    """Who manages each function of ours: the person who accepts, assigns or declines the
+    resource requests asked of it (stored configuration, edited in the Django admin; decision 65).
+    """
+
+    function = models.CharField(_("function"), max_length=20, choices=Function.choices, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("manager"),
+        on_delete=models.PROTECT,
+        related_name="functions_headed",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("function head")
+        verbose_name_plural = _("function heads")
+        ordering = ["function"]
+
+    def __str__(self) -> str:
+        return f"{self.get_function_display()} — {self.user}"
+
+
+class RequestStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DONE = "done", _("Done")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+CLOSED_STATUSES = (RequestStatus.DONE, RequestStatus.DECLINED, RequestStatus.WITHDRAWN)
+
+
+class ResourceRequest(TimeStamped):
+    """A team member asks one of our functions for help on an account."""
+
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE, related_name="resource_requests"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="resource_requests_made",
+    )
+    function = models.CharField(_("function asked"), max_length=20, choices=Function.choices)
+    what = models.TextField(_("what is needed"), max_length=2000)
+    needed_by = models.DateField(_("needed by"), validators=[date_in_range])
+    # a plan action or objective ("action:123", "objective:7"); the planning app is a sibling
+    # layer, so the reference is kept as text and not resolved here (decision 66)
+    plan_action_ref = models.CharField(_("plan action or objective"), max_length=40, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resource_requests_assigned",
+    )
+    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("resource request")
+        verbose_name_plural = _("resource requests")
+        ordering = ["-opened_at", "-pk"]
+        indexes = [
+            models.Index(fields=["account", "status"], name="request_account_status"),
+            models.Index(fields=["function", "status"], name="request_function_status"),
+            models.Index(fields=["status", "needed_by"], name="request_status_needed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_function_display()}: {self.what[:60]}"
+
+    @property
+    def is_overdue(self) -> bool:
+        """Needed by a day that has passed and not done (nor declined or withdrawn)."""
+        return (
+            self.status
+            in (
+                RequestStatus.OPEN,
+                RequestStatus.ACCEPTED,
+            )
+            and self.needed_by < timezone.localdate()
+        )
+
+    @property
+    def days_to_mobilise(self) -> float | None:
+        """Accepted − opened, in days (None until accepted)."""
+        if self.accepted_at is None:
+            return None
+        return (self.accepted_at - self.opened_at).total_seconds() / 86400
+
+    @property
+    def days_to_done(self) -> float | None:
+        if self.done_at is None:
+            return None
+        return (self.done_at - self.opened_at).total_seconds() / 86400
+
+    @property
+    def done_on_time(self) -> bool | None:
+        if self.done_at is None:
+            return None
+        return timezone.localdate(self.done_at) <= self.needed_by
+
+
+class RequestEventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    DONE = "done", _("Done")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RequestEvent(models.Model):
+    """One step of a request, with who took it (the request's audit trail and feed rows)."""
+
+    request = models.ForeignKey(
+        ResourceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=12, choices=RequestEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["request", "at"], name="request_event_when")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.request_id}"
+
+
+class RequestComment(models.Model):
+    request = models.ForeignKey(
+        ResourceRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT
+    )
+    text = models.TextField(_("comment"), max_length=4000)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("request comment")
+        verbose_name_plural = _("request comments")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class FeedNote(models.Model):
+    """A note in an account's coordination feed; ``@username`` in it notifies that person."""
+
+    account = models.ForeignKey(
+        Unit, verbose_name=_("account"), on_delete=models.CASCADE, related_name="feed_notes"
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT
+    )
+    text = models.TextField(_("note"), max_length=4000)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feed note")
+        verbose_name_plural = _("feed notes")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["account", "-at"], name="feednote_account_when")]
+
+    def __str__(self) -> str:
+        return self.text[:60]

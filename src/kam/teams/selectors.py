@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum, TextChoices
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kam.customers.models import Tier, Unit, account_q
+from kam.core.filters import FilterError
+from kam.customers.models import Tier, Unit, account_q, subtree_q
 from kam.interactions.models import Interaction
 from kam.people.models import Function, Role, User
 
-from .models import SPECIALIST_ROLES, TeamMember, TeamRole
+from .filters import RequestFilter
+from .models import (
+    SPECIALIST_ROLES,
+    FeedNote,
+    FunctionHead,
+    RequestEvent,
+    RequestStatus,
+    ResourceRequest,
+    TeamMember,
+    TeamRole,
+)
 
 # Key-account tiers: the accounts a team is expected to serve.
 KEY_TIERS = (Tier.KEY, Tier.NATIONAL, Tier.GLOBAL)
@@ -233,3 +250,241 @@ def member_account_ids(*, user: User, on: dt.date | None = None) -> list[int]:
 def member_accounts(*, user: User, on: dt.date | None = None) -> QuerySet[TeamMember, Any]:
     """The accounts whose team ``user`` is on, as a sub-query (``values("account_id")``)."""
     return TeamMember.objects.active(on).filter(user=user).values("account_id")
+
+
+# --- Resource requests, the coordination feed, indicators (issue 14) ---------------------------
+
+
+def request_list(
+    *, user: User, filters: Mapping[str, Any] | None = None
+) -> QuerySet[ResourceRequest]:
+    """Resource requests matching the list filters (:class:`RequestFilter`), newest first; the
+    page and ``GET /requests`` both read this (bounded by their pagination)."""
+    qs = ResourceRequest.objects.select_related("account", "unit", "requester", "assignee")
+    filterset = RequestFilter(filters or None, queryset=qs, request=SimpleNamespace(user=user))
+    if filterset.is_bound and not filterset.form.is_valid():
+        raise FilterError(filterset.form)
+    result: QuerySet[ResourceRequest] = filterset.qs.order_by("-opened_at", "-pk")
+    return result
+
+
+def request_detail(*, request: ResourceRequest) -> dict[str, Any]:
+    """The request's events and comments (two queries)."""
+    return {
+        "events": list(request.events.select_related("actor").order_by("at", "pk")),
+        "comments": list(request.comments.select_related("author").order_by("at", "pk")),
+    }
+
+
+def function_heads() -> list[FunctionHead]:
+    return list(FunctionHead.objects.select_related("user").order_by("function"))
+
+
+def assignee_choices(*, function: str) -> QuerySet[User]:
+    """Who a head may assign: active people with a role, those of the function first."""
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role="")
+        .annotate(same=Count("pk", filter=Q(function=function)))
+        .order_by("-same", "last_name", "username")
+    )
+
+
+class FeedKind(TextChoices):
+    INTERACTION = "interaction", gettext_lazy("Interactions")
+    TEAM = "team", gettext_lazy("Team changes")
+    REQUEST = "request", gettext_lazy("Resource requests")
+    NOTE = "note", gettext_lazy("Notes")
+
+
+@dataclass
+class FeedItem:
+    kind: str
+    at: dt.datetime
+    account_id: int
+    unit_id: int | None
+    actor: User | None
+    text: str
+    link: str = ""
+    obj: Any = None
+    account: Unit | None = None
+
+
+FEED_PAGE = 25
+FEED_MAX_PAGE = 40
+
+
+def _as_datetime(value: dt.datetime | dt.date) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+
+
+def feed(
+    *,
+    account_ids: list[int],
+    kinds: list[str] | None = None,
+    unit: Unit | None = None,
+    page: int = 1,
+    per_page: int = FEED_PAGE,
+) -> tuple[list[FeedItem], bool]:
+    """The coordination feed of the accounts ``account_ids``, newest first: interactions, team
+    changes, request events and notes. One query per source kind (at most four), each limited
+    to the rows the page needs, merged by date in Python. Returns the page and whether more
+    rows follow."""
+    page = max(1, min(page, FEED_MAX_PAGE))
+    limit = page * per_page + 1
+    wanted = set(kinds or FeedKind.values)
+    items: list[FeedItem] = []
+    accounts = Unit.objects.filter(pk__in=account_ids)
+    by_path = {a.path: a for a in accounts.only("pk", "path", "name")}
+    if FeedKind.INTERACTION in wanted:
+        units = Unit.objects.in_accounts_of(accounts)
+        if unit is not None:
+            units = units.filter(subtree_q(unit))
+        interactions = (
+            Interaction.objects.filter(unit__in=units.values("pk"))
+            .select_related("unit", "created_by")
+            .order_by("-occurred_at", "-pk")[:limit]
+        )
+        for i in interactions:
+            items.append(
+                FeedItem(
+                    kind=FeedKind.INTERACTION,
+                    at=i.occurred_at,
+                    account_id=by_path[i.unit.account_path].pk,
+                    unit_id=i.unit_id,
+                    actor=i.created_by,
+                    text=f"{i.get_type_display()}: {i.summary}",
+                    obj=i,
+                )
+            )
+    if FeedKind.TEAM in wanted:
+        rows = TeamMember.history.filter(account_id__in=account_ids)
+        if unit is not None:
+            rows = rows.filter(unit_id=unit.pk)
+        for h in rows.select_related("user", "history_user").order_by("-history_date")[:limit]:
+            verb = {"+": _("joined the team"), "~": _("membership changed"), "-": _("removed")}
+            role = TeamRole(h.role).label if h.role in TeamRole.values else h.role
+            text = f"{h.user} — {role}: {verb.get(h.history_type, '')}"
+            if h.history_type == "~" and h.end is not None:
+                text = f"{h.user} — {role}: {_('leaves on %(day)s') % {'day': h.end}}"
+            items.append(
+                FeedItem(
+                    kind=FeedKind.TEAM,
+                    at=h.history_date,
+                    account_id=h.account_id,
+                    unit_id=h.unit_id,
+                    actor=h.history_user,
+                    text=text,
+                )
+            )
+    if FeedKind.REQUEST in wanted:
+        events = RequestEvent.objects.filter(request__account_id__in=account_ids)
+        if unit is not None:
+            events = events.filter(request__unit=unit)
+        for e in events.select_related("request", "actor").order_by("-at", "-pk")[:limit]:
+            items.append(
+                FeedItem(
+                    kind=FeedKind.REQUEST,
+                    at=e.at,
+                    account_id=e.request.account_id,
+                    unit_id=e.request.unit_id,
+                    actor=e.actor,
+                    text=f"{e.get_kind_display()} — {e.request.get_function_display()}: "
+                    f"{e.request.what[:120]}",
+                    link=reverse("teams:request", args=[e.request_id]),
+                    obj=e,
+                )
+            )
+    if FeedKind.NOTE in wanted:
+        notes = FeedNote.objects.filter(account_id__in=account_ids)
+        if unit is not None:
+            notes = notes.filter(unit=unit)
+        for n in notes.select_related("author", "unit").order_by("-at", "-pk")[:limit]:
+            items.append(
+                FeedItem(
+                    kind=FeedKind.NOTE,
+                    at=n.at,
+                    account_id=n.account_id,
+                    unit_id=n.unit_id,
+                    actor=n.author,
+                    text=n.text,
+                    obj=n,
+                )
+            )
+    items.sort(key=lambda x: _as_datetime(x.at), reverse=True)
+    by_pk = {a.pk: a for a in by_path.values()}
+    for item in items:
+        item.account = by_pk.get(item.account_id)
+    start = (page - 1) * per_page
+    return items[start : start + per_page], len(items) > start + per_page
+
+
+# --- Indicators (DOMAIN §9, §10 condition 3) ----------------------------------------------------
+
+
+@dataclass
+class RequestIndicators:
+    requests: int = 0
+    open: int = 0
+    overdue: int = 0
+    done: int = 0
+    done_on_time: int = 0
+    mobilise_days: list[float] = field(default_factory=list)
+
+    @property
+    def on_time_share(self) -> float | None:
+        """Share of the done requests done by their needed-by day (0–1; None: none done)."""
+        return self.done_on_time / self.done if self.done else None
+
+    @property
+    def median_days_to_mobilise(self) -> float | None:
+        return round(statistics.median(self.mobilise_days), 1) if self.mobilise_days else None
+
+
+def request_indicators(
+    *, account_ids: list[int] | None = None, by: str = "account"
+) -> dict[Any, RequestIndicators]:
+    """Per account (``by="account"``), per function (``by="function"``) or for the programme
+    (``by="all"``, key ``None``): requests done on time and median days to mobilise (one query,
+    a column list only)."""
+    qs = ResourceRequest.objects.all()
+    if account_ids is not None:
+        qs = qs.filter(account_id__in=account_ids)
+    today = timezone.localdate()
+    out: dict[Any, RequestIndicators] = defaultdict(RequestIndicators)
+    for account_id, function, status, opened, accepted, done, needed in qs.order_by().values_list(
+        "account_id", "function", "status", "opened_at", "accepted_at", "done_at", "needed_by"
+    ):
+        key = account_id if by == "account" else function if by == "function" else None
+        ind = out[key]
+        ind.requests += 1
+        if status in (RequestStatus.OPEN, RequestStatus.ACCEPTED):
+            ind.open += 1
+            if needed < today:
+                ind.overdue += 1
+        if accepted is not None:
+            ind.mobilise_days.append((accepted - opened).total_seconds() / 86400)
+        if status == RequestStatus.DONE and done is not None:
+            ind.done += 1
+            if timezone.localdate(done) <= needed:
+                ind.done_on_time += 1
+    return dict(out)
+
+
+def programme_indicators() -> dict[str, Any]:
+    """The programme's figures: requests, specialists per key account team, accounts without an
+    executive sponsor (four queries)."""
+    requests = request_indicators(by="all").get(None, RequestIndicators())
+    key_ids = list(Unit.objects.accounts().filter(tier__in=KEY_TIERS).values_list("pk", flat=True))
+    counts = team_counts(account_ids=key_ids)
+    specialists = [counts.get(pk, {}).get("specialists", 0) for pk in key_ids]
+    return {
+        "requests": requests,
+        "by_function": request_indicators(by="function"),
+        "specialists_per_team": (
+            round(sum(specialists) / len(specialists), 1) if specialists else None
+        ),
+        "without_sponsor": accounts_without_sponsor().count(),
+    }

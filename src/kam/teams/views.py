@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kam.core.errors import DomainError
+from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, is_executive, require, visible
 from kam.customers.models import Unit
 from kam.people.models import Function, User
 
 from . import selectors, services
-from .forms import EndForm, MemberForm
-from .models import TeamMember
+from .forms import AcceptForm, CommentForm, DeclineForm, EndForm, MemberForm, NoteForm, RequestForm
+from .models import RequestStatus, ResourceRequest, TeamMember
+from .workflows import REQUEST_WORKFLOW, STEPS
 
 VIEW, CHANGE = "kam.view_account", "kam.change_account"
 
@@ -164,5 +171,245 @@ def workload(request: AuthedHttpRequest) -> HttpResponseBase:
                 if is_executive(request.user) or request.user.has_perm("kam.administer")
                 else None
             ),
+        },
+    )
+
+
+# --- Resource requests and the coordination feed (issue 14) ------------------------------------
+
+COORDINATE = "kam.coordinate"
+REQUESTS_PAGE = 25
+
+
+def _page_number(request: AuthedHttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+@login_required
+def requests_list(request: AuthedHttpRequest) -> HttpResponseBase:
+    require(request.user, VIEW)
+    try:
+        qs = selectors.request_list(user=request.user, filters=request.GET)
+    except FilterError as exc:
+        messages.error(request, exc.message)
+        qs = selectors.request_list(user=request.user)
+    paginator = Paginator(visible(request.user, qs), REQUESTS_PAGE)
+    page = paginator.get_page(_page_number(request))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "teams/requests.html",
+        {
+            "page": page,
+            "statuses": RequestStatus.choices,
+            "function_choices": Function.choices,
+            "chosen_status": request.GET.getlist("status"),
+            "chosen_function": request.GET.get("function", ""),
+            "mine": request.GET.get("mine", "") in ("true", "on", "1", "True"),
+            "overdue": request.GET.get("overdue", "") in ("true", "on", "1", "True"),
+            "query": query.urlencode(),
+            "programme": selectors.programme_indicators(),
+            "function_labels": dict(Function.choices),
+        },
+    )
+
+
+def _request(request: AuthedHttpRequest, pk: int) -> ResourceRequest:
+    obj: ResourceRequest = get_for_user(
+        ResourceRequest.objects.select_related("account", "unit", "requester", "assignee"),
+        request.user,
+        VIEW,
+        pk=pk,
+    )
+    return obj
+
+
+def _request_context(
+    request: AuthedHttpRequest, obj: ResourceRequest, **forms: Any
+) -> dict[str, Any]:
+    return {
+        "req": obj,
+        "steps": REQUEST_WORKFLOW.allowed(request.user, obj),
+        "accept_form": forms.get("accept_form") or AcceptForm(function=obj.function),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "head": services.function_head(obj.function),
+        **selectors.request_detail(request=obj),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """A request with its history and comments; POST adds a comment."""
+    obj = _request(request, pk)
+    status = 200
+    form = CommentForm()
+    if request.method == "POST":
+        form = CommentForm(request.POST)
+        if form.is_valid():
+            try:
+                services.request_comment_add(
+                    request=obj, author=request.user, text=form.cleaned_data["text"]
+                )
+            except DomainError as exc:
+                form.add_error("text", exc.message)
+            else:
+                return redirect("teams:request", obj.pk)
+        status = 400
+    return render(
+        request,
+        "teams/request.html",
+        _request_context(request, obj, comment_form=form),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def request_step(request: AuthedHttpRequest, pk: int, step: str) -> HttpResponseBase:
+    obj = _request(request, pk)
+    if step not in STEPS:
+        raise Http404
+    transition = REQUEST_WORKFLOW[step]
+    if not transition.permitted(request.user, obj):
+        raise PermissionDenied
+    assignee, reason = None, ""
+    forms_: dict[str, Any] = {}
+    if step == "accept":
+        accept = AcceptForm(request.POST, function=obj.function)
+        if not accept.is_valid():
+            forms_["accept_form"] = accept
+        else:
+            assignee = accept.cleaned_data["assignee"]
+    elif step == "decline":
+        decline = DeclineForm(request.POST)
+        if not decline.is_valid():
+            forms_["decline_form"] = decline
+        else:
+            reason = decline.cleaned_data["reason"]
+    if not forms_:
+        try:
+            services.request_step(
+                request=obj, step=step, actor=request.user, assignee=assignee, reason=reason
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return render(request, "teams/request.html", _request_context(request, obj), status=409)
+        messages.success(request, _("Done: %(step)s.") % {"step": transition.label})
+        return redirect("teams:request", obj.pk)
+    return render(
+        request, "teams/request.html", _request_context(request, obj, **forms_), status=400
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_new(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """“Ask for help”: file a resource request for the account."""
+    account = _account(request, pk).account
+    require(request.user, COORDINATE, account)
+    form = RequestForm(account=account)
+    status = 200
+    if request.method == "POST":
+        form = RequestForm(request.POST, account=account)
+        if form.is_valid():
+            try:
+                obj = services.request_create(
+                    account=account, requester=request.user, **form.cleaned_data
+                )
+            except DomainError as exc:
+                field = exc.field if exc.field in form.fields else None
+                form.add_error(field, exc.message)
+            else:
+                messages.success(request, _("Your request was sent."))
+                return redirect("teams:request", obj.pk)
+        status = 400
+    return render(
+        request, "teams/request_new.html", {"account": account, "form": form}, status=status
+    )
+
+
+def _feed_args(request: AuthedHttpRequest) -> tuple[list[str], int]:
+    kinds = [k for k in request.GET.getlist("kind") if k in selectors.FeedKind.values]
+    return kinds, _page_number(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_feed(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """The coordination feed of one account, with a note form."""
+    account = _account(request, pk)
+    if not account.is_account:
+        return redirect("teams:feed", account.account.pk)
+    can_write = request.user.has_perm(COORDINATE, account)
+    form = NoteForm(account=account)
+    status = 200
+    if request.method == "POST":
+        require(request.user, COORDINATE, account)
+        form = NoteForm(request.POST, account=account)
+        if form.is_valid():
+            try:
+                services.feed_note_add(account=account, author=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error("text", exc.message)
+            else:
+                messages.success(request, _("Your note was added."))
+                return redirect("teams:feed", account.pk)
+        status = 400
+    kinds, page = _feed_args(request)
+    unit = None
+    unit_id = request.GET.get("unit") or ""
+    if unit_id.isdigit():
+        unit = Unit.objects.in_account(account).filter(pk=int(unit_id)).first()
+    items, more = selectors.feed(account_ids=[account.pk], kinds=kinds, unit=unit, page=page)
+    indicators = selectors.request_indicators(account_ids=[account.pk]).get(account.pk)
+    counts = selectors.team_counts(account_ids=[account.pk]).get(account.pk, {})
+    return render(
+        request,
+        "teams/feed.html",
+        {
+            "account": account,
+            "items": items,
+            "more": more,
+            "page": page,
+            "kinds": selectors.FeedKind.choices,
+            "chosen_kinds": kinds,
+            "units": Unit.objects.in_account(account).order_by("path")[:200],
+            "chosen_unit": unit,
+            "form": form,
+            "can_write": can_write,
+            "indicators": indicators,
+            "specialists": counts.get("specialists", 0),
+            "sponsors": counts.get("sponsors", 0),
+        },
+        status=status,
+    )
+
+
+@login_required
+def my_feed(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The feed of every account whose team the user is on."""
+    require(request.user, VIEW)
+    account_ids = selectors.member_account_ids(user=request.user)
+    account_ids = list(
+        visible(request.user, Unit.objects.filter(pk__in=account_ids)).values_list("pk", flat=True)
+    )
+    kinds, page = _feed_args(request)
+    items, more = selectors.feed(account_ids=account_ids, kinds=kinds, page=page)
+    return render(
+        request,
+        "teams/my_feed.html",
+        {
+            "items": items,
+            "more": more,
+            "page": page,
+            "kinds": selectors.FeedKind.choices,
+            "chosen_kinds": kinds,
+            "accounts": len(account_ids),
         },
     )

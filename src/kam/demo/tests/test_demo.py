@@ -407,3 +407,13 @@ def test_key_accounts_have_a_white_space_with_hand_edits(demo):
     assert cells.filter(status="ours").exists()
     assert cells.filter(edited=True, potential__gt=0).exists()
     assert cells.filter(account__tier="transactional").count() == 0
+
+
+def test_resource_requests_in_every_state_and_notes_with_mentions(demo):
+    from kam.teams.models import FeedNote, FunctionHead, ResourceRequest
+
+    assert FunctionHead.objects.exists()
+    statuses = set(ResourceRequest.objects.values_list("status", flat=True))
+    assert statuses == {"open", "accepted", "done", "declined", "withdrawn"}
+    assert any(r.is_overdue for r in ResourceRequest.objects.all())
+    assert FeedNote.objects.filter(text__contains="@").exists()

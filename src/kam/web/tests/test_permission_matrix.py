@@ -66,8 +66,8 @@ from kam.planning.services import plan_create
 from kam.relationships.models import BuyingRole, Placeholder
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
-from kam.teams.models import TeamRole
-from kam.teams.services import team_member_add
+from kam.teams.models import ResourceRequest, TeamRole
+from kam.teams.services import request_create, team_member_add
 from kam.testing.factories import ContactFactory, EmploymentFactory, ProductFactory, make_unit
 from kam.testing.urlwalk import api_operations, ninja_api, patterns, view_methods
 from kam.web import endpoints
@@ -294,6 +294,33 @@ def _member_form(w: World, who: str) -> dict:
     return {"role": "service", "allocation": 20, "start": "2026-01-01"}
 
 
+def _resource_request(w: World) -> int:
+    """An open request of account A, filed by its service teammate (no persona: only the
+    matrix's relations decide), made inside the test's savepoint."""
+    found = ResourceRequest.objects.filter(what="matrix request").first()
+    if found is None:
+        found = request_create(
+            account=Unit.objects.get(pk=w.account),
+            requester=User.objects.get(username="teammate"),
+            function="service",
+            what="matrix request",
+            needed_by=dt.date(2026, 12, 1),
+        )
+    return found.pk
+
+
+def _step(name: str) -> Build:
+    def build(w: World, who: str, variant: str) -> tuple[str, Any]:
+        data = {"assignee": w.users["field_rep"].pk, "reason": "No capacity"}
+        return reverse(name, args=[_resource_request(w), variant]), data
+
+    return build
+
+
+def _request_form(w: World, who: str) -> dict:
+    return {"function": "technical", "what": "A line audit", "needed_by": "2026-12-20"}
+
+
 WEB_REQUESTS: dict[str, Build] = {
     "GET teams:account_team": _page("teams:account_team", lambda w: w.account),
     "POST teams:account_team": _post(
@@ -310,6 +337,17 @@ WEB_REQUESTS: dict[str, Build] = {
     "POST teams:member_edit": _post("teams:member_edit", _member_form, lambda w: w.member),
     "POST teams:member_end": _post("teams:member_end", lambda w, who: {}, lambda w: w.member),
     "GET teams:workload": _page("teams:workload"),
+    "GET teams:requests": _page("teams:requests"),
+    "GET teams:request": _page("teams:request", _resource_request),
+    "POST teams:request": _post(
+        "teams:request", lambda w, who: {"text": "A comment"}, _resource_request
+    ),
+    "POST teams:request_step": _step("teams:request_step"),
+    "GET teams:request_new": _page("teams:request_new", lambda w: w.account),
+    "POST teams:request_new": _post("teams:request_new", _request_form, lambda w: w.account),
+    "GET teams:feed": _page("teams:feed", lambda w: w.account),
+    "POST teams:feed": _post("teams:feed", lambda w, who: {"text": "A note"}, lambda w: w.account),
+    "GET teams:my_feed": _page("teams:my_feed"),
     "GET login": _page("login"),
     "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
     "POST whitespace:prefill": _post("whitespace:prefill", lambda w, who: {}, lambda w: w.account),
@@ -654,6 +692,39 @@ API_REQUESTS: dict[str, Build] = {
     "PATCH /team-members/{member_id}": _api(
         lambda w: f"/team-members/{w.member}", lambda w: {"allocation": 15}
     ),
+    "GET /requests": _api(lambda w: "/requests"),
+    "POST /requests": _api(
+        lambda w: "/requests",
+        lambda w: {
+            "account_id": w.account,
+            "function": "technical",
+            "what": "A line audit",
+            "needed_by": "2026-12-20",
+        },
+    ),
+    "GET /requests/{request_id}": _api(lambda w: f"/requests/{_resource_request(w)}"),
+    "POST /requests/{request_id}/accept": _api(
+        lambda w: f"/requests/{_resource_request(w)}/accept",
+        lambda w: {"assignee_id": w.users["field_rep"].pk},
+    ),
+    "POST /requests/{request_id}/decline": _api(
+        lambda w: f"/requests/{_resource_request(w)}/decline", lambda w: {"reason": "No"}
+    ),
+    "POST /requests/{request_id}/done": _api(lambda w: f"/requests/{_resource_request(w)}/done"),
+    "POST /requests/{request_id}/withdraw": _api(
+        lambda w: f"/requests/{_resource_request(w)}/withdraw"
+    ),
+    "GET /requests/{request_id}/comments": _api(
+        lambda w: f"/requests/{_resource_request(w)}/comments"
+    ),
+    "POST /requests/{request_id}/comments": _api(
+        lambda w: f"/requests/{_resource_request(w)}/comments", lambda w: {"text": "A comment"}
+    ),
+    "GET /accounts/{account_id}/feed": _api(lambda w: f"/accounts/{w.account}/feed"),
+    "POST /accounts/{account_id}/feed": _api(
+        lambda w: f"/accounts/{w.account}/feed", lambda w: {"text": "A note"}
+    ),
+    "GET /function-heads": _api(lambda w: "/function-heads"),
     "POST /team-members/{member_id}/end": _api(
         lambda w: f"/team-members/{w.member}/end", lambda w: {}
     ),
@@ -1042,6 +1113,10 @@ LIST_READS = {
     "GET /transactions",
     "GET /workload",
     "GET teams:workload",
+    "GET teams:requests",
+    "GET teams:my_feed",
+    "GET /requests",
+    "GET /function-heads",
     "GET /interactions",
     "GET /identification/scores",
     "GET /identification/nominations",
