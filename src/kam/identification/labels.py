@@ -26,6 +26,7 @@ SEEDED_LABELS = (
         "Revenue of the last 12 months against the prior 12 months (gap without prior revenue)."
     ),
     gettext_noop("Profitability"),
+    # xgettext:no-python-format
     gettext_noop("Gross margin % of the last 12 months, from the lines that carry a cost."),
     gettext_noop("DMU size"),
     gettext_noop(
