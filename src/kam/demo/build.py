@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
@@ -76,6 +76,7 @@ from kam.sales.models import (
     Transaction,
     reporting_currency,
 )
+from kam.teams.models import FunctionHead
 
 from .inputs import enrich_inputs
 
@@ -570,6 +571,10 @@ def demo_reset() -> None:
     ProductLine.objects.all().delete()
     Competitor.objects.all().delete()
     demo_names = [d.username for d in DEMO_LOGINS]
+    # function heads are not account data: they go with the demo people they name
+    FunctionHead.objects.filter(
+        Q(user__external_id__startswith=DEMO_PREFIX) | Q(user__username__in=demo_names)
+    ).delete()
     User.objects.filter(external_id__startswith=DEMO_PREFIX).update(manager=None)
     User.objects.filter(external_id__startswith=DEMO_PREFIX).delete()
     User.objects.filter(username__in=demo_names).delete()
@@ -1058,7 +1063,7 @@ class _Builder:
                 qty = Decimal(f"{max(1.0, amount / price):.3f}")
                 batch.append(
                     (first.replace(day=rng.randint(1, days)), unit_id, product_id,
-                     self.line_pks[li], qty, net, currency, cost)  # TX_COLUMNS
+                     self.line_pks[li], qty, net, currency, cost, "")  # TX_COLUMNS
                 )  # fmt: skip
                 acc = sums.get((unit_id, li, mi))
                 if acc is None:
@@ -1518,7 +1523,7 @@ class _Builder:
 
 
 TX_COLUMNS = ("date", "unit_id", "product_id", "product_line_id", "quantity", "net_amount",
-              "currency", "cost")  # fmt: skip
+              "currency", "cost", "original_currency")  # fmt: skip
 ROLLUP_COLUMNS = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity",
                   "cost", "costed_amount", "lines")  # fmt: skip
 
