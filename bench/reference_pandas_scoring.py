@@ -202,6 +202,20 @@ def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
         .reindex(acc.index, fill_value=0)
     )
 
+    # -- the buying centre: DMU size counts contacts with a buying-centre role (recorded by the
+    # end of as_of) who hold a current position at the account; an account with no role at all
+    # keeps its current contacts (decision 51)
+    roles = read("SELECT account_id, contact_id, created_at FROM relationships_buyingrole")
+    roles = roles[_as_datetime(roles["created_at"]) < moment]
+    current_pairs = emp[["account_id", "contact_id"]].drop_duplicates()
+    with_role = roles[["account_id", "contact_id"]].drop_duplicates()
+    members = with_role.merge(current_pairs, on=["account_id", "contact_id"], how="inner")
+    counted = members.groupby("account_id")["contact_id"].nunique()
+    counted = counted.reindex(with_role["account_id"].unique(), fill_value=0)
+    acc["dmu"] = acc["contacts"].astype("float64")
+    in_acc = counted[counted.index.isin(acc.index)]
+    acc.loc[in_acc.index, "dmu"] = in_acc.astype("float64")
+
     # -- operating units and geographic spread --------------------------------------------------
     with_revenue = set(bought.loc[bought["recent"], "unit_id"])
     with_contact = set(emp["unit_id"])
@@ -264,7 +278,7 @@ def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
         "wallet": acc["wallet"],
         "growth": (revenue / prior - 1).where(prior > 0),
         "margin": ((costed - acc["cost12"]) / costed).where(costed > 0),
-        "dmu_size": acc["contacts"].astype("float64").where(has_contacts),
+        "dmu_size": acc["dmu"].where(acc["dmu"] > 0),
         "functions": acc["functions"].astype("float64").where(has_contacts),
         "operating_units": acc["operating_units"].astype("float64"),
         "geo_spread": spread_total.astype("float64").where(spread_total > 0),

@@ -37,7 +37,8 @@ def _leaf(app: str) -> tuple[str, str]:
     return MigrationLoader(None, ignore_no_migrations=True).graph.leaf_nodes(app)[0]
 
 
-LEAF_MIGRATION = _leaf("customers")
+# the API app: its newest migration only changes validators, and no other app depends on it
+LEAF_MIGRATION = _leaf("api")
 
 
 def fingerprints() -> dict[str, tuple[int, str]]:

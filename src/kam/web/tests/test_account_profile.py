@@ -93,7 +93,8 @@ def test_the_profile_shows_every_section(client, kam_a):
     assert len(doc.find(id="profile-position-history").find_all("li")) == 2
     assert table(html, "opportunities-table")[0]["Name"] == "Line 3 retrofit"
     assert "EUR" in doc.find(id="profile-opportunities").text
-    assert "Shown here once the relationship map is in use." in doc.find(id="profile-stage").text
+    # the relationships app registers its stage metric: the suggested or confirmed stage shows
+    assert doc.find(id="profile-stage-value").text == "Pre-KAM"
 
 
 def test_revenue_by_year_and_product_line_with_currency(client, kam_a):
