@@ -367,6 +367,7 @@ VISIBLE_THROUGH: dict[str, str] = {
     "planning.objective": "plan__account",
     "planning.action": "plan__account",
     "planning.planversion": "plan__account",
+    "planning.whitespacecell": "account",
     "planning.customergoal": "account",
     "planning.buyingprocess": "account",
     "teams.resourcerequest": "account",
