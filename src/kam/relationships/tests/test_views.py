@@ -224,3 +224,36 @@ def test_buying_centre_page_and_metrics_take_the_same_queries_with_ten_times_the
         assert client.get(url).status_code == 200
     with django_assert_max_num_queries(20):
         assert client.get(api, headers=kam_a.headers).status_code == 200
+
+
+def test_another_kam_cannot_change_kam_as_buying_centre(client, kam_a, kam_b, contact):
+    """kam_b is refused every buying-centre write on account A, on the page and the API."""
+    role = BuyingRole.objects.create(account=kam_a.account, contact=contact, role="buyer")
+    ph = Placeholder.objects.create(account=kam_a.account, role="decider")
+    account = kam_a.account.pk
+    before = db_snapshot()
+    client.force_login(kam_b.user)
+    pages = [
+        (reverse("relationships:placeholder_add", args=[account]), {"role": "user"}),
+        (reverse("relationships:placeholder_remove", args=[ph.pk]), {}),
+        (reverse("relationships:stage_confirm", args=[account]), {"stage": "pre"}),
+        (reverse("relationships:sharing_set", args=[account]), {"level": "3"}),
+    ]
+    for url, data in pages:
+        assert client.post(url, data).status_code == 403, url
+    base = f"/api/v1/relationships/accounts/{account}"
+    calls = [
+        ("post", f"{base}/placeholders", {"role": "user"}),
+        ("post", f"/api/v1/relationships/placeholders/{ph.pk}/fill", {"contact_id": contact.pk}),
+        ("delete", f"/api/v1/relationships/placeholders/{ph.pk}", None),
+        ("delete", f"/api/v1/relationships/roles/{role.pk}", None),
+        ("put", f"{base}/contacts/{contact.pk}", {"roles": ["user"], "influence": 2}),
+        ("post", f"{base}/stage", {"stage": "pre"}),
+        ("post", f"{base}/sharing", {"level": 3}),
+    ]
+    for method, url, body in calls:
+        kwargs = {"headers": kam_b.headers}
+        if body is not None:
+            kwargs.update(data=body, content_type="application/json")
+        assert getattr(client, method)(url, **kwargs).status_code in (403, 404), url
+    assert db_snapshot() == before

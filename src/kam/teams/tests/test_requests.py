@@ -381,3 +381,21 @@ def test_the_api_lists_answer_in_the_same_number_of_queries_with_ten_times_the_d
     for path in paths:
         with django_assert_max_num_queries(12):
             assert _api(client, kam_a, "get", path).status_code == 200
+
+
+def test_another_kam_cannot_file_or_step_on_kam_as_request(client: Client, kam_a, kam_b, people):
+    """A comment is open to whoever may see the request; filing, steps and the feed are not."""
+    req = _file(kam_a)
+    body = {"account_id": kam_a.account.pk, "function": "service", "what": "x"}
+    before = db_snapshot()
+    calls = [
+        ("/requests", {**body, "needed_by": str(TODAY)}),
+        (f"/requests/{req.pk}/accept", {"assignee_id": people["sam"].pk}),
+        (f"/requests/{req.pk}/decline", {"reason": "no"}),
+        (f"/requests/{req.pk}/done", {}),
+        (f"/requests/{req.pk}/withdraw", {}),
+        (f"/accounts/{kam_a.account.pk}/feed", {"text": "hi"}),
+    ]
+    for path, data in calls:
+        assert _api(client, kam_b, "post", path, data).status_code in (403, 404), path
+    assert db_snapshot() == before

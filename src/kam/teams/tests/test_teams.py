@@ -402,3 +402,14 @@ def test_a_bad_team_file_writes_nothing_and_says_why(tmp_path, kam_a: Persona):
     reasons = {(e.line, e.column) for e in report.errors}
     assert {(3, "user"), (4, "role"), (4, "allocation")} <= reasons
     assert not TeamMember.objects.exists()
+
+
+def test_another_kam_cannot_change_or_end_a_membership_through_the_api(
+    client: Client, kam_a: Persona, kam_b: Persona
+):
+    member = team_member_add(account=kam_a.account, user=_specialist(), role=TeamRole.SERVICE)
+    before = db_snapshot()
+    patched = _api(client, kam_b, "patch", f"/team-members/{member.pk}", {"allocation": 5})
+    assert patched.status_code == 403
+    assert _api(client, kam_b, "post", f"/team-members/{member.pk}/end", {}).status_code == 403
+    assert db_snapshot() == before

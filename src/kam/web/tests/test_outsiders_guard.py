@@ -28,6 +28,22 @@ PLAN_IMPORT = (
 API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
 
 PROFILE = "kam.web.tests.test_account_profile"
+INPUTS = "kam.web.tests.test_inputs_pages"
+TEAMS = "kam.teams.tests.test_teams"
+TEAM_CHANGE = f"{TEAMS}::test_another_kam_and_a_user_without_a_role_cannot_change_the_team"
+TEAM_API = f"{TEAMS}::test_another_kam_cannot_change_or_end_a_membership_through_the_api"
+REQUESTS = "kam.teams.tests.test_requests"
+REQUEST_STEPS = f"{REQUESTS}::test_outsiders_cannot_act_and_change_nothing"
+REQUEST_API = f"{REQUESTS}::test_another_kam_cannot_file_or_step_on_kam_as_request"
+REL = "kam.relationships.tests.test_views"
+REL_ROLES = f"{REL}::test_another_kam_cannot_edit_roles"
+REL_CENTRE = f"{REL}::test_another_kam_cannot_change_kam_as_buying_centre"
+ASSESS = "kam.identification.tests.test_assessment"
+COMMENT = (
+    "exempt: a comment is the commenter's own new row; whoever may see the request may add one "
+    "and nothing stored of anyone else changes"
+)
+
 NOTES = "kam.web.tests.test_notifications"
 
 # Web URL name -> the outsider test, or "exempt: why".
@@ -84,6 +100,30 @@ WEB_WRITES: dict[str, str] = {
     "whitespace:cell": WHITE_SPACE,
     "whitespace:prefill": WHITE_SPACE,
     "planexport:import": PLAN_IMPORT,
+    "web:account_position": f"{INPUTS}::test_supplier_position_outsiders",
+    "web:territory_create": f"{INPUTS}::test_territories_outsiders",
+    "web:territory_edit": f"{INPUTS}::test_territories_outsiders",
+    "teams:account_team": TEAM_CHANGE,
+    "teams:suggestion_accept": TEAM_CHANGE,
+    "teams:member_edit": TEAM_CHANGE,
+    "teams:member_end": TEAM_CHANGE,
+    "teams:request_new": REQUEST_STEPS,
+    "teams:request_step": REQUEST_STEPS,
+    "teams:feed": REQUEST_STEPS,
+    "teams:request": COMMENT,
+    "relationships:member_edit": REL_ROLES,
+    "relationships:placeholder_add": REL_CENTRE,
+    "relationships:placeholder_remove": REL_CENTRE,
+    "relationships:stage_confirm": REL_CENTRE,
+    "relationships:sharing_set": REL_CENTRE,
+    "relationships:contact_links": (
+        "exempt: sets only the poster's own link to a contact (a colleague's link is refused, "
+        f"see {REL}::test_our_person_sets_their_own_level_but_not_a_colleagues)"
+    ),
+    "relationships_map:person_roles": (
+        "kam.relationships.tests.test_map::test_roles_are_set_from_the_panel"
+    ),
+    "identification:assessment": f"{ASSESS}::test_outsiders",
 }
 # The whole Django admin (staff only) is covered by one test.
 ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
@@ -139,6 +179,31 @@ API_WRITES: dict[str, str] = {
     "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": WHITE_SPACE,
     "POST /accounts/{account_id}/white-space/prefill": WHITE_SPACE,
     "POST /plan-imports": PLAN_IMPORT,
+    "POST /accounts/{account_id}/supplier-positions": f"{INPUTS}::test_supplier_position_outsiders",
+    "POST /territories": f"{INPUTS}::test_territories_api",
+    "PATCH /territories/{territory_id}": f"{INPUTS}::test_territories_api",
+    "POST /accounts/{account_id}/team": (
+        f"{TEAMS}::test_the_api_answers_bad_input_and_outsiders_with_4xx"
+    ),
+    "PATCH /team-members/{member_id}": TEAM_API,
+    "POST /team-members/{member_id}/end": TEAM_API,
+    "POST /requests": REQUEST_API,
+    "POST /requests/{request_id}/comments": COMMENT,
+    "POST /requests/{request_id}/accept": REQUEST_API,
+    "POST /requests/{request_id}/decline": REQUEST_API,
+    "POST /requests/{request_id}/done": REQUEST_API,
+    "POST /requests/{request_id}/withdraw": REQUEST_API,
+    "POST /accounts/{account_id}/feed": REQUEST_API,
+    "POST /relationships/accounts/{account_id}/roles": REL_ROLES,
+    "DELETE /relationships/roles/{role_id}": REL_CENTRE,
+    "PUT /relationships/accounts/{account_id}/contacts/{contact_id}": REL_CENTRE,
+    "POST /relationships/accounts/{account_id}/placeholders": REL_CENTRE,
+    "POST /relationships/placeholders/{placeholder_id}/fill": REL_CENTRE,
+    "DELETE /relationships/placeholders/{placeholder_id}": REL_CENTRE,
+    "POST /relationships/accounts/{account_id}/stage": REL_CENTRE,
+    "POST /relationships/accounts/{account_id}/sharing": REL_CENTRE,
+    "PUT /relationships/links": f"{REL}::test_our_person_sets_their_own_level_but_not_a_colleagues",
+    "PATCH /identification/accounts/{account_id}/assessment": f"{ASSESS}::test_api_outsiders",
 }
 
 
