@@ -62,7 +62,7 @@ def _login(page, live_server):
     page.fill("#id_username", "anna")
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/accounts/$"))
+    expect(page).to_have_url(re.compile(r"/my-accounts/$"))  # a KAM lands on My accounts
 
 
 def _click_node(page, node_id):

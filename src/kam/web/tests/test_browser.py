@@ -79,4 +79,5 @@ def test_switching_to_russian_relabels_the_interface(page, live_server):
     _data()
     _login(page, live_server)
     page.select_option("#language-select", "ru")
-    expect(page.locator("h1")).to_contain_text("Портфель")
+    expect(page.locator("h1")).to_contain_text("Мои клиенты")  # a KAM lands on My accounts
+    expect(page.locator("#main-nav")).to_contain_text("Портфель")
