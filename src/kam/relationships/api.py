@@ -447,7 +447,7 @@ class StageOut(Schema):
     mismatch: bool
 
 
-class AssessmentOut(Schema):
+class StageAssessmentOut(Schema):
     id: int
     suggested: str
     confidence: Decimal
@@ -458,8 +458,8 @@ class AssessmentOut(Schema):
     evidence: dict[str, Any]
 
 
-class AssessmentPage(Schema):
-    items: list[AssessmentOut]
+class StageAssessmentPage(Schema):
+    items: list[StageAssessmentOut]
     next: str | None
 
 
@@ -494,7 +494,7 @@ def stage_read(request: AuthedHttpRequest, account_id: Id) -> Any:
 
 @router.post(
     "/relationships/accounts/{account_id}/stage",
-    response=responses({201: AssessmentOut}),
+    response=responses({201: StageAssessmentOut}),
     summary="Confirm the suggested stage, or override it with a reason",
 )
 def stage_confirm(request: AuthedHttpRequest, account_id: Id, payload: StageIn) -> Any:
@@ -509,7 +509,7 @@ def stage_confirm(request: AuthedHttpRequest, account_id: Id, payload: StageIn) 
 
 @router.get(
     "/relationships/accounts/{account_id}/stage/history",
-    response=responses({200: AssessmentPage}),
+    response=responses({200: StageAssessmentPage}),
     summary="Every stage decision of an account",
 )
 def stage_history(request: AuthedHttpRequest, account_id: Id, page: Query[PageParams]) -> Any:

@@ -49,7 +49,7 @@ class GraphOut(Schema):
     edges: list[dict[str, Any]]
 
 
-class MatrixOut(Schema):
+class CoverageMatrixOut(Schema):
     account: dict[str, Any]
     by: str
     rows: list[dict[str, Any]]
@@ -86,7 +86,7 @@ def relationship_map(
 
 @router.get(
     "/accounts/{account_id}/coverage-matrix",
-    response=responses({200: MatrixOut}),
+    response=responses({200: CoverageMatrixOut}),
     summary="The buying centre × our team as link strengths, with the coverage figures",
 )
 def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role") -> dict[str, Any]:
