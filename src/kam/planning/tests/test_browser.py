@@ -51,6 +51,10 @@ def _data():
 
 def test_plan_from_template_action_for_a_field_rep_completed_on_a_phone(browser, page, live_server):
     kam, rep, account = _data()
+    # the journey spans two browsers and several full page loads: on a busy two-core machine a
+    # step can take longer than Playwright's default 5 s, which is not what this test checks
+    page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
     _login(page, live_server, "anna")
     page.goto(f"{live_server.url}/accounts/{account.pk}/")
     page.click("#account-plan-link")
