@@ -13,7 +13,12 @@ from kam.identification.models import AccountScore, ScoringModel, ScoringRun
 from kam.planning.models import AccountPlan
 from kam.testing.factories import PASSWORD, UserFactory, make_unit
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the test reads rows the migrations seed (the plan templates, the default
+# scoring model), which a transactional test run before it on the same worker has flushed
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _login(page, live_server, username: str) -> None:
@@ -24,14 +29,32 @@ def _login(page, live_server, username: str) -> None:
     expect(page.locator("#id_username")).to_have_count(0)
 
 
+def _seeded_templates() -> None:
+    """The plan templates the migrations seed; a transactional test run before this one on the
+    same worker flushes them, so they are put back the way the migration writes them."""
+    import importlib
+
+    from django.apps import apps
+
+    from kam.planning.models import PlanTemplate
+
+    if not PlanTemplate.objects.exists():
+        seed = importlib.import_module("kam.planning.migrations.0002_plan_template_defaults")
+        seed.add_defaults(apps, None)
+
+
 def _data():
+    _seeded_templates()
     kam = UserFactory(username="anna", role="kam", first_name="Anna", last_name="Petrova")
     rep = UserFactory(username="ivan", role="field_rep", first_name="Ivan", last_name="Sokolov")
     account = make_unit("Nordstahl Group", industry="Steel", country="DE", account_manager=kam)
     make_unit("Nordstahl Plant North", parent=account, kind="site")
     # the latest scoring run puts the account in the Strategic quadrant (high score and share)
     run = ScoringRun.objects.create(
-        model=ScoringModel.objects.get(status="active"),
+        # the migrations' default model, or one of our own when a transactional test ran
+        # before on this worker and flushed the seeded rows
+        model=ScoringModel.objects.filter(status="active").first()
+        or ScoringModel.objects.create(name="Browser test model", version=900, status="active"),
         status="done",
         as_of=timezone.localdate(),
         accounts_count=1,
