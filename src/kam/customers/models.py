@@ -71,6 +71,11 @@ def path_step(n: int) -> str:
     return "".join(reversed(out))
 
 
+def child_number(path: str) -> int:
+    """The 1-based child number of the unit at ``path`` among its siblings (path_step reversed)."""
+    return int(path[-STEPLEN:], len(ALPHABET))
+
+
 def child_path(parent: str | None, n: int) -> str:
     """The path of the n-th child (1-based) of the unit at ``parent`` (None: the n-th account)."""
     return (parent or "") + path_step(n)

@@ -19,14 +19,13 @@ from kam.core.services import UNSET, Unset, model_update
 from kam.core.validation import check_date, check_fields
 
 from .models import (
-    ALPHABET,
-    STEPLEN,
     Contact,
     CustomerFunction,
     Employment,
     Seniority,
     Tier,
     Unit,
+    child_number,
     child_path,
     parent_path_of,
     path_depth,
@@ -371,10 +370,6 @@ def employment_delete(*, employment: Employment) -> None:
 # Bulk creation (the import): one tree level at a time, paths computed in memory
 
 
-def _step_number(step: str) -> int:
-    return int(step, len(ALPHABET))
-
-
 @transaction.atomic
 def units_create_level(
     *, items: Sequence[tuple[Unit | None, dict[str, Any]]], batch_size: int = 2000
@@ -401,8 +396,8 @@ def units_create_level(
     # the highest child number in use under each parent ("" for the accounts)
     used: dict[str, int] = defaultdict(int)
     if any(p is None for p, _f in prepared):
-        top = Unit.objects.filter(depth=1).aggregate(m=Max("path"))["m"]
-        used[""] = _step_number(top[-STEPLEN:]) if top else 0
+        top = Unit.objects.accounts().aggregate(m=Max("path"))["m"]
+        used[""] = child_number(top) if top else 0
     paths = sorted({u.path for u in parents.values()})
     for start in range(0, len(paths), 900):
         part = paths[start : start + 900]
@@ -416,7 +411,7 @@ def units_create_level(
         if len({path_depth(p) for p in part}) > 1:  # parents of one level share their depth
             raise DomainError(_("The units of one level must have parents of one level."))
         for parent_path_value, last in rows:
-            used[parent_path_value] = _step_number(last[-STEPLEN:])
+            used[parent_path_value] = child_number(last)
     units: list[Unit] = []
     added: dict[int, int] = defaultdict(int)
     for parent, fields in prepared:
