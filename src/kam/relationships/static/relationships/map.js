@@ -5,6 +5,7 @@
   "use strict";
   var chart = null;
   var el, statusEl, backBtn, form;
+  var pending = false;  // a drawing whose animation has not yet ended
 
   function params(extra) {
     var p = new URLSearchParams(new FormData(form));
@@ -28,6 +29,9 @@
       if (e.kind === "org") { style = { width: e.count ? Math.min(1 + Math.log(e.count), 6) : 1, color: "#adb5bd" }; }
       return { source: e.source, target: e.target, lineStyle: style, raw: e };
     });
+    // "rendered" once the entry animation has ended (ECharts' "finished"): a click then lands
+    // where the node stays.
+    pending = true;
     chart.setOption({
       animation: nodes.length < 400,
       tooltip: {
@@ -56,7 +60,6 @@
         emphasis: { focus: "adjacency" }
       }]
     }, true);
-    el.setAttribute("data-rendered", "true");
     el.setAttribute("data-mode", data.mode);
     el.setAttribute("data-nodes", String(nodes.length));
   }
@@ -94,6 +97,9 @@
     backBtn = document.getElementById("relmap-back");
     form = document.getElementById("relmap-filter");
     chart = window.echarts.init(el);
+    chart.on("finished", function () {
+      if (pending) { pending = false; el.setAttribute("data-rendered", "true"); }
+    });
     chart.on("click", function (p) {
       var d = p.data && p.data.raw;
       if (!d || p.dataType !== "node") { return; }
