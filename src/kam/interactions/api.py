@@ -18,6 +18,7 @@ from kam.core.api.schemas import (
     Id,
     InSchema,
     NonEmptyText300,
+    Text300,
     Text10000,
 )
 from kam.core.errors import DomainError
@@ -49,6 +50,8 @@ class InteractionOut(Schema):
     unit_id: int
     summary: str
     outcome: str
+    next_step: str
+    source: str
     initiated_by: str
     participant_ids: list[int]
     contact_ids: list[int]
@@ -73,6 +76,7 @@ class InteractionPage(Schema):
 
 class InteractionFields(InSchema):
     outcome: Text10000 = ""
+    next_step: Text300 = Field("", description="What happens next, agreed at the interaction.")
     initiated_by: InitiatorLit = "us"
     participant_ids: list[Id] = Field(OMITTED, max_length=MAX_PEOPLE, description="Our people.")
     contact_ids: list[Id] = Field(OMITTED, max_length=MAX_PEOPLE, description="Their contacts.")
@@ -92,6 +96,7 @@ class InteractionPatch(InteractionFields):
     unit_id: Id = OMITTED
     summary: NonEmptyText300 = OMITTED
     outcome: Text10000 = OMITTED
+    next_step: Text300 = OMITTED
     initiated_by: InitiatorLit = OMITTED
 
 

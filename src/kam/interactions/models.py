@@ -28,6 +28,15 @@ class Initiator(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
 
 
+class Source(models.TextChoices):
+    """How an interaction reached the log."""
+
+    TYPED = "typed", _("typed in")
+    IMPORT = "import", _("file import")
+    CALENDAR = "calendar", _("calendar file")
+    MAIL = "mail", _("e-mail file")
+
+
 class Interaction(TimeStamped):
     type = models.CharField(_("type"), max_length=12, choices=InteractionType.choices)
     occurred_at = models.DateTimeField(_("when"), db_index=True, validators=[date_in_range])
@@ -36,6 +45,10 @@ class Interaction(TimeStamped):
     )
     summary = models.CharField(_("summary"), max_length=300)
     outcome = models.TextField(_("outcome"), blank=True)
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=Source.choices, default=Source.TYPED
+    )
     initiated_by = models.CharField(
         _("initiated by"), max_length=10, choices=Initiator.choices, default=Initiator.US
     )

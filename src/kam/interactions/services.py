@@ -13,7 +13,7 @@ from kam.core.services import model_update
 from kam.core.validation import check_fields
 from kam.customers.models import Contact
 
-from .models import Initiator, Interaction, InteractionType
+from .models import Initiator, Interaction, InteractionType, Source
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User  # the configured user model (django-stubs)
@@ -24,6 +24,8 @@ INTERACTION_FIELDS = {
     "unit",
     "summary",
     "outcome",
+    "next_step",
+    "source",
     "initiated_by",
     "external_id",
 }
@@ -34,6 +36,8 @@ def _check(interaction: Interaction) -> None:
         raise DomainError(_("Unknown interaction type."), field="type")
     if interaction.initiated_by not in Initiator.values:
         raise DomainError(_("Unknown initiator."), field="initiated_by")
+    if interaction.source not in Source.values:
+        raise DomainError(_("Unknown interaction source."), field="source")
     if not (interaction.summary or "").strip():
         raise DomainError(_("An interaction needs a summary."), field="summary")
     check_fields(interaction, {"occurred_at"})
