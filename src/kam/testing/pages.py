@@ -23,6 +23,7 @@ class Ids:
     unit: int  # a unit deep in the large account's tree
     job: int | None
     nomination: int | None
+    plan: int | None = None  # the current plan of the demo KAM's account
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,56 @@ PAGES: list[Page] = [
     Page("api-opportunities", lambda i: "/api/v1/opportunities?limit=100", "executive", LIST),
     Page("api-scores", lambda i: "/api/v1/identification/scores?limit=100", "executive", LIST),
     Page("api-nominations", lambda i: "/api/v1/identification/nominations", "executive", LIST),
+    # account plans, My accounts, the buying centre and teams (issues 12–14)
+    Page("my-accounts", lambda i: "/my-accounts/", "kam", LIST),
+    Page("notifications", lambda i: "/notifications/", "kam", LIST),
+    Page("account-goals", lambda i: f"/accounts/{i.kam_account}/goals/", "kam", LIST),
+    Page("plans", lambda i: "/plans/", "executive", LIST),
+    Page("plan-actions", lambda i: "/plans/actions/", "kam", LIST),
+    Page("plan", lambda i: f"/plans/{i.plan}/" if i.plan else None, "kam", ANALYTIC),
+    Page("plan-diff", lambda i: f"/plans/{i.plan}/diff/" if i.plan else None, "kam", ANALYTIC),
+    Page(
+        "white-space",
+        lambda i: f"/planning/accounts/{i.account}/white-space/",
+        "executive",
+        ANALYTIC,
+    ),
+    Page("buying-centre", lambda i: f"/relationships/accounts/{i.account}/", "executive", LIST),
+    Page(
+        "relationship-map-data",
+        lambda i: f"/relationships/accounts/{i.account}/map/data/",
+        "executive",
+        ANALYTIC,
+    ),
+    Page(
+        "coverage",
+        lambda i: f"/relationships/accounts/{i.account}/coverage/",
+        "executive",
+        ANALYTIC,
+    ),
+    Page("team", lambda i: f"/teams/accounts/{i.account}/team/", "executive", LIST),
+    Page("workload", lambda i: "/teams/workload/", "executive", ANALYTIC),
+    Page("requests", lambda i: "/teams/requests/", "executive", LIST),
+    Page("account-feed", lambda i: f"/teams/accounts/{i.kam_account}/feed/", "kam", LIST),
+    Page("my-feed", lambda i: "/teams/feed/", "kam", LIST),
+    Page("territories", lambda i: "/territories/", "admin", LIST),
+    Page("api-plans", lambda i: "/api/v1/plans", "executive", LIST),
+    Page("api-plan", lambda i: f"/api/v1/plans/{i.plan}" if i.plan else None, "kam", LIST),
+    Page(
+        "api-roles",
+        lambda i: f"/api/v1/relationships/accounts/{i.account}/roles",
+        "executive",
+        LIST,
+    ),
+    Page(
+        "api-relationship-metrics",
+        lambda i: f"/api/v1/relationships/accounts/{i.account}/metrics",
+        "executive",
+        ANALYTIC,
+    ),
+    Page("api-team", lambda i: f"/api/v1/accounts/{i.account}/team", "executive", LIST),
+    Page("api-feed", lambda i: f"/api/v1/accounts/{i.kam_account}/feed", "kam", LIST),
+    Page("api-workload", lambda i: "/api/v1/workload", "executive", ANALYTIC),
 ]
 
 
@@ -65,6 +116,7 @@ def find_ids() -> Ids:
     from kam.customers.models import Unit, subtree_q
     from kam.dataio.models import ImportJob
     from kam.identification.models import Nomination
+    from kam.planning.models import AccountPlan
 
     accounts = Unit.objects.accounts()
     largest = (
@@ -77,10 +129,12 @@ def find_ids() -> Ids:
     deep = Unit.objects.filter(subtree_q(largest)).order_by("-depth", "pk").first()
     job = ImportJob.objects.order_by("-pk").first()
     nomination = Nomination.objects.order_by("-pk").first()
+    plan = AccountPlan.objects.filter(account=kam_account).order_by("-pk").first()
     return Ids(
         account=largest.pk,
         kam_account=kam_account.pk,
         unit=(deep or largest).pk,
         job=job.pk if job else None,
         nomination=nomination.pk if nomination else None,
+        plan=plan.pk if plan else None,
     )
