@@ -33,7 +33,7 @@ from kam.core.api.schemas import (
 from kam.core.http import AuthedHttpRequest
 from kam.core.metrics import registry
 from kam.core.permissions import get_for_user, require, visible
-from kam.customers.models import Unit
+from kam.customers.models import Contact, Unit
 from kam.interactions.models import InteractionType
 from kam.people.models import User
 
@@ -45,6 +45,7 @@ from .models import (
     Objective,
     PlanStatus,
     ReviewOutcome,
+    SwotKind,
 )
 
 router = Router(tags=["planning"])
@@ -55,11 +56,14 @@ if TYPE_CHECKING:
     ActionStatusLit = str
     OutcomeLit = str
     InteractionLit = str
+    SwotKindLit = str
 else:
     StatusLit = Literal[tuple(PlanStatus.values)]
     ActionStatusLit = Literal[tuple(ActionStatus.values)]
     OutcomeLit = Literal[tuple(ReviewOutcome.values)]
     InteractionLit = Literal[tuple(InteractionType.values)]
+    SwotKindLit = Literal[tuple(SwotKind.values)]
+SectionLit = Literal["customer_objectives", "swot", "strategies", "risks"]
 StepLit = Literal["submit", "approve", "reject", "start_review", "reopen"]
 Revision = Annotated[int, Field(ge=1, le=2_147_483_647, description="The plan's revision as read")]
 Value = Annotated[Decimal, Field(max_digits=15, decimal_places=2)]
@@ -194,6 +198,7 @@ class SectionItemOut(Schema):
     text: str
     kind: str = ""
     told_by: str = ""
+    contact_id: int | None = None
     confirmed: bool = False
     mitigation: str = ""
 
@@ -586,6 +591,102 @@ def objective_update_record(
         note=payload.note,
     )
     return Status(201, update)
+
+
+# --- sections: customer objectives, SWOT, strategies, risks ----------------------------------
+
+
+class SectionItemFields(InSchema):
+    revision: Revision
+    kind: SwotKindLit = Field(OMITTED, description="SWOT only")
+    told_by: Text200 = Field(OMITTED, description="Customer objectives only")
+    contact_id: Id | None = Field(OMITTED, description="Customer objectives only")
+    confirmed: bool = Field(OMITTED, description="Customer objectives only")
+    mitigation: Text5000 = Field(OMITTED, description="Risks only")
+
+
+class SectionItemIn(SectionItemFields):
+    text: Text5000
+
+
+class SectionItemPatch(SectionItemFields):
+    text: Text5000 = OMITTED
+
+
+def _section_data(request: AuthedHttpRequest, plan: AccountPlan, payload: InSchema) -> dict[str, Any]:
+    data = changes(payload, exclude={"revision"})
+    if "contact_id" in data:
+        contact_id = data.pop("contact_id")
+        data["contact"] = (
+            None
+            if contact_id is None
+            else ref(visible(request.auth, Contact.objects.all()), "contact_id", pk=contact_id)
+        )
+    return data
+
+
+def _section_item(plan: AccountPlan, section: str, item_id: int) -> Any:
+    model, _fields = services.SECTION_MODELS[section]
+    return get_object_or_404(model._default_manager.select_related("plan"), plan=plan, pk=item_id)
+
+
+@router.post(
+    "/plans/{plan_id}/sections/{section}",
+    response=responses({201: SectionItemOut}),
+    summary="Add a customer objective, SWOT item, strategy or risk (with the plan's revision)",
+)
+def section_item_create(
+    request: AuthedHttpRequest, plan_id: Id, section: SectionLit, payload: SectionItemIn
+) -> Status[Any]:
+    plan = _plan(request, plan_id)
+    item = services.section_item_add(
+        plan=plan,
+        user=request.auth,
+        revision=payload.revision,
+        section=section,
+        **_section_data(request, plan, payload),
+    )
+    return Status(201, item)
+
+
+@router.patch(
+    "/plans/{plan_id}/sections/{section}/{item_id}",
+    response=responses({200: SectionItemOut}),
+    summary="Change an item of a plan section (with the plan's revision)",
+)
+def section_item_update(
+    request: AuthedHttpRequest,
+    plan_id: Id,
+    section: SectionLit,
+    item_id: Id,
+    payload: SectionItemPatch,
+) -> Any:
+    plan = _plan(request, plan_id)
+    return services.section_item_update(
+        item=_section_item(plan, section, item_id),
+        user=request.auth,
+        revision=payload.revision,
+        **_section_data(request, plan, payload),
+    )
+
+
+@router.delete(
+    "/plans/{plan_id}/sections/{section}/{item_id}",
+    response=responses({200: DeletedOut}),
+    summary="Remove an item of a plan section (?revision= the plan's revision)",
+)
+def section_item_delete(
+    request: AuthedHttpRequest,
+    plan_id: Id,
+    section: SectionLit,
+    item_id: Id,
+    query: Query[RevisionQuery],
+) -> dict[str, bool]:
+    plan = _plan(request, plan_id)
+    services.section_item_delete(
+        item=_section_item(plan, section, item_id), user=request.auth, revision=query.revision
+    )
+    return {"deleted": True}
 
 
 # --- actions ----------------------------------------------------------------------------------

@@ -125,6 +125,21 @@ API_WRITES: dict[str, tuple[str, Callable[[Refs], str], Callable[[Refs], Any]]] 
         lambda r: f"/plans/{r['plan']}/reviews",
         lambda r: {"outcome": "confirmed"},
     ),
+    "POST /plans/{plan_id}/sections/{section}": (
+        "POST",
+        lambda r: f"/plans/{r['plan']}/sections/risks",
+        lambda r: {"revision": 1, "text": "Mine"},
+    ),
+    "PATCH /plans/{plan_id}/sections/{section}/{item_id}": (
+        "PATCH",
+        lambda r: f"/plans/{r['plan']}/sections/strategies/{r['strategy']}",
+        lambda r: {"revision": 1, "text": "Mine"},
+    ),
+    "DELETE /plans/{plan_id}/sections/{section}/{item_id}": (
+        "DELETE",
+        lambda r: f"/plans/{r['plan']}/sections/strategies/{r['strategy']}?revision=1",
+        lambda r: None,
+    ),
     "POST /plans/{plan_id}/objectives": (
         "POST",
         lambda r: f"/plans/{r['plan']}/objectives",

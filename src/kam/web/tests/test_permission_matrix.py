@@ -125,6 +125,7 @@ class World:
     goal: int
     export_job: int = 0
     territory: int = 0
+    strategy: int = 0
 
 
 def _build_world() -> World:
@@ -232,6 +233,7 @@ def _build_world() -> World:
         goal=goal.pk,
         export_job=export.pk,
         territory=Territory.objects.create(name="Matrix land", country="DE", region="M").pk,
+        strategy=Strategy.objects.create(plan=plan, text="Bundle service").pk,
     )
 
 
@@ -917,6 +919,16 @@ API_REQUESTS: dict[str, Build] = {
     "GET /plans/{plan_id}/versions": _api(lambda w: f"/plans/{w.plan}/versions"),
     "GET /plans/{plan_id}/versions/{number}": _api(lambda w: f"/plans/{w.plan}/versions/1"),
     "GET /plans/{plan_id}/diff": _api(lambda w: f"/plans/{w.plan}/diff"),
+    "POST /plans/{plan_id}/sections/{section}": _api(
+        lambda w: f"/plans/{w.plan}/sections/risks", lambda w: {"revision": 1, "text": "Churn"}
+    ),
+    "PATCH /plans/{plan_id}/sections/{section}/{item_id}": _api(
+        lambda w: f"/plans/{w.plan}/sections/strategies/{w.strategy}",
+        lambda w: {"revision": 1, "text": "Bundle more"},
+    ),
+    "DELETE /plans/{plan_id}/sections/{section}/{item_id}": _api(
+        lambda w: f"/plans/{w.plan}/sections/strategies/{w.strategy}?revision=1"
+    ),
     "POST /plans/{plan_id}/objectives": _api(
         lambda w: f"/plans/{w.plan}/objectives", lambda w: {"revision": 1, "title": "More"}
     ),
