@@ -613,7 +613,9 @@ class SectionItemPatch(SectionItemFields):
     text: Text5000 = OMITTED
 
 
-def _section_data(request: AuthedHttpRequest, plan: AccountPlan, payload: InSchema) -> dict[str, Any]:
+def _section_data(
+    request: AuthedHttpRequest, plan: AccountPlan, payload: InSchema
+) -> dict[str, Any]:
     data = changes(payload, exclude={"revision"})
     if "contact_id" in data:
         contact_id = data.pop("contact_id")
