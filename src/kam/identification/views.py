@@ -601,9 +601,9 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
     try:
         page = page_number(request)
         rows, count, pages = paginate(
-            visible(request.user, nomination_list(filters=_queue_filters(request))).order_by(
-                "updated_at", "pk"
-            ),
+            visible(request.user, nomination_list(filters=_queue_filters(request)))
+            .select_related("account__account_manager")
+            .order_by("updated_at", "pk"),
             page,
             QUEUE_PAGE_SIZE,
         )
@@ -624,6 +624,12 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
         "page": page,
         "pages": pages,
         "can_decide": has_role_rule(request.user, DECIDE),
+        # approving names the account manager; the queue offers the same choice as the account
+        "manager_candidates": (
+            account_manager_candidates()
+            if any("approve" in n.allowed for n in rows)  # type: ignore[attr-defined]
+            else []
+        ),
         "notifications": notifications_unread(user=request.user, limit=NOTIFICATION_LIMIT),
         "failed": failed,
     }

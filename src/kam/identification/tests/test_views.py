@@ -970,3 +970,20 @@ def test_the_draft_page_stores_matrix_and_review_settings(client_for, db):
     assert (draft.matrix_axis_min, draft.matrix_axis_max, draft.review_months) == (0.25, 4.0, 6)
     model_activate(model=draft)
     assert "0.25–4" in _html(c.get(reverse("identification:model")))  # shown with the thresholds
+
+
+def test_the_queue_names_the_account_manager_when_approving(client_for, users):
+    account = make_unit("Solo Werke")
+    assert account.account_manager_id is None
+    nomination = nomination_create(account=account, user=users["kam"], rationale="Potential")
+    c = client_for("executive")
+    page = parse(_html(c.get(reverse("identification:nominations"))))
+    select = page.find("select", id=f"queue-manager-{nomination.pk}")
+    assert "required" in select.attrs  # the account has no manager: one must be chosen
+    assert str(users["kam"].pk) in [o.attrs.get("value") for o in select.find_all("option")]
+    step = reverse("identification:nomination_step", args=[nomination.pk, "approve"])
+    assert c.post(step, {"origin": "queue"}).status_code == 400  # no manager named
+    response = c.post(step, {"origin": "queue", "account_manager": users["kam"].pk})
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.tier, account.account_manager_id) == ("key", users["kam"].pk)
