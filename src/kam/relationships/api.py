@@ -21,6 +21,7 @@ from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
 from kam.customers.models import Contact, Unit
 from kam.people.models import User
+from kam.sales.models import Opportunity
 
 from . import selectors, services
 from .models import (
@@ -28,6 +29,8 @@ from .models import (
     BuyingRole,
     BuyingRoleKind,
     DecisionOrientation,
+    OpportunityRole,
+    OpportunityRoleKind,
     OurLink,
     Placeholder,
     Stage,
@@ -43,11 +46,13 @@ if TYPE_CHECKING:
     AttitudeLit = str
     OrientationLit = str
     StageLit = str
+    OpportunityRoleLit = str
 else:
     RoleLit = Literal[tuple(BuyingRoleKind.values)]
     AttitudeLit = Literal[tuple(Attitude.values)]
     OrientationLit = Literal[("", *DecisionOrientation.values)]
     StageLit = Literal[tuple(Stage.values)]
+    OpportunityRoleLit = Literal[tuple(OpportunityRoleKind.values)]
 Level = Annotated[int, Field(ge=0, le=4)]
 Influence = Annotated[int, Field(ge=1, le=5)]
 Note = Annotated[str, Field(max_length=300)]
@@ -173,6 +178,60 @@ def role_delete(request: AuthedHttpRequest, role_id: Id) -> Any:
     require(request.auth, CHANGE, role.account)
     services.role_remove(role=role)
     return {"deleted": True}
+
+
+# --- roles on one opportunity -------------------------------------------------------------
+
+
+class OpportunityRoleOut(Schema):
+    id: int
+    opportunity_id: int
+    contact_id: int
+    contact_name: str
+    role: str
+
+    @staticmethod
+    def resolve_contact_name(obj: OpportunityRole) -> str:
+        return str(obj.contact)
+
+
+class OpportunityRolesIn(InSchema):
+    roles: list[OpportunityRoleLit] = Field(
+        ..., max_length=4, description="The contact's roles on the opportunity, all of them."
+    )
+
+
+def _opportunity(request: AuthedHttpRequest, opportunity_id: int, perm: str = VIEW) -> Opportunity:
+    opportunity: Opportunity = get_for_user(
+        Opportunity.objects.select_related("unit"), request.auth, VIEW, pk=opportunity_id
+    )
+    if perm != VIEW:
+        require(request.auth, perm, opportunity.unit.account)
+    return opportunity
+
+
+@router.get(
+    "/relationships/opportunities/{opportunity_id}/roles",
+    response=responses({200: list[OpportunityRoleOut]}),
+    summary="Contacts' roles on one opportunity (economic, technical, user buyer, coach)",
+)
+def opportunity_role_list(request: AuthedHttpRequest, opportunity_id: Id) -> Any:
+    return list(selectors.opportunity_roles(opportunity=_opportunity(request, opportunity_id)))
+
+
+@router.put(
+    "/relationships/opportunities/{opportunity_id}/contacts/{contact_id}",
+    response=responses({200: list[OpportunityRoleOut]}),
+    summary="Set a contact's roles on one opportunity (an empty list removes them)",
+)
+def opportunity_role_set(
+    request: AuthedHttpRequest, opportunity_id: Id, contact_id: Id, payload: OpportunityRolesIn
+) -> Any:
+    opportunity = _opportunity(request, opportunity_id, CHANGE)
+    contact = _contact(request, contact_id)
+    return services.opportunity_role_set(
+        opportunity=opportunity, contact=contact, roles=payload.roles
+    )
 
 
 # --- placeholders --------------------------------------------------------------------------

@@ -9,13 +9,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.validation import DateInRange
-from kam.customers.models import CustomerFunction, Unit
+from kam.customers.models import Contact, CustomerFunction, Unit
 
 from .models import (
     Attitude,
     BuyingRoleKind,
     DecisionOrientation,
     LinkLevel,
+    OpportunityRoleKind,
     Placeholder,
     SharingLevel,
     Stage,
@@ -27,7 +28,7 @@ class MemberForm(forms.Form):
         label=_("Roles"),
         choices=BuyingRoleKind.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     attitude = forms.ChoiceField(label=_("Attitude"), choices=Attitude.choices)
     influence = forms.IntegerField(label=_("Influence"), min_value=1, max_value=5)
@@ -93,3 +94,23 @@ class LinkForm(forms.Form):
         label=_("How well do you know them?"), choices=LinkLevel.choices, coerce=int
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class OpportunityRolesForm(forms.Form):
+    """One contact's roles on one opportunity: the choices are the people who may hold them."""
+
+    contact: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        queryset=Contact.objects.none(), label=_("Contact")
+    )
+    roles = forms.MultipleChoiceField(
+        choices=OpportunityRoleKind.choices,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        required=False,
+        label=_("Roles on this opportunity"),
+    )
+
+    def __init__(self, *args: Any, contacts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["contact"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (a typing narrow)
+        field.queryset = contacts

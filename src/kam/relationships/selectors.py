@@ -33,6 +33,7 @@ from .models import (
     ContactStance,
     InformationSharing,
     LinkStrength,
+    OpportunityRole,
     OurLink,
     Placeholder,
     RelationshipSettings,
@@ -509,6 +510,29 @@ def placeholders_open(*, account: Unit) -> QuerySet[Placeholder]:
 
 def account_roles(*, account: Unit) -> QuerySet[BuyingRole]:
     return BuyingRole.objects.filter(account=account.account).select_related("contact")
+
+
+def opportunity_roles(*, opportunity: Opportunity) -> QuerySet[OpportunityRole]:
+    """The contacts' roles on one opportunity, by contact then role."""
+    return (
+        OpportunityRole.objects.filter(opportunity=opportunity)
+        .select_related("contact")
+        .order_by("contact__last_name", "contact__first_name", "contact_id", "role")
+    )
+
+
+def opportunity_role_candidates(*, opportunity: Opportunity) -> QuerySet[Contact]:
+    """Who may be given a role on the opportunity: the account's buying centre, the people who
+    hold a role on it already and the current staff of the opportunity's own unit."""
+    return (
+        Contact.objects.filter(
+            Q(buying_roles__account=opportunity.unit.account)
+            | Q(opportunity_roles__opportunity=opportunity)
+            | Q(employments__unit=opportunity.unit, employments__end_date__isnull=True)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
 
 
 def account_stances(*, account: Unit) -> QuerySet[ContactStance]:

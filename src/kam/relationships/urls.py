@@ -19,4 +19,5 @@ urlpatterns = [
     path("accounts/<int:pk>/sharing/", views.sharing_set, name="sharing_set"),
     path("contacts/<int:pk>/links/", views.contact_links, name="contact_links"),
     path("people/<int:pk>/links/", views.user_links, name="user_links"),
+    path("opportunities/<int:pk>/roles/", views.opportunity_roles, name="opportunity_roles"),
 ]

@@ -27,11 +27,19 @@ from kam.core.pages import BadQuery, bad_request, page_number, paginate
 from kam.core.permissions import get_for_user, require, visibility_restricted, visible
 from kam.customers.models import Contact, Employment, Unit
 from kam.people.models import User
+from kam.sales.models import Opportunity
 
 from . import selectors, services
 from .filters import BuyingCentreFilter
-from .forms import LinkForm, MemberForm, PlaceholderForm, SharingForm, StageForm
-from .models import OurLink, Placeholder, Stage
+from .forms import (
+    LinkForm,
+    MemberForm,
+    OpportunityRolesForm,
+    PlaceholderForm,
+    SharingForm,
+    StageForm,
+)
+from .models import OpportunityRoleKind, OurLink, Placeholder, Stage
 from .stage import input_label
 
 VIEW, CHANGE, LINK = "kam.view_account", "kam.change_account", "kam.change_link"
@@ -363,3 +371,52 @@ def user_links(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         "relationships/user_links.html",
         {"person": person, "links": selectors.links_of_user(user=person, contacts=contacts)},
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Roles on one opportunity
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opportunity_roles(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    opportunity: Opportunity = get_for_user(
+        Opportunity.objects.select_related("unit", "owner"), request.user, VIEW, pk=pk
+    )
+    account = opportunity.unit.account
+    can_change = request.user.has_perm(CHANGE, account)
+    contacts = visible(request.user, selectors.opportunity_role_candidates(opportunity=opportunity))
+    status = 200
+    form = OpportunityRolesForm(contacts=contacts)
+    if request.method == "POST":
+        require(request.user, CHANGE, account)
+        form = OpportunityRolesForm(request.POST, contacts=contacts)
+        if form.is_valid():
+            try:
+                services.opportunity_role_set(
+                    opportunity=opportunity,
+                    contact=form.cleaned_data["contact"],
+                    roles=form.cleaned_data["roles"],
+                )
+            except DomainError as exc:
+                _error(form, exc)
+            else:
+                messages.success(request, _("Roles on the opportunity saved."))
+                return redirect("relationships:opportunity_roles", pk=opportunity.pk)
+        status = 400
+    held: dict[int, dict[str, Any]] = {}
+    order = {value: n for n, value in enumerate(OpportunityRoleKind.values)}  # as in DOMAIN §5
+    for role in sorted(
+        selectors.opportunity_roles(opportunity=opportunity),
+        key=lambda r: (r.contact.last_name, r.contact.first_name, r.contact_id, order[r.role]),
+    ):
+        row = held.setdefault(role.contact_id, {"contact": role.contact, "roles": []})
+        row["roles"].append(role.get_role_display())
+    context = {
+        "opportunity": opportunity,
+        "account": account,
+        "rows": list(held.values()),
+        "form": form,
+        "can_change": can_change,
+    }
+    return render(request, "relationships/opportunity_roles.html", context, status=status)

@@ -38,6 +38,10 @@ REQUEST_API = f"{REQUESTS}::test_another_kam_cannot_file_or_step_on_kam_as_reque
 REL = "kam.relationships.tests.test_views"
 REL_ROLES = f"{REL}::test_another_kam_cannot_edit_roles"
 REL_CENTRE = f"{REL}::test_another_kam_cannot_change_kam_as_buying_centre"
+REL_DEAL = (
+    "kam.relationships.tests.test_opportunity_roles"
+    "::test_another_kam_cannot_change_roles_on_kam_as_deal"
+)
 ASSESS = "kam.identification.tests.test_assessment"
 COMMENT = (
     "exempt: a comment is the commenter's own new row; whoever may see the request may add one "
@@ -116,6 +120,7 @@ WEB_WRITES: dict[str, str] = {
     "relationships:placeholder_remove": REL_CENTRE,
     "relationships:stage_confirm": REL_CENTRE,
     "relationships:sharing_set": REL_CENTRE,
+    "relationships:opportunity_roles": REL_DEAL,
     "relationships:contact_links": (
         "exempt: sets only the poster's own link to a contact (a colleague's link is refused, "
         f"see {REL}::test_our_person_sets_their_own_level_but_not_a_colleagues)"
@@ -200,6 +205,7 @@ API_WRITES: dict[str, str] = {
     "POST /relationships/accounts/{account_id}/roles": REL_ROLES,
     "DELETE /relationships/roles/{role_id}": REL_CENTRE,
     "PUT /relationships/accounts/{account_id}/contacts/{contact_id}": REL_CENTRE,
+    "PUT /relationships/opportunities/{opportunity_id}/contacts/{contact_id}": REL_DEAL,
     "POST /relationships/accounts/{account_id}/placeholders": REL_CENTRE,
     "POST /relationships/placeholders/{placeholder_id}/fill": REL_CENTRE,
     "DELETE /relationships/placeholders/{placeholder_id}": REL_CENTRE,

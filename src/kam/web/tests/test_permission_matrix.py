@@ -541,6 +541,14 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET relationships:user_links": _page(
         "relationships:user_links", lambda w: w.users["account_kam"].pk
     ),
+    "GET relationships:opportunity_roles": _page(
+        "relationships:opportunity_roles", lambda w: w.opportunity
+    ),
+    "POST relationships:opportunity_roles": _post(
+        "relationships:opportunity_roles",
+        lambda w, who: {"contact": w.contact, "roles": ["coach"]},
+        lambda w: w.opportunity,
+    ),
     "GET dataio:jobs": _page("dataio:jobs"),
     "GET dataio:upload": _page("dataio:upload"),
     "POST dataio:upload": _post("dataio:upload", lambda w, who: {"entity": "units"}),
@@ -854,6 +862,13 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: {"roles": ["decider"], "attitude": "supporter", "influence": 4},
     ),
     "DELETE /relationships/roles/{role_id}": _api(lambda w: f"/relationships/roles/{_role(w)}"),
+    "GET /relationships/opportunities/{opportunity_id}/roles": _api(
+        lambda w: f"/relationships/opportunities/{w.opportunity}/roles"
+    ),
+    "PUT /relationships/opportunities/{opportunity_id}/contacts/{contact_id}": _api(
+        lambda w: f"/relationships/opportunities/{w.opportunity}/contacts/{w.contact}",
+        lambda w: {"roles": ["coach"]},
+    ),
     "GET /relationships/accounts/{account_id}/placeholders": _api(
         lambda w: f"/relationships/accounts/{w.account}/placeholders"
     ),
