@@ -19,12 +19,31 @@ def pytest_collection_modifyitems(config, items):
     path does not exist there, and the SQLite run of `make test` runs them. Tests that need
     PostgreSQL (several workers on one database) are deselected on SQLite the same way: the
     PostgreSQL run of `make test` runs them."""
+    _restore_seeded_rows(items)
     postgres = os.environ.get("KAM_DATABASE_URL", "").startswith("postgres")
     other = "sqlite_only" if postgres else "postgres_only"
     kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
+
+
+def _restore_seeded_rows(items):
+    """A transactional test (browser, live server, several workers) empties the database when it
+    ends, migration-seeded rows included (the default scoring model, plan templates, settings
+    rows, …), so the next transactional test on the same worker would find none. Each of them
+    gets ``serialized_rollback``: it starts from the database as the migrations left it."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            "live_server" in fixtures or "transactional_db" in fixtures
+        )
+        if not transactional:
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        kwargs.update(transaction=True, serialized_rollback=True)
+        item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)
