@@ -21,6 +21,7 @@ from kam.core.errors import DomainError
 from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require, visible
+from kam.customers.models import Unit
 
 from . import selectors, services
 from .models import Alert, AlertStatus, DigestFrequency
@@ -129,3 +130,22 @@ def digest_set(request: AuthedHttpRequest) -> HttpResponseBase:
         return redirect("alerts:list")
     messages.success(request, _("Your e-mail digest is set."))
     return redirect("alerts:list")
+
+
+@login_required
+@require_GET
+def account_alerts(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """The account page's panel: the alerts that stand on the account, with their steps."""
+    unit: Unit = get_for_user(
+        Unit.objects.select_related("account_manager"), request.user, VIEW, pk=pk
+    )
+    account = unit.account
+    alerts = selectors.live_alerts(account_ids=[account.pk], limit=20)
+    return render(
+        request,
+        "alerts/_account_alerts.html",
+        {
+            "account": account,
+            "rows": [(a, selectors.alert_steps(user=request.user, alert=a)) for a in alerts],
+        },
+    )

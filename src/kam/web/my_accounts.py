@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kam.alerts.services import inbox_visit
 from kam.core import pages
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import KAM, SALES_MANAGER, require
 
-from .selectors import my_account_rows, my_accounts_page_queryset
+from .inbox import inbox
+from .selectors import my_account_ids, my_account_rows, my_accounts_page_queryset
 
 PAGE_SIZE = 50
 # Who lands on My accounts; everyone else (executives, field reps, specialists, administrators)
@@ -40,6 +42,7 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponseBase:
         )
     except pages.BadQuery as exc:
         return pages.bad_request(request, str(exc))
+    state = inbox_visit(user=request.user)
     return render(
         request,
         "web/my_accounts.html",
@@ -50,5 +53,8 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponseBase:
             "pages": page_total,
             "currency": settings.KAM_CURRENCY,
             "today": today,
+            "inbox": inbox(
+                user=request.user, account_ids=my_account_ids(request.user), since=state.since
+            ),
         },
     )
