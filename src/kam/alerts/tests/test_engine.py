@@ -162,9 +162,7 @@ def test_another_kam_may_not_handle_the_alert(test_rules, key):
     ]
 
 
-def test_refresh_queries_do_not_grow_with_accounts(
-    test_rules, db, django_assert_max_num_queries
-):
+def test_refresh_queries_do_not_grow_with_accounts(test_rules, db, django_assert_max_num_queries):
     kam = UserFactory(username="kam3", role="kam")
     accounts = [make_unit(f"Co {i}", tier="key", account_manager=kam) for i in range(3)]
     FLAGGED.update(a.pk for a in accounts)
