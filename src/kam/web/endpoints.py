@@ -187,6 +187,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "POST alerts:digest": "own_settings",
     "GET web:account_lean": VIEW,
     "GET web:modes": VIEW,
+    "GET web:inbox": VIEW,
 }
 
 API: dict[str, str | dict[str, str]] = {

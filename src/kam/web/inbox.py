@@ -117,8 +117,9 @@ def changes_since(*, account_ids: list[int], since: dt.datetime) -> list[Change]
     if not account_ids:
         return []
     accounts = Unit.objects.filter(pk__in=account_ids)
-    names = dict(accounts.values_list("pk", "name"))
-    paths = dict(accounts.values_list("path", "pk"))
+    rows = list(accounts.values_list("pk", "name", "path"))
+    names = {pk: name for pk, name, _path in rows}
+    paths = {path: pk for pk, _name, path in rows}
     units = Unit.objects.in_accounts_of(accounts).values("pk")
     out: list[Change] = []
     for pk, summary, created, acc in (

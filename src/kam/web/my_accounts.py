@@ -42,7 +42,6 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponseBase:
         )
     except pages.BadQuery as exc:
         return pages.bad_request(request, str(exc))
-    state = inbox_visit(user=request.user)
     return render(
         request,
         "web/my_accounts.html",
@@ -53,8 +52,24 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponseBase:
             "pages": page_total,
             "currency": settings.KAM_CURRENCY,
             "today": today,
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox_panel(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The inbox on My accounts (loaded by HTMX after the page): open alerts, due actions,
+    cooling relationships and what changed since the last visit, which this request records."""
+    require(request.user, "kam.view_account")
+    state = inbox_visit(user=request.user)
+    return render(
+        request,
+        "web/_inbox.html",
+        {
             "inbox": inbox(
                 user=request.user, account_ids=my_account_ids(request.user), since=state.since
             ),
+            "today": timezone.localdate(),
         },
     )

@@ -15,6 +15,7 @@ app_name = "web"
 urlpatterns = [
     path("", my_accounts.home, name="home"),
     path("my-accounts/", my_accounts.my_accounts, name="my_accounts"),
+    path("my-accounts/inbox/", my_accounts.inbox_panel, name="inbox"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/menu/", notification_views.notifications_menu, name="notifications_menu"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),

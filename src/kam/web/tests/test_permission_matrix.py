@@ -670,6 +670,7 @@ WEB_REQUESTS: dict[str, Build] = {
     "POST alerts:digest": _post("alerts:digest", lambda w, who: {"digest": "weekly"}),
     "GET web:account_lean": _page("web:account_lean", lambda w: w.account),
     "GET web:modes": _page("web:modes"),
+    "GET web:inbox": _page("web:inbox"),
 }
 
 _ROW = {"date": "2026-01-15", "net_amount": "1000.00"}
@@ -1159,6 +1160,7 @@ LIST_READS = {
     "GET alerts:list",
     "GET /alerts",
     "GET web:modes",
+    "GET web:inbox",
     # the metric registry is not account data: it lists what can be measured
     "GET /metrics",
 }
