@@ -19,7 +19,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -37,12 +36,13 @@ from .models import (
     Alert,
     AlertEvent,
     AlertEventKind,
+    AlertSettings,
     AlertStatus,
     DigestFrequency,
     InboxState,
 )
 from .rules import AlertRule, Finding, rules
-from .selectors import alert_settings, digest_alerts, digest_recipients
+from .selectors import digest_alerts, digest_recipients
 from .workflows import ALERT_WORKFLOW
 
 CHUNK = 1000  # accounts per rule call: keeps every IN list short on SQLite
@@ -315,12 +315,11 @@ def alerts_nightly(*, now: dt.datetime | None = None) -> RefreshResult | None:
     that are due (a no-op when today's run is done)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    conf = alert_settings()
-    if conf.pk is not None and conf.last_refresh_on is not None and conf.last_refresh_on >= today:
+    conf = AlertSettings.objects.order_by("pk").first() or AlertSettings.objects.create()
+    if conf.last_refresh_on is not None and conf.last_refresh_on >= today:
         return None
     result = alerts_refresh(as_of=today)
-    if conf.pk is not None:
-        type(conf).objects.filter(Q(pk=conf.pk)).update(last_refresh_on=today)
+    AlertSettings.objects.filter(pk=conf.pk).update(last_refresh_on=today)
     digests_send(frequency=DigestFrequency.DAILY, now=now)
     digests_send(frequency=DigestFrequency.WEEKLY, now=now)
     return result

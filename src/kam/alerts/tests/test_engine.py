@@ -173,3 +173,16 @@ def test_refresh_queries_do_not_grow_with_accounts(test_rules, db, django_assert
     with django_assert_max_num_queries(20):
         alerts_refresh(as_of=TODAY)
     assert Alert.objects.count() == 60
+
+
+def test_the_nightly_step_runs_once_a_day(test_rules, key):
+    from django.utils import timezone
+
+    from kam.alerts.services import alerts_nightly
+
+    FLAGGED.add(key.pk)
+    now = timezone.now()
+    first = alerts_nightly(now=now)
+    assert first is not None and first.raised == 2
+    assert alerts_nightly(now=now) is None
+    assert alerts_nightly(now=now + dt.timedelta(days=1)) is not None
