@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kam.core",
     "kam.people",
     "kam.customers",
+    "kam.alerts",
     "kam.sales",
     "kam.interactions",
     "kam.identification",
@@ -214,6 +215,17 @@ KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
 KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")
 # @mentions in an account's feed also go by e-mail (Django's EMAIL_* settings) when on.
 KAM_EMAIL_NOTIFICATIONS = _env_bool("KAM_EMAIL_NOTIFICATIONS")
+# How e-mail leaves (alert digests, mentions): the console by default (the demo prints them);
+# set KAM_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and KAM_EMAIL_HOST/PORT/
+# USER/PASSWORD for a mail server. KAM_EMAIL_FROM is the sender.
+EMAIL_BACKEND = os.environ.get(
+    "KAM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("KAM_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KAM_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KAM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KAM_EMAIL_PASSWORD", "")
+DEFAULT_FROM_EMAIL = os.environ.get("KAM_EMAIL_FROM", "openkam@localhost")
 # The dates every entry (forms, API, imports) accepts, inclusive; ISO dates (YYYY-MM-DD).
 KAM_DATE_MIN = os.environ.get("KAM_DATE_MIN", "1900-01-01")
 KAM_DATE_MAX = os.environ.get("KAM_DATE_MAX", "2100-12-31")

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 
+from kam.alerts.api import router as alerts_router
 from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
@@ -54,6 +55,7 @@ api.add_router("/", plan_export_router)
 api.add_router("/", people_router)
 api.add_router("/", territory_router)
 api.add_router("/", profile_router)
+api.add_router("/", alerts_router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")

@@ -374,6 +374,8 @@ VISIBLE_THROUGH: dict[str, str] = {
     "teams.requestevent": "request__account",
     "teams.requestcomment": "request__account",
     "teams.feednote": "account",
+    "alerts.alert": "account",
+    "alerts.alertevent": "alert__account",
 }
 
 

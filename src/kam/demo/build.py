@@ -50,6 +50,7 @@ from simple_history.utils import bulk_create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
+from kam.demo.alerts import make_alerts
 from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
@@ -657,6 +658,8 @@ class _Builder:
         self.counts["account_facts"] = AccountFacts.objects.count()
         self.rep.stage(_("White space of the key accounts"), None)
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
+        self.rep.stage(_("Alerts"), None)
+        self.counts.update(make_alerts(self))
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ class PlanningConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from .alert_rules import register_alert_rules
         from .metrics import register_metrics
 
         register_metrics()
+        register_alert_rules()

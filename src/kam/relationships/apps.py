@@ -12,6 +12,8 @@ class RelationshipsConfig(AppConfig):
     def ready(self) -> None:
         # Signal receivers and the metric registry need the models loaded: ready() is the place.
         from . import signals  # noqa: F401  (stale link strengths on interaction writes)
+        from .alert_rules import register_alert_rules
         from .metrics import register_metrics
 
         register_metrics()
+        register_alert_rules()

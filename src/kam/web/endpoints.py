@@ -183,6 +183,13 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET planexport:json": VIEW,
     "GET planexport:import": CHANGE,
     "POST planexport:import": CHANGE,
+    "GET alerts:list": VIEW,
+    "GET alerts:account": VIEW,
+    "POST alerts:step": CHANGE,
+    "POST alerts:digest": "own_settings",
+    "GET web:account_lean": VIEW,
+    "GET web:modes": VIEW,
+    "GET web:inbox": VIEW,
 }
 
 API: dict[str, str | dict[str, str]] = {
@@ -326,6 +333,10 @@ API: dict[str, str | dict[str, str]] = {
     "GET /plans/{plan_id}/export.pdf": VIEW,
     "GET /plans/{plan_id}/export.json": VIEW,
     "POST /plan-imports": CHANGE,
+    "GET /alerts": VIEW,
+    "POST /alerts/{alert_id}/acknowledge": CHANGE,
+    "POST /alerts/{alert_id}/resolve": CHANGE,
+    "POST /alerts/{alert_id}/snooze": CHANGE,
 }
 
 

@@ -9,11 +9,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kam.alerts.services import inbox_visit
 from kam.core import pages
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import KAM, SALES_MANAGER, require
 
-from .selectors import my_account_rows, my_accounts_page_queryset
+from .inbox import inbox
+from .selectors import my_account_ids, my_account_rows, my_accounts_page_queryset
 
 PAGE_SIZE = 50
 # Who lands on My accounts; everyone else (executives, field reps, specialists, administrators)
@@ -50,5 +52,24 @@ def my_accounts(request: AuthedHttpRequest) -> HttpResponseBase:
             "pages": page_total,
             "currency": settings.KAM_CURRENCY,
             "today": today,
+        },
+    )
+
+
+@login_required
+@require_GET
+def inbox_panel(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The inbox on My accounts (loaded by HTMX after the page): open alerts, due actions,
+    cooling relationships and what changed since the last visit, which this request records."""
+    require(request.user, "kam.view_account")
+    state = inbox_visit(user=request.user)
+    return render(
+        request,
+        "web/_inbox.html",
+        {
+            "inbox": inbox(
+                user=request.user, account_ids=my_account_ids(request.user), since=state.since
+            ),
+            "today": timezone.localdate(),
         },
     )

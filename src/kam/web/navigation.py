@@ -14,6 +14,7 @@ from kam.core.navigation import NavItem
 NAV: tuple[NavItem, ...] = (
     NavItem("web:my_accounts", _("My accounts"), "kam.view_account", "§4"),
     NavItem("web:portfolio", _("Portfolio"), "kam.view_account", "§2"),
+    NavItem("web:modes", _("Key vs transactional"), "kam.view_account", "§10"),
 )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    modes,
     my_accounts,
     notification_views,
     profile_views,
@@ -14,12 +15,15 @@ app_name = "web"
 urlpatterns = [
     path("", my_accounts.home, name="home"),
     path("my-accounts/", my_accounts.my_accounts, name="my_accounts"),
+    path("my-accounts/inbox/", my_accounts.inbox_panel, name="inbox"),
     path("notifications/", notification_views.notifications, name="notifications"),
     path("notifications/menu/", notification_views.notifications_menu, name="notifications_menu"),
     path("notifications/read/", notification_views.notifications_read, name="notifications_read"),
     path("accounts/", views.portfolio, name="portfolio"),
     path("accounts/<int:pk>/", views.account, name="account"),
     path("accounts/<int:pk>/edit/", views.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/sales-view/", modes.account_lean, name="account_lean"),
+    path("modes/", modes.modes, name="modes"),
     path("accounts/<int:pk>/history/", views.account_history, name="account_history"),
     path("settings/language/", views.set_language, name="set_language"),
     path("accounts/<int:pk>/goals/", profile_views.account_goals, name="account_goals"),

@@ -49,6 +49,8 @@ COMMENT = (
 )
 
 NOTES = "kam.web.tests.test_notifications"
+ALERTS = "kam.alerts.tests.test_views"
+ALERTS_API = f"{ALERTS}::test_another_kam_cannot_step_through_the_api"
 
 # Web URL name -> the outsider test, or "exempt: why".
 WEB_WRITES: dict[str, str] = {
@@ -129,6 +131,8 @@ WEB_WRITES: dict[str, str] = {
         "kam.relationships.tests.test_map::test_roles_are_set_from_the_panel"
     ),
     "identification:assessment": f"{ASSESS}::test_outsiders",
+    "alerts:step": f"{ALERTS}::test_outsiders_cannot_take_a_step_and_change_nothing",
+    "alerts:digest": "exempt: the digest preference is the user's own inbox row",
 }
 # The whole Django admin (staff only) is covered by one test.
 ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
@@ -213,6 +217,9 @@ API_WRITES: dict[str, str] = {
     "POST /relationships/accounts/{account_id}/sharing": REL_CENTRE,
     "PUT /relationships/links": f"{REL}::test_our_person_sets_their_own_level_but_not_a_colleagues",
     "PATCH /identification/accounts/{account_id}/assessment": f"{ASSESS}::test_api_outsiders",
+    "POST /alerts/{alert_id}/acknowledge": ALERTS_API,
+    "POST /alerts/{alert_id}/resolve": ALERTS_API,
+    "POST /alerts/{alert_id}/snooze": ALERTS_API,
 }
 
 

@@ -27,6 +27,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kam.alerts.models import Alert
 from kam.api.models import TokenScope
 from kam.api.services import token_create
 from kam.core.permission_matrix import (
@@ -317,6 +318,16 @@ def _step(name: str) -> Build:
         return reverse(name, args=[_resource_request(w), variant]), data
 
     return build
+
+
+def _alert(w: World) -> int:
+    """An open alert of account A (made inside the test's savepoint)."""
+    found = Alert.objects.filter(key="matrix:alert").first()
+    if found is None:
+        found = Alert.objects.create(
+            kind="test.matrix", account_id=w.account, reason="Matrix alert", key="matrix:alert"
+        )
+    return found.pk
 
 
 def _request_form(w: World, who: str) -> dict:
@@ -660,6 +671,16 @@ WEB_REQUESTS: dict[str, Build] = {
         reverse("tokens:revoke", args=[w.token_ids.get(who, 0)]),
         {},
     ),
+    "GET alerts:list": _page("alerts:list"),
+    "GET alerts:account": _page("alerts:account", lambda w: w.account),
+    "POST alerts:step": lambda w, who, v: (
+        reverse("alerts:step", args=[_alert(w), "acknowledge"]),
+        {"note": "Seen"},
+    ),
+    "POST alerts:digest": _post("alerts:digest", lambda w, who: {"digest": "weekly"}),
+    "GET web:account_lean": _page("web:account_lean", lambda w: w.account),
+    "GET web:modes": _page("web:modes"),
+    "GET web:inbox": _page("web:inbox"),
 }
 
 _ROW = {"date": "2026-01-15", "net_amount": "1000.00"}
@@ -985,6 +1006,16 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "GET /notifications": _api(lambda w: "/notifications"),
     "POST /notifications/read": _api(lambda w: "/notifications/read", lambda w: {}),
+    "GET /alerts": _api(lambda w: "/alerts"),
+    "POST /alerts/{alert_id}/acknowledge": _api(
+        lambda w: f"/alerts/{_alert(w)}/acknowledge", lambda w: {"note": "Seen"}
+    ),
+    "POST /alerts/{alert_id}/resolve": _api(
+        lambda w: f"/alerts/{_alert(w)}/resolve", lambda w: {"note": "Called them"}
+    ),
+    "POST /alerts/{alert_id}/snooze": _api(
+        lambda w: f"/alerts/{_alert(w)}/snooze", lambda w: {"until": "2099-01-01"}
+    ),
 }
 
 
@@ -1153,6 +1184,10 @@ LIST_READS = {
     "GET planning:actions",
     "GET /plans",
     "GET /actions",
+    "GET alerts:list",
+    "GET /alerts",
+    "GET web:modes",
+    "GET web:inbox",
     # the metric registry is not account data: it lists what can be measured
     "GET /metrics",
 }

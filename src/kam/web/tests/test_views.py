@@ -114,6 +114,8 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
     assert _menu(html) == [
         reverse("web:my_accounts"),
         reverse("web:portfolio"),
+        reverse("web:modes"),
+        reverse("alerts:list"),
         reverse("identification:scores"),
         reverse("planning:plans"),
         reverse("teams:workload"),
@@ -129,6 +131,8 @@ def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
     assert _menu(html) == [
         reverse("web:my_accounts"),
         reverse("web:portfolio"),
+        reverse("web:modes"),
+        reverse("alerts:list"),
         reverse("identification:scores"),
         reverse("planning:plans"),
         reverse("teams:workload"),

@@ -12,6 +12,7 @@ from django.db import OperationalError, close_old_connections
 from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
+from kam.alerts.services import alerts_nightly
 from kam.core.jobs import (
     current_worker_id,
     heartbeat_interval,
@@ -57,6 +58,8 @@ def schedule_tick() -> None:
         run = scoring_run_schedule()
         if run is not None:
             log.warning("Scheduled scoring run %s queued", run.pk)
+        if alerts_nightly() is not None:
+            log.warning("Nightly alert refresh done")
     except Exception:  # a failed tick must not stop the worker; the next one retries
         log.exception("Scheduled work failed")
     finally:
