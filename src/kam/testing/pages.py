@@ -109,6 +109,13 @@ PAGES: list[Page] = [
     Page("api-team", lambda i: f"/api/v1/accounts/{i.account}/team", "executive", LIST),
     Page("api-feed", lambda i: f"/api/v1/accounts/{i.kam_account}/feed", "kam", LIST),
     Page("api-workload", lambda i: "/api/v1/workload", "executive", ANALYTIC),
+    # alerts, the inbox and the two modes (issue 16)
+    Page("alerts", lambda i: "/alerts/", "kam", LIST),
+    Page("account-alerts", lambda i: f"/alerts/accounts/{i.kam_account}/", "kam", LIST),
+    Page("inbox", lambda i: "/my-accounts/inbox/", "kam", ANALYTIC),
+    Page("sales-view", lambda i: f"/accounts/{i.account}/sales-view/", "executive", LIST),
+    Page("modes", lambda i: "/modes/", "executive", ANALYTIC),
+    Page("api-alerts", lambda i: "/api/v1/alerts", "kam", LIST),
 ]
 
 
