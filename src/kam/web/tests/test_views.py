@@ -114,6 +114,7 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
     assert _menu(html) == [
         reverse("web:my_accounts"),
         reverse("web:portfolio"),
+        reverse("interactions:capture"),
         reverse("identification:scores"),
         reverse("planning:plans"),
         reverse("teams:workload"),
@@ -129,6 +130,7 @@ def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
     assert _menu(html) == [
         reverse("web:my_accounts"),
         reverse("web:portfolio"),
+        reverse("interactions:capture"),
         reverse("identification:scores"),
         reverse("planning:plans"),
         reverse("teams:workload"),
