@@ -41,7 +41,7 @@ class CaptureUploadForm(forms.Form):
         since, until = default_range()
         self.fields["since"].initial = since.date()
         self.fields["until"].initial = (until - dt.timedelta(days=1)).date()
-        for name, field in self.fields.items():
+        for _name, field in self.fields.items():
             field.widget.attrs.setdefault("class", "form-control")
 
     def clean_file(self) -> Any:
@@ -51,7 +51,7 @@ class CaptureUploadForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in ("since", "until"):
             value = data.get(name)
             problem = date_error(value) if value else None

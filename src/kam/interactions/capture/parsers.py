@@ -9,13 +9,13 @@ A file that cannot be read raises :class:`CaptureFileError` naming the file and 
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email.headerregistry import AddressHeader
+from email.header import Header, decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 CALENDAR, MAIL = "calendar", "mail"
-_HEADERS = BytesHeaderParser(policy=email.policy.default)
+_HEADERS = BytesHeaderParser()  # compat32: headers as written, decoded by _text (fast)
 _CALL = re.compile(r"\b(call|phone|telefon\w*|звонок|созвон)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _POSTMARK = re.compile(rb"^From \S+ +.*\d\d?:\d\d")  # "From sender asctime": starts a message
@@ -99,17 +99,74 @@ def _address(value: object) -> tuple[str, str] | None:
     return text.strip().lower(), name
 
 
+# The event properties capture reads; the others (descriptions, alarms, attachments, vendor
+# extensions) are dropped before parsing: they are most of a real export and none is needed.
+_EVENT_KEEP = frozenset(
+    {
+        *("UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE"),
+        *("RECURRENCE-ID", "SUMMARY", "ORGANIZER", "ATTENDEE", "LOCATION", "STATUS"),
+    }
+)
+_NAME_END = re.compile(r"[;:]")
+
+
+def _essential(text: str) -> str:
+    """The calendar with only the lines capture reads (time zones are kept whole)."""
+    out: list[str] = []
+    keep = True
+    stack: list[str] = []
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t"):  # a folded continuation goes with its line
+            if keep:
+                out.append(line)
+            continue
+        match = _NAME_END.search(line)
+        name = (line[: match.start()] if match else line).strip().upper()
+        if name in ("BEGIN", "END"):
+            kind = line[match.end() :].strip().upper() if match else ""
+            if name == "BEGIN":
+                stack.append(kind)
+            elif stack:
+                stack.pop()
+            keep = "VALARM" not in stack and not (name == "END" and kind == "VALARM")
+        elif stack and stack[-1] == "VEVENT":
+            keep = name in _EVENT_KEEP
+        else:
+            keep = "VALARM" not in stack
+        if keep:
+            out.append(line)
+    return "\r\n".join(out) + "\r\n"
+
+
+def _occurrences(
+    calendar: icalendar.Calendar, since: dt.datetime, until: dt.datetime
+) -> list[Any]:
+    """Single events as they are; recurring series expanded in the range (with their moved
+    occurrences) by recurring-ical-events, which is only asked about the series."""
+    events = list(calendar.walk("VEVENT"))
+    series = {str(e.get("UID", "")) for e in events if "RRULE" in e or "RDATE" in e}
+    single = [e for e in events if str(e.get("UID", "")) not in series]
+    if not series:
+        return single
+    recurring = icalendar.Calendar()
+    for component in calendar.subcomponents:
+        if component.name == "VTIMEZONE" or (
+            component.name == "VEVENT" and str(component.get("UID", "")) in series
+        ):
+            recurring.add_component(component)
+    return single + list(recurring_ical_events.of(recurring).between(since, until))
+
+
 def parse_calendar(
     data: bytes, *, filename: str, since: dt.datetime, until: dt.datetime
 ) -> list[Item]:
     """The event occurrences of an .ics file that start in ``[since, until)``."""
     text = _decode(data)
     try:
-        calendar = icalendar.Calendar.from_ical(text)
+        calendar = icalendar.Calendar.from_ical(_essential(text))
     except ValueError as exc:
         raise CaptureFileError(
-            _("%(file)s is not a readable calendar: %(reason)s")
-            % {"file": filename, "reason": exc}
+            _("%(file)s is not a readable calendar: %(reason)s") % {"file": filename, "reason": exc}
         ) from exc
     if isinstance(calendar, list):  # several VCALENDARs in one file: read the first
         calendar = calendar[0]
@@ -131,7 +188,7 @@ def parse_calendar(
                 % {"file": filename, "uid": uid or "?", "line": line or "?", "reason": reason}
             )
     try:
-        occurrences = recurring_ical_events.of(calendar).between(since, until)
+        occurrences = _occurrences(calendar, since, until)
     except Exception as exc:  # the expander's own errors carry no common base class
         raise CaptureFileError(
             _("%(file)s: the recurring events cannot be expanded: %(reason)s")
@@ -140,13 +197,11 @@ def parse_calendar(
     items = []
     for event in occurrences:
         uid = str(event.get("UID", "") or "")
-        start = _utc(event["DTSTART"].dt, default_tz)
+        start = _utc(cast(Any, event["DTSTART"]).dt, default_tz)
         if not since <= start < until:  # a long event that began before the range
             continue
         recurrence = event.get("RECURRENCE-ID")
-        occurrence = (
-            _utc(recurrence.dt, default_tz).isoformat() if recurrence is not None else ""
-        )
+        occurrence = _utc(recurrence.dt, default_tz).isoformat() if recurrence is not None else ""
         subject = str(event.get("SUMMARY", "") or "").strip()
         addresses: dict[str, str] = {}
         people = event.get("ATTENDEE", [])
@@ -176,14 +231,38 @@ def parse_calendar(
     return items
 
 
+def _header_block(data: bytes) -> bytes:
+    """The headers of a message: everything before the first empty line (the body is never
+    read, which keeps a large mailbox fast)."""
+    for separator in (b"\r\n\r\n", b"\n\n"):
+        at = data.find(separator)
+        if at >= 0:
+            return data[: at + len(separator)]
+    return data
+
+
+def _text(value: object) -> str:
+    """A header as text: RFC 2047 encoded words decoded, folding undone."""
+    if value is None:
+        return ""
+    if isinstance(value, Header):
+        return str(value)
+    raw = str(value)
+    try:
+        return str(make_header(decode_header(raw))).replace("\r", "").replace("\n", "").strip()
+    except (ValueError, LookupError, UnicodeDecodeError):  # a broken encoded word: as written
+        return " ".join(raw.split())
+
+
 def _message(data: bytes, *, filename: str, line: int) -> Item:
-    msg = _HEADERS.parsebytes(data)
-    message_id = str(msg.get("Message-ID", "") or "").strip()
-    where = (
-        _("%(file)s, message %(id)s (line %(line)s)")
-        % {"file": filename, "id": message_id or "?", "line": line}
-    )
-    raw_date = str(msg.get("Date", "") or "")
+    msg = _HEADERS.parsebytes(_header_block(data))
+    message_id = _text(msg.get("Message-ID")).strip()
+    where = _("%(file)s, message %(id)s (line %(line)s)") % {
+        "file": filename,
+        "id": message_id or "?",
+        "line": line,
+    }
+    raw_date = _text(msg.get("Date"))
     try:
         when = parsedate_to_datetime(raw_date) if raw_date else None
     except (TypeError, ValueError):
@@ -194,17 +273,13 @@ def _message(data: bytes, *, filename: str, line: int) -> Item:
         when = when.replace(tzinfo=dt.UTC)
     addresses: dict[str, str] = {}
     for name in ("From", "To", "Cc"):
-        for header in msg.get_all(name, []) or []:
-            if isinstance(header, AddressHeader):
-                pairs = [(a.display_name, a.addr_spec) for a in header.addresses]
-            else:  # a header the policy could not parse: the lenient legacy reader
-                pairs = getaddresses([str(header)])
-            for display, addr in pairs:
-                if addr and "@" in addr:
-                    addresses.setdefault(addr.strip().lower(), (display or "").strip())
+        values = [" ".join(str(v).split()) for v in msg.get_all(name, []) or []]
+        for display, addr in getaddresses(values):
+            if addr and "@" in addr:
+                addresses.setdefault(addr.strip().lower(), _text(display).strip('"'))
     if not addresses:
         raise CaptureFileError(_("%(where)s: no sender or recipient address") % {"where": where})
-    subject = str(msg.get("Subject", "") or "").strip()
+    subject = _text(msg.get("Subject"))
     start = when.astimezone(dt.UTC)
     key = (
         _stable_key("mail", message_id)
@@ -228,7 +303,7 @@ def split_mbox(data: bytes) -> list[tuple[int, bytes]]:
     A message starts at a "From " line carrying a time, after a blank line (or at the top),
     so an unquoted "From the warehouse…" line of a body does not split a message."""
     messages: list[tuple[int, bytes]] = []
-    start_line, current = 0, []
+    start_line, current = 0, cast(list[bytes], [])
     previous_blank = True
     for number, line in enumerate(data.splitlines(keepends=True), start=1):
         if previous_blank and _POSTMARK.match(line):
@@ -245,14 +320,9 @@ def split_mbox(data: bytes) -> list[tuple[int, bytes]]:
     return messages
 
 
-def parse_mail(
-    data: bytes, *, filename: str, since: dt.datetime, until: dt.datetime
-) -> list[Item]:
+def parse_mail(data: bytes, *, filename: str, since: dt.datetime, until: dt.datetime) -> list[Item]:
     """The messages of an .eml (one message) or mbox file dated in ``[since, until)``."""
-    if data.startswith(b"From "):
-        parts = split_mbox(data)
-    else:
-        parts = [(1, data)]
+    parts = split_mbox(data) if data.startswith(b"From ") else [(1, data)]
     if not parts or not any(p.strip() for _line, p in parts):
         raise CaptureFileError(_("%(file)s holds no message") % {"file": filename})
     items = []
@@ -274,9 +344,7 @@ def kind_of(filename: str, data: bytes) -> str:
     return CALENDAR if head.startswith(b"BEGIN:VCALENDAR") else MAIL
 
 
-def parse_file(
-    data: bytes, *, filename: str, since: dt.datetime, until: dt.datetime
-) -> list[Item]:
+def parse_file(data: bytes, *, filename: str, since: dt.datetime, until: dt.datetime) -> list[Item]:
     if kind_of(filename, data) == CALENDAR:
         return parse_calendar(data, filename=filename, since=since, until=until)
     return parse_mail(data, filename=filename, since=since, until=until)

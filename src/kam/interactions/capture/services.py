@@ -12,7 +12,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -286,11 +286,9 @@ def capture_import(
     items = read_files(files, since=since, until=until)
     summary.items = len(items)
     groups = _merge(items, summary)
-    contacts_of, user_of, units_of = _match_addresses(
-        {a for g in groups for a in g.addresses}
-    )
+    contacts_of, user_of, units_of = _match_addresses({a for g in groups for a in g.addresses})
     for g in groups:
-        for address, name in g.addresses.items():
+        for address in g.addresses:
             if address in user_of:
                 g.users.add(user_of[address])
             elif address in contacts_of:
@@ -342,7 +340,7 @@ def _write(
         Interaction(
             type=g.first.type,
             occurred_at=g.first.start,
-            unit_id=g.unit_id,
+            unit_id=cast(int, g.unit_id),  # every kept group has a unit
             summary=(g.first.subject or _("(no subject)"))[:300],
             source=Source.CALENDAR if g.first.source == CALENDAR else Source.MAIL,
             initiated_by=_initiator(g, ours),

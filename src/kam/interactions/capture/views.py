@@ -127,7 +127,7 @@ def capture_contact(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     upload = _own_upload(request, pk)
     form = CaptureContactForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("interactions:capture_preview", pk=upload.pk)
     unit = visible(request.user, Unit.objects.filter(pk=form.cleaned_data["unit"])).first()
     if unit is None:

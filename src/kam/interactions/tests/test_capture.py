@@ -32,7 +32,9 @@ def world(db):
     account = make_unit("Nordwerk Group")
     plant = make_unit("Nordwerk Plant Kassel", parent=account)
     other = make_unit("Other Group")
-    ivan = ContactFactory(first_name="Ivan", last_name="Petrov", email="ivan.petrov@nordwerk.example")
+    ivan = ContactFactory(
+        first_name="Ivan", last_name="Petrov", email="ivan.petrov@nordwerk.example"
+    )
     olga = ContactFactory(
         first_name="Olga", last_name="Smirnova", email="Olga.Smirnova@nordwerk.example"
     )

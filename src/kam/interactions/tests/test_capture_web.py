@@ -118,7 +118,9 @@ def test_another_kam_may_not_add_a_contact_at_my_account(world, kam_a, kam_b, cl
     assert db_snapshot() == before
 
 
-def test_preview_queries_do_not_grow_with_the_file(world, kam_a, client, django_assert_max_num_queries):
+def test_preview_queries_do_not_grow_with_the_file(
+    world, kam_a, client, django_assert_max_num_queries
+):
     client.force_login(kam_a.user)
 
     def calendar(n: int) -> bytes:
@@ -225,7 +227,13 @@ def test_api_unrelated_field_rep_under_restricted_visibility_gets_items_reported
 
 def test_command_imports_a_folder(world):
     out = StringIO()
-    call_command("capture", str(FIXTURES / "anna.ics"), "--since=2026-11-01", "--until=2026-11-19", stdout=out)
+    call_command(
+        "capture",
+        str(FIXTURES / "anna.ics"),
+        "--since=2026-11-01",
+        "--until=2026-11-19",
+        stdout=out,
+    )
     assert "4 new interactions" in out.getvalue()
     assert Interaction.objects.filter(created_by=None).count() == 4
 
@@ -237,5 +245,12 @@ def test_command_dry_run_and_bad_folder(world, tmp_path):
         call_command("capture", str(tmp_path), "--since=2026-11-01", "--until=2026-11-19")
     (tmp_path / "b.mbox").unlink()
     out = StringIO()
-    call_command("capture", str(tmp_path), "--dry-run", "--since=2026-11-01", "--until=2026-11-19", stdout=out)
+    call_command(
+        "capture",
+        str(tmp_path),
+        "--dry-run",
+        "--since=2026-11-01",
+        "--until=2026-11-19",
+        stdout=out,
+    )
     assert "dry run" in out.getvalue() and Interaction.objects.count() == 0

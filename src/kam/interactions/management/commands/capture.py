@@ -55,8 +55,10 @@ class Command(BaseCommand):
         )
         try:
             summary = capture_import(
-                files=[(str(p.relative_to(root) if root.is_dir() else p.name), p.read_bytes())
-                       for p in paths],
+                files=[
+                    (str(p.relative_to(root) if root.is_dir() else p.name), p.read_bytes())
+                    for p in paths
+                ],
                 user=None,
                 since=since,
                 until=until,
