@@ -138,9 +138,7 @@ def _essential(text: str) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
-def _occurrences(
-    calendar: icalendar.Calendar, since: dt.datetime, until: dt.datetime
-) -> list[Any]:
+def _occurrences(calendar: icalendar.Calendar, since: dt.datetime, until: dt.datetime) -> list[Any]:
     """Single events as they are; recurring series expanded in the range (with their moved
     occurrences) by recurring-ical-events, which is only asked about the series."""
     events = list(calendar.walk("VEVENT"))

@@ -204,3 +204,26 @@ def test_units_the_user_may_not_log_on_are_reported(world, users, settings):
     )
     assert summary.matched == 0 and Interaction.objects.count() == 0
     assert any("may not log" in s.reason for s in summary.skipped)
+
+
+def test_demo_files_match_the_demo_people(db):
+    from kam.demo.capture import UNKNOWN, make_capture_contacts
+
+    kam = UserFactory(username="kam", email="kam@openkam.example", role="kam")
+    UserFactory(username="rep", email="rep@openkam.example", role="field_rep")
+    make_unit("Demo customer", account_manager=kam)
+    assert make_capture_contacts(today=dt.date(2026, 12, 2)) == 2
+    demo = Path(__file__).parents[2] / "demo" / "fixtures"
+    summary = capture_import(
+        files=[(p.name, p.read_bytes()) for p in sorted(demo.glob("capture-*"))],
+        user=kam,
+        since=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        until=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+    )
+    # five weekly calls, one service review (its copy merged), three customer e-mails
+    assert (summary.matched, summary.duplicates) == (9, 1)
+    assert UNKNOWN in summary.unmatched
+    assert {s.ref for s in summary.skipped} >= {
+        "UID demo-team-lunch@openkam.example",
+        "Message-ID <demo-internal-1@openkam.example>",
+    }
