@@ -653,7 +653,7 @@ class _Builder:
         make_plans(self)
         make_profile(self)
         make_currency_rates(self)
-        self.counts["capture_contacts"] = make_capture_contacts(today=self.today)
+        make_capture_contacts(today=self.today)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

@@ -222,7 +222,8 @@ def parse_calendar(
                 type=kind,
                 subject=subject,
                 start=start,
-                ref=f"UID {uid}" if uid else f"{subject} {start:%Y-%m-%d %H:%M}",
+                ref=(f"UID {uid}" if uid else subject)
+                + (f" ({start:%Y-%m-%d %H:%M} UTC)" if recurrence is not None or not uid else ""),
                 addresses=addresses,
             )
         )

@@ -63,7 +63,7 @@ def test_calendar_items_parse_with_time_zones_folding_and_recurrences():
         "olga.smirnova@nordwerk.example",
         "guest@nordwerk.example",
     }
-    weekly = [i for i in items if i.ref == "UID weekly-sync@ours.example"]
+    weekly = [i for i in items if i.ref.startswith("UID weekly-sync@ours.example (")]
     # ten weekly occurrences from 2 November; 2, 9 and 16 November fall inside the range
     assert [i.start.day for i in weekly] == [2, 9, 16]
     assert weekly[0].subject == "Weekly phone call with Nordwerk purchasing"  # folded line
@@ -223,7 +223,6 @@ def test_demo_files_match_the_demo_people(db):
     # five weekly calls, one service review (its copy merged), three customer e-mails
     assert (summary.matched, summary.duplicates) == (9, 1)
     assert UNKNOWN in summary.unmatched
-    assert {s.ref for s in summary.skipped} >= {
-        "UID demo-team-lunch@openkam.example",
-        "Message-ID <demo-internal-1@openkam.example>",
-    }
+    refs = {s.ref for s in summary.skipped}
+    assert "UID demo-team-lunch@openkam.example (2026-11-04 11:00 UTC)" in refs
+    assert "Message-ID <demo-internal-1@openkam.example>" in refs
