@@ -224,5 +224,5 @@ def test_demo_files_match_the_demo_people(db):
     assert (summary.matched, summary.duplicates) == (9, 1)
     assert UNKNOWN in summary.unmatched
     refs = {s.ref for s in summary.skipped}
-    assert "UID demo-team-lunch@openkam.example (2026-11-04 11:00 UTC)" in refs
+    assert "UID demo-team-lunch@openkam.example (2026-11-11 11:00 UTC)" in refs
     assert "Message-ID <demo-internal-1@openkam.example>" in refs
