@@ -17,6 +17,7 @@ urlpatterns = [
     path("data/", include("kam.dataio.urls")),
     path("teams/", include("kam.teams.urls")),
     path("alerts/", include("kam.alerts.urls")),
+    path("interactions/", include("kam.interactions.capture.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),
     path("relationships/", include("kam.relationships.map_urls")),

@@ -8,6 +8,7 @@ from kam.core.api import errors
 from kam.customers.api import router as customers_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
+from kam.interactions.capture.api import router as capture_router
 from kam.people.api import router as people_router
 from kam.people.territory_api import router as territory_router
 from kam.planning.api import router as planning_router
@@ -44,6 +45,7 @@ errors.install(api)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)
 api.add_router("/", interactions_router)
+api.add_router("/", capture_router)
 api.add_router("/", identification_router)
 api.add_router("/", relationships_router)
 api.add_router("/", teams_router)

@@ -101,6 +101,12 @@ ACTIONS: dict[str, Action] = {
         "Change an account: its units, contacts, positions, deals, transactions", _CHANGE
     ),
     "log_interaction": Action("Log an interaction with any account", _every_role()),
+    "capture_interactions": Action(
+        "Import one's own calendar and mail files into the interaction log",
+        _every_role(frozenset({OWNER})),
+        note="The upload is the user's own; interactions are written only on units the user "
+        "may log on, the others are reported.",
+    ),
     "change_interaction": Action(
         "Edit or delete an interaction",
         {**_every_role(MANAGING | {AUTHOR}), ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},

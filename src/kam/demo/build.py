@@ -51,6 +51,7 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.alerts import make_alerts
+from kam.demo.capture import make_capture_contacts
 from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
@@ -653,6 +654,7 @@ class _Builder:
         make_plans(self)
         make_profile(self)
         make_currency_rates(self)
+        make_capture_contacts(today=self.today)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)
         self.counts["account_facts"] = AccountFacts.objects.count()

@@ -81,3 +81,32 @@ class Interaction(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()}: {self.summary}"
+
+
+def capture_upload_to(upload: CaptureUpload, filename: str) -> str:
+    return f"capture/{upload.created_by_id or 0}/{filename}"
+
+
+class CaptureUpload(TimeStamped):
+    """A calendar or mail file a user uploaded, kept between its preview and its import."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    file = models.FileField(_("file"), upload_to=capture_upload_to, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    since = models.DateTimeField(_("from"))
+    until = models.DateTimeField(_("until"))
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    created = models.PositiveIntegerField(_("interactions written"), default=0)
+
+    class Meta:
+        verbose_name = _("captured file")
+        verbose_name_plural = _("captured files")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

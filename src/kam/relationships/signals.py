@@ -15,6 +15,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_delete
 from django.dispatch import receiver
 
 from kam.interactions.models import Interaction
+from kam.interactions.signals import interactions_bulk_written
 
 from .models import StaleLink
 
@@ -86,3 +87,8 @@ def _interaction_saved(sender: Any, instance: Interaction, created: bool, **kwar
 @receiver(pre_delete, sender=Interaction, dispatch_uid="links_interaction_deleted")
 def _interaction_deleted(sender: Any, instance: Interaction, **kwargs: Any) -> None:
     interactions_mark_stale([instance.pk])
+
+
+@receiver(interactions_bulk_written, dispatch_uid="links_interactions_captured")
+def _interactions_captured(sender: Any, interaction_ids: list[int], **kwargs: Any) -> None:
+    interactions_mark_stale(interaction_ids)

@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -52,7 +53,7 @@ from kam.identification.models import (
     ScoringModel,
     ScoringRun,
 )
-from kam.interactions.models import Interaction
+from kam.interactions.models import CaptureUpload, Interaction
 from kam.people.models import Territory, User
 from kam.planning.models import (
     AccountPlan,
@@ -328,6 +329,27 @@ def _alert(w: World) -> int:
             kind="test.matrix", account_id=w.account, reason="Matrix alert", key="matrix:alert"
         )
     return found.pk
+_ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:matrix\r\nEND:VCALENDAR\r\n"
+
+
+def _capture(w: World, who: str) -> int:
+    """A calendar file of the persona's own (the anonymous visitor asks for the admin's)."""
+    upload = CaptureUpload(
+        created_by=w.users.get(who, w.users["admin"]),
+        filename="matrix.ics",
+        since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        until=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+    )
+    upload.file.save("matrix.ics", ContentFile(_ICS), save=False)
+    upload.save()
+    return upload.pk
+
+
+def _own(name: str, data: Callable[[World, str], dict] | None = None) -> Build:
+    def build(w: World, who: str, v: str) -> tuple[str, Any]:
+        return reverse(name, args=[_capture(w, who)]), data(w, who) if data else None
+
+    return build
 
 
 def _request_form(w: World, who: str) -> dict:
@@ -452,6 +474,17 @@ WEB_REQUESTS: dict[str, Build] = {
         "web:account_buying_process", lambda w, who: {"text": "Tenders"}, lambda w: w.account
     ),
     "GET web:contact": _page("web:contact", lambda w: w.contact),
+    "GET interactions:capture": _page("interactions:capture"),
+    "POST interactions:capture": lambda w, who, v: (
+        reverse("interactions:capture"),
+        {"file": SimpleUploadedFile("mine.ics", _ICS), "since": "2026-01-01"},
+    ),
+    "GET interactions:capture_preview": _own("interactions:capture_preview"),
+    "POST interactions:capture_confirm": _own("interactions:capture_confirm"),
+    "POST interactions:capture_contact": _own(
+        "interactions:capture_contact",
+        lambda w, who: {"email": f"new.{who}@customer.test", "name": "New", "unit": w.account},
+    ),
     "POST web:key_account_step": lambda w, who, v: (
         reverse("web:key_account_step", args=[w.account, v]),
         {"reason": "Smaller than planned", "note": "Yearly review"},
@@ -815,6 +848,7 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: {"rows": [{**_ROW, "unit_id": w.account, "product_id": w.product}]},
     ),
     "GET /interactions": _api(lambda w: "/interactions"),
+    "POST /interaction-imports": _api(lambda w: "/interaction-imports"),
     "POST /interactions": _api(
         lambda w: "/interactions",
         lambda w: {
