@@ -53,6 +53,7 @@ from kam.customers.models import Contact, Employment, Unit, child_path, path_dep
 from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
+from kam.demo.programme import make_programme
 from kam.demo.relationships import relationships_build, relationships_reset
 from kam.demo.teams import build_teams
 from kam.demo.whitespace import make_white_space
@@ -657,6 +658,7 @@ class _Builder:
         self.counts["account_facts"] = AccountFacts.objects.count()
         self.rep.stage(_("White space of the key accounts"), None)
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
+        self.counts["assessment_answers"] = make_programme(self)
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

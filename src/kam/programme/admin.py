@@ -5,12 +5,12 @@ from .models import ProgrammeSettings, Statement
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class StatementAdmin(SimpleHistoryAdmin):
     list_display = ("condition", "position", "text_en", "text_ru", "active")
     list_filter = ("condition", "active")
     list_editable = ("position", "active")
 
 
 @admin.register(ProgrammeSettings)
-class ProgrammeSettingsAdmin(SimpleHistoryAdmin):  # type: ignore[type-arg]
+class ProgrammeSettingsAdmin(SimpleHistoryAdmin):
     list_display = ("__str__", "min_group_size", "weak_below", "gap_flag")

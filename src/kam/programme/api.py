@@ -215,7 +215,12 @@ def condition_list(request: AuthedHttpRequest, campaign_id: Id | None = None) ->
                 "basis": s.basis,
                 "weak": s.weak,
                 "recommendations": [
-                    {"indicator": r.indicator, "score": r.score, "text": r.text, "accounts": r.count}
+                    {
+                        "indicator": r.indicator,
+                        "score": r.score,
+                        "text": r.text,
+                        "accounts": r.count,
+                    }
                     for r in s.recommendations
                 ],
             }
@@ -268,7 +273,9 @@ def campaign_list(request: AuthedHttpRequest) -> Any:
     require(request.auth, VIEW)
     user: User = request.auth
     if has_role_rule(user, RUN):
-        qs = list(Campaign.objects.prefetch_related("statements").order_by("-period_end", "-pk")[:100])
+        qs = list(
+            Campaign.objects.prefetch_related("statements").order_by("-period_end", "-pk")[:100]
+        )
     else:
         ids = [m["campaign"].pk for m in selectors.open_campaigns_for(user=user)]
         qs = list(Campaign.objects.filter(pk__in=ids).prefetch_related("statements"))
@@ -308,7 +315,13 @@ def campaign_results(request: AuthedHttpRequest, campaign_id: Id) -> Any:
             for g in result.groups
         ],
         "gaps": [
-            {"condition": g.condition, "high": g.high, "low": g.low, "gap": g.gap, "flagged": g.flagged}
+            {
+                "condition": g.condition,
+                "high": g.high,
+                "low": g.low,
+                "gap": g.gap,
+                "flagged": g.flagged,
+            }
             for g in result.gaps
         ],
     }
@@ -350,4 +363,3 @@ def response_put(request: AuthedHttpRequest, campaign_id: Id, payload: AnswersIn
     answers = {a.statement_id: (a.answer, a.comment) for a in payload.answers}
     saved = services.responses_submit(campaign=campaign, respondent=request.auth, answers=answers)
     return {"saved": saved}
-

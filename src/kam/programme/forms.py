@@ -12,8 +12,12 @@ from .models import Group
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    period_start = forms.DateField(label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}))
-    period_end = forms.DateField(label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(
+        label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     groups = forms.MultipleChoiceField(
         label=_("Respondent groups"),
         choices=Group.choices,

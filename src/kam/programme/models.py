@@ -122,6 +122,9 @@ class Response(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.statement_id}/{self.respondent_id}: {self.answer}"
+
 
 class ProgrammeSettings(models.Model):
     """The thresholds of DOMAIN §10 and §11, one stored row (defaults when there is none)."""

@@ -119,7 +119,8 @@ def _capped(value: float | None, target: float) -> float | None:
 
 
 def key_accounts() -> QuerySet[Unit]:
-    return Unit.objects.accounts().filter(tier__in=KEY_TIERS)
+    accounts: QuerySet[Unit] = Unit.objects.accounts().filter(tier__in=KEY_TIERS)
+    return accounts
 
 
 def _context(as_of: dt.date) -> Context:
@@ -159,7 +160,9 @@ def _key_revenue_share(ctx: Context) -> Indicator:
         figure=_pct(share),
         score=_capped(_pct(share), ctx.config.key_revenue_target),
         accounts=behind,
-        advice=_("Only %(figure)s %% of revenue comes from key accounts: review which accounts are key."),
+        advice=_(
+            "Only %(figure)s %% of revenue comes from key accounts: review which accounts are key."
+        ),
         mapping=_("share ÷ target share (%(target)s %%) × 100, at most 100")
         % {"target": ctx.config.key_revenue_target},
     )
@@ -226,10 +229,10 @@ def _sponsor_interactions(ctx: Context) -> Indicator:
             .order_by()
             .values_list("pk", "account_path", "participants")
         )
-        for pk, path, user_id in rows:
-            account_id = ctx.key_paths.get(path)
-            if account_id is not None and user_id in sponsors.get(account_id, ()):
-                met[account_id].add(pk)
+        for pk, path, participant in rows:
+            account = ctx.key_paths.get(path)
+            if account is not None and participant in sponsors.get(account, ()):
+                met[account].add(pk)
     total = sum(len(v) for v in met.values())
     per_account = round(total / len(ctx.key_ids), 2) if ctx.key_ids else None
     return Indicator(
@@ -240,7 +243,10 @@ def _sponsor_interactions(ctx: Context) -> Indicator:
         figure=per_account,
         score=_capped(per_account, float(ctx.config.sponsor_contacts_target)),
         accounts=[pk for pk in ctx.key_ids if not met.get(pk)],
-        advice=_("%(n)d key accounts had no contact with their executive sponsor last quarter: plan a sponsor meeting."),
+        advice=_(
+            "%(n)d key accounts had no contact with their executive sponsor last quarter: "
+            "plan a sponsor meeting."
+        ),
         mapping=_("interactions ÷ target (%(target)s per account per quarter) × 100, at most 100")
         % {"target": ctx.config.sponsor_contacts_target},
     )
@@ -259,7 +265,10 @@ def _requests_on_time(ctx: Context) -> Indicator:
         figure=_pct(share),
         score=_pct(share),
         accounts=[pk for pk, i in found.items() if i.overdue or i.done_on_time < i.done],
-        advice=_("%(n)d key accounts have late or overdue resource requests: follow them up with the service units."),
+        advice=_(
+            "%(n)d key accounts have late or overdue resource requests: "
+            "follow them up with the service units."
+        ),
         mapping=_("share of done requests done by their needed-by day × 100"),
         note="" if done else _("No resource request done yet."),
     )
@@ -277,7 +286,10 @@ def _specialists(ctx: Context) -> Indicator:
         figure=mean,
         score=_capped(mean, float(ctx.config.specialists_target)),
         accounts=[pk for pk, n in zip(ctx.key_ids, per, strict=True) if n == 0],
-        advice=_("%(n)d key account teams have no specialist: add service, logistics or technical people."),
+        advice=_(
+            "%(n)d key account teams have no specialist: "
+            "add service, logistics or technical people."
+        ),
         mapping=_("specialists ÷ target (%(target)s per team) × 100, at most 100")
         % {"target": ctx.config.specialists_target},
     )
@@ -306,7 +318,10 @@ def _plan_share(ctx: Context) -> Indicator:
         figure=_pct(share),
         score=_pct(share),
         accounts=[pk for pk in ctx.key_ids if pk not in good],
-        advice=_("%(n)d key accounts lack an approved plan with a mission and a measurable objective: write and approve them."),
+        advice=_(
+            "%(n)d key accounts lack an approved plan with a mission and a measurable objective: "
+            "write and approve them."
+        ),
         mapping=_("share of key accounts × 100"),
     )
 
@@ -337,7 +352,10 @@ FIELD_LABELS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
     ),
     "field.linked_share": (
         _("Field interactions linked to the plan"),
-        _("%(n)d key accounts log field interactions mostly unlinked to their plan: link visits to plan actions."),
+        _(
+            "%(n)d key accounts log field interactions mostly unlinked to their plan: "
+            "link visits to plan actions."
+        ),
     ),
     "field.overdue_actions": (
         _("Overdue field actions"),
@@ -357,11 +375,20 @@ FIELD_LABELS: dict[str, tuple[StrOrPromise, StrOrPromise]] = {
 def _field(key: str) -> Callable[[Context], Indicator]:
     def compute(ctx: Context) -> Indicator:
         label, advice = FIELD_LABELS[key]
-        base = {"key": key, "condition": Condition.COORDINATION, "label": label, "advice": advice}
-        if key not in registry:
+
+        def made(unit: str, **rest: Any) -> Indicator:
             return Indicator(
-                **base,
-                unit=MetricUnit.COUNT,
+                key=key,
+                condition=Condition.COORDINATION,
+                label=label,
+                advice=advice,
+                unit=unit,
+                **rest,
+            )
+
+        if key not in registry:
+            return made(
+                MetricUnit.COUNT,
                 figure=None,
                 score=None,
                 note=_("No data: the field figures are not available."),
@@ -370,23 +397,19 @@ def _field(key: str) -> Callable[[Context], Indicator]:
         values = {pk: v for pk, v in metric.values(ctx.key_ids, ctx.as_of).items() if v is not None}
         numbers = {pk: float(v) for pk, v in values.items() if not isinstance(v, str)}
         if not numbers:
-            return Indicator(
-                **base, unit=metric.unit, figure=None, score=None, note=_("No data yet.")
-            )
+            return made(metric.unit, figure=None, score=None, note=_("No data yet."))
         if key == FIELD_SHARE_KEY:
             mean = round(sum(numbers.values()) / len(numbers), 1)
-            return Indicator(
-                **base,
-                unit=MetricUnit.PERCENT,
+            return made(
+                MetricUnit.PERCENT,
                 figure=mean,
                 score=mean,
                 accounts=[pk for pk, v in numbers.items() if v < 50],
                 mapping=_("mean share over the key accounts"),
             )
         clean = sum(1 for v in numbers.values() if v == 0)
-        return Indicator(
-            **base,
-            unit=MetricUnit.COUNT,
+        return made(
+            MetricUnit.COUNT,
             figure=sum(numbers.values()),
             score=_pct(clean / len(numbers)),
             accounts=[pk for pk, v in numbers.items() if v > 0],
@@ -493,7 +516,8 @@ def indicator(*, key: str, as_of: dt.date) -> Indicator | None:
 
 def accounts_behind(ids: Sequence[int]) -> QuerySet[Unit]:
     """The accounts of ``ids`` for a list page (kept in the order of ``ids`` by the caller)."""
-    return Unit.objects.filter(pk__in=list(ids)).select_related("account_manager")
+    units: QuerySet[Unit] = Unit.objects.filter(pk__in=list(ids)).select_related("account_manager")
+    return units
 
 
 # --- Surveys (campaigns) -----------------------------------------------------------------------
@@ -546,9 +570,9 @@ def survey(*, campaign: Campaign, config: ProgrammeSettings | None = None) -> Su
     least = config.min_group_size
     answers = Response.objects.filter(campaign=campaign).order_by()
     per_group = dict(
-        answers.values("group").annotate(n=Count("respondent", distinct=True)).values_list(
-            "group", "n"
-        )
+        answers.values("group")
+        .annotate(n=Count("respondent", distinct=True))
+        .values_list("group", "n")
     )
     total = answers.aggregate(n=Count("respondent", distinct=True))["n"] or 0
     by_group: dict[str, dict[int, float | None]] = defaultdict(dict)
@@ -775,11 +799,9 @@ def open_campaigns_for(*, user: User) -> list[dict[str, Any]]:
         .values_list("campaign_id", "n")
     )
     totals = dict(
-        Campaign.statements.through.objects.filter(campaign_id__in=[c.pk for c in mine])
-        .order_by()
-        .values("campaign_id")
-        .annotate(n=Count("pk"))
-        .values_list("campaign_id", "n")
+        Campaign.objects.filter(pk__in=[c.pk for c in mine])
+        .annotate(n=Count("statements"))
+        .values_list("pk", "n")
     )
     return [
         {"campaign": c, "answered": answered.get(c.pk, 0), "statements": totals.get(c.pk, 0)}
@@ -847,12 +869,25 @@ def concentration(shares: Sequence[AccountShare], *, pareto_points: int = 20) ->
     exact = [s.revenue / total * HUNDRED for s in shares]
     top5 = sum(exact[:5], Decimal(0))
     hhi = sum((x * x for x in exact), Decimal(0))
-    pareto, cumulative = [], Decimal(0)
+    pareto: list[dict[str, Any]] = []
+    cumulative = Decimal(0)
     for s, x in zip(shares[:pareto_points], exact[:pareto_points], strict=True):
         cumulative += x
-        pareto.append({"account_id": s.account_id, "share": float(round(x, 2)), "cumulative": float(round(cumulative, 2))})
+        pareto.append(
+            {
+                "account_id": s.account_id,
+                "share": float(round(x, 2)),
+                "cumulative": float(round(cumulative, 2)),
+            }
+        )
     if len(shares) > pareto_points:
-        pareto.append({"account_id": None, "share": float(round(HUNDRED - cumulative, 2)), "cumulative": 100.0})
+        pareto.append(
+            {
+                "account_id": None,
+                "share": float(round(HUNDRED - cumulative, 2)),
+                "cumulative": 100.0,
+            }
+        )
     return {
         "top5": float(round(top5, 1)),
         "hhi": int(round(hhi)),
@@ -888,7 +923,9 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         target[1] += r["cost"]
     label = _("Margin erosion")
     if not (sums or rest):
-        return Risk("margin_erosion", label, "no_data", str(_("No margin data (no sales with a cost).")))
+        return Risk(
+            "margin_erosion", label, "no_data", str(_("No margin data (no sales with a cost)."))
+        )
 
     def margin(costed_cost: list[Decimal]) -> float | None:
         costed, cost = costed_cost
@@ -897,7 +934,10 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     base = [margin(rest[p]) if p in rest else None for p in range(3)]
     if any(b is None for b in base):
         return Risk(
-            "margin_erosion", label, "no_data", str(_("No margin data of non-key accounts to compare with."))
+            "margin_erosion",
+            label,
+            "no_data",
+            str(_("No margin data of non-key accounts to compare with.")),
         )
     base_trend = [base[1] - base[0], base[2] - base[1]]  # type: ignore[operator]
     eroding = []
@@ -913,7 +953,10 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         label,
         "warn" if eroding else "ok",
         str(
-            _("%(n)d key accounts lost margin faster than the non-key average in two quarters running.")
+            _(
+                "%(n)d key accounts lost margin faster than the non-key average "
+                "in two quarters running."
+            )
             % {"n": len(eroding)}
         ),
         eroding,
@@ -949,7 +992,9 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         "service_creep",
         label,
         "warn" if creeping else "ok",
-        str(_("%(n)d key accounts cost more to serve faster than they grow.") % {"n": len(creeping)}),
+        str(
+            _("%(n)d key accounts cost more to serve faster than they grow.") % {"n": len(creeping)}
+        ),
         creeping,
     )
 
@@ -978,9 +1023,9 @@ def capacity(*, key_ids: Sequence[int]) -> Risk:
     over_users = [o["user"].pk for o in found["over_capacity"]]
     accounts = (
         list(
-            Unit.objects.filter(pk__in=list(key_ids), account_manager_id__in=over_users).values_list(
-                "pk", flat=True
-            )
+            Unit.objects.filter(
+                pk__in=list(key_ids), account_manager_id__in=over_users
+            ).values_list("pk", flat=True)
         )
         if over_users
         else []
@@ -1016,7 +1061,7 @@ def risks(*, as_of: dt.date) -> dict[str, Any]:
         if shares
         else str(_("No revenue data.")),
         [s.account_id for s in exposed],
-        {"shares": [s for s in shares[:10]]},
+        {"shares": list(shares[:10])},
     )
     conc = concentration(shares)
     hhi = conc["hhi"]

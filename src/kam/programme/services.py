@@ -178,7 +178,9 @@ def campaign_remind(*, campaign: Campaign, actor: User | None = None) -> int:
     with transaction.atomic():
         sent = notify(
             users=late,
-            message=gettext_lazy("Reminder: the programme assessment %(name)s waits for your answers."),
+            message=gettext_lazy(
+                "Reminder: the programme assessment %(name)s waits for your answers."
+            ),
             params={"name": campaign.name},
             link=reverse("programme:respond", args=[campaign.pk]),
         )

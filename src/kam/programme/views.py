@@ -3,6 +3,7 @@ accounts behind an indicator or a risk, campaigns and the respondent's page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -40,9 +41,7 @@ def _require_role(request: AuthedHttpRequest, perm: str) -> None:
 
 def _radar(scores: list[selectors.ConditionScore]) -> dict[str, Any]:
     return {
-        "conditions": [
-            {"n": s.condition, "label": str(s.label), "weak": s.weak} for s in scores
-        ],
+        "conditions": [{"n": s.condition, "label": str(s.label), "weak": s.weak} for s in scores],
         "series": {
             "score": [s.score for s in scores],
             "survey": [s.survey for s in scores],
@@ -68,9 +67,9 @@ def overview(request: AuthedHttpRequest) -> HttpResponseBase:
     is_exec = has_role_rule(request.user, RUN)
     risks = selectors.risks(as_of=today)
     names = dict(
-        Unit.objects.filter(
-            pk__in=[s.account_id for s in risks["shares"][:20]]
-        ).values_list("pk", "name")
+        Unit.objects.filter(pk__in=[s.account_id for s in risks["shares"][:20]]).values_list(
+            "pk", "name"
+        )
     )
     pareto = [
         {**p, "name": names.get(p["account_id"], _("all other accounts"))}
@@ -100,9 +99,11 @@ def overview(request: AuthedHttpRequest) -> HttpResponseBase:
 def _accounts_page(
     request: AuthedHttpRequest, ids: list[int], context: dict[str, Any]
 ) -> HttpResponse:
-    visible_ids = set(
-        visible(request.user, Unit.objects.filter(pk__in=ids)).values_list("pk", flat=True)
-    ) if getattr(settings, "KAM_RESTRICTED_VISIBILITY", False) else set(ids)
+    visible_ids = (
+        set(visible(request.user, Unit.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+        if getattr(settings, "KAM_RESTRICTED_VISIBILITY", False)
+        else set(ids)
+    )
     ordered = [pk for pk in ids if pk in visible_ids]
     page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
     units = {u.pk: u for u in selectors.accounts_behind(list(page.object_list))}
@@ -168,7 +169,7 @@ def campaign_new(request: AuthedHttpRequest) -> HttpResponseBase:
         initial={
             "name": _("Programme assessment %(date)s") % {"date": today.isoformat()},
             "period_start": today,
-            "period_end": today + timezone.timedelta(days=30),
+            "period_end": today + dt.timedelta(days=30),
             "groups": list(Group.values),
         },
     )

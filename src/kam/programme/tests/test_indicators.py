@@ -86,12 +86,16 @@ def test_resource_requests_done_on_time(two_keys: tuple[Any, Any]) -> None:
     asker = UserFactory(username="asker", role="kam")
     common = {"requester": asker, "function": "service", "what": "x", "status": "done"}
     ResourceRequest.objects.create(
-        account=a, needed_by=dt.date(2026, 10, 10),
-        done_at=dt.datetime(2026, 10, 5, tzinfo=dt.UTC), **common,
+        account=a,
+        needed_by=dt.date(2026, 10, 10),
+        done_at=dt.datetime(2026, 10, 5, tzinfo=dt.UTC),
+        **common,
     )
     ResourceRequest.objects.create(
-        account=c, needed_by=dt.date(2026, 10, 10),
-        done_at=dt.datetime(2026, 10, 20, tzinfo=dt.UTC), **common,
+        account=c,
+        needed_by=dt.date(2026, 10, 10),
+        done_at=dt.datetime(2026, 10, 20, tzinfo=dt.UTC),
+        **common,
     )
     found = indicator(key="requests_on_time", as_of=AS_OF)
     assert found is not None and found.figure == 50.0 and found.accounts == [c.pk]
@@ -135,7 +139,9 @@ def test_approved_plan_with_mission_and_measurable_objective(two_keys: tuple[Any
 
 def test_objectives_on_track(two_keys: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     a, c = two_keys
-    monkeypatch.setattr(selectors, "objective_counts", lambda plans, as_of: {a.pk: (1, 3), c.pk: (1, 1)})
+    monkeypatch.setattr(
+        selectors, "objective_counts", lambda plans, as_of: {a.pk: (1, 3), c.pk: (1, 1)}
+    )
     found = indicator(key="objectives_on_track", as_of=AS_OF)
     assert found is not None and found.figure == 50.0 and found.accounts == [a.pk]
 
@@ -209,7 +215,12 @@ def test_key_accounts_meeting_the_criteria(two_keys: tuple[Any, Any]) -> None:
     )
     for unit, rec, rank in ((a, "key_candidate", 1), (c, "transactional", 2)):
         AccountScore.objects.create(
-            run=run, account=unit, total=60, rank=rank, scope="local", completeness=80,
+            run=run,
+            account=unit,
+            total=60,
+            rank=rank,
+            scope="local",
+            completeness=80,
             recommendation=rec,
         )
     found = indicator(key="key_meeting_criteria", as_of=AS_OF)
@@ -220,9 +231,7 @@ def test_nominations_waiting_over_30_days(two_keys: tuple[Any, Any]) -> None:
     a, c = two_keys
     old = Nomination.objects.create(account=a, status=NominationStatus.NOMINATED)
     Nomination.objects.create(account=c, status=NominationStatus.NOMINATED)
-    Nomination.objects.filter(pk=old.pk).update(
-        created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
-    )
+    Nomination.objects.filter(pk=old.pk).update(created_at=dt.datetime(2026, 10, 1, tzinfo=dt.UTC))
     found = indicator(key="nominations_waiting", as_of=AS_OF)
     assert found is not None
     assert found.figure == 1 and found.accounts == [a.pk] and found.score == 50.0

@@ -88,7 +88,7 @@ def _growth_metric(name: str, now: dict[int, float], before: dict[int, float]) -
     def compute(ids: object, as_of: dt.date) -> dict[int, float]:
         return now if as_of == AS_OF else before
 
-    return Metric(key=name, label=name, unit=MetricUnit.MONEY, compute=compute)  # type: ignore[arg-type]
+    return Metric(key=name, label=name, unit=MetricUnit.MONEY, compute=compute)
 
 
 def test_service_creep_and_buyer_power_say_no_data_without_their_figures() -> None:
@@ -102,8 +102,12 @@ def test_service_creep_and_buyer_power_with_their_figures() -> None:
     a, b = key("A"), key("B")
     revenue_saved = registry.get("sales.revenue_12m")
     registry.unregister("sales.revenue_12m")
-    registry.register(_growth_metric("sales.revenue_12m", {a.pk: 110, b.pk: 100}, {a.pk: 100, b.pk: 100}))
-    registry.register(_growth_metric("sales.cost_to_serve", {a.pk: 150, b.pk: 105}, {a.pk: 100, b.pk: 100}))
+    registry.register(
+        _growth_metric("sales.revenue_12m", {a.pk: 110, b.pk: 100}, {a.pk: 100, b.pk: 100})
+    )
+    registry.register(
+        _growth_metric("sales.cost_to_serve", {a.pk: 150, b.pk: 105}, {a.pk: 100, b.pk: 100})
+    )
     registry.register(_growth_metric("sales.discount_pct", {a.pk: 5, b.pk: 8}, {a.pk: 5, b.pk: 6}))
     try:
         creep = service_creep(as_of=AS_OF, key_ids=[a.pk, b.pk])

@@ -93,7 +93,8 @@ def test_condition_score_is_the_mean_or_the_one_there_is() -> None:
 
 
 def test_condition_scores_combine_survey_and_indicators() -> None:
-    a, c_key = key("A corp"), key("C corp")
+    key("A corp")
+    key("C corp")
     c = campaign()
     for user in people("kam", 3):
         answer_all(c, user, 5)
@@ -137,8 +138,11 @@ def test_an_executive_opens_a_campaign_and_respondents_are_notified(users: dict[
 def test_only_executives_open_campaigns(users: dict[str, Any], who: str) -> None:
     with pytest.raises(DomainError):
         services.campaign_open(
-            actor=users[who], name="Q4", period_start=dt.date(2026, 11, 1),
-            period_end=dt.date(2026, 11, 30), groups=["kam"],
+            actor=users[who],
+            name="Q4",
+            period_start=dt.date(2026, 11, 1),
+            period_end=dt.date(2026, 11, 30),
+            groups=["kam"],
         )
     assert not Campaign.objects.exists()
 
@@ -152,7 +156,8 @@ def test_bad_campaign_input_is_refused(users: dict[str, Any]) -> None:
     with pytest.raises(DomainError, match="Unknown respondent group"):
         services.campaign_open(
             **{**common, "groups": ["specialist"]},
-            period_start=dt.date(2026, 11, 1), period_end=dt.date(2026, 11, 30),
+            period_start=dt.date(2026, 11, 1),
+            period_end=dt.date(2026, 11, 30),
         )
 
 
@@ -165,13 +170,14 @@ def test_answers_are_checked_before_anything_is_written(users: dict[str, Any]) -
             campaign=c, respondent=users["kam"], answers={first.pk: (4, ""), 999999: (3, "")}
         )
     with pytest.raises(DomainError):
-        services.responses_submit(
-            campaign=c, respondent=users["kam"], answers={first.pk: (6, "")}
-        )
+        services.responses_submit(campaign=c, respondent=users["kam"], answers={first.pk: (6, "")})
     assert not Response.objects.exists()
-    assert services.responses_submit(
-        campaign=c, respondent=users["kam"], answers={first.pk: (4, "fine")}
-    ) == 1
+    assert (
+        services.responses_submit(
+            campaign=c, respondent=users["kam"], answers={first.pk: (4, "fine")}
+        )
+        == 1
+    )
     services.responses_submit(campaign=c, respondent=users["kam"], answers={first.pk: (2, "")})
     assert Response.objects.get().answer == 2
     services.responses_submit(campaign=c, respondent=users["kam"], answers={first.pk: (None, "")})
@@ -204,7 +210,9 @@ def test_reminders_go_to_who_has_not_answered_everything(users: dict[str, Any]) 
 
 def test_trend_across_campaigns(users: dict[str, Any]) -> None:
     ProgrammeSettings.objects.create(min_group_size=1)
-    spring = campaign(name="Spring", period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 4, 30))
+    spring = campaign(
+        name="Spring", period_start=dt.date(2026, 4, 1), period_end=dt.date(2026, 4, 30)
+    )
     autumn = campaign(name="Autumn")
     answer_all(spring, users["kam"], 2)
     answer_all(autumn, users["kam"], 4)

@@ -62,7 +62,9 @@ def test_only_executives_see_group_results(client_for: Any, users: dict[str, Any
     assert b'id="groups"' in page.content
     page = client_for("kam").get(reverse("programme:overview"))
     assert b'id="groups"' not in page.content
-    assert client_for("executive").get(reverse("programme:campaign", args=[c.pk])).status_code == 200
+    assert (
+        client_for("executive").get(reverse("programme:campaign", args=[c.pk])).status_code == 200
+    )
     for who in ("kam", "admin", "outsider"):
         assert client_for(who).get(reverse("programme:campaign", args=[c.pk])).status_code == 403
 
@@ -118,15 +120,19 @@ def test_a_group_not_asked_cannot_open_the_respondent_page(
 ) -> None:
     c = campaign(groups=["kam"])
     assert client_for("field_rep").get(reverse("programme:respond", args=[c.pk])).status_code == 403
-    assert client_for("specialist").get(reverse("programme:respond", args=[c.pk])).status_code == 403
+    assert (
+        client_for("specialist").get(reverse("programme:respond", args=[c.pk])).status_code == 403
+    )
     assert client_for("outsider").get(reverse("programme:respond", args=[c.pk])).status_code == 403
 
 
 def test_the_accounts_behind_an_indicator(client_for: Any) -> None:
     a, c = key("A corp"), key("C corp")
     team_member_add(
-        account=a, user=UserFactory(username="boss", role="executive"),
-        role="executive_sponsor", start=dt.date(2026, 1, 1),
+        account=a,
+        user=UserFactory(username="boss", role="executive"),
+        role="executive_sponsor",
+        start=dt.date(2026, 1, 1),
     )
     page = client_for("kam").get(reverse("programme:indicator", args=["sponsor_share"]))
     assert page.status_code == 200
@@ -134,7 +140,12 @@ def test_the_accounts_behind_an_indicator(client_for: Any) -> None:
     assert f'data-account="{a.pk}"'.encode() not in page.content
     assert b"1 key accounts have no executive sponsor: assign one." in page.content
     assert client_for("kam").get(reverse("programme:indicator", args=["nope"])).status_code == 404
-    assert client_for("outsider").get(reverse("programme:indicator", args=["sponsor_share"])).status_code == 403
+    assert (
+        client_for("outsider")
+        .get(reverse("programme:indicator", args=["sponsor_share"]))
+        .status_code
+        == 403
+    )
 
 
 def test_the_accounts_behind_a_risk(client_for: Any) -> None:
@@ -157,7 +168,12 @@ def test_outsiders_cannot_run_campaigns_and_change_nothing(
         before = db_snapshot()
         new = client.post(
             reverse("programme:campaign_new"),
-            {"name": "x", "period_start": "2026-12-01", "period_end": "2026-12-31", "groups": ["kam"]},
+            {
+                "name": "x",
+                "period_start": "2026-12-01",
+                "period_end": "2026-12-31",
+                "groups": ["kam"],
+            },
         )
         remind = client.post(reverse("programme:campaign_remind", args=[c.pk]))
         close = client.post(reverse("programme:campaign_close", args=[c.pk]))
@@ -173,14 +189,26 @@ def test_another_kam_answers_only_for_themselves(
     first = c.statements.order_by("pk").first()
     assert first is not None
     client.force_login(kam_b.user)
-    assert client.post(reverse("programme:respond", args=[c.pk]), {f"answer_{first.pk}": "1"}).status_code == 302
-    assert set(Response.objects.filter(respondent=kam_a.user).values_list("answer", flat=True)) == {5}
+    assert (
+        client.post(
+            reverse("programme:respond", args=[c.pk]), {f"answer_{first.pk}": "1"}
+        ).status_code
+        == 302
+    )
+    assert set(Response.objects.filter(respondent=kam_a.user).values_list("answer", flat=True)) == {
+        5
+    }
     response = _api(
-        client, kam_b, "put", f"/programme/campaigns/{c.pk}/responses",
+        client,
+        kam_b,
+        "put",
+        f"/programme/campaigns/{c.pk}/responses",
         {"answers": [{"statement_id": first.pk, "answer": 2}]},
     )
     assert response.status_code == 200
-    assert set(Response.objects.filter(respondent=kam_a.user).values_list("answer", flat=True)) == {5}
+    assert set(Response.objects.filter(respondent=kam_a.user).values_list("answer", flat=True)) == {
+        5
+    }
     own = _api(client, kam_b, "get", f"/programme/campaigns/{c.pk}/responses").json()
     assert [(r["statement_id"], r["answer"]) for r in own] == [(first.pk, 2)]
 
@@ -190,7 +218,12 @@ def test_another_kam_answers_only_for_themselves(
 
 def test_api_reads(client: Client, kam_a: Persona) -> None:
     key("K")
-    for path in ("/programme/indicators", "/programme/conditions", "/programme/risks", "/programme/campaigns"):
+    for path in (
+        "/programme/indicators",
+        "/programme/conditions",
+        "/programme/risks",
+        "/programme/campaigns",
+    ):
         assert _api(client, kam_a, "get", path).status_code == 200, path
     conditions = _api(client, kam_a, "get", "/programme/conditions").json()
     assert [c["condition"] for c in conditions["conditions"]] == [1, 2, 3, 4, 5, 6]
@@ -201,7 +234,12 @@ def test_api_reads(client: Client, kam_a: Persona) -> None:
 def test_api_campaigns_only_executives_open_and_read_results(
     client: Client, kam_a: Persona, exec_persona: Persona
 ) -> None:
-    body = {"name": "Q1", "period_start": "2027-01-01", "period_end": "2027-01-31", "groups": ["kam"]}
+    body = {
+        "name": "Q1",
+        "period_start": "2027-01-01",
+        "period_end": "2027-01-31",
+        "groups": ["kam"],
+    }
     before = db_snapshot()
     assert _api(client, kam_a, "post", "/programme/campaigns", body).status_code == 403
     assert db_snapshot() == before
@@ -250,8 +288,10 @@ def test_pages_and_lists_use_a_bounded_number_of_queries(
             account = key(f"Grown {made}")
             revenue(account, 10 + made)
             team_member_add(
-                account=account, user=UserFactory(username=f"g{made}", role="executive"),
-                role="executive_sponsor", start=dt.date(2026, 1, 1),
+                account=account,
+                user=UserFactory(username=f"g{made}", role="executive"),
+                role="executive_sponsor",
+                start=dt.date(2026, 1, 1),
             )
             answer_all(c, UserFactory(username=f"r{made}", role="field_rep"), 3)
 
@@ -264,7 +304,12 @@ def test_pages_and_lists_use_a_bounded_number_of_queries(
         reverse("programme:campaign", args=[c.pk]),
         reverse("programme:respond", args=[c.pk]),
     ]
-    apis = ["/programme/indicators", "/programme/conditions", "/programme/risks", "/programme/campaigns"]
+    apis = [
+        "/programme/indicators",
+        "/programme/conditions",
+        "/programme/risks",
+        "/programme/campaigns",
+    ]
     for n in (2, 20):
         grow(n)
         for url in pages:
@@ -273,4 +318,3 @@ def test_pages_and_lists_use_a_bounded_number_of_queries(
         for path in apis:
             with django_assert_max_num_queries(50):
                 assert _api(client, exec_persona, "get", path).status_code == 200, path
-

@@ -322,7 +322,6 @@ def _request_form(w: World, who: str) -> dict:
     return {"function": "technical", "what": "A line audit", "needed_by": "2026-12-20"}
 
 
-
 def _campaign(w: World) -> int:
     """An open assessment campaign asking every group, made inside the test's savepoint."""
     found = Campaign.objects.filter(name="matrix campaign").first()
