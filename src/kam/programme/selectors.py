@@ -809,6 +809,11 @@ def open_campaigns_for(*, user: User) -> list[dict[str, Any]]:
     ]
 
 
+def respondents_asked(*, campaign: Campaign) -> int:
+    """How many active people the campaign asks (one count query)."""
+    return User.objects.filter(is_active=True, role__in=campaign.groups).count()
+
+
 def own_responses(*, campaign: Campaign, user: User) -> QuerySet[Response]:
     """A respondent's own answers (nobody reads another person's answers)."""
     return Response.objects.filter(campaign=campaign, respondent=user).select_related("statement")

@@ -66,13 +66,16 @@ def overview(request: AuthedHttpRequest) -> HttpResponseBase:
     scores = selectors.condition_scores(as_of=today, found=found, result=result)
     is_exec = has_role_rule(request.user, RUN)
     risks = selectors.risks(as_of=today)
-    names = dict(
-        Unit.objects.filter(pk__in=[s.account_id for s in risks["shares"][:20]]).values_list(
-            "pk", "name"
-        )
-    )
+    # names only of the accounts the user may see (restricted visibility)
+    top = Unit.objects.filter(pk__in=[s.account_id for s in risks["shares"][:20]])
+    names = dict(visible(request.user, top).values_list("pk", "name"))
     pareto = [
-        {**p, "name": names.get(p["account_id"], _("all other accounts"))}
+        {
+            **p,
+            "name": names.get(p["account_id"], _("an account"))
+            if p["account_id"] is not None
+            else _("all other accounts"),
+        }
         for p in risks["concentration"]["pareto"]
     ]
     return render(
@@ -210,7 +213,7 @@ def campaign_detail(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
             "radar": _radar(scores),
             "statements": selectors.campaign_statements(campaign=campaign),
             "language": get_language() or "en",
-            "asked": len(services.respondents(campaign=campaign)),
+            "asked": selectors.respondents_asked(campaign=campaign),
         },
     )
 
