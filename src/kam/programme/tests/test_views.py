@@ -318,3 +318,19 @@ def test_pages_and_lists_use_a_bounded_number_of_queries(
         for path in apis:
             with django_assert_max_num_queries(50):
                 assert _api(client, exec_persona, "get", path).status_code == 200, path
+
+
+def test_restricted_viewers_see_no_account_names_they_may_not_see(
+    client_for: Any, settings: Any
+) -> None:
+    from kam.testing.factories import make_unit
+
+    settings.KAM_RESTRICTED_VISIBILITY = True
+    big = make_unit("Secret Big")
+    revenue(big, 90)
+    revenue(make_unit("Small"), 10)
+    assert b"Secret Big" in client_for("kam").get(reverse("programme:overview")).content
+    page = client_for("field_rep").get(reverse("programme:overview"))
+    assert page.status_code == 200 and b"Secret Big" not in page.content
+    risk = client_for("field_rep").get(reverse("programme:risk", args=["dependence"]))
+    assert risk.status_code == 200 and f'data-account="{big.pk}"'.encode() not in risk.content
