@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "kam.planning",
     "kam.relationships",
     "kam.teams",
+    "kam.programme",
     "kam.dataio",
     "kam.demo",
     "kam.api",

@@ -15,6 +15,7 @@ from kam.planning.api import router as planning_router
 from kam.planning.export_api import router as plan_export_router
 from kam.planning.profile.api import router as profile_router
 from kam.planning.whitespace_api import router as whitespace_router
+from kam.programme.api import router as programme_router
 from kam.relationships.api import router as relationships_router
 from kam.relationships.map_api import router as relationship_map_router
 from kam.sales.api import router as sales_router
@@ -58,6 +59,7 @@ api.add_router("/", people_router)
 api.add_router("/", territory_router)
 api.add_router("/", profile_router)
 api.add_router("/", alerts_router)
+api.add_router("/", programme_router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")

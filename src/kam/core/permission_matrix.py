@@ -168,6 +168,24 @@ ACTIONS: dict[str, Action] = {
         "Start scoring runs, edit and activate scoring models",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
+    "view_programme": Action(
+        "See the KAM programme: condition indicators, overall condition scores, risks",
+        _every_role(),
+    ),
+    "run_assessment": Action(
+        "Open, remind and close assessment campaigns; see each respondent group's results",
+        {EXECUTIVE: EVERY_RELATION},
+        note="Superuser status does not replace the executive role.",
+    ),
+    "answer_assessment": Action(
+        "Answer an assessment campaign (one's own answers only)",
+        {
+            EXECUTIVE: EVERY_RELATION,
+            KAM: EVERY_RELATION,
+            SALES_MANAGER: EVERY_RELATION,
+            FIELD_REP: EVERY_RELATION,
+        },
+    ),
     "bulk_export": Action(
         "Bulk export of contacts, transactions and users (logged)",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},

@@ -258,6 +258,19 @@ rules.add_perm("kam.finish_request", heads_requested_function | is_request_assig
 rules.add_perm("kam.withdraw_request", made_request)
 
 
+# The KAM programme (issue 17): everyone with a role reads the programme's figures; only
+# executives open assessment campaigns and see the results of each respondent group;
+# executives, KAMs, sales managers and field reps answer (each in the group of their role).
+@rules.predicate
+def is_assessment_respondent(user) -> bool:
+    return is_internal(user) and user.role in (EXECUTIVE, KAM, SALES_MANAGER, FIELD_REP)
+
+
+rules.add_perm("kam.view_programme", is_internal)
+rules.add_perm("kam.run_assessment", is_executive)
+rules.add_perm("kam.answer_assessment", is_assessment_respondent)
+
+
 def has_role_rule(user, perm: str, obj=None) -> bool:
     """Whether the rule ``perm`` grants ``user`` (on ``obj``) by their role and relation alone.
 

@@ -55,6 +55,7 @@ from kam.demo.capture import make_capture_contacts
 from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
+from kam.demo.programme import make_programme
 from kam.demo.relationships import relationships_build, relationships_reset
 from kam.demo.teams import build_teams
 from kam.demo.whitespace import make_white_space
@@ -662,6 +663,8 @@ class _Builder:
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
         self.rep.stage(_("Alerts"), None)
         self.counts.update(make_alerts(self))
+        self.rep.stage(_("Programme assessment campaigns"), None)
+        self.counts["assessment_answers"] = make_programme(self)
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

@@ -51,6 +51,10 @@ COMMENT = (
 NOTES = "kam.web.tests.test_notifications"
 ALERTS = "kam.alerts.tests.test_views"
 ALERTS_API = f"{ALERTS}::test_another_kam_cannot_step_through_the_api"
+PROGRAMME = "kam.programme.tests.test_views"
+PROGRAMME_RUN = f"{PROGRAMME}::test_outsiders_cannot_run_campaigns_and_change_nothing"
+PROGRAMME_OWN = f"{PROGRAMME}::test_another_kam_answers_only_for_themselves"
+PROGRAMME_API = f"{PROGRAMME}::test_api_campaigns_only_executives_open_and_read_results"
 
 # Web URL name -> the outsider test, or "exempt: why".
 WEB_WRITES: dict[str, str] = {
@@ -117,6 +121,10 @@ WEB_WRITES: dict[str, str] = {
     "teams:request_step": REQUEST_STEPS,
     "teams:feed": REQUEST_STEPS,
     "teams:request": COMMENT,
+    "programme:campaign_new": PROGRAMME_RUN,
+    "programme:campaign_close": PROGRAMME_RUN,
+    "programme:campaign_remind": PROGRAMME_RUN,
+    "programme:respond": PROGRAMME_OWN,
     "relationships:member_edit": REL_ROLES,
     "relationships:placeholder_add": REL_CENTRE,
     "relationships:placeholder_remove": REL_CENTRE,
@@ -200,6 +208,9 @@ API_WRITES: dict[str, str] = {
     "PATCH /team-members/{member_id}": TEAM_API,
     "POST /team-members/{member_id}/end": TEAM_API,
     "POST /requests": REQUEST_API,
+    "POST /programme/campaigns": PROGRAMME_API,
+    "POST /programme/campaigns/{campaign_id}/close": PROGRAMME_API,
+    "PUT /programme/campaigns/{campaign_id}/responses": PROGRAMME_OWN,
     "POST /requests/{request_id}/comments": COMMENT,
     "POST /requests/{request_id}/accept": REQUEST_API,
     "POST /requests/{request_id}/decline": REQUEST_API,

@@ -65,6 +65,7 @@ from kam.planning.models import (
     Strategy,
 )
 from kam.planning.services import plan_create
+from kam.programme.models import Campaign, Statement
 from kam.relationships.models import BuyingRole, Placeholder
 from kam.sales.models import Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
@@ -356,6 +357,29 @@ def _request_form(w: World, who: str) -> dict:
     return {"function": "technical", "what": "A line audit", "needed_by": "2026-12-20"}
 
 
+def _campaign(w: World) -> int:
+    """An open assessment campaign asking every group, made inside the test's savepoint."""
+    found = Campaign.objects.filter(name="matrix campaign").first()
+    if found is None:
+        found = Campaign.objects.create(
+            name="matrix campaign",
+            period_start=dt.date(2026, 11, 1),
+            period_end=dt.date(2026, 12, 31),
+            groups=["executive", "kam", "sales_manager", "field_rep"],
+        )
+        found.statements.set(Statement.objects.filter(active=True))
+    return found.pk
+
+
+def _campaign_form(w: World, who: str) -> dict:
+    return {
+        "name": "Matrix check",
+        "period_start": "2026-12-01",
+        "period_end": "2026-12-31",
+        "groups": ["kam"],
+    }
+
+
 WEB_REQUESTS: dict[str, Build] = {
     "GET teams:account_team": _page("teams:account_team", lambda w: w.account),
     "POST teams:account_team": _post(
@@ -383,6 +407,21 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET teams:feed": _page("teams:feed", lambda w: w.account),
     "POST teams:feed": _post("teams:feed", lambda w, who: {"text": "A note"}, lambda w: w.account),
     "GET teams:my_feed": _page("teams:my_feed"),
+    "GET programme:overview": _page("programme:overview"),
+    "GET programme:indicator": _page("programme:indicator", lambda w: "sponsor_share"),
+    "GET programme:risk": _page("programme:risk", lambda w: "dependence"),
+    "GET programme:campaigns": _page("programme:campaigns"),
+    "GET programme:campaign_new": _page("programme:campaign_new"),
+    "POST programme:campaign_new": _post("programme:campaign_new", _campaign_form),
+    "GET programme:campaign": _page("programme:campaign", _campaign),
+    "POST programme:campaign_close": _post(
+        "programme:campaign_close", lambda w, who: {}, _campaign
+    ),
+    "POST programme:campaign_remind": _post(
+        "programme:campaign_remind", lambda w, who: {}, _campaign
+    ),
+    "GET programme:respond": _page("programme:respond", _campaign),
+    "POST programme:respond": _post("programme:respond", lambda w, who: {}, _campaign),
     "GET login": _page("login"),
     "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
     "POST whitespace:prefill": _post("whitespace:prefill", lambda w, who: {}, lambda w: w.account),
@@ -757,6 +796,26 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/team-members/{w.member}", lambda w: {"allocation": 15}
     ),
     "GET /requests": _api(lambda w: "/requests"),
+    "GET /programme/indicators": _api(lambda w: "/programme/indicators"),
+    "GET /programme/conditions": _api(lambda w: "/programme/conditions"),
+    "GET /programme/risks": _api(lambda w: "/programme/risks"),
+    "GET /programme/campaigns": _api(lambda w: "/programme/campaigns"),
+    "POST /programme/campaigns": _api(
+        lambda w: "/programme/campaigns",
+        lambda w: {"name": "Matrix", "period_start": "2026-12-01", "period_end": "2026-12-31"},
+    ),
+    "POST /programme/campaigns/{campaign_id}/close": _api(
+        lambda w: f"/programme/campaigns/{_campaign(w)}/close"
+    ),
+    "GET /programme/campaigns/{campaign_id}/results": _api(
+        lambda w: f"/programme/campaigns/{_campaign(w)}/results"
+    ),
+    "GET /programme/campaigns/{campaign_id}/responses": _api(
+        lambda w: f"/programme/campaigns/{_campaign(w)}/responses"
+    ),
+    "PUT /programme/campaigns/{campaign_id}/responses": _api(
+        lambda w: f"/programme/campaigns/{_campaign(w)}/responses", lambda w: {"answers": []}
+    ),
     "POST /requests": _api(
         lambda w: "/requests",
         lambda w: {

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from kam.core.navigation import NavItem
+
+
+class ProgrammeConfig(AppConfig):
+    """The KAM programme itself: Hise & Reid's six conditions, assessments, risks (PRODUCT §9)."""
+
+    name = "kam.programme"
+    label = "programme"
+    verbose_name = _("KAM programme")
+    nav_items: tuple[NavItem, ...] = (
+        NavItem("programme:overview", _("Programme"), "kam.view_programme", "§9"),
+    )

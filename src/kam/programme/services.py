@@ -1,0 +1,219 @@
+"""Writes of the KAM programme: campaigns, answers, reminders, statements (one transaction each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kam.core.errors import DomainError
+from kam.core.permissions import has_role_rule
+from kam.core.services import model_update
+from kam.core.validation import check_date
+from kam.people.models import User
+from kam.people.services import notify
+
+from .models import Campaign, CampaignStatus, Condition, Group, Response, Statement
+
+MAX_COMMENT = 500
+
+
+def _check_executive(actor: User) -> None:
+    if not has_role_rule(actor, "kam.run_assessment"):
+        raise DomainError(_("Only executives run assessment campaigns."), code="forbidden")
+
+
+def campaign_open(
+    *,
+    actor: User,
+    name: str,
+    period_start: dt.date,
+    period_end: dt.date,
+    groups: Sequence[str],
+    notify_respondents: bool = True,
+) -> Campaign:
+    """An executive opens a campaign: the active statements go to the chosen groups, who are
+    notified."""
+    _check_executive(actor)
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the campaign a name."), field="name")
+    check_date(period_start, field="period_start")
+    check_date(period_end, field="period_end")
+    if period_end < period_start:
+        raise DomainError(_("The period ends before it starts."), field="period_end")
+    chosen = list(dict.fromkeys(groups))
+    unknown = [g for g in chosen if g not in Group.values]
+    if unknown:
+        raise DomainError(
+            _("Unknown respondent group: %(group)s.") % {"group": ", ".join(unknown)},
+            field="groups",
+        )
+    if not chosen:
+        raise DomainError(_("Choose at least one respondent group."), field="groups")
+    statements = list(Statement.objects.filter(active=True))
+    missing = set(Condition.values) - {s.condition for s in statements}
+    if missing:
+        raise DomainError(
+            _("Every condition needs an active statement; none for condition %(c)s.")
+            % {"c": ", ".join(str(c) for c in sorted(missing))}
+        )
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            name=name[:120],
+            period_start=period_start,
+            period_end=period_end,
+            groups=chosen,
+            opened_by=actor,
+        )
+        campaign.statements.set(statements)
+        if notify_respondents:
+            notify(
+                users=respondents(campaign=campaign),
+                message=gettext_lazy("A programme assessment is open: %(name)s. Please answer."),
+                params={"name": campaign.name},
+                link=reverse("programme:respond", args=[campaign.pk]),
+            )
+    return campaign
+
+
+def respondents(*, campaign: Campaign) -> list[User]:
+    """Active users whose role is one of the campaign's groups."""
+    return list(User.objects.filter(is_active=True, role__in=campaign.groups).order_by("pk"))
+
+
+def responses_submit(
+    *, campaign: Campaign, respondent: User, answers: Mapping[int, tuple[int | None, str]]
+) -> int:
+    """Write (or change) the respondent's answers: statement id -> (1–5 or None, comment).
+
+    A None answer clears it. The whole set is checked before anything is written."""
+    if campaign.status != CampaignStatus.OPEN:
+        raise DomainError(_("This campaign is closed."), code="closed")
+    if respondent.role not in campaign.groups:
+        raise DomainError(_("Your group is not asked in this campaign."), code="forbidden")
+    allowed = set(campaign.statements.values_list("pk", flat=True))
+    clean: dict[int, tuple[int | None, str]] = {}
+    for statement_id, (answer, comment) in answers.items():
+        if statement_id not in allowed:
+            raise DomainError(
+                _("Statement %(id)s is not part of this campaign.") % {"id": statement_id},
+                field="answers",
+            )
+        if answer is not None and (not isinstance(answer, int) or not 1 <= answer <= 5):
+            raise DomainError(_("An answer is a whole number from 1 to 5."), field="answers")
+        comment = (comment or "").strip()
+        if len(comment) > MAX_COMMENT:
+            raise DomainError(
+                _("A comment has at most %(n)d characters.") % {"n": MAX_COMMENT},
+                field="answers",
+            )
+        clean[statement_id] = (answer, comment)
+    written = 0
+    with transaction.atomic():
+        mine = {
+            r.statement_id: r
+            for r in Response.objects.select_for_update().filter(
+                campaign=campaign, respondent=respondent, statement_id__in=list(clean)
+            )
+        }
+        for statement_id, (answer, comment) in clean.items():
+            found = mine.get(statement_id)
+            if answer is None:
+                if found is not None:
+                    found.delete()
+                continue
+            if found is None:
+                Response.objects.create(
+                    campaign=campaign,
+                    statement_id=statement_id,
+                    respondent=respondent,
+                    group=respondent.role,
+                    answer=answer,
+                    comment=comment,
+                )
+            else:
+                found.answer, found.comment, found.group = answer, comment, respondent.role
+                found.save(update_fields=["answer", "comment", "group", "answered_at"])
+            written += 1
+    return written
+
+
+def campaign_close(*, campaign: Campaign, actor: User) -> Campaign:
+    _check_executive(actor)
+    if campaign.status == CampaignStatus.CLOSED:
+        raise DomainError(_("This campaign is already closed."), code="closed")
+    with transaction.atomic():
+        campaign.status = CampaignStatus.CLOSED
+        campaign.closed_at = timezone.now()
+        campaign.save(update_fields=["status", "closed_at"])
+    return campaign
+
+
+def campaign_remind(*, campaign: Campaign, actor: User | None = None) -> int:
+    """Notify the respondents who have not answered every statement yet; returns how many.
+
+    ``actor`` None: the reminder job (``kam programme_remind``)."""
+    if actor is not None:
+        _check_executive(actor)
+    if campaign.status != CampaignStatus.OPEN:
+        raise DomainError(_("This campaign is closed."), code="closed")
+    total = campaign.statements.count()
+    done = set(
+        Response.objects.filter(campaign=campaign)
+        .order_by()
+        .values("respondent_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gte=total)
+        .values_list("respondent_id", flat=True)
+    )
+    late = [u for u in respondents(campaign=campaign) if u.pk not in done]
+    with transaction.atomic():
+        sent = notify(
+            users=late,
+            message=gettext_lazy(
+                "Reminder: the programme assessment %(name)s waits for your answers."
+            ),
+            params={"name": campaign.name},
+            link=reverse("programme:respond", args=[campaign.pk]),
+        )
+        Campaign.objects.filter(pk=campaign.pk).update(reminded_at=timezone.now())
+    return sent
+
+
+def campaigns_remind_due(*, today: dt.date | None = None) -> int:
+    """The reminder job: remind every open campaign whose period has begun (reminders at most
+    once a day per campaign)."""
+    today = today or timezone.localdate()
+    sent = 0
+    for campaign in Campaign.objects.filter(status=CampaignStatus.OPEN, period_start__lte=today):
+        if campaign.reminded_at and timezone.localdate(campaign.reminded_at) >= today:
+            continue
+        sent += campaign_remind(campaign=campaign)
+    return sent
+
+
+def statement_update(*, statement: Statement, actor: User, data: dict[str, Any]) -> Statement:
+    """Edit a statement (text in English or Russian, position, active)."""
+    _check_executive(actor)
+    for name in ("text_en", "text_ru"):
+        if name in data:
+            data[name] = (data[name] or "").strip()
+    if "text_en" in data and not data["text_en"]:
+        raise DomainError(_("A statement needs its English text."), field="text_en")
+    with transaction.atomic():
+        updated, _changed = model_update(
+            instance=statement, fields=("text_en", "text_ru", "position", "active"), data=data
+        )
+    return updated
+
+
+def group_choices(groups: Iterable[str]) -> list[str]:
+    return [g for g in Group.values if g in set(groups)]

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "programme"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("indicators/<str:key>/", views.indicator_accounts, name="indicator"),
+    path("risks/<str:key>/", views.risk_accounts, name="risk"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/new/", views.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/remind/", views.campaign_remind, name="campaign_remind"),
+    path("campaigns/<int:pk>/answer/", views.respond, name="respond"),
+]
