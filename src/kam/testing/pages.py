@@ -116,6 +116,23 @@ PAGES: list[Page] = [
     Page("sales-view", lambda i: f"/accounts/{i.account}/sales-view/", "executive", LIST),
     Page("modes", lambda i: "/modes/", "executive", ANALYTIC),
     Page("api-alerts", lambda i: "/api/v1/alerts", "kam", LIST),
+    # the KAM programme: conditions, campaigns, risks (issue 17)
+    Page("programme", lambda i: "/programme/", "executive", ANALYTIC),
+    Page(
+        "programme-indicator",
+        lambda i: "/programme/indicators/sponsor_share/",
+        "executive",
+        ANALYTIC,
+    ),
+    Page("programme-risk", lambda i: "/programme/risks/dependence/", "executive", ANALYTIC),
+    Page("campaigns", lambda i: "/programme/campaigns/", "executive", LIST),
+    Page(
+        "api-programme-conditions", lambda i: "/api/v1/programme/conditions", "executive", ANALYTIC
+    ),
+    Page("api-programme-risks", lambda i: "/api/v1/programme/risks", "executive", ANALYTIC),
+    Page("api-campaigns", lambda i: "/api/v1/programme/campaigns", "executive", LIST),
+    # capturing interactions from files (issue 15)
+    Page("capture", lambda i: "/interactions/capture/", "kam", LIST),
 ]
 
 
