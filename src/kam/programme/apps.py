@@ -13,3 +13,8 @@ class ProgrammeConfig(AppConfig):
     nav_items: tuple[NavItem, ...] = (
         NavItem("programme:overview", _("Programme"), "kam.view_programme", "§9"),
     )
+
+    def ready(self) -> None:
+        from .alert_rules import register_alert_rules
+
+        register_alert_rules()
