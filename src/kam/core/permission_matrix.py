@@ -162,6 +162,10 @@ ACTIONS: dict[str, Action] = {
         "Start scoring runs, edit and activate scoring models",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
+    "manage_health": Action(
+        "See and edit health profiles: weights, bands, assignment rules",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
     "bulk_export": Action(
         "Bulk export of contacts, transactions and users (logged)",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},

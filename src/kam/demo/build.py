@@ -51,6 +51,7 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.currency import make_currency_rates
+from kam.demo.health import make_health
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
 from kam.demo.relationships import relationships_build, relationships_reset
@@ -657,6 +658,7 @@ class _Builder:
         self.counts["account_facts"] = AccountFacts.objects.count()
         self.rep.stage(_("White space of the key accounts"), None)
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
+        self.counts.update(make_health(self))
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------
