@@ -154,12 +154,13 @@ def load(
     )
     if account_ids is not None:
         through_c = through_c.filter(interaction__unit__in=units_qs.order_by().values("pk"))
-    for unit_id, contact_id, last in (
+    met = (
         through_c.order_by()
         .values("interaction__unit_id", "contact_id")
         .annotate(last=Max("interaction__occurred_at"))
-        .values_list("interaction__unit_id", "contact_id", "last")
-    ):
+    )
+    for row in met:
+        unit_id, contact_id, last = row["interaction__unit_id"], row["contact_id"], row["last"]
         acc = account_of.get(unit_id)
         if acc is None or acc not in raw:
             continue

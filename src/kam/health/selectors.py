@@ -90,12 +90,14 @@ def account_grades(account_ids: Sequence[int], as_of: dt.date | None = None) -> 
         return {}
     today = timezone.localdate()
     if as_of is None or _month(as_of) >= _month(today):
-        rows = AccountHealth.objects.filter(account_id__in=ids).values_list("account_id", "grade")
-    else:
-        rows = HealthMonth.objects.filter(account_id__in=ids, month=_month(as_of)).values_list(
+        return dict(
+            AccountHealth.objects.filter(account_id__in=ids).values_list("account_id", "grade")
+        )
+    return dict(
+        HealthMonth.objects.filter(account_id__in=ids, month=_month(as_of)).values_list(
             "account_id", "grade"
         )
-    return dict(rows)
+    )
 
 
 def account_scores(account_ids: Sequence[int]) -> dict[int, AccountHealth]:

@@ -160,7 +160,7 @@ def health_history_build(*, months: int = 12, as_of: dt.date | None = None) -> i
                 HealthMonth(
                     account_id=pk,
                     month=first,
-                    score=_d(r.score),
+                    score=Decimal(str(round(r.score, 1))),
                     grade=r.grade,
                     components=r.components,
                 )
@@ -183,27 +183,8 @@ def health_nightly_due(*, now: dt.datetime | None = None) -> bool:
     today = timezone.localdate(now or timezone.now())
     oldest = AccountHealth.objects.order_by("as_of").values_list("as_of", flat=True).first()
     if oldest is None:
-        return Unit.objects.accounts().exists()
-    return oldest < today
-
-
-def health_nightly_schedule(*, now: dt.datetime | None = None) -> bool:
-    """Queue the nightly recompute when due and not queued already (the worker's scheduler
-    calls this every tick). Returns whether a task was queued."""
-    if not health_nightly_due(now=now):
-        return False
-    # The task module imports this one: enqueuing our own task is a cycle by design.
-    from django_tasks_db.models import DBTaskResult
-
-    from .tasks import health_refresh_task
-
-    waiting = DBTaskResult.objects.filter(
-        task_path__endswith="health_refresh_task", status__in=["READY", "RUNNING"]
-    )
-    if waiting.exists():
-        return False
-    health_refresh_task.enqueue()
-    return True
+        return bool(Unit.objects.accounts().exists())
+    return bool(oldest < today)
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ def _form_error(form: Any, exc: DomainError) -> None:
 @login_required
 def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     """Every visible account's kept health, worst first, filtered by one FilterSet."""
+    require(request.user, VIEW)
     try:
         rows = selectors.health_list(user=request.user, params=request.GET)
         page = Paginator(rows, PAGE_SIZE).get_page(pages.page_number(request))
@@ -219,7 +220,9 @@ def rule_add(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     profile = get_object_or_404(HealthProfile, pk=pk)
     form = RuleForm(request.POST)
     if not form.is_valid():
-        return pages.bad_request(request, "; ".join(m for e in form.errors.values() for m in e))
+        return pages.bad_request(
+            request, "; ".join(str(m) for e in form.errors.values() for m in e)
+        )
     try:
         services.profile_rule_add(profile=profile, **form.cleaned_data)
     except DomainError as exc:

@@ -5,8 +5,9 @@ to a baseline of recency alone, and keeps the result for the health page."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kam.health.backtest import run
 from kam.health.services import backtest_store
@@ -17,14 +18,14 @@ from ._dates import parse_date
 class Command(BaseCommand):
     help = "Check how well the health grade predicted a revenue fall of 20 % or more."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--as-of", required=True, help="compute health with data up to DATE")
         parser.add_argument("--horizon-months", type=int, default=6, help="months after DATE")
         parser.add_argument("--key-only", action="store_true", help="key accounts only")
         parser.add_argument("--json", action="store_true", help="print the result as JSON")
         parser.add_argument("--no-store", action="store_true", help="do not keep the result")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"])
         assert as_of is not None
         horizon = options["horizon_months"]

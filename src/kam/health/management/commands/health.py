@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kam.core.errors import DomainError
 from kam.health.services import health_history_build, health_refresh
@@ -18,14 +19,14 @@ class Command(BaseCommand):
         "--history N: also the last N months of history)."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--all", action="store_true", help="recompute every account")
         parser.add_argument(
             "--history", type=int, metavar="MONTHS", help="rebuild this many months of history"
         )
         parser.add_argument("--as-of", help="use data up to this date (YYYY-MM-DD); default today")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"])
         started = time.perf_counter()
         try:

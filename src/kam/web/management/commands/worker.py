@@ -21,7 +21,7 @@ from kam.core.jobs import (
 )
 from kam.dataio.export_jobs import export_jobs_reap
 from kam.dataio.jobs import import_jobs_reap
-from kam.health.services import health_nightly_schedule
+from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
 log = logging.getLogger(__name__)
