@@ -76,7 +76,9 @@ def pandas_scores(as_of: dt.date) -> dict[int, float]:
     end = pd.Timestamp(as_of + dt.timedelta(days=1), tz="UTC")
     accounts = dict(Unit.objects.account_ids())
     acc = pd.Series(accounts, name="account")
-    q = lambda sql: pd.read_sql(sql, connection)  # noqa: E731
+    connection.ensure_connection()
+    raw = connection.connection  # the DB-API connection pandas reads from
+    q = lambda sql: pd.read_sql(sql, raw)  # noqa: E731
     inter = q("SELECT id, unit_id, occurred_at FROM interactions_interaction")
     inter["occurred_at"] = pd.to_datetime(inter["occurred_at"], utc=True, format="mixed")
     inter = inter[(inter.occurred_at < end) & (inter.occurred_at >= end - pd.Timedelta(days=400))]
@@ -113,7 +115,9 @@ def pandas_scores(as_of: dt.date) -> dict[int, float]:
     seniors = emp[["account", "contact_id"]].drop_duplicates()
     deep = recent.merge(seniors, on=["account", "contact_id"]).groupby("account").size()
     deciders = roles[roles.role == "decider"][["account", "contact_id"]].drop_duplicates()
-    dec = last_met.merge(deciders, on=["account", "contact_id"]).groupby("account").occurred_at.max()
+    dec = (
+        last_met.merge(deciders, on=["account", "contact_id"]).groupby("account").occurred_at.max()
+    )
     days = (end - dec).dt.days.clip(lower=0)
     frame = pd.DataFrame(index=pd.Index(sorted(set(accounts.values())), name="account"))
     frame["frequency"] = (freq.reindex(frame.index, fill_value=0) / 3 / 4).clip(upper=1)
@@ -153,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     from django.utils import timezone
 
     from kam.customers.models import Tier, Unit
+    from kam.demo.health import backtest_day
     from kam.health import backtest
     from kam.health.models import AccountHealth
     from kam.health.services import health_mark_stale, health_refresh
@@ -185,9 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     worst = max(diffs) if diffs else 0.0
     print(f"pandas reference: {ref:.2f} s; ratio OpenKAM/pandas {full / ref:.2f}")
     print(f"largest score difference against pandas: {worst:.2f} points (rounding: ≤ 0.1)")
-    horizon_day = backtest.run.__module__ and __import__(
-        "kam.demo.health", fromlist=["backtest_day"]
-    ).backtest_day(today)
+    horizon_day = backtest_day(today)
     started = time.perf_counter()
     result = backtest.run(as_of=horizon_day, horizon_months=6)
     print(

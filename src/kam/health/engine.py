@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from kam.customers.models import Employment, Seniority, Unit
+from kam.customers.models import Employment, Seniority, Unit, ancestor_paths
 from kam.interactions.models import Interaction
 from kam.relationships.models import BuyingRole, BuyingRoleKind
 
@@ -111,11 +110,17 @@ def _aware(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
+def _current_q(as_of: dt.date) -> Q:
+    return (Q(end_date__isnull=True) | Q(end_date__gt=as_of)) & (
+        Q(start_date__isnull=True) | Q(start_date__lte=as_of)
+    )
+
+
 def load(
     account_ids: Sequence[int] | None, as_of: dt.date
 ) -> tuple[dict[int, Raw], dict[int, str]]:
     """The raw counts of each account (every account when ``account_ids`` is None) and each
-    account's tier. Seven queries whatever the number of accounts."""
+    account's tier. Eight queries whatever the number of accounts."""
     accounts_qs: QuerySet[Unit] = Unit.objects.accounts()
     if account_ids is not None:
         accounts_qs = accounts_qs.filter(pk__in=list(account_ids))
@@ -123,17 +128,63 @@ def load(
     raw = {pk: Raw() for pk in tiers}
     if not raw:
         return raw, tiers
-    units_qs = (
-        Unit.objects.all() if account_ids is None else Unit.objects.in_accounts_of(accounts_qs)
-    )
-    account_of = units_qs.account_ids()
+    units_qs = None if account_ids is None else Unit.objects.in_accounts_of(accounts_qs).order_by()
+    account_of = (Unit.objects.all() if units_qs is None else units_qs).account_ids()
+    gather(raw, account_of, units_qs, as_of)
+    roles = BuyingRole.objects.all()
+    if account_ids is not None:
+        roles = roles.filter(account_id__in=list(raw))
+    for acc, contact_id, role in roles.order_by().values_list("account_id", "contact_id", "role"):
+        if acc in raw:
+            raw[acc].dmu.add(contact_id)
+            if role == BuyingRoleKind.DECIDER:
+                raw[acc].deciders.add(contact_id)
+    return raw, tiers
+
+
+def load_companies(account: Unit, as_of: dt.date) -> tuple[dict[int, Raw], dict[int, Unit]]:
+    """The raw counts of each company directly below a group account: its subtree's contact,
+    and the account's buying-centre members whose current position is in it (six queries)."""
+    companies = {c.pk: c for c in account.get_children()}
+    by_path = {c.path: c.pk for c in companies.values()}
+    units_qs = Unit.objects.in_account(account).order_by()
+    bucket_of: dict[int, int] = {}
+    for pk, path in units_qs.values_list("pk", "path"):
+        for step in (*ancestor_paths(path), path):
+            if step in by_path:
+                bucket_of[pk] = by_path[step]
+                break
+    raw = {pk: Raw() for pk in companies}
+    gather(raw, bucket_of, units_qs, as_of)
+    where: dict[int, set[int]] = {}
+    for contact_id, unit_id in Employment.objects.filter(
+        _current_q(as_of), unit__in=units_qs.values("pk")
+    ).values_list("contact_id", "unit_id"):
+        if unit_id in bucket_of:
+            where.setdefault(contact_id, set()).add(bucket_of[unit_id])
+    for contact_id, role in BuyingRole.objects.filter(account=account).values_list(
+        "contact_id", "role"
+    ):
+        for company in where.get(contact_id, ()):
+            raw[company].dmu.add(contact_id)
+            if role == BuyingRoleKind.DECIDER:
+                raw[company].deciders.add(contact_id)
+    return raw, companies
+
+
+def gather(
+    raw: dict[int, Raw], bucket_of: dict[int, int], units_qs: QuerySet[Unit] | None, as_of: dt.date
+) -> None:
+    """Add the interactions, contacts met, our functions and senior positions of the units of
+    ``units_qs`` (every unit when None) to the bucket (account or company) each unit maps to."""
     end = day_end(as_of)
     starts = month_starts(as_of)
+    units = None if units_qs is None else units_qs.values("pk")
     interactions = Interaction.objects.filter(
         occurred_at__gte=_aware(starts[-1]), occurred_at__lt=end
     )
-    if account_ids is not None:
-        interactions = interactions.filter(unit__in=units_qs.order_by().values("pk"))
+    if units is not None:
+        interactions = interactions.filter(unit__in=units)
     bounds = [(_aware(s), _aware(starts[i - 1]) if i else end) for i, s in enumerate(starts)]
     aggregates: dict[str, Any] = {
         "n90": Count("id", filter=Q(occurred_at__gte=end - dt.timedelta(days=FREQUENCY_DAYS)))
@@ -141,7 +192,7 @@ def load(
     for i, (lo, hi) in enumerate(bounds):
         aggregates[f"m{i}"] = Count("id", filter=Q(occurred_at__gte=lo, occurred_at__lt=hi))
     for row in interactions.order_by().values("unit_id").annotate(**aggregates):
-        acc = account_of.get(row["unit_id"])
+        acc = bucket_of.get(row["unit_id"])
         if acc is None or acc not in raw:
             continue
         r = raw[acc]
@@ -152,18 +203,18 @@ def load(
         interaction__occurred_at__gte=end - dt.timedelta(days=RECENCY_HORIZON_DAYS),
         interaction__occurred_at__lt=end,
     )
-    if account_ids is not None:
-        through_c = through_c.filter(interaction__unit__in=units_qs.order_by().values("pk"))
+    if units is not None:
+        through_c = through_c.filter(interaction__unit__in=units)
     met = (
         through_c.order_by()
         .values("interaction__unit_id", "contact_id")
         .annotate(last=Max("interaction__occurred_at"))
     )
     for row in met:
-        unit_id, contact_id, last = row["interaction__unit_id"], row["contact_id"], row["last"]
-        acc = account_of.get(unit_id)
+        acc = bucket_of.get(row["interaction__unit_id"])
         if acc is None or acc not in raw:
             continue
+        contact_id, last = row["contact_id"], row["last"]
         seen = raw[acc].touched.get(contact_id)
         if seen is None or last > seen:
             raw[acc].touched[contact_id] = last
@@ -172,35 +223,22 @@ def load(
         interaction__occurred_at__gte=end - dt.timedelta(days=WINDOW_DAYS),
         interaction__occurred_at__lt=end,
     )
-    if account_ids is not None:
-        through_p = through_p.filter(interaction__unit__in=units_qs.order_by().values("pk"))
+    if units is not None:
+        through_p = through_p.filter(interaction__unit__in=units)
     for unit_id, function in (
         through_p.order_by().values_list("interaction__unit_id", "user__function").distinct()
     ):
-        acc = account_of.get(unit_id)
+        acc = bucket_of.get(unit_id)
         if acc is not None and acc in raw and function:
             raw[acc].functions.add(function)
 
-    roles = BuyingRole.objects.all()
-    if account_ids is not None:
-        roles = roles.filter(account_id__in=list(raw))
-    for acc, contact_id, role in roles.order_by().values_list("account_id", "contact_id", "role"):
-        if acc in raw:
-            raw[acc].dmu.add(contact_id)
-            if role == BuyingRoleKind.DECIDER:
-                raw[acc].deciders.add(contact_id)
-
-    current = (Q(end_date__isnull=True) | Q(end_date__gt=as_of)) & (
-        Q(start_date__isnull=True) | Q(start_date__lte=as_of)
-    )
-    seniors = Employment.objects.filter(current, seniority__in=SENIOR)
-    if account_ids is not None:
-        seniors = seniors.filter(unit__in=units_qs.order_by().values("pk"))
+    seniors = Employment.objects.filter(_current_q(as_of), seniority__in=SENIOR)
+    if units is not None:
+        seniors = seniors.filter(unit__in=units)
     for unit_id, contact_id in seniors.order_by().values_list("unit_id", "contact_id"):
-        acc = account_of.get(unit_id)
+        acc = bucket_of.get(unit_id)
         if acc is not None and acc in raw:
             raw[acc].seniors.add(contact_id)
-    return raw, tiers
 
 
 def components_of(raw: Raw, params: Params, as_of: dt.date) -> dict[str, dict[str, Any]]:
@@ -287,10 +325,3 @@ def compute(
     raw, tiers = load(ids, as_of)
     params = params_of(list(raw), tiers, as_of)
     return {pk: score_of(r, params[pk], as_of) for pk, r in raw.items()}
-
-
-def collect(values: dict[int, Any]) -> dict[Any, list[int]]:
-    groups: dict[Any, list[int]] = defaultdict(list)
-    for k, v in values.items():
-        groups[v].append(k)
-    return groups

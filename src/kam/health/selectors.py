@@ -9,14 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from kam.core.filters import filter_queryset
 from kam.core.metrics import UnknownMetric, get_metric
+from kam.core.periods import last_full_months
 from kam.core.permissions import visible
-from kam.customers.models import Unit
+from kam.customers.models import Unit, ancestor_paths
+from kam.sales.models import MonthlyRollup
 
+from . import engine
 from .engine import Params, month_starts
 from .filters import HealthFilter
 from .models import (
@@ -212,3 +215,60 @@ def profile_versions(profile: HealthProfile) -> list[HealthProfileVersion]:
 
 def as_decimal(value: float) -> Decimal:
     return Decimal(str(round(value, 1)))
+
+
+def group_rollup(*, account: Unit, as_of: dt.date | None = None) -> dict[str, Any]:
+    """A group's health rolled up from its companies (the units directly below the account):
+    each company's own score by the account's profile, the group figure as their average
+    weighted by revenue of the last 12 full months (plain average when none bought), and the
+    companies left out named with the reason (no contact in 12 months and no buying-centre
+    member there: nothing to judge). Nine queries."""
+    as_of = as_of or timezone.localdate()
+    raw, companies = engine.load_companies(account, as_of)
+    if not companies:
+        return {"companies": [], "excluded": [], "score": None, "grade": None}
+    params = params_for([account.pk], {account.pk: account.tier}, as_of)[account.pk]
+    start, end = last_full_months(as_of, 12)
+    revenue: dict[int, Decimal] = defaultdict(Decimal)
+    paths = {c.path: pk for pk, c in companies.items()}
+    for path, net in (
+        MonthlyRollup.objects.filter(account=account, month__gte=start, month__lt=end)
+        .values("unit__path")
+        .annotate(net=Sum("net_amount"))
+        .order_by()
+        .values_list("unit__path", "net")
+    ):
+        for step in (*ancestor_paths(path), path):
+            if step in paths:
+                revenue[paths[step]] += net or Decimal(0)
+                break
+    rows, excluded = [], []
+    for pk, company in sorted(companies.items(), key=lambda kv: kv[1].name):
+        r = raw[pk]
+        if not r.months and not r.dmu:
+            excluded.append({"unit": company, "revenue": revenue.get(pk, Decimal(0))})
+            continue
+        result = engine.score_of(r, params, as_of)
+        rows.append(
+            {
+                "unit": company,
+                "score": result.score,
+                "grade": result.grade,
+                "revenue": revenue.get(pk, Decimal(0)),
+            }
+        )
+    if not rows:
+        return {"companies": [], "excluded": excluded, "score": None, "grade": None}
+    total = sum((row["revenue"] for row in rows), Decimal(0))
+    if total > 0:
+        score = sum(float(row["revenue"]) * row["score"] for row in rows) / float(total)
+    else:
+        score = sum(row["score"] for row in rows) / len(rows)
+    score = round(score, 1)
+    return {
+        "companies": rows,
+        "excluded": excluded,
+        "score": score,
+        "grade": params.grade_of(score),
+        "weighted_by_revenue": total > 0,
+    }

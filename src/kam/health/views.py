@@ -120,6 +120,7 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
             "account": unit,
             **data,
             "components": _components(data["health"]),
+            "rollup": selectors.group_rollup(account=unit),
             "chart": chart,
             "form": form,
             "can_change": can_change,

@@ -117,3 +117,23 @@ def test_the_default_profile_of_the_migration_has_the_documented_weights(
     params = params_for([world["group"].pk], {world["group"].pk: "global"}, AS_OF)
     assert params[world["group"].pk].weights == DEFAULT_PARAMS.weights
     assert params[world["group"].pk].version_id is not None
+
+
+def test_a_group_rolls_up_from_its_companies_and_names_the_ones_left_out(
+    world: dict[str, Any],
+) -> None:
+    from kam.health.selectors import group_rollup
+    from kam.testing.factories import make_unit
+
+    quiet = make_unit("Quiet SA", parent=world["group"])
+    plant = make_unit("Plant", parent=world["company"], kind="site")
+    decider = world["contacts"][0]
+    for m in range(12):
+        meet(plant, engine.month_starts(AS_OF)[m] + dt.timedelta(days=3), contacts=(decider,))
+    rollup = group_rollup(account=world["group"], as_of=AS_OF)
+    assert [row["unit"].pk for row in rollup["companies"]] == [world["company"].pk]
+    assert [row["unit"].pk for row in rollup["excluded"]] == [quiet.pk]
+    company = rollup["companies"][0]
+    assert rollup["score"] == company["score"]  # one company judged: the group is it
+    # the company's own score equals the account's here: all the account's contact is there
+    assert company["score"] == health(world["group"].pk).score
