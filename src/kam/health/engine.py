@@ -145,7 +145,8 @@ def load(
 def load_companies(account: Unit, as_of: dt.date) -> tuple[dict[int, Raw], dict[int, Unit]]:
     """The raw counts of each company directly below a group account: its subtree's contact,
     and the account's buying-centre members whose current position is in it (six queries)."""
-    companies = {c.pk: c for c in account.get_children()}
+    fresh = Unit.objects.get(pk=account.pk)  # its count of children as stored now
+    companies = {c.pk: c for c in Unit.objects.get_children(fresh)}
     by_path = {c.path: c.pk for c in companies.values()}
     units_qs = Unit.objects.in_account(account).order_by()
     bucket_of: dict[int, int] = {}

@@ -180,7 +180,7 @@ def test_the_account_page_uses_bounded_queries(
     health_refresh(everything=True)
     client.force_login(kam_a.user)
     url = reverse("health:account", args=[kam_a.account.pk])
-    with django_assert_max_num_queries(16) as small:
+    with django_assert_max_num_queries(24) as small:
         assert client.get(url).status_code == 200
     for d in range(30):
         meet(
