@@ -242,7 +242,8 @@ def group_rollup(*, account: Unit, as_of: dt.date | None = None) -> dict[str, An
             if step in paths:
                 revenue[paths[step]] += net or Decimal(0)
                 break
-    rows, excluded = [], []
+    rows: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
     for pk, company in sorted(companies.items(), key=lambda kv: kv[1].name):
         r = raw[pk]
         if not r.months and not r.dmu:
@@ -259,11 +260,13 @@ def group_rollup(*, account: Unit, as_of: dt.date | None = None) -> dict[str, An
         )
     if not rows:
         return {"companies": [], "excluded": excluded, "score": None, "grade": None}
-    total = sum((row["revenue"] for row in rows), Decimal(0))
+    revenues = [float(row["revenue"]) for row in rows]
+    scores = [float(row["score"]) for row in rows]
+    total = sum(revenues)
     if total > 0:
-        score = sum(float(row["revenue"]) * row["score"] for row in rows) / float(total)
+        score = sum(r * s for r, s in zip(revenues, scores, strict=True)) / total
     else:
-        score = sum(row["score"] for row in rows) / len(rows)
+        score = sum(scores) / len(scores)
     score = round(score, 1)
     return {
         "companies": rows,
