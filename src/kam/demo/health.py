@@ -3,8 +3,9 @@
 So that the health backtest means something on the demo, the stage picks, among accounts that
 bought in the half-year before the backtest day (the end of the month seven months back):
 
-* "drifting" accounts (about a fifth): most of their contact stops five months before that day
-  and stays thin; three in four of them then buy about half as much over the next six months;
+* "drifting" accounts (about a fifth): most of their contact of the five months before that day
+  happened earlier instead (moved back in time), so contact stops; three in four of them then buy
+  about half as much over the next six months (those sales are removed);
 * "market" declines (about one in twelve of the rest): revenue falls with no neglect at all.
 
 Then it fills twelve months of health history and the current figures, records two readings by
@@ -28,6 +29,7 @@ from kam.health.models import AccountHealth, BacktestResult, Grade
 from kam.health.services import backtest_store, health_history_build, sentiment_record
 from kam.identification.facts import facts_refresh
 from kam.interactions.models import Interaction
+from kam.relationships.signals import interactions_mark_stale
 from kam.sales.models import MonthlyRollup, Transaction
 from kam.sales.services import transactions_delete
 
@@ -73,20 +75,25 @@ def make_health(builder: Any) -> dict[str, int]:
     neglect_from = dt.datetime.combine(
         as_of - dt.timedelta(days=NEGLECT_DAYS), dt.time.min, tzinfo=dt.UTC
     )
-    dropped = 0
+    neglect_to = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    moved_ids: list[int] = []
+    moved = 0
     for pk in drifting:
-        ids = list(
+        rows = list(
             Interaction.objects.filter(
-                account_q(accounts[pk], "unit__"), occurred_at__gte=neglect_from
-            ).values_list("pk", flat=True)
+                account_q(accounts[pk], "unit__"),
+                occurred_at__gte=neglect_from,
+                occurred_at__lt=neglect_to,
+            ).values_list("pk", "occurred_at")
         )
-        gone = [i for i in ids if rng.random() >= KEPT_CONTACT]
-        if gone:
-            dropped += (
-                Interaction.objects.filter(pk__in=gone)
-                .delete()[1]
-                .get("interactions.Interaction", 0)
-            )
+        # the contact of the neglected months happened earlier: then it stopped
+        for iid, when in rows:
+            if rng.random() >= KEPT_CONTACT:
+                back = dt.timedelta(days=NEGLECT_DAYS + rng.randint(30, 200))
+                Interaction.objects.filter(pk=iid).update(occurred_at=when - back)
+                moved_ids.append(iid)
+                moved += 1
+    interactions_mark_stale(moved_ids)  # relationship strengths follow the dates
     lost = 0
     for pk in falling:
         ids = list(
@@ -97,6 +104,7 @@ def make_health(builder: Any) -> dict[str, int]:
         gone = [i for i in ids if rng.random() < LOST_SALES]
         if gone:
             lost += transactions_delete(ids=gone)
+    builder.counts["transactions"] -= lost  # what the demo holds
     facts_refresh()  # the roll-ups of the falling accounts changed
     rows = health_history_build(months=12, as_of=today)
     readings = _readings(rng, today)
@@ -106,7 +114,7 @@ def make_health(builder: Any) -> dict[str, int]:
     return {
         "health_drifting_accounts": len(drifting),
         "health_falling_accounts": len(falling),
-        "health_interactions_dropped": dropped,
+        "health_interactions_moved_earlier": moved,
         "health_transactions_dropped": lost,
         "health_rows": rows,
         "health_sentiments": readings,
