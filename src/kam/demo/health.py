@@ -79,7 +79,7 @@ def make_health(builder: Any) -> dict[str, int]:
     moved_ids: list[int] = []
     moved = 0
     for pk in drifting:
-        rows = list(
+        met = list(
             Interaction.objects.filter(
                 account_q(accounts[pk], "unit__"),
                 occurred_at__gte=neglect_from,
@@ -87,7 +87,7 @@ def make_health(builder: Any) -> dict[str, int]:
             ).values_list("pk", "occurred_at")
         )
         # the contact of the neglected months happened earlier: then it stopped
-        for iid, when in rows:
+        for iid, when in met:
             if rng.random() >= KEPT_CONTACT:
                 back = dt.timedelta(days=NEGLECT_DAYS + rng.randint(30, 200))
                 Interaction.objects.filter(pk=iid).update(occurred_at=when - back)
