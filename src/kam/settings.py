@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "kam.relationships",
     "kam.teams",
     "kam.programme",
+    "kam.health",
     "kam.dataio",
     "kam.demo",
     "kam.api",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("alerts/", include("kam.alerts.urls")),
     path("interactions/", include("kam.interactions.capture.urls")),
     path("programme/", include("kam.programme.urls")),
+    path("health/", include("kam.health.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),
     path("relationships/", include("kam.relationships.map_urls")),

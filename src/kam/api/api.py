@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from kam.alerts.api import router as alerts_router
 from kam.core.api import errors
 from kam.customers.api import router as customers_router
+from kam.health.api import router as health_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
 from kam.interactions.capture.api import router as capture_router
@@ -60,6 +61,7 @@ api.add_router("/", territory_router)
 api.add_router("/", profile_router)
 api.add_router("/", alerts_router)
 api.add_router("/", programme_router)
+api.add_router("/", health_router)
 
 
 @api.get("/docs/assets/{name}", auth=None, include_in_schema=False, url_name="docs-asset")

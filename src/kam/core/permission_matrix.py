@@ -186,6 +186,10 @@ ACTIONS: dict[str, Action] = {
             FIELD_REP: EVERY_RELATION,
         },
     ),
+    "manage_health": Action(
+        "See and edit health profiles: weights, bands, assignment rules",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
     "bulk_export": Action(
         "Bulk export of contacts, transactions and users (logged)",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},

@@ -186,6 +186,8 @@ rules.add_perm("kam.nominate_account", is_executive | is_kam_or_sales_manager)
 rules.add_perm("kam.decide_nomination", is_executive)
 rules.add_perm("kam.approve_nomination", is_executive & did_not_nominate)
 rules.add_perm("kam.manage_scoring", is_admin | is_executive)
+# Relationship health (PRODUCT §8): the profiles (weights, bands, assignment) are configuration.
+rules.add_perm("kam.manage_health", is_admin | is_executive)
 
 
 # Account plans (PRODUCT §4): plans are read and changed as their account is (``kam.view_account``

@@ -55,6 +55,9 @@ PROGRAMME = "kam.programme.tests.test_views"
 PROGRAMME_RUN = f"{PROGRAMME}::test_outsiders_cannot_run_campaigns_and_change_nothing"
 PROGRAMME_OWN = f"{PROGRAMME}::test_another_kam_answers_only_for_themselves"
 PROGRAMME_API = f"{PROGRAMME}::test_api_campaigns_only_executives_open_and_read_results"
+HEALTH = "kam.health.tests.test_outsiders"
+HEALTH_SENTIMENT = f"{HEALTH}::test_another_kam_cannot_record_a_sentiment_on_kam_as_account"
+HEALTH_PROFILES = f"{HEALTH}::test_a_kam_cannot_change_health_profiles"
 
 # Web URL name -> the outsider test, or "exempt: why".
 WEB_WRITES: dict[str, str] = {
@@ -63,6 +66,13 @@ WEB_WRITES: dict[str, str] = {
     "web:account_buying_process": f"{PROFILE}::test_others_may_not_edit_goals",
     "web:key_account_step": "kam.web.tests.test_key_accounts::test_others_cannot_review_or_demote",
     "web:notifications_read": f"{NOTES}::test_another_users_notification_cannot_be_marked",
+    "health:account": HEALTH_SENTIMENT,
+    "health:profiles": HEALTH_PROFILES,
+    "health:version_draft": HEALTH_PROFILES,
+    "health:rule_add": HEALTH_PROFILES,
+    "health:rule_delete": HEALTH_PROFILES,
+    "health:version": HEALTH_PROFILES,
+    "health:version_activate": HEALTH_PROFILES,
     "login": "exempt: signing in changes no stored object of anyone",
     "logout": "exempt: signing out ends one's own session only",
     "set_language": "exempt: Django's i18n view sets a cookie of one's own browser",
@@ -147,6 +157,9 @@ ADMIN_TEST = f"{WEB}::test_another_kam_cannot_use_the_django_admin_on_kam_a"
 
 # "METHOD /path" under /api/v1 -> the outsider test.
 API_WRITES: dict[str, str] = {
+    "POST /health/accounts/{account_id}/sentiment": HEALTH_SENTIMENT,
+    "PATCH /health/profile-versions/{version_id}": HEALTH_PROFILES,
+    "POST /health/profile-versions/{version_id}/activate": HEALTH_PROFILES,
     "POST /accounts/{account_id}/goals": f"{PROFILE}::test_goals_api",
     "PATCH /goals/{goal_id}": f"{PROFILE}::test_goals_api",
     "DELETE /goals/{goal_id}": f"{PROFILE}::test_goals_api",

@@ -46,6 +46,7 @@ from kam.core.permission_matrix import (
 from kam.customers.models import Contact, Employment, Unit
 from kam.customers.services import unit_version
 from kam.dataio.models import ExportJob, ImportJob
+from kam.health.models import AccountHealth, BacktestResult, HealthProfileVersion, ProfileRule
 from kam.identification.models import (
     AccountScore,
     Nomination,
@@ -314,6 +315,29 @@ def _resource_request(w: World) -> int:
     return found.pk
 
 
+def _health(w: World) -> int:
+    """Account A with a kept health figure (so its health reads answer 200)."""
+    AccountHealth.objects.get_or_create(
+        account_id=w.account,
+        defaults={"as_of": dt.date(2026, 10, 1), "score": Decimal("55.0"), "grade": "fair"},
+    )
+    return w.account
+
+
+def _health_version(w: World) -> HealthProfileVersion:
+    return HealthProfileVersion.objects.get(profile__is_default=True, status="active")
+
+
+def _health_rule(w: World) -> int:
+    return ProfileRule.objects.create(profile=_health_version(w).profile, tier="global").pk
+
+
+def _health_backtest() -> int:
+    return BacktestResult.objects.create(
+        as_of=dt.date(2026, 1, 31), horizon_months=6, result={"accounts": 0}
+    ).pk
+
+
 def _step(name: str) -> Build:
     def build(w: World, who: str, variant: str) -> tuple[str, Any]:
         data = {"assignee": w.users["field_rep"].pk, "reason": "No capacity"}
@@ -422,6 +446,27 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "GET programme:respond": _page("programme:respond", _campaign),
     "POST programme:respond": _post("programme:respond", lambda w, who: {}, _campaign),
+    "GET health:portfolio": _page("health:portfolio"),
+    "GET health:account": _page("health:account", lambda w: _health(w)),
+    "POST health:account": _post(
+        "health:account", lambda w, who: {"grade": "fair", "on": "2026-10-01"}, lambda w: w.account
+    ),
+    "GET health:profiles": _page("health:profiles"),
+    "POST health:profiles": _post("health:profiles", lambda w, who: {"code": "x", "name": "X"}),
+    "POST health:version_draft": _post(
+        "health:version_draft", lambda w, who: {}, lambda w: _health_version(w).profile_id
+    ),
+    "POST health:rule_add": _post(
+        "health:rule_add", lambda w, who: {}, lambda w: _health_version(w).profile_id
+    ),
+    "POST health:rule_delete": _post("health:rule_delete", lambda w, who: {}, _health_rule),
+    "GET health:version": _page("health:version", lambda w: _health_version(w).pk),
+    "POST health:version": _post(
+        "health:version", lambda w, who: {}, lambda w: _health_version(w).pk
+    ),
+    "POST health:version_activate": _post(
+        "health:version_activate", lambda w, who: {}, lambda w: _health_version(w).pk
+    ),
     "GET login": _page("login"),
     "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
     "POST whitespace:prefill": _post("whitespace:prefill", lambda w, who: {}, lambda w: w.account),
@@ -923,6 +968,25 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "DELETE /interactions/{interaction_id}": _api(lambda w: f"/interactions/{w.interaction}"),
     "GET /identification/models": _api(lambda w: "/identification/models"),
+    "GET /health": _api(lambda w: "/health"),
+    "GET /health/accounts/{account_id}": _api(lambda w: f"/health/accounts/{_health(w)}"),
+    "GET /health/accounts/{account_id}/history": _api(
+        lambda w: f"/health/accounts/{w.account}/history"
+    ),
+    "GET /health/accounts/{account_id}/sentiment": _api(
+        lambda w: f"/health/accounts/{w.account}/sentiment"
+    ),
+    "POST /health/accounts/{account_id}/sentiment": _api(
+        lambda w: f"/health/accounts/{w.account}/sentiment", lambda w: {"grade": "good"}
+    ),
+    "GET /health/profiles": _api(lambda w: "/health/profiles"),
+    "PATCH /health/profile-versions/{version_id}": _api(
+        lambda w: f"/health/profile-versions/{_health_version(w).pk}", lambda w: {}
+    ),
+    "POST /health/profile-versions/{version_id}/activate": _api(
+        lambda w: f"/health/profile-versions/{_health_version(w).pk}/activate"
+    ),
+    "GET /health/backtest": _api(lambda w: f"/health/backtest?b={_health_backtest()}"),
     "GET /identification/models/{version}": _api(
         lambda w: f"/identification/models/{w.model_version}"
     ),
@@ -1281,6 +1345,10 @@ LIST_READS = {
     "GET /alerts",
     "GET web:modes",
     "GET web:inbox",
+    "GET health:portfolio",
+    "GET /health",
+    # the backtest's figures are counts over the portfolio, no account's data
+    "GET /health/backtest",
     # the metric registry is not account data: it lists what can be measured
     "GET /metrics",
 }

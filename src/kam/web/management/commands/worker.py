@@ -22,6 +22,7 @@ from kam.core.jobs import (
 )
 from kam.dataio.export_jobs import export_jobs_reap
 from kam.dataio.jobs import import_jobs_reap
+from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ def schedule_tick() -> None:
         log.exception("Scheduled work failed")
     finally:
         close_old_connections()
+    # the nightly health recompute catches time decay (recency, the moving windows)
+    _guarded("Queueing the nightly health recompute", health_nightly_schedule)
 
 
 def run_surviving_locks(
