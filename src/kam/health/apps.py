@@ -15,6 +15,8 @@ class HealthConfig(AppConfig):
     def ready(self) -> None:
         # Connecting signal receivers needs the models loaded: the documented place is ready().
         from . import signals  # noqa: F401  (stale health on writes)
+        from .alert_rules import register_alert_rules
         from .metrics import register_metrics
 
         register_metrics()
+        register_alert_rules()

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 from kam.customers.models import Employment
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Interaction
+from kam.interactions.signals import interactions_bulk_written
 from kam.relationships.models import BuyingRole
 from kam.sales.models import MonthlyRollup
 from kam.teams.models import TeamMember
@@ -75,3 +76,14 @@ def _accounts_changed(sender: Any, paths: Any = (), unit_ids: Any = (), **kwargs
     if sender is MonthlyRollup:  # revenue is not an input of health
         return
     health_mark_stale(paths=paths, unit_ids=unit_ids)
+
+
+@receiver(interactions_bulk_written, dispatch_uid="health_interactions_captured")
+def _interactions_captured(sender: Any, interaction_ids: list[int], **kwargs: Any) -> None:
+    """Interactions captured from calendar and mail files (bulk, without model signals)."""
+    ids = sorted(set(interaction_ids))
+    for start in range(0, len(ids), 500):
+        units = Interaction.objects.filter(pk__in=ids[start : start + 500]).values_list(
+            "unit_id", flat=True
+        )
+        health_mark_stale(unit_ids=set(units))

@@ -217,3 +217,12 @@ def test_metrics_are_registered(world: dict[str, Any]) -> None:
 
 def test_versions_keep_one_active_per_profile() -> None:
     assert HealthProfileVersion.objects.filter(status="active").count() == 1
+
+
+def test_interactions_captured_in_bulk_mark_their_account(world: dict[str, Any]) -> None:
+    from kam.interactions.signals import interactions_bulk_written
+
+    i = meet(world["company"], timezone.localdate())
+    StaleHealth.objects.all().delete()
+    interactions_bulk_written.send(sender=None, interaction_ids=[i.pk])
+    assert stale_paths() == {world["group"].path}
