@@ -33,6 +33,7 @@ from kam.customers.models import (
 from kam.customers.services import unit_create, unit_move, unit_update, units_create_level
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Initiator, Interaction, InteractionType
+from kam.interactions.signals import interactions_bulk_written
 from kam.people.models import Function, Role, Territory, User
 from kam.relationships.models import (
     Attitude,
@@ -901,7 +902,10 @@ class InteractionImporter(Importer):
             through.objects.bulk_create(add, batch_size=BATCH)
             for iid, oid in remove:
                 through.objects.filter(interaction_id=iid, **{other: oid}).delete()
-        interactions_mark_stale(r.obj.pk for r in rows if r.obj is not None)
+        # after the change: link strengths and health of every layer above, like a capture
+        interactions_bulk_written.send(
+            sender=type(self), interaction_ids=[r.obj.pk for r in rows if r.obj is not None]
+        )
 
 
 class _AccountMemberImporter(Importer):

@@ -131,6 +131,17 @@ PAGES: list[Page] = [
     ),
     Page("api-programme-risks", lambda i: "/api/v1/programme/risks", "executive", ANALYTIC),
     Page("api-campaigns", lambda i: "/api/v1/programme/campaigns", "executive", LIST),
+    # relationship health (issue 16)
+    Page("health", lambda i: "/health/", "executive", ANALYTIC),
+    Page("account-health", lambda i: f"/health/accounts/{i.account}/", "executive", ANALYTIC),
+    Page("health-profiles", lambda i: "/health/profiles/", "executive", LIST),
+    Page("api-health", lambda i: "/api/v1/health", "executive", LIST),
+    Page(
+        "api-account-health-history",
+        lambda i: f"/api/v1/health/accounts/{i.account}/history",
+        "executive",
+        LIST,
+    ),
     # capturing interactions from files (issue 15)
     Page("capture", lambda i: "/interactions/capture/", "kam", LIST),
 ]

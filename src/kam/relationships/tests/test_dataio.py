@@ -81,3 +81,18 @@ def test_imported_interactions_mark_their_pairs(tmp_path, acme):
     assert not import_file(entity="interactions", path=path).errors
     assert Interaction.objects.count() == 1
     assert StaleLink.objects.count() == 2
+
+
+def test_imported_interactions_mark_their_account_s_health(tmp_path, acme):
+    from kam.health.models import StaleHealth
+
+    path = _write(
+        tmp_path,
+        "i.csv",
+        "external_id,type,occurred_at,unit,summary,participants,contacts\n"
+        "I1,meeting,2026-10-01T10:00:00Z,ACME-B,Visit,anna,C1|C2\n",
+    )
+    StaleHealth.objects.all().delete()
+    assert not import_file(entity="interactions", path=path).errors
+    account = Interaction.objects.get().unit.account
+    assert list(StaleHealth.objects.values_list("account_path", flat=True)) == [account.path]
