@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kam.planning",
     "kam.relationships",
     "kam.teams",
+    "kam.field",
     "kam.dataio",
     "kam.demo",
     "kam.api",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("plans/", include("kam.planning.urls")),
     path("data/", include("kam.dataio.urls")),
     path("teams/", include("kam.teams.urls")),
+    path("field/", include("kam.field.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),
     path("relationships/", include("kam.relationships.map_urls")),

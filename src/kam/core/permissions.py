@@ -257,6 +257,9 @@ rules.add_perm("kam.decide_request", heads_requested_function)
 rules.add_perm("kam.finish_request", heads_requested_function | is_request_assignee)
 rules.add_perm("kam.withdraw_request", made_request)
 
+# Field coordination (issue 15): the visit cadence is configuration of the programme.
+rules.add_perm("kam.configure_field", is_admin | is_executive)
+
 
 def has_role_rule(user, perm: str, obj=None) -> bool:
     """Whether the rule ``perm`` grants ``user`` (on ``obj``) by their role and relation alone.
@@ -374,6 +377,8 @@ VISIBLE_THROUGH: dict[str, str] = {
     "teams.requestevent": "request__account",
     "teams.requestcomment": "request__account",
     "teams.feednote": "account",
+    "field.fieldassignment": "unit",
+    "field.visit": "unit",
 }
 
 
