@@ -164,6 +164,11 @@ ACTIONS: dict[str, Action] = {
         _every_role(frozenset({VISIT_REP})),
         note="Another rep, the KAM included, does not find the visit (404).",
     ),
+    "plan_visit": Action(
+        "Plan a visit: whoever may change the account; a field rep at the units they are "
+        "responsible for",
+        {**_CHANGE, FIELD_REP: MANAGING | {UNIT_FIELD_REP}},
+    ),
     "configure_field": Action(
         "Edit the visit cadence and plan visits from it", {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION}
     ),
