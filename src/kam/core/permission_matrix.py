@@ -170,7 +170,8 @@ ACTIONS: dict[str, Action] = {
         {**_CHANGE, FIELD_REP: MANAGING | {UNIT_FIELD_REP}},
     ),
     "configure_field": Action(
-        "Edit the visit cadence and plan visits from it", {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION}
+        "Edit the visit cadence and plan visits from it",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
     "view_scoring": Action("See scoring models and runs", _every_role()),
     "manage_scoring": Action(

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from kam.core.errors import DomainError
 from kam.core.api.helpers import ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import FilterSchema, Id, InSchema, SaneDate, Text2, Text300, Text5000
+from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import FIELD_REP, get_for_user, is_internal, require, visible
 from kam.customers.models import Contact, Tier, Unit, UnitKind
@@ -28,11 +28,15 @@ from .models import Visit, VisitStatus
 router = Router(tags=["field"])
 
 if TYPE_CHECKING:
-    TierLit = KindLit = TypeLit = str
+    TierLit = str
+    KindLit = str
+    TypeLit = str
+    StatusLit = str
 else:
     TierLit = Literal[tuple(Tier.values)]
     KindLit = Literal[tuple(UnitKind.values)]
     TypeLit = Literal[tuple(InteractionType.values)]
+    StatusLit = Literal[tuple(VisitStatus.values)]
 VIEW, CHANGE = "kam.view_account", "kam.change_account"
 LOG = "kam.log_interaction"
 MAX_UNITS = 1000
@@ -95,7 +99,7 @@ class VisitPage(Schema):
 class VisitFilters(FilterSchema):
     rep: int | None = None
     unit: int | None = None
-    status: list[Literal[tuple(VisitStatus.values)]] | None = None  # type: ignore[misc]
+    status: list[StatusLit] | None = None
     start: SaneDate | None = None
     end: SaneDate | None = None
 
@@ -275,16 +279,12 @@ def check_in(request: AuthedHttpRequest, visit_id: Id) -> Any:
 def _people(payload: LogIn, request: AuthedHttpRequest) -> dict[str, Any]:
     contacts = list(visible(request.auth, Contact.objects.filter(pk__in=payload.contact_ids)))
     if len(contacts) != len(set(payload.contact_ids)):
-        raise DomainError(
-            _("No such record."), field="contact_ids", code="unknown"
-        )
+        raise DomainError(_("No such record."), field="contact_ids", code="unknown")
     people = list(
         User.objects.filter(pk__in=payload.participant_ids, is_active=True).exclude(role="")
     )
     if len(people) != len(set(payload.participant_ids)):
-        raise DomainError(
-            _("No such record."), field="participant_ids", code="unknown"
-        )
+        raise DomainError(_("No such record."), field="participant_ids", code="unknown")
     action = None
     if payload.action_id is not None:
         action = ref(

@@ -33,4 +33,4 @@ def visits_ics(*, user: User, visits: Sequence[Visit]) -> bytes:
             event.add("description", visit.note)
         event.add("status", "CONFIRMED" if visit.status != VisitStatus.MISSED else "TENTATIVE")
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -27,9 +27,7 @@ class AssignForm(forms.Form):
     units = forms.ModelMultipleChoiceField(
         label=_("Units"), queryset=Unit.objects.all(), widget=forms.MultipleHiddenInput
     )
-    rep = forms.ModelChoiceField(
-        label=_("Field rep"), queryset=User.objects.none(), required=False
-    )
+    rep = forms.ModelChoiceField(label=_("Field rep"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args: Any, reps: list[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

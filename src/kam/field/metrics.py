@@ -36,7 +36,7 @@ def without_rep_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, in
     units = Unit.objects.alias(_ap=account_path_of("path")).filter(_ap__in=list(paths))
     rows = (
         field_units(units)
-        .filter(current_rep_id__isnull=True)
+        .filter(**{"current_rep_id__isnull": True})
         .annotate(ap=account_path_of("path"))
         .values("ap")
         .annotate(n=Count("pk"))
@@ -273,7 +273,7 @@ def indicator_table(accounts: Sequence[Unit], as_of: dt.date) -> IndicatorTable:
         )
         table.accounts.append((account, row))
         kam = account.account_manager
-        lead = (kam.manager if kam is not None and kam.manager is not None else kam)
+        lead = kam.manager if kam is not None and kam.manager is not None else kam
         for bucket in (by_manager[str(lead) if lead else "—"], table.total):
             bucket.units_without_rep += row.units_without_rep
             bucket.linked += row.linked

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -85,9 +85,9 @@ def rep_suggestions(units: Sequence[Unit]) -> dict[int, User]:
     )
     account_places = {
         u.path: (u.country, u.region)
-        for u in Unit.objects.accounts().filter(
-            path__in={u.account_path for u in units}
-        ).only("path", "country", "region")
+        for u in Unit.objects.accounts()
+        .filter(path__in={u.account_path for u in units})
+        .only("path", "country", "region")
     }
     out: dict[int, User] = {}
     for unit in units:
@@ -115,7 +115,7 @@ def rep_suggestions(units: Sequence[Unit]) -> dict[int, User]:
 def rep_units(*, rep: User) -> QuerySet[Unit]:
     """The units a rep is responsible for now."""
     mine = FieldAssignment.objects.filter(rep=rep, end__isnull=True).values("unit")
-    return Unit.objects.filter(pk__in=mine).order_by("path")
+    return cast(QuerySet[Unit], Unit.objects.filter(pk__in=mine).order_by("path"))
 
 
 def visit_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Visit]:
@@ -190,9 +190,7 @@ def people_search(*, q: str, limit: int = 10) -> list[User]:
     return list(
         User.objects.filter(is_active=True)
         .exclude(role="")
-        .filter(
-            Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q)
-        )
+        .filter(Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q))
         .order_by("last_name", "first_name", "username")[:limit]
     )
 
@@ -275,9 +273,9 @@ def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> l
     no visit planned from today on."""
     day = today or timezone.localdate()
     cadence = cadence_map()
-    qs = field_units().filter(current_rep_id__isnull=False)
+    qs = field_units().filter(**{"current_rep_id__isnull": False})
     if rep is not None:
-        qs = qs.filter(current_rep_id=rep.pk)
+        qs = qs.filter(**{"current_rep_id": rep.pk})
     qs = qs.annotate(
         last_done=Max("field_visits__planned_on", filter=Q(field_visits__status=VisitStatus.DONE)),
         next_planned=Count(
@@ -287,10 +285,11 @@ def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> l
     )
     out = []
     for unit in qs.order_by("path")[:500]:
-        interval = cadence.get((unit.account_tier, unit.kind))  # type: ignore[attr-defined]
-        if not interval or unit.next_planned:  # type: ignore[attr-defined]
+        row: Any = unit
+        interval = cadence.get((row.account_tier, unit.kind))
+        if not interval or row.next_planned:
             continue
-        last = unit.last_done  # type: ignore[attr-defined]
+        last = row.last_done
         if last is None or last + dt.timedelta(days=interval) <= day:
             out.append(unit)
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -24,8 +25,8 @@ from kam.planning.services import action_log_interaction
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.services import team_member_add
 
-from .selectors import with_account_tier
 from .models import FeedToken, FieldAssignment, Visit, VisitCadence, VisitStatus, new_token
+from .selectors import with_account_tier
 
 CHANGE = "kam.change_account"
 UPDATE_ACTION = "kam.update_action"
@@ -43,9 +44,7 @@ def _ensure_team_membership(unit: Unit, rep: User, actor: User | None) -> None:
     """A rep of a unit is on its account's team as field rep (decision 69): the team page,
     the coordination feed and restricted visibility then know them without a second list."""
     account = unit.account
-    running = TeamMember.objects.active().filter(
-        account=account, user=rep, role=TeamRole.FIELD_REP
-    )
+    running = TeamMember.objects.active().filter(account=account, user=rep, role=TeamRole.FIELD_REP)
     if not running.exists():
         team_member_add(
             account=account,
@@ -168,9 +167,10 @@ def visit_plan(
     _check_rep(rep)
     check_date(planned_on, "planned_on")
     if actor is not None and not can_change_account(actor, unit):
-        own = actor.pk == rep.pk and FieldAssignment.objects.filter(
-            unit=unit, rep=rep, end__isnull=True
-        ).exists()
+        own = (
+            actor.pk == rep.pk
+            and FieldAssignment.objects.filter(unit=unit, rep=rep, end__isnull=True).exists()
+        )
         if not own:
             raise PermissionDenied
     if action is not None and action.plan.account_id != unit.account.pk:
@@ -217,21 +217,18 @@ def visits_generate(
     if not rows:
         return []
     unit_ids = [a.unit_id for a in rows]
-    tiers = dict(
-        with_account_tier(Unit.objects.filter(pk__in=unit_ids)).values_list("pk", "account_tier")
-    )
+    tiered: Any = with_account_tier(Unit.objects.filter(pk__in=unit_ids))
+    tiers: dict[int, str] = dict(tiered.values_list("pk", "account_tier"))
     cadence = {(c.tier, c.kind): c.interval_days for c in VisitCadence.objects.all()}
     latest = dict(
-        Visit.objects.filter(
-            unit__in=unit_ids, status__in=[VisitStatus.PLANNED, VisitStatus.DONE]
-        )
+        Visit.objects.filter(unit__in=unit_ids, status__in=[VisitStatus.PLANNED, VisitStatus.DONE])
         .values("unit")
         .annotate(last=Max("planned_on"))
         .values_list("unit", "last")
     )
     new: list[Visit] = []
     for assignment in rows:
-        interval = cadence.get((tiers.get(assignment.unit_id), assignment.unit.kind))
+        interval = cadence.get((tiers.get(assignment.unit_id, ""), assignment.unit.kind))
         if not interval:
             continue
         previous = latest.get(assignment.unit_id)

@@ -128,9 +128,7 @@ def _my_visit(request: AuthedHttpRequest, pk: int) -> Visit:
     """Only the visit's rep reaches it here: anyone else gets 404."""
     if not is_internal(request.user):
         raise PermissionDenied
-    visit = (
-        Visit.objects.select_related("unit", "action").filter(pk=pk, rep=request.user).first()
-    )
+    visit = Visit.objects.select_related("unit", "action").filter(pk=pk, rep=request.user).first()
     if visit is None:
         raise Http404
     return visit

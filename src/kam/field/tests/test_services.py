@@ -142,7 +142,7 @@ def test_feed_and_revocation(fw: FieldWorld) -> None:
     assert summaries == ["Visit: Plant North"]
     services.feed_token_revoke(user=fw.rep)
     assert Client().get(url).status_code == 404
-    fresh = reverse("field:ics", args=[selectors.feed_token_of(user=fw.rep).token])  # type: ignore[union-attr]
+    fresh = reverse("field:ics", args=[selectors.feed_token_of(user=fw.rep).token])
     assert Client().get(fresh).status_code == 200
 
 

@@ -78,9 +78,7 @@ def test_another_kam_cannot_assign_reps_to_kam_as_units(
 ) -> None:
     before = db_snapshot()
     client.force_login(kam_b.user)
-    response = client.post(
-        reverse("field:assignments"), {"units": [fw.north.pk], "rep": fw.rep.pk}
-    )
+    response = client.post(reverse("field:assignments"), {"units": [fw.north.pk], "rep": fw.rep.pk})
     assert response.status_code == 403
     body = {"unit_ids": [fw.north.pk], "rep_id": fw.rep.pk}
     assert _api(client, kam_b.headers, "post", "/field/assignments", body).status_code == 403

@@ -759,7 +759,11 @@ API_REQUESTS: dict[str, Build] = {
     "GET /field/visits": _api(lambda w: "/field/visits"),
     "POST /field/visits": _api(
         lambda w: f"/field/visits?_={_field_visit(w)}",
-        lambda w: {"unit_id": w.site, "rep_id": w.users["field_rep"].pk, "planned_on": "2026-12-21"},
+        lambda w: {
+            "unit_id": w.site,
+            "rep_id": w.users["field_rep"].pk,
+            "planned_on": "2026-12-21",
+        },
     ),
     "POST /field/visits/{visit_id}/check-in": _api(
         lambda w: f"/field/visits/{_field_visit(w)}/check-in"
