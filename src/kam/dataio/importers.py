@@ -405,6 +405,10 @@ class UnitImporter(Importer):
             Field("city", max_length=120),
             Field("employees", kind="int", min_value=0, max_value=2**31 - 1),
             Field("turnover", kind="decimal", max_digits=18, min_value=0),
+            Field("latitude", kind="decimal", places=5, max_digits=8, min_value=-90, max_value=90),
+            Field(
+                "longitude", kind="decimal", places=5, max_digits=8, min_value=-180, max_value=180
+            ),
             Field(
                 "account_manager",
                 ref=Ref(User, "username", "account_manager_id", "user"),

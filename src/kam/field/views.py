@@ -27,7 +27,7 @@ from kam.people.models import User
 from kam.planning.models import Action
 from kam.planning.services import action_update
 
-from . import calendar, metrics, selectors, services
+from . import calendar, metrics, route, selectors, services
 from .forms import ActionStatusForm, AssignForm, CadenceForm, GenerateForm, LogForm
 from .models import Visit
 
@@ -321,7 +321,8 @@ def rep_week(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     days = []
     for i in range(7):
         day = monday + dt.timedelta(days=i)
-        days.append((day, [v for v in visits if v.planned_on == day]))
+        ordered, minutes = route.order_visits([v for v in visits if v.planned_on == day])
+        days.append((day, ordered, minutes))
     return render(
         request,
         "field/week.html",
