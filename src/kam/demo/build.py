@@ -54,6 +54,7 @@ from kam.demo.currency import make_currency_rates
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
 from kam.demo.relationships import relationships_build, relationships_reset
+from kam.demo.field import build_field
 from kam.demo.teams import build_teams
 from kam.demo.whitespace import make_white_space
 from kam.identification.facts import facts_refresh
@@ -657,6 +658,8 @@ class _Builder:
         self.counts["account_facts"] = AccountFacts.objects.count()
         self.rep.stage(_("White space of the key accounts"), None)
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
+        self.rep.stage(_("Field work"), None)
+        self.counts["field_visits"] = build_field(seed=self.seed, today=self.today)
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------
