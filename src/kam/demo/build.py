@@ -51,10 +51,10 @@ from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.currency import make_currency_rates
+from kam.demo.field import build_field
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
 from kam.demo.relationships import relationships_build, relationships_reset
-from kam.demo.field import build_field
 from kam.demo.teams import build_teams
 from kam.demo.whitespace import make_white_space
 from kam.identification.facts import facts_refresh

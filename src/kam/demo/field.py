@@ -85,8 +85,8 @@ def build_field(*, seed: int, today: dt.date) -> int:
         ).select_related("plan")
     )
     by_account: dict[int, list[Action]] = {}
-    for action in actions:
-        by_account.setdefault(action.plan.account_id, []).append(action)
+    for open_action in actions:
+        by_account.setdefault(open_action.plan.account_id, []).append(open_action)
     account_of = Unit.objects.filter(pk__in=[a.unit_id for a in assignments]).account_ids()
     visits: list[Visit] = []
     logged: list[tuple[Visit, Interaction, Action | None]] = []
