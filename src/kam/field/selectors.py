@@ -42,11 +42,13 @@ def cadence_map() -> dict[tuple[str, str], int]:
 def field_units(units: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
     """The units to be visited: a cadence exists for their kind at their account's tier
     (decision 70), annotated with ``account_tier`` and ``current_rep_id``."""
-    base = with_account_tier(units if units is not None else Unit.objects.all())
+    base = with_account_tier(units if units is not None else Unit.objects.all()).annotate(
+        current_rep_id=_current_rep()
+    )
     pairs = [Q(account_tier=t, kind=k) for (t, k) in cadence_map()]
     if not pairs:
         return base.none()
-    return base.filter(reduce(or_, pairs)).annotate(current_rep_id=_current_rep())
+    return base.filter(reduce(or_, pairs))
 
 
 def unit_rep_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Unit]:
