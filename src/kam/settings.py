@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "kam.teams",
     "kam.programme",
     "kam.health",
+    "kam.field",
     "kam.dataio",
     "kam.demo",
     "kam.api",
@@ -212,6 +213,8 @@ KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 # Field reps and specialists see only the accounts they are related to (off: everyone internal
 # sees every account). See kam.core.permissions.visible and docs/permissions.md.
 KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
+# Field reps' routes: straight-line travel at this speed (km/h).
+KAM_FIELD_SPEED_KMH = float(os.environ.get("KAM_FIELD_SPEED_KMH", "") or 40)
 # Four-eyes on key-account nominations: the nominator may not approve their own (decision 31).
 # On lets a tiny team's only executive approve what they nominated.
 KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")

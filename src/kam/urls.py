@@ -20,6 +20,7 @@ urlpatterns = [
     path("interactions/", include("kam.interactions.capture.urls")),
     path("programme/", include("kam.programme.urls")),
     path("health/", include("kam.health.urls")),
+    path("field/", include("kam.field.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),
     path("planning/", include("kam.planning.export_urls")),
     path("relationships/", include("kam.relationships.map_urls")),

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from kam.alerts.api import router as alerts_router
 from kam.core.api import errors
 from kam.customers.api import router as customers_router
+from kam.field.api import router as field_router
 from kam.health.api import router as health_router
 from kam.identification.api import router as identification_router
 from kam.interactions.api import router as interactions_router
@@ -51,6 +52,7 @@ api.add_router("/", capture_router)
 api.add_router("/", identification_router)
 api.add_router("/", relationships_router)
 api.add_router("/", teams_router)
+api.add_router("/", field_router)
 api.add_router("/", planning_router)
 api.add_router("/", relationship_map_router)
 api.add_router("/", export_router)

@@ -44,6 +44,7 @@ ACTION_OWNER = "action_owner"
 FUNCTION_HEAD = "function_head"
 ASSIGNEE = "assignee"
 REQUESTER = "requester"
+VISIT_REP = "visit_rep"
 NONE = "none"
 
 RELATIONS: dict[str, str] = {
@@ -59,6 +60,7 @@ RELATIONS: dict[str, str] = {
     FUNCTION_HEAD: "manages the function a resource request asks (the function heads table)",
     ASSIGNEE: "the resource request is assigned to them",
     REQUESTER: "filed the resource request",
+    VISIT_REP: "the planned visit is theirs (its field rep)",
     NONE: "none of these (e.g. another KAM)",
 }
 EVERY_RELATION = frozenset(RELATIONS)
@@ -162,6 +164,20 @@ ACTIONS: dict[str, Action] = {
     ),
     "withdraw_request": Action(
         "Withdraw an open resource request", _every_role(frozenset({REQUESTER}))
+    ),
+    "field_visit": Action(
+        "Check in at a planned visit and log the interaction at it: only the visit's rep",
+        _every_role(frozenset({VISIT_REP})),
+        note="Another rep, the KAM included, does not find the visit (404).",
+    ),
+    "plan_visit": Action(
+        "Plan a visit: whoever may change the account; a field rep at the units they are "
+        "responsible for",
+        {**_CHANGE, FIELD_REP: MANAGING | {UNIT_FIELD_REP}},
+    ),
+    "configure_field": Action(
+        "Edit the visit cadence and plan visits from it",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
     "view_scoring": Action("See scoring models and runs", _every_role()),
     "manage_scoring": Action(

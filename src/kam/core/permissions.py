@@ -259,6 +259,9 @@ rules.add_perm("kam.decide_request", heads_requested_function)
 rules.add_perm("kam.finish_request", heads_requested_function | is_request_assignee)
 rules.add_perm("kam.withdraw_request", made_request)
 
+# Field coordination (issue 15): the visit cadence is configuration of the programme.
+rules.add_perm("kam.configure_field", is_admin | is_executive)
+
 
 # The KAM programme (issue 17): everyone with a role reads the programme's figures; only
 # executives open assessment campaigns and see the results of each respondent group;
@@ -391,6 +394,8 @@ VISIBLE_THROUGH: dict[str, str] = {
     "teams.feednote": "account",
     "alerts.alert": "account",
     "alerts.alertevent": "alert__account",
+    "field.fieldassignment": "unit",
+    "field.visit": "unit",
 }
 
 

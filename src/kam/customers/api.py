@@ -72,6 +72,8 @@ class UnitOut(Schema):
     city: str
     employees: int | None
     turnover: Decimal | None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
     external_id: str | None
     tier: str
     account_manager_id: int | None
@@ -99,6 +101,8 @@ class UnitFields(InSchema):
     city: Text120 = ""
     employees: PositiveInt | None = None
     turnover: NonNegativeMoney18 | None = None
+    latitude: Decimal | None = Field(None, ge=-90, le=90, max_digits=8, decimal_places=5)
+    longitude: Decimal | None = Field(None, ge=-180, le=180, max_digits=8, decimal_places=5)
     external_id: ExternalId | None = None
     account_manager_id: Id | None = None
     parent_id: Id | None = Field(None, description="Parent unit id (null: a top-level unit).")

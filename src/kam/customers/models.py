@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Length, Substr
@@ -206,6 +207,23 @@ class Unit(MP_Node, TimeStamped):
     external_id = models.CharField(
         _("external id"), max_length=64, unique=True, null=True, blank=True
     )
+    # where a site is, for the field reps' visit routes (optional; WGS 84 degrees)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
     tier = models.CharField(
         _("tier"),
         max_length=16,
@@ -242,6 +260,8 @@ class Unit(MP_Node, TimeStamped):
         "employees",
         "turnover",
         "external_id",
+        "latitude",
+        "longitude",
         "account_manager",
     )
 

@@ -71,8 +71,27 @@ def _clean_unit_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _check_coordinates(fields: Mapping[str, object]) -> None:
+    """Latitude −90..90 and longitude −180..180 degrees, when given."""
+    for name, limit in (("latitude", 90), ("longitude", 180)):
+        value = fields.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not -limit <= number <= limit:
+            raise DomainError(
+                _("%(field)s must be between -%(limit)s and %(limit)s degrees.")
+                % {"field": name, "limit": limit},
+                field=name,
+            )
+
+
 def _check_account_fields(unit_is_account: bool, fields: Mapping[str, object]) -> None:
     """Refuse what only an account can have: an account manager (decision 23)."""
+    _check_coordinates(fields)
     if unit_is_account:
         return
     if fields.get("account_manager") is not None:

@@ -32,6 +32,8 @@ from kam.customers.models import (
 )
 from kam.customers.services import unit_create, unit_move, unit_update, units_create_level
 from kam.customers.signals import accounts_changed
+from kam.field.models import FieldAssignment, Visit, VisitStatus
+from kam.field.services import assignment_set
 from kam.interactions.models import Initiator, Interaction, InteractionType
 from kam.interactions.signals import interactions_bulk_written
 from kam.people.models import Function, Role, Territory, User
@@ -406,6 +408,10 @@ class UnitImporter(Importer):
             Field("city", max_length=120),
             Field("employees", kind="int", min_value=0, max_value=2**31 - 1),
             Field("turnover", kind="decimal", max_digits=18, min_value=0),
+            Field("latitude", kind="decimal", places=5, max_digits=8, min_value=-90, max_value=90),
+            Field(
+                "longitude", kind="decimal", places=5, max_digits=8, min_value=-180, max_value=180
+            ),
             Field(
                 "account_manager",
                 ref=Ref(User, "username", "account_manager_id", "user"),
@@ -1123,6 +1129,78 @@ class TeamMemberImporter(Importer):
                 ) from exc
 
 
+class FieldAssignmentImporter(Importer):
+    """Responsible field reps of units, written through the field services (a rep of ours with
+    the field rep role; the current rep of a unit ends on the new row's start)."""
+
+    entity = Entity(
+        name="field-assignments",
+        model=FieldAssignment,
+        key=("unit", "rep", "start"),
+        fields=[
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field(
+                "rep",
+                required=True,
+                ref=Ref(User, "username", "rep_id", "user", alt_lookup="email"),
+                export="rep__username",
+                synonyms=("field_rep", "username", "представитель"),
+            ),
+            Field("start", required=True, kind="date", synonyms=("from", "since")),
+        ],
+    )
+
+    def write(self, rows: list[Row], progress: Progress | None = None) -> None:
+        existing = self.find_existing(rows)
+        units = Unit.objects.in_bulk({r.attrs["unit_id"] for r in rows})
+        users = User.objects.in_bulk({r.attrs["rep_id"] for r in rows})
+        for row in rows:
+            if existing.get(self.db_key(row)) is not None:
+                self.report.unchanged += 1
+                continue
+            try:
+                changed = assignment_set(
+                    units=[units[row.attrs["unit_id"]]],
+                    rep=users[row.attrs["rep_id"]],
+                    actor=None,
+                    on=row.attrs["start"],
+                )
+            except DomainError as exc:
+                raise DomainError(
+                    _("Line %(line)s: %(message)s") % {"line": row.line, "message": exc.message},
+                    field=exc.field,
+                    code=exc.code,
+                ) from exc
+            if changed:
+                self.report.created += 1
+            else:
+                self.report.unchanged += 1
+
+
+class VisitImporter(Importer):
+    """Visits of field reps (planned, done, missed or cancelled), keyed by unit, rep and day."""
+
+    entity = Entity(
+        name="visits",
+        model=Visit,
+        key=("unit", "rep", "planned_on"),
+        fields=[
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field(
+                "rep",
+                required=True,
+                ref=Ref(User, "username", "rep_id", "user", alt_lookup="email"),
+                export="rep__username",
+                synonyms=("field_rep", "username", "представитель"),
+            ),
+            Field("planned_on", required=True, kind="date", synonyms=("date", "day", "дата")),
+            Field("status", kind="choice", choices=VisitStatus, synonyms=("статус",)),
+            Field("note", max_length=300),
+        ],
+        defaults={"status": VisitStatus.PLANNED},
+    )
+
+
 TRANSACTION_ENTITY = Entity(
     name="transactions",
     model=Transaction,
@@ -1218,6 +1296,8 @@ IMPORTERS: dict[str, type[Importer]] = {
         ContactStanceImporter,
         OurLinkImporter,
         TeamMemberImporter,
+        FieldAssignmentImporter,
+        VisitImporter,
         CurrencyRateImporter,
     )
 }
@@ -1242,5 +1322,7 @@ ENTITY_NAMES = [
     "buying-centre",
     "our-links",
     "team-members",
+    "field-assignments",
+    "visits",
     "currency-rates",
 ]

@@ -53,6 +53,7 @@ from kam.customers.models import Contact, Employment, Unit, child_path, path_dep
 from kam.demo.alerts import make_alerts
 from kam.demo.capture import make_capture_contacts
 from kam.demo.currency import make_currency_rates
+from kam.demo.field import build_field
 from kam.demo.health import make_health
 from kam.demo.planning import make_plans
 from kam.demo.profile import make_profile
@@ -662,6 +663,8 @@ class _Builder:
         self.counts["account_facts"] = AccountFacts.objects.count()
         self.rep.stage(_("White space of the key accounts"), None)
         self.counts["white_space_cells"] = make_white_space(self.rng("white space"), self.today)
+        self.rep.stage(_("Field work"), None)
+        self.counts["field_visits"] = build_field(seed=self.seed, today=self.today)
         self.rep.stage(_("Relationship health"), None)
         self.counts.update(make_health(self))
         self.rep.stage(_("Alerts"), None)

@@ -58,6 +58,11 @@ PROGRAMME_API = f"{PROGRAMME}::test_api_campaigns_only_executives_open_and_read_
 HEALTH = "kam.health.tests.test_outsiders"
 HEALTH_SENTIMENT = f"{HEALTH}::test_another_kam_cannot_record_a_sentiment_on_kam_as_account"
 HEALTH_PROFILES = f"{HEALTH}::test_a_kam_cannot_change_health_profiles"
+FIELD = "kam.field.tests.test_views"
+FIELD_ASSIGN = f"{FIELD}::test_another_kam_cannot_assign_reps_to_kam_as_units"
+FIELD_VISIT = f"{FIELD}::test_another_rep_cannot_check_in_or_log_at_my_visit"
+FIELD_CADENCE = f"{FIELD}::test_only_administrators_and_executives_set_the_cadence"
+FIELD_TOKEN = "exempt: makes or replaces the user's own calendar feed secret only"
 
 # Web URL name -> the outsider test, or "exempt: why".
 WEB_WRITES: dict[str, str] = {
@@ -135,6 +140,12 @@ WEB_WRITES: dict[str, str] = {
     "programme:campaign_close": PROGRAMME_RUN,
     "programme:campaign_remind": PROGRAMME_RUN,
     "programme:respond": PROGRAMME_OWN,
+    "field:assignments": FIELD_ASSIGN,
+    "field:check_in": FIELD_VISIT,
+    "field:log": FIELD_VISIT,
+    "field:action_status": f"{FIELD}::test_another_kam_cannot_change_kam_as_field_action",
+    "field:cadence": FIELD_CADENCE,
+    "field:feed_token": FIELD_TOKEN,
     "relationships:member_edit": REL_ROLES,
     "relationships:placeholder_add": REL_CENTRE,
     "relationships:placeholder_remove": REL_CENTRE,
@@ -230,6 +241,15 @@ API_WRITES: dict[str, str] = {
     "POST /requests/{request_id}/done": REQUEST_API,
     "POST /requests/{request_id}/withdraw": REQUEST_API,
     "POST /accounts/{account_id}/feed": REQUEST_API,
+    "POST /field/assignments": FIELD_ASSIGN,
+    "POST /field/assignments/accept-suggestions": FIELD_ASSIGN,
+    "POST /field/visits": FIELD_ASSIGN,
+    "POST /field/visits/{visit_id}/check-in": FIELD_VISIT,
+    "POST /field/visits/{visit_id}/log": FIELD_VISIT,
+    "POST /field/interactions": FIELD_VISIT,
+    "PUT /field/cadence": FIELD_CADENCE,
+    "POST /field/visits/generate": FIELD_CADENCE,
+    "POST /field/feed-token/revoke": FIELD_TOKEN,
     "POST /relationships/accounts/{account_id}/roles": REL_ROLES,
     "DELETE /relationships/roles/{role_id}": REL_CENTRE,
     "PUT /relationships/accounts/{account_id}/contacts/{contact_id}": REL_CENTRE,

@@ -41,6 +41,7 @@ from kam.core.permission_matrix import (
     OWNER,
     SUBMITTER,
     UNIT_FIELD_REP,
+    VISIT_REP,
     allowed,
 )
 from kam.customers.models import Contact, Employment, Unit
@@ -95,7 +96,9 @@ PERSONAS: dict[str, PersonaSpec | None] = {
         "kam", frozenset({ACCOUNT_MANAGER, AUTHOR, NOMINATOR, SUBMITTER, OWNER})
     ),
     "sales_manager": PersonaSpec("sales_manager", frozenset({LINE_MANAGER, OWNER})),
-    "field_rep": PersonaSpec("field_rep", frozenset({UNIT_FIELD_REP, ACTION_OWNER, OWNER})),
+    "field_rep": PersonaSpec(
+        "field_rep", frozenset({UNIT_FIELD_REP, ACTION_OWNER, OWNER, VISIT_REP})
+    ),
     "specialist": PersonaSpec("specialist", frozenset({NONE, OWNER})),
     "another_kam": PersonaSpec("kam", frozenset({NONE, OWNER})),
     "no_role": PersonaSpec("", frozenset({NONE, OWNER})),
@@ -354,6 +357,8 @@ def _alert(w: World) -> int:
             kind="test.matrix", account_id=w.account, reason="Matrix alert", key="matrix:alert"
         )
     return found.pk
+
+
 _ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:matrix\r\nEND:VCALENDAR\r\n"
 
 
@@ -375,6 +380,30 @@ def _own(name: str, data: Callable[[World, str], dict] | None = None) -> Build:
         return reverse(name, args=[_capture(w, who)]), data(w, who) if data else None
 
     return build
+
+
+def _field_visit(w: World) -> int:
+    """The field rep is responsible for account A's plant and has a visit there today (made
+    inside the test's savepoint)."""
+    from kam.field.models import FieldAssignment, Visit
+
+    rep = w.users["field_rep"]
+    FieldAssignment.objects.get_or_create(unit_id=w.site, end=None, defaults={"rep": rep})
+    visit, _made = Visit.objects.get_or_create(
+        unit_id=w.site, rep=rep, defaults={"planned_on": timezone.localdate()}
+    )
+    return visit.pk
+
+
+def _field_log(w: World, who: str) -> dict:
+    _field_visit(w)
+    return {"unit": w.site, "type": "visit", "summary": "Field visit"}
+
+
+def _feed_secret(w: World) -> str:
+    from kam.field.services import feed_token_get
+
+    return feed_token_get(user=w.users["field_rep"]).token
 
 
 def _request_form(w: World, who: str) -> dict:
@@ -466,6 +495,34 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST health:version_activate": _post(
         "health:version_activate", lambda w, who: {}, lambda w: _health_version(w).pk
+    ),
+    "GET field:assignments": _page("field:assignments"),
+    "POST field:assignments": _post(
+        "field:assignments",
+        lambda w, who: {"units": [w.site], "rep": w.users["field_rep"].pk},
+    ),
+    "GET field:mine": _page("field:mine"),
+    "POST field:check_in": _post("field:check_in", lambda w, who: {}, _field_visit),
+    "GET field:log": _page("field:log"),
+    "POST field:log": _post("field:log", _field_log),
+    "GET field:contacts_search": lambda w, who, v: (
+        reverse("field:contacts_search") + f"?q=a&unit={w.site}",
+        None,
+    ),
+    "GET field:people_search": lambda w, who, v: (reverse("field:people_search") + "?q=ki", None),
+    "POST field:action_status": _post(
+        "field:action_status", lambda w, who: {"status": "in_progress"}, lambda w: w.action
+    ),
+    "GET field:rep_week": _page("field:rep_week", lambda w: w.users["field_rep"].pk),
+    "GET field:cadence": _page("field:cadence"),
+    "POST field:cadence": _post("field:cadence", lambda w, who: {"key__site": "30"}),
+    "GET field:account": _page("field:account", lambda w: w.account),
+    "GET field:indicators": _page("field:indicators"),
+    "GET field:feed_token": _page("field:feed_token"),
+    "POST field:feed_token": _post("field:feed_token", lambda w, who: {}),
+    "GET field:ics": lambda w, who, v: (
+        reverse("field:ics", args=[_feed_secret(w)]),
+        None,
     ),
     "GET login": _page("login"),
     "GET whitespace:matrix": _page("whitespace:matrix", lambda w: w.account),
@@ -861,6 +918,42 @@ API_REQUESTS: dict[str, Build] = {
     "PUT /programme/campaigns/{campaign_id}/responses": _api(
         lambda w: f"/programme/campaigns/{_campaign(w)}/responses", lambda w: {"answers": []}
     ),
+    "GET /field/units": _api(lambda w: "/field/units"),
+    "POST /field/assignments": _api(
+        lambda w: "/field/assignments",
+        lambda w: {"unit_ids": [w.site], "rep_id": w.users["field_rep"].pk},
+    ),
+    "POST /field/assignments/accept-suggestions": _api(
+        lambda w: "/field/assignments/accept-suggestions", lambda w: {"unit_ids": [w.site]}
+    ),
+    "GET /field/visits": _api(lambda w: "/field/visits"),
+    "POST /field/visits": _api(
+        lambda w: f"/field/visits?_={_field_visit(w)}",
+        lambda w: {
+            "unit_id": w.site,
+            "rep_id": w.users["field_rep"].pk,
+            "planned_on": "2026-12-21",
+        },
+    ),
+    "POST /field/visits/{visit_id}/check-in": _api(
+        lambda w: f"/field/visits/{_field_visit(w)}/check-in"
+    ),
+    "POST /field/visits/{visit_id}/log": _api(
+        lambda w: f"/field/visits/{_field_visit(w)}/log", lambda w: {"summary": "Visited"}
+    ),
+    "POST /field/interactions": _api(
+        lambda w: f"/field/interactions?_={_field_visit(w)}",
+        lambda w: {"unit_id": w.site, "summary": "Visited"},
+    ),
+    "GET /field/cadence": _api(lambda w: "/field/cadence"),
+    "PUT /field/cadence": _api(
+        lambda w: "/field/cadence",
+        lambda w: {"rows": [{"tier": "key", "kind": "site", "interval_days": 21}]},
+    ),
+    "POST /field/visits/generate": _api(lambda w: "/field/visits/generate", lambda w: {"weeks": 2}),
+    "GET /field/feed-token": _api(lambda w: "/field/feed-token"),
+    "POST /field/feed-token/revoke": _api(lambda w: "/field/feed-token/revoke", lambda w: {}),
+    "GET /field/indicators": _api(lambda w: "/field/indicators"),
     "POST /requests": _api(
         lambda w: "/requests",
         lambda w: {
@@ -1332,6 +1425,14 @@ LIST_READS = {
     "GET teams:my_feed",
     "GET /requests",
     "GET /function-heads",
+    "GET field:assignments",
+    "GET field:rep_week",
+    "GET field:indicators",
+    "GET /field/units",
+    "GET /field/visits",
+    "GET /field/indicators",
+    # the visit cadence is configuration, not account data
+    "GET /field/cadence",
     "GET /interactions",
     "GET /identification/scores",
     "GET /identification/nominations",

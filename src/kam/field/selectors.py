@@ -1,0 +1,319 @@
+"""Every read of field coordination, each in a bounded number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+from typing import Any, cast
+
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from kam.core.filters import filter_queryset
+from kam.core.permissions import FIELD_REP, visible
+from kam.customers.models import Unit, account_path_of
+from kam.interactions.models import Interaction
+from kam.people.models import User
+from kam.planning.models import OPEN_ACTION_STATUSES, Action
+
+from .filters import UnitRepFilter, VisitFilter
+from .models import FeedToken, FieldAssignment, Visit, VisitCadence, VisitStatus
+
+
+def with_account_tier(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    """``units`` annotated with ``account_tier``, the tier of each unit's account."""
+    tier = Unit.objects.filter(path=account_path_of(OuterRef("path"))).values("tier")[:1]
+    return units.annotate(account_tier=Subquery(tier))
+
+
+def _current_rep() -> Subquery:
+    return Subquery(
+        FieldAssignment.objects.filter(unit=OuterRef("pk"), end__isnull=True).values("rep")[:1]
+    )
+
+
+def cadence_map() -> dict[tuple[str, str], int]:
+    return {(c.tier, c.kind): c.interval_days for c in VisitCadence.objects.all()}
+
+
+def field_units(units: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
+    """The units to be visited: a cadence exists for their kind at their account's tier
+    (decision 70), annotated with ``account_tier`` and ``current_rep_id``."""
+    base = with_account_tier(units if units is not None else Unit.objects.all()).annotate(
+        current_rep_id=_current_rep()
+    )
+    pairs = [Q(account_tier=t, kind=k) for (t, k) in cadence_map()]
+    if not pairs:
+        return base.none()
+    return base.filter(reduce(or_, pairs))
+
+
+def unit_rep_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Unit]:
+    qs = field_units(visible(user, Unit.objects.all()))
+    return filter_queryset(UnitRepFilter, filters, qs).order_by("path")
+
+
+def current_reps(unit_ids: Sequence[int]) -> dict[int, User]:
+    return {
+        a.unit_id: a.rep
+        for a in FieldAssignment.objects.filter(unit__in=unit_ids, end__isnull=True).select_related(
+            "rep"
+        )
+    }
+
+
+def field_reps() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, role=FIELD_REP)
+        .select_related("territory")
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def rep_suggestions(units: Sequence[Unit]) -> dict[int, User]:
+    """The suggested rep of each unit, from the reps' territories: the country and region of
+    the unit (its account's when the unit has none) against the rep's territory. A territory of
+    the same country and region wins over one of the whole country; among equals, the rep with
+    the fewest current units (decision 69). Three queries whatever the number of units."""
+    reps = field_reps()
+    loads = dict(
+        FieldAssignment.objects.filter(end__isnull=True)
+        .values("rep")
+        .annotate(n=Count("pk"))
+        .values_list("rep", "n")
+    )
+    account_places = {
+        u.path: (u.country, u.region)
+        for u in Unit.objects.accounts()
+        .filter(path__in={u.account_path for u in units})
+        .only("path", "country", "region")
+    }
+    out: dict[int, User] = {}
+    for unit in units:
+        country, region = unit.country, unit.region
+        if not country:
+            country, region = account_places.get(unit.account_path, ("", ""))
+        if not country:
+            continue
+        best: tuple[int, int, str] | None = None
+        chosen: User | None = None
+        for rep in reps:
+            territory = rep.territory
+            if territory is None or territory.country != country:
+                continue
+            if territory.region and territory.region.casefold() != (region or "").casefold():
+                continue
+            key = (0 if territory.region else 1, loads.get(rep.pk, 0), rep.username)
+            if best is None or key < best:
+                best, chosen = key, rep
+        if chosen is not None:
+            out[unit.pk] = chosen
+    return out
+
+
+def rep_units(*, rep: User) -> QuerySet[Unit]:
+    """The units a rep is responsible for now."""
+    mine = FieldAssignment.objects.filter(rep=rep, end__isnull=True).values("unit")
+    return cast(QuerySet[Unit], Unit.objects.filter(pk__in=mine).order_by("path"))
+
+
+def visit_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Visit]:
+    qs = visible(user, Visit.objects.select_related("unit", "rep", "action", "interaction"))
+    return filter_queryset(VisitFilter, filters, qs).order_by("planned_on", "pk")
+
+
+def rep_visits(*, rep: User, start: dt.date, end: dt.date) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(rep=rep, planned_on__gte=start, planned_on__lte=end)
+        .select_related("unit", "action", "interaction")
+        .order_by("planned_on", "pk")
+    )
+
+
+def my_visits(*, rep: User, today: dt.date | None = None, days: int = 14) -> dict[str, list[Visit]]:
+    """Today's visits first, then the coming ones, then the missed ones of the last weeks."""
+    day = today or timezone.localdate()
+    rows = list(
+        Visit.objects.filter(
+            rep=rep,
+            planned_on__gte=day - dt.timedelta(days=days),
+            planned_on__lte=day + dt.timedelta(days=days),
+        )
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("unit", "action", "interaction")
+        .order_by("planned_on", "pk")
+    )
+    return {
+        "today": [v for v in rows if v.planned_on == day],
+        "coming": [v for v in rows if v.planned_on > day],
+        "missed": [v for v in rows if v.planned_on < day and v.is_missed(day)],
+    }
+
+
+def picker_units(*, rep: User, today: dt.date | None = None, limit: int = 50) -> list[Unit]:
+    """Units for the log form: today's and the nearest planned visits' units first, then the
+    rep's other units."""
+    day = today or timezone.localdate()
+    planned = list(
+        Visit.objects.filter(rep=rep, status=VisitStatus.PLANNED, planned_on__gte=day)
+        .order_by("planned_on", "pk")
+        .values_list("unit", flat=True)[:limit]
+    )
+    order = list(dict.fromkeys(planned))
+    units = {u.pk: u for u in Unit.objects.filter(pk__in=order)}
+    rest = [u for u in rep_units(rep=rep)[:limit] if u.pk not in units]
+    return [units[pk] for pk in order if pk in units] + rest
+
+
+def contacts_search(*, user: User, unit: Unit | None, q: str, limit: int = 10) -> list[Any]:
+    """Type-ahead over the customer's people: current staff of the unit's account first."""
+    from kam.customers.models import Contact
+
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    qs = visible(user, Contact.objects.all()).filter(
+        Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(email__icontains=q)
+    )
+    if unit is not None:
+        here = Unit.objects.in_account(unit).values("pk")
+        qs = qs.filter(employments__unit__in=here, employments__end_date__isnull=True)
+    return list(qs.distinct().order_by("last_name", "first_name")[:limit])
+
+
+def people_search(*, q: str, limit: int = 10) -> list[User]:
+    """Type-ahead over our people (active, with a role)."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    return list(
+        User.objects.filter(is_active=True)
+        .exclude(role="")
+        .filter(Q(first_name__icontains=q) | Q(last_name__icontains=q) | Q(username__icontains=q))
+        .order_by("last_name", "first_name", "username")[:limit]
+    )
+
+
+def my_actions(*, user: User) -> QuerySet[Action]:
+    """The user's plan actions, open ones first by due date."""
+    return (
+        Action.objects.filter(owner=user)
+        .select_related("plan__account", "unit", "objective")
+        .order_by("status", "due_date", "pk")
+    )
+
+
+def account_actions(*, unit: Unit) -> list[Action]:
+    """Open plan actions of the unit's account (for the log form)."""
+    return list(
+        Action.objects.filter(
+            plan__account__path=unit.account_path, status__in=OPEN_ACTION_STATUSES
+        )
+        .select_related("plan")
+        .order_by("due_date", "pk")[:50]
+    )
+
+
+def units_feed(*, units: QuerySet[Unit], limit: int = 30) -> list[Interaction]:
+    """The latest interactions at the given units and below them."""
+    paths = list(units.values_list("path", flat=True)[:200])
+    if not paths:
+        return []
+    cond = reduce(or_, [Q(unit__path__startswith=p) for p in paths])
+    return list(
+        Interaction.objects.filter(cond)
+        .select_related("unit", "created_by")
+        .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+@dataclass
+class AccountField:
+    units: list[Unit]
+    reps: dict[int, User]
+    visits: list[Visit]
+    interactions: list[Interaction]
+    actions: list[Action]
+
+
+def account_field(*, account: Unit, today: dt.date | None = None) -> AccountField:
+    """What the KAM sees of the field at one account: units and reps, visits around today,
+    every field interaction (by field reps or at a visit) and the field reps' actions."""
+    day = today or timezone.localdate()
+    units = list(field_units(Unit.objects.in_account(account)).order_by("path"))
+    reps = current_reps([u.pk for u in units])
+    visits = list(
+        Visit.objects.filter(
+            unit__path__startswith=account.account_path,
+            planned_on__gte=day - dt.timedelta(days=60),
+            planned_on__lte=day + dt.timedelta(days=60),
+        )
+        .select_related("unit", "rep", "interaction", "action")
+        .order_by("-planned_on", "-pk")[:100]
+    )
+    interactions = list(
+        Interaction.objects.filter(unit__path__startswith=account.account_path)
+        .filter(Q(created_by__role=FIELD_REP) | Q(field_visits__isnull=False))
+        .distinct()
+        .select_related("unit", "created_by")
+        .prefetch_related("plan_actions")
+        .order_by("-occurred_at", "-pk")[:100]
+    )
+    actions = list(
+        Action.objects.filter(plan__account__path=account.account_path, owner__role=FIELD_REP)
+        .select_related("owner", "unit", "interaction")
+        .order_by("status", "due_date", "pk")[:100]
+    )
+    return AccountField(units, reps, visits, interactions, actions)
+
+
+def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> list[Unit]:
+    """Units due by their cadence (last done visit + interval passed, or never visited) with
+    no visit planned from today on."""
+    day = today or timezone.localdate()
+    cadence = cadence_map()
+    qs = field_units().filter(**{"current_rep_id__isnull": False})
+    if rep is not None:
+        qs = qs.filter(**{"current_rep_id": rep.pk})
+    qs = qs.annotate(
+        last_done=Max("field_visits__planned_on", filter=Q(field_visits__status=VisitStatus.DONE)),
+        next_planned=Count(
+            "field_visits",
+            filter=Q(field_visits__status=VisitStatus.PLANNED, field_visits__planned_on__gte=day),
+        ),
+    )
+    out = []
+    for unit in qs.order_by("path")[:500]:
+        row: Any = unit
+        interval = cadence.get((row.account_tier, unit.kind))
+        if not interval or row.next_planned:
+            continue
+        last = row.last_done
+        if last is None or last + dt.timedelta(days=interval) <= day:
+            out.append(unit)
+    return out
+
+
+def feed_token_of(*, user: User) -> FeedToken | None:
+    return FeedToken.objects.filter(user=user).first()
+
+
+def feed_visits(*, token: str, horizon_days: int = 120) -> tuple[User, list[Visit]] | None:
+    found = FeedToken.objects.select_related("user").filter(token=token).first()
+    if found is None or not found.user.is_active:
+        return None
+    day = timezone.localdate()
+    visits = list(
+        Visit.objects.filter(
+            rep=found.user,
+            planned_on__gte=day - dt.timedelta(days=30),
+            planned_on__lte=day + dt.timedelta(days=horizon_days),
+        )
+        .exclude(status=VisitStatus.CANCELLED)
+        .select_related("unit")
+        .order_by("planned_on", "pk")[:1000]
+    )
+    return found.user, visits
