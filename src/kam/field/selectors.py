@@ -220,9 +220,8 @@ def account_actions(*, unit: Unit) -> list[Action]:
 def units_feed(*, units: QuerySet[Unit], limit: int = 30) -> list[Interaction]:
     """The latest interactions at the given units and below them."""
     paths = list(units.values_list("path", flat=True)[:200])
-    if not paths:
-        return []
-    cond = reduce(or_, [Q(unit__path__startswith=p) for p in paths])
+    # the units themselves, then everything below them: two queries whatever the rep holds
+    cond = reduce(or_, [Q(unit__path__startswith=p) for p in paths], Q(unit__in=units))
     return list(
         Interaction.objects.filter(cond)
         .select_related("unit", "created_by")

@@ -142,6 +142,15 @@ PAGES: list[Page] = [
         "executive",
         LIST,
     ),
+    # field work (issue 15): the rep's phone pages, the KAM's field view, indicators
+    Page("field-mine", lambda i: "/field/mine/", "rep", LIST),
+    Page("field-log", lambda i: "/field/log/", "rep", LIST),
+    Page("field-assignments", lambda i: "/field/assignments/", "manager", LIST),
+    Page("field-account", lambda i: f"/field/accounts/{i.kam_account}/", "kam", LIST),
+    Page("field-indicators", lambda i: "/field/indicators/", "executive", ANALYTIC),
+    Page("api-field-units", lambda i: "/api/v1/field/units", "manager", LIST),
+    Page("api-field-visits", lambda i: "/api/v1/field/visits", "rep", LIST),
+    Page("api-field-indicators", lambda i: "/api/v1/field/indicators", "executive", ANALYTIC),
     # capturing interactions from files (issue 15)
     Page("capture", lambda i: "/interactions/capture/", "kam", LIST),
 ]
