@@ -13,10 +13,12 @@ target is the revenue of the ``horizon`` months from ``t``, all of them before t
 cut-off. Nothing after the cut-off is ever read, so a run as of a past day predicts what it
 could have predicted then.
 
-Fallback: with too little history to train (fewer than ``horizon`` + 12 months, or fewer than
-``MIN_TRAINING_ROWS`` accounts with a purchase at the training cut-offs) the expected revenue is
-the run rate of the last 12 months, and the basis says so. Accuracy: a second model trained on
-the origins before the last held-back period predicts it; its mean absolute error and rank
+Fallback: with too little history to learn 12 months ahead (fewer than ``horizon`` +
+``MIN_ORIGIN`` months, or fewer than ``MIN_TRAINING_ROWS`` accounts with a purchase at the
+training cut-offs) a shorter horizon (6, then 3 months) is learned and scaled to 12; with less
+still, the expected revenue is the run rate of the last 12 months, and the basis says so.
+Accuracy: a second model trained on the origins before the last held-back period predicts it;
+its mean absolute error and rank
 correlation with what happened are kept on the run and shown on the model page.
 """
 
@@ -32,9 +34,10 @@ import numpy.typing as npt
 HISTORY_MONTHS = 36  # months of history read before the cut-off
 HORIZON = 12  # months predicted
 STEP = 3  # months between training origins
-MIN_ORIGIN = 12  # the earliest training origin: months of features before it
+MIN_ORIGIN = 6  # the earliest training origin: months of features before it
+SHORTER_HORIZONS = (6, 3)  # learned (and scaled) when the history is too short for 12
 MIN_TRAINING_ROWS = 30
-MAX_TRAINING_ROWS = 60_000  # rows sampled (evenly) beyond this, to bound the run's time
+MAX_TRAINING_ROWS = 30_000  # rows sampled (evenly) beyond this, to bound the run's time
 
 LEARNED = "learned"  # basis: predicted by the learned model
 RUN_RATE = "run_rate"  # basis: too little history, the last 12 months' revenue
@@ -162,24 +165,32 @@ def origins_before(end: int, horizon: int) -> list[int]:
 
 def _fit(x: Matrix, y: Matrix) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
+    from threadpoolctl import threadpool_limits
 
     model = HistGradientBoostingRegressor(
         loss="poisson",
         learning_rate=0.08,
-        max_iter=150,
+        max_iter=100,
         max_leaf_nodes=15,
         min_samples_leaf=20,
         l2_regularization=1.0,
         early_stopping=False,
         random_state=0,
     )
+    # a feature unknown at every origin (no history that far back) is a constant: no split
+    x = np.where(np.isnan(x).all(axis=0, keepdims=True), 0.0, x)
     # the targets in thousands: Poisson gradients stay in a sensible range whatever the currency
-    model.fit(x, y / 1000.0)
+    # one thread: OpenMP threads spinning on a shared machine cost far more than they give
+    with threadpool_limits(limits=1):
+        model.fit(x, y / 1000.0)
     return model
 
 
 def _predict(model: Any, x: Matrix) -> Matrix:
-    return np.clip(model.predict(x) * 1000.0, 0, None)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return np.clip(model.predict(x) * 1000.0, 0, None)
 
 
 def rank_correlation(a: Matrix, b: Matrix) -> float | None:
@@ -199,28 +210,36 @@ def run_rate(history: History, horizon: int = HORIZON) -> Matrix:
 
 
 def forecast(history: History, horizon: int = HORIZON, *, accuracy: bool = True) -> Forecast:
-    """Expected revenue of the next ``horizon`` months of every account (see the module)."""
-    t_end = history.months
+    """Expected revenue of the next ``horizon`` months of every account (see the module).
+
+    When the history is too short to learn ``horizon`` months ahead, a shorter horizon that
+    can be learned (6, then 3 months) is predicted and scaled up; too short even for that, the
+    run rate.
+    """
     n = len(history.account_ids)
     drivers = drivers_of(history)
-    origins = origins_before(t_end, horizon)
-    x, y = _training_set(history, origins, horizon)
-    if n == 0 or len(y) < MIN_TRAINING_ROWS or history.months_with_data() < horizon + MIN_ORIGIN:
-        values = run_rate(history, horizon)
-        return Forecast(
-            [round(float(v), 2) for v in values],
-            RUN_RATE,
-            drivers,
-            {"basis": RUN_RATE, "origins": len(origins), "rows": len(y)},
-        )
-    model = _fit(x, y)
-    values = _predict(model, features_at(history, t_end, horizon))
-    # accounts that never bought expect nothing
-    values = np.where((history.revenue > 0).any(axis=1), values, 0.0)
-    info: dict[str, Any] = {"basis": LEARNED, "origins": len(origins), "rows": int(len(y))}
-    if accuracy:
-        info.update(held_back_accuracy(history, horizon))
-    return Forecast([round(float(v), 2) for v in values], LEARNED, drivers, info)
+    for h in sorted({horizon, *(k for k in SHORTER_HORIZONS if k < horizon)}, reverse=True):
+        if history.months_with_data() < h + MIN_ORIGIN:
+            continue
+        origins = origins_before(history.months, h)
+        x, y = _training_set(history, origins, h)
+        if n == 0 or len(y) < MIN_TRAINING_ROWS:
+            continue
+        model = _fit(x, y)
+        values = _predict(model, features_at(history, history.months, h)) * horizon / h
+        # accounts that never bought expect nothing
+        values = np.where((history.revenue > 0).any(axis=1), values, 0.0)
+        info: dict[str, Any] = {
+            "basis": LEARNED,
+            "horizon": h,
+            "origins": len(origins),
+            "rows": int(len(y)),
+        }
+        if accuracy:
+            info.update(held_back_accuracy(history, h))
+        return Forecast([round(float(v), 2) for v in values], LEARNED, drivers, info)
+    values = run_rate(history, horizon)
+    return Forecast([round(float(v), 2) for v in values], RUN_RATE, drivers, {"basis": RUN_RATE})
 
 
 def held_back_accuracy(history: History, horizon: int = HORIZON) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any, cast
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
@@ -399,7 +398,9 @@ def backtest(
     moment = timezone.make_aware(dt.datetime.combine(start, dt.time()))
     created = dict(Unit.objects.accounts().values_list("pk", "created_at"))
     sold_before = set(
-        MonthlyRollup.objects.filter(month__lt=start).values_list("account_id", flat=True).distinct()
+        MonthlyRollup.objects.filter(month__lt=start)
+        .values_list("account_id", flat=True)
+        .distinct()
     )
     inputs = [a for a in inputs if a.id in sold_before or created.get(a.id, moment) < moment]
     if not inputs:

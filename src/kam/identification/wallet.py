@@ -145,7 +145,9 @@ def floor_wallets(
     """Wallets below the account's own revenue replaced by its trajectory or its expected
     revenue, whichever is higher (see the module); other wallets unchanged."""
     out, out_basis = list(wallet), list(basis)
-    for i, (w, r, prior, e) in enumerate(zip(wallet, revenue, prior_revenue, expected, strict=True)):
+    for i, (w, r, prior, e) in enumerate(
+        zip(wallet, revenue, prior_revenue, expected, strict=True)
+    ):
         if w is None or r <= 0 or w >= r:
             continue
         trajectory = r * max(1.0, r / prior) if prior > 0 else r

@@ -78,9 +78,7 @@ def test_backtest_population_is_the_accounts_that_existed_at_the_cut_off(history
 
 def test_backtest_command_prints_the_picks(history):
     out = StringIO()
-    call_command(
-        "backtest", "--as-of", "2025-06-30", "--top", "1,2", "--model", "100", stdout=out
-    )
+    call_command("backtest", "--as-of", "2025-06-30", "--top", "1,2", "--model", "100", stdout=out)
     text = out.getvalue()
     assert "4 accounts existed on 2025-06-30" in text
     assert "(exclusive): 2,900.00." in text
