@@ -165,7 +165,7 @@ def origins_before(end: int, horizon: int) -> list[int]:
 
 def _fit(x: Matrix, y: Matrix) -> Any:
     from sklearn.ensemble import HistGradientBoostingRegressor
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     model = HistGradientBoostingRegressor(
         loss="poisson",
@@ -187,7 +187,7 @@ def _fit(x: Matrix, y: Matrix) -> Any:
 
 
 def _predict(model: Any, x: Matrix) -> Matrix:
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     with threadpool_limits(limits=1):
         return np.clip(model.predict(x) * 1000.0, 0, None)

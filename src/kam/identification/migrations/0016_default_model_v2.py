@@ -15,18 +15,21 @@ VERSION = 2
 # group, key, name, source, normalisation, cap, weight, description
 CRITERIA = [
     ("potential", "expected_revenue", "Expected revenue, next 12 months", "expected_revenue",
-     "percentile", None, 24,
+     "percentile", None, 30,
      "Predicted from the account's monthly sales history (recency, frequency, trend, "
      "seasonality, product lines, units buying, tenure) by gradient boosting trained on earlier "
      "cut-offs of the same history."),
-    ("potential", "revenue", "Current revenue", "revenue_12m", "percentile", None, 6,
-     "Net revenue of the last 12 full months over the account's subtree (monthly roll-ups)."),
-    ("potential", "wallet", "Wallet (potential)", "wallet", "percentile", None, 8,
+    ("potential", "revenue", "Current revenue", "revenue_12m", "percentile", None, 0,
+     "Net revenue of the last 12 full months over the account's subtree (weight 0 in v2: the "
+     "expected revenue starts from it and adds its trend)."),
+    ("potential", "wallet", "Wallet (potential)", "wallet", "percentile", None, 10,
      "Manual wallet estimate; else the peer estimate (0.8 quantile of revenue per employee in "
      "the same industry and size band × employees); never below the account's own trajectory."),
-    ("potential", "growth", "Growth", "growth", "percentile", None, 4,
-     "Revenue of the last 12 months against the prior 12 months (gap without prior revenue)."),
-    ("potential", "profitability", "Profitability", "margin", "percentile", None, 3,
+    ("potential", "growth", "Growth", "growth", "percentile", None, 0,
+     "Revenue of the last 12 months against the prior 12 months (weight 0 in v2: a percentile "
+     "of growth % lifts small accounts over large ones at the top of the ranking; the expected "
+     "revenue carries the trend in money)."),
+    ("potential", "profitability", "Profitability", "margin", "percentile", None, 5,
      "Gross margin % of the last 12 months, from the lines that carry a cost."),
     ("complexity", "dmu_size", "DMU size", "dmu_size", "percentile", None, 7,
      "Contacts with a buying-centre role at the account; without roles, its current contacts."),

@@ -62,3 +62,19 @@ def test_who_may_run_it(portfolio, client, client_for, kam_a):
     assert client_for("kam").get(url).status_code == 403
     client.force_login(kam_a.user)  # a KAM sees their own account's score, not the backtest
     assert client.get(url).status_code == 403
+
+
+def test_the_page_reads_a_bounded_number_of_queries(
+    portfolio, sell, client_for, django_assert_max_num_queries
+):
+    client = client_for("admin")
+    url = reverse("identification:backtest")
+    params = {"as_of": "2025-06-30", "horizon": "6", "a": "100", "b": "101"}
+    with django_assert_max_num_queries(60):
+        assert client.get(url, params).status_code == 200
+    for k in range(27):  # ×10 accounts
+        account = make_unit(f"More {k:02}")
+        sell(account, 100 + k, LAST)
+        sell(account, 90 + k, NEXT)
+    with django_assert_max_num_queries(60):
+        assert client.get(url, params).status_code == 200
