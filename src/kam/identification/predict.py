@@ -187,7 +187,7 @@ def _fit(x: Matrix, y: Matrix) -> Any:
 
 
 def _predict(model: Any, x: Matrix) -> Matrix:
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
         return np.clip(model.predict(x) * 1000.0, 0, None)
