@@ -3,8 +3,10 @@
 v2 puts the learned expected revenue of the next 12 months into the purchasing-potential group
 and re-balances the defaults so that, on data with sales only, the ranking is driven by expected
 value and growth rather than by purchase frequency: purchase continuity weighs 0 (the
-prediction reads purchase frequency already). v1 stays, archived, with its runs and scores; v2
-is activated only when v1 is still the active model (a model someone activated stays active).
+prediction reads purchase frequency already), and the key-candidate threshold is 55 instead of
+60 (the ~6 points continuity gave almost every buyer are gone). v1 stays, archived, with its
+runs and scores; v2 is activated only when v1 is still the active model (a model someone
+activated stays active).
 """
 
 from django.db import migrations
@@ -66,6 +68,9 @@ def seed(apps, schema_editor):
         name=NAME,
         version=VERSION,
         status="active" if v1 is not None else "draft",
+        # v1's purchase continuity gave almost every buyer ~6 of its 100 points; without it the
+        # same accounts score that much lower, so the key-candidate threshold moves with it
+        min_score=55,
         description="Default model v2: learned expected revenue in purchasing potential; "
         "potential 45, complexity 25, relational 30.",
     )
