@@ -223,7 +223,7 @@ def forecast(history: History, horizon: int = HORIZON, *, accuracy: bool = True)
             continue
         origins = origins_before(history.months, h)
         x, y = _training_set(history, origins, h)
-        if n == 0 or len(y) < MIN_TRAINING_ROWS:
+        if n == 0 or len(y) < MIN_TRAINING_ROWS or not y.sum() > 0:
             continue
         model = _fit(x, y)
         values = _predict(model, features_at(history, history.months, h)) * horizon / h
@@ -248,7 +248,7 @@ def held_back_accuracy(history: History, horizon: int = HORIZON) -> dict[str, An
     t_end = history.months
     held = t_end - horizon
     x, y = _training_set(history, origins_before(held, horizon), horizon)
-    if len(y) < MIN_TRAINING_ROWS or held < MIN_ORIGIN:
+    if len(y) < MIN_TRAINING_ROWS or held < MIN_ORIGIN or not y.sum() > 0:
         return {}
     seen = (history.revenue[:, :held] > 0).any(axis=1)
     if not seen.any():

@@ -136,7 +136,7 @@ def test_score_command_runs_and_summarises(history):
     assert "Scored 4 accounts" in text
     assert "Growing" in text
     call_command("score", stdout=StringIO())  # the active default model, today
-    assert ScoringRun.objects.filter(model__version=2, status="done").count() == 1
+    assert ScoringRun.objects.filter(model__version=1, status="done").count() == 1
 
 
 def test_score_recompute_facts_picks_up_data_written_behind_openkams_back(history):
