@@ -88,6 +88,4 @@ def _default_model_v1(request):
         return
     Criterion.objects.filter(model__in=v2).delete()
     v2.delete()
-    ScoringModel.objects.filter(version=1, name="Default key-account model").update(
-        status="active"
-    )
+    ScoringModel.objects.filter(version=1, name="Default key-account model").update(status="active")
