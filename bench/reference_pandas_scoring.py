@@ -111,6 +111,7 @@ def score_with_pandas(
     model_id: int | None = None,
     today: dt.date | None = None,
     time_zone: str = "UTC",
+    expected: dict[int, float] | None = None,
 ) -> pd.DataFrame:
     """Scores of every account: account_id, total, potential, complexity, relational,
     recommendation (one row per top-level unit, by account id).
@@ -118,16 +119,19 @@ def score_with_pandas(
     ``connection_or_url``: an open DB-API connection (sqlite3, psycopg) or a database URL
     (``sqlite:///path``, ``postgres://…``). ``today`` (default: the date in ``time_zone``)
     decides whether assessments are read as they are now or from their history.
+    ``expected``: account id → the learned expected revenue of the next 12 months (decision 86;
+    the learned model is not re-implemented here, its predictions are given), for the
+    expected-revenue criterion and the wallet floor.
     """
     conn, opened = _connect(connection_or_url)
     try:
-        return _score(_reader(conn), as_of, model_id, today, time_zone)
+        return _score(_reader(conn), as_of, model_id, today, time_zone, expected or {})
     finally:
         if opened:
             conn.close()
 
 
-def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
+def _score(read, as_of: dt.date, model_id, today, time_zone, expected) -> pd.DataFrame:
     zone = ZoneInfo(time_zone)
     today = today or dt.datetime.now(zone).date()
     end = _add_months(as_of + dt.timedelta(days=1), 0)  # first day after the last full month
@@ -267,6 +271,13 @@ def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
 
     # -- wallet ---------------------------------------------------------------------------------
     acc["wallet"] = _wallets(acc, float(model["peer_quantile"]), int(model["peer_min_count"]))
+    # floor (decision 87): below own revenue → own trajectory or expected revenue, the higher
+    acc["expected"] = pd.Series(expected, dtype="float64").reindex(acc.index)
+    rev, prior_rev = acc["revenue"], acc["revenue_prior"]
+    trajectory = (rev * (rev / prior_rev).clip(lower=1.0)).where(prior_rev > 0, rev)
+    floor = trajectory.where(~(acc["expected"] > trajectory), acc["expected"])
+    below = acc["wallet"].notna() & (rev > 0) & (acc["wallet"] < rev)
+    acc["wallet"] = acc["wallet"].where(~below, floor)
 
     # -- raw values of the data sources (NaN is a data gap) --------------------------------------
     revenue, prior = acc["revenue"], acc["revenue_prior"]
@@ -287,14 +298,13 @@ def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
         "willingness": acc["willingness"],
         "agreement_horizon": acc["agreement_horizon_months"],
         "joint_initiatives": acc["joint_initiatives"],
+        "expected_revenue": acc["expected"],
     }
 
-    # -- normalise, weigh, sum -------------------------------------------------------------------
+    # -- normalise; leave out criteria without data or information (decision 84) ---------------
     n = len(acc)
-    weighted = pd.Series(0.0, index=acc.index)
-    by_group = {g: pd.Series(0.0, index=acc.index) for g in GROUPS}
-    group_weight = dict.fromkeys(GROUPS, 0.0)
-    total_weight = 0.0
+    share = float(model["constant_share"])
+    norms, kept = {}, []
     for c in criteria.itertuples():
         values = raw[c.source].fillna(0.0)
         if c.normalisation == "percentile":
@@ -306,10 +316,33 @@ def _score(read, as_of: dt.date, model_id, today, time_zone) -> pd.DataFrame:
             norm = (values.clip(lower=0) / 10).clip(upper=1)
         else:
             raise ValueError(f"unknown normalisation {c.normalisation!r}")
-        weighted = weighted + c.weight * norm
-        by_group[c.group] = by_group[c.group] + c.weight * norm
-        group_weight[c.group] += c.weight
-        total_weight += c.weight
+        norms[c.key] = norm
+        positive = norm[norm > 0].round(9)
+        constant = n >= 20 and (
+            norm.round(9).value_counts().iloc[0] / n >= share
+            or (len(positive) >= 20 and positive.value_counts().iloc[0] / len(positive) >= share)
+        )
+        if raw[c.source].notna().any() and not constant:
+            kept.append(c.key)
+    if not kept:
+        kept = list(criteria["key"])
+    total_by_group = criteria.groupby("group")["weight"].sum()
+    kept_by_group = criteria[criteria["key"].isin(kept)].groupby("group")["weight"].sum()
+
+    # -- weigh and sum ----------------------------------------------------------------------------
+    weighted = pd.Series(0.0, index=acc.index)
+    by_group = {g: pd.Series(0.0, index=acc.index) for g in GROUPS}
+    group_weight = dict.fromkeys(GROUPS, 0.0)
+    total_weight = 0.0
+    for c in criteria.itertuples():
+        if c.key not in kept:
+            continue
+        weight = c.weight * total_by_group[c.group] / kept_by_group[c.group]
+        norm = norms[c.key]
+        weighted = weighted + weight * norm
+        by_group[c.group] = by_group[c.group] + weight * norm
+        group_weight[c.group] += weight
+        total_weight += weight
 
     def score(values: pd.Series, weight: float) -> pd.Series:
         return (100 * values / weight).map(lambda v: round(v, 2)) if weight else values * 0.0

@@ -30,9 +30,10 @@ from kam.core.permissions import get_for_user, require, visible
 from kam.core.validation import date_error
 from kam.customers.models import Tier, Unit
 from kam.people.models import User
+from kam.sales.models import reporting_currency
 
 from . import selectors, services
-from .explain import explain_recommendation
+from .explain import explain_expected, explain_left_out, explain_recommendation, explain_wallet
 from .models import (
     Nomination,
     NominationStatus,
@@ -284,7 +285,12 @@ class AccountScoreOut(ScoreOut):
 
     @staticmethod
     def resolve_explanation(obj) -> list[str]:
-        return explain_recommendation(obj, obj.run.model)
+        return [
+            *explain_recommendation(obj, obj.run.model),
+            *explain_left_out(obj.run.left_out, obj.run.model.criteria.all()),
+            *explain_expected(obj.expected, reporting_currency()),
+            *explain_wallet(obj.wallet_basis),
+        ]
 
 
 @router.get(

@@ -20,6 +20,12 @@ Rules (DOMAIN §2–§3); the figures behind them are kept per account by ``fact
   a zero, negative or missing value is 0), capped linear min(value / cap, 1), rubric value / 10.
 * score = 100 × Σ w·n / Σ w; group sub-scores likewise; missing data counts 0 and is listed as a
   data gap; completeness = share of the model's weight that is backed by data.
+* Data-aware weights (decision 84): a criterion for which no account of the scored population
+  has data, or whose normalised value is the same for almost everyone (``constant_share`` of
+  the population, or of the accounts with a positive value: it would add the same points to
+  everyone with data), is left out of the run. Its weight moves to the other criteria of its
+  group (in proportion to their weights), and when a whole group is left out the remaining
+  groups share the total. The run keeps the effective weights and what was left out and why.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from django.utils.translation import gettext as _
 
 from kam.core.periods import full_months_end
 
-from .wallet import headroom, share_of_wallet, wallet_columns
+from .wallet import floor_wallets, headroom, share_of_wallet, wallet_columns
 
 # --------------------------------------------------------------------------------------------
 # Vocabulary: the stored values of the scoring model's choices. ``models.py`` builds its
@@ -67,6 +73,7 @@ WILLINGNESS = "willingness"
 AGREEMENT_HORIZON = "agreement_horizon"
 PURCHASE_CONTINUITY = "purchase_continuity"
 JOINT_INITIATIVES = "joint_initiatives"
+EXPECTED_REVENUE = "expected_revenue"
 
 # normalisations
 PERCENTILE = "percentile"
@@ -76,6 +83,10 @@ RUBRIC = "rubric"
 # recommendations
 KEY_CANDIDATE = "key_candidate"
 TRANSACTIONAL = "transactional"
+
+# why a criterion was left out of a run
+NO_DATA = "no_data"
+CONSTANT = "constant"
 
 # scopes
 LOCAL = "local"
@@ -151,6 +162,10 @@ class AccountInputs:
     joint_initiatives: float | None = None
     buying_criteria: float | None = None
     manual_wallet: float | None = None
+    # learned expected revenue of the next 12 months (predict.py; None: not predicted)
+    expected_12m: float | None = None
+    expected_basis: str = ""
+    expected_drivers: list[list[Any]] = field(default_factory=list)
 
     @property
     def revenue_12m(self) -> Decimal:
@@ -210,6 +225,10 @@ class ModelSpec:
     national_min_regions: int = 3
     peer_quantile: float = 0.8
     peer_min_count: int = 10
+    # a criterion whose most common normalised value covers this share adds nothing (decision 84)
+    constant_share: float = 0.95
+    # below this many accounts (with data) no criterion is judged constant
+    constant_min_accounts: int = 20
 
 
 # --------------------------------------------------------------------------------------------
@@ -244,21 +263,32 @@ def normalise(values: list[float | None], spec: CriterionSpec) -> list[float]:
 # Scoring
 
 
-def breakdown_of(values: dict[str, list[Any]], criteria: Iterable[Weighted]) -> dict[str, dict]:
+def breakdown_of(
+    values: dict[str, list[Any]],
+    criteria: Iterable[Weighted],
+    weights: dict[str, float] | None = None,
+) -> dict[str, dict]:
     """A score's split per criterion, from its stored ``values`` (key → [raw, normalised]).
 
     ``criteria``: the scoring model's criteria (model rows or :class:`CriterionSpec`), in the
-    model's order; those without a value (weight 0) took no part. A contribution is the
-    criterion's share of the score, 100 × w·n / Σ w (points of the 0–100 score), so the
-    contributions add up to the score. Raw and normalised values are shown to 4 decimals,
-    contributions to 2.
+    model's order; those without a value (weight 0, or left out of the run) took no part.
+    ``weights``: the run's effective weights (key → weight, after data-aware re-normalisation);
+    without them the model's weights. A contribution is the criterion's share of the score,
+    100 × w·n / Σ w (points of the 0–100 score), so the contributions add up to the score. Raw
+    and normalised values are shown to 4 decimals, contributions to 2.
     """
     taking_part = [c for c in criteria if c.key in values]
-    total_weight = sum(float(c.weight) for c in taking_part)
+
+    def weight_of(c: Weighted) -> float:
+        if weights and c.key in weights:
+            return float(weights[c.key])
+        return float(c.weight)
+
+    total_weight = sum(weight_of(c) for c in taking_part)
     out: dict[str, dict] = {}
     for c in taking_part:
-        raw, norm = values[c.key]
-        weight = float(c.weight)
+        raw, norm = values[c.key][:2]
+        weight = weight_of(c)
         out[c.key] = {
             "name": c.name,
             "group": c.group,
@@ -280,8 +310,11 @@ class CriterionColumns:
         raw: list[list[float | None]],
         norm: list[list[float]],
         n: int,
+        weights: dict[str, float] | None = None,
     ) -> None:
         self.criteria, self.raw, self.norm, self.n = criteria, raw, norm, n
+        # effective weights of the criteria taking part (key → weight)
+        self.weights = weights if weights is not None else {c.key: c.weight for c in criteria}
         self._json: list[str] | None = None
 
     def all_json(self) -> list[str]:
@@ -361,7 +394,7 @@ class ScoreResult:
 
     @property
     def breakdown(self) -> dict[str, dict]:
-        return breakdown_of(self.values, self.criteria)
+        return breakdown_of(self.values, self.criteria, self.columns.weights)
 
 
 def scope_of(countries: int, regions: int, spec: Thresholds) -> str:
@@ -425,6 +458,8 @@ def raw_column(
         ]
     if source == PURCHASE_CONTINUITY:
         return [a.purchase_months / 24 for a in inputs]
+    if source == EXPECTED_REVENUE:
+        return [a.expected_12m for a in inputs]
     attribute = {
         BUYING_CRITERIA: "buying_criteria",
         WILLINGNESS: "willingness",
@@ -434,6 +469,66 @@ def raw_column(
     if attribute is None:
         return [None] * len(inputs)
     return [getattr(a, attribute) for a in inputs]
+
+
+def left_out_criteria(
+    criteria: tuple[CriterionSpec, ...],
+    raw: list[list[float | None]],
+    norm: list[list[float]],
+    spec: ModelSpec,
+) -> dict[str, str]:
+    """The criteria a run leaves out: key → NO_DATA (no account of the population has data) or
+    CONSTANT (the same normalised value for almost everyone, or for almost everyone with a
+    positive value: it would add the same points to everyone with data).
+
+    When every criterion would be left out, none is (the run then scores as the model says).
+    """
+    out: dict[str, str] = {}
+    for c, raw_col, norm_col in zip(criteria, raw, norm, strict=True):
+        if all(v is None for v in raw_col):
+            out[c.key] = NO_DATA
+        elif _nearly_constant(norm_col, spec):
+            out[c.key] = CONSTANT
+    if len(out) == len(criteria):
+        return {}
+    return out
+
+
+def _nearly_constant(values: list[float], spec: ModelSpec) -> bool:
+    def dominant_share(column: list[float]) -> float:
+        counts: dict[float, int] = defaultdict(int)
+        for v in column:
+            counts[round(v, 9)] += 1
+        return max(counts.values()) / len(column)
+
+    if len(values) < spec.constant_min_accounts:
+        return False
+    if dominant_share(values) >= spec.constant_share:
+        return True
+    positive = [v for v in values if v > 0]
+    return (
+        len(positive) >= spec.constant_min_accounts
+        and dominant_share(positive) >= spec.constant_share
+    )
+
+
+def effective_weights(
+    criteria: tuple[CriterionSpec, ...], left_out: dict[str, str]
+) -> dict[str, float]:
+    """The weights of the criteria taking part: a left-out criterion's weight goes to the other
+    criteria of its group in proportion to their weights; a group left out entirely gives its
+    share to the other groups (the overall normalisation Σ w does that)."""
+    group_total: dict[str, float] = defaultdict(float)
+    group_kept: dict[str, float] = defaultdict(float)
+    for c in criteria:
+        group_total[c.group] += c.weight
+        if c.key not in left_out:
+            group_kept[c.group] += c.weight
+    return {
+        c.key: c.weight * group_total[c.group] / group_kept[c.group]
+        for c in criteria
+        if c.key not in left_out
+    }
 
 
 @dataclass
@@ -456,6 +551,13 @@ class ScoreTable:
     headroom: list[float | None]
     gaps: list[list[str]]
     order: list[int]
+    # criteria left out of this run: key → NO_DATA or CONSTANT (decision 84)
+    left_out: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The effective weights of the criteria taking part (key → weight)."""
+        return self.columns.weights
 
     @property
     def candidates(self) -> int:
@@ -507,29 +609,48 @@ def score_table(
         q=spec.peer_quantile,
         min_peers=spec.peer_min_count,
     )
-    criteria = tuple(c for c in spec.criteria if c.weight > 0)
-    total_weight = sum(c.weight for c in criteria)
-    group_weight: dict[str, float] = defaultdict(float)
-    for c in criteria:
-        group_weight[c.group] += c.weight
-
+    wallet, basis = floor_wallets(
+        wallet,
+        basis,
+        revenue,
+        [a.revenue_prior_12m_cents / 100 for a in inputs],
+        [a.expected_12m for a in inputs],
+    )
+    criteria_all = tuple(c for c in spec.criteria if c.weight > 0)
     by_source: dict[str, list[float | None]] = {}
-    raw_columns: list[list[float | None]] = []
-    norm_columns: list[list[float]] = []
-    weighted = [0.0] * n
-    by_group: dict[str, list[float]] = {g: [0.0] * n for g in group_weight}
-    backed = [0.0] * n
-    for index, c in enumerate(criteria, start=1):
+    raw_all: list[list[float | None]] = []
+    norm_all: list[list[float]] = []
+    for c in criteria_all:
         if c.source not in by_source:
             by_source[c.source] = raw_column(c.source, inputs, wallet)
-        raw = by_source[c.source]
-        norm = normalise(raw, c)
-        raw_columns.append(raw)
-        norm_columns.append(norm)
-        w = c.weight
+        raw_all.append(by_source[c.source])
+        norm_all.append(normalise(by_source[c.source], c))
+    left_out = left_out_criteria(criteria_all, raw_all, norm_all, spec)
+    weights = effective_weights(criteria_all, left_out)
+    # completeness: the share of the model's own weights backed by data, per account
+    full_weight = sum(c.weight for c in criteria_all)
+    backed = [0.0] * n
+    for c, raw in zip(criteria_all, raw_all, strict=True):
+        backed = [t if r is None else t + c.weight for t, r in zip(backed, raw, strict=True)]
+
+    criteria: tuple[CriterionSpec, ...] = ()
+    raw_columns: list[list[float | None]] = []
+    norm_columns: list[list[float]] = []
+    for c, raw, norm in zip(criteria_all, raw_all, norm_all, strict=True):
+        if c.key not in left_out:
+            criteria += (c,)
+            raw_columns.append(raw)
+            norm_columns.append(norm)
+    total_weight = sum(weights.values())
+    group_weight: dict[str, float] = defaultdict(float)
+    for c in criteria:
+        group_weight[c.group] += weights[c.key]
+    weighted = [0.0] * n
+    by_group: dict[str, list[float]] = {g: [0.0] * n for g in group_weight}
+    for index, (c, norm) in enumerate(zip(criteria, norm_columns, strict=True), start=1):
+        w = weights[c.key]
         weighted = [t + w * x for t, x in zip(weighted, norm, strict=True)]
         by_group[c.group] = [t + w * x for t, x in zip(by_group[c.group], norm, strict=True)]
-        backed = [t if r is None else t + w for t, r in zip(backed, raw, strict=True)]
         if progress:
             progress(10 + int(50 * index / max(len(criteria), 1)), c.name)
 
@@ -556,10 +677,10 @@ def score_table(
     order = sorted(range(n), key=lambda i: (-total[i], -revenue[i], inputs[i].name, inputs[i].id))
     table = ScoreTable(
         inputs=inputs,
-        columns=CriterionColumns(criteria, raw_columns, norm_columns, n),
+        columns=CriterionColumns(criteria, raw_columns, norm_columns, n, weights),
         total=total,
         groups=groups,
-        completeness=points(backed, total_weight),
+        completeness=points(backed, full_weight),
         recommendation=recommendation,
         scope=[scope_of(a.countries, a.regions, spec) for a in inputs],
         wallet=wallet,
@@ -568,6 +689,7 @@ def score_table(
         headroom=room,
         gaps=gaps,
         order=order,
+        left_out=left_out,
     )
     if progress:
         progress(70, _("Scores computed"))

@@ -7,13 +7,16 @@ words cannot disagree with the recommendation.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from .engine import Thresholds, is_key_candidate
+from . import predict
+from .engine import NO_DATA, Thresholds, Weighted, is_key_candidate
 from .labels import shown
+from .wallet import FORECAST, OWN
 
 
 class Explained(Protocol):
@@ -126,3 +129,87 @@ def explain_recommendation(score: Explained, spec: Thresholds) -> list[str]:
         names = [shown((score.breakdown.get(key) or {}).get("name", key)) for key in score.gaps]
         sentences.append(_("Data gaps counted as zero: %(gaps)s.") % {"gaps": ", ".join(names)})
     return sentences
+
+
+def _pct(value: float) -> str:
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{abs(int(value))} %"
+
+
+def _driver_sentence(code: str, value: Any) -> str:
+    if code == predict.TREND_3M:
+        return _("last 3 months %(pct)s against a year ago") % {"pct": _pct(value)}
+    if code == predict.TREND_12M:
+        return _("last 12 months %(pct)s against the 12 before") % {"pct": _pct(value)}
+    if code == predict.MONTHS_BOUGHT:
+        return _("bought in %(n)d of the last 12 months") % {"n": value}
+    if code == predict.SINCE_LAST:
+        return _("last purchase %(n)d months ago") % {"n": value}
+    if code == predict.LINES:
+        return _("%(n)s product lines a month") % {"n": formats.number_format(value, 1)}
+    return str(code)
+
+
+def explain_expected(expected: dict[str, Any] | None, currency: str = "") -> list[str]:
+    """The learned expected revenue of the next 12 months and its main drivers, in words."""
+    if not expected or expected.get("value") is None:
+        return []
+    amount = formats.number_format(round(float(expected["value"])), 0, use_l10n=True,
+                                   force_grouping=True)  # fmt: skip
+    amount = f"{amount} {currency}".strip()
+    if expected.get("basis") == predict.RUN_RATE:
+        sentence = _(
+            "Expected revenue of the next 12 months: %(amount)s (too little history to learn "
+            "from: the revenue of the last 12 months)."
+        ) % {"amount": amount}
+    else:
+        sentence = _(
+            "Expected revenue of the next 12 months: %(amount)s, learned from the sales history."
+        ) % {"amount": amount}
+    drivers = [_driver_sentence(code, value) for code, value in expected.get("drivers") or []]
+    if drivers:
+        sentence += " " + _("Main drivers: %(drivers)s.") % {"drivers": "; ".join(drivers)}
+    return [sentence]
+
+
+def explain_left_out(left_out: dict[str, str] | None, criteria: Iterable[Weighted]) -> list[str]:
+    """Why criteria took no part in the run, and where their weight went (decision 84)."""
+    if not left_out:
+        return []
+    criteria = [c for c in criteria if float(c.weight) > 0]
+    sentences = []
+    for c in criteria:
+        reason = left_out.get(c.key)
+        if reason is None:
+            continue
+        others = [shown(o.name) for o in criteria if o.group == c.group and o.key not in left_out]
+        moved = (
+            _("its weight moved to %(names)s") % {"names": ", ".join(others)}
+            if others
+            else _("its group took no part, its weight moved to the other groups")
+        )
+        if reason == NO_DATA:
+            text = _("%(name)s: no data for any account — %(moved)s.")
+        else:
+            text = _("%(name)s: the same value for almost every account — %(moved)s.")
+        sentences.append(text % {"name": shown(c.name), "moved": moved})
+    return sentences
+
+
+def explain_wallet(basis: str) -> list[str]:
+    """Where a floored wallet comes from and how far to trust it (decision 87)."""
+    if basis == OWN:
+        return [
+            _(
+                "The peer wallet estimate was below the account's own revenue: its own trajectory "
+                "(the last 12 months at their growth rate) is used as the wallet; confidence low."
+            )
+        ]
+    if basis == FORECAST:
+        return [
+            _(
+                "The peer wallet estimate was below the account's own revenue: its expected "
+                "revenue of the next 12 months is used as the wallet; confidence low."
+            )
+        ]
+    return []

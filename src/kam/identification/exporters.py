@@ -57,7 +57,13 @@ def score_rows(scores: QuerySet[AccountScore]) -> Iterator[list[Any]]:
     recommendations = dict(Recommendation.choices)
     scopes = dict(Scope.choices)
     tiers = dict(Tier.choices)
-    bases = {"manual": _("manual estimate"), "peer": _("peer estimate"), "": ""}
+    bases = {
+        "manual": _("manual estimate"),
+        "peer": _("peer estimate"),
+        "own": _("own trajectory"),
+        "forecast": _("expected revenue"),
+        "": "",
+    }
     yield header()
     qs = scores.select_related("account", "run")
     criterion_names: dict[int, dict[str, str]] = {}  # per scoring model: key → name

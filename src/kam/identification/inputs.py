@@ -16,15 +16,18 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.core.periods import add_months
 from kam.core.validation import amount_limit
 from kam.customers.models import Unit
 from kam.relationships.selectors import dmu_sizes
+from kam.sales.models import MonthlyRollup
 
-from .engine import AccountInputs, CriterionSpec, ModelSpec
+from . import predict
+from .engine import AccountInputs, CriterionSpec, ModelSpec, data_end
 from .facts import Skipped, facts_as_of, facts_refresh
 from .models import AccountAssessment, BuyingCriterion, ScoringModel
 
@@ -64,6 +67,7 @@ def model_spec(model: ScoringModel) -> ModelSpec:
         national_min_regions=model.national_min_regions,
         peer_quantile=model.peer_quantile,
         peer_min_count=model.peer_min_count,
+        constant_share=model.constant_share,
     )
 
 
@@ -134,6 +138,56 @@ def collect_inputs(*, as_of: dt.date, skipped: Skipped | None = None) -> list[Ac
     for pk in bad:
         accounts.pop(pk, None)
     return sorted(accounts.values(), key=lambda a: a.path)
+
+
+def collect_history(
+    *, as_of: dt.date, account_ids: list[int], months: int = predict.HISTORY_MONTHS
+) -> predict.History:
+    """The monthly history of the accounts up to the cut-off (one query, bounded by the
+    accounts × ``months``): revenue, product lines and units buying per month."""
+    end = data_end(as_of)
+    start = add_months(end, -months)
+    history = predict.History.empty(account_ids, months)
+    row_of = {pk: k for k, pk in enumerate(account_ids)}
+    column = {add_months(start, k): k for k in range(months)}
+    rows = (
+        MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
+        .values("account_id", "month")
+        .annotate(
+            amount=Sum("net_amount"),
+            lines=Count("product_line", distinct=True),
+            units=Count("unit", distinct=True),
+        )
+        .order_by()
+        .values_list("account_id", "month", "amount", "lines", "units")
+    )
+    revenue, lines, units = history.revenue, history.lines, history.units
+    for account_id, month, amount, n_lines, n_units in rows.iterator(chunk_size=20_000):
+        r = row_of.get(account_id)
+        c = column.get(month)
+        if r is None or c is None:
+            continue
+        revenue[r, c] = float(amount or 0)
+        lines[r, c] = n_lines
+        units[r, c] = n_units
+    return history
+
+
+def attach_forecast(
+    inputs: list[AccountInputs], *, as_of: dt.date, accuracy: bool = True
+) -> dict[str, Any]:
+    """Predict every account's expected revenue of the next 12 months from its history up to
+    ``as_of`` (``predict.py``) and put it on the inputs; returns how it was made (basis,
+    training rows, accuracy on the last held-back period)."""
+    if not inputs:
+        return {}
+    history = collect_history(as_of=as_of, account_ids=[a.id for a in inputs])
+    result = predict.forecast(history, accuracy=accuracy)
+    for acc, value, drivers in zip(inputs, result.values, result.drivers, strict=True):
+        acc.expected_12m = value
+        acc.expected_basis = result.basis
+        acc.expected_drivers = drivers
+    return result.accuracy
 
 
 def _assessments(as_of: dt.date) -> Iterable[tuple[Any, ...]]:

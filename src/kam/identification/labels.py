@@ -51,6 +51,38 @@ SEEDED_LABELS = (
     gettext_noop("Months with purchases in the last 24, / 24."),
     gettext_noop("Joint initiatives"),
     gettext_noop("Active joint initiatives (capped at 3)."),
+    # default model v2 (decision 86)
+    gettext_noop(
+        "Default model v2: learned expected revenue in purchasing potential; potential 45, "
+        "complexity 25, relational 30."
+    ),
+    gettext_noop("Expected revenue, next 12 months"),
+    gettext_noop(
+        "Predicted from the account's monthly sales history (recency, frequency, trend, "
+        "seasonality, product lines, units buying, tenure) by gradient boosting trained on "
+        "earlier cut-offs of the same history."
+    ),
+    gettext_noop(
+        "Net revenue of the last 12 full months over the account's subtree (weight 0 in v2: the"
+        " expected revenue starts from it and adds its trend)."
+    ),
+    gettext_noop(
+        "Manual wallet estimate; else the peer estimate (0.8 quantile of revenue per employee "
+        "in the same industry and size band × employees); never below the account's own "
+        "trajectory."
+    ),
+    gettext_noop(
+        "Revenue of the last 12 months against the prior 12 months (weight 0 in v2: a "
+        "percentile of growth % lifts small accounts over large ones at the top of the ranking;"
+        " the expected revenue carries the trend in money)."
+    ),
+    gettext_noop(
+        "Contacts with a buying-centre role at the account; without roles, its current contacts."
+    ),
+    gettext_noop(
+        "Months with purchases in the last 24, / 24 (weight 0 in v2: the expected revenue reads"
+        " purchase frequency)."
+    ),
 )
 
 

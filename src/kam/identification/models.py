@@ -71,6 +71,16 @@ class ScoringModel(TimeStamped):
     peer_min_count = models.PositiveSmallIntegerField(
         _("peers needed for a wallet estimate"), default=10
     )
+    constant_share = models.FloatField(
+        _("share of accounts with one value that leaves a criterion out"),
+        default=0.95,
+        validators=[MinValueValidator(0.5), MaxValueValidator(1)],
+        help_text=_(
+            "A criterion whose value is the same for this share of the scored accounts (or of "
+            "those with data) adds no information and is left out of the run; its weight goes "
+            "to the other criteria of its group."
+        ),
+    )
     # Portfolio matrix (DOMAIN §4): relative strength S = 10 × (share weight · share of wallet +
     # position weight · supplier position + stage weight · relationship stage)
     matrix_share_weight = models.FloatField(
@@ -138,6 +148,7 @@ class ScoringModel(TimeStamped):
         "national_min_regions",
         "peer_quantile",
         "peer_min_count",
+        "constant_share",
         "matrix_share_weight",
         "matrix_position_weight",
         "matrix_stage_weight",
@@ -222,6 +233,10 @@ class DataSource(models.TextChoices):
     AGREEMENT_HORIZON = engine.AGREEMENT_HORIZON, _("Agreement horizon (months)")
     PURCHASE_CONTINUITY = engine.PURCHASE_CONTINUITY, _("Months with purchases in last 24 / 24")
     JOINT_INITIATIVES = engine.JOINT_INITIATIVES, _("Active joint initiatives")
+    EXPECTED_REVENUE = (
+        engine.EXPECTED_REVENUE,
+        _("Expected revenue, next 12 months (learned from the sales history)"),
+    )
 
 
 class Normalisation(models.TextChoices):
@@ -405,6 +420,13 @@ class ScoringRun(Heartbeat):
     candidates_count = models.PositiveIntegerField(_("key candidates"), default=0)
     # accounts left out for bad stored data: [{"account_id", "name", "reason"}]
     skipped = models.JSONField(_("skipped accounts"), default=list, blank=True)
+    # data-aware scoring (decision 84): the effective weights of the criteria taking part
+    # (key → weight; empty on runs before it: the model's weights) and the criteria left out
+    # (key → "no_data" or "constant")
+    weights = models.JSONField(_("effective weights"), default=dict, blank=True)
+    left_out = models.JSONField(_("criteria left out"), default=dict, blank=True)
+    # the learned expected revenue's accuracy on the last held-back period (decision 86)
+    forecast = models.JSONField(_("expected revenue model"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -475,6 +497,9 @@ class AccountScore(models.Model):
         _("headroom"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     gaps = models.JSONField(_("data gaps"), default=list, blank=True)
+    # the learned expected revenue of the next 12 months (decision 86):
+    # {"value": amount or null, "basis": "learned" | "run_rate", "drivers": [[code, value], …]}
+    expected = models.JSONField(_("expected revenue"), default=dict, blank=True)
     # criterion key → [raw value (null: a data gap), normalised value]; the names, groups and
     # weights are those of the run's model (a model is frozen once it has been active)
     values = models.JSONField(_("criterion values"), default=dict, blank=True)
@@ -498,7 +523,9 @@ class AccountScore(models.Model):
     @cached_property
     def breakdown(self) -> dict[str, dict]:
         """Per criterion: name, group, raw, normalised, weight, contribution, gap."""
-        return engine.breakdown_of(self.values, self.run.model.criteria.all())
+        return engine.breakdown_of(
+            self.values, self.run.model.criteria.all(), self.run.weights or None
+        )
 
 
 class NominationStatus(models.TextChoices):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import Any, cast
 
 from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
@@ -28,9 +27,10 @@ from kam.sales.models import (
     Transaction,
 )
 
+from .backtesting import Outcome, compare
 from .engine import ScoreResult, data_end, score_population
 from .filters import NominationFilter, ScoreFilter
-from .inputs import collect_inputs, model_spec
+from .inputs import attach_forecast, collect_inputs, model_spec
 from .models import (
     AccountAssessment,
     AccountScore,
@@ -368,12 +368,21 @@ def capacity_warnings(*, model: ScoringModel | None = None) -> dict[str, Any]:
 
 
 def backtest(
-    *, as_of: dt.date, horizon_months: int = 12, top: int = 10, model: ScoringModel | None = None
+    *,
+    as_of: dt.date,
+    horizon_months: int = 12,
+    tops: Sequence[int] = (20, 50, 100),
+    model: ScoringModel | None = None,
 ) -> dict[str, Any]:
-    """Score on data up to ``as_of`` and measure the revenue of the following ``horizon_months``
-    delivered by the model's top-K, by the naive top-K (last-12-month revenue) and by the best
-    possible top-K (hindsight)."""
-    if top <= 0:
+    """Score the accounts that existed at the cut-off on data up to ``as_of`` and compare, for
+    every K in ``tops``, the model's top K with the naive and the best possible picks over the
+    following ``horizon_months`` (``backtesting.py``, decision 85). Saves nothing.
+
+    An account existed at the cut-off when it was created by then or has sales before it (an
+    import creates every account on the day it runs).
+    """
+    tops = sorted({int(k) for k in tops})
+    if not tops or tops[0] <= 0:
         raise DomainError(_("K must be a positive number."), field="top")
     if horizon_months <= 0:
         raise DomainError(_("The horizon must be at least one month."), field="horizon_months")
@@ -383,45 +392,82 @@ def backtest(
     spec = model_spec(ScoringModel.objects.prefetch_related("criteria").get(pk=model.pk))
     skipped: dict[int, str] = {}
     inputs = collect_inputs(as_of=as_of, skipped=skipped)
-    if not inputs:
-        raise DomainError(_("There are no accounts to score."), code="no_accounts")
-    results = score_population(inputs, spec)
     start = data_end(as_of)
     end = add_months(start, horizon_months)
-    future = {
-        account_id: amount or Decimal("0")
-        for account_id, amount in MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
-        .values("account_id")
-        .annotate(amount=Sum("net_amount"))
-        .order_by()
-        .values_list("account_id", "amount")
-    }
-    total = sum((future.get(r.account_id, Decimal("0")) for r in results), Decimal("0"))
+    before = add_months(start, -horizon_months)
+    moment = timezone.make_aware(dt.datetime.combine(start, dt.time()))
+    created = dict(Unit.objects.accounts().values_list("pk", "created_at"))
+    sold_before = set(
+        MonthlyRollup.objects.filter(month__lt=start)
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    inputs = [a for a in inputs if a.id in sold_before or created.get(a.id, moment) < moment]
+    if not inputs:
+        raise DomainError(_("There are no accounts to score."), code="no_accounts")
+    forecast = attach_forecast(inputs, as_of=as_of, accuracy=False)
+    results = score_population(inputs, spec)
 
-    def pick(ordered: list[ScoreResult]) -> dict[str, Any]:
-        chosen = ordered[:top]
-        amount = sum((future.get(r.account_id, Decimal("0")) for r in chosen), Decimal("0"))
+    def sums(low: dt.date, high: dt.date) -> dict[int, float]:
         return {
-            "accounts": [r.name for r in chosen],
-            "account_ids": [r.account_id for r in chosen],
-            "amount": amount,
-            "pct": round(float(100 * amount / total), 2) if total else 0.0,
+            account_id: float(amount or 0)
+            for account_id, amount in MonthlyRollup.objects.filter(month__gte=low, month__lt=high)
+            .values("account_id")
+            .annotate(amount=Sum("net_amount"))
+            .order_by()
+            .values_list("account_id", "amount")
         }
 
-    by_name = sorted(results, key=lambda r: (r.name, r.account_id))
-    naive = sorted(by_name, key=lambda r: -r.revenue_12m)
-    best = sorted(by_name, key=lambda r: -future.get(r.account_id, Decimal("0")))
+    future, past = sums(start, end), sums(before, start)
+    external = dict(
+        Unit.objects.filter(pk__in=[a.id for a in inputs]).values_list("pk", "external_id")
+    )
+    population = [
+        Outcome(
+            key=a.id,
+            name=a.name,
+            external_id=external.get(a.id) or "",
+            revenue_12m=a.revenue_12m_cents / 100,
+            past=past.get(a.id, 0.0),
+            future=future.get(a.id, 0.0),
+        )
+        for a in inputs
+    ]
     return {
         "as_of": as_of,
         "period": (start, end),
-        "top": top,
-        "accounts": len(results),
-        "total": total,
-        "model": pick(results),
-        "naive": pick(naive),
-        "best": pick(best),
+        "horizon_months": horizon_months,
+        "population": len(population),
+        "total": round(sum(o.future for o in population), 2),
+        "model": model,
+        "forecast": forecast,
+        "results": compare(population, [r.account_id for r in results], tops),
         # accounts left out for bad stored data (facts.load): account id → reason
         "skipped": skipped,
+    }
+
+
+def backtest_json(result: dict[str, Any]) -> dict[str, Any]:
+    """The backtest in the shape of ``kam backtest --json`` and the API (issue 11)."""
+    return {
+        "as_of": result["as_of"].isoformat(),
+        "horizon_months": result["horizon_months"],
+        "population": result["population"],
+        "results": [
+            {
+                "top": r["top"],
+                "overlap": r["overlap"],
+                "picks": {
+                    name: {
+                        "revenue_capture": pick["revenue_capture"],
+                        "growth_capture": pick["growth_capture"],
+                        "accounts": pick["accounts"],
+                    }
+                    for name, pick in r["picks"].items()
+                },
+            }
+            for r in result["results"]
+        ],
     }
 
 

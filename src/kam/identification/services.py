@@ -28,8 +28,8 @@ from kam.customers.models import Tier, Unit
 from kam.people.models import User
 from kam.people.services import notify
 
-from .engine import Progress, ScoreTable, collector_paused, score_table
-from .inputs import collect_inputs, model_spec
+from .engine import AccountInputs, Progress, ScoreTable, collector_paused, score_table
+from .inputs import attach_forecast, collect_inputs, model_spec
 from .models import (
     AccountAssessment,
     AccountScore,
@@ -332,6 +332,8 @@ def scoring_run_execute(
             run.skipped = _skipped_list(skipped)
             if not inputs:
                 raise DomainError(_("There are no accounts to score."), code="no_accounts")
+            step(5, _("Learning expected revenue"))
+            run.forecast = attach_forecast(inputs, as_of=as_of)
             _set_progress(run, 10)
             step(10, _("Scoring accounts"))
             table = score_table(inputs, spec, progress=progress)
@@ -430,6 +432,7 @@ SCORE_COLUMNS = (
     "share_of_wallet",
     "headroom",
     "gaps",
+    "expected",
     "values",
 )
 _dumps = DjangoJSONEncoder(separators=(",", ":")).encode
@@ -444,8 +447,13 @@ def _scores_save(run: ScoringRun, table: ScoreTable) -> None:
         run.finished_at = timezone.now()
         run.accounts_count = len(table.order)
         run.candidates_count = table.candidates
+        run.weights = {key: round(w, 6) for key, w in table.weights.items()}
+        run.left_out = dict(table.left_out)
         run.save(
             update_fields=[
+                "weights",
+                "left_out",
+                "forecast",
                 "status",
                 "progress",
                 "finished_at",
@@ -468,6 +476,14 @@ def _skipped_list(skipped: dict[int, str]) -> list[dict[str, Any]]:
 
 def _money_column(values: list[float | None]) -> list[Decimal | None]:
     return [None if v is None else Decimal(str(round(v, 2))) for v in values]
+
+
+def _expected_json(acc: AccountInputs) -> str:
+    if acc.expected_12m is None:
+        return "{}"
+    return _dumps(
+        {"value": acc.expected_12m, "basis": acc.expected_basis, "drivers": acc.expected_drivers}
+    )
 
 
 def _scores_insert(run: ScoringRun, table: ScoreTable) -> None:
@@ -505,6 +521,7 @@ def _scores_insert(run: ScoringRun, table: ScoreTable) -> None:
         "share_of_wallet": [None if v is None else round(v, 4) for v in table.share_of_wallet],
         "headroom": _money_column(table.headroom),
         "gaps": [_dumps(g) if g else no_gaps for g in table.gaps],
+        "expected": [_expected_json(a) for a in inputs],
         "values": table.columns.all_json(),
     }
     columns = [by_name[name] for name in SCORE_COLUMNS]  # a missing column fails here

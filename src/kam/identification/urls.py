@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/<int:pk>/nominate/", views.nominate, name="nominate"),
     path("accounts/<int:pk>/assessment/", views.assessment, name="assessment"),
     path("matrix/", views.matrix, name="matrix"),
+    path("backtest/", views.backtest_page, name="backtest"),
     path("model/", views.model, name="model"),
     path("models/<int:version>/", views.model_version, name="model_version"),
     path("models/<int:version>/draft/", views.model_draft, name="model_draft"),

@@ -8,6 +8,7 @@ error becomes a form error with a 400; a permission refusal (from the helper or 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -36,6 +37,7 @@ from kam.core.filters import FilterError, offer_choices
 from kam.core.http import AuthedHttpRequest
 from kam.core.jobs import worker_missing_for
 from kam.core.pages import BadQuery, bad_request, page_number, paginate
+from kam.core.periods import add_months
 from kam.core.permissions import (
     get_for_user,
     has_role_rule,
@@ -43,13 +45,15 @@ from kam.core.permissions import (
     visibility_restricted,
     visible,
 )
+from kam.core.validation import check_date
 from kam.customers.models import Tier, Unit
 from kam.customers.selectors import account_field_values, account_manager_choices
 from kam.people.selectors import notifications_unread
 from kam.people.services import notifications_mark_read
+from kam.sales.models import reporting_currency
 
 from . import exporters
-from .explain import explain_recommendation
+from .explain import explain_expected, explain_left_out, explain_recommendation, explain_wallet
 from .filters import ScoreFilter
 from .forms import (
     ApproveForm,
@@ -82,6 +86,7 @@ from .selectors import (
     account_score_latest,
     assessment_history,
     assessment_of,
+    backtest,
     buying_criteria_of,
     capacity_warnings,
     nomination_list,
@@ -128,7 +133,12 @@ QUADRANT_LABELS = {
     "streamline": pgettext_lazy("portfolio quadrant", "Streamline"),
 }
 QUADRANT_ORDER = ["strategic", "star", "status", "streamline"]
-WALLET_BASIS = {"manual": gettext_lazy("manual estimate"), "peer": gettext_lazy("peer estimate")}
+WALLET_BASIS = {
+    "manual": gettext_lazy("manual estimate"),
+    "peer": gettext_lazy("peer estimate"),
+    "own": gettext_lazy("own trajectory (peer estimate below own revenue), confidence low"),
+    "forecast": gettext_lazy("expected revenue (peer estimate below own revenue), confidence low"),
+}
 WAITING = [NominationStatus.NOMINATED, NominationStatus.UNDER_REVIEW]
 
 
@@ -396,7 +406,12 @@ def _account_context(request: AuthedHttpRequest, unit: Unit, **extra) -> dict:
             [model], Prefetch("criteria", queryset=Criterion.objects.order_by("order", "pk"))
         )
         groups = _explanation(score, model)
-        explanation = explain_recommendation(score, model)
+        explanation = [
+            *explain_recommendation(score, model),
+            *explain_left_out(score.run.left_out, model.criteria.all()),
+            *explain_expected(score.expected, reporting_currency()),
+            *explain_wallet(score.wallet_basis),
+        ]
     nominations = list(account_nominations(account=unit))
     for n in nominations:
         n.account = unit  # the review step checks the user's permission on the account
@@ -759,6 +774,8 @@ def model(request: AuthedHttpRequest) -> HttpResponseBase:
         "versions": list(ScoringModel.objects.order_by("-version")[:VERSION_LIMIT]),
         "draft": ScoringModel.objects.filter(status=ModelStatus.DRAFT).order_by("-version").first(),
         "can_manage": request.user.has_perm(MANAGE),
+        "latest_run": scoring_run_latest(),
+        "currency": reporting_currency(),
     }
     return render(request, "identification/model.html", context)
 
@@ -873,3 +890,88 @@ def model_what_if(request: AuthedHttpRequest, version: int) -> HttpResponseBase:
     }
     template = "identification/_what_if.html" if request.htmx else "identification/what_if.html"
     return render(request, template, context)
+
+
+# --------------------------------------------------------------------------------------------
+# Backtest (decision 85)
+
+BACKTEST_TOPS = (20, 50, 100)
+
+
+@login_required
+@require_GET
+def backtest_page(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Two model versions side by side on one cut-off: revenue and growth capture by K against
+    the naive and the best possible picks, with a chart of capture by K."""
+    require(request.user, MANAGE)
+    models = list(ScoringModel.objects.order_by("-version"))
+    active = next((m for m in models if m.status == "active"), None)
+    today = timezone.localdate()
+    params = request.GET
+    context: dict[str, Any] = {"models": models, "tops": BACKTEST_TOPS}
+    try:
+        as_of = _backtest_date(params.get("as_of"), today)
+        horizon = int(params.get("horizon") or 6)
+        if horizon not in (3, 6, 12):
+            raise DomainError(_("The horizon must be 3, 6 or 12 months."), field="horizon")
+        versions = [int(params.get(k) or 0) for k in ("a", "b")]
+    except ValueError:
+        return bad_request(request, _("The backtest settings are not valid."))
+    except DomainError as exc:
+        return bad_request(request, exc.message)
+    by_version = {m.version: m for m in models}
+    chosen = [by_version.get(v) for v in versions]
+    if chosen[0] is None:
+        chosen[0] = active
+    context.update({"as_of": as_of, "horizon": horizon, "chosen": chosen})
+    if "as_of" not in params or chosen[0] is None:
+        return render(request, "identification/backtest.html", context)
+    results = []
+    for model in [m for m in chosen if m is not None]:
+        try:
+            results.append(
+                backtest(as_of=as_of, horizon_months=horizon, tops=BACKTEST_TOPS, model=model)
+            )
+        except DomainError as exc:
+            return bad_request(request, exc.message)
+    chart = {
+        "tops": list(BACKTEST_TOPS),
+        "series": [
+            *(
+                {
+                    "name": f"{r['model']} · {label}",
+                    "values": [row["picks"]["model"][key] for row in r["results"]],
+                }
+                for r in results
+                for key, label in (
+                    ("revenue_capture", _("revenue capture")),
+                    ("growth_capture", _("growth capture")),
+                )
+            ),
+            *(
+                {
+                    "name": f"{_('naive')} · {label}",
+                    "values": [row["picks"]["naive"][key] for row in results[0]["results"]],
+                }
+                for key, label in (
+                    ("revenue_capture", _("revenue capture")),
+                    ("growth_capture", _("growth capture")),
+                )
+            ),
+        ],
+    }
+    context.update({"results": results, "chart": chart})
+    return render(request, "identification/backtest.html", context)
+
+
+def _backtest_date(value: str | None, today: dt.date) -> dt.date:
+    if not value:
+        return add_months(today.replace(day=1), -6) - dt.timedelta(days=1)
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(_("The cut-off is not a date."), field="as_of") from exc
+    if day > today:
+        raise DomainError(_("The cut-off must not be in the future."), field="as_of")
+    check_date(day, "as_of")
+    return day

@@ -5,6 +5,12 @@ employee; the wallet of account *i* = q-quantile (default 0.8) × employees of *
 ``min_peers`` (default 10) peers exist. Peers are looked for in the same industry and size band
 first, then in the same industry across sizes. A manual estimate overrides the peer estimate.
 Share of wallet = revenue / wallet (at most 1); headroom = max(wallet − revenue, 0).
+
+Floor (decision 87): an estimate below the account's own revenue of the last 12 months is not a
+wallet. It is replaced by the account's own trajectory — the last 12 months grown at the rate
+of the last 12 against the prior 12, when that is positive — or by the learned expected revenue
+of the next 12 months when that is higher; the basis then says "own" or "forecast", and the
+confidence of such a floor is low.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from dataclasses import dataclass
 SIZE_BANDS = (10, 50, 250, 1000, 5000)
 
 MANUAL, PEER = "manual", "peer"
+OWN, FORECAST = "own", "forecast"  # floors: own trajectory, learned expected revenue
+
+# how far a wallet of each basis can be trusted ("" for a manual estimate: as assessed)
+CONFIDENCE = {MANUAL: "", PEER: "medium", OWN: "low", FORECAST: "low"}
 
 
 def size_band(employees: int | None) -> int | None:
@@ -123,6 +133,29 @@ def wallet_columns(
             per_head = industry_q[ind]
         wallet[i], basis[i], peers_of[i] = per_head * heads, PEER, len(peers)
     return wallet, basis, peers_of
+
+
+def floor_wallets(
+    wallet: list[float | None],
+    basis: list[str],
+    revenue: list[float],
+    prior_revenue: list[float],
+    expected: list[float | None],
+) -> tuple[list[float | None], list[str]]:
+    """Wallets below the account's own revenue replaced by its trajectory or its expected
+    revenue, whichever is higher (see the module); other wallets unchanged."""
+    out, out_basis = list(wallet), list(basis)
+    for i, (w, r, prior, e) in enumerate(
+        zip(wallet, revenue, prior_revenue, expected, strict=True)
+    ):
+        if w is None or r <= 0 or w >= r:
+            continue
+        trajectory = r * max(1.0, r / prior) if prior > 0 else r
+        if e is not None and e > trajectory:
+            out[i], out_basis[i] = e, FORECAST
+        else:
+            out[i], out_basis[i] = trajectory, OWN
+    return out, out_basis
 
 
 def estimate_wallets(

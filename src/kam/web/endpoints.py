@@ -89,6 +89,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET identification:model": "view_scoring",
     "GET identification:model_version": "view_scoring",
     "GET identification:model_what_if": "manage_scoring",
+    "GET identification:backtest": "manage_scoring",
     "POST identification:run_start": "manage_scoring",
     "POST identification:run_rerun": "manage_scoring",
     "POST identification:model_version": "manage_scoring",

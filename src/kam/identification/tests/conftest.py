@@ -72,3 +72,20 @@ def make_model(criteria, *, version=100, status="draft", **fields) -> ScoringMod
             order=order,
         )
     return model
+
+
+@pytest.fixture(autouse=True)
+def _default_model_v1(request):
+    """The identification tests were written against the seeded default model v1 (its version
+    numbers, its criteria, its scores). Migration 0016 seeds v2 and activates it; here v2 is
+    taken out again so that those tests keep testing what they were written for. Tests of v2
+    and of the learned criterion use their own models or the demo (demo/tests)."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    v2 = ScoringModel.objects.filter(version=2, name="Default key-account model")
+    if v2.filter(runs__isnull=False).exists():
+        return
+    Criterion.objects.filter(model__in=v2).delete()
+    v2.delete()
+    ScoringModel.objects.filter(version=1, name="Default key-account model").update(status="active")

@@ -98,8 +98,8 @@ def test_a_backtest_leaves_the_account_out_and_says_so(portfolio):
 
     good, bad, model = portfolio
     _far_future_sale(bad)
-    result = backtest(as_of=dt.date(2025, 6, 30), horizon_months=3, top=1, model=model)
-    assert result["accounts"] == 1
+    result = backtest(as_of=dt.date(2025, 6, 30), horizon_months=3, tops=[1], model=model)
+    assert result["population"] == 1
     assert list(result["skipped"]) == [bad.pk]
     out = StringIO()
     call_command(

@@ -28,9 +28,8 @@ from django.utils import timezone
 from kam.core.periods import add_months, month_start
 from kam.customers.models import Unit
 from kam.demo.build import demo_build
-from kam.identification.models import AccountAssessment, AccountScore
+from kam.identification.models import AccountAssessment, AccountScore, ScoringModel
 from kam.identification.services import (
-    active_model,
     assessment_update,
     buying_criteria_set,
     scoring_run_execute,
@@ -94,7 +93,10 @@ def test_engine_and_pandas_reference_agree_on_the_small_demo():
     assert len(accounts) == 345
     _later_changes(accounts)
 
-    model = active_model()
+    # v1: the model the reference was written for; v2's learned criterion is given to the
+    # reference, not recomputed (see the expected= below), and on this small demo v2 leaves no
+    # key candidate at one of the past cut-offs, which would make the last check meaningless
+    model = ScoringModel.objects.get(version=1)
     connection.ensure_connection()
     last_day_of_a_month = add_months(month_start(today), -4) - dt.timedelta(days=1)
     for as_of in (today, last_day_of_a_month, today - dt.timedelta(days=200)):
@@ -108,6 +110,14 @@ def test_engine_and_pandas_reference_agree_on_the_small_demo():
             model_id=model.pk,
             today=today,
             time_zone=settings.TIME_ZONE,
+            # the learned expected revenue is given, not re-learned (decision 86)
+            expected={
+                account_id: expected.get("value")
+                for account_id, expected in AccountScore.objects.filter(run=run).values_list(
+                    "account_id", "expected"
+                )
+                if expected.get("value") is not None
+            },
         )
         assert len(theirs) == len(ours) == len(accounts)
         both = ours.merge(theirs, on="account_id", how="outer", suffixes=("", "_pandas"))

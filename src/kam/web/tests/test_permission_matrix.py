@@ -673,6 +673,7 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "GET identification:run_status": _page("identification:run_status", lambda w: w.run),
     "GET identification:model": _page("identification:model"),
+    "GET identification:backtest": _page("identification:backtest"),
     "GET identification:model_version": _page(
         "identification:model_version", lambda w: w.model_version
     ),
