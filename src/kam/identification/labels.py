@@ -73,8 +73,8 @@ SEEDED_LABELS = (
     ),
     gettext_noop(
         "Revenue of the last 12 months against the prior 12 months (weight 0 in v2: a "
-        "percentile of growth % lifts small accounts over large ones at the top of the ranking;"
-        " the expected revenue carries the trend in money)."
+        "percentile of growth in per cent lifts small accounts over large ones at the top of "
+        "the ranking; the expected revenue carries the trend in money)."
     ),
     gettext_noop(
         "Contacts with a buying-centre role at the account; without roles, its current contacts."

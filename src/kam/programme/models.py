@@ -141,10 +141,18 @@ class ProgrammeSettings(models.Model):
         _("flag a gap between groups from (points)"), default=20
     )
     dependence_warn = models.DecimalField(
-        _("dependence: warn above (% of revenue)"), max_digits=5, decimal_places=2, default=10
+        # xgettext:no-python-format
+        _("dependence: warn above (% of revenue)"),
+        max_digits=5,
+        decimal_places=2,
+        default=10,
     )
     dependence_alert = models.DecimalField(
-        _("dependence: alert above (% of revenue)"), max_digits=5, decimal_places=2, default=20
+        # xgettext:no-python-format
+        _("dependence: alert above (% of revenue)"),
+        max_digits=5,
+        decimal_places=2,
+        default=20,
     )
     nomination_wait_days = models.PositiveSmallIntegerField(
         _("a nomination waits too long after (days)"), default=30
