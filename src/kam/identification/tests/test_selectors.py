@@ -64,11 +64,14 @@ def test_portfolio_matrix_points(sell, month, today):
     # S_own = 10·0.5·0.1 = 0.5; S_comp = 10·(0.5·0.6 + 0.15) = 4.5
     assert (w["strength_own"], w["strength_competitor"]) == (0.5, 4.5)
     assert w["value"][0] == 0.33  # clipped to the log axis
-    # Neither total reaches 50 (attractiveness 5): the strength alone splits them.
-    assert w["attractiveness"] < 5
-    assert w["quadrant"] == "streamline"
-    assert s["attractiveness"] < 5
-    assert s["quadrant"] == "status"
+    # Eight criteria have no data for either account: they are left out of the run and their
+    # weight moves to the rest (decision 84), so both totals pass 50 (attractiveness 5) and the
+    # strength alone splits them.
+    assert set(run.left_out) >= {"growth", "profitability", "willingness"}
+    assert w["attractiveness"] >= 5
+    assert w["quadrant"] == "star"
+    assert s["attractiveness"] >= 5
+    assert s["quadrant"] == "strategic"
     assert s["policy"]
     assert s["quadrant_label"]
     assert s["symbol_size"] == 50.0
