@@ -642,7 +642,7 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
         # approving names the account manager; the queue offers the same choice as the account
         "manager_candidates": (
             account_manager_candidates()
-            if any("approve" in n.allowed for n in rows)  # type: ignore[attr-defined]
+            if any("approve" in n.allowed for n in rows)
             else []
         ),
         "notifications": notifications_unread(user=request.user, limit=NOTIFICATION_LIMIT),
