@@ -641,9 +641,7 @@ def _queue(request: AuthedHttpRequest, *, failed: dict | None = None, status: in
         "can_decide": has_role_rule(request.user, DECIDE),
         # approving names the account manager; the queue offers the same choice as the account
         "manager_candidates": (
-            account_manager_candidates()
-            if any("approve" in n.allowed for n in rows)
-            else []
+            account_manager_candidates() if any("approve" in n.allowed for n in rows) else []
         ),
         "notifications": notifications_unread(user=request.user, limit=NOTIFICATION_LIMIT),
         "failed": failed,
