@@ -396,6 +396,9 @@ VISIBLE_THROUGH: dict[str, str] = {
     "alerts.alertevent": "alert__account",
     "field.fieldassignment": "unit",
     "field.visit": "unit",
+    "health.accounthealth": "account",
+    "health.healthmonth": "account",
+    "health.sentiment": "account",
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -56,6 +57,23 @@ def _coords(rng: random.Random, country: str) -> tuple[Decimal, Decimal] | None:
     return Decimal(f"{lat:.5f}"), Decimal(f"{lon:.5f}")
 
 
+def _served_accounts(accounts: Any, today: dt.date) -> set[int]:
+    """Key accounts served by several of our people with a contact in the last half year: the
+    ones whose field reps visit. The demo's neglected and single-threaded ("bow-tie") accounts
+    are left as they are, so their pattern stays what the demo shows them for."""
+    recent = today - dt.timedelta(days=183)
+    people: dict[int, set[int]] = {}
+    active: set[int] = set()
+    for account in accounts:
+        in_account = Interaction.objects.filter(unit__in=Unit.objects.in_account(account))
+        people[account.pk] = set(
+            in_account.values_list("participants", flat=True).exclude(participants=None)
+        )
+        if in_account.filter(occurred_at__date__gte=recent).exists():
+            active.add(account.pk)
+    return {pk for pk, who in people.items() if len(who) > 1 and pk in active}
+
+
 def build_field(*, seed: int, today: dt.date) -> int:
     """Write the demo field work; returns the number of visits."""
     rng = random.Random(f"openkam-demo:{seed}:field")
@@ -88,9 +106,12 @@ def build_field(*, seed: int, today: dt.date) -> int:
     for open_action in actions:
         by_account.setdefault(open_action.plan.account_id, []).append(open_action)
     account_of = Unit.objects.filter(pk__in=[a.unit_id for a in assignments]).account_ids()
+    served = _served_accounts(accounts, today)
     visits: list[Visit] = []
     logged: list[tuple[Visit, Interaction, Action | None]] = []
     for a in assignments:
+        if account_of[a.unit_id] not in served:
+            continue  # a neglected or single-threaded account keeps its story: no rep visits
         day = today - dt.timedelta(days=rng.randint(20, 40))
         while day < today:
             if day.weekday() < 5:

@@ -5,13 +5,11 @@ an app registers ``health.score``; query bounds; who may see them."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from decimal import Decimal
 
 from django.test import Client
 from django.urls import reverse
 
-from kam.core.metrics import Metric, MetricValue, registry
 from kam.interactions.models import Interaction
 from kam.sales.models import Opportunity
 from kam.sales.services import transactions_create
@@ -84,19 +82,21 @@ def test_the_comparison_page(client: Client, kam_a: Persona, kam_b: Persona):
     assert "Won / (won + lost)" in html  # definitions are shown
 
 
-def test_health_comes_from_the_registry_when_registered(client: Client, kam_a: Persona):
+def test_health_comes_from_the_registry(client: Client, kam_a: Persona):
+    """The comparison reads ``health.score`` through the metric registry (the health app)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from kam.health.models import AccountHealth
+
     kam_a.account.tier = "key"
     kam_a.account.save(update_fields=["tier"])
-
-    def score(ids: Sequence[int], as_of: dt.date) -> dict[int, MetricValue]:
-        return dict.fromkeys(ids, 64)
-
-    registry.register(Metric(key="health.score", label="Health", unit="score", compute=score))
-    try:
-        client.force_login(kam_a.user)
-        html = client.get(reverse("web:modes")).content.decode()
-    finally:
-        registry.unregister("health.score")
+    AccountHealth.objects.create(
+        account=kam_a.account, as_of=timezone.localdate(), score=Decimal(64), grade="good"
+    )
+    client.force_login(kam_a.user)
+    html = client.get(reverse("web:modes")).content.decode()
     assert "64.0" in html.split('id="mode-health"')[1].split("</tr>")[0]
 
 

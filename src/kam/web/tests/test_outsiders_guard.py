@@ -48,6 +48,14 @@ COMMENT = (
     "and nothing stored of anyone else changes"
 )
 
+CAPTURE = "kam.interactions.tests.test_capture_web"
+CAPTURE_OWN = f"{CAPTURE}::test_another_kam_does_not_find_my_upload"
+CAPTURE_CONTACT = f"{CAPTURE}::test_another_kam_may_not_add_a_contact_at_my_account"
+CAPTURE_UPLOAD = (
+    "exempt: an upload is the uploader's own new file; it is read and confirmed only by them "
+    f"({CAPTURE_OWN})"
+)
+
 NOTES = "kam.web.tests.test_notifications"
 ALERTS = "kam.alerts.tests.test_views"
 ALERTS_API = f"{ALERTS}::test_another_kam_cannot_step_through_the_api"
@@ -136,6 +144,9 @@ WEB_WRITES: dict[str, str] = {
     "teams:request_step": REQUEST_STEPS,
     "teams:feed": REQUEST_STEPS,
     "teams:request": COMMENT,
+    "interactions:capture": CAPTURE_UPLOAD,
+    "interactions:capture_confirm": CAPTURE_OWN,
+    "interactions:capture_contact": CAPTURE_CONTACT,
     "programme:campaign_new": PROGRAMME_RUN,
     "programme:campaign_close": PROGRAMME_RUN,
     "programme:campaign_remind": PROGRAMME_RUN,
@@ -236,6 +247,7 @@ API_WRITES: dict[str, str] = {
     "POST /programme/campaigns/{campaign_id}/close": PROGRAMME_API,
     "PUT /programme/campaigns/{campaign_id}/responses": PROGRAMME_OWN,
     "POST /requests/{request_id}/comments": COMMENT,
+    "POST /interaction-imports": f"{CAPTURE}::test_api_another_kam_logs_only_what_they_may",
     "POST /requests/{request_id}/accept": REQUEST_API,
     "POST /requests/{request_id}/decline": REQUEST_API,
     "POST /requests/{request_id}/done": REQUEST_API,

@@ -122,6 +122,11 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
         reverse("teams:workload"),
         reverse("teams:requests"),
         reverse("teams:my_feed"),
+        reverse("programme:overview"),
+        reverse("health:portfolio"),
+        reverse("field:mine"),
+        reverse("field:assignments"),
+        reverse("field:indicators"),
         reverse("dataio:jobs"),
         reverse("dataio:export_log"),
     ]
@@ -140,6 +145,11 @@ def test_the_menu_leaves_out_sections_the_user_may_not_open(client_for):
         reverse("teams:workload"),
         reverse("teams:requests"),
         reverse("teams:my_feed"),
+        reverse("programme:overview"),
+        reverse("health:portfolio"),
+        reverse("field:mine"),
+        reverse("field:assignments"),
+        reverse("field:indicators"),
     ]
 
 
