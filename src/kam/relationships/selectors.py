@@ -90,9 +90,11 @@ def accounts_data(
         out[pk] = AccountData(account_id=pk, kam_id=kam_id)
     if not out:
         return out
-    units = Unit.objects.in_accounts_of(accounts)
+    # the units' ids as a list: PostgreSQL plans the nested account-path subquery badly once it
+    # sits inside the interaction and participant queries below (minutes on the demo)
+    unit_ids = list(Unit.objects.in_accounts_of(accounts).values_list("pk", flat=True))
     employments = (
-        Employment.objects.filter(_current_q(as_of), unit__in=units.values("pk"))
+        Employment.objects.filter(_current_q(as_of), unit__in=unit_ids)
         .annotate(acc=account_path_of("unit__path"))
         .order_by("start_date", "pk")
         .values_list("contact_id", "acc", "function", "seniority")
@@ -101,7 +103,7 @@ def accounts_data(
         out[by_path[acc]].contacts[contact_id] = (function, seniority)
     start = _day_end(as_of - dt.timedelta(days=window_days))
     inside = Interaction.objects.filter(
-        unit__in=units.values("pk"), occurred_at__gte=start, occurred_at__lt=_day_end(as_of)
+        unit__in=unit_ids, occurred_at__gte=start, occurred_at__lt=_day_end(as_of)
     )
     rows = list(
         inside.annotate(acc=account_path_of("unit__path")).values_list(
