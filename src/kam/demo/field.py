@@ -65,9 +65,13 @@ def _served_accounts(accounts: Any, today: dt.date) -> set[int]:
     people: dict[int, set[int]] = {}
     active: set[int] = set()
     for account in accounts:
-        in_account = Interaction.objects.filter(unit__in=Unit.objects.in_account(account))
+        # the units as a list of ids: PostgreSQL plans the path subquery badly inside a join
+        unit_ids = list(Unit.objects.in_account(account).values_list("pk", flat=True))
+        in_account = Interaction.objects.filter(unit__in=unit_ids)
         people[account.pk] = set(
-            in_account.values_list("participants", flat=True).exclude(participants=None)
+            Interaction.participants.through.objects.filter(
+                interaction__unit__in=unit_ids
+            ).values_list("user_id", flat=True)
         )
         if in_account.filter(occurred_at__date__gte=recent).exists():
             active.add(account.pk)
