@@ -3,6 +3,8 @@ programme's stored configuration (thresholds of DOMAIN §10 and §11)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -182,3 +184,22 @@ class ProgrammeSettings(models.Model):
     def current(cls) -> ProgrammeSettings:
         found = cls.objects.order_by("-pk").first()
         return found if found is not None else cls()
+
+
+class DashboardSnapshot(models.Model):
+    """The executive dashboard's figures, kept (decision 92): one row, recomputed by
+    ``services.dashboard_refresh`` when the writes that change its inputs have marked it stale,
+    or when it is of an earlier day."""
+
+    name = models.CharField(_("name"), max_length=20, unique=True, default="portfolio")
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    stale = models.BooleanField(_("stale"), default=True)
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.as_of}"

@@ -20,7 +20,16 @@ from kam.core.validation import check_date
 from kam.people.models import User
 from kam.people.services import notify
 
-from .models import Campaign, CampaignStatus, Condition, Group, Response, Statement
+from . import dashboard
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Condition,
+    DashboardSnapshot,
+    Group,
+    Response,
+    Statement,
+)
 
 MAX_COMMENT = 500
 
@@ -217,3 +226,50 @@ def statement_update(*, statement: Statement, actor: User, data: dict[str, Any])
 
 def group_choices(groups: Iterable[str]) -> list[str]:
     return [g for g in Group.values if g in set(groups)]
+
+
+# --- The executive dashboard (decision 92) ------------------------------------------------------
+
+
+def dashboard_mark_stale() -> None:
+    """Mark the kept dashboard stale (one UPDATE); the writes that change its inputs call this
+    in their own transaction (``signals.py``)."""
+    DashboardSnapshot.objects.filter(stale=False).update(stale=True)
+
+
+@transaction.atomic
+def dashboard_refresh(*, as_of: dt.date | None = None) -> DashboardSnapshot:
+    """Compute the dashboard again and keep it. The stale flag is cleared before the figures
+    are read, so a write committed meanwhile marks it stale again."""
+    as_of = as_of or timezone.localdate()
+    snapshot, _created = DashboardSnapshot.objects.select_for_update().get_or_create(
+        name="portfolio"
+    )
+    DashboardSnapshot.objects.filter(pk=snapshot.pk).update(stale=False)
+    snapshot.payload = dashboard.compute(as_of=as_of)
+    snapshot.as_of = as_of
+    snapshot.computed_at = timezone.now()
+    snapshot.stale = False
+    snapshot.save(update_fields=["payload", "as_of", "computed_at"])
+    return snapshot
+
+
+def dashboard_current(*, as_of: dt.date | None = None) -> DashboardSnapshot:
+    """The kept dashboard, recomputed first when it is stale, missing or of an earlier day
+    (one query when it is current)."""
+    as_of = as_of or timezone.localdate()
+    snapshot = DashboardSnapshot.objects.filter(name="portfolio").first()
+    if snapshot is None or snapshot.stale or snapshot.as_of != as_of:
+        return dashboard_refresh(as_of=as_of)
+    return snapshot
+
+
+def dashboard_nightly(*, now: dt.datetime | None = None) -> bool:
+    """The scheduler's step: recompute the dashboard when it is stale or of an earlier day
+    (the week of "what changed" moves on). Returns whether it was recomputed."""
+    today = timezone.localdate(now or timezone.now())
+    snapshot = DashboardSnapshot.objects.filter(name="portfolio").first()
+    if snapshot is not None and not snapshot.stale and snapshot.as_of == today:
+        return False
+    dashboard_refresh(as_of=today)
+    return True
