@@ -564,7 +564,7 @@ CHANGE_HEADINGS: dict[str, StrOrPromise] = {
 
 def _change_text(line: dict[str, Any], labels: dict[str, dict[str, str]]) -> str:
     p = line["params"]
-    kind = line["kind"]
+    kind: str = line["kind"]
     if kind == "tier":
         return gettext("Tier changed from %(was)s to %(tier)s") % {
             "was": labels["tier"].get(p["was"], p["was"]),
