@@ -23,7 +23,7 @@ from kam.health.services import backtest_store as health_backtest_store
 from kam.health.services import health_refresh
 from kam.identification.services import account_tier_set
 from kam.programme import dashboard, services
-from kam.programme.models import DashboardSnapshot, Response
+from kam.programme.models import DashboardSnapshot
 from kam.relationships.models import StageAssessment
 from kam.sales.models import MonthlyRollup
 from kam.testing.factories import make_unit
@@ -153,10 +153,7 @@ def test_a_tier_change_shows_on_the_page_at_the_next_view(client_for: Any) -> No
     accounts = _portfolio(1, 2)
     page = client_for("executive")
     url = reverse("dashboard:page")
-    assert (
-        b'data-tier="key"><td>Key account</td><td class="text-end"><a href="/accounts/?tier=key" class="dash-figure">1<'
-        in page.get(url).content
-    )
+    assert 'href="/accounts/?tier=key" class="dash-figure">1<' in page.get(url).content.decode()
     account_tier_set(account=accounts[1], tier="key")
     html = page.get(url).content.decode()
     assert 'href="/accounts/?tier=key" class="dash-figure">2<' in html
