@@ -26,13 +26,13 @@
     charts.push(chart);
   }
 
-  function bars(id, rows, colors) {
+  function bars(id, rows, colors, rotate) {
     init(id, {
       animation: false,
-      grid: { left: 30, right: 8, top: 8, bottom: 22 },
+      grid: { left: 30, right: 8, top: 8, bottom: rotate ? 34 : 22 },
       tooltip: { trigger: "item" },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label; }),
-               axisLabel: { fontSize: 9, interval: 0 } },
+               axisLabel: { fontSize: 9, interval: 0, rotate: rotate || 0 } },
       yAxis: { type: "value", minInterval: 1, axisLabel: { fontSize: 9 } },
       series: [{
         type: "bar", cursor: "pointer",
@@ -98,7 +98,7 @@
   if (d) {
     matrix(d.matrix);
     bars("dash-health-chart", d.health, ["#dc3545", "#ffc107", "#198754"]);
-    bars("dash-stages-chart", d.stages, null);
+    bars("dash-stages-chart", d.stages, null, 25);
     conditions(d.conditions, d.labels);
   }
   window.addEventListener("resize", resize);
