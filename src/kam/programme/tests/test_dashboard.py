@@ -327,3 +327,33 @@ def test_the_query_count_is_the_same_with_3_and_with_30_accounts(client_for: Any
     large = counts()
     assert large == small
     assert small[1] <= 8  # warm: session, user, the snapshot, the menu's badge
+
+
+def test_a_sale_this_week_marks_it_stale_and_shows_as_key_account_revenue(
+    client_for: Any,
+) -> None:
+    from kam.sales.services import transactions_create
+    from kam.testing.factories import ProductFactory
+
+    accounts = _portfolio(1, 1)
+    client = client_for("executive")
+    url = reverse("dashboard:page")
+    client.get(url)
+    assert not _stale()
+    site = make_unit("Plant", parent=accounts[0], kind="site")
+    services.dashboard_refresh()
+    transactions_create(
+        rows=[
+            {
+                "date": timezone.localdate(),
+                "unit_id": site.pk,
+                "product_id": ProductFactory().pk,
+                "net_amount": Decimal(4200),
+            }
+        ]
+    )
+    assert _stale()
+    html = client.get(url).content.decode()
+    sales = html.split('data-change="revenue"')[1].split("</ul>")[0]
+    assert "Key 00" in sales and "Sales of 4,200" in sales
+    assert f'href="{reverse("web:account_transactions", args=[accounts[0].pk])}"' in sales
