@@ -6,7 +6,7 @@ events and objectives, alerts, relationship stages, team memberships, scoring ru
 backtests and campaign answers; the bulk writers that bypass model signals send their own:
 ``customers.signals.accounts_changed`` (roll-ups, imports), ``health.services.health_written``
 (the health refresh) and ``alerts.signals.alerts_written`` (the alert engine). A mark is one
-UPDATE of one row, so a busy writer pays almost nothing.
+INSERT of one row (decision 95), so writers never wait for each other.
 """
 
 from __future__ import annotations

@@ -11,6 +11,17 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
+            name='DashboardChange',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField(auto_now_add=True, verbose_name='at')),
+            ],
+            options={
+                'verbose_name': 'dashboard change',
+                'verbose_name_plural': 'dashboard changes',
+            },
+        ),
+        migrations.CreateModel(
             name='DashboardSnapshot',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -18,7 +29,6 @@ class Migration(migrations.Migration):
                 ('as_of', models.DateField(blank=True, null=True, verbose_name='as of')),
                 ('payload', models.JSONField(default=dict, verbose_name='figures')),
                 ('computed_at', models.DateTimeField(blank=True, null=True, verbose_name='computed at')),
-                ('stale', models.BooleanField(default=True, verbose_name='stale')),
             ],
             options={
                 'verbose_name': 'dashboard snapshot',

@@ -357,3 +357,34 @@ def test_a_sale_this_week_marks_it_stale_and_shows_as_key_account_revenue(
     sales = html.split('data-change="revenue"')[1].split("</ul>")[0]
     assert "Key 00" in sales and "Sales of 4,200" in sales
     assert f'href="{reverse("web:account_transactions", args=[accounts[0].pk])}"' in sales
+
+
+def test_a_write_during_the_computation_keeps_the_dashboard_stale(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services.dashboard_refresh()
+    assert not DashboardSnapshot.objects.get().stale
+    compute = dashboard.compute
+
+    def compute_while_someone_writes(**kwargs: Any) -> Any:
+        figures = compute(**kwargs)
+        services.dashboard_mark_stale()  # a writer commits while the figures are computed
+        return figures
+
+    monkeypatch.setattr(dashboard, "compute", compute_while_someone_writes)
+    services.dashboard_mark_stale()
+    snapshot = services.dashboard_refresh()
+    assert snapshot.stale  # the late write was not in the figures: they stay stale
+    monkeypatch.setattr(dashboard, "compute", compute)
+    assert not services.dashboard_refresh().stale
+
+
+def test_a_writer_only_appends_a_mark_and_never_updates_the_kept_row(
+    users: dict[str, Any],
+) -> None:
+    services.dashboard_refresh()
+    with CaptureQueriesContext(connection) as queries:
+        services.dashboard_mark_stale()
+    sql = [q["sql"].upper() for q in queries.captured_queries]
+    assert len(sql) == 1 and sql[0].startswith("INSERT")
+    assert "PROGRAMME_DASHBOARDCHANGE" in sql[0]
