@@ -19,6 +19,7 @@ urlpatterns = [
     path("alerts/", include("kam.alerts.urls")),
     path("interactions/", include("kam.interactions.capture.urls")),
     path("programme/", include("kam.programme.urls")),
+    path("dashboard/", include("kam.programme.dashboard_urls")),
     path("health/", include("kam.health.urls")),
     path("field/", include("kam.field.urls")),
     path("planning/", include("kam.planning.whitespace_urls")),

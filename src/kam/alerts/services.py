@@ -43,6 +43,7 @@ from .models import (
 )
 from .rules import AlertRule, Finding, rules
 from .selectors import digest_alerts, digest_recipients
+from .signals import alerts_written
 from .workflows import ALERT_WORKFLOW
 
 CHUNK = 1000  # accounts per rule call: keeps every IN list short on SQLite
@@ -184,6 +185,10 @@ def alerts_refresh(
         events.extend(AlertEvent(alert=a, kind=AlertEventKind.OPENED, at=now) for a in created)
         AlertEvent.objects.bulk_create(events, batch_size=500)
         result.raised = len(created)
+        if changed or created:
+            alerts_written.send(
+                sender=Alert, raised=len(created), updated=result.updated, cleared=result.cleared
+            )
         if notify_owners and created:
             _notify_owners(created)
     return result

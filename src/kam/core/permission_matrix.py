@@ -202,6 +202,10 @@ ACTIONS: dict[str, Action] = {
             FIELD_REP: EVERY_RELATION,
         },
     ),
+    "view_dashboard": Action(
+        "See the executive dashboard and the accounts behind its figures",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
     "manage_health": Action(
         "See and edit health profiles: weights, bands, assignment rules",
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},

@@ -274,6 +274,8 @@ def is_assessment_respondent(user) -> bool:
 rules.add_perm("kam.view_programme", is_internal)
 rules.add_perm("kam.run_assessment", is_executive)
 rules.add_perm("kam.answer_assessment", is_assessment_respondent)
+# The executive dashboard (PRODUCT §11): executives land on it; administrators may read it.
+rules.add_perm("kam.view_dashboard", is_admin | is_executive)
 
 
 def has_role_rule(user, perm: str, obj=None) -> bool:

@@ -53,6 +53,7 @@ from kam.customers.models import Contact, Employment, Unit, child_path, path_dep
 from kam.demo.alerts import make_alerts
 from kam.demo.capture import make_capture_contacts
 from kam.demo.currency import make_currency_rates
+from kam.demo.dashboard import make_selection_backtest
 from kam.demo.field import build_field
 from kam.demo.health import make_health
 from kam.demo.planning import make_plans
@@ -671,6 +672,7 @@ class _Builder:
         self.counts.update(make_alerts(self))
         self.rep.stage(_("Programme assessment campaigns"), None)
         self.counts["assessment_answers"] = make_programme(self)
+        self.counts.update(make_selection_backtest(self))
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------

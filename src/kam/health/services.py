@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +36,10 @@ from .models import (
 )
 
 _CHUNK = 2000
+
+# Sent by :func:`health_refresh` after it kept new figures in bulk (bypassing model signals),
+# inside its transaction, for the layers above (the dashboard). Arguments: accounts (a count).
+health_written = Signal()
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,6 +146,8 @@ def health_refresh(*, everything: bool = False, as_of: dt.date | None = None) ->
             return 0
     results = engine.compute(ids, as_of, selectors.params_for)
     _store(results, as_of)
+    if results:
+        health_written.send(sender=AccountHealth, accounts=len(results))
     return len(results)
 
 

@@ -700,3 +700,22 @@ class StaleAccount(models.Model):
 
     def __str__(self) -> str:
         return self.root_path
+
+
+class SelectionBacktest(models.Model):
+    """The summary of the latest runs of the selection backtest (``kam backtest`` and its page),
+    so the executive dashboard can show the newest (the ten newest are kept)."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    as_of = models.DateField(_("cut-off"))
+    horizon_months = models.PositiveSmallIntegerField(_("horizon (months)"))
+    model_version = models.PositiveIntegerField(_("model version"))
+    summary: models.JSONField[Any] = models.JSONField(_("summary"), default=dict)
+
+    class Meta:
+        verbose_name = _("selection backtest")
+        verbose_name_plural = _("selection backtests")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"v{self.model_version} {self.as_of} +{self.horizon_months}m"

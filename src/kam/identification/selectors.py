@@ -42,6 +42,7 @@ from .models import (
     RunStatus,
     ScoringModel,
     ScoringRun,
+    SelectionBacktest,
     WalletConfidence,
 )
 
@@ -607,3 +608,8 @@ def scoring_window(*, as_of: dt.date) -> dict[str, Any]:
     in_window = MonthlyRollup.objects.filter(month__gte=start, month__lt=end).exists()
     latest = None if in_window else Transaction.objects.aggregate(m=Max("date"))["m"]
     return {"start": start, "end": end, "has_sales": in_window, "latest": latest}
+
+
+def backtest_latest() -> SelectionBacktest | None:
+    """The summary of the newest selection backtest that was run (None: never run)."""
+    return SelectionBacktest.objects.order_by("-created_at", "-pk").first()

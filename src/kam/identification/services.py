@@ -45,6 +45,7 @@ from .models import (
     Scope,
     ScoringModel,
     ScoringRun,
+    SelectionBacktest,
 )
 from .workflows import NOMINATION_WORKFLOW
 
@@ -925,3 +926,44 @@ def key_account_step(*, account: Unit, user: User, step: str, text: str = "") ->
     if step == "keep":
         return review_keep(nomination=standing, user=user, note=text)
     return demote(nomination=standing, user=user, reason=text)
+
+
+# --------------------------------------------------------------------------------------------
+# Backtest summaries
+
+
+def backtest_summary(result: dict[str, Any]) -> dict[str, Any]:
+    """What the dashboard shows of a backtest (``selectors.backtest``): per K the model's and
+    the naive pick's revenue and growth capture, and their overlap."""
+    return {
+        "as_of": result["as_of"].isoformat(),
+        "horizon_months": result["horizon_months"],
+        "population": result["population"],
+        "model": str(result["model"]),
+        "results": [
+            {
+                "top": r["top"],
+                "overlap": r["overlap"],
+                **{
+                    f"{pick}_{figure}": r["picks"][pick][figure]
+                    for pick in ("model", "naive")
+                    for figure in ("revenue_capture", "growth_capture")
+                },
+            }
+            for r in result["results"]
+        ],
+    }
+
+
+@transaction.atomic
+def backtest_store(*, result: dict[str, Any]) -> SelectionBacktest:
+    """Keep the summary of a selection backtest that was run (the ten newest are kept)."""
+    row = SelectionBacktest.objects.create(
+        as_of=result["as_of"],
+        horizon_months=result["horizon_months"],
+        model_version=result["model"].version,
+        summary=backtest_summary(result),
+    )
+    old = SelectionBacktest.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)[10:]
+    SelectionBacktest.objects.filter(pk__in=list(old)).delete()
+    return row

@@ -98,6 +98,7 @@ from .selectors import (
 )
 from .services import (
     assessment_save,
+    backtest_store,
     demote,
     model_activate,
     model_change,
@@ -932,6 +933,7 @@ def backtest_page(request: AuthedHttpRequest) -> HttpResponseBase:
             )
         except DomainError as exc:
             return bad_request(request, exc.message)
+    backtest_store(result=results[0])  # the dashboard shows the latest run
     chart = {
         "tops": list(BACKTEST_TOPS),
         "series": [

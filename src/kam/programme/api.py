@@ -363,3 +363,27 @@ def response_put(request: AuthedHttpRequest, campaign_id: Id, payload: AnswersIn
     answers = {a.statement_id: (a.answer, a.comment) for a in payload.answers}
     saved = services.responses_submit(campaign=campaign, respondent=request.auth, answers=answers)
     return {"saved": saved}
+
+
+class DashboardOut(Schema):
+    as_of: dt.date
+    computed_at: dt.datetime | None
+    figures: dict[str, Any]
+
+
+@router.get(
+    "/programme/dashboard",
+    response=responses({200: DashboardOut}),
+    summary="The executive dashboard: the kept figures of the page (counts, concentration, "
+    "matrix, health, stages, plans, alerts, conditions, backtests, changes of the week)",
+)
+def dashboard_get(request: AuthedHttpRequest) -> Any:
+    """The same kept snapshot as the page (recomputed first when stale); codes are left as
+    codes (``tier``, ``grade``, ``stage``, alert ``kind``), each figure with its ``link``."""
+    require(request.auth, "kam.view_dashboard")
+    snapshot = services.dashboard_current()
+    return {
+        "as_of": snapshot.as_of,
+        "computed_at": snapshot.computed_at,
+        "figures": snapshot.payload,
+    }

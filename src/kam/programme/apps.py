@@ -11,10 +11,13 @@ class ProgrammeConfig(AppConfig):
     label = "programme"
     verbose_name = _("KAM programme")
     nav_items: tuple[NavItem, ...] = (
+        NavItem("dashboard:page", _("Dashboard"), "kam.view_dashboard", "§11"),
         NavItem("programme:overview", _("Programme"), "kam.view_programme", "§9"),
     )
 
     def ready(self) -> None:
         from .alert_rules import register_alert_rules
+        from .signals import connect
 
         register_alert_rules()
+        connect()  # the writes that change the dashboard's inputs mark it stale

@@ -3,6 +3,8 @@ programme's stored configuration (thresholds of DOMAIN §10 and §11)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -182,3 +184,46 @@ class ProgrammeSettings(models.Model):
     def current(cls) -> ProgrammeSettings:
         found = cls.objects.order_by("-pk").first()
         return found if found is not None else cls()
+
+
+class DashboardSnapshot(models.Model):
+    """The executive dashboard's figures, kept (decisions 92 and 95): one row, recomputed by
+    ``services.dashboard_refresh`` when a write has left a :class:`DashboardChange` since the
+    last computation, or when it is of an earlier day."""
+
+    name = models.CharField(_("name"), max_length=20, unique=True, default="portfolio")
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+    payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dashboard snapshot")
+        verbose_name_plural = _("dashboard snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.as_of}"
+
+    @property
+    def stale(self) -> bool:
+        """Whether a write changed an input since the figures were computed (read with the
+        row when the selector annotated ``pending``, else one query)."""
+        pending = self.__dict__.get("pending")
+        return DashboardChange.objects.exists() if pending is None else bool(pending)
+
+
+class DashboardChange(models.Model):
+    """One write that changed an input of the dashboard, appended in the writer's transaction.
+
+    Writers only ever insert, so no two writers wait for each other (an UPDATE of one flag row
+    would hold that row until the first writer commits); a refresh deletes the marks it saw
+    before it computed, so a mark committed meanwhile survives and keeps the figures stale.
+    """
+
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dashboard change")
+        verbose_name_plural = _("dashboard changes")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.at}"

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +20,20 @@ from kam.core.validation import check_date
 from kam.people.models import User
 from kam.people.services import notify
 
-from .models import Campaign, CampaignStatus, Condition, Group, Response, Statement
+from . import dashboard
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Condition,
+    DashboardChange,
+    DashboardSnapshot,
+    Group,
+    Response,
+    Statement,
+)
 
 MAX_COMMENT = 500
+DELETE_CHUNK = 500  # marks deleted per statement: keeps every IN list short on SQLite
 
 
 def _check_executive(actor: User) -> None:
@@ -217,3 +228,60 @@ def statement_update(*, statement: Statement, actor: User, data: dict[str, Any])
 
 def group_choices(groups: Iterable[str]) -> list[str]:
     return [g for g in Group.values if g in set(groups)]
+
+
+# --- The executive dashboard (decision 92) ------------------------------------------------------
+
+
+def dashboard_mark_stale() -> None:
+    """Mark the kept dashboard stale: append one :class:`DashboardChange` (decision 95). The
+    writes that change its inputs call this in their own transaction (``signals.py``); an insert
+    never waits for another writer's mark."""
+    DashboardChange.objects.create()
+
+
+def dashboard_refresh(*, as_of: dt.date | None = None) -> DashboardSnapshot:
+    """Compute the dashboard again and keep it. The marks seen before computing are deleted
+    after it, so a write committed meanwhile leaves its mark and the figures stay stale."""
+    as_of = as_of or timezone.localdate()
+    seen = list(DashboardChange.objects.values_list("pk", flat=True))
+    payload = dashboard.compute(as_of=as_of)
+    with transaction.atomic():
+        snapshot, _created = DashboardSnapshot.objects.update_or_create(
+            name="portfolio",
+            defaults={"payload": payload, "as_of": as_of, "computed_at": timezone.now()},
+        )
+        for start in range(0, len(seen), DELETE_CHUNK):
+            DashboardChange.objects.filter(pk__in=seen[start : start + DELETE_CHUNK]).delete()
+    snapshot.__dict__["pending"] = DashboardChange.objects.exclude(pk__in=seen).exists()
+    return snapshot
+
+
+def _kept() -> DashboardSnapshot | None:
+    """The kept snapshot with whether a change is pending, in one query."""
+    return (
+        DashboardSnapshot.objects.filter(name="portfolio")
+        .annotate(pending=Exists(DashboardChange.objects.all()))
+        .first()
+    )
+
+
+def dashboard_current(*, as_of: dt.date | None = None) -> DashboardSnapshot:
+    """The kept dashboard, recomputed first when it is stale, missing or of an earlier day
+    (one query when it is current)."""
+    as_of = as_of or timezone.localdate()
+    snapshot = _kept()
+    if snapshot is None or snapshot.stale or snapshot.as_of != as_of:
+        return dashboard_refresh(as_of=as_of)
+    return snapshot
+
+
+def dashboard_nightly(*, now: dt.datetime | None = None) -> bool:
+    """The scheduler's step: recompute the dashboard when it is stale or of an earlier day
+    (the week of "what changed" moves on). Returns whether it was recomputed."""
+    today = timezone.localdate(now or timezone.now())
+    snapshot = _kept()
+    if snapshot is not None and not snapshot.stale and snapshot.as_of == today:
+        return False
+    dashboard_refresh(as_of=today)
+    return True

@@ -25,7 +25,7 @@ from kam.core.permissions import has_role_rule, require, visible
 from kam.customers.models import Unit
 from kam.sales.models import reporting_currency
 
-from . import selectors, services
+from . import dashboard, selectors, services
 from .forms import AnswersForm, CampaignForm
 from .models import Campaign, CampaignStatus, Condition, Group
 
@@ -297,4 +297,48 @@ def respond(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
             "answered": len(own),
         },
         status=status,
+    )
+
+
+# --- The executive dashboard (decision 92) ------------------------------------------------------
+
+DASHBOARD = "kam.view_dashboard"
+
+
+@login_required
+@require_GET
+def dashboard_page(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The executives' landing page: the kept figures (recomputed first when stale)."""
+    require(request.user, DASHBOARD)
+    snapshot = services.dashboard_current()
+    figures = dashboard.present(snapshot.payload)
+    charts = {
+        "matrix": figures["matrix"],
+        "health": figures["health"]["grades"],
+        "stages": figures["stages"]["stages"],
+        "conditions": figures["conditions"],
+        "labels": {"score": _("Condition score"), "survey": _("Survey")},
+    }
+    return render(
+        request,
+        "programme/dashboard.html",
+        {
+            "d": figures,
+            "charts": charts,
+            "snapshot": snapshot,
+            "currency": reporting_currency(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def dashboard_accounts(request: AuthedHttpRequest, key: str) -> HttpResponseBase:
+    """The accounts behind a dashboard figure that has no list page of its own."""
+    require(request.user, DASHBOARD)
+    ids = dashboard.accounts_for(key, as_of=timezone.localdate())
+    if ids is None:
+        raise Http404
+    return _accounts_page(
+        request, ids, {"title": dashboard.figure_title(key), "from_dashboard": True}
     )

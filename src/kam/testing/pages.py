@@ -131,6 +131,10 @@ PAGES: list[Page] = [
     ),
     Page("api-programme-risks", lambda i: "/api/v1/programme/risks", "executive", ANALYTIC),
     Page("api-campaigns", lambda i: "/api/v1/programme/campaigns", "executive", LIST),
+    # the executive dashboard (issue 17): the kept snapshot, its lists and its API
+    Page("dashboard", lambda i: "/dashboard/", "executive", ANALYTIC),
+    Page("dashboard-accounts", lambda i: "/dashboard/accounts/stage-none/", "executive", LIST),
+    Page("api-dashboard", lambda i: "/api/v1/programme/dashboard", "executive", ANALYTIC),
     # relationship health (issue 16)
     Page("health", lambda i: "/health/", "executive", ANALYTIC),
     Page("account-health", lambda i: f"/health/accounts/{i.account}/", "executive", ANALYTIC),

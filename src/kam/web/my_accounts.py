@@ -12,21 +12,24 @@ from django.views.decorators.http import require_GET
 from kam.alerts.services import inbox_visit
 from kam.core import pages
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import KAM, SALES_MANAGER, require
+from kam.core.permissions import EXECUTIVE, KAM, SALES_MANAGER, require
 
 from .inbox import inbox
 from .selectors import my_account_ids, my_account_rows, my_accounts_page_queryset
 
 PAGE_SIZE = 50
-# Who lands on My accounts; everyone else (executives, field reps, specialists, administrators)
-# lands on the portfolio (decision 44).
+# Who lands on My accounts; executives land on the dashboard (decision 92); everyone else
+# (field reps, specialists, administrators) lands on the portfolio (decision 44).
 LANDS_ON_MY_ACCOUNTS = (KAM, SALES_MANAGER)
+LANDS_ON_DASHBOARD = (EXECUTIVE,)
 
 
 @login_required
 def home(request: AuthedHttpRequest) -> HttpResponseBase:
     if request.user.role in LANDS_ON_MY_ACCOUNTS:
         return redirect("web:my_accounts")
+    if request.user.role in LANDS_ON_DASHBOARD:
+        return redirect("dashboard:page")
     return redirect("web:portfolio")
 
 

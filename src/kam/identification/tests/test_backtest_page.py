@@ -78,3 +78,22 @@ def test_the_page_reads_a_bounded_number_of_queries(
         sell(account, 90 + k, NEXT)
     with django_assert_max_num_queries(60):
         assert client.get(url, params).status_code == 200
+
+
+def test_a_run_keeps_its_summary_for_the_dashboard(portfolio, client_for):
+    from kam.identification.models import SelectionBacktest
+    from kam.identification.selectors import backtest_latest
+
+    assert backtest_latest() is None  # the dashboard says "not run yet"
+    client = client_for("admin")
+    client.get(reverse("identification:backtest"), {"as_of": "2025-06-30", "horizon": "6"})
+    kept = backtest_latest()
+    assert kept is not None
+    assert kept.as_of == dt.date(2025, 6, 30)
+    assert kept.horizon_months == 6
+    assert [r["top"] for r in kept.summary["results"]] == [20, 50, 100]
+    assert kept.summary["results"][0]["model_revenue_capture"] == 1.0
+    assert kept.summary["population"] == 3
+    for _ in range(11):
+        client.get(reverse("identification:backtest"), {"as_of": "2025-06-30", "horizon": "6"})
+    assert SelectionBacktest.objects.count() == 10  # the ten newest are kept

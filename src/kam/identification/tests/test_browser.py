@@ -55,7 +55,8 @@ def _login(page, live_server, username):
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/(my-)?accounts/$"))  # KAMs land on My accounts
+    # KAMs land on My accounts, executives on the dashboard
+    expect(page).to_have_url(re.compile(r"/((my-)?accounts|dashboard)/$"))
 
 
 def test_an_executive_clicks_a_bubble_and_sees_why(page, live_server, users, sell, month):

@@ -158,6 +158,7 @@ def test_main_pages_keep_the_policy_and_have_no_inline_code(page, live_server, u
         f"/accounts/{account.pk}/history/",
         "/identification/",
         "/identification/matrix/",
+        "/dashboard/",
         f"/identification/accounts/{account.pk}/",
         "/identification/model/",
         "/identification/nominations/",

@@ -99,9 +99,9 @@ def test_a_sales_manager_sees_their_own_and_their_reports_accounts(client_for, t
     assert _names(client_for("sales_manager")) == ["Managers Own", "Mine Global", "Mine Key"]
 
 
-def test_an_executive_lands_on_the_portfolio_and_sees_only_what_they_manage(client_for, team):
+def test_an_executive_lands_on_the_dashboard_and_sees_only_what_they_manage(client_for, team):
     client = client_for("executive")
-    assert client.get(reverse("web:home"))["Location"] == reverse("web:portfolio")
+    assert client.get(reverse("web:home"))["Location"] == reverse("dashboard:page")
     assert _names(client) == []
 
 

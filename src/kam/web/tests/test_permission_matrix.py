@@ -461,6 +461,8 @@ WEB_REQUESTS: dict[str, Build] = {
     "POST teams:feed": _post("teams:feed", lambda w, who: {"text": "A note"}, lambda w: w.account),
     "GET teams:my_feed": _page("teams:my_feed"),
     "GET programme:overview": _page("programme:overview"),
+    "GET dashboard:page": _page("dashboard:page"),
+    "GET dashboard:accounts": _page("dashboard:accounts", lambda w: "stage-none"),
     "GET programme:indicator": _page("programme:indicator", lambda w: "sponsor_share"),
     "GET programme:risk": _page("programme:risk", lambda w: "dependence"),
     "GET programme:campaigns": _page("programme:campaigns"),
@@ -903,6 +905,7 @@ API_REQUESTS: dict[str, Build] = {
     "GET /programme/conditions": _api(lambda w: "/programme/conditions"),
     "GET /programme/risks": _api(lambda w: "/programme/risks"),
     "GET /programme/campaigns": _api(lambda w: "/programme/campaigns"),
+    "GET /programme/dashboard": _api(lambda w: "/programme/dashboard"),
     "POST /programme/campaigns": _api(
         lambda w: "/programme/campaigns",
         lambda w: {"name": "Matrix", "period_start": "2026-12-01", "period_end": "2026-12-31"},

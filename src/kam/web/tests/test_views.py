@@ -61,7 +61,7 @@ def _portfolio(n_groups: int, subsidiaries: int = 2):
 
 def test_it_logs_in_and_lands_on_the_portfolio(client, users, password):
     make_unit("Acme Group")
-    response = client.post(reverse("login"), {"username": "executive", "password": password})
+    response = client.post(reverse("login"), {"username": "admin", "password": password})
     assert response.status_code == 302
     response = client.get(response["Location"], follow=True)
     assert response.status_code == 200
@@ -122,6 +122,7 @@ def test_the_menu_lists_each_apps_section_in_order(client_for):
         reverse("teams:workload"),
         reverse("teams:requests"),
         reverse("teams:my_feed"),
+        reverse("dashboard:page"),
         reverse("programme:overview"),
         reverse("health:portfolio"),
         reverse("field:mine"),
@@ -321,6 +322,8 @@ def test_home_leads_internal_users_to_their_landing_page_and_refuses_outsiders(c
     assert response.status_code == 302
     assert response["Location"] == reverse("web:my_accounts")
     response = client_for("executive").get(reverse("web:home"))
+    assert response["Location"] == reverse("dashboard:page")
+    response = client_for("admin").get(reverse("web:home"))
     assert response["Location"] == reverse("web:portfolio")
     outsider = client_for("outsider").get(reverse("web:home"), follow=True)
     assert outsider.status_code == 403

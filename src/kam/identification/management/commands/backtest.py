@@ -15,6 +15,7 @@ from rich.table import Table
 
 from kam.core.errors import DomainError
 from kam.identification.selectors import backtest, backtest_json
+from kam.identification.services import backtest_store
 
 from ._common import parse_date, pick_model
 
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        backtest_store(result=result)  # the dashboard shows the latest
         if options["json"]:
             self.stdout.write(json.dumps(backtest_json(result), ensure_ascii=False, indent=2))
             return

@@ -1,0 +1,55 @@
+"""In headless Chromium: an executive logs in and lands on the dashboard, sees its charts drawn,
+clicks a figure through to the list behind it, and prints the page to a one-page PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from kam.testing.factories import PASSWORD, UserFactory, make_unit
+
+from .helpers import key, revenue
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_executive_sees_the_dashboard_clicks_through_and_prints_one_page(
+    page: Any, live_server: Any
+) -> None:
+    # the first page of a cold browser and server may take long on a busy machine
+    page.goto(f"{live_server.url}/login/", timeout=60000)
+    UserFactory(username="chief", role="executive")
+    for i in range(12):
+        account = key(f"Key Holding {i:02d}") if i < 8 else make_unit(f"Small Buyer {i:02d}")
+        revenue(account, 1000 * (i + 1))
+
+    page.fill("#id_username", "chief")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/dashboard/$"))  # executives land on the dashboard
+    expect(page.locator("h1")).to_have_text("Executive dashboard")
+    for chart in ("matrix", "health", "stages", "conditions"):
+        chart_el = page.locator(f"#dash-{chart}-chart")
+        expect(chart_el).to_have_attribute("data-rendered", "1")
+        expect(chart_el.locator("canvas")).to_have_count(1)
+    expect(page.locator("#dash-counts [data-tier=key] a")).to_have_text("8")
+    expect(page.locator("#dashboard")).to_have_attribute("data-charts", "4")
+
+    # a figure opens the list behind it: the key accounts in the portfolio
+    page.click("#dash-counts [data-tier=key] a")
+    expect(page).to_have_url(re.compile(r"/accounts/\?tier=key$"))
+    expect(page.locator("#portfolio-table")).to_contain_text("Key Holding 00")
+    expect(page.locator("#portfolio-table")).not_to_contain_text("Small Buyer")
+
+    page.go_back()
+    expect(page.locator("#dashboard-print")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(page.locator("#main-nav")).to_be_hidden()
+    expect(page.locator("#dashboard-print")).to_be_hidden()
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
