@@ -327,6 +327,8 @@ API: dict[str, str | dict[str, str]] = {
     "PATCH /health/profile-versions/{version_id}": "manage_health",
     "POST /health/profile-versions/{version_id}/activate": "manage_health",
     "GET /health/backtest": VIEW,
+    "GET /modes": VIEW,
+    "GET /modes/accounts/{account_id}": VIEW,
     "GET /identification/models/{version}": "view_scoring",
     "GET /identification/scores": VIEW,
     "GET /identification/accounts/{account_id}/score": VIEW,
