@@ -164,6 +164,8 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET field:cadence": "configure_field",
     "POST field:cadence": "configure_field",
     "GET field:account": VIEW,
+    "GET field:visit_new": "plan_visit",
+    "POST field:visit_new": "plan_visit",
     "GET field:indicators": VIEW,
     "GET field:feed_token": "own_settings",
     "POST field:feed_token": "own_settings",
