@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from kam.core.models import TimeStamped
 from kam.customers.models import Unit
 
+from .rules import rules
+
 
 class AlertStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("alert status", "Open")
@@ -143,8 +145,10 @@ class Alert(TimeStamped):
     def text(self) -> str:
         """The reason in the current language with its parameters filled in."""
         template = gettext(self.reason)
+        rule = rules.get(self.kind)
+        params = dict(self.params or {})
         try:
-            return template % dict(self.params or {})
+            return template % (rule.shown_params(params) if rule else params)
         except (KeyError, TypeError, ValueError):
             return template
 

@@ -47,6 +47,9 @@ class Finding:
 
 
 EvaluateFn = Callable[[Sequence[int], dt.date], Iterable[Finding]]
+# unit ids → {unit id: id of the user who owns that unit's alerts}; units it does not answer for
+# fall back to the account's KAM
+UnitOwnersFn = Callable[[Sequence[int]], Mapping[int, int]]
 
 
 @dataclass(frozen=True)
@@ -56,14 +59,40 @@ class AlertRule:
     intensity: bool
     evaluate: EvaluateFn
     description: StrOrPromise = ""
+    # parameter name → {stored code: label}: a reason shows "Good", not "good", in the reader's
+    # language (the stored parameters keep the codes, so a language switch needs no rewrite)
+    param_labels: Mapping[str, Mapping[str, StrOrPromise]] = field(default_factory=dict)
 
     def key_of(self, finding: Finding) -> str:
         return f"{self.kind}:{finding.account_id}:{finding.subject}"[:120]
+
+    def shown_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` with every coded value replaced by its label."""
+        out = dict(params)
+        for name, labels in self.param_labels.items():
+            value = out.get(name)
+            if isinstance(value, str) and value in labels:
+                out[name] = str(labels[value])
+        return out
 
 
 class RuleRegistry:
     def __init__(self) -> None:
         self._rules: dict[str, AlertRule] = {}
+        self._unit_owners: list[UnitOwnersFn] = []
+
+    def register_unit_owners(self, fn: UnitOwnersFn) -> None:
+        """An app that knows who answers for a unit below the account (the field app: the
+        sales manager of the unit's rep) says so here; the first answer wins."""
+        if fn not in self._unit_owners:
+            self._unit_owners.append(fn)
+
+    def unit_owners(self, unit_ids: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for fn in self._unit_owners:
+            for unit_id, user_id in fn([u for u in unit_ids if u not in out]).items():
+                out.setdefault(unit_id, user_id)
+        return out
 
     def register(self, rule: AlertRule) -> AlertRule:
         if len(rule.kind) > 40:
@@ -92,3 +121,4 @@ class RuleRegistry:
 
 rules = RuleRegistry()
 register_rule = rules.register
+register_unit_owners = rules.register_unit_owners

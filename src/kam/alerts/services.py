@@ -105,6 +105,14 @@ def alerts_refresh(
     owners = {pk: manager for pk, _t, manager in rows}
     result = RefreshResult(accounts=len(rows))
     found = _findings(all_ids, key_ids, as_of)
+    unit_owners = rules.unit_owners(sorted({f.unit_id for _r, f in found.values() if f.unit_id}))
+
+    def owner_of(f: Finding) -> int | None:
+        """The sales manager for a field unit's finding, else the account's KAM (DOMAIN §6)."""
+        if f.unit_id is not None and f.unit_id in unit_owners:
+            return unit_owners[f.unit_id]
+        return owners.get(f.account_id)
+
     kinds = [r.kind for r in rules.all()]
     now = timezone.now()
     with transaction.atomic():
@@ -124,7 +132,7 @@ def alerts_refresh(
                         kind=_rule.kind,
                         account_id=f.account_id,
                         unit_id=f.unit_id,
-                        owner_id=owners.get(f.account_id),
+                        owner_id=owner_of(f),
                         reason=f.reason[:300],
                         params=params,
                         evidence=evidence,
@@ -136,7 +144,7 @@ def alerts_refresh(
                 continue
             before = (alert.reason, alert.params, alert.evidence, alert.link, alert.owner_id)
             alert.reason, alert.params, alert.evidence = f.reason[:300], params, evidence
-            alert.link, alert.owner_id = f.link[:300], owners.get(f.account_id)
+            alert.link, alert.owner_id = f.link[:300], owner_of(f)
             woke = (
                 alert.status == AlertStatus.SNOOZED
                 and alert.snoozed_until is not None

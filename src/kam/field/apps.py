@@ -17,6 +17,9 @@ class FieldConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        from . import metrics
+        from kam.alerts.rules import register_unit_owners
+
+        from . import metrics, selectors
 
         metrics.register_all()
+        register_unit_owners(selectors.unit_alert_owners)

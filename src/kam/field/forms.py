@@ -110,3 +110,36 @@ class CadenceForm(forms.Form):
 
 class GenerateForm(forms.Form):
     weeks = forms.IntegerField(label=_("Weeks ahead"), min_value=1, max_value=26, initial=4)
+
+
+class VisitForm(forms.Form):
+    """Plan one visit at a unit of the account (the service checks who may)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    rep = forms.ModelChoiceField(label=_("Field rep"), queryset=User.objects.none())
+    planned_on = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    action = forms.ModelChoiceField(
+        label=_("For the plan action"), queryset=Action.objects.none(), required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[Unit],
+        reps: list[User],
+        actions: list[Action],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, rows, model in (
+            ("unit", units, Unit),
+            ("rep", reps, User),
+            ("action", actions, Action),
+        ):
+            f = self.fields[name]
+            assert isinstance(f, forms.ModelChoiceField)
+            f.queryset = model.objects.filter(pk__in=[r.pk for r in rows])  # type: ignore[attr-defined]
+        _style(self)

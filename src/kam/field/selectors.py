@@ -65,6 +65,19 @@ def current_reps(unit_ids: Sequence[int]) -> dict[int, User]:
     }
 
 
+def unit_alert_owners(unit_ids: Sequence[int]) -> dict[int, int]:
+    """Who owns the alerts of a field unit (DOMAIN §6): the active manager of the unit's current
+    rep — the sales manager who coordinates that rep (one query). A unit without a rep, or whose
+    rep has no manager, is not answered: its alerts go to the account's KAM."""
+    rows = FieldAssignment.objects.filter(
+        unit__in=list(unit_ids),
+        end__isnull=True,
+        rep__manager__isnull=False,
+        rep__manager__is_active=True,
+    ).values_list("unit_id", "rep__manager_id")
+    return dict(rows)
+
+
 def field_reps() -> list[User]:
     return list(
         User.objects.filter(is_active=True, role=FIELD_REP)

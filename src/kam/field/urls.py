@@ -14,6 +14,7 @@ urlpatterns = [
     path("reps/<int:pk>/week/", views.rep_week, name="rep_week"),
     path("cadence/", views.cadence, name="cadence"),
     path("accounts/<int:pk>/", views.account_field, name="account"),
+    path("accounts/<int:pk>/visits/new/", views.visit_new, name="visit_new"),
     path("indicators/", views.indicators, name="indicators"),
     path("feed-token/", views.feed_token, name="feed_token"),
     path("calendar/<str:token>.ics", views.ics, name="ics"),

@@ -28,7 +28,7 @@ from kam.planning.models import Action
 from kam.planning.services import action_update
 
 from . import calendar, metrics, route, selectors, services
-from .forms import ActionStatusForm, AssignForm, CadenceForm, GenerateForm, LogForm
+from .forms import ActionStatusForm, AssignForm, CadenceForm, GenerateForm, LogForm, VisitForm
 from .models import Visit
 
 VIEW, CHANGE = "kam.view_account", "kam.change_account"
@@ -403,7 +403,62 @@ def account_field(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
             "indicators": table.total,
             "today": today,
             "can_change": request.user.has_perm(CHANGE, account),
+            "can_plan": request.user.has_perm(CHANGE, account)
+            or request.user in data.reps.values(),
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def visit_new(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """Plan one visit at the account: whoever may change the account picks any field unit and
+    rep; a rep plans their own visits to the units they are responsible for."""
+    unit: Unit = get_for_user(Unit.objects.all(), request.user, VIEW, pk=pk)
+    account = unit.account
+    today = timezone.localdate()
+    data = selectors.account_field(account=account, today=today)
+    if request.user.has_perm(CHANGE, account):
+        units, reps = data.units, selectors.field_reps()
+    else:
+        units = [u for u in data.units if data.reps.get(u.pk) == request.user]
+        reps = [request.user]
+    if not units:
+        raise PermissionDenied
+    chosen = request.GET.get("unit")
+    initial: dict[str, Any] = {"planned_on": today + dt.timedelta(days=1), "rep": request.user.pk}
+    if chosen and chosen.isdigit() and any(u.pk == int(chosen) for u in units):
+        initial["unit"] = int(chosen)
+        rep = data.reps.get(int(chosen))
+        if rep is not None and rep in reps:
+            initial["rep"] = rep.pk
+    actions = selectors.account_actions(unit=account)
+    form = VisitForm(request.POST or None, initial=initial, units=units, reps=reps, actions=actions)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                visit = services.visit_plan(
+                    unit=d["unit"],
+                    rep=d["rep"],
+                    planned_on=d["planned_on"],
+                    actor=request.user,
+                    action=d["action"],
+                    note=d["note"],
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("Visit to %(unit)s planned for %(day)s.")
+                    % {"unit": visit.unit.name, "day": visit.planned_on.isoformat()},
+                )
+                return redirect("field:account", pk=account.pk)
+        status = 400
+    return render(
+        request, "field/visit_new.html", {"account": account, "form": form}, status=status
     )
 
 

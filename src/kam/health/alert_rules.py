@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from kam.alerts.rules import AlertRule, Finding, register_rule
 from kam.core.periods import add_months
 
-from .models import GRADE_RANK, AccountHealth, HealthMonth
+from .models import GRADE_RANK, AccountHealth, Grade, HealthMonth
 
 
 def health_fell(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
@@ -56,5 +56,6 @@ def register_alert_rules() -> None:
             label=_("Health fell a grade"),
             intensity=True,
             evaluate=health_fell,
+            param_labels={"was": dict(Grade.choices), "now": dict(Grade.choices)},
         )
     )

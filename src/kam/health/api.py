@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -18,9 +19,9 @@ from kam.core.api.schemas import OMITTED, FilterSchema, Id, InSchema, SaneDate, 
 from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, require
-from kam.customers.models import Unit
+from kam.customers.models import Tier, Unit
 
-from . import selectors, services
+from . import modes, selectors, services
 from .models import COMPONENTS, Combine, Grade, HealthProfileVersion
 
 router = Router(tags=["health"])
@@ -248,3 +249,135 @@ def backtest_latest(request: AuthedHttpRequest) -> Any:
     if row is None:
         raise Http404  # no backtest has been run yet
     return row.result
+
+
+class ModeGroupOut(Schema):
+    accounts: int
+    revenue: Decimal
+    revenue_share: Decimal | None = Field(None, description="Percent of all revenue, 12 months.")
+    growth: Decimal | None = Field(None, description="Percent against the 12 months before.")
+    margin: Decimal | None = Field(None, description="Percent, lines with a known cost.")
+    cost_to_serve: Decimal | None = None
+    health: Decimal | None = Field(None, description="Mean health score (key group only).")
+    win_rate: Decimal | None = Field(None, description="Percent won of decided opportunities.")
+    won: int
+    decided: int
+
+
+class DefinitionOut(Schema):
+    figure: str
+    definition: str
+
+
+class ModesOut(Schema):
+    window_start: dt.date
+    window_end: dt.date = Field(..., description="Exclusive.")
+    key: ModeGroupOut
+    transactional: ModeGroupOut
+    definitions: list[DefinitionOut]
+
+
+class LeanOpportunityOut(Schema):
+    id: int
+    name: str
+    stage: str
+    amount: Decimal | None
+    expected_close: dt.date | None
+
+
+class LeanOrderOut(Schema):
+    id: int
+    date: dt.date
+    unit_id: int
+    product: str
+    net_amount: Decimal
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class KpiOut(Schema):
+    label: str
+    value: Any
+    unit: str
+
+
+class SalesViewOut(Schema):
+    account_id: int
+    mode: str = Field(..., description="'key' (KAM mode) or 'transactional'.")
+    revenue: Decimal
+    growth: Decimal | None
+    win_rate: Decimal | None
+    won: int
+    decided: int
+    pipeline_value: Decimal
+    pipeline: list[LeanOpportunityOut]
+    orders: list[LeanOrderOut]
+    reps: list[PersonOut]
+    interactions_12m: int
+    kpis: list[KpiOut] = Field(..., description="Relationship KPIs of a key account.")
+
+
+@router.get(
+    "/modes",
+    response=responses({200: ModesOut}),
+    summary="Key and transactional accounts side by side (Table 6.1), with the definitions",
+)
+def modes_compare(request: AuthedHttpRequest, as_of: SaneDate | None = None) -> Any:
+    require(request.auth, VIEW)
+    data = modes.modes_comparison(user=request.auth, as_of=as_of or timezone.localdate())
+    start, end = data["window"]
+    return {
+        "window_start": start,
+        "window_end": end,
+        **data["groups"],
+        "definitions": [
+            {"figure": str(name), "definition": str(text)} for name, text in data["definitions"]
+        ],
+    }
+
+
+@router.get(
+    "/modes/accounts/{account_id}",
+    response=responses({200: SalesViewOut}),
+    summary="An account's sales view: pipeline, orders, sales KPIs, its reps (Table 6.1)",
+)
+def sales_view(request: AuthedHttpRequest, account_id: Id) -> Any:
+    account = _account(request, account_id)
+    today = timezone.localdate()
+    data = modes.lean_account(account=account, as_of=today)
+    is_key = account.tier != Tier.TRANSACTIONAL
+    return {
+        **data,
+        "account_id": account.pk,
+        "mode": modes.KEY if is_key else modes.TRANSACTIONAL,
+        "pipeline": [
+            {
+                "id": o.pk,
+                "name": o.name,
+                "stage": o.stage,
+                "amount": o.amount,
+                "expected_close": o.expected_close,
+            }
+            for o in data["pipeline"]
+        ],
+        "orders": [
+            {
+                "id": t.pk,
+                "date": t.date,
+                "unit_id": t.unit_id,
+                "product": str(t.product),
+                "net_amount": t.net_amount,
+            }
+            for t in data["orders"]
+        ],
+        "reps": [{"id": u.pk, "name": u.get_full_name() or u.username} for u in data["reps"]],
+        "kpis": [
+            {"label": str(label), "value": None if value is None else str(value), "unit": unit}
+            for label, value, unit in (
+                modes.key_kpis(account=account, as_of=today) if is_key else []
+            )
+        ],
+    }

@@ -35,18 +35,21 @@ def plan_review_overdue(account_ids: Sequence[int], as_of: dt.date) -> Iterable[
 
 
 def actions_overdue(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
-    """Open actions of the current plan past their due date (two queries)."""
+    """Open actions of the current plan past their due date (two queries): one finding for the
+    account's own actions and one per unit below the account, so the alert of a field unit's
+    actions goes to whoever answers for that unit (the sales manager of its rep)."""
     plans = current_plans(account_ids, as_of)
     account_of = {p.pk: acc for acc, p in plans.items()}
-    late: dict[int, list[dict[str, object]]] = defaultdict(list)
-    for plan_id, pk, title, due in (
+    late: dict[tuple[int, int | None], list[dict[str, object]]] = defaultdict(list)
+    for plan_id, pk, title, due, unit_id in (
         Action.objects.filter(
             plan_id__in=list(account_of), status__in=OPEN_ACTION_STATUSES, due_date__lt=as_of
         )
         .order_by("due_date", "pk")
-        .values_list("plan_id", "pk", "title", "due_date")
+        .values_list("plan_id", "pk", "title", "due_date", "unit_id")
     ):
-        late[plan_id].append({"action_id": pk, "title": title, "due": due})
+        below = unit_id if unit_id not in (None, account_of[plan_id]) else None
+        late[(plan_id, below)].append({"action_id": pk, "title": title, "due": due})
     return [
         Finding(
             account_id=account_of[plan_id],
@@ -54,8 +57,10 @@ def actions_overdue(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Find
             params={"count": len(rows), "since": str(rows[0]["due"])},
             evidence={"actions": rows[:20], "count": len(rows)},
             link=reverse("planning:plan", args=[plan_id]),
+            subject="" if unit_id is None else f"unit:{unit_id}",
+            unit_id=unit_id,
         )
-        for plan_id, rows in late.items()
+        for (plan_id, unit_id), rows in late.items()
     ]
 
 

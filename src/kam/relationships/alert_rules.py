@@ -20,7 +20,7 @@ from kam.alerts.selectors import alert_settings
 from kam.customers.models import Employment, Unit, account_path_of
 from kam.interactions.models import Interaction
 
-from .models import BuyingRole, BuyingRoleKind
+from .models import BuyingRole, BuyingRoleKind, Stage
 from .selectors import (
     _current_q,
     _day_end,
@@ -183,5 +183,6 @@ def register_alert_rules() -> None:
             label=_("Stage mismatch"),
             intensity=True,
             evaluate=stage_mismatch,
+            param_labels={"confirmed": dict(Stage.choices), "suggested": dict(Stage.choices)},
         )
     )

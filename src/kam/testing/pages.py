@@ -116,6 +116,10 @@ PAGES: list[Page] = [
     Page("sales-view", lambda i: f"/accounts/{i.account}/sales-view/", "executive", LIST),
     Page("modes", lambda i: "/modes/", "executive", ANALYTIC),
     Page("api-alerts", lambda i: "/api/v1/alerts", "kam", LIST),
+    Page("api-modes", lambda i: "/api/v1/modes", "executive", ANALYTIC),
+    Page("api-sales-view", lambda i: f"/api/v1/modes/accounts/{i.account}", "executive", LIST),
+    Page("visit-new", lambda i: f"/field/accounts/{i.kam_account}/visits/new/", "kam", LIST),
+    Page("backtest-form", lambda i: "/identification/backtest/", "executive", LIST),
     # the KAM programme: conditions, campaigns, risks (issue 17)
     Page("programme", lambda i: "/programme/", "executive", ANALYTIC),
     Page(

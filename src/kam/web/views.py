@@ -25,7 +25,7 @@ from kam.core.http import AuthedHttpRequest
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require, visible
 from kam.customers.filters import UnitFilter
-from kam.customers.models import Unit
+from kam.customers.models import Tier, Unit
 from kam.customers.selectors import (
     account_field_values,
     account_manager_choices,
@@ -36,6 +36,7 @@ from kam.customers.selectors import (
     unit_subtree,
 )
 from kam.customers.services import unit_update, unit_version
+from kam.health.modes import lean_account
 from kam.interactions.selectors import interactions_for
 from kam.people.services import user_set_language
 from kam.sales.selectors import (
@@ -198,6 +199,10 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         "since_year": today.year - 3,
         "currency": settings.KAM_CURRENCY,
         "profile": account_profile(account=unit, as_of=today) if unit.is_account else None,
+        # Table 6.1: a transactional account's page leads with its sales figures (decision 93)
+        "lean": lean_account(account=unit, as_of=today)
+        if unit.is_account and unit.tier == Tier.TRANSACTIONAL
+        else None,
         "key_status": key_account_status(account=unit, user=request.user),
     }
     return render(request, "web/account.html", context)

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kam.alerts.models import Alert
 from kam.alerts.rules import rules
@@ -187,3 +187,22 @@ def test_transactional_accounts_get_no_intensity_alert_from_real_rules(kam):
     meet(small, TODAY - dt.timedelta(days=100), [kam], [cfo])
     _plan(small, status=PlanStatus.APPROVED, next_review_due=TODAY - dt.timedelta(days=3))
     assert kinds(small) == set()
+
+
+def test_a_stage_mismatch_reason_names_the_stages_in_the_readers_language(account, kam):
+    StageAssessment.objects.create(
+        account=account,
+        suggested="early",
+        confirmed="synergistic",
+        decided_by=kam,
+        decided_at=timezone.now(),
+    )
+    alerts_refresh(account_ids=[account.pk], as_of=TODAY)
+    alert = Alert.objects.get(kind="relationships.stage_mismatch", account=account)
+    assert alert.params["confirmed"] == "synergistic"  # the code is stored
+    assert "“Synergistic”" in alert.text
+    assert "“synergistic”" not in alert.text
+    with translation.override("ru"):
+        shown = alert.text
+    assert "Синергетическ" in shown
+    assert "synergistic" not in shown.lower()

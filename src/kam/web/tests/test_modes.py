@@ -131,3 +131,76 @@ def test_modes_queries_do_not_grow(client: Client, kam_a: Persona, django_assert
         assert client.get(reverse("web:modes")).status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(reverse("web:account_lean", args=[kam_a.account.pk])).status_code == 200
+
+
+def test_a_transactional_accounts_page_leads_with_its_sales_figures(
+    client: Client, kam_a: Persona, kam_b: Persona
+):
+    _sell(kam_a.account, "3000", _last_year(), "t1")
+    kam_b.account.tier = "key"
+    kam_b.account.save(update_fields=["tier"])
+    client.force_login(kam_a.user)
+    html = client.get(reverse("web:account", args=[kam_a.account.pk])).content.decode()
+    section = html.split('id="account-sales-mode"')[1].split("</section>")[0]
+    assert "Transactional mode" in section
+    assert 'id="lean-revenue">3,000 EUR' in section
+    assert reverse("web:account_lean", args=[kam_a.account.pk]) in section
+    key_page = client.get(reverse("web:account", args=[kam_b.account.pk])).content.decode()
+    assert 'id="account-sales-mode"' not in key_page
+
+
+def _api(client: Client, persona: Persona, path: str):
+    return client.get(f"/api/v1{path}", headers=persona.headers)
+
+
+def test_the_modes_api_compares_the_two_groups(client: Client, kam_a: Persona, kam_b: Persona):
+    kam_b.account.tier = "key"
+    kam_b.account.save(update_fields=["tier"])
+    _sell(kam_a.account, "1000", _last_year(), "a1")
+    _sell(kam_b.account, "3000", _last_year(), "b1")
+    response = _api(client, kam_a, "/modes")
+    assert response.status_code == 200
+    body = response.json()
+    assert Decimal(body["key"]["revenue_share"]) == Decimal("75.0")
+    assert Decimal(body["transactional"]["revenue_share"]) == Decimal("25.0")
+    assert (body["key"]["accounts"], body["transactional"]["accounts"]) == (1, 1)
+    assert any(d["definition"].startswith("Won / (won + lost)") for d in body["definitions"])
+
+
+def test_the_sales_view_api(client: Client, kam_a: Persona, kam_b: Persona):
+    account = kam_a.account
+    _sell(account, "3000", _last_year(), "t1")
+    Opportunity.objects.create(unit=account, name="Spare parts deal", stage="propose")
+    Opportunity.objects.create(unit=account, name="Won", stage="won", expected_close=_last_year())
+    Opportunity.objects.create(unit=account, name="Lost", stage="lost", expected_close=_last_year())
+    body = _api(client, kam_a, f"/modes/accounts/{account.pk}").json()
+    assert body["mode"] == "transactional"
+    assert [o["name"] for o in body["pipeline"]] == ["Spare parts deal"]
+    assert Decimal(body["win_rate"]) == Decimal("50.0")
+    assert Decimal(body["revenue"]) == Decimal("3000")
+    assert body["kpis"] == []
+    # another KAM reads the sales view, as on the page
+    assert _api(client, kam_b, f"/modes/accounts/{account.pk}").status_code == 200
+    assert _api(client, kam_a, "/modes/accounts/999999").status_code == 404
+
+
+def test_a_key_accounts_sales_view_api_carries_its_relationship_kpis(
+    client: Client, kam_a: Persona
+):
+    kam_a.account.tier = "key"
+    kam_a.account.save(update_fields=["tier"])
+    body = _api(client, kam_a, f"/modes/accounts/{kam_a.account.pk}").json()
+    assert body["mode"] == "key"
+    assert any("wallet" in k["label"].lower() for k in body["kpis"])
+
+
+def test_the_modes_api_refuses_a_user_without_a_role_and_a_stranger(client: Client, kam_a: Persona):
+    from kam.api.services import token_create
+
+    user = UserFactory(username="norole2", role="")
+    _t, plain = token_create(user=user, name="t", scope="read_write")
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/modes", headers=headers).status_code == 403
+    path = f"/api/v1/modes/accounts/{kam_a.account.pk}"
+    assert client.get(path, headers=headers).status_code == 403
+    assert client.get("/api/v1/modes").status_code == 401

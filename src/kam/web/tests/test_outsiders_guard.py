@@ -156,6 +156,7 @@ WEB_WRITES: dict[str, str] = {
     "field:log": FIELD_VISIT,
     "field:action_status": f"{FIELD}::test_another_kam_cannot_change_kam_as_field_action",
     "field:cadence": FIELD_CADENCE,
+    "field:visit_new": "kam.field.tests.test_visit_form::test_outsiders_cannot_plan_a_visit",
     "field:feed_token": FIELD_TOKEN,
     "relationships:member_edit": REL_ROLES,
     "relationships:placeholder_add": REL_CENTRE,

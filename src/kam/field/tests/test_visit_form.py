@@ -1,0 +1,100 @@
+"""Plan a single visit on the web: the KAM for any field unit and rep, a rep for their own units;
+bad dates are refused with a message; outsiders change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from kam.field import services
+from kam.field.models import Visit
+from kam.testing.factories import UserFactory
+from kam.testing.personas import Persona, db_snapshot
+
+from .conftest import FieldWorld
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2026, 12, 21)
+
+
+def _url(fw: FieldWorld) -> str:
+    return reverse("field:visit_new", args=[fw.account.pk])
+
+
+def test_the_kam_plans_a_visit_for_a_rep_at_a_unit(client: Client, fw: FieldWorld) -> None:
+    client.force_login(fw.kam.user)
+    field_page = client.get(reverse("field:account", args=[fw.account.pk])).content.decode()
+    assert f'href="{_url(fw)}"' in field_page
+    form = client.get(_url(fw) + f"?unit={fw.north.pk}")
+    assert form.status_code == 200
+    assert "Plant North" in form.content.decode()
+    response = client.post(
+        _url(fw),
+        {
+            "unit": fw.north.pk,
+            "rep": fw.rep.pk,
+            "planned_on": DAY.isoformat(),
+            "action": fw.action.pk,
+            "note": "Bring the samples",
+        },
+    )
+    assert response.status_code == 302
+    visit = Visit.objects.get()
+    assert (visit.unit, visit.rep, visit.planned_on) == (fw.north, fw.rep, DAY)
+    assert (visit.action, visit.note) == (fw.action, "Bring the samples")
+    page = client.get(response["Location"]).content.decode()
+    assert "Plant North" in page.split('id="field-visits"')[1]
+
+
+def test_a_date_out_of_range_is_refused_with_a_message(client: Client, fw: FieldWorld) -> None:
+    client.force_login(fw.kam.user)
+    response = client.post(
+        _url(fw), {"unit": fw.north.pk, "rep": fw.rep.pk, "planned_on": "1800-01-01"}
+    )
+    assert response.status_code == 400
+    assert "invalid-feedback" in response.content.decode()
+    assert not Visit.objects.exists()
+    response = client.post(_url(fw), {"unit": fw.north.pk, "rep": fw.rep.pk, "planned_on": "x"})
+    assert response.status_code == 400
+    assert not Visit.objects.exists()
+
+
+def test_a_rep_plans_only_their_own_visits_to_their_units(client: Client, fw: FieldWorld) -> None:
+    services.assignment_set(units=[fw.north], rep=fw.rep, actor=None)
+    client.force_login(fw.rep)
+    html = client.get(_url(fw)).content.decode()
+    form = html.split('id="visit-form"')[1]
+    assert "Plant North" in form and "Plant South" not in form
+    assert "rep2" not in form  # no other rep to choose
+    refused = client.post(
+        _url(fw), {"unit": fw.south.pk, "rep": fw.rep.pk, "planned_on": DAY.isoformat()}
+    )
+    assert refused.status_code == 400
+    for_other = client.post(
+        _url(fw), {"unit": fw.north.pk, "rep": fw.other_rep.pk, "planned_on": DAY.isoformat()}
+    )
+    assert for_other.status_code == 400
+    assert not Visit.objects.exists()
+    ok = client.post(
+        _url(fw), {"unit": fw.north.pk, "rep": fw.rep.pk, "planned_on": DAY.isoformat()}
+    )
+    assert ok.status_code == 302
+    assert Visit.objects.get().rep == fw.rep
+
+
+def test_outsiders_cannot_plan_a_visit(client: Client, fw: FieldWorld, kam_b: Persona) -> None:
+    nobody = UserFactory(username="nobody", role="")
+    before = db_snapshot()
+    body = {"unit": fw.north.pk, "rep": fw.rep.pk, "planned_on": DAY.isoformat()}
+    client.force_login(kam_b.user)  # another KAM
+    assert client.get(_url(fw)).status_code == 403
+    assert client.post(_url(fw), body).status_code == 403
+    client.force_login(fw.other_rep)  # a rep with no unit at this account
+    assert client.post(_url(fw), body).status_code == 403
+    client.force_login(nobody)
+    assert client.get(_url(fw)).status_code == 403
+    assert db_snapshot() == before
+    assert Client().get(_url(fw)).status_code == 302  # to the login page
