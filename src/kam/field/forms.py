@@ -141,5 +141,5 @@ class VisitForm(forms.Form):
         ):
             f = self.fields[name]
             assert isinstance(f, forms.ModelChoiceField)
-            f.queryset = model.objects.filter(pk__in=[r.pk for r in rows])  # type: ignore[attr-defined]
+            f.queryset = model.objects.filter(pk__in=[r.pk for r in rows])
         _style(self)

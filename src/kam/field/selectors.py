@@ -75,7 +75,7 @@ def unit_alert_owners(unit_ids: Sequence[int]) -> dict[int, int]:
         rep__manager__isnull=False,
         rep__manager__is_active=True,
     ).values_list("unit_id", "rep__manager_id")
-    return dict(rows)
+    return {unit_id: manager_id for unit_id, manager_id in rows if manager_id is not None}
 
 
 def field_reps() -> list[User]:
