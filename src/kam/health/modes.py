@@ -152,23 +152,12 @@ def _metric(key: str, account_id: int, as_of: dt.date) -> MetricValue:
     return registry.get(key).value(account_id, as_of) if key in registry else None
 
 
-def lean_account(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
-    """The lean page of a transactional account: pipeline, orders, sales KPIs and the one or
-    two reps who work it (a fixed number of queries)."""
+def lean_kpis(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
+    """The sales KPIs of an account (Table 6.1): revenue and growth of the last 12 full months,
+    win rate, the one or two reps who work it, interactions of the year (four queries)."""
     units = Unit.objects.in_account(account).values("pk")
     start, end = full_months_window(as_of)
     prior = add_months(start, -12)
-    pipeline = list(
-        Opportunity.objects.filter(unit__in=units)
-        .exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
-        .select_related("unit")
-        .order_by("expected_close", "pk")[:LIST_LIMIT]
-    )
-    orders = list(
-        Transaction.objects.filter(unit__in=units)
-        .select_related("unit", "product")
-        .order_by("-date", "-pk")[:LIST_LIMIT]
-    )
     sums = MonthlyRollup.objects.filter(account=account, month__gte=prior, month__lt=end).aggregate(
         revenue=Coalesce(
             Sum("net_amount", filter=Q(month__gte=start)), Decimal(0), output_field=_MONEY
@@ -194,9 +183,6 @@ def lean_account(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
         .order_by("-n", "pk")[:2]
     )
     return {
-        "pipeline": pipeline,
-        "pipeline_value": sum((o.amount or Decimal(0) for o in pipeline), Decimal(0)),
-        "orders": orders,
         "revenue": sums["revenue"],
         "growth": _pct(sums["revenue"] - sums["prior"], sums["prior"]) if sums["prior"] else None,
         "win_rate": _pct(decided["won"], n) if n else None,
@@ -206,6 +192,29 @@ def lean_account(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
         "interactions_12m": Interaction.objects.filter(
             unit__in=units, occurred_at__gte=since
         ).count(),
+    }
+
+
+def lean_account(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
+    """The lean page of an account: its sales KPIs with the open pipeline and the latest orders
+    (six queries)."""
+    units = Unit.objects.in_account(account).values("pk")
+    pipeline = list(
+        Opportunity.objects.filter(unit__in=units)
+        .exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
+        .select_related("unit")
+        .order_by("expected_close", "pk")[:LIST_LIMIT]
+    )
+    orders = list(
+        Transaction.objects.filter(unit__in=units)
+        .select_related("unit", "product")
+        .order_by("-date", "-pk")[:LIST_LIMIT]
+    )
+    return {
+        **lean_kpis(account=account, as_of=as_of),
+        "pipeline": pipeline,
+        "pipeline_value": sum((o.amount or Decimal(0) for o in pipeline), Decimal(0)),
+        "orders": orders,
     }
 
 

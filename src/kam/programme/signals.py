@@ -21,7 +21,7 @@ from kam.customers.models import Unit
 from kam.customers.signals import accounts_changed
 from kam.health.models import BacktestResult
 from kam.health.services import health_written
-from kam.identification.models import Nomination, ScoringRun, SelectionBacktest
+from kam.identification.models import Nomination, RunStatus, ScoringRun, SelectionBacktest
 from kam.planning.models import AccountPlan, Objective, ObjectiveUpdate, PlanEvent
 from kam.relationships.models import StageAssessment
 from kam.sales.models import MonthlyRollup
@@ -34,7 +34,6 @@ from .services import dashboard_mark_stale
 UNIT_FIELDS = {"tier", "name", "path", "depth"}
 WATCHED = (
     Nomination,
-    ScoringRun,
     SelectionBacktest,
     BacktestResult,
     AccountPlan,
@@ -61,6 +60,12 @@ def _unit_saved(sender: Any, instance: Unit, update_fields: Any = None, **kwargs
     dashboard_mark_stale()
 
 
+def _run_saved(sender: Any, instance: ScoringRun, **kwargs: Any) -> None:
+    """A scoring run changes the dashboard when it is done (its heartbeats and steps do not)."""
+    if instance.status == RunStatus.DONE:
+        dashboard_mark_stale()
+
+
 def _bulk(sender: Any, **kwargs: Any) -> None:
     dashboard_mark_stale()
 
@@ -77,6 +82,8 @@ def connect() -> None:
         post_save.connect(_written, sender=model, dispatch_uid=f"{uid}_saved")
         post_delete.connect(_written, sender=model, dispatch_uid=f"{uid}_deleted")
     post_save.connect(_unit_saved, sender=Unit, dispatch_uid="dashboard_unit_saved")
+    post_save.connect(_run_saved, sender=ScoringRun, dispatch_uid="dashboard_run_saved")
+    post_delete.connect(_written, sender=ScoringRun, dispatch_uid="dashboard_run_deleted")
     post_delete.connect(_written, sender=Unit, dispatch_uid="dashboard_unit_deleted")
     m2m_changed.connect(
         _m2m, sender=Campaign.statements.through, dispatch_uid="dashboard_campaign_statements"

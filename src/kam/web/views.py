@@ -36,7 +36,7 @@ from kam.customers.selectors import (
     unit_subtree,
 )
 from kam.customers.services import unit_update, unit_version
-from kam.health.modes import lean_account
+from kam.health.modes import lean_kpis
 from kam.interactions.selectors import interactions_for
 from kam.people.services import user_set_language
 from kam.sales.selectors import (
@@ -200,7 +200,7 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         "currency": settings.KAM_CURRENCY,
         "profile": account_profile(account=unit, as_of=today) if unit.is_account else None,
         # Table 6.1: a transactional account's page leads with its sales figures (decision 93)
-        "lean": lean_account(account=unit, as_of=today)
+        "lean": lean_kpis(account=unit, as_of=today)
         if unit.is_account and unit.tier == Tier.TRANSACTIONAL
         else None,
         "key_status": key_account_status(account=unit, user=request.user),

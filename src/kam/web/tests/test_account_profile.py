@@ -164,7 +164,8 @@ def test_the_profile_queries_stay_bounded(client, kam_a, django_assert_max_num_q
     client.force_login(kam_a.user)
     _grow(kam_a.account, 3, 3, 2)
     _page(client, kam_a.account)
-    with django_assert_max_num_queries(45) as small:
+    # +4 on a transactional account: its sales KPIs lead the page (Table 6.1)
+    with django_assert_max_num_queries(49) as small:
         assert _page(client, kam_a.account).status_code == 200
     _grow(kam_a.account, 27, 30, 20, start=3)
     with django_assert_max_num_queries(len(small.captured_queries)):

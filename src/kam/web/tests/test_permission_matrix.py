@@ -519,6 +519,16 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET field:cadence": _page("field:cadence"),
     "POST field:cadence": _post("field:cadence", lambda w, who: {"key__site": "30"}),
     "GET field:account": _page("field:account", lambda w: w.account),
+    "GET field:visit_new": _page("field:visit_new", lambda w: _field_visit(w) and w.account),
+    "POST field:visit_new": _post(
+        "field:visit_new",
+        lambda w, who: {
+            "unit": w.site,
+            "rep": w.users["field_rep"].pk,
+            "planned_on": "2026-12-21",
+        },
+        lambda w: _field_visit(w) and w.account,
+    ),
     "GET field:indicators": _page("field:indicators"),
     "GET field:feed_token": _page("field:feed_token"),
     "POST field:feed_token": _post("field:feed_token", lambda w, who: {}),
@@ -1261,6 +1271,8 @@ API_REQUESTS: dict[str, Build] = {
     "GET /notifications": _api(lambda w: "/notifications"),
     "POST /notifications/read": _api(lambda w: "/notifications/read", lambda w: {}),
     "GET /alerts": _api(lambda w: "/alerts"),
+    "GET /modes": _api(lambda w: "/modes"),
+    "GET /modes/accounts/{account_id}": _api(lambda w: f"/modes/accounts/{w.account}"),
     "POST /alerts/{alert_id}/acknowledge": _api(
         lambda w: f"/alerts/{_alert(w)}/acknowledge", lambda w: {"note": "Seen"}
     ),
@@ -1449,6 +1461,7 @@ LIST_READS = {
     "GET alerts:list",
     "GET /alerts",
     "GET web:modes",
+    "GET /modes",
     "GET web:inbox",
     "GET health:portfolio",
     "GET /health",
