@@ -108,3 +108,23 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory, worker_id):
+    """One migrated SQLite file per test session, shared by the xdist workers."""
+    from kam.testing import sqlite_files
+
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    return sqlite_files.template(root / "kam-template")
+
+
+@pytest.fixture
+def migrated_sqlite(_sqlite_template):
+    """``migrated_sqlite(path)`` puts a freshly migrated database file at ``path``: for the tests
+    that start ``kam`` in a subprocess (a copy of one migration instead of a migration each)."""
+    from kam.testing import sqlite_files
+
+    return lambda target: sqlite_files.migrated_copy(_sqlite_template, target)

@@ -12,7 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import kam
+
+# The subprocess runs on its own SQLite file whatever database the suite uses: the PostgreSQL
+# half of `make test` would only run it a second time.
+pytestmark = pytest.mark.sqlite_only
+
 
 SRC = Path(kam.__file__).resolve().parent.parent
 
@@ -48,9 +55,9 @@ def _rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
     return rows
 
 
-def test_a_backup_restores_into_a_new_database_file(tmp_path):
-    # migrate alone fills tables: content types, permissions, the default scoring model
-    assert _kam(tmp_path, "live.sqlite3", "migrate", "--noinput", "-v", "0").returncode == 0
+def test_a_backup_restores_into_a_new_database_file(tmp_path, migrated_sqlite):
+    # a migrated database has filled tables: content types, permissions, the default scoring model
+    migrated_sqlite(tmp_path / "live.sqlite3")
 
     backup = _kam(tmp_path, "live.sqlite3", "backup", str(tmp_path / "nightly.backup"))
     restore = _kam(tmp_path, "new.sqlite3", "restore", str(tmp_path / "nightly.backup"))

@@ -22,6 +22,7 @@ from django.db import connection
 from kam.dataio import fastpath
 from kam.dataio.services import import_file
 from kam.sales.models import MonthlyRollup, Transaction
+from kam.testing import sqlite_files
 
 from .conftest import FIXTURES
 from .test_import_transactions import (  # noqa: F401  (fixtures and tests run again here)
@@ -146,12 +147,12 @@ def _kam(env, *args):
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
+def prepared(tmp_path_factory, _sqlite_template):
     """A migrated SQLite file with the sample units and products, and a big transaction file."""
     folder = tmp_path_factory.mktemp("prepared")
     db = folder / "kam.sqlite3"
     env = _env(folder, db)
-    _kam(env, "migrate", "--noinput", "-v", "0")
+    sqlite_files.migrated_copy(_sqlite_template, db)
     for entity, name in (
         ("units", "units.csv"),
         ("product-lines", "product_lines.csv"),

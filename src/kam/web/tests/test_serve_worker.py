@@ -9,7 +9,14 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 import kam
+
+# The subprocess runs on its own SQLite file whatever database the suite uses: the PostgreSQL
+# half of `make test` would only run it a second time.
+pytestmark = pytest.mark.sqlite_only
+
 
 SOURCE = str(Path(kam.__file__).parents[1])
 
@@ -37,7 +44,7 @@ def _workers(server_pid: int) -> list[int]:
     return found
 
 
-def test_kam_serve_restarts_a_killed_job_worker(tmp_path):
+def test_kam_serve_restarts_a_killed_job_worker(tmp_path, migrated_sqlite):
     env = {
         **os.environ,
         "KAM_VAR_DIR": str(tmp_path),
@@ -47,12 +54,7 @@ def test_kam_serve_restarts_a_killed_job_worker(tmp_path):
         "KAM_DEBUG": "1",  # static files from the source folders: no collectstatic needed
         "KAM_SCORING_EVERY_HOURS": "0",
     }
-    subprocess.run(
-        [sys.executable, "-m", "kam.cli", "migrate", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-        timeout=300,
-    )
+    migrated_sqlite(tmp_path / "serve.sqlite3")
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "kam.cli", "serve", "--port", str(port), "--workers", "1"],

@@ -220,6 +220,7 @@ def test_a_sqlite_database_file_is_narrowed_to_its_owner_when_opened(tmp_path):
     assert _mode(db) == 0o600
 
 
+@pytest.mark.sqlite_only  # a SQLite file, whatever database the suite uses
 def test_a_new_database_file_is_created_readable_by_its_owner_only(tmp_path):
     db = tmp_path / "new.sqlite3"
     out = _run_django(["migrate", "--verbosity", "0"], KAM_DATABASE_URL=f"sqlite:///{db}")

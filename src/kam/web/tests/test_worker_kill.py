@@ -22,6 +22,11 @@ import pytest
 
 import kam
 
+# The subprocess runs on its own SQLite file whatever database the suite uses: the PostgreSQL
+# half of `make test` would only run it a second time.
+pytestmark = pytest.mark.sqlite_only
+
+
 FIXTURES = Path(__file__).parents[2] / "dataio" / "tests" / "fixtures"
 SOURCE = str(Path(kam.__file__).parents[1])
 ROWS = 20_000
@@ -87,7 +92,7 @@ def _kill_mid_job(db: Path, worker: subprocess.Popen, status_sql: str, pk: int) 
 
 
 @pytest.fixture
-def env(tmp_path):
+def env(tmp_path, migrated_sqlite):
     db = tmp_path / "jobs.sqlite3"
     env = {
         **os.environ,
@@ -99,7 +104,7 @@ def env(tmp_path):
         "KAM_JOB_TIMEOUT_SECONDS": "2",
         "KAM_SCORING_EVERY_HOURS": "0",
     }
-    _kam(env, "migrate", "--noinput", "-v", "0")
+    migrated_sqlite(db)
     for entity, name in (("product-lines", "product_lines.csv"), ("products", "products.csv")):
         _kam(env, "import", entity, str(FIXTURES / name))
     env["_DB"] = str(db)
