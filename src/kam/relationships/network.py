@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import CharField, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from kam.customers.models import Employment, Unit, subtree_q
@@ -127,13 +128,29 @@ def _half_life() -> float:
 def _kept_links(contacts: QuerySet[Any], today: dt.date) -> list[Link]:
     """Our links to the contacts: the kept activity strength (decayed from the day it was
     computed to ``today``, decision 49) and the judged level, one row per pair (two queries,
-    plus the settings row)."""
+    plus the settings row).
+
+    A big account has tens of thousands of kept pairs, so the day is read as text (no date
+    conversion per row) and the decay is computed once per distinct day: one refresh writes
+    every pair with the same day.
+    """
     half_life = _half_life()
+    factors: dict[str, float] = {}
+
+    def factor(as_of: str) -> float:
+        known = factors.get(as_of)
+        if known is None:
+            day = dt.date.fromisoformat(as_of[:10])
+            known = factors[as_of] = decay((today - day).days, half_life)
+        return known
+
     pairs: dict[tuple[int, int], list[Any]] = {}
-    for user_id, contact_id, strength, as_of, n in LinkStrength.objects.filter(
-        contact_id__in=contacts
-    ).values_list("user_id", "contact_id", "strength", "as_of", "interactions"):
-        value = strength * decay((today - as_of).days, half_life) if as_of else strength
+    for user_id, contact_id, strength, as_of, n in (
+        LinkStrength.objects.filter(contact_id__in=contacts)
+        .annotate(day=Cast("as_of", output_field=CharField()))
+        .values_list("user_id", "contact_id", "strength", "day", "interactions")
+    ):
+        value = strength * factor(as_of) if as_of else strength
         pairs[(user_id, contact_id)] = [round(value, 3), None, n]
     for user_id, contact_id, level in OurLink.objects.filter(contact_id__in=contacts).values_list(
         "user_id", "contact_id", "level"
