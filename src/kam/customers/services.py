@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 from treebeard.exceptions import InvalidMoveToDescendant
 
+from kam.core.bulk import insert_creation_history, insert_rows
 from kam.core.countries import iso_alpha2
 from kam.core.errors import CycleError, DomainError
 from kam.core.services import UNSET, Unset, model_update
@@ -441,11 +441,20 @@ def units_create_level(
         if parent is not None:
             added[parent.pk] += 1
     for start in range(0, len(units), batch_size):
-        bulk_create_with_history(units[start : start + batch_size], Unit, batch_size=batch_size)
-    touched = []
+        batch = units[start : start + batch_size]
+        insert_rows(Unit, batch, batch_size=batch_size)
+        ids = dict(Unit.objects.filter(path__in=[u.path for u in batch]).values_list("path", "pk"))
+        for unit in batch:
+            unit.pk = ids[unit.path]
+            unit._state.adding = False
+        insert_creation_history(Unit, batch, batch_size=batch_size)
     for pk, n in added.items():
         parents[pk].numchild += n
-        touched.append(parents[pk])
-    Unit.objects.bulk_update(touched, ["numchild"], batch_size=batch_size)
+    table = connection.ops.quote_name(Unit._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET numchild = %s WHERE id = %s",  # noqa: S608 - model metadata
+            [(parents[pk].numchild, pk) for pk in added],
+        )
     accounts_changed.send(sender=Unit, paths=[u.path for u in units])
     return units
