@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,7 @@ from kam.identification.selectors import (
     scoring_run_latest,
 )
 from kam.interactions.models import Interaction
-from kam.people.models import User
+from kam.people.models import Role, User
 from kam.planning.models import Objective, PlanStatus
 from kam.planning.selectors import current_plans, effective_status, objective_counts
 from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage
@@ -901,6 +901,28 @@ def concentration(shares: Sequence[AccountShare], *, pareto_points: int = 20) ->
     }
 
 
+def concentration_level(conc: Mapping[str, Any], config: ProgrammeSettings) -> str:
+    """"alert" when the top-5 share or the Herfindahl index is above its stored alert threshold,
+    "warn" when the index is above its warn threshold, "no_data" without revenue, else "ok"."""
+    hhi, top5 = conc.get("hhi"), conc.get("top5")
+    if hhi is None or top5 is None:
+        return "no_data"
+    if hhi > config.concentration_hhi_alert or top5 > float(config.concentration_top5_alert):
+        return "alert"
+    return "warn" if hhi > config.concentration_hhi_warn else "ok"
+
+
+def risk_alert_owner(config: ProgrammeSettings) -> int | None:
+    """The executive who owns the programme-wide risk alerts: the stored one while they are an
+    active executive, else the first active executive (None when there is none)."""
+    found = User.objects.filter(is_active=True, role=Role.EXECUTIVE)
+    if config.risk_alert_owner_id is not None:
+        chosen = found.filter(pk=config.risk_alert_owner_id).values_list("pk", flat=True).first()
+        if chosen is not None:
+            return chosen
+    return found.order_by("pk").values_list("pk", flat=True).first()
+
+
 def _money(field_name: str) -> Coalesce:
     out: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
     return Coalesce(Sum(field_name), Decimal(0), output_field=out)
@@ -946,6 +968,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         )
     base_trend = [base[1] - base[0], base[2] - base[1]]  # type: ignore[operator]
     eroding = []
+    trends: dict[int, list[float]] = {}
     for pk in key_ids:
         m = [margin(sums[(pk, p)]) if (pk, p) in sums else None for p in range(3)]
         if any(x is None for x in m):
@@ -953,6 +976,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         trend_ = [m[1] - m[0], m[2] - m[1]]  # type: ignore[operator]
         if trend_[0] < base_trend[0] and trend_[1] < base_trend[1]:
             eroding.append(pk)
+            trends[pk] = [round(x, 2) for x in trend_]
     return Risk(
         "margin_erosion",
         label,
@@ -965,7 +989,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
             % {"n": len(eroding)}
         ),
         eroding,
-        {"non_key_trend": [round(x, 2) for x in base_trend]},
+        {"non_key_trend": [round(x, 2) for x in base_trend], "trends": trends},
     )
 
 
@@ -1073,7 +1097,7 @@ def risks(*, as_of: dt.date) -> dict[str, Any]:
     concentration_risk = Risk(
         "concentration",
         _("Concentration"),
-        "no_data" if hhi is None else "alert" if hhi > 2500 else "warn" if hhi > 1500 else "ok",
+        concentration_level(conc, ProgrammeSettings.current()),
         str(
             _("Top 5 accounts: %(top5)s %% of revenue; Herfindahl index %(hhi)s.")
             % {"top5": conc["top5"], "hhi": hhi}
