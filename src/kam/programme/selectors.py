@@ -36,7 +36,15 @@ from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.selectors import accounts_without_sponsor, request_indicators, team_counts
 
-from .models import Campaign, CampaignStatus, Condition, Group, ProgrammeSettings, Response
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Condition,
+    Group,
+    ProgrammeSettings,
+    Response,
+    Statement,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -821,6 +829,25 @@ def own_responses(*, campaign: Campaign, user: User) -> QuerySet[Response]:
 
 def campaign_statements(*, campaign: Campaign) -> list[Any]:
     return list(campaign.statements.order_by("condition", "position", "pk"))
+
+
+def statements_by_condition() -> list[dict[str, Any]]:
+    """Every statement (active and retired) per condition, with the answers given to it; two
+    queries whatever their number."""
+    rows = list(
+        Statement.objects.annotate(answers=Count("responses")).order_by(
+            "condition", "-active", "position", "pk"
+        )
+    )
+    return [
+        {
+            "condition": value,
+            "label": label,
+            "statements": [s for s in rows if s.condition == value],
+            "active": sum(1 for s in rows if s.condition == value and s.active),
+        }
+        for value, label in Condition.choices
+    ]
 
 
 # --- Risks of KAM (DOMAIN §11) -------------------------------------------------------------------
