@@ -102,6 +102,7 @@ class RiskOut(Schema):
     level: str
     summary: str
     accounts: list[int]
+    missing: str = ""
 
 
 class ShareOut(Schema):
@@ -296,6 +297,7 @@ def risk_list(request: AuthedHttpRequest) -> Any:
                 "level": r.level,
                 "summary": r.summary,
                 "accounts": r.accounts,
+                "missing": r.missing,
             }
             for r in found["items"]
         ],

@@ -861,6 +861,8 @@ class Risk:
     summary: str
     accounts: list[int] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
+    # with "no_data": which input is missing and how to provide it (decision 105)
+    missing: str = ""
 
 
 @dataclass
@@ -929,8 +931,9 @@ def concentration(shares: Sequence[AccountShare], *, pareto_points: int = 20) ->
 
 
 def concentration_level(conc: Mapping[str, Any], config: ProgrammeSettings) -> str:
-    """"alert" when the top-5 share or the Herfindahl index is above its stored alert threshold,
-    "warn" when the index is above its warn threshold, "no_data" without revenue, else "ok"."""
+    """The level of the concentration risk: "alert" when the top-5 share or the Herfindahl index
+    is above its stored alert threshold, "warn" when the index is above its warn threshold,
+    "no_data" without revenue, else "ok"."""
     hhi, top5 = conc.get("hhi"), conc.get("top5")
     if hhi is None or top5 is None:
         return "no_data"
@@ -1041,7 +1044,21 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     label = _("Service creep")
     cost = _registry_growth("sales.cost_to_serve", key_ids, as_of)
     if not cost:
-        return Risk("service_creep", label, "no_data", str(_("No cost-to-serve data.")))
+        return Risk(
+            "service_creep",
+            label,
+            "no_data",
+            str(_("No cost-to-serve data.")),
+            missing=str(
+                _(
+                    "Missing input: the cost of serving each key account (logistics, service "
+                    "hours, special terms) per year. OpenKAM keeps only the cost of goods on a "
+                    "sale, not the cost to serve; this risk is judged once an app registers the "
+                    "account metric sales.cost_to_serve, for example from an import of costs to "
+                    "serve per account and month."
+                )
+            ),
+        )
     revenue = _registry_growth("sales.revenue_12m", list(cost), as_of)
     creeping = [pk for pk, g in cost.items() if g > revenue.get(pk, 0.0)]
     return Risk(
@@ -1061,7 +1078,22 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     label = _("Buyer power")
     discount = _registry_growth("sales.discount_pct", key_ids, as_of)
     if not discount:
-        return Risk("buyer_power", label, "no_data", str(_("No discount data.")))
+        return Risk(
+            "buyer_power",
+            label,
+            "no_data",
+            str(_("No discount data.")),
+            missing=str(
+                _(
+                    "Missing input: the discount given on each sale (or its list price). A sale "
+                    "carries its net amount and quantity only, and a price per unit is no "
+                    "substitute: units of different products do not add up, so a change of "
+                    "product mix would read as a discount. This risk is judged once an app "
+                    "registers the account metric sales.discount_pct, for example from list "
+                    "prices or discounts imported with the transactions."
+                )
+            ),
+        )
     revenue = _registry_growth("sales.revenue_12m", list(discount), as_of)
     pressing = [pk for pk, g in discount.items() if g > 0 and revenue.get(pk, 0.0) <= 0]
     return Risk(
