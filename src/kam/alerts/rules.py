@@ -34,7 +34,8 @@ class Finding:
 
     ``reason`` is an English message id with ``%(name)s`` placeholders filled from ``params``
     (mark it with ``gettext_noop`` so it is translated when shown); ``subject`` tells apart two
-    findings of one rule on one account (a contact id, say), empty when there is one at most.
+    findings of one rule on one account (a contact id, say), empty when there is one at most;
+    ``owner_id`` names the owner when the rule knows better than the account's KAM.
     """
 
     account_id: int
@@ -44,6 +45,9 @@ class Finding:
     link: str = ""
     subject: str = ""
     unit_id: int | None = None
+    # who answers for it when that is neither the account's KAM nor a unit's sales manager (an
+    # executive for a finding about the whole programme, decision 104); None: the usual owner
+    owner_id: int | None = None
 
 
 EvaluateFn = Callable[[Sequence[int], dt.date], Iterable[Finding]]

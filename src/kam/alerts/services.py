@@ -108,7 +108,10 @@ def alerts_refresh(
     unit_owners = rules.unit_owners(sorted({f.unit_id for _r, f in found.values() if f.unit_id}))
 
     def owner_of(f: Finding) -> int | None:
-        """The sales manager for a field unit's finding, else the account's KAM (DOMAIN §6)."""
+        """The owner the rule named, else the sales manager for a field unit's finding, else
+        the account's KAM (DOMAIN §6)."""
+        if f.owner_id is not None:
+            return f.owner_id
         if f.unit_id is not None and f.unit_id in unit_owners:
             return unit_owners[f.unit_id]
         return owners.get(f.account_id)

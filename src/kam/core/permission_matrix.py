@@ -189,7 +189,8 @@ ACTIONS: dict[str, Action] = {
         _every_role(),
     ),
     "run_assessment": Action(
-        "Open, remind and close assessment campaigns; see each respondent group's results",
+        "Open, remind and close assessment campaigns; edit their statements; see each respondent "
+        "group's results",
         {EXECUTIVE: EVERY_RELATION},
         note="Superuser status does not replace the executive role.",
     ),

@@ -220,6 +220,12 @@ class AccountHealth(models.Model):
         blank=True,
     )
     computed_at = models.DateTimeField(_("computed"), auto_now=True)
+    # the grade before the last change of grade and when it changed (decision 105: the inbox's
+    # "what changed since my last visit" reads them); empty until the grade first changes
+    previous_grade = models.CharField(
+        _("previous grade"), max_length=8, choices=Grade.choices, blank=True
+    )
+    grade_changed_at = models.DateTimeField(_("grade changed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("account health")

@@ -75,6 +75,7 @@ def _store(results: dict[int, engine.Result], as_of: dt.date) -> None:
     month = as_of.replace(day=1)
     three_back = engine.month_starts(as_of, 4)[-1]
     before: dict[int, Decimal] = {}
+    kept: dict[int, tuple[str, str, dt.datetime | None]] = {}
     ids = list(results)
     for start in range(0, len(ids), _CHUNK):
         before.update(
@@ -82,6 +83,10 @@ def _store(results: dict[int, engine.Result], as_of: dt.date) -> None:
                 account_id__in=ids[start : start + _CHUNK], month=three_back
             ).values_list("account_id", "score")
         )
+        for pk, grade, previous, changed in AccountHealth.objects.filter(
+            account_id__in=ids[start : start + _CHUNK]
+        ).values_list("account_id", "grade", "previous_grade", "grade_changed_at"):
+            kept[pk] = (grade, previous, changed)
     now = timezone.now()
     current = []
     months = []
@@ -89,6 +94,9 @@ def _store(results: dict[int, engine.Result], as_of: dt.date) -> None:
         score = _d(r.score)
         assert score is not None
         trend = score - before[pk] if pk in before else None
+        grade_was, previous, changed_at = kept.get(pk, (r.grade, "", None))
+        if grade_was != r.grade:  # a change of grade: kept for "what changed" (decision 105)
+            previous, changed_at = grade_was, now
         current.append(
             AccountHealth(
                 account_id=pk,
@@ -99,6 +107,8 @@ def _store(results: dict[int, engine.Result], as_of: dt.date) -> None:
                 version_id=r.version_id,
                 trend=trend,
                 computed_at=now,
+                previous_grade=previous,
+                grade_changed_at=changed_at,
             )
         )
         months.append(
@@ -110,7 +120,17 @@ def _store(results: dict[int, engine.Result], as_of: dt.date) -> None:
         current,
         update_conflicts=True,
         unique_fields=["account"],
-        update_fields=["as_of", "score", "grade", "components", "version", "trend", "computed_at"],
+        update_fields=[
+            "as_of",
+            "score",
+            "grade",
+            "components",
+            "version",
+            "trend",
+            "computed_at",
+            "previous_grade",
+            "grade_changed_at",
+        ],
         batch_size=500,
     )
     HealthMonth.objects.bulk_create(

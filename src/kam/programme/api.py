@@ -11,14 +11,22 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from kam.core.api.helpers import responses
-from kam.core.api.schemas import Id, InSchema, NonEmptyText200, SaneDate
+from kam.core.api.helpers import changes, responses
+from kam.core.api.schemas import (
+    OMITTED,
+    Id,
+    InSchema,
+    NonEmptyText200,
+    NonEmptyText300,
+    SaneDate,
+    Text300,
+)
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import has_role_rule, require
 from kam.people.models import User
 
 from . import selectors, services
-from .models import Campaign, Group
+from .models import Campaign, Condition, Group, Statement
 
 router = Router(tags=["programme"])
 
@@ -94,6 +102,7 @@ class RiskOut(Schema):
     level: str
     summary: str
     accounts: list[int]
+    missing: str = ""
 
 
 class ShareOut(Schema):
@@ -149,6 +158,36 @@ class SavedOut(Schema):
     saved: int
 
 
+if TYPE_CHECKING:
+    ConditionLit = int
+else:
+    ConditionLit = Literal[tuple(Condition.values)]
+Position = Annotated[int, Field(ge=0, le=32767)]
+
+
+class StatementOut(Schema):
+    id: int
+    condition: int
+    text_en: str
+    text_ru: str
+    position: int
+    active: bool
+
+
+class StatementIn(InSchema):
+    condition: ConditionLit
+    text_en: NonEmptyText300
+    text_ru: Text300 = ""
+    position: Position | None = None
+
+
+class StatementPatch(InSchema):
+    text_en: NonEmptyText300 = OMITTED
+    text_ru: Text300 = OMITTED
+    position: Position = OMITTED
+    active: bool = OMITTED
+
+
 def _indicator(i: selectors.Indicator) -> dict[str, Any]:
     return {
         "key": i.key,
@@ -171,6 +210,17 @@ def _campaign_out(c: Campaign) -> dict[str, Any]:
         "groups": list(c.groups),
         "status": c.status,
         "statements": sorted(s.pk for s in c.statements.all()),
+    }
+
+
+def _statement_out(s: Statement) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "condition": s.condition,
+        "text_en": s.text_en,
+        "text_ru": s.text_ru,
+        "position": s.position,
+        "active": s.active,
     }
 
 
@@ -247,6 +297,7 @@ def risk_list(request: AuthedHttpRequest) -> Any:
                 "level": r.level,
                 "summary": r.summary,
                 "accounts": r.accounts,
+                "missing": r.missing,
             }
             for r in found["items"]
         ],
@@ -294,6 +345,34 @@ def campaign_close(request: AuthedHttpRequest, campaign_id: Id) -> Any:
     _run(request)
     campaign = services.campaign_close(campaign=_campaign(campaign_id), actor=request.auth)
     return _campaign_out(campaign)
+
+
+@router.get(
+    "/programme/statements",
+    response=responses({200: list[StatementOut]}),
+    summary="The assessment statements of the six conditions, active and retired",
+)
+def statement_list(request: AuthedHttpRequest) -> Any:
+    _run(request)
+    return [_statement_out(s) for s in Statement.objects.order_by("condition", "position", "pk")]
+
+
+@router.post("/programme/statements", response=responses({201: StatementOut}))
+def statement_create(request: AuthedHttpRequest, payload: StatementIn) -> Any:
+    _run(request)
+    statement = services.statement_create(actor=request.auth, **payload.model_dump())
+    return Status(201, _statement_out(statement))
+
+
+@router.patch("/programme/statements/{statement_id}", response=responses({200: StatementOut}))
+def statement_update(request: AuthedHttpRequest, statement_id: Id, payload: StatementPatch) -> Any:
+    """Edit a statement's texts or position; ``active: false`` retires it."""
+    _run(request)
+    statement = get_object_or_404(Statement, pk=statement_id)
+    updated = services.statement_update(
+        statement=statement, actor=request.auth, data=changes(payload)
+    )
+    return _statement_out(updated)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Group
+from .models import Condition, Group, Statement
 
 
 class CampaignForm(forms.Form):
@@ -60,3 +60,19 @@ class AnswersForm(forms.Form):
             s.pk: (data.get(f"answer_{s.pk}"), data.get(f"comment_{s.pk}") or "")
             for s in self.statements
         }
+
+
+class StatementForm(forms.Form):
+    """A new statement of a condition (the services check every rule again)."""
+
+    condition = forms.TypedChoiceField(
+        label=_("Condition"), choices=Condition.choices, coerce=int, empty_value=None
+    )
+    text_en = forms.CharField(label=_("Statement (English)"), max_length=300)
+    text_ru = forms.CharField(label=_("Statement (Russian)"), max_length=300, required=False)
+
+
+class StatementEditForm(forms.ModelForm[Statement]):
+    class Meta:
+        model = Statement
+        fields = ["text_en", "text_ru", "position"]

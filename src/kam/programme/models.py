@@ -156,6 +156,33 @@ class ProgrammeSettings(models.Model):
         decimal_places=2,
         default=20,
     )
+    concentration_top5_alert = models.DecimalField(
+        # xgettext:no-python-format
+        _("concentration: alert when the top 5 accounts bring more than (% of revenue)"),
+        max_digits=5,
+        decimal_places=2,
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    concentration_hhi_warn = models.PositiveSmallIntegerField(
+        _("concentration: warn when the Herfindahl index is above"),
+        default=1500,
+        validators=[MaxValueValidator(10000)],
+    )
+    concentration_hhi_alert = models.PositiveSmallIntegerField(
+        _("concentration: alert when the Herfindahl index is above"),
+        default=2500,
+        validators=[MaxValueValidator(10000)],
+    )
+    risk_alert_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner of the programme's risk alerts (an executive)"),
+        help_text=_("Empty: the first active executive."),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     nomination_wait_days = models.PositiveSmallIntegerField(
         _("a nomination waits too long after (days)"), default=30
     )

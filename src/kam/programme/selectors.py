@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,14 +29,22 @@ from kam.identification.selectors import (
     scoring_run_latest,
 )
 from kam.interactions.models import Interaction
-from kam.people.models import User
+from kam.people.models import Role, User
 from kam.planning.models import Objective, PlanStatus
 from kam.planning.selectors import current_plans, effective_status, objective_counts
 from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.selectors import accounts_without_sponsor, request_indicators, team_counts
 
-from .models import Campaign, CampaignStatus, Condition, Group, ProgrammeSettings, Response
+from .models import (
+    Campaign,
+    CampaignStatus,
+    Condition,
+    Group,
+    ProgrammeSettings,
+    Response,
+    Statement,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -823,6 +831,25 @@ def campaign_statements(*, campaign: Campaign) -> list[Any]:
     return list(campaign.statements.order_by("condition", "position", "pk"))
 
 
+def statements_by_condition() -> list[dict[str, Any]]:
+    """Every statement (active and retired) per condition, with the answers given to it; two
+    queries whatever their number."""
+    rows = list(
+        Statement.objects.annotate(answers=Count("responses")).order_by(
+            "condition", "-active", "position", "pk"
+        )
+    )
+    return [
+        {
+            "condition": value,
+            "label": label,
+            "statements": [s for s in rows if s.condition == value],
+            "active": sum(1 for s in rows if s.condition == value and s.active),
+        }
+        for value, label in Condition.choices
+    ]
+
+
 # --- Risks of KAM (DOMAIN §11) -------------------------------------------------------------------
 
 
@@ -834,6 +861,8 @@ class Risk:
     summary: str
     accounts: list[int] = field(default_factory=list)
     figures: dict[str, Any] = field(default_factory=dict)
+    # with "no_data": which input is missing and how to provide it (decision 105)
+    missing: str = ""
 
 
 @dataclass
@@ -901,6 +930,29 @@ def concentration(shares: Sequence[AccountShare], *, pareto_points: int = 20) ->
     }
 
 
+def concentration_level(conc: Mapping[str, Any], config: ProgrammeSettings) -> str:
+    """The level of the concentration risk: "alert" when the top-5 share or the Herfindahl index
+    is above its stored alert threshold, "warn" when the index is above its warn threshold,
+    "no_data" without revenue, else "ok"."""
+    hhi, top5 = conc.get("hhi"), conc.get("top5")
+    if hhi is None or top5 is None:
+        return "no_data"
+    if hhi > config.concentration_hhi_alert or top5 > float(config.concentration_top5_alert):
+        return "alert"
+    return "warn" if hhi > config.concentration_hhi_warn else "ok"
+
+
+def risk_alert_owner(config: ProgrammeSettings) -> int | None:
+    """The executive who owns the programme-wide risk alerts: the stored one while they are an
+    active executive, else the first active executive (None when there is none)."""
+    found = User.objects.filter(is_active=True, role=Role.EXECUTIVE)
+    if config.risk_alert_owner_id is not None:
+        chosen = found.filter(pk=config.risk_alert_owner_id).values_list("pk", flat=True).first()
+        if chosen is not None:
+            return chosen
+    return found.order_by("pk").values_list("pk", flat=True).first()
+
+
 def _money(field_name: str) -> Coalesce:
     out: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
     return Coalesce(Sum(field_name), Decimal(0), output_field=out)
@@ -946,6 +998,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         )
     base_trend = [base[1] - base[0], base[2] - base[1]]  # type: ignore[operator]
     eroding = []
+    trends: dict[int, list[float]] = {}
     for pk in key_ids:
         m = [margin(sums[(pk, p)]) if (pk, p) in sums else None for p in range(3)]
         if any(x is None for x in m):
@@ -953,6 +1006,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         trend_ = [m[1] - m[0], m[2] - m[1]]  # type: ignore[operator]
         if trend_[0] < base_trend[0] and trend_[1] < base_trend[1]:
             eroding.append(pk)
+            trends[pk] = [round(x, 2) for x in trend_]
     return Risk(
         "margin_erosion",
         label,
@@ -965,7 +1019,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
             % {"n": len(eroding)}
         ),
         eroding,
-        {"non_key_trend": [round(x, 2) for x in base_trend]},
+        {"non_key_trend": [round(x, 2) for x in base_trend], "trends": trends},
     )
 
 
@@ -990,7 +1044,21 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     label = _("Service creep")
     cost = _registry_growth("sales.cost_to_serve", key_ids, as_of)
     if not cost:
-        return Risk("service_creep", label, "no_data", str(_("No cost-to-serve data.")))
+        return Risk(
+            "service_creep",
+            label,
+            "no_data",
+            str(_("No cost-to-serve data.")),
+            missing=str(
+                _(
+                    "Missing input: the cost of serving each key account (logistics, service "
+                    "hours, special terms) per year. OpenKAM keeps only the cost of goods on a "
+                    "sale, not the cost to serve; this risk is judged once an app registers the "
+                    "account metric sales.cost_to_serve, for example from an import of costs to "
+                    "serve per account and month."
+                )
+            ),
+        )
     revenue = _registry_growth("sales.revenue_12m", list(cost), as_of)
     creeping = [pk for pk, g in cost.items() if g > revenue.get(pk, 0.0)]
     return Risk(
@@ -1010,7 +1078,22 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     label = _("Buyer power")
     discount = _registry_growth("sales.discount_pct", key_ids, as_of)
     if not discount:
-        return Risk("buyer_power", label, "no_data", str(_("No discount data.")))
+        return Risk(
+            "buyer_power",
+            label,
+            "no_data",
+            str(_("No discount data.")),
+            missing=str(
+                _(
+                    "Missing input: the discount given on each sale (or its list price). A sale "
+                    "carries its net amount and quantity only, and a price per unit is no "
+                    "substitute: units of different products do not add up, so a change of "
+                    "product mix would read as a discount. This risk is judged once an app "
+                    "registers the account metric sales.discount_pct, for example from list "
+                    "prices or discounts imported with the transactions."
+                )
+            ),
+        )
     revenue = _registry_growth("sales.revenue_12m", list(discount), as_of)
     pressing = [pk for pk, g in discount.items() if g > 0 and revenue.get(pk, 0.0) <= 0]
     return Risk(
@@ -1073,7 +1156,7 @@ def risks(*, as_of: dt.date) -> dict[str, Any]:
     concentration_risk = Risk(
         "concentration",
         _("Concentration"),
-        "no_data" if hhi is None else "alert" if hhi > 2500 else "warn" if hhi > 1500 else "ok",
+        concentration_level(conc, ProgrammeSettings.current()),
         str(
             _("Top 5 accounts: %(top5)s %% of revenue; Herfindahl index %(hhi)s.")
             % {"top5": conc["top5"], "hhi": hhi}

@@ -211,19 +211,102 @@ def campaigns_remind_due(*, today: dt.date | None = None) -> int:
     return sent
 
 
-def statement_update(*, statement: Statement, actor: User, data: dict[str, Any]) -> Statement:
-    """Edit a statement (text in English or Russian, position, active)."""
-    _check_executive(actor)
+MAX_STATEMENT = 300
+MAX_POSITION = 32767
+
+
+def _clean_statement(data: dict[str, Any]) -> dict[str, Any]:
+    """Strip the texts and check every given field before anything is written."""
     for name in ("text_en", "text_ru"):
         if name in data:
             data[name] = (data[name] or "").strip()
+            if len(data[name]) > MAX_STATEMENT:
+                raise DomainError(
+                    _("A statement has at most %(n)d characters.") % {"n": MAX_STATEMENT},
+                    field=name,
+                )
     if "text_en" in data and not data["text_en"]:
         raise DomainError(_("A statement needs its English text."), field="text_en")
+    if "position" in data:
+        position = data["position"]
+        if not isinstance(position, int) or isinstance(position, bool):
+            raise DomainError(_("The position is a whole number."), field="position")
+        if not 0 <= position <= MAX_POSITION:
+            raise DomainError(
+                _("The position is between 0 and %(n)d.") % {"n": MAX_POSITION}, field="position"
+            )
+    if "active" in data and not isinstance(data["active"], bool):
+        raise DomainError(_("Active is yes or no."), field="active")
+    return data
+
+
+def statement_create(
+    *,
+    actor: User,
+    condition: int,
+    text_en: str,
+    text_ru: str = "",
+    position: int | None = None,
+) -> Statement:
+    """An executive adds a statement to a condition (last in its list unless a position is
+    given); it is asked from the next campaign on."""
+    _check_executive(actor)
+    if condition not in Condition.values:
+        raise DomainError(
+            _("Unknown condition: %(c)s.") % {"c": condition}, field="condition", code="invalid"
+        )
+    data = _clean_statement(
+        {"text_en": text_en, "text_ru": text_ru}
+        | ({"position": position} if position is not None else {})
+    )
     with transaction.atomic():
+        if "position" not in data:
+            last = (
+                Statement.objects.filter(condition=condition)
+                .order_by("-position")
+                .values_list("position", flat=True)
+                .first()
+            )
+            data["position"] = min((last or 0) + 1, MAX_POSITION)
+        return Statement.objects.create(condition=condition, **data)
+
+
+def statement_update(*, statement: Statement, actor: User, data: dict[str, Any]) -> Statement:
+    """Edit a statement (text in English or Russian, position, active). A running or past
+    campaign keeps its set of statements (decision 89); retiring the last active statement of a
+    condition is refused, since a campaign asks about every condition."""
+    _check_executive(actor)
+    data = _clean_statement(dict(data))
+    with transaction.atomic():
+        if data.get("active") is False and statement.active:
+            others = (
+                Statement.objects.select_for_update()
+                .filter(condition=statement.condition, active=True)
+                .exclude(pk=statement.pk)
+            )
+            if not others.exists():
+                raise DomainError(
+                    _(
+                        "This is the last active statement of its condition; add another one "
+                        "before you retire it."
+                    ),
+                    field="active",
+                    code="conflict",
+                )
         updated, _changed = model_update(
             instance=statement, fields=("text_en", "text_ru", "position", "active"), data=data
         )
     return updated
+
+
+def statement_retire(*, statement: Statement, actor: User) -> Statement:
+    """Retire a statement: no new campaign asks it; answers already given stay."""
+    return statement_update(statement=statement, actor=actor, data={"active": False})
+
+
+def statement_restore(*, statement: Statement, actor: User) -> Statement:
+    """Bring a retired statement back for the next campaigns."""
+    return statement_update(statement=statement, actor=actor, data={"active": True})
 
 
 def group_choices(groups: Iterable[str]) -> list[str]:

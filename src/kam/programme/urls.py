@@ -13,4 +13,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("campaigns/<int:pk>/remind/", views.campaign_remind, name="campaign_remind"),
     path("campaigns/<int:pk>/answer/", views.respond, name="respond"),
+    path("statements/", views.statements, name="statements"),
+    path("statements/<int:pk>/", views.statement_edit, name="statement_edit"),
+    path("statements/<int:pk>/active/", views.statement_active, name="statement_active"),
 ]

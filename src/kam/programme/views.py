@@ -26,8 +26,8 @@ from kam.customers.models import Unit
 from kam.sales.models import reporting_currency
 
 from . import dashboard, selectors, services
-from .forms import AnswersForm, CampaignForm
-from .models import Campaign, CampaignStatus, Condition, Group
+from .forms import AnswersForm, CampaignForm, StatementEditForm, StatementForm
+from .models import Campaign, CampaignStatus, Condition, Group, Statement
 
 VIEW, RUN, ANSWER = "kam.view_programme", "kam.run_assessment", "kam.answer_assessment"
 PER_PAGE = 50
@@ -244,6 +244,108 @@ def campaign_remind(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     else:
         messages.success(request, _("%(n)d respondents reminded.") % {"n": sent})
     return redirect("programme:campaign", campaign.pk)
+
+
+def _statements_page(
+    request: AuthedHttpRequest,
+    form: StatementForm | None = None,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "programme/statements.html",
+        {
+            "conditions": selectors.statements_by_condition(),
+            "form": form or StatementForm(),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statements(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Executives edit the assessment statements: per condition, add, edit, retire (PRODUCT §9:
+    a default set in English and Russian, editable)."""
+    _require_role(request, RUN)
+    if request.method != "POST":
+        return _statements_page(request)
+    form = StatementForm(request.POST)
+    if form.is_valid():
+        try:
+            services.statement_create(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The statement is added; the next campaign asks it."))
+            return redirect("programme:statements")
+    return _statements_page(request, form, status=400)
+
+
+def _statement(pk: int) -> Statement:
+    found: Statement = get_object_or_404(Statement, pk=pk)
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def statement_edit(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    _require_role(request, RUN)
+    statement = _statement(pk)
+    form = StatementEditForm(request.POST or None, instance=statement)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.statement_update(
+                    statement=_statement(pk), actor=request.user, data=dict(form.cleaned_data)
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The statement is saved."))
+                return redirect("programme:statements")
+        status = 400
+    return render(
+        request,
+        "programme/statement_edit.html",
+        {
+            "form": form,
+            "statement": statement,
+            "answers": statement.responses.count(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def statement_active(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """Retire (``active=0``) or restore (``active=1``) a statement."""
+    _require_role(request, RUN)
+    statement = _statement(pk)
+    wanted = request.POST.get("active")
+    if wanted not in ("0", "1"):
+        return _statements_page(
+            request, error=_("Say whether to retire (0) or restore (1) it."), status=400
+        )
+    try:
+        if wanted == "0":
+            services.statement_retire(statement=statement, actor=request.user)
+        else:
+            services.statement_restore(statement=statement, actor=request.user)
+    except DomainError as exc:
+        return _statements_page(
+            request, error=exc.message, status=409 if exc.code == "conflict" else 400
+        )
+    messages.success(
+        request,
+        _("The statement is retired.") if wanted == "0" else _("The statement is active again."),
+    )
+    return redirect("programme:statements")
 
 
 @login_required

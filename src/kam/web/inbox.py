@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kam.alerts.models import Alert, AlertStatus
 from kam.alerts.selectors import alert_settings, alert_steps
 from kam.customers.models import Unit, account_path_of
+from kam.health.models import GRADE_RANK, AccountHealth, Grade
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.planning.models import OPEN_ACTION_STATUSES, Action, PlanEvent, PlanEventKind
@@ -113,7 +114,8 @@ def cooling_accounts(*, account_ids: list[int], as_of: dt.date) -> list[dict[str
 
 def changes_since(*, account_ids: list[int], since: dt.datetime) -> list[Change]:
     """What changed on my accounts after ``since``: new interactions, confirmed stages, plan
-    approvals, big orders, team changes and new alerts (six queries, newest first)."""
+    approvals, big orders, team changes, new alerts and health grades that rose or fell (seven
+    queries, newest first)."""
     if not account_ids:
         return []
     accounts = Unit.objects.filter(pk__in=account_ids)
@@ -229,6 +231,35 @@ def changes_since(*, account_ids: list[int], since: dt.datetime) -> list[Change]
                 names[alert.account_id],
                 alert.text,
                 alert.link or reverse("alerts:list") + f"?account={alert.account_id}",
+            )
+        )
+    grades = dict(Grade.choices)
+    for account_id, grade, previous, changed_at in (
+        AccountHealth.objects.filter(
+            account_id__in=account_ids, grade_changed_at__gt=since, grade_changed_at__isnull=False
+        )
+        .exclude(previous_grade="")
+        .order_by("-grade_changed_at", "-pk")
+        .values_list("account_id", "grade", "previous_grade", "grade_changed_at")[:LIMIT]
+    ):
+        if changed_at is None:  # excluded by the filter; says so to the type checker
+            continue
+        rose = GRADE_RANK.get(grade, 0) > GRADE_RANK.get(previous, 0)
+        words = (
+            _("Health rose from %(before)s to %(after)s")
+            if rose
+            else _("Health fell from %(before)s to %(after)s")
+        )
+        out.append(
+            Change(
+                changed_at,
+                "health",
+                _("Health"),
+                account_id,
+                names[account_id],
+                words
+                % {"before": grades.get(previous, previous), "after": grades.get(grade, grade)},
+                reverse("health:account", args=[account_id]),
             )
         )
     out.sort(key=lambda c: c.at, reverse=True)

@@ -235,3 +235,36 @@ def test_nominations_waiting_over_30_days(two_keys: tuple[Any, Any]) -> None:
     found = indicator(key="nominations_waiting", as_of=AS_OF)
     assert found is not None
     assert found.figure == 1 and found.accounts == [a.pk] and found.score == 50.0
+
+
+def test_objectives_on_track_on_hand_built_plans(two_keys: tuple[Any, Any]) -> None:
+    """Objectives of the key accounts' current plans, judged by their recorded values against
+    the time gone (AS_OF is 11 months into the plans' year)."""
+    a, c = two_keys
+    year: dict[str, Any] = {
+        "target_value": Decimal(10),
+        "baseline": Decimal(0),
+        "deadline": dt.date(2026, 12, 31),
+    }
+    plan_a, plan_c = _plan(a), _plan(c)
+    Objective.objects.create(plan=plan_a, title="Reached", current_value=Decimal(10), **year)
+    Objective.objects.create(plan=plan_a, title="Stalled", current_value=Decimal(2), **year)
+    Objective.objects.create(plan=plan_a, title="Nothing yet", current_value=Decimal(0), **year)
+    Objective.objects.create(plan=plan_c, title="Ahead", current_value=Decimal(10), **year)
+    old = AccountPlan.objects.create(
+        account=c, period_start=dt.date(2025, 1, 1), period_end=dt.date(2025, 12, 31)
+    )
+    Objective.objects.create(  # an old plan's objective: not counted
+        plan=old,
+        title="Old",
+        target_value=Decimal(10),
+        baseline=Decimal(0),
+        current_value=Decimal(0),
+        deadline=dt.date(2025, 12, 31),
+    )
+    b = make_unit("B corp")  # transactional: not counted
+    Objective.objects.create(plan=_plan(b), title="Off", current_value=Decimal(0), **year)
+    found = indicator(key="objectives_on_track", as_of=AS_OF)
+    assert found is not None
+    assert found.figure == 50.0 and found.score == 50.0  # 2 of 4 objectives
+    assert found.accounts == [a.pk]

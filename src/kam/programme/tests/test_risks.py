@@ -134,3 +134,21 @@ def test_capacity_fine_within_limits() -> None:
     ids = [key(f"K{i}", account_manager=kam).pk for i in range(3)]
     risk = capacity(key_ids=ids)
     assert risk.level == "ok" and risk.accounts == []
+
+
+def test_without_cost_or_discount_data_the_page_says_which_input_is_missing(
+    client_for: object,
+) -> None:
+    """Decision 105: service creep and buyer power show "no data" and say why, in words."""
+    a = key("A")
+    creep = service_creep(as_of=AS_OF, key_ids=[a.pk])
+    power = buyer_power(as_of=AS_OF, key_ids=[a.pk])
+    assert "sales.cost_to_serve" in creep.missing and "cost of serving" in creep.missing
+    assert "sales.discount_pct" in power.missing and "discount" in power.missing
+    page = client_for("kam").get("/programme/")  # type: ignore[operator]
+    html = page.content.decode()
+    for risk in ("service_creep", "buyer_power"):
+        row = html[html.index(f'data-risk="{risk}"') :].split("</tr>")[0]
+        assert 'data-level="no_data"' in row and "risk-missing" in row and "Missing input" in row
+    dependence_row = html[html.index('data-risk="dependence"') :].split("</tr>")[0]
+    assert "risk-missing" not in dependence_row

@@ -160,8 +160,54 @@ def test_inbox_queries_do_not_grow(client: Client, key_a: Persona, django_assert
 
     client.force_login(key_a.user)
     grow(0, 3)
-    with django_assert_max_num_queries(25):
+    # one query per source of the inbox (the health grade changes are the 26th), never per row
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("web:inbox")).status_code == 200
     grow(3, 30)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(26):
         assert client.get(reverse("web:inbox")).status_code == 200
+
+
+def test_health_grades_that_rose_or_fell_since_my_last_visit(
+    client: Client, key_a: Persona, kam_b: Persona
+):
+    """Decision 105: a recompute that changes a grade keeps the grade before and when it changed;
+    the inbox lists rises and falls on my accounts only, linked to the account's health."""
+    from kam.health.engine import Result
+    from kam.health.models import AccountHealth
+    from kam.health.services import _store
+
+    mine, other = key_a.account, make_unit("Second Co", tier="key", account_manager=key_a.user)
+    today = timezone.localdate()
+
+    def store(grades: dict[int, str]) -> None:
+        _store(
+            {
+                pk: Result(score=50.0, grade=g, components={}, version_id=None)
+                for pk, g in grades.items()
+            },
+            today,
+        )
+
+    store({mine.pk: "fair", other.pk: "good", kam_b.account.pk: "good"})  # first figures
+    client.force_login(key_a.user)
+    client.get(reverse("web:inbox"))
+    state = InboxState.objects.get(user=key_a.user)
+    InboxState.objects.filter(pk=state.pk).update(seen_at=timezone.now() - dt.timedelta(hours=2))
+    html = client.get(reverse("web:inbox")).content.decode()
+    assert 'class="change-health"' not in html  # a first computation is not a change
+    store({mine.pk: "good", other.pk: "poor", kam_b.account.pk: "poor"})
+    store({mine.pk: "good", other.pk: "poor", kam_b.account.pk: "poor"})  # no change: kept
+    kept = AccountHealth.objects.get(account=mine)
+    assert (kept.grade, kept.previous_grade, kept.grade_changed_at is not None) == (
+        "good",
+        "fair",
+        True,
+    )
+    html = client.get(reverse("web:inbox")).content.decode()
+    changes = html.split('id="inbox-changes"')[1].split("</ul>")[0]
+    assert changes.count('class="change-health"') == 2
+    assert "Health rose from Fair to Good" in changes
+    assert "Health fell from Good to Poor" in changes
+    assert reverse("health:account", args=[mine.pk]) in changes
+    assert kam_b.account.name not in changes  # not mine

@@ -204,3 +204,27 @@ def test_the_modes_api_refuses_a_user_without_a_role_and_a_stranger(client: Clie
     path = f"/api/v1/modes/accounts/{kam_a.account.pk}"
     assert client.get(path, headers=headers).status_code == 403
     assert client.get("/api/v1/modes").status_code == 401
+
+
+def test_the_comparison_page_shows_each_groups_growth_and_margin(
+    client: Client, kam_a: Persona, kam_b: Persona
+):
+    """Growth: last 12 full months against the 12 before; margin: on the sales with a cost."""
+    from kam.programme.tests.helpers import revenue
+
+    kam_b.account.tier = "key"
+    kam_b.account.save(update_fields=["tier"])
+    last = _last_year().replace(day=1)
+    before = (last - dt.timedelta(days=365)).replace(day=1)
+    revenue(kam_b.account, 300, month=last, cost=225)  # key: margin 25 %
+    revenue(kam_b.account, 200, month=before)  # key: 300 against 200, +50 %
+    revenue(kam_a.account, 100, month=last)  # transactional: 100 against 200, no cost
+    revenue(kam_a.account, 200, month=before)
+    client.force_login(UserFactory(username="boss", role="executive"))
+    html = client.get(reverse("web:modes")).content.decode()
+    growth = html.split('id="mode-growth"')[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in growth.split('<td class="text-end">')[1:]]
+    assert cells == ["50.0 %", "-50.0 %"]
+    margin = html.split('id="mode-margin"')[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in margin.split('<td class="text-end">')[1:]]
+    assert cells == ["25.0 %", "—"]

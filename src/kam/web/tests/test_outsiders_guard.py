@@ -63,6 +63,10 @@ PROGRAMME = "kam.programme.tests.test_views"
 PROGRAMME_RUN = f"{PROGRAMME}::test_outsiders_cannot_run_campaigns_and_change_nothing"
 PROGRAMME_OWN = f"{PROGRAMME}::test_another_kam_answers_only_for_themselves"
 PROGRAMME_API = f"{PROGRAMME}::test_api_campaigns_only_executives_open_and_read_results"
+PROGRAMME_STATEMENTS = (
+    "kam.programme.tests.test_statements::test_only_executives_change_statements_and_refusals_"
+    "change_nothing"
+)
 HEALTH = "kam.health.tests.test_outsiders"
 HEALTH_SENTIMENT = f"{HEALTH}::test_another_kam_cannot_record_a_sentiment_on_kam_as_account"
 HEALTH_PROFILES = f"{HEALTH}::test_a_kam_cannot_change_health_profiles"
@@ -151,6 +155,9 @@ WEB_WRITES: dict[str, str] = {
     "programme:campaign_close": PROGRAMME_RUN,
     "programme:campaign_remind": PROGRAMME_RUN,
     "programme:respond": PROGRAMME_OWN,
+    "programme:statements": PROGRAMME_STATEMENTS,
+    "programme:statement_edit": PROGRAMME_STATEMENTS,
+    "programme:statement_active": PROGRAMME_STATEMENTS,
     "field:assignments": FIELD_ASSIGN,
     "field:check_in": FIELD_VISIT,
     "field:log": FIELD_VISIT,
@@ -247,6 +254,8 @@ API_WRITES: dict[str, str] = {
     "POST /programme/campaigns": PROGRAMME_API,
     "POST /programme/campaigns/{campaign_id}/close": PROGRAMME_API,
     "PUT /programme/campaigns/{campaign_id}/responses": PROGRAMME_OWN,
+    "POST /programme/statements": PROGRAMME_STATEMENTS,
+    "PATCH /programme/statements/{statement_id}": PROGRAMME_STATEMENTS,
     "POST /requests/{request_id}/comments": COMMENT,
     "POST /interaction-imports": f"{CAPTURE}::test_api_another_kam_logs_only_what_they_may",
     "POST /requests/{request_id}/accept": REQUEST_API,

@@ -424,6 +424,11 @@ def _campaign(w: World) -> int:
     return found.pk
 
 
+def _statement(w: World) -> int:
+    """An active default statement (each condition has two, so one may be retired)."""
+    return Statement.objects.filter(active=True).order_by("pk").values_list("pk", flat=True)[0]
+
+
 def _campaign_form(w: World, who: str) -> dict:
     return {
         "name": "Matrix check",
@@ -477,6 +482,19 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "GET programme:respond": _page("programme:respond", _campaign),
     "POST programme:respond": _post("programme:respond", lambda w, who: {}, _campaign),
+    "GET programme:statements": _page("programme:statements"),
+    "POST programme:statements": _post(
+        "programme:statements", lambda w, who: {"condition": 3, "text_en": f"Matrix {who}"}
+    ),
+    "GET programme:statement_edit": _page("programme:statement_edit", _statement),
+    "POST programme:statement_edit": _post(
+        "programme:statement_edit",
+        lambda w, who: {"text_en": "Matrix edit", "text_ru": "", "position": 1},
+        _statement,
+    ),
+    "POST programme:statement_active": _post(
+        "programme:statement_active", lambda w, who: {"active": "0"}, _statement
+    ),
     "GET health:portfolio": _page("health:portfolio"),
     "GET health:account": _page("health:account", lambda w: _health(w)),
     "POST health:account": _post(
@@ -931,6 +949,13 @@ API_REQUESTS: dict[str, Build] = {
     ),
     "PUT /programme/campaigns/{campaign_id}/responses": _api(
         lambda w: f"/programme/campaigns/{_campaign(w)}/responses", lambda w: {"answers": []}
+    ),
+    "GET /programme/statements": _api(lambda w: "/programme/statements"),
+    "POST /programme/statements": _api(
+        lambda w: "/programme/statements", lambda w: {"condition": 3, "text_en": "Matrix API"}
+    ),
+    "PATCH /programme/statements/{statement_id}": _api(
+        lambda w: f"/programme/statements/{_statement(w)}", lambda w: {"text_ru": "Матрица"}
     ),
     "GET /field/units": _api(lambda w: "/field/units"),
     "POST /field/assignments": _api(
