@@ -40,6 +40,7 @@ from .models import (
     Strategy,
     SwotItem,
 )
+from .workflows import review_is_due
 
 # --- lists ------------------------------------------------------------------------------------
 
@@ -246,12 +247,9 @@ def plan_progress(
 
 
 def effective_status(plan: AccountPlan, as_of: dt.date) -> str:
-    """The status, with an approved plan whose review date has passed shown as review due."""
-    if (
-        plan.status == PlanStatus.APPROVED
-        and plan.next_review_due is not None
-        and plan.next_review_due < as_of
-    ):
+    """The status, with an approved plan whose review date has come shown as review due (the
+    worker marks it so on its next tick; decision 101)."""
+    if review_is_due(plan.status, plan.next_review_due, as_of):
         return PlanStatus.REVIEW_DUE.value
     return plan.status
 
@@ -297,15 +295,7 @@ def plan_warnings(
                 _("No customer input: record the customer's own goals and initiatives."),
             )
         )
-    if (
-        plan.next_review_due is not None
-        and plan.next_review_due < as_of
-        and plan.status
-        in (
-            PlanStatus.APPROVED,
-            PlanStatus.REVIEW_DUE,
-        )
-    ):
+    if plan.next_review_due is not None and review_is_due(plan.status, plan.next_review_due, as_of):
         out.append(
             Warning(
                 "review_overdue",
