@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.core.filters import filter_queryset
 from kam.core.metrics import Metric, MetricUnit, MetricValue, UnknownMetric, registry
+from kam.sales.models import reporting_currency
 
 from .filters import ActionFilter, PlanFilter
 from .models import (
@@ -157,6 +158,54 @@ class ObjectiveProgress:
     @property
     def measurable(self) -> bool:
         return self.metric is not None or self.objective.target_value is not None
+
+    # as the plan page and the PDF show them: level labels, money grouped with the currency
+    @property
+    def shown_current(self) -> str:
+        return metric_text(self.metric, self.current)
+
+    @property
+    def shown_baseline(self) -> str:
+        o = self.objective
+        return metric_text(self.metric, o.baseline, o.baseline_level)
+
+    @property
+    def shown_target(self) -> str:
+        o = self.objective
+        return metric_text(self.metric, o.target_value, o.target_level)
+
+
+def number_text(value: Any, places: int = 0) -> str:
+    """A number grouped by thousands in the active language ("—" when there is none)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return formats.number_format(
+            Decimal(str(value)), places, use_l10n=True, force_grouping=True
+        )
+    except ArithmeticError:
+        return str(value)
+
+
+def metric_text(metric: Metric | None, value: Any, level: str = "") -> str:
+    """A value of an objective's metric with its unit: the label of a level (never its code),
+    money grouped with the reporting currency, a percentage with one decimal."""
+    if metric is not None and metric.unit == MetricUnit.LEVEL:
+        code = value if value not in (None, "") else level
+        labels = {c: str(label) for c, label in metric.levels}
+        return labels.get(str(code), str(code or "—"))
+    if value is None or value == "":
+        return str(level) if level else "—"
+    unit = metric.unit if metric is not None else ""
+    if unit == MetricUnit.MONEY:
+        return f"{number_text(value)} {reporting_currency()}"
+    if unit == MetricUnit.PERCENT:
+        return f"{number_text(value, 1)} %"
+    try:
+        places = 2 if Decimal(str(value)) % 1 else 0
+    except ArithmeticError:
+        return str(value)
+    return number_text(value, places)
 
 
 def _expected(start: dt.date, deadline: dt.date, as_of: dt.date) -> float:
