@@ -41,6 +41,7 @@ from .models import (
     Strategy,
     SwotItem,
 )
+from .profile.models import CustomerGoal
 from .workflows import review_is_due
 
 # --- lists ------------------------------------------------------------------------------------
@@ -320,6 +321,8 @@ def plan_warnings(
     customer_objectives: int,
     as_of: dt.date,
 ) -> list[Warning]:
+    """``customer_objectives``: the plan's customer objectives plus the customer's goals on the
+    account's profile (decision 101)."""
     out = []
     if not any(o.measurable for o in objectives):
         out.append(
@@ -341,7 +344,10 @@ def plan_warnings(
         out.append(
             Warning(
                 "no_customer_input",
-                _("No customer input: record the customer's own goals and initiatives."),
+                _(
+                    "No customer input: record the customer's own goals and initiatives, in "
+                    "the plan or on the account's profile."
+                ),
             )
         )
     if plan.next_review_due is not None and review_is_due(plan.status, plan.next_review_due, as_of):
@@ -376,6 +382,8 @@ class PlanPage:
     actions_done: int = 0
     actions_total: int = 0
     actions_overdue: int = 0
+    # the customer's goals recorded on the account's profile (they count as customer input)
+    profile_goals: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -401,6 +409,7 @@ def plan_page(*, plan: AccountPlan, as_of: dt.date | None = None) -> PlanPage:
     objectives = list(plan.objectives.all())
     actions = list(plan.actions.select_related("owner", "unit", "objective", "done_by"))
     customer = list(plan.customer_objectives.select_related("contact"))
+    profile_goals = CustomerGoal.objects.filter(account_id=plan.account_id).count()
     swot: dict[str, list[SwotItem]] = {
         "strength": [],
         "weakness": [],
@@ -428,9 +437,10 @@ def plan_page(*, plan: AccountPlan, as_of: dt.date | None = None) -> PlanPage:
             plan=plan,
             objectives=progress,
             actions=actions,
-            customer_objectives=len(customer),
+            customer_objectives=len(customer) + profile_goals,
             as_of=as_of,
         ),
+        profile_goals=profile_goals,
         progress=plan_progress(progress, actions),
         actions_done=sum(1 for a in counted if a.status == ActionStatus.DONE),
         actions_total=len(counted),
