@@ -126,6 +126,13 @@ class PlanOut(Schema):
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @staticmethod
+    def resolve_status(obj: Any) -> str:
+        """As the pages show it: "review_due" from the review date on (decision 101)."""
+        if isinstance(obj, dict):
+            return str(obj["status"])
+        return selectors.effective_status(obj, timezone.localdate())
+
 
 PLAN_OUT_FIELDS = (
     "id",
@@ -239,6 +246,7 @@ def _detail(request: AuthedHttpRequest, plan: AccountPlan) -> dict[str, Any]:
     page = selectors.plan_page(plan=plan)
     out: dict[str, Any] = {name: getattr(plan, name) for name in PLAN_OUT_FIELDS}
     out["account.name"] = plan.account.name
+    out["status"] = selectors.effective_status(plan, timezone.localdate())
     out.update(
         progress=page.progress,
         objectives=[_objective_out(p) for p in page.objectives],

@@ -564,6 +564,8 @@ class WhiteSpaceCell(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
     edited = models.BooleanField(_("edited by a person"), default=False)
+    # moved on by every person's edit (compare-and-set, decision 100); a missing cell is 0
+    revision = models.PositiveIntegerField(_("revision"), default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),

@@ -1,24 +1,24 @@
 """An account plan as a PDF (ReportLab): a one-page summary, then the details.
 
-Page 1: account, period, status, mission, objectives with progress bars, the top actions
-(overdue first, then due soonest) and the white-space heatmap, drawn with ReportLab graphics.
-Then every section: customer objectives, SWOT, strategies, all objectives and actions, risks,
-reviews. Text is set in DejaVu Sans (vendored in ``fonts/``), which has Cyrillic: the PDF is
-rendered in the language asked for, English or Russian.
+Page 1, and only page 1 (shrunk to fit when long): account, period, status, mission, the first
+objectives with progress bars (the rest counted), the top actions (overdue first, then due
+soonest) and the white-space heatmap, drawn with ReportLab graphics. From page 2 every section:
+customer objectives, SWOT, strategies, all objectives and actions, risks, reviews. Text is set in
+DejaVu Sans (vendored in ``fonts/``), which has Cyrillic: the PDF is rendered in the language
+asked for, English or Russian.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from reportlab.graphics.shapes import Drawing, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -28,6 +28,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
+    KeepInFrame,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -37,16 +38,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from kam.core.metrics import MetricUnit
 from kam.sales.models import reporting_currency
 
 from .models import OPEN_ACTION_STATUSES, AccountPlan, PlanStatus, SwotKind
-from .selectors import ObjectiveProgress, PlanPage, plan_page
+from .selectors import ObjectiveProgress, PlanPage, metric_text, number_text, plan_page
 from .whitespace import whitespace_heatmap
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 TOP_ACTIONS = 8
+# objectives on the one-page summary; the rest are counted there and listed in the details
+SUMMARY_OBJECTIVES = 8
 HEATMAP_UNITS, HEATMAP_LINES = 12, 10
 BLUE = colors.HexColor("#0d6efd")
 GREY = colors.HexColor("#dee2e6")
@@ -96,38 +98,16 @@ def _date(value: dt.date | None) -> str:
 
 
 def _number(value: Any, places: int = 0) -> str:
-    if value is None or value == "":
-        return "—"
-    try:
-        return formats.number_format(
-            Decimal(str(value)), places, use_l10n=True, force_grouping=True
-        )
-    except ArithmeticError:
-        return str(value)
+    return number_text(value, places)
 
 
 def _value(op: ObjectiveProgress, value: Any, level: str = "") -> str:
     """A value of the objective's metric, with its unit (money with the reporting currency)."""
-    metric = op.metric
-    if metric is not None and metric.unit == MetricUnit.LEVEL:
-        code = value if value not in (None, "") else level
-        labels = {c: str(label) for c, label in metric.levels}
-        return labels.get(str(code), str(code or "—"))
-    if value is None:
-        return "—"
-    unit = metric.unit if metric is not None else ""
-    if unit == MetricUnit.MONEY:
-        return f"{_number(value)} {reporting_currency()}"
-    if unit == MetricUnit.PERCENT:
-        return f"{_number(value, 1)} %"
-    return _number(value, 2 if Decimal(str(value)) % 1 else 0)
+    return metric_text(op.metric, value, level)
 
 
 def _target(op: ObjectiveProgress) -> str:
-    o = op.objective
-    if o.target_level:
-        return _value(op, None, o.target_level)
-    return _value(op, o.target_value)
+    return op.shown_target
 
 
 def _bar(progress: float | None, width: float = 45 * mm, height: float = 3.2 * mm) -> Drawing:
@@ -269,7 +249,7 @@ def _summary(page: PlanPage, s: dict[str, ParagraphStyle], width: float) -> list
     ]
     if page.objectives:
         rows: list[list[Any]] = [[_("Objective"), _("Current"), _("Target"), _("Progress"), ""]]
-        for op in page.objectives:
+        for op in page.objectives[:SUMMARY_OBJECTIVES]:
             rows.append(
                 [
                     _p(op.objective.title, s["small"]),
@@ -280,6 +260,19 @@ def _summary(page: PlanPage, s: dict[str, ParagraphStyle], width: float) -> list
                 ]
             )
         story.append(_table(rows, [width * 0.34, width * 0.16, width * 0.16, 48 * mm, 12 * mm]))
+        more = len(page.objectives) - SUMMARY_OBJECTIVES
+        if more > 0:
+            story.append(
+                _p(
+                    ngettext(
+                        "+%(count)d more objective: see All objectives in the details.",
+                        "+%(count)d more objectives: see All objectives in the details.",
+                        more,
+                    )
+                    % {"count": more},
+                    s["muted"],
+                )
+            )
     else:
         story.append(_p(_("No objectives yet."), s["muted"]))
     story.append(_p(_("Top actions"), s["h2"]))
@@ -487,8 +480,14 @@ def plan_pdf(*, plan: AccountPlan, language: str = "en", as_of: dt.date | None =
             )
             canvas.restoreState()
 
+        # page 1 is the summary and only that: whatever its length, it is shrunk into one
+        # frame (less the frame's padding), and the details start on page 2
+        summary = KeepInFrame(
+            maxWidth=doc.width - 12, maxHeight=doc.height - 12, content=_summary(page, s, width)
+        )
+        summary.hAlign = "LEFT"
         doc.build(
-            _summary(page, s, width) + _details(page, s, width),
+            [summary] + _details(page, s, width),
             onFirstPage=on_page,
             onLaterPages=on_page,
         )

@@ -17,11 +17,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.core.filters import filter_queryset
 from kam.core.metrics import Metric, MetricUnit, MetricValue, UnknownMetric, registry
+from kam.sales.models import reporting_currency
 
 from .filters import ActionFilter, PlanFilter
 from .models import (
@@ -40,6 +41,8 @@ from .models import (
     Strategy,
     SwotItem,
 )
+from .profile.models import CustomerGoal
+from .workflows import review_is_due
 
 # --- lists ------------------------------------------------------------------------------------
 
@@ -157,6 +160,54 @@ class ObjectiveProgress:
     def measurable(self) -> bool:
         return self.metric is not None or self.objective.target_value is not None
 
+    # as the plan page and the PDF show them: level labels, money grouped with the currency
+    @property
+    def shown_current(self) -> str:
+        return metric_text(self.metric, self.current)
+
+    @property
+    def shown_baseline(self) -> str:
+        o = self.objective
+        return metric_text(self.metric, o.baseline, o.baseline_level)
+
+    @property
+    def shown_target(self) -> str:
+        o = self.objective
+        return metric_text(self.metric, o.target_value, o.target_level)
+
+
+def number_text(value: Any, places: int = 0) -> str:
+    """A number grouped by thousands in the active language ("—" when there is none)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return formats.number_format(
+            Decimal(str(value)), places, use_l10n=True, force_grouping=True
+        )
+    except ArithmeticError:
+        return str(value)
+
+
+def metric_text(metric: Metric | None, value: Any, level: str = "") -> str:
+    """A value of an objective's metric with its unit: the label of a level (never its code),
+    money grouped with the reporting currency, a percentage with one decimal."""
+    if metric is not None and metric.unit == MetricUnit.LEVEL:
+        code = value if value not in (None, "") else level
+        labels = {c: str(label) for c, label in metric.levels}
+        return labels.get(str(code), str(code or "—"))
+    if value is None or value == "":
+        return str(level) if level else "—"
+    unit = metric.unit if metric is not None else ""
+    if unit == MetricUnit.MONEY:
+        return f"{number_text(value)} {reporting_currency()}"
+    if unit == MetricUnit.PERCENT:
+        return f"{number_text(value, 1)} %"
+    try:
+        places = 2 if Decimal(str(value)) % 1 else 0
+    except ArithmeticError:
+        return str(value)
+    return number_text(value, places)
+
 
 def _expected(start: dt.date, deadline: dt.date, as_of: dt.date) -> float:
     span = (deadline - start).days
@@ -246,12 +297,9 @@ def plan_progress(
 
 
 def effective_status(plan: AccountPlan, as_of: dt.date) -> str:
-    """The status, with an approved plan whose review date has passed shown as review due."""
-    if (
-        plan.status == PlanStatus.APPROVED
-        and plan.next_review_due is not None
-        and plan.next_review_due < as_of
-    ):
+    """The status, with an approved plan whose review date has come shown as review due (the
+    worker marks it so on its next tick; decision 101)."""
+    if review_is_due(plan.status, plan.next_review_due, as_of):
         return PlanStatus.REVIEW_DUE.value
     return plan.status
 
@@ -273,6 +321,8 @@ def plan_warnings(
     customer_objectives: int,
     as_of: dt.date,
 ) -> list[Warning]:
+    """``customer_objectives``: the plan's customer objectives plus the customer's goals on the
+    account's profile (decision 101)."""
     out = []
     if not any(o.measurable for o in objectives):
         out.append(
@@ -294,18 +344,13 @@ def plan_warnings(
         out.append(
             Warning(
                 "no_customer_input",
-                _("No customer input: record the customer's own goals and initiatives."),
+                _(
+                    "No customer input: record the customer's own goals and initiatives, in "
+                    "the plan or on the account's profile."
+                ),
             )
         )
-    if (
-        plan.next_review_due is not None
-        and plan.next_review_due < as_of
-        and plan.status
-        in (
-            PlanStatus.APPROVED,
-            PlanStatus.REVIEW_DUE,
-        )
-    ):
+    if plan.next_review_due is not None and review_is_due(plan.status, plan.next_review_due, as_of):
         out.append(
             Warning(
                 "review_overdue",
@@ -337,6 +382,8 @@ class PlanPage:
     actions_done: int = 0
     actions_total: int = 0
     actions_overdue: int = 0
+    # the customer's goals recorded on the account's profile (they count as customer input)
+    profile_goals: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -362,6 +409,7 @@ def plan_page(*, plan: AccountPlan, as_of: dt.date | None = None) -> PlanPage:
     objectives = list(plan.objectives.all())
     actions = list(plan.actions.select_related("owner", "unit", "objective", "done_by"))
     customer = list(plan.customer_objectives.select_related("contact"))
+    profile_goals = CustomerGoal.objects.filter(account_id=plan.account_id).count()
     swot: dict[str, list[SwotItem]] = {
         "strength": [],
         "weakness": [],
@@ -389,9 +437,10 @@ def plan_page(*, plan: AccountPlan, as_of: dt.date | None = None) -> PlanPage:
             plan=plan,
             objectives=progress,
             actions=actions,
-            customer_objectives=len(customer),
+            customer_objectives=len(customer) + profile_goals,
             as_of=as_of,
         ),
+        profile_goals=profile_goals,
         progress=plan_progress(progress, actions),
         actions_done=sum(1 for a in counted if a.status == ActionStatus.DONE),
         actions_total=len(counted),

@@ -56,7 +56,7 @@ from .models import (
 )
 from .selectors import metric_or_none, plan_snapshot
 from .whitespace import whitespace_prefill
-from .workflows import EDITABLE, PLAN_WORKFLOW, REVIEWABLE
+from .workflows import EDITABLE, PLAN_WORKFLOW, REVIEWABLE, review_due_q
 
 CHANGE = "kam.change_account"
 UPDATE_ACTION = "kam.update_action"
@@ -814,12 +814,14 @@ def plan_review_record(
 
 @transaction.atomic
 def plans_mark_review_due(*, as_of: dt.date | None = None) -> int:
-    """Approved plans whose review date has come move to "review due" (the scheduler's step)."""
+    """Approved plans whose review date has come move to "review due": the worker's schedule
+    tick runs it; pages, filters and the API apply the same rule (``review_due_q``, decision 101)
+    to plans not yet marked."""
     day = as_of or timezone.localdate()
     plans = list(
-        AccountPlan.objects.select_for_update().filter(
-            status=PlanStatus.APPROVED, next_review_due__lte=day
-        )
+        AccountPlan.objects.select_for_update()
+        .filter(review_due_q(day))
+        .filter(status=PlanStatus.APPROVED)
     )
     for plan in plans:
         AccountPlan.objects.filter(pk=plan.pk).update(

@@ -14,8 +14,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db import transaction
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,6 +68,8 @@ class MatrixCell:
     note: str
     edited: bool
     stored: bool
+    # the cell's revision as read: what an edit names (0 for a cell never stored, decision 100)
+    revision: int = 0
 
     @property
     def headroom(self) -> Decimal:
@@ -151,6 +153,7 @@ def _cell(
         note=stored.note,
         edited=stored.edited,
         stored=True,
+        revision=stored.revision,
     )
 
 
@@ -368,6 +371,7 @@ def whitespace_prefill(*, account: Unit, today: dt.date | None = None) -> Prefil
                     status=status,
                     competitor_id=competitor_id,
                     potential=potential,
+                    revision=1,
                 )
             )
         elif cell.edited:
@@ -378,6 +382,7 @@ def whitespace_prefill(*, account: Unit, today: dt.date | None = None) -> Prefil
             potential,
         ):
             cell.status, cell.competitor_id, cell.potential = status, competitor_id, potential
+            cell.revision += 1
             to_update.append(cell)
     for key, cell in existing.items():
         if key in derived:
@@ -390,13 +395,57 @@ def whitespace_prefill(*, account: Unit, today: dt.date | None = None) -> Prefil
                 None,
                 ZERO,
             )
+            cell.revision += 1
             to_update.append(cell)
     WhiteSpaceCell.objects.bulk_create(to_create, batch_size=500)
     WhiteSpaceCell.objects.bulk_update(
-        to_update, ["status", "competitor", "potential", "updated_at"], batch_size=500
+        to_update, ["status", "competitor", "potential", "revision", "updated_at"], batch_size=500
     )
     result.created, result.updated = len(to_create), len(to_update)
     return result
+
+
+class WhiteSpaceConflict(DomainError):
+    """The cell changed since the user loaded it (code ``conflict``: a 409, decision 100)."""
+
+    def __init__(self, message: str, *, current: dict[str, Any] | None = None):
+        super().__init__(message, code="conflict")
+        self.current = dict(current or {})
+
+
+def _conflict(
+    unit: Unit, product_line: ProductLine, revision: int, stored: WhiteSpaceCell | None
+) -> WhiteSpaceConflict:
+    """The message of a refused edit: who changed the cell, when, and what it holds now."""
+    if stored is None:
+        return WhiteSpaceConflict(
+            _(
+                "This cell was removed while you were editing (you started from revision "
+                "%(yours)s). Nothing was saved; your input is shown again."
+            )
+            % {"yours": revision}
+        )
+    who = str(stored.updated_by) if stored.updated_by_id else _("the pre-fill from the data")
+    current = {
+        "status": str(stored.get_status_display()),
+        "competitor": stored.competitor.name if stored.competitor_id and stored.competitor else "",
+        "potential": stored.potential,
+        "note": stored.note,
+    }
+    message = _(
+        "Someone else changed this cell (%(unit)s · %(line)s) while you were editing: "
+        "%(who)s, %(when)s (revision %(now)s; you started from %(yours)s). Nothing was saved; "
+        "your input is shown again. Their values now: %(values)s."
+    ) % {
+        "unit": unit.name,
+        "line": product_line.name,
+        "who": who,
+        "when": timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M"),
+        "now": stored.revision,
+        "yours": revision,
+        "values": "; ".join(f"{k}: {v}" for k, v in current.items() if v not in ("", None)),
+    }
+    return WhiteSpaceConflict(message, current=current)
 
 
 @transaction.atomic
@@ -406,20 +455,33 @@ def whitespace_cell_update(
     unit: Unit,
     product_line: ProductLine,
     user: Any,
+    revision: int | None = None,
     status: str | Unset = UNSET,
     competitor: Competitor | None | Unset = UNSET,
     potential: Decimal | Unset = UNSET,
     note: str | Unset = UNSET,
 ) -> WhiteSpaceCell:
-    """A person's edit of one cell: it is marked edited, so the pre-fill leaves it alone."""
+    """A person's edit of one cell: it is marked edited, so the pre-fill leaves it alone.
+
+    ``revision`` is the cell's revision as the user read it (0 for a cell never stored): the
+    edit is a compare-and-set, so of two people who loaded the same cell the second gets a
+    :class:`WhiteSpaceConflict` and nothing is written (decision 100). ``None`` writes without
+    the check (the demo data and other services, which edit nothing a person read).
+    """
     _require_account(account)
     if unit.account_path != account.path:
         raise DomainError(_("This unit does not belong to the account."), field="unit")
+    if revision is not None and revision < 0:
+        raise DomainError(_("The revision cannot be negative."), field="revision")
     cell = (
         WhiteSpaceCell.objects.select_for_update()
+        .select_related("competitor", "updated_by")
         .filter(unit=unit, product_line=product_line)
         .first()
     ) or WhiteSpaceCell(account=account, unit=unit, product_line=product_line)
+    stored = cell.pk is not None
+    if revision is not None and revision != cell.revision:
+        raise _conflict(unit, product_line, revision, cell if stored else None)
     if not isinstance(status, Unset):
         if status not in WhiteSpaceStatus.values:
             raise DomainError(_("Unknown white space status: %s") % status, field="status")
@@ -439,7 +501,33 @@ def whitespace_cell_update(
         raise DomainError(_("Name the competitor of this cell."), field="competitor")
     if cell.status != WhiteSpaceStatus.COMPETITOR:
         cell.competitor = None
+    if stored:
+        # compare-and-set: SQLite ignores SELECT … FOR UPDATE, so the UPDATE is the guard
+        moved = WhiteSpaceCell.objects.filter(pk=cell.pk, revision=cell.revision).update(
+            revision=F("revision") + 1
+        )
+        if moved != 1:
+            fresh = (
+                WhiteSpaceCell.objects.select_related("competitor", "updated_by")
+                .filter(pk=cell.pk)
+                .first()
+            )
+            raise _conflict(unit, product_line, cell.revision, fresh)
+    cell.revision += 1
     cell.edited = True
     cell.updated_by = user
-    cell.save()
+    if stored:
+        cell.save()
+    else:
+        try:
+            with transaction.atomic():
+                cell.save(force_insert=True)
+        except IntegrityError:
+            # somebody stored this cell between our read and our write
+            fresh = (
+                WhiteSpaceCell.objects.select_related("competitor", "updated_by")
+                .filter(unit=unit, product_line=product_line)
+                .first()
+            )
+            raise _conflict(unit, product_line, 0, fresh) from None
     return cell

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from kam.core.api.helpers import changes, ref, responses
 from kam.core.api.schemas import Id, InSchema, NonNegativeMoney16, Text5000
@@ -43,6 +43,7 @@ class CellOut(Schema):
     current_revenue: Decimal
     note: str
     edited: bool
+    revision: int
 
 
 class LineOut(Schema):
@@ -74,6 +75,11 @@ class MatrixOut(Schema):
 
 
 class CellPatch(InSchema):
+    revision: int = Field(
+        ge=0,
+        le=2_147_483_647,
+        description="The cell's revision as read (0 for a cell never stored); a stale one is a 409",
+    )
     status: StatusLit | None = None
     competitor_id: Id | None = None
     potential: NonNegativeMoney16 | None = None
@@ -97,6 +103,7 @@ def _cell_out(c: MatrixCell) -> dict[str, Any]:
         "current_revenue": c.current,
         "note": c.note,
         "edited": c.edited,
+        "revision": c.revision,
     }
 
 
@@ -149,7 +156,7 @@ def matrix_get(request: AuthedHttpRequest, account_id: Id, page: int = 1) -> dic
 @router.patch(
     "/accounts/{account_id}/white-space/{unit_id}/{product_line_id}",
     response=responses({200: CellOut}),
-    summary="Change one cell (status, competitor, potential, note); the pre-fill then keeps it",
+    summary="Change one cell (with its revision as read); the pre-fill then keeps it",
 )
 def cell_patch(
     request: AuthedHttpRequest, account_id: Id, unit_id: Id, product_line_id: Id, payload: CellPatch
@@ -159,7 +166,7 @@ def cell_patch(
     line = ProductLine.objects.filter(pk=product_line_id).first()
     if unit is None or line is None:
         raise Http404
-    data = changes(payload)
+    data = changes(payload, exclude={"revision"})
     kwargs: dict[str, Any] = {}
     if "status" in data:
         kwargs["status"] = data["status"] or WhiteSpaceStatus.NOT_BOUGHT
@@ -173,7 +180,12 @@ def cell_patch(
     if "note" in data:
         kwargs["note"] = data["note"] or ""
     whitespace_cell_update(
-        account=account, unit=unit, product_line=line, user=request.auth, **kwargs
+        account=account,
+        unit=unit,
+        product_line=line,
+        user=request.auth,
+        revision=payload.revision,
+        **kwargs,
     )
     return _cell_out(whitespace_cell(account=account, unit=unit, product_line=line))
 

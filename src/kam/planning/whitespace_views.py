@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from kam.sales.models import Competitor, ProductLine, reporting_currency
 
 from .models import WhiteSpaceCell, WhiteSpaceStatus
 from .whitespace import (
+    MatrixCell,
     whitespace_cell,
     whitespace_cell_update,
     whitespace_heatmap,
@@ -94,31 +96,73 @@ def _cell_response(
     )
 
 
+def _form_response(
+    request: AuthedHttpRequest,
+    account: Unit,
+    unit: Unit,
+    line: ProductLine,
+    current: MatrixCell,
+    *,
+    errors: list[str] | None = None,
+    posted: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The in-place form of a cell. After a refused save it shows the user's input again, with
+    the cell's current revision: saving once more then replaces what the other person wrote,
+    knowingly (decision 100)."""
+    values: dict[str, Any]
+    if posted is not None:
+        raw_competitor = str(posted.get("competitor") or "")
+        values = {
+            "status": posted.get("status", ""),
+            "competitor_id": int(raw_competitor) if raw_competitor.isdigit() else None,
+            "potential": posted.get("potential", ""),
+            "note": posted.get("note", ""),
+        }
+        raw_revision = str(posted.get("revision", "")).strip()
+        if status != 409 and raw_revision.isdigit():
+            # a refused input keeps the revision the user started from; a conflict moves on
+            values["revision"] = int(raw_revision)
+    else:
+        values = {
+            "status": current.status,
+            "competitor_id": current.competitor_id,
+            "potential": floatformat(current.potential, "-2"),
+            "note": current.note,
+        }
+    values.setdefault("revision", current.revision)
+    return render(
+        request,
+        "planning/_whitespace_cell_form.html",
+        {
+            "account": account,
+            "c": current,
+            "v": values,
+            "unit": unit,
+            "line": line,
+            "statuses": WhiteSpaceStatus.choices,
+            "competitors": Competitor.objects.order_by("name"),
+            "errors": errors or [],
+            "full_page": not _is_htmx(request),
+            "base_template": "web/base.html" if not _is_htmx(request) else "planning/_bare.html",
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def cell(request: AuthedHttpRequest, pk: int, unit_pk: int, line_pk: int) -> HttpResponseBase:
     account, unit, line = _cell_target(request, pk, unit_pk, line_pk)
     if request.method == "GET":
         current = whitespace_cell(account=account, unit=unit, product_line=line)
-        return render(
-            request,
-            "planning/_whitespace_cell_form.html",
-            {
-                "account": account,
-                "c": current,
-                "unit": unit,
-                "line": line,
-                "statuses": WhiteSpaceStatus.choices,
-                "competitors": Competitor.objects.order_by("name"),
-                "full_page": not _is_htmx(request),
-                "base_template": "web/base.html"
-                if not _is_htmx(request)
-                else "planning/_bare.html",
-            },
-        )
+        return _form_response(request, account, unit, line, current)
     data = request.POST
     errors: list[str] = []
     competitor: Competitor | None = None
+    raw_revision = str(data.get("revision", "")).strip()
+    if not raw_revision.isdigit():
+        errors.append(_("The form is out of date: reload the page and edit the cell again."))
     if data.get("competitor"):
         raw_competitor = str(data.get("competitor"))
         if raw_competitor.isdigit():
@@ -131,6 +175,7 @@ def cell(request: AuthedHttpRequest, pk: int, unit_pk: int, line_pk: int) -> Htt
     except InvalidOperation:
         errors.append(_("Enter a number."))
         potential = Decimal("0")
+    status_code = 400
     if not errors:
         try:
             whitespace_cell_update(
@@ -138,6 +183,7 @@ def cell(request: AuthedHttpRequest, pk: int, unit_pk: int, line_pk: int) -> Htt
                 unit=unit,
                 product_line=line,
                 user=request.user,
+                revision=int(raw_revision),
                 status=data.get("status", ""),
                 competitor=competitor,
                 potential=potential,
@@ -145,26 +191,12 @@ def cell(request: AuthedHttpRequest, pk: int, unit_pk: int, line_pk: int) -> Htt
             )
         except DomainError as exc:
             errors.append(exc.message)
+            if exc.code == "conflict":
+                status_code = 409
     if errors:
         current = whitespace_cell(account=account, unit=unit, product_line=line)
-        response = render(
-            request,
-            "planning/_whitespace_cell_form.html",
-            {
-                "account": account,
-                "c": current,
-                "unit": unit,
-                "line": line,
-                "statuses": WhiteSpaceStatus.choices,
-                "competitors": Competitor.objects.order_by("name"),
-                "errors": errors,
-                "posted": data,
-                "full_page": not _is_htmx(request),
-                "base_template": "web/base.html"
-                if not _is_htmx(request)
-                else "planning/_bare.html",
-            },
-            status=400,
+        response = _form_response(
+            request, account, unit, line, current, errors=errors, posted=data, status=status_code
         )
         if _is_htmx(request):
             # htmx swaps 4xx answers only when told to: keep the form with its message

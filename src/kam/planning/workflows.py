@@ -8,6 +8,9 @@ perform the steps (``services.plan_step``) and views offer ``PLAN_WORKFLOW.allow
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.workflow import Transition, Workflow
@@ -64,3 +67,20 @@ PLAN_WORKFLOW = Workflow(
 REVIEWABLE = frozenset({S.APPROVED, S.REVIEW_DUE})
 # The plan's content can be edited in these states; a submitted plan waits for its decision.
 EDITABLE = frozenset({S.DRAFT, S.APPROVED, S.REVIEW_DUE})
+
+
+# --- the one rule of "review due" (decision 101) -------------------------------------------------
+
+
+def review_is_due(status: str, next_review_due: dt.date | None, as_of: dt.date) -> bool:
+    """An approved plan is due for review from its review date on (the day itself included)."""
+    if status == S.REVIEW_DUE:
+        return True
+    return status == S.APPROVED and next_review_due is not None and next_review_due <= as_of
+
+
+def review_due_q(as_of: dt.date, prefix: str = "") -> Q:
+    """The plans :func:`review_is_due` says are due, as a query (marked or not yet marked)."""
+    return Q(**{f"{prefix}status": S.REVIEW_DUE}) | Q(
+        **{f"{prefix}status": S.APPROVED, f"{prefix}next_review_due__lte": as_of}
+    )

@@ -4,10 +4,12 @@ reads each section with one bounded query (PRODUCT §4, "the key-account informa
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from kam.core.metrics import registry
 from kam.customers.models import Tier, Unit
+from kam.identification.metrics import wallets
 from kam.identification.models import (
     AccountAssessment,
     BuyingCriterion,
@@ -23,6 +25,7 @@ from kam.sales.models import CompetitorShare, OpportunityStage, SupplierPosition
 from kam.sales.selectors import opportunity_list
 
 STAGE_METRIC = "relationships.stage"
+SHARE_METRIC, REVENUE_METRIC = "sales.share_of_wallet", "sales.revenue_12m"
 OPPORTUNITY_LIMIT = 20
 COMPETITOR_LIMIT = 100
 POSITION_LIMIT = 20
@@ -68,6 +71,7 @@ def account_profile(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
     return {
         "score": score,
         "wallet_estimate": assessment.wallet_estimate if assessment else None,
+        "wallet": _wallet(account, as_of, manual=bool(assessment and assessment.wallet_estimate)),
         "goals": goals,
         "goals_by_kind": _by_kind(goals),
         "buying_process": buying_process(account=account),
@@ -81,6 +85,26 @@ def account_profile(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
         "stage_registered": STAGE_METRIC in registry,
         "open_opportunities": open_opportunities,
         "recent_opportunities": recent_opportunities,
+    }
+
+
+def _wallet(account: Unit, as_of: dt.date, *, manual: bool) -> dict[str, Any]:
+    """Wallet, share and headroom as the plan's share-of-wallet objective reads them: the
+    registry's metric over ``identification.metrics.wallets`` (manual estimate first, else the
+    latest scoring run), revenue of the last 12 full months on the same day (decision 101)."""
+    wallet = wallets([account.pk]).get(account.pk)
+    share = None
+    if SHARE_METRIC in registry:
+        share = registry.get(SHARE_METRIC).value(account.pk, as_of)
+    headroom = None
+    if wallet is not None and REVENUE_METRIC in registry:
+        revenue = Decimal(str(registry.get(REVENUE_METRIC).value(account.pk, as_of) or 0))
+        headroom = max(wallet - revenue, Decimal(0))
+    return {
+        "value": wallet,
+        "share": share,
+        "headroom": headroom,
+        "manual": manual and wallet is not None,
     }
 
 

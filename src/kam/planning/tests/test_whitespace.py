@@ -173,7 +173,13 @@ def test_cell_edited_in_place_with_htmx(world, client):
     assert "<html" not in form.content.decode()
     response = client.post(
         url,
-        {"status": "competitor", "competitor": world["rival"].pk, "potential": "2500", "note": ""},
+        {
+            "status": "competitor",
+            "competitor": world["rival"].pk,
+            "potential": "2500",
+            "note": "",
+            "revision": "0",
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
@@ -188,10 +194,10 @@ def test_cell_bad_potential_is_a_message_not_a_500(world, client):
     url = reverse(
         "whitespace:cell", args=[world["account"].pk, world["depot"].pk, world["valves"].pk]
     )
-    response = client.post(url, {"status": "ours", "potential": "lots"})
+    response = client.post(url, {"status": "ours", "potential": "lots", "revision": "0"})
     assert response.status_code == 400
     assert not WhiteSpaceCell.objects.exists()
-    response = client.post(url, {"status": "competitor", "potential": "1"})
+    response = client.post(url, {"status": "competitor", "potential": "1", "revision": "0"})
     assert response.status_code == 400 and "competitor" in response.content.decode()
 
 
@@ -210,14 +216,15 @@ def test_outsiders(world, client, users, kam_b):
     response = client.get(page_url)
     assert response.status_code == 200 and 'id="ws-prefill"' not in response.content.decode()
     assert client.get(cell_url).status_code == 403
-    assert client.post(cell_url, {"status": "blocked", "potential": "1"}).status_code == 403
+    form = {"status": "blocked", "potential": "1", "revision": "0"}
+    assert client.post(cell_url, form).status_code == 403
     assert client.post(prefill_url).status_code == 403
     api = f"/api/v1/accounts/{account.pk}/white-space"
     assert client.get(api, headers=kam_b.headers).status_code == 200
     assert client.post(f"{api}/prefill", headers=kam_b.headers).status_code == 403
     patch = client.patch(
         f"{api}/{world['plant'].pk}/{world['pumps'].pk}",
-        {"status": "blocked"},
+        {"status": "blocked", "revision": 0},
         content_type="application/json",
         headers=kam_b.headers,
     )
@@ -236,15 +243,30 @@ def test_api_matrix_patch_and_prefill(world, client):
     assert body["currency"] and body["units"] == 3
     assert Decimal(body["current_revenue"]) == Decimal("1500")
     url = f"{base}/{world['depot'].pk}/{world['valves'].pk}"
+    stored = WhiteSpaceCell.objects.filter(unit=world["depot"], product_line=world["valves"])
+    revision = stored.first().revision if stored.exists() else 0
     ok = client.patch(
         url,
-        {"status": "competitor", "competitor_id": world["rival"].pk, "potential": "900"},
+        {
+            "status": "competitor",
+            "competitor_id": world["rival"].pk,
+            "potential": "900",
+            "revision": revision,
+        },
         content_type="application/json",
         headers=a.headers,
     )
     assert ok.status_code == 200, ok.content
     assert ok.json()["competitor"] == "Rival AG" and ok.json()["edited"] is True
-    for bad in ({"status": "mine"}, {"potential": "-5"}, {"competitor_id": 999999}, {"unknown": 1}):
+    assert ok.json()["revision"] == revision + 1
+    for bad in (
+        {"status": "mine", "revision": revision + 1},
+        {"potential": "-5", "revision": revision + 1},
+        {"competitor_id": 999999, "revision": revision + 1},
+        {"unknown": 1, "revision": revision + 1},
+        {"status": "ours"},
+        {"status": "ours", "revision": -1},
+    ):
         response = client.patch(url, bad, content_type="application/json", headers=a.headers)
         assert response.status_code in (400, 422), (bad, response.status_code)
     cell = WhiteSpaceCell.objects.get(unit=world["depot"], product_line=world["valves"])
@@ -252,11 +274,130 @@ def test_api_matrix_patch_and_prefill(world, client):
     other = make_unit("Not theirs")
     response = client.patch(
         f"{base}/{other.pk}/{world['valves'].pk}",
-        {"status": "ours"},
+        {"status": "ours", "revision": 0},
         content_type="application/json",
         headers=a.headers,
     )
     assert response.status_code == 404
+
+
+# --- concurrent edits (decision 100) -------------------------------------------------------------
+
+
+def test_two_people_edit_one_cell_the_second_is_refused_and_nothing_is_lost(world, client, users):
+    """Both load the cell at the same revision; the first save wins, the second gets a 409 whose
+    message names the first editor and their values, and the form keeps the second's input."""
+    account, plant, pumps = world["account"], world["plant"], world["pumps"]
+    url = reverse("whitespace:cell", args=[account.pk, plant.pk, pumps.pk])
+    whitespace_prefill(account=account)
+    loaded = WhiteSpaceCell.objects.get(unit=plant, product_line=pumps).revision
+    client.force_login(world["a"].user)
+    form = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert f'name="revision" value="{loaded}"' in form
+    # the first person saves
+    whitespace_cell_update(
+        account=account,
+        unit=plant,
+        product_line=pumps,
+        user=users["executive"],
+        revision=loaded,
+        status="blocked",
+        potential=Decimal("111"),
+        note="theirs",
+    )
+    # the second, from the same revision, on the page
+    mine = {"status": "ours", "potential": "2222", "note": "mine", "revision": str(loaded)}
+    response = client.post(url, mine)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this cell" in html and str(users["executive"]) in html
+    assert "111" in html and 'value="2222"' in html and 'value="mine"' in html
+    cell = WhiteSpaceCell.objects.get(unit=plant, product_line=pumps)
+    assert (cell.status, cell.potential, cell.note) == ("blocked", Decimal("111"), "theirs")
+    assert f'name="revision" value="{cell.revision}"' in html
+    # htmx keeps the form in place with the same message
+    response = client.post(url, mine, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response["HX-Reswap"] == "innerHTML"
+    assert "Someone else changed this cell" in response.content.decode()
+    # saving again from the revision shown replaces their values, knowingly
+    response = client.post(url, {**mine, "revision": str(cell.revision)})
+    assert response.status_code == 302
+    cell.refresh_from_db()
+    assert (cell.status, cell.potential, cell.note) == ("ours", Decimal("2222"), "mine")
+
+
+def test_a_cell_created_meanwhile_is_a_conflict_and_a_form_without_revision_is_refused(
+    world, client
+):
+    account, depot, valves = world["account"], world["depot"], world["valves"]
+    url = reverse("whitespace:cell", args=[account.pk, depot.pk, valves.pk])
+    client.force_login(world["a"].user)
+    response = client.post(url, {"status": "ours", "potential": "5"})
+    assert response.status_code == 400 and "reload the page" in response.content.decode()
+    assert not WhiteSpaceCell.objects.filter(unit=depot, product_line=valves).exists()
+    whitespace_cell_update(
+        account=account, unit=depot, product_line=valves, user=None, revision=0, status="blocked"
+    )
+    with pytest.raises(DomainError) as refused:
+        whitespace_cell_update(
+            account=account, unit=depot, product_line=valves, user=None, revision=0, note="x"
+        )
+    assert refused.value.code == "conflict"
+    response = client.post(url, {"status": "ours", "potential": "5", "revision": "0"})
+    assert response.status_code == 409
+    assert WhiteSpaceCell.objects.get(unit=depot, product_line=valves).status == "blocked"
+
+
+def test_the_prefill_moves_the_revision_of_the_cells_it_changes(world):
+    account, depot, valves = world["account"], world["depot"], world["valves"]
+    whitespace_prefill(account=account)
+    cell = WhiteSpaceCell.objects.get(unit=world["plant"], product_line=world["valves"])
+    assert cell.status == "competitor" and cell.revision == 1
+    CompetitorShare.objects.all().delete()
+    whitespace_prefill(account=account)
+    cell.refresh_from_db()
+    assert cell.status == "not_bought" and cell.revision == 2
+    with pytest.raises(DomainError) as refused:
+        whitespace_cell_update(
+            account=account, unit=cell.unit, product_line=valves, user=None, revision=1, note="x"
+        )
+    assert refused.value.code == "conflict" and "pre-fill" in refused.value.message
+    assert depot.pk  # the depot buys nothing: its valves cell was never stored
+
+
+def test_api_stale_revision_is_a_409_that_names_the_other_editor(world, client, users):
+    a, account, plant, pumps = world["a"], world["account"], world["plant"], world["pumps"]
+    url = f"/api/v1/accounts/{account.pk}/white-space/{plant.pk}/{pumps.pk}"
+    body = client.get(f"/api/v1/accounts/{account.pk}/white-space", headers=a.headers).json()
+    row = next(r for r in body["rows"] if r["unit_id"] == plant.pk)
+    loaded = next(c for c in row["cells"] if c["product_line_id"] == pumps.pk)["revision"]
+    assert loaded == 0
+    whitespace_cell_update(
+        account=account,
+        unit=plant,
+        product_line=pumps,
+        user=users["executive"],
+        revision=loaded,
+        potential=Decimal("77"),
+    )
+    response = client.patch(
+        url,
+        {"potential": "5000", "revision": loaded},
+        content_type="application/json",
+        headers=a.headers,
+    )
+    assert response.status_code == 409
+    error = response.json()
+    assert error["code"] == "conflict" and str(users["executive"]) in error["message"]
+    assert "77" in error["message"]
+    assert WhiteSpaceCell.objects.get(unit=plant, product_line=pumps).potential == Decimal("77")
+    response = client.patch(
+        url,
+        {"potential": "5000", "revision": loaded + 1},
+        content_type="application/json",
+        headers=a.headers,
+    )
+    assert response.status_code == 200 and response.json()["revision"] == loaded + 2
 
 
 # --- query count -------------------------------------------------------------------------------

@@ -164,8 +164,9 @@ def test_the_profile_queries_stay_bounded(client, kam_a, django_assert_max_num_q
     client.force_login(kam_a.user)
     _grow(kam_a.account, 3, 3, 2)
     _page(client, kam_a.account)
-    # +4 on a transactional account: its sales KPIs lead the page (Table 6.1)
-    with django_assert_max_num_queries(49) as small:
+    # +4 on a transactional account: its sales KPIs lead the page (Table 6.1); +1 for the
+    # wallet read as the plan reads it, through the registry (decision 101)
+    with django_assert_max_num_queries(50) as small:
         assert _page(client, kam_a.account).status_code == 200
     _grow(kam_a.account, 27, 30, 20, start=3)
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -317,3 +318,77 @@ def test_no_employment_needed_for_a_goal_without_source(client, kam_a):
         reverse("web:account_goals", args=[kam_a.account.pk]), {"kind": "goal", "text": "Grow"}
     )
     assert CustomerGoal.objects.count() == 1
+
+
+# --- share of wallet: one figure with the plan (decision 101) -----------------------------------
+
+
+def test_the_profile_shows_the_share_of_wallet_of_the_plan_objective(client, kam_a):
+    """The latest scoring run estimated a wallet of 10 000 (5 %); the KAM's manual estimate of
+    2 000 wins, as in the plan's share-of-wallet objective: both show 25 %."""
+    from django.utils import timezone
+
+    from kam.identification.models import (
+        AccountAssessment,
+        AccountScore,
+        ScoringModel,
+        ScoringRun,
+    )
+    from kam.planning import selectors as plan_selectors
+    from kam.planning.services import objective_create, plan_create
+
+    account = kam_a.account
+    product = ProductFactory()
+    transactions_create(
+        rows=[
+            {
+                "date": TODAY.replace(day=1) - dt.timedelta(days=20),
+                "unit_id": account.pk,
+                "product_id": product.pk,
+                "net_amount": Decimal(500),
+            }
+        ]
+    )
+    run = ScoringRun.objects.create(
+        model=ScoringModel.objects.filter(status="active").first()
+        or ScoringModel.objects.create(name="Profile test model", version=901, status="active"),
+        status="done",
+        as_of=TODAY,
+        accounts_count=1,
+        finished_at=timezone.now(),
+    )
+    AccountScore.objects.create(
+        run=run,
+        account=account,
+        total=70,
+        rank=1,
+        scope="local",
+        completeness=90,
+        wallet=Decimal(10000),
+        share_of_wallet=0.05,
+        headroom=Decimal(9500),
+    )
+    client.force_login(kam_a.user)
+    doc = parse(_page(client, account).content.decode())
+    assert doc.find(id="profile-share").text.strip() == "5 %"
+    AccountAssessment.objects.update_or_create(
+        account=account, defaults={"wallet_estimate": Decimal(2000)}
+    )
+    plan = plan_create(account=account, user=kam_a.user, mission="Grow")
+    objective_create(
+        plan=plan,
+        user=kam_a.user,
+        revision=None,
+        title="Half the wallet",
+        metric_key="sales.share_of_wallet",
+        baseline=Decimal(0),
+        target_value=Decimal(50),
+        deadline=dt.date(2026, 12, 31),
+    )
+    [objective] = plan_selectors.plan_page(plan=plan, as_of=timezone.localdate()).objectives
+    assert objective.current == Decimal("25.00")
+    doc = parse(_page(client, account).content.decode())
+    assert doc.find(id="profile-share").text.strip() == "25 %"
+    assert "2,000" in doc.find(id="profile-wallet-value").text
+    assert "1,500" in doc.find(id="profile-headroom").text
+    assert "manual estimate" in doc.find(id="profile-wallet-source").text

@@ -65,6 +65,7 @@ from kam.planning.models import (
     PlanStatus,
     PlanVersion,
     Strategy,
+    WhiteSpaceCell,
 )
 from kam.planning.services import plan_create
 from kam.programme.models import Campaign, Statement
@@ -895,11 +896,17 @@ def _strategy(w: World) -> int:
     return Strategy.objects.get_or_create(plan_id=w.plan, text="Bundle service")[0].pk
 
 
+def _cell_revision(w: World) -> int:
+    """The white-space cell's revision as read (0 when it was never stored)."""
+    cell = WhiteSpaceCell.objects.filter(unit_id=w.site, product_line_id=_line(w)).first()
+    return cell.revision if cell else 0
+
+
 API_REQUESTS: dict[str, Build] = {
     "GET /accounts/{account_id}/white-space": _api(lambda w: f"/accounts/{w.account}/white-space"),
     "PATCH /accounts/{account_id}/white-space/{unit_id}/{product_line_id}": _api(
         lambda w: f"/accounts/{w.account}/white-space/{w.site}/{_line(w)}",
-        lambda w: {"status": "blocked", "potential": "10"},
+        lambda w: {"status": "blocked", "potential": "10", "revision": _cell_revision(w)},
     ),
     "POST /accounts/{account_id}/white-space/prefill": _api(
         lambda w: f"/accounts/{w.account}/white-space/prefill"

@@ -24,6 +24,7 @@ from kam.dataio.export_jobs import export_jobs_reap
 from kam.dataio.jobs import import_jobs_reap
 from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
+from kam.planning.services import plans_mark_review_due
 from kam.programme.services import dashboard_nightly
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def schedule_tick() -> None:
         close_old_connections()
     # the nightly health recompute catches time decay (recency, the moving windows)
     _guarded("Queueing the nightly health recompute", health_nightly_schedule)
+    # approved plans whose review date has come become "review due" (one indexed query when none)
+    _guarded("Marking plans due for review", plans_mark_review_due)
     # the kept dashboard: its week of changes moves on, and bulk writers may bypass its marks
     _guarded("Refreshing the executive dashboard", dashboard_nightly)
 
