@@ -10,7 +10,8 @@ own ``get_db_prep_save``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
@@ -80,12 +81,12 @@ def insert_creation_history(
         "history_type": lambda obj: "+",
         "history_relation_id": lambda obj: obj.pk,
     }
-    getters = []
+    getters: list[tuple[Field[Any, Any], Callable[[Model], Any]]] = []
     for f in fields:
         if f.attname in tracked:
-            getters.append((f, f.attname, None))
+            getters.append((f, operator.attrgetter(f.attname)))
         elif f.attname in extra:
-            getters.append((f, None, extra[f.attname]))
+            getters.append((f, extra[f.attname]))
         else:
             raise ValueError(f"{history.__name__}.{f.attname}: no value for a creation entry")
     alias = router.db_for_write(history)
@@ -97,8 +98,8 @@ def insert_creation_history(
 
     def row(obj: Model) -> tuple[Any, ...]:
         values = []
-        for f, attname, compute in getters:
-            value = getattr(obj, attname) if attname is not None else compute(obj)  # type: ignore[misc]
+        for f, compute in getters:
+            value = compute(obj)
             if type(value) not in _PLAIN:
                 value = f.get_db_prep_save(value, connection)
             values.append(value)
