@@ -25,6 +25,7 @@ from kam.dataio.jobs import import_jobs_reap
 from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 from kam.programme.services import dashboard_nightly
+from kam.relationships.tasks import strengths_schedule
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def schedule_tick() -> None:
     _guarded("Queueing the nightly health recompute", health_nightly_schedule)
     # the kept dashboard: its week of changes moves on, and bulk writers may bypass its marks
     _guarded("Refreshing the executive dashboard", dashboard_nightly)
+    # link strengths: the pairs new interactions marked stale, and all of them once a day (decay)
+    _guarded("Queueing the link strength refresh", strengths_schedule)
 
 
 def run_surviving_locks(
