@@ -51,7 +51,7 @@ RELATIONS: dict[str, str] = {
     ACCOUNT_MANAGER: "manages the account (its key account manager)",
     LINE_MANAGER: "the account manager reports to them (manager in the reporting line)",
     TEAM_MEMBER: "on the account team (a membership that has not ended)",
-    UNIT_FIELD_REP: "field rep of the unit: today, named on an interaction with the account",
+    UNIT_FIELD_REP: "field rep of the unit or of a unit above it (field assignments)",
     AUTHOR: "wrote the interaction",
     OWNER: "the object is their own (API token, notification, language)",
     NOMINATOR: "nominated the account",

@@ -144,17 +144,23 @@ rules.add_perm("kam.delete_contact", may_change_every_contacts_account)
 
 # Our links to a customer's people (relationships app, decision 51): our person sets their own
 # judged level; whoever may change the contact's account sets anyone's; a field rep only links
-# to contacts of accounts they are a field rep of (today: named on an interaction with it,
-# like restricted visibility's ``account_relations_q``), their own links included.
+# to contacts who work now at a unit the rep is responsible for (a current field assignment) or
+# below one, their own links included (decision 102).
+def field_rep_units_q(user) -> Q:
+    """Units (a ``Q`` over customer units) a field rep is responsible for now; the relation is
+    named by string, so this bottom layer does not import the field app."""
+    return Q(field_assignments__rep=user, field_assignments__end__isnull=True)
+
+
 def _field_rep_of_contact(user, contact) -> bool:
-    current, every = _contact_units(contact)
-    units = current or every
-    if not units:
+    current, _every = _contact_units(contact)
+    if not current:
         return False
-    model = type(units[0])._default_manager
-    related = model.filter(account_relations_q(user))
-    mine = cast(Any, model.filter(pk__in=[u.pk for u in units]))
-    return bool(mine.in_accounts_of(related).exists())
+    model = type(current[0])._default_manager
+    assigned = model.filter(field_rep_units_q(user))
+    mine = cast(Any, model.filter(pk__in=[u.pk for u in current]))
+    # ``within`` (the customers UnitQuerySet) owns the subtree arithmetic
+    return bool(mine.within(assigned).exists())
 
 
 @rules.predicate

@@ -119,6 +119,14 @@ class UnitQuerySet(MP_NodeQuerySet):
         """Units below an account (everything that is not an account itself)."""
         return self.filter(depth__gt=ACCOUNT_DEPTH)
 
+    def within(self, units: models.QuerySet[Unit]) -> UnitQuerySet:
+        """The units of this queryset that lie in the subtree of one of ``units`` (the units
+        themselves included; one query to read ``units``' paths, one indexed range each)."""
+        below = models.Q(pk__in=[])
+        for path in units.order_by().values_list("path", flat=True):
+            below |= _below_q(path, "")
+        return self.filter(below)
+
     def accounts_of(self) -> UnitQuerySet:
         """The accounts that the units of this queryset belong to (one query with a subquery)."""
         paths = self.order_by().annotate(_account_path=account_path_of("path"))

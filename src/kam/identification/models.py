@@ -224,7 +224,7 @@ class DataSource(models.TextChoices):
     WALLET = engine.WALLET, _("Wallet: manual estimate, else peer estimate")
     GROWTH = engine.GROWTH, _("Growth: last 12 vs prior 12 months")
     MARGIN = engine.MARGIN, _("Gross margin % (lines with cost)")
-    DMU_SIZE = engine.DMU_SIZE, _("Decision-making unit size (current contacts)")
+    DMU_SIZE = engine.DMU_SIZE, _("Decision-making unit size (contacts with a buying-centre role)")
     FUNCTIONS = engine.FUNCTIONS, _("Functional areas among contacts")
     OPERATING_UNITS = engine.OPERATING_UNITS, _("Units with revenue or contacts")
     GEO_SPREAD = engine.GEO_SPREAD, _("Geographic spread: regions + countries")

@@ -20,3 +20,9 @@ class PlanningConfig(AppConfig):
 
         register_metrics()
         register_alert_rules()
+
+        from kam.core.feed import register_feed_source
+
+        from .feed import KIND, plan_action_events
+
+        register_feed_source(KIND, plan_action_events)

@@ -18,7 +18,7 @@ from kam.core.api.helpers import ref, responses
 from kam.core.api.pagination import PageParams, keyset_page
 from kam.core.api.schemas import DeletedOut, Id, InSchema, SaneDate, Text200, Text5000
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require, visible
+from kam.core.permissions import get_for_user, require, visibility_restricted, visible
 from kam.customers.models import Contact, Unit
 from kam.people.models import User
 from kam.sales.models import Opportunity
@@ -376,6 +376,41 @@ def link_list(request: AuthedHttpRequest, contact_id: Id) -> Any:
             "disagrees": r["disagrees"],
         }
         for r in selectors.links_of_contact(contact=contact)
+    ]
+
+
+class PersonLinkOut(Schema):
+    contact_id: int
+    contact_name: str
+    level: int | None
+    strength: float
+    interactions: int
+    disagrees: bool
+
+
+@router.get(
+    "/relationships/people/{user_id}/links",
+    response=responses({200: list[PersonLinkOut]}),
+    summary="Which contacts one of our people knows, and how well (judged level, strength)",
+)
+def person_link_list(request: AuthedHttpRequest, user_id: Id) -> Any:
+    require(request.auth, VIEW)
+    person = get_for_user(User.objects.filter(is_active=True), request.auth, VIEW, pk=user_id)
+    contacts = (
+        visible(request.auth, Contact.objects.all())
+        if visibility_restricted(request.auth)
+        else None
+    )
+    return [
+        {
+            "contact_id": r["contact"].pk,
+            "contact_name": str(r["contact"]),
+            "level": r["level"],
+            "strength": r["strength"],
+            "interactions": r["interactions"],
+            "disagrees": r["disagrees"],
+        }
+        for r in selectors.links_of_user(user=person, contacts=contacts)
     ]
 
 

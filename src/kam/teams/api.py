@@ -6,6 +6,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from kam.core.api.helpers import changes, ref, responses
@@ -19,8 +21,9 @@ from kam.core.api.schemas import (
     Text120,
     Text200,
 )
+from kam.core.errors import DomainError
 from kam.core.http import AuthedHttpRequest
-from kam.core.permissions import get_for_user, require, visible
+from kam.core.permissions import get_for_user, is_executive, require, visible
 from kam.customers.models import Unit
 from kam.people.models import Function
 
@@ -212,7 +215,7 @@ def workload(request: AuthedHttpRequest, filters: Query[WorkloadFilters]) -> Any
                 for m in x.memberships
             ],
         }
-        for x in selectors.workload(users=users)
+        for x in selectors.workload(users=users, viewer=request.auth)
     ]
 
 
@@ -242,6 +245,8 @@ class RequestOut(Schema):
     what: str
     needed_by: dt.date
     plan_action_ref: str
+    plan_action_id: int | None
+    plan_objective_id: int | None
     status: str
     assignee_id: int | None
     decline_reason: str
@@ -274,7 +279,13 @@ class RequestIn(InSchema):
     what: Text2000
     needed_by: SaneDate
     unit_id: Id | None = None
-    plan_action_ref: Text40 = Field("", description="“action:123” or “objective:7”.")
+    plan_action_id: Id | None = Field(None, description="An action of the account's plans.")
+    plan_objective_id: Id | None = Field(
+        None, description="An objective of the account's plans (not with plan_action_id)."
+    )
+    plan_action_ref: Text40 = Field(
+        "", description="Older form of the same: “action:123” or “objective:7”."
+    )
 
 
 class AcceptIn(InSchema):
@@ -374,9 +385,26 @@ def request_create(request: AuthedHttpRequest, payload: RequestIn) -> Any:
         what=payload.what,
         needed_by=payload.needed_by,
         unit=unit,
-        plan_action_ref=payload.plan_action_ref,
+        plan_action_ref=_plan_ref(payload),
     )
     return Status(201, obj)
+
+
+def _plan_ref(payload: RequestIn) -> str:
+    given = [
+        ref
+        for ref in (
+            f"action:{payload.plan_action_id}" if payload.plan_action_id else "",
+            f"objective:{payload.plan_objective_id}" if payload.plan_objective_id else "",
+            payload.plan_action_ref.strip(),
+        )
+        if ref
+    ]
+    if len(given) > 1:
+        raise DomainError(
+            _("Link the request to one plan action or one objective."), field="plan_action_id"
+        )
+    return given[0] if given else ""
 
 
 def _request(request: AuthedHttpRequest, request_id: int) -> ResourceRequest:
@@ -452,18 +480,7 @@ def request_comment_create(request: AuthedHttpRequest, request_id: Id, payload: 
     )
 
 
-@router.get(
-    "/accounts/{account_id}/feed",
-    response=responses({200: FeedPage}),
-    summary="The account's coordination feed, newest first (?kind=…&unit=…&page=N)",
-)
-def feed_get(request: AuthedHttpRequest, account_id: Id, filters: Query[FeedFilters]) -> Any:
-    account = _account(request, account_id)
-    unit = filters.unit
-    sub = ref(Unit.objects.in_account(account), "unit", pk=unit) if unit else None
-    items, more = selectors.feed(
-        account_ids=[account.pk], kinds=filters.kind, unit=sub, page=filters.page
-    )
+def _feed_page(items: list[selectors.FeedItem], more: bool) -> dict[str, Any]:
     return {
         "items": [
             {
@@ -479,6 +496,57 @@ def feed_get(request: AuthedHttpRequest, account_id: Id, filters: Query[FeedFilt
         ],
         "more": more,
     }
+
+
+class MyFeedFilters(FilterSchema):
+    kind: list[KindLit] | None = Field(None, description="Only these kinds of rows.")
+    page: int = Field(1, ge=1, le=selectors.FEED_MAX_PAGE)
+
+
+@router.get(
+    "/feed",
+    response=responses({200: FeedPage}),
+    summary="My feed: the accounts whose team I am on or that I manage, newest first",
+)
+def my_feed_get(request: AuthedHttpRequest, filters: Query[MyFeedFilters]) -> Any:
+    require(request.auth, VIEW)
+    ids = selectors.feed_account_ids(user=request.auth)
+    ids = list(visible(request.auth, Unit.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    items, more = selectors.feed(account_ids=ids, kinds=filters.kind, page=filters.page)
+    return _feed_page(items, more)
+
+
+class SponsorlessOut(Schema):
+    id: int
+    name: str
+    tier: str
+    account_manager_id: int | None
+
+
+@router.get(
+    "/accounts-without-sponsor",
+    response=responses({200: list[SponsorlessOut]}),
+    summary="Key accounts with no executive sponsor on their team (executives, administrators)",
+)
+def accounts_without_sponsor(request: AuthedHttpRequest) -> Any:
+    if not (is_executive(request.auth) or request.auth.has_perm("kam.administer")):
+        raise PermissionDenied(_("Only executives and administrators see this list."))
+    return list(visible(request.auth, selectors.accounts_without_sponsor()))
+
+
+@router.get(
+    "/accounts/{account_id}/feed",
+    response=responses({200: FeedPage}),
+    summary="The account's coordination feed, newest first (?kind=…&unit=…&page=N)",
+)
+def feed_get(request: AuthedHttpRequest, account_id: Id, filters: Query[FeedFilters]) -> Any:
+    account = _account(request, account_id)
+    unit = filters.unit
+    sub = ref(Unit.objects.in_account(account), "unit", pk=unit) if unit else None
+    items, more = selectors.feed(
+        account_ids=[account.pk], kinds=filters.kind, unit=sub, page=filters.page
+    )
+    return _feed_page(items, more)
 
 
 @router.post(

@@ -11,7 +11,7 @@ from kam.customers.models import Unit
 from kam.people.models import Function, User
 
 from .models import TeamMember, TeamRole
-from .selectors import assignee_choices
+from .selectors import assignee_choices, plan_target_choices
 
 
 class MemberForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -73,11 +73,10 @@ class RequestForm(forms.Form):
     needed_by = forms.DateField(
         label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    plan_action_ref = forms.CharField(
+    plan_action_ref = forms.ChoiceField(
         label=_("Plan action or objective"),
-        max_length=40,
         required=False,
-        help_text=_("For example action:123 or objective:7."),
+        help_text=_("An action or objective of this account's plans, when the help serves one."),
     )
 
     def __init__(self, *args: Any, account: Unit, **kwargs: Any) -> None:
@@ -85,6 +84,9 @@ class RequestForm(forms.Form):
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
         unit_field.queryset = Unit.objects.in_account(account).order_by("path")
+        plan_field = self.fields["plan_action_ref"]
+        assert isinstance(plan_field, forms.ChoiceField)
+        plan_field.choices = [("", "—"), *plan_target_choices(account=account)]
         _style(self)
 
 

@@ -178,9 +178,26 @@ class ResourceRequest(TimeStamped):
     function = models.CharField(_("function asked"), max_length=20, choices=Function.choices)
     what = models.TextField(_("what is needed"), max_length=2000)
     needed_by = models.DateField(_("needed by"), validators=[date_in_range])
-    # a plan action or objective ("action:123", "objective:7"); the planning app is a sibling
-    # layer, so the reference is kept as text and not resolved here (decision 66)
+    # a plan action or objective of the account ("action:123", "objective:7"), checked when
+    # filed and kept as the foreign key below (decision 103; requests filed before it keep
+    # their unchecked text)
     plan_action_ref = models.CharField(_("plan action or objective"), max_length=40, blank=True)
+    plan_action = models.ForeignKey(
+        "planning.Action",
+        verbose_name=_("plan action"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resource_requests",
+    )
+    plan_objective = models.ForeignKey(
+        "planning.Objective",
+        verbose_name=_("plan objective"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resource_requests",
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )

@@ -16,10 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kam.core.feed import feed_source
 from kam.core.filters import FilterError
+from kam.core.permissions import visibility_restricted, visible
 from kam.customers.models import Tier, Unit, account_q, subtree_q
 from kam.interactions.models import Interaction
 from kam.people.models import Function, Role, User
+from kam.planning.models import OPEN_ACTION_STATUSES, Action, Objective
 
 from .filters import RequestFilter
 from .models import (
@@ -132,21 +135,30 @@ class Load:
         return self.user.role == Role.KAM and self.key_accounts_managed > self.user.capacity
 
 
-def workload(*, users: QuerySet[User], on: dt.date | None = None) -> list[Load]:
+def workload(
+    *, users: QuerySet[User], on: dt.date | None = None, viewer: User | None = None
+) -> list[Load]:
     """Per person of ``users``: total allocation of running memberships, the memberships, and for
-    KAMs the key accounts they manage against their capacity (three queries)."""
+    KAMs the key accounts they manage against their capacity (three queries, four with a
+    ``viewer``). The allocation counts every membership; the memberships listed (account names)
+    are only those of accounts ``viewer`` may see (``KAM_RESTRICTED_VISIBILITY``)."""
     people = list(users.filter(is_active=True).exclude(role="").order_by("last_name", "username"))
     loads = {u.pk: Load(user=u) for u in people}
-    members = (
+    members = list(
         TeamMember.objects.active(on)
         .filter(user_id__in=list(loads))
         .select_related("account")
         .order_by("account__name")
     )
+    shown: set[int] | None = None
+    if viewer is not None and visibility_restricted(viewer):
+        ids = {m.account_id for m in members}
+        shown = set(visible(viewer, Unit.objects.filter(pk__in=ids)).values_list("pk", flat=True))
     for m in members:
         load = loads[m.user_id]
         load.allocation += m.allocation
-        load.memberships.append(m)
+        if shown is None or m.account_id in shown:
+            load.memberships.append(m)
     managed = (
         Unit.objects.accounts()
         .filter(tier__in=KEY_TIERS, account_manager_id__in=list(loads))
@@ -247,6 +259,13 @@ def member_account_ids(*, user: User, on: dt.date | None = None) -> list[int]:
     )
 
 
+def feed_account_ids(*, user: User) -> list[int]:
+    """The accounts of My feed: those whose team ``user`` is on and those they manage (a KAM
+    not listed on their own account's team still follows it)."""
+    managed = Unit.objects.accounts().filter(account_manager=user).values_list("pk", flat=True)
+    return sorted(set(member_account_ids(user=user)) | set(managed))
+
+
 def member_accounts(*, user: User, on: dt.date | None = None) -> QuerySet[TeamMember, Any]:
     """The accounts whose team ``user`` is on, as a sub-query (``values("account_id")``)."""
     return TeamMember.objects.active(on).filter(user=user).values("account_id")
@@ -280,6 +299,29 @@ def function_heads() -> list[FunctionHead]:
     return list(FunctionHead.objects.select_related("user").order_by("function"))
 
 
+PLAN_CHOICES_MAX = 200
+
+
+def plan_target_choices(*, account: Unit) -> list[tuple[str, str]]:
+    """The account's open plan actions and its objectives, as ``("action:12", label)`` choices
+    for a resource request (two queries, at most ``PLAN_CHOICES_MAX`` of each)."""
+    actions = (
+        Action.objects.filter(plan__account=account, status__in=OPEN_ACTION_STATUSES)
+        .order_by("due_date", "pk")
+        .values_list("pk", "title", "due_date")[:PLAN_CHOICES_MAX]
+    )
+    objectives = (
+        Objective.objects.filter(plan__account=account)
+        .order_by("deadline", "pk")
+        .values_list("pk", "title")[:PLAN_CHOICES_MAX]
+    )
+    return [
+        *((f"action:{pk}", _("Action: %(title)s (due %(due)s)") % {"title": t, "due": d})
+          for pk, t, d in actions),
+        *((f"objective:{pk}", _("Objective: %(title)s") % {"title": t}) for pk, t in objectives),
+    ]  # fmt: skip
+
+
 def assignee_choices(*, function: str) -> QuerySet[User]:
     """Who a head may assign: active people with a role, those of the function first."""
     return (
@@ -295,6 +337,8 @@ class FeedKind(TextChoices):
     TEAM = "team", gettext_lazy("Team changes")
     REQUEST = "request", gettext_lazy("Resource requests")
     NOTE = "note", gettext_lazy("Notes")
+    # events of other apps, read through the core feed registry (decision 103)
+    ACTION = "actions", gettext_lazy("Plan actions")
 
 
 @dataclass
@@ -329,9 +373,9 @@ def feed(
     per_page: int = FEED_PAGE,
 ) -> tuple[list[FeedItem], bool]:
     """The coordination feed of the accounts ``account_ids``, newest first: interactions, team
-    changes, request events and notes. One query per source kind (at most four), each limited
-    to the rows the page needs, merged by date in Python. Returns the page and whether more
-    rows follow."""
+    changes, request events, notes and the registered sources' events (plan actions). One
+    query per source kind, each limited to the rows the page needs, merged by date in Python.
+    Returns the page and whether more rows follow."""
     page = max(1, min(page, FEED_MAX_PAGE))
     limit = page * per_page + 1
     wanted = set(kinds or FeedKind.values)
@@ -411,6 +455,23 @@ def feed(
                     actor=n.author,
                     text=n.text,
                     obj=n,
+                )
+            )
+    for kind in sorted(wanted):
+        source = feed_source(kind)
+        if source is None:
+            continue
+        for event in source(account_ids, unit, limit):
+            items.append(
+                FeedItem(
+                    kind=kind,
+                    at=event.at,
+                    account_id=event.account_id,
+                    unit_id=event.unit_id,
+                    actor=event.actor,
+                    text=event.text,
+                    link=event.link,
+                    obj=event.obj,
                 )
             )
     items.sort(key=lambda x: _as_datetime(x.at), reverse=True)

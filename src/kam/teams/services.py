@@ -21,6 +21,7 @@ from kam.core.validation import check_date
 from kam.customers.models import Unit
 from kam.people.models import Function, User
 from kam.people.services import notify
+from kam.planning.models import Action, Objective
 
 from .models import (
     FeedNote,
@@ -147,6 +148,31 @@ def function_head(function: str) -> User | None:
     return head.user if head else None
 
 
+def plan_target(*, account: Unit, ref: str) -> tuple[Action | None, Objective | None]:
+    """The plan action or objective that ``ref`` ("action:123", "objective:7") names, checked
+    to exist and to belong to a plan of ``account``; ``(None, None)`` for an empty ``ref``."""
+    if not ref:
+        return None, None
+    match = re.fullmatch(r"(action|objective):(\d+)", ref)
+    if match is None:
+        raise DomainError(
+            _("A plan reference looks like “action:123” or “objective:7”."),
+            field="plan_action_ref",
+        )
+    kind, pk = match.group(1), int(match.group(2))
+    action = objective = None
+    if kind == "action":
+        action = Action.objects.filter(pk=pk, plan__account=account).first()
+    else:
+        objective = Objective.objects.filter(pk=pk, plan__account=account).first()
+    if action is None and objective is None:
+        raise DomainError(
+            _("No such plan action or objective on this account's plans."),
+            field="plan_action_ref",
+        )
+    return action, objective
+
+
 @transaction.atomic
 def request_create(
     *,
@@ -169,11 +195,7 @@ def request_create(
     if unit is not None and unit.account_path != account.path:
         raise DomainError(_("The unit is not part of this account."), field="unit")
     plan_action_ref = (plan_action_ref or "").strip()
-    if plan_action_ref and not re.fullmatch(r"(action|objective):\d+", plan_action_ref):
-        raise DomainError(
-            _("A plan reference looks like “action:123” or “objective:7”."),
-            field="plan_action_ref",
-        )
+    action, objective = plan_target(account=account, ref=plan_action_ref)
     now = timezone.now()
     request = ResourceRequest.objects.create(
         account=account,
@@ -183,6 +205,8 @@ def request_create(
         what=what,
         needed_by=needed_by,
         plan_action_ref=plan_action_ref,
+        plan_action=action,
+        plan_objective=objective,
         opened_at=now,
     )
     RequestEvent.objects.create(

@@ -155,7 +155,7 @@ def workload(request: AuthedHttpRequest) -> HttpResponseBase:
     if function and function not in Function.values:
         function = ""
     users = selectors.workload_users(viewer=request.user, function=function)
-    loads = selectors.workload(users=users)
+    loads = selectors.workload(users=users, viewer=request.user)
     return render(
         request,
         "teams/workload.html",
@@ -393,9 +393,9 @@ def account_feed(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 def my_feed(request: AuthedHttpRequest) -> HttpResponseBase:
-    """The feed of every account whose team the user is on."""
+    """The feed of every account whose team the user is on or that they manage."""
     require(request.user, VIEW)
-    account_ids = selectors.member_account_ids(user=request.user)
+    account_ids = selectors.feed_account_ids(user=request.user)
     account_ids = list(
         visible(request.user, Unit.objects.filter(pk__in=account_ids)).values_list("pk", flat=True)
     )

@@ -209,7 +209,7 @@ def test_default_model_is_seeded_and_active():
     for c in criteria:
         groups[c.group] = groups.get(c.group, 0) + c.weight
     assert groups == {"potential": 40, "complexity": 30, "relational": 30}
-    assert "current contacts" in model.criteria.get(key="dmu_size").description
+    assert "buying-centre role" in model.criteria.get(key="dmu_size").description
     assert (model.min_score, model.min_potential, model.min_willingness) == (60, 50, 5)
     assert (model.kam_capacity, model.max_key_accounts) == (5, 50)
 

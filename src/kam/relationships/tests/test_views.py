@@ -108,23 +108,56 @@ def test_stage_override_needs_a_reason_on_the_page(client, kam_a):
 
 
 def test_field_rep_edits_links_of_their_own_units_only(client, kam_a, contact):
+    """Decision 102: the rep's units are their current field assignments and the units below
+    them; a contact elsewhere in the same account is refused, even after a visit there."""
+    from kam.api.services import token_create
+    from kam.field.models import FieldAssignment
+
     rep = UserFactory(role="field_rep")
-    other = make_unit("Elsewhere")
-    stranger = EmploymentFactory(unit=other).contact
     site = make_unit("Plant", parent=kam_a.account, kind="site")
+    hall = make_unit("Hall 2", parent=site, kind="department")
+    office = make_unit("Head office", parent=kam_a.account, kind="site")
+    FieldAssignment.objects.create(unit=site, rep=rep)
+    mine = EmploymentFactory(unit=hall).contact  # below the rep's unit
+    theirs = EmploymentFactory(unit=office).contact  # same account, another unit
+    moved = EmploymentFactory(unit=site, end_date=dt.date(2026, 1, 31)).contact
+    EmploymentFactory(contact=moved, unit=office)  # worked at the plant, now at head office
     visit = Interaction.objects.create(
         type="visit",
         occurred_at=dt.datetime(2026, 10, 1, 10, tzinfo=dt.UTC),
-        unit=site,
-        summary="Plant visit",
+        unit=office,
+        summary="Head office visit",
     )
-    visit.participants.add(rep)
+    visit.participants.add(rep)  # being named on an interaction there gives no right
     client.force_login(rep)
-    mine = client.post(reverse("relationships:contact_links", args=[contact.pk]), {"level": "2"})
-    assert mine.status_code == 302
-    theirs = client.post(reverse("relationships:contact_links", args=[stranger.pk]), {"level": "2"})
-    assert theirs.status_code == 403
-    assert list(OurLink.objects.values_list("contact_id", flat=True)) == [contact.pk]
+
+    def post(who):
+        return client.post(reverse("relationships:contact_links", args=[who.pk]), {"level": "2"})
+
+    assert post(mine).status_code == 302
+    assert post(theirs).status_code == 403
+    assert post(moved).status_code == 403
+    assert post(contact).status_code == 403  # at the account itself, above the rep's unit
+    _token, plain = token_create(user=rep, name="t", scope="read_write")
+    headers = {"Authorization": f"Bearer {plain}"}
+    api = client.put(
+        "/api/v1/relationships/links",
+        {"contact_id": theirs.pk, "level": 3},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert api.status_code in (403, 404)
+    own = client.put(
+        "/api/v1/relationships/links",
+        {"contact_id": mine.pk, "level": 3},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert own.status_code == 200
+    assert list(OurLink.objects.values_list("contact_id", "level")) == [(mine.pk, 3)]
+    # an ended assignment gives no right any more
+    FieldAssignment.objects.filter(rep=rep).update(end=dt.date(2026, 11, 30))
+    assert post(mine).status_code == 403
 
 
 def test_our_person_sets_their_own_level_but_not_a_colleagues(client, kam_a, kam_b, contact):

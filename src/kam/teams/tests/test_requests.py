@@ -119,13 +119,19 @@ def test_bad_input_is_refused_with_the_field(kam_a, kam_b, people):
         ({"needed_by": dt.date(1800, 1, 1)}, "needed_by"),
         ({"unit": site_of_b}, "unit"),
         ({"plan_action_ref": "drop table"}, "plan_action_ref"),
+        ({"plan_action_ref": "action:999999"}, "plan_action_ref"),  # no such action
     ]
     for extra, field in cases:
         with pytest.raises(DomainError) as caught:
             _file(kam_a, **extra)
         assert caught.value.field == field, extra
     assert ResourceRequest.objects.count() == 0
-    assert _file(kam_a, plan_action_ref="action:12").plan_action_ref == "action:12"
+    from kam.planning.models import Action
+    from kam.planning.services import plan_create
+
+    plan = plan_create(account=kam_a.account, user=kam_a.user)
+    action = Action.objects.create(plan=plan, title="Audit", owner=kam_a.user, due_date=TODAY)
+    assert _file(kam_a, plan_action_ref=f"action:{action.pk}").plan_action == action
 
 
 def test_time_to_mobilise_and_done_and_on_time():

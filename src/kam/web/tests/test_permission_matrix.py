@@ -396,6 +396,20 @@ def _field_visit(w: World) -> int:
     return visit.pk
 
 
+def _site_contact(w: World) -> int:
+    """A contact who works at account A's plant, for which the field rep is responsible (made
+    inside the test's savepoint): a field rep's links reach the contacts of their units only."""
+    from kam.field.models import FieldAssignment
+
+    FieldAssignment.objects.get_or_create(
+        unit_id=w.site, end=None, defaults={"rep": w.users["field_rep"]}
+    )
+    found = Employment.objects.filter(unit_id=w.site, end_date=None).first()
+    if found is None:
+        found = EmploymentFactory(unit_id=w.site)
+    return found.contact_id
+
+
 def _field_log(w: World, who: str) -> dict:
     _field_visit(w)
     return {"unit": w.site, "type": "visit", "summary": "Field visit"}
@@ -753,7 +767,7 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "GET relationships:contact_links": _page("relationships:contact_links", lambda w: w.contact),
     "POST relationships:contact_links": _post(
-        "relationships:contact_links", lambda w, who: {"level": "2"}, lambda w: w.contact
+        "relationships:contact_links", lambda w, who: {"level": "2"}, _site_contact
     ),
     "GET relationships:user_links": _page(
         "relationships:user_links", lambda w: w.users["account_kam"].pk
@@ -1036,6 +1050,8 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/team-members/{w.member}/end", lambda w: {}
     ),
     "GET /workload": _api(lambda w: "/workload"),
+    "GET /feed": _api(lambda w: "/feed"),
+    "GET /accounts-without-sponsor": _api(lambda w: "/accounts-without-sponsor"),
     "GET /transactions/{transaction_id}": _api(lambda w: f"/transactions/{w.transaction}"),
     "PATCH /transactions/{transaction_id}": _api(
         lambda w: f"/transactions/{w.transaction}", lambda w: {"net_amount": "140.00"}
@@ -1200,11 +1216,15 @@ API_REQUESTS: dict[str, Build] = {
     "DELETE /relationships/placeholders/{placeholder_id}": _api(
         lambda w: f"/relationships/placeholders/{_placeholder(w)}"
     ),
+    "GET /relationships/people/{user_id}/links": _api(
+        lambda w: f"/relationships/people/{w.users['account_kam'].pk}/links"
+    ),
     "GET /relationships/contacts/{contact_id}/links": _api(
         lambda w: f"/relationships/contacts/{w.contact}/links"
     ),
     "PUT /relationships/links": _api(
-        lambda w: "/relationships/links", lambda w: {"contact_id": w.contact, "level": 3}
+        lambda w: "/relationships/links",
+        lambda w: {"contact_id": _site_contact(w), "level": 3},
     ),
     "GET /relationships/accounts/{account_id}/strengths": _api(
         lambda w: f"/relationships/accounts/{w.account}/strengths"
@@ -1468,6 +1488,9 @@ LIST_READS = {
     "GET /opportunities",
     "GET /transactions",
     "GET /workload",
+    "GET /feed",
+    "GET /accounts-without-sponsor",
+    "GET /relationships/people/{user_id}/links",
     "GET teams:workload",
     "GET teams:requests",
     "GET teams:my_feed",

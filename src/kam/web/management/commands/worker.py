@@ -26,6 +26,7 @@ from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 from kam.planning.services import plans_mark_review_due
 from kam.programme.services import dashboard_nightly
+from kam.relationships.tasks import strengths_schedule
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ def schedule_tick() -> None:
     _guarded("Marking plans due for review", plans_mark_review_due)
     # the kept dashboard: its week of changes moves on, and bulk writers may bypass its marks
     _guarded("Refreshing the executive dashboard", dashboard_nightly)
+    # link strengths: the pairs new interactions marked stale, and all of them once a day (decay)
+    _guarded("Queueing the link strength refresh", strengths_schedule)
 
 
 def run_surviving_locks(
