@@ -29,10 +29,36 @@ def _columns(model: type[Model], *, skip_auto: bool) -> list[Field[Any, Any]]:
     ]
 
 
+def _preparer(fields: Sequence[Field[Any, Any]], connection: Any) -> Callable[[int, Any], Any]:
+    """``prepare(i, value)``: the database value of field ``i`` — plain values as they are,
+    others through the field's ``get_db_prep_save``, once per distinct value (a batch shares
+    its time stamps, countries, kinds…)."""
+    cache: dict[tuple[int, Any], Any] = {}
+
+    def prepare(i: int, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
+        try:
+            return cache[(i, value)]
+        except KeyError:
+            prepared = cache[(i, value)] = fields[i].get_db_prep_save(value, connection)
+            return prepared
+        except TypeError:  # unhashable
+            return fields[i].get_db_prep_save(value, connection)
+
+    return prepare
+
+
+def _is_stamp(f: Field[Any, Any]) -> bool:
+    return bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+
+
 def insert_rows(model: type[Model], objs: Sequence[Model], *, batch_size: int = 2000) -> None:
     """INSERT ``objs`` (their concrete columns, the auto primary key left to the database).
 
-    No ids come back: callers read them by a unique column when they need them.
+    ``auto_now``/``auto_now_add`` stamps get one moment for the whole call (one use case, one
+    moment) and are set on the objects, as ``save`` would. No ids come back: callers read them
+    by a unique column when they need them.
     """
     if not objs:
         return
@@ -43,14 +69,22 @@ def insert_rows(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - model metadata
+    now = timezone.now()
+    prepare = _preparer(fields, connection)
+    plain_pre_save = [type(f).pre_save is Field.pre_save for f in fields]
+    stamps = [_is_stamp(f) for f in fields]
 
     def row(obj: Model) -> tuple[Any, ...]:
         values = []
-        for f in fields:
-            value = f.pre_save(obj, add=True)
-            if type(value) not in _PLAIN:
-                value = f.get_db_prep_save(value, connection)
-            values.append(value)
+        for i, f in enumerate(fields):
+            if stamps[i]:
+                value = now
+                setattr(obj, f.attname, now)
+            elif plain_pre_save[i]:
+                value = getattr(obj, f.attname)
+            else:
+                value = f.pre_save(obj, add=True)
+            values.append(prepare(i, value))
         return tuple(values)
 
     with connection.cursor() as cursor:
@@ -96,14 +130,10 @@ def insert_creation_history(
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - model metadata
 
+    prepare = _preparer([f for f, _compute in getters], connection)
+
     def row(obj: Model) -> tuple[Any, ...]:
-        values = []
-        for f, compute in getters:
-            value = compute(obj)
-            if type(value) not in _PLAIN:
-                value = f.get_db_prep_save(value, connection)
-            values.append(value)
-        return tuple(values)
+        return tuple(prepare(i, compute(obj)) for i, (_f, compute) in enumerate(getters))
 
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):

@@ -409,15 +409,20 @@ def units_create_level(
         _check_account_fields(parent is None, fields)
         prepared.append((parent, fields))
     parent_ids = sorted({p.pk for p, _f in prepared if p is not None})
-    parents: dict[int, Unit] = {}
+    # each parent's path and child count as stored now (rows, not model instances)
+    parent_path: dict[int, str] = {}
+    parent_children: dict[int, int] = {}
     for start in range(0, len(parent_ids), 900):
-        parents.update(Unit.objects.in_bulk(parent_ids[start : start + 900]))
+        for pk, path, numchild in Unit.objects.filter(
+            pk__in=parent_ids[start : start + 900]
+        ).values_list("pk", "path", "numchild"):
+            parent_path[pk], parent_children[pk] = path, numchild
     # the highest child number in use under each parent ("" for the accounts)
     used: dict[str, int] = defaultdict(int)
     if any(p is None for p, _f in prepared):
         top = Unit.objects.accounts().aggregate(m=Max("path"))["m"]
         used[""] = child_number(top) if top else 0
-    paths = sorted({u.path for u in parents.values()})
+    paths = sorted(set(parent_path.values()))
     for start in range(0, len(paths), 900):
         part = paths[start : start + 900]
         rows = (
@@ -434,7 +439,7 @@ def units_create_level(
     units: list[Unit] = []
     added: dict[int, int] = defaultdict(int)
     for parent, fields in prepared:
-        base = parents[parent.pk].path if parent is not None else ""
+        base = parent_path[parent.pk] if parent is not None else ""
         used[base] += 1
         path = child_path(base or None, used[base])
         units.append(Unit(path=path, depth=path_depth(path), numchild=0, **fields))
@@ -448,13 +453,11 @@ def units_create_level(
             unit.pk = ids[unit.path]
             unit._state.adding = False
         insert_creation_history(Unit, batch, batch_size=batch_size)
-    for pk, n in added.items():
-        parents[pk].numchild += n
     table = connection.ops.quote_name(Unit._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET numchild = %s WHERE id = %s",  # noqa: S608 - model metadata
-            [(parents[pk].numchild, pk) for pk in added],
+            [(parent_children[pk] + n, pk) for pk, n in added.items()],
         )
     accounts_changed.send(sender=Unit, paths=[u.path for u in units])
     return units
