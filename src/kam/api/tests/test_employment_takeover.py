@@ -42,7 +42,9 @@ def _old(person: Contact, unit: Unit) -> Employment:
 
 def _token(client: Client, who: Persona):
     def send(method: str, path: str, body: Any = None):
-        data = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        data: dict[str, Any] = {}
+        if body:
+            data = {"data": json.dumps(body), "content_type": "application/json"}
         return client.generic(method, f"/api/v1{path}", headers=who.headers, **data)
 
     return send
@@ -52,7 +54,9 @@ def _session(client: Client, who: Persona):
     client.force_login(who.user)
 
     def send(method: str, path: str, body: Any = None):
-        data = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        data: dict[str, Any] = {}
+        if body:
+            data = {"data": json.dumps(body), "content_type": "application/json"}
         return client.generic(method, f"/api/v1{path}", **data)
 
     return send
