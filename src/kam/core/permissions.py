@@ -142,6 +142,44 @@ rules.add_perm("kam.change_contact", may_change_a_contacts_account)
 rules.add_perm("kam.delete_contact", may_change_every_contacts_account)
 
 
+# Where a person works now decides whose contact they are (decision 22), so a position's unit and
+# dates are guarded like the person (decision 96): writing them needs the right to change the
+# contact *as it stands before the write*, besides the right to change the position's unit (and
+# the new unit). Without it, another KAM could reopen a past position of the person at their own
+# account (``end_date`` back to empty) and so take the contact over. Title, function, seniority
+# and the like only need the unit.
+EMPLOYMENT_PLACE_FIELDS = ("start_date", "end_date")
+
+
+def require_employment_create(user, *, contact: Any, unit: Any) -> None:
+    """Raise PermissionDenied unless ``user`` may place ``contact`` at ``unit``."""
+    require(user, "kam.change_account", unit)
+    require(user, "kam.change_contact", contact)
+
+
+def employment_moves(employment: Any, *, unit: Any = None, fields: Any = None) -> bool:
+    """Whether writing ``unit`` and ``fields`` changes where the position's person works."""
+    if unit is not None and unit.pk != employment.unit_id:
+        return True
+    fields = fields or {}
+    return any(
+        name in fields and fields[name] != getattr(employment, name)
+        for name in EMPLOYMENT_PLACE_FIELDS
+    )
+
+
+def require_employment_change(
+    user, employment: Any, *, unit: Any = None, fields: Any = None
+) -> None:
+    """Raise PermissionDenied unless ``user`` may write ``unit`` and ``fields`` to ``employment``
+    (checked before the write, so the person's current positions are the ones before it)."""
+    require(user, "kam.change_account", employment.unit)
+    if unit is not None and unit.pk != employment.unit_id:
+        require(user, "kam.change_account", unit)
+    if employment_moves(employment, unit=unit, fields=fields):
+        require(user, "kam.change_contact", employment.contact)
+
+
 # Our links to a customer's people (relationships app, decision 51): our person sets their own
 # judged level; whoever may change the contact's account sets anyone's; a field rep only links
 # to contacts who work now at a unit the rep is responsible for (a current field assignment) or

@@ -406,12 +406,10 @@ def employment_create(request: AuthedHttpRequest, payload: EmploymentIn):
     unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
     require(request.auth, CHANGE, unit)
     contact = ref(Contact.objects.all(), "contact_id", pk=data.pop("contact_id"))
-    # A new position must not hand the caller someone else's contact: they must already be
-    # allowed to change the person, not only the unit.
-    _require_change_contact(request.auth, contact)
     reports_to = _reports_to(data)
+    # the service refuses a caller who may not change the person as well as the unit
     employment = services.employment_create(
-        contact=contact, unit=unit, reports_to=reports_to, **data
+        actor=request.auth, contact=contact, unit=unit, reports_to=reports_to, **data
     )
     return Status(201, employment)
 
@@ -426,10 +424,11 @@ def employment_update(request: AuthedHttpRequest, employment_id: Id, payload: Em
     unit = None
     if "unit_id" in data:
         unit = ref(Unit.objects.all(), "unit_id", pk=data.pop("unit_id"))
-        require(request.auth, CHANGE, unit)
     set_manager = "reports_to_id" in data
     manager = _reports_to(data)
+    # the service checks the new unit, and the person for a new unit or date (decision 96)
     return services.employment_change(
+        actor=request.auth,
         employment=employment,
         fields=data,
         unit=unit,

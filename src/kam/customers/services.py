@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection, transaction
 from django.db.models import Max
@@ -15,6 +15,7 @@ from treebeard.exceptions import InvalidMoveToDescendant
 from kam.core.bulk import insert_creation_history, insert_rows
 from kam.core.countries import iso_alpha2
 from kam.core.errors import CycleError, DomainError
+from kam.core.permissions import require_employment_change, require_employment_create
 from kam.core.services import UNSET, Unset, model_update
 from kam.core.validation import check_date, check_fields
 
@@ -31,6 +32,9 @@ from .models import (
     path_depth,
 )
 from .signals import accounts_changed, unit_moved
+
+if TYPE_CHECKING:
+    from kam.people.models import User
 
 UNIT_FIELDS = set(Unit.DETAIL_FIELDS)  # tier: only through nominations (decision 30)
 
@@ -334,8 +338,15 @@ def _check_employment(employment: Employment) -> None:
 
 @transaction.atomic
 def employment_create(
-    *, contact: Contact, unit: Unit, reports_to: Employment | None = None, **fields: Any
+    *,
+    actor: User,
+    contact: Contact,
+    unit: Unit,
+    reports_to: Employment | None = None,
+    **fields: Any,
 ) -> Employment:
+    """Place ``contact`` at ``unit``: ``actor`` needs the right to change both (decision 22)."""
+    require_employment_create(actor, contact=contact, unit=unit)
     unknown = set(fields) - EMPLOYMENT_FIELDS
     if unknown:
         raise DomainError(_("Unknown employment fields: %s") % ", ".join(sorted(unknown)))
@@ -349,9 +360,19 @@ def employment_create(
 
 @transaction.atomic
 def employment_update(
+    *, actor: User, employment: Employment, unit: Unit | None = None, **fields: Any
+) -> Employment:
+    """Change a position's fields (and unit); whom it reports to is set separately.
+
+    A new unit or date changes where the person works, so it needs ``actor``'s right to change
+    the contact as they stand before the change (decision 96), besides the units'."""
+    require_employment_change(actor, employment, unit=unit, fields=fields)
+    return _employment_write(employment=employment, unit=unit, **fields)
+
+
+def _employment_write(
     *, employment: Employment, unit: Unit | None = None, **fields: Any
 ) -> Employment:
-    """Change a position's fields (and unit); whom it reports to is set separately."""
     data = {**fields, "unit": unit} if unit is not None else fields
     employment, _changed = model_update(
         instance=employment,
@@ -365,6 +386,7 @@ def employment_update(
 @transaction.atomic
 def employment_change(
     *,
+    actor: User,
     employment: Employment,
     fields: Mapping[str, Any],
     unit: Unit | None = None,
@@ -372,9 +394,10 @@ def employment_change(
 ) -> Employment:
     """Change a position and, given ``reports_to``, whom it reports to: all of it, or nothing.
 
-    A refused manager (a reporting loop) leaves the other fields unsaved too.
+    A refused manager (a reporting loop) leaves the other fields unsaved too; the rights are
+    those of :func:`employment_update`.
     """
-    employment = employment_update(employment=employment, unit=unit, **fields)
+    employment = employment_update(actor=actor, employment=employment, unit=unit, **fields)
     if reports_to is not UNSET:
         employment = employment_set_reports_to(employment=employment, manager=reports_to)
     return employment

@@ -103,6 +103,7 @@ def test_a_past_position_elsewhere_gives_no_rights_over_a_contact(users, account
     elsewhere = make_unit("Elsewhere", account_manager=other_kam)
     person = contact_create(unit=elsewhere, first_name="Anna", last_name="Berg")
     employment_create(
+        actor=users["admin"],
         contact=person,
         unit=group,
         start_date=dt.date(2020, 1, 1),
@@ -124,7 +125,11 @@ def test_a_contact_who_left_everywhere_belongs_to_the_accounts_they_worked_at(us
     group, _site = account
     person = contact_create(first_name="Ivan", last_name="Petrov")
     employment_create(
-        contact=person, unit=group, start_date=dt.date(2020, 1, 1), end_date=dt.date(2021, 1, 1)
+        actor=users["admin"],
+        contact=person,
+        unit=group,
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2021, 1, 1),
     )
     assert users["kam"].has_perm("kam.change_contact", person)
     assert users["kam"].has_perm("kam.delete_contact", person)

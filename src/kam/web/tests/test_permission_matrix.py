@@ -40,6 +40,7 @@ from kam.core.permission_matrix import (
     NONE,
     OWNER,
     SUBMITTER,
+    TEAM_MEMBER,
     UNIT_FIELD_REP,
     VISIT_REP,
     allowed,
@@ -101,6 +102,8 @@ PERSONAS: dict[str, PersonaSpec | None] = {
         "field_rep", frozenset({UNIT_FIELD_REP, ACTION_OWNER, OWNER, VISIT_REP})
     ),
     "specialist": PersonaSpec("specialist", frozenset({NONE, OWNER})),
+    # a technical specialist on account A's team: the "on the account team" rows
+    "team_specialist": PersonaSpec("specialist", frozenset({TEAM_MEMBER, OWNER})),
     "another_kam": PersonaSpec("kam", frozenset({NONE, OWNER})),
     "no_role": PersonaSpec("", frozenset({NONE, OWNER})),
     "anonymous": None,
@@ -198,6 +201,9 @@ def _build_world() -> World:
     job.error_report.save("matrix-errors.csv", ContentFile(b"line,reason\n"))
     teammate = User.objects.create(username="teammate", role="specialist", function="service")
     member = team_member_add(account=account, user=teammate, role=TeamRole.SERVICE)
+    users["team_specialist"].function = "technical"
+    users["team_specialist"].save()
+    team_member_add(account=account, user=users["team_specialist"], role=TeamRole.TECHNICAL)
     # A plan the account's KAM submitted, with one approved version, an objective and an
     # action of the field rep; content edits of a submitted plan are a 400 (allowed, refused
     # for its state), which the matrix counts as allowed.

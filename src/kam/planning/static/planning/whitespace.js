@@ -12,9 +12,12 @@
       animation: false,
       tooltip: {
         position: "top",
+        // ECharts renders a formatter's string as HTML: names typed by users go in as text.
         formatter: function (p) {
-          return data.units[p.value[1]] + " · " + data.lines[p.value[0]] + ": " +
+          var div = document.createElement("div");
+          div.textContent = data.units[p.value[1]] + " · " + data.lines[p.value[0]] + ": " +
             Math.round(p.value[2]).toLocaleString(document.documentElement.lang || undefined);
+          return div.innerHTML;
         }
       },
       grid: { left: 160, right: 20, top: 10, bottom: 70 },
@@ -27,6 +30,7 @@
       series: [{ type: "heatmap", data: values, label: { show: false },
                  emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
     }, true);
+    chart.getDom().setAttribute("data-rendered", "true");
   }
 
   function init() {
