@@ -50,6 +50,16 @@ urlpatterns = [
         name="account_opportunities",
     ),
     path(
+        "accounts/<int:pk>/opportunities/new/",
+        sales_views.opportunity_edit,
+        name="opportunity_create",
+    ),
+    path(
+        "accounts/<int:pk>/opportunities/<int:opportunity_pk>/",
+        sales_views.opportunity_edit,
+        name="opportunity_edit",
+    ),
+    path(
         "accounts/<int:pk>/supplier-position/",
         sales_views.account_position,
         name="account_position",

@@ -29,6 +29,9 @@ API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
 
 PROFILE = "kam.web.tests.test_account_profile"
 INPUTS = "kam.web.tests.test_inputs_pages"
+OPP_FORMS = (
+    "kam.web.tests.test_opportunity_forms::test_another_kam_and_a_user_without_a_role_are_refused"
+)
 TEAMS = "kam.teams.tests.test_teams"
 TEAM_CHANGE = f"{TEAMS}::test_another_kam_and_a_user_without_a_role_cannot_change_the_team"
 TEAM_API = f"{TEAMS}::test_another_kam_cannot_change_or_end_a_membership_through_the_api"
@@ -135,6 +138,8 @@ WEB_WRITES: dict[str, str] = {
     "planexport:import": PLAN_IMPORT,
     "web:account_position": f"{INPUTS}::test_supplier_position_outsiders",
     "web:territory_create": f"{INPUTS}::test_territories_outsiders",
+    "web:opportunity_create": OPP_FORMS,
+    "web:opportunity_edit": OPP_FORMS,
     "web:territory_edit": f"{INPUTS}::test_territories_outsiders",
     "teams:account_team": TEAM_CHANGE,
     "teams:suggestion_accept": TEAM_CHANGE,

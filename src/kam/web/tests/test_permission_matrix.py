@@ -592,6 +592,33 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
     "GET web:account_opportunities": _page("web:account_opportunities", lambda w: w.account),
+    "GET web:opportunity_create": _page("web:opportunity_create", lambda w: w.account),
+    "POST web:opportunity_create": _post(
+        "web:opportunity_create",
+        lambda w, who: {
+            "name": "Typed deal",
+            "unit": w.account,
+            "stage": "qualify",
+            "amount": "100",
+            "probability": "10",
+        },
+        lambda w: w.account,
+    ),
+    "GET web:opportunity_edit": _page(
+        "web:opportunity_edit", lambda w: w.account, lambda w: w.opportunity
+    ),
+    "POST web:opportunity_edit": _post(
+        "web:opportunity_edit",
+        lambda w, who: {
+            "name": "A deal",
+            "unit": w.account,
+            "stage": "won",
+            "amount": "100",
+            "probability": "100",
+        },
+        lambda w: w.account,
+        lambda w: w.opportunity,
+    ),
     "GET web:account_position": _page("web:account_position", lambda w: w.account),
     "POST web:account_position": _post(
         "web:account_position",
