@@ -108,5 +108,5 @@ def test_import_stores_alpha2_and_refuses_zz(tmp_path, users) -> None:
     before = db_snapshot()
     report = import_file(entity="territories", path=bad)
     assert {(e.line, e.column) for e in report.errors} == {(2, "country"), (3, "country")}
-    assert "did you mean Germany (DE)?" in report.errors[1].message
+    assert "did you mean Germany (DE)?" in report.errors[1].reason
     assert db_snapshot() == before
