@@ -216,6 +216,12 @@ ACTIONS: dict[str, Action] = {
         {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
     ),
     "administer": Action("Imports and their jobs", {ADMIN: EVERY_RELATION}),
+    "view_rates": Action(
+        "See the currency rates table", {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION}
+    ),
+    "change_rates": Action(
+        "Add, change and delete currency rates (as their import)", {ADMIN: EVERY_RELATION}
+    ),
     "own_settings": Action("Own API tokens and notifications", _every_role(frozenset({OWNER}))),
     "django_admin": Action(
         "The Django admin (each model page also needs that model's Django permission)",

@@ -89,6 +89,10 @@ rules.add_perm("kam.log_interaction", is_internal)
 rules.add_perm("kam.administer", is_admin)
 # Downloading every contact, transaction or user at once (decision 33); each download is logged.
 rules.add_perm("kam.bulk_export", is_admin | is_executive)
+# Currency rates (decision 99): whoever imports them (administrators) changes them on the page
+# and by API; executives read them, as they read every money figure.
+rules.add_perm("kam.view_rates", is_admin | is_executive)
+rules.add_perm("kam.change_rates", is_admin)
 
 
 @rules.predicate

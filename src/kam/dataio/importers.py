@@ -46,6 +46,7 @@ from kam.relationships.models import (
     OurLink,
 )
 from kam.relationships.signals import interactions_mark_stale, links_mark_stale
+from kam.sales import services as sales_services
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
@@ -57,7 +58,6 @@ from kam.sales.models import (
     SupplierPosition,
     SupplierPositionLevel,
     Transaction,
-    reporting_currency,
 )
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.services import team_member_add, team_member_update
@@ -1262,21 +1262,57 @@ class CurrencyRateImporter(Importer):
     )
 
     def check_row(self, row: Row) -> None:
-        currency = row.values.get("currency")
-        if currency is not None:
-            row.values["currency"] = currency = currency.upper()
-            if not (len(currency) == 3 and currency.isalpha() and currency.isascii()):
-                self.error(row, "currency", _("not a three-letter currency code (ISO 4217)"))
-            elif currency == reporting_currency():
-                self.error(
-                    row, "currency", _("the reporting currency needs no rate (it is always 1)")
-                )
-        rate = row.values.get("rate")
-        if rate is not None and rate <= 0:
-            self.error(row, "rate", _("a rate must be more than 0"))
-        start, end = row.values.get("valid_from"), row.values.get("valid_to")
-        if start and end and end < start:
-            self.error(row, "valid_to", _("the end is before the start"))
+        """The checks of the rates service, one row at a time (decision 99)."""
+        values = row.values
+        if any(values.get(name) is None for name in ("currency", "valid_from", "rate")):
+            return  # a missing or unreadable required cell is already a row error
+        try:
+            checked = sales_services.currency_rate_fields(
+                currency=values["currency"],
+                valid_from=values["valid_from"],
+                valid_to=values.get("valid_to"),
+                rate=values["rate"],
+            )
+        except DomainError as exc:
+            self.error(row, exc.field or "currency", exc.message)
+        else:
+            values["currency"] = checked["currency"]
+
+    def validate(self, rows: list[Row]) -> None:
+        super().validate(rows)
+        self.check_overlaps(self.ok_rows(rows))
+
+    def check_overlaps(self, rows: list[Row]) -> None:
+        """No two ranges of a currency overlap, the file's rows and the stored ones together
+        (a row replaces the stored rate with its currency and start)."""
+        by_currency: dict[str, list[Row]] = defaultdict(list)
+        for row in rows:
+            by_currency[row.values["currency"]].append(row)
+        stored = CurrencyRate.objects.filter(currency__in=list(by_currency))
+        for currency, mine in by_currency.items():
+            starts = {row.values["valid_from"] for row in mine}
+            ranges: list[sales_services.RateRange] = [
+                (row, row.values["valid_from"], row.values.get("valid_to")) for row in mine
+            ]
+            ranges += [
+                (rate, rate.valid_from, rate.valid_to)
+                for rate in stored
+                if rate.currency == currency and rate.valid_from not in starts
+            ]
+            for key, other in sales_services.rate_overlaps(ranges):
+                row = key if isinstance(key, Row) else other
+                if not isinstance(row, Row):
+                    continue  # two stored rates: not this file's doing
+                if isinstance(other, Row) and other is not row:
+                    reason = _("overlaps the range of line %s") % other.line
+                else:
+                    peer = other if row is key else key
+                    end = peer.valid_to.isoformat() if peer.valid_to else "…"
+                    reason = _("overlaps the stored rate valid %(start)s – %(end)s") % {
+                        "start": peer.valid_from.isoformat(),
+                        "end": end,
+                    }
+                self.error(row, "valid_from", reason)
 
 
 IMPORTERS: dict[str, type[Importer]] = {

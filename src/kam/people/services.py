@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kam.core.countries import country_code, suggest_country
 from kam.core.errors import DomainError
 
 from .models import Notification, Territory, User
@@ -64,6 +65,30 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
 # Territories
 
 
+def _iso_country(text: str) -> str:
+    """The ISO alpha-2 code of a code (alpha-2/alpha-3/numeric) or English/Russian name.
+
+    Refused when unknown (``ZZ`` too), with the closest known country as a suggestion.
+    """
+    code = country_code(text) if text else None
+    if code is not None:
+        return code
+    if not text:
+        raise DomainError(_("A territory needs a country."), field="country")
+    suggestion = suggest_country(text)
+    if suggestion:
+        raise DomainError(
+            _("Unknown country %(value)s; did you mean %(suggestion)s?")
+            % {"value": text, "suggestion": suggestion},
+            field="country",
+        )
+    raise DomainError(
+        _("Unknown country %(value)s: use an ISO code or a country name, e.g. DE or Germany.")
+        % {"value": text},
+        field="country",
+    )
+
+
 @transaction.atomic
 def territory_save(
     *,
@@ -76,7 +101,7 @@ def territory_save(
 ) -> Territory:
     """Create a territory (``territory`` None) or change one; the checks of the import apply."""
     name, region = (name or "").strip(), (region or "").strip()
-    country = (country or "").strip().upper()
+    country_text = (country or "").strip()
     external_id = (external_id or "").strip() or None
     if not name:
         raise DomainError(_("A territory needs a name."), field="name")
@@ -84,10 +109,7 @@ def territory_save(
         raise DomainError(
             _("At most 120 characters."), field="name" if len(name) > 120 else "region"
         )
-    if len(country) != 2 or not country.isascii() or not country.isalpha():
-        raise DomainError(
-            _("Use the two-letter ISO code of the country, e.g. DE."), field="country"
-        )
+    country = _iso_country(country_text)
     if external_id and len(external_id) > 64:
         raise DomainError(_("At most 64 characters."), field="external_id")
     others = Territory.objects.exclude(pk=territory.pk) if territory else Territory.objects.all()

@@ -20,7 +20,15 @@ router = Router(tags=["territories"])
 
 ADMINISTER = "kam.administer"
 Name = Annotated[str, Field(min_length=1, max_length=120)]
-Country = Annotated[str, Field(min_length=2, max_length=2, description="ISO 3166 alpha-2")]
+Country = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        description="ISO 3166 code (alpha-2, alpha-3 or numeric) or English or Russian name;"
+        " stored and returned as alpha-2",
+    ),
+]
 Region = Annotated[str, Field(max_length=120)]
 Code = Annotated[str, Field(max_length=64)]
 Username = Annotated[str, Field(min_length=1, max_length=150)]

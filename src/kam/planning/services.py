@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -33,6 +33,7 @@ from kam.interactions.services import interaction_create
 from kam.people.models import User
 from kam.people.services import notify
 
+from .labels import shown
 from .models import (
     VALUE_DIGITS,
     VALUE_PLACES,
@@ -246,7 +247,7 @@ def _apply_template(plan: AccountPlan, template: PlanTemplate, as_of: dt.date) -
     plan.target_stage = template.target_stage
     plan.review_cadence_months = template.review_cadence_months
     if not plan.mission:
-        plan.mission = template.mission
+        plan.mission = shown(template.mission)
     plan.save()
     for position, t in enumerate(template.objectives.all()):
         metric = metric_or_none(t.metric_key)
@@ -259,7 +260,7 @@ def _apply_template(plan: AccountPlan, template: PlanTemplate, as_of: dt.date) -
         if metric.unit == MetricUnit.LEVEL:
             Objective.objects.create(
                 plan=plan,
-                title=t.title,
+                title=shown(t.title),
                 metric_key=t.metric_key,
                 baseline_level=str(current or ""),
                 target_level=t.level,
@@ -270,7 +271,7 @@ def _apply_template(plan: AccountPlan, template: PlanTemplate, as_of: dt.date) -
             value = Decimal(str(current)) if current is not None else None
             Objective.objects.create(
                 plan=plan,
-                title=t.title,
+                title=shown(t.title),
                 metric_key=t.metric_key,
                 baseline=value,
                 target_value=_template_target(t.rule, t.amount, value),
@@ -320,7 +321,10 @@ def plan_create(
     if from_template:
         template = plan_template_for(account=account, as_of=today)
         if template is not None:
-            _apply_template(plan, template, today)
+            # seeded texts are message ids: copied in the creator's language (decision 56)
+            language = (getattr(user, "language", "") or "") or translation.get_language()
+            with translation.override(language):
+                _apply_template(plan, template, today)
             note = _("From the template of the quadrant “%(q)s”.") % {
                 "q": template.get_quadrant_display()
             }

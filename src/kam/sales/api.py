@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from kam.core.api.helpers import changes, ref, responses
@@ -30,6 +31,7 @@ from kam.customers.models import Unit
 
 from . import selectors, services
 from .models import (
+    CurrencyRate,
     Opportunity,
     OpportunityStage,
     Product,
@@ -359,4 +361,81 @@ def transaction_update(request: AuthedHttpRequest, transaction_id: Id, payload: 
 def transaction_delete(request: AuthedHttpRequest, transaction_id: Id):
     tx = _transaction(request, transaction_id)
     services.transactions_delete(ids=[tx.pk])
+    return {"deleted": True}
+
+
+# --- currency rates (decision 99) ------------------------------------------------------------
+
+VIEW_RATES, CHANGE_RATES = "kam.view_rates", "kam.change_rates"
+Rate = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=8)]
+
+
+class CurrencyRateOut(Schema):
+    id: int
+    currency: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    rate: Decimal
+
+
+class CurrencyRatePage(Schema):
+    items: list[CurrencyRateOut]
+    next: str | None
+
+
+class CurrencyRateIn(InSchema):
+    currency: CurrencyCode = Field(description="ISO 4217, e.g. USD")
+    valid_from: SaneDate
+    valid_to: SaneDate | None = Field(None, description="Last day valid; empty: open")
+    rate: Rate = Field(description="One unit of the currency in the reporting currency")
+
+
+class CurrencyRatePatch(CurrencyRateIn):
+    currency: CurrencyCode = OMITTED
+    valid_from: SaneDate = OMITTED
+    rate: Rate = OMITTED
+
+
+class CurrencyRateFilters(FilterSchema):
+    currency: CurrencyCode | None = None
+
+
+@router.get("/currency-rates", response=responses({200: CurrencyRatePage}))
+def currency_rate_list(
+    request: AuthedHttpRequest, filters: Query[CurrencyRateFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW_RATES)
+    return keyset_page(selectors.currency_rates(**filters.model_dump()), page)
+
+
+@router.get("/currency-rates/{rate_id}", response=responses({200: CurrencyRateOut}))
+def currency_rate_read(request: AuthedHttpRequest, rate_id: Id):
+    require(request.auth, VIEW_RATES)
+    return get_object_or_404(CurrencyRate, pk=rate_id)
+
+
+@router.post("/currency-rates", response=responses({201: CurrencyRateOut}))
+def currency_rate_create(request: AuthedHttpRequest, payload: CurrencyRateIn):
+    require(request.auth, CHANGE_RATES)
+    return Status(201, services.currency_rate_save(**payload.model_dump()))
+
+
+@router.patch("/currency-rates/{rate_id}", response=responses({200: CurrencyRateOut}))
+def currency_rate_update(request: AuthedHttpRequest, rate_id: Id, payload: CurrencyRatePatch):
+    require(request.auth, CHANGE_RATES)
+    current = get_object_or_404(CurrencyRate, pk=rate_id)
+    data = {
+        "currency": current.currency,
+        "valid_from": current.valid_from,
+        "valid_to": current.valid_to,
+        "rate": current.rate,
+        **changes(payload),
+    }
+    return services.currency_rate_save(currency_rate=current, **data)
+
+
+@router.delete("/currency-rates/{rate_id}", response=responses({200: DeletedOut}))
+def currency_rate_delete(request: AuthedHttpRequest, rate_id: Id):
+    require(request.auth, CHANGE_RATES)
+    services.currency_rate_delete(currency_rate=get_object_or_404(CurrencyRate, pk=rate_id))
     return {"deleted": True}

@@ -29,6 +29,7 @@ from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
 from .models import (
+    CurrencyRate,
     MonthlyRollup,
     Opportunity,
     OpportunityStage,
@@ -190,3 +191,11 @@ def supplier_positions(*, account: Unit) -> QuerySet[SupplierPosition]:
         .select_related("recorded_by")
         .order_by("-since", "-recorded_at", "-pk")
     )
+
+
+def currency_rates(*, currency: str | None = None) -> QuerySet[CurrencyRate]:
+    """The rates table, one currency's when given, by currency then start (page and API)."""
+    qs = CurrencyRate.objects.all()
+    if currency:
+        qs = qs.filter(currency=currency.strip().upper())
+    return qs.order_by("currency", "valid_from", "pk")

@@ -22,6 +22,7 @@ from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
 from .models import (
+    CurrencyRate,
     MonthlyRollup,
     Opportunity,
     OpportunityStage,
@@ -455,3 +456,103 @@ def supplier_position_set(
     return SupplierPosition.objects.create(
         account_id=account.pk, position=position, since=since, note=note, recorded_by=user
     )
+
+
+# --- Currency rates: one service for the page, the API and the import (decision 99). ---
+
+RateRange = tuple[Any, dt.date, dt.date | None]  # a key of the caller's, start, end (None: open)
+
+
+def currency_rate_fields(
+    *, currency: str, valid_from: Any, valid_to: Any = None, rate: Any
+) -> dict[str, Any]:
+    """The checked fields of one rate, the currency upper-cased; a DomainError naming the field.
+
+    An ISO 4217 code of three letters (not the reporting currency: it is always 1), dates inside
+    ``KAM_DATE_MIN``..``KAM_DATE_MAX`` with the end not before the start, a rate above 0.
+    """
+    currency = (currency or "").strip().upper()
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        raise DomainError(
+            _("The currency must be a three-letter ISO 4217 code, e.g. USD."), field="currency"
+        )
+    if currency == reporting_currency():
+        raise DomainError(
+            _("The reporting currency needs no rate (it is always 1)."), field="currency"
+        )
+    if valid_from is None:
+        raise DomainError(_("A rate needs the first day it is valid."), field="valid_from")
+    check_date(valid_from, "valid_from")
+    check_date(valid_to, "valid_to")
+    if valid_to is not None and valid_to < valid_from:
+        raise DomainError(_("The end is before the start."), field="valid_to")
+    message = amount_error(rate, 18, 8)
+    if message:
+        raise DomainError(message, field="rate")
+    rate = rate if isinstance(rate, Decimal) else Decimal(str(rate))
+    if rate <= 0:
+        raise DomainError(_("A rate must be more than 0."), field="rate")
+    return {"currency": currency, "valid_from": valid_from, "valid_to": valid_to, "rate": rate}
+
+
+def rate_overlaps(ranges: Iterable[RateRange]) -> list[tuple[Any, Any]]:
+    """Pairs (key, key of the earlier range) of one currency's ranges that overlap.
+
+    Days count inclusively; an open end runs for ever, so a later range needs it closed first.
+    """
+    found: list[tuple[Any, Any]] = []
+    ordered = sorted(ranges, key=lambda r: r[1])
+    reach: RateRange | None = None  # the range reaching furthest so far
+    for item in ordered:
+        if reach is not None and (reach[2] is None or item[1] <= reach[2]):
+            found.append((item[0], reach[0]))
+        if reach is None or reach[2] is not None and (item[2] is None or item[2] > reach[2]):
+            reach = item
+    return found
+
+
+def _overlap_message(other: CurrencyRate) -> str:
+    end = other.valid_to.isoformat() if other.valid_to else _("open end")
+    return _("It overlaps the %(currency)s rate valid %(start)s – %(end)s.") % {
+        "currency": other.currency,
+        "start": other.valid_from.isoformat(),
+        "end": end,
+    }
+
+
+@transaction.atomic
+def currency_rate_save(
+    *,
+    currency_rate: CurrencyRate | None = None,
+    currency: str,
+    valid_from: Any,
+    valid_to: Any = None,
+    rate: Any,
+) -> CurrencyRate:
+    """Create (``currency_rate`` None) or change one rate; refused when it overlaps another of
+    the same currency. Transaction lines imported earlier keep the rate they were converted at."""
+    fields = currency_rate_fields(
+        currency=currency, valid_from=valid_from, valid_to=valid_to, rate=rate
+    )
+    others = CurrencyRate.objects.select_for_update().filter(currency=fields["currency"])
+    if currency_rate is not None:
+        others = others.exclude(pk=currency_rate.pk)
+    by_pk = {o.pk: o for o in others}
+    ranges: list[RateRange] = [(o.pk, o.valid_from, o.valid_to) for o in by_pk.values()]
+    ranges.append((None, fields["valid_from"], fields["valid_to"]))
+    for key, other in rate_overlaps(ranges):
+        if None in (key, other):
+            raise DomainError(
+                _overlap_message(by_pk[other if key is None else key]), field="valid_from"
+            )
+    currency_rate = currency_rate or CurrencyRate()
+    for name, value in fields.items():
+        setattr(currency_rate, name, value)
+    currency_rate.save()
+    return currency_rate
+
+
+@transaction.atomic
+def currency_rate_delete(*, currency_rate: CurrencyRate) -> None:
+    """Remove a rate; lines converted with it keep their amounts (the original stays too)."""
+    currency_rate.delete()

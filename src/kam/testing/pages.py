@@ -92,6 +92,7 @@ PAGES: list[Page] = [
     Page("account-feed", lambda i: f"/teams/accounts/{i.kam_account}/feed/", "kam", LIST),
     Page("my-feed", lambda i: "/teams/feed/", "kam", LIST),
     Page("territories", lambda i: "/territories/", "admin", LIST),
+    Page("currency-rates", lambda i: "/currency-rates/", "admin", LIST),
     Page("api-plans", lambda i: "/api/v1/plans", "executive", LIST),
     Page("api-plan", lambda i: f"/api/v1/plans/{i.plan}" if i.plan else None, "kam", LIST),
     Page(

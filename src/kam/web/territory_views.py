@@ -32,8 +32,8 @@ class TerritoryForm(forms.Form):
     )
     country = forms.CharField(
         label=gettext_lazy("Country"),
-        max_length=2,
-        help_text=gettext_lazy("Two-letter ISO code, e.g. DE"),
+        max_length=80,
+        help_text=gettext_lazy("ISO code or name, e.g. DE, DEU or Germany"),
     )
     region = forms.CharField(label=gettext_lazy("Region"), max_length=120, required=False)
     manager = forms.ModelChoiceField(

@@ -29,6 +29,10 @@ API_ROWS = f"{API}::test_another_kam_is_refused_and_nothing_changes"
 
 PROFILE = "kam.web.tests.test_account_profile"
 INPUTS = "kam.web.tests.test_inputs_pages"
+OPP_FORMS = (
+    "kam.web.tests.test_opportunity_forms::test_another_kam_and_a_user_without_a_role_are_refused"
+)
+RATES = "kam.web.tests.test_currency_rates::test_a_kam_and_a_user_without_a_role_are_refused"
 TEAMS = "kam.teams.tests.test_teams"
 TEAM_CHANGE = f"{TEAMS}::test_another_kam_and_a_user_without_a_role_cannot_change_the_team"
 TEAM_API = f"{TEAMS}::test_another_kam_cannot_change_or_end_a_membership_through_the_api"
@@ -139,6 +143,11 @@ WEB_WRITES: dict[str, str] = {
     "planexport:import": PLAN_IMPORT,
     "web:account_position": f"{INPUTS}::test_supplier_position_outsiders",
     "web:territory_create": f"{INPUTS}::test_territories_outsiders",
+    "web:opportunity_create": OPP_FORMS,
+    "web:opportunity_edit": OPP_FORMS,
+    "web:rate_create": RATES,
+    "web:rate_edit": RATES,
+    "web:rate_delete": RATES,
     "web:territory_edit": f"{INPUTS}::test_territories_outsiders",
     "teams:account_team": TEAM_CHANGE,
     "teams:suggestion_accept": TEAM_CHANGE,
@@ -244,6 +253,9 @@ API_WRITES: dict[str, str] = {
     "POST /plan-imports": PLAN_IMPORT,
     "POST /accounts/{account_id}/supplier-positions": f"{INPUTS}::test_supplier_position_outsiders",
     "POST /territories": f"{INPUTS}::test_territories_api",
+    "POST /currency-rates": RATES,
+    "PATCH /currency-rates/{rate_id}": RATES,
+    "DELETE /currency-rates/{rate_id}": RATES,
     "PATCH /territories/{territory_id}": f"{INPUTS}::test_territories_api",
     "POST /accounts/{account_id}/team": (
         f"{TEAMS}::test_the_api_answers_bad_input_and_outsiders_with_4xx"

@@ -71,7 +71,7 @@ from kam.planning.models import (
 from kam.planning.services import plan_create
 from kam.programme.models import Campaign, Statement
 from kam.relationships.models import BuyingRole, Placeholder
-from kam.sales.models import Opportunity, Product, Transaction
+from kam.sales.models import CurrencyRate, Opportunity, Product, Transaction
 from kam.sales.services import transactions_create
 from kam.teams.models import ResourceRequest, TeamRole
 from kam.teams.services import request_create, team_member_add
@@ -136,6 +136,7 @@ class World:
     goal: int
     export_job: int = 0
     territory: int = 0
+    currency_rate: int = 0
     strategy: int = 0
 
 
@@ -247,6 +248,9 @@ def _build_world() -> World:
         goal=goal.pk,
         export_job=export.pk,
         territory=Territory.objects.create(name="Matrix land", country="DE", region="M").pk,
+        currency_rate=CurrencyRate.objects.create(
+            currency="CHF", valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31), rate=1
+        ).pk,
         strategy=Strategy.objects.create(plan=plan, text="Bundle service").pk,
     )
 
@@ -631,6 +635,46 @@ WEB_REQUESTS: dict[str, Build] = {
     ),
     "POST web:account_edit": _post("web:account_edit", _unit_form, lambda w: w.account),
     "GET web:account_opportunities": _page("web:account_opportunities", lambda w: w.account),
+    "GET web:opportunity_create": _page("web:opportunity_create", lambda w: w.account),
+    "POST web:opportunity_create": _post(
+        "web:opportunity_create",
+        lambda w, who: {
+            "name": "Typed deal",
+            "unit": w.account,
+            "stage": "qualify",
+            "amount": "100",
+            "probability": "10",
+        },
+        lambda w: w.account,
+    ),
+    "GET web:opportunity_edit": _page(
+        "web:opportunity_edit", lambda w: w.account, lambda w: w.opportunity
+    ),
+    "POST web:opportunity_edit": _post(
+        "web:opportunity_edit",
+        lambda w, who: {
+            "name": "A deal",
+            "unit": w.account,
+            "stage": "won",
+            "amount": "100",
+            "probability": "100",
+        },
+        lambda w: w.account,
+        lambda w: w.opportunity,
+    ),
+    "GET web:rates": _page("web:rates"),
+    "GET web:rate_create": _page("web:rate_create"),
+    "POST web:rate_create": _post(
+        "web:rate_create",
+        lambda w, who: {"currency": "USD", "valid_from": "2025-01-01", "rate": "0.9"},
+    ),
+    "GET web:rate_edit": _page("web:rate_edit", lambda w: w.currency_rate),
+    "POST web:rate_edit": _post(
+        "web:rate_edit",
+        lambda w, who: {"currency": "CHF", "valid_from": "2024-01-01", "rate": "1.05"},
+        lambda w: w.currency_rate,
+    ),
+    "POST web:rate_delete": _post("web:rate_delete", lambda w, who: {}, lambda w: w.currency_rate),
     "GET web:account_position": _page("web:account_position", lambda w: w.account),
     "POST web:account_position": _post(
         "web:account_position",
@@ -1093,6 +1137,16 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/opportunities/{w.opportunity}", lambda w: {"stage": "lost"}
     ),
     "DELETE /opportunities/{opportunity_id}": _api(lambda w: f"/opportunities/{w.opportunity}"),
+    "GET /currency-rates": _api(lambda w: "/currency-rates"),
+    "POST /currency-rates": _api(
+        lambda w: "/currency-rates",
+        lambda w: {"currency": "USD", "valid_from": "2025-01-01", "rate": "0.9"},
+    ),
+    "GET /currency-rates/{rate_id}": _api(lambda w: f"/currency-rates/{w.currency_rate}"),
+    "PATCH /currency-rates/{rate_id}": _api(
+        lambda w: f"/currency-rates/{w.currency_rate}", lambda w: {"rate": "1.1"}
+    ),
+    "DELETE /currency-rates/{rate_id}": _api(lambda w: f"/currency-rates/{w.currency_rate}"),
     "GET /territories": _api(lambda w: "/territories"),
     "POST /territories": _api(
         lambda w: "/territories", lambda w: {"name": "East", "country": "DE", "region": "E"}
