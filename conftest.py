@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import translation
 
 from kam.testing.factories import PASSWORD, UserFactory
 
@@ -49,6 +50,9 @@ def _restore_seeded_rows(items):
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     """Static files from the source folders (no collectstatic manifest); a fast password hash."""
+    # A request as a Russian user leaves Russian active on the thread (the user-language
+    # middleware activates it per request); each test starts in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
