@@ -132,3 +132,22 @@ def migrated_sqlite(_sqlite_template):
     from kam.testing import sqlite_files
 
     return lambda target: sqlite_files.migrated_copy(_sqlite_template, target)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _seeded_rows_snapshot(django_db_setup, django_db_blocker):
+    """The database as the migrations left it, serialised once per worker: what
+    ``serialized_rollback`` reloads before a transactional test. In full runs the test
+    database sometimes came without it, and the rows the migrations seed (scoring model, plan
+    templates, settings rows…) were then missing after an earlier transactional test; kept
+    here too (``kam.testing.seeded``) for the tests that check for them."""
+    from django.db import connection
+
+    from kam.testing import seeded
+
+    with django_db_blocker.unblock():
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        if snapshot is None:
+            snapshot = connection.creation.serialize_db_to_string()
+            setattr(connection, "_test_serialized_contents", snapshot)  # noqa: B010
+        seeded.SNAPSHOT = snapshot

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Left
 from django.test import Client
@@ -41,6 +40,7 @@ from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import Opportunity, ProductLine
 from kam.sales.services import transactions_create
+from kam.testing import seeded
 from kam.testing.factories import (
     PASSWORD,
     ContactFactory,
@@ -216,11 +216,9 @@ def test_every_page_of_a_demo_keeps_the_policy_and_its_payloads_inert(browser, l
     A failure names the page."""
     if not ScoringModel.objects.filter(status=ModelStatus.ACTIVE).exists():
         # The rows the migrations seed (scoring model, plan templates, settings rows…) were not
-        # back after an earlier transactional test on this worker, although serialized_rollback
-        # should reload them (seen only in full runs, never alone): reload them as it would.
-        connection.creation.deserialize_db_from_string(
-            connection._test_serialized_contents  # type: ignore[attr-defined]  # set by the test runner
-        )
+        # back after an earlier transactional test on this worker (seen only in full runs,
+        # never alone): reload them as serialized_rollback would.
+        seeded.restore()
     demo_build(scale="tiny", seed=3, today=TODAY)
     scoring_run_execute(model=ScoringModel.objects.get(status=ModelStatus.ACTIVE), as_of=TODAY)
     ids = find_ids()
