@@ -474,7 +474,9 @@ def whitespace_cell_update(
     if revision is not None and revision < 0:
         raise DomainError(_("The revision cannot be negative."), field="revision")
     cell = (
-        WhiteSpaceCell.objects.select_for_update()
+        # lock the cell's row only: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer joins that bring its competitor and author
+        WhiteSpaceCell.objects.select_for_update(of=("self",))
         .select_related("competitor", "updated_by")
         .filter(unit=unit, product_line=product_line)
         .first()
