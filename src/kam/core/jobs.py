@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection, connections, models, transaction
@@ -231,17 +231,21 @@ class Beating:
 
 
 @contextmanager
-def beating(job: Heartbeat, *, thread: bool = True) -> Iterator[Beating]:
+def beating(job: Heartbeat, *, thread: bool = True, **claim: Any) -> Iterator[Beating]:
     """Mark ``job`` as run by this worker and keep its heartbeat fresh until the block ends.
 
-    Sets ``worker_id``, ``heartbeat_at`` and counts the attempt (the caller then saves its own
-    status change); the heartbeat thread starts and is stopped at the end of the block.
+    Sets ``worker_id``, ``heartbeat_at``, counts the attempt and writes the caller's ``claim``
+    fields (its status change: ``status``, ``started_at``…) in the same UPDATE, so a worker
+    killed at any moment leaves either a queued job or a running one with its attempt counted;
+    the heartbeat thread starts and is stopped at the end of the block.
     """
     job.worker_id = current_worker_id()
     job.heartbeat_at = timezone.now()
     job.attempts = (job.attempts or 0) + 1
+    for name, value in claim.items():
+        setattr(job, name, value)
     type(job)._default_manager.filter(pk=job.pk).update(
-        worker_id=job.worker_id, heartbeat_at=job.heartbeat_at, attempts=job.attempts
+        worker_id=job.worker_id, heartbeat_at=job.heartbeat_at, attempts=job.attempts, **claim
     )
     beat = Beating(job)
     if thread:

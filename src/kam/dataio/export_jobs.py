@@ -95,16 +95,15 @@ def export_job_execute(*, job_id: int) -> ExportJob:
     if job.status != JobStatus.QUEUED:
         log.warning("Export job %s is %s, not queued; not run again", job.pk, job.status)
         return job
-    job.status, job.started_at = JobStatus.RUNNING, timezone.now()
-    job.rows_total = export_rows_count(entity=job.entity, user=job.created_by)
-    job.save(update_fields=["status", "started_at", "rows_total"])
+    rows_total = export_rows_count(entity=job.entity, user=job.created_by)
     name = f"exports/{uuid.uuid4().hex}/{job.entity}-{timezone.localdate():%Y-%m-%d}.{job.format}"
     path = Path(settings.MEDIA_ROOT) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     entry = export_log_start(
         user=job.created_by, entity=job.entity, fmt=job.format, channel=ExportChannel.WEB
     )
-    with beating(job):
+    claim = {"status": JobStatus.RUNNING, "started_at": timezone.now(), "rows_total": rows_total}
+    with beating(job, **claim):
         try:
             rows = _counting(job, export_rows(job.entity, job.created_by))
             if job.format == "xlsx":

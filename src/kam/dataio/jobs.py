@@ -297,9 +297,7 @@ def import_job_execute(*, job_id: int) -> ImportJob:
     if job.status != JobStatus.QUEUED:
         log.warning("Import job %s is %s, not queued; not run again", job.pk, job.status)
         return job
-    job.status, job.started_at = JobStatus.RUNNING, timezone.now()
-    job.save(update_fields=["status", "started_at"])
-    with beating(job) as beat:
+    with beating(job, status=JobStatus.RUNNING, started_at=timezone.now()) as beat:
         saver = _ProgressSaver(job, beat=beat)
         try:
             # All or nothing, so a run that met "database is locked" can simply run again.

@@ -317,8 +317,6 @@ def scoring_run_execute(
     check_date(as_of, "as_of")
     if run is None:
         run = ScoringRun.objects.create(model=model, as_of=as_of, created_by=user)
-    run.status, run.started_at, run.error = RunStatus.RUNNING, timezone.now(), ""
-    run.save(update_fields=["status", "started_at", "error"])
 
     def step(percent: int, message: str) -> None:
         if progress:
@@ -343,7 +341,7 @@ def scoring_run_execute(
             _scores_save(run, table)
         step(100, _("Done"))
 
-    with beating(run):
+    with beating(run, status=RunStatus.RUNNING, started_at=timezone.now(), error=""):
         try:
             # The scores are written in one transaction: a run that met "database is locked"
             # can simply run again.

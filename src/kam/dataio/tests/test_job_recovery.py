@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -134,3 +136,21 @@ def test_the_jobs_page_warns_when_no_worker_has_been_seen_for_a_minute(client_fo
     assert "No job worker has been seen for 7" in html  # 75 s or a little more
     worker_beat()
     assert 'id="worker-warning"' not in admin.get(reverse("dataio:jobs")).content.decode()
+
+
+def test_a_job_shows_running_only_with_its_attempt_counted(users):
+    """A worker killed right after a job shows "running" must leave the attempt counted: the
+    status change, the worker, the heartbeat and the attempt are one UPDATE."""
+    job = _job(users["admin"], mapping=MAPPING, status=JobStatus.QUEUED)
+    with CaptureQueriesContext(connection) as queries:
+        run_import_job.enqueue(job_id=job.pk)
+    claims = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('UPDATE "dataio_importjob"') and "running" in q["sql"]
+    ]
+    assert claims, "the job was never marked running"
+    assert '"attempts"' in claims[0] and '"worker_id"' in claims[0]
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE
+    assert job.attempts == 1
