@@ -294,11 +294,10 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     for start in range(0, len(contacts), 500):
         part = contacts[start : start + 500]
-        users = sorted({u for c in part for u in by_contact[c]})
+        # By contact only: a contact shares a handful of interactions, while one of our people
+        # may share tens of thousands, and a filter on them led the planner to walk those.
         rows = (
-            Interaction.objects.filter(
-                contacts__in=part, participants__in=users, occurred_at__lt=end
-            )
+            Interaction.objects.filter(contacts__in=part, occurred_at__lt=end)
             .values_list("participants", "contacts", "type", "occurred_at")
             .order_by()
         )
