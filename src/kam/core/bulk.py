@@ -53,12 +53,20 @@ def _is_stamp(f: Field[Any, Any]) -> bool:
     return bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
 
 
-def insert_rows(model: type[Model], objs: Sequence[Model], *, batch_size: int = 2000) -> None:
+def insert_rows(
+    model: type[Model],
+    objs: Sequence[Model],
+    *,
+    batch_size: int = 2000,
+    returning: bool = False,
+) -> None:
     """INSERT ``objs`` (their concrete columns, the auto primary key left to the database).
 
     ``auto_now``/``auto_now_add`` stamps get one moment for the whole call (one use case, one
-    moment) and are set on the objects, as ``save`` would. No ids come back: callers read them
-    by a unique column when they need them.
+    moment) and are set on the objects, as ``save`` would. With ``returning`` the new ids are set
+    on the objects (one multi-row ``INSERT … RETURNING`` per batch, as ``bulk_create`` does on
+    SQLite and PostgreSQL); without it no ids come back and callers read them by a unique column
+    when they need them (``executemany``, the quickest).
     """
     if not objs:
         return
@@ -67,8 +75,8 @@ def insert_rows(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
     fields = _columns(model, skip_auto=True)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - model metadata
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - model metadata
     now = timezone.now()
     prepare = _preparer(fields, connection)
     plain_pre_save = [type(f).pre_save is Field.pre_save for f in fields]
@@ -88,8 +96,25 @@ def insert_rows(model: type[Model], objs: Sequence[Model], *, batch_size: int = 
         return tuple(values)
 
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), batch_size):
-            cursor.executemany(sql, [row(obj) for obj in objs[start : start + batch_size]])
+        if not returning:
+            for start in range(0, len(objs), batch_size):
+                part = objs[start : start + batch_size]
+                cursor.executemany(sql + marks, [row(obj) for obj in part])
+            return
+        if not connection.features.can_return_rows_from_bulk_insert:
+            raise NotImplementedError(f"{connection.vendor}: no ids from a multi-row insert")
+        pk = model._meta.pk
+        assert pk is not None
+        size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objs)))
+        returning_sql = " RETURNING " + connection.ops.quote_name(pk.column)
+        for start in range(0, len(objs), size):
+            part = objs[start : start + size]
+            params = [value for obj in part for value in row(obj)]
+            cursor.execute(sql + ", ".join([marks] * len(part)) + returning_sql, params)
+            for obj, (new_id,) in zip(part, cursor.fetchall(), strict=True):
+                setattr(obj, pk.attname, new_id)
+                obj._state.adding = False
+                obj._state.db = alias
 
 
 def insert_creation_history(

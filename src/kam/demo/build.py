@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import insert_creation_history, insert_rows
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
@@ -988,9 +989,9 @@ class _Builder:
                 )  # fmt: skip
             )
             if len(batch) >= BATCH:
-                bulk_create_with_history(batch, Unit, batch_size=BATCH)
+                _create_with_history(batch, Unit)
                 batch = []
-        bulk_create_with_history(batch, Unit, batch_size=BATCH)
+        _create_with_history(batch, Unit)
         ids = dict(Unit.objects.values_list("path", "pk"))
         for u in self.units:
             u.pk = ids[u.path]
@@ -1186,7 +1187,7 @@ class _Builder:
                     external_id=f"C{serial:07d}",
                 )  # fmt: skip
             )
-        bulk_create_with_history(contacts, Contact, batch_size=BATCH)
+        _create_with_history(contacts, Contact)
         self.counts["contacts"] += len(contacts)
         # Employments: heads first (by depth) so that reports-to can point at them, then middle
         # managers, then operational staff. Reports-to stays inside a company.
@@ -1204,7 +1205,7 @@ class _Builder:
         def flush():
             if not pending:
                 return
-            bulk_create_with_history([e for _i, e in pending], Employment, batch_size=BATCH)
+            _create_with_history([e for _i, e in pending], Employment)
             for i, e in pending:
                 _g, ui, lvl, fn, _s, _t = people[i]
                 if lvl == 0:
@@ -1265,7 +1266,7 @@ class _Builder:
                         )  # fmt: skip
                     )
         flush()
-        bulk_create_with_history(ended, Employment, batch_size=BATCH)
+        _create_with_history(ended, Employment)
         self.counts["employments"] += len(ended)
         self.counts["moved_contacts"] += len(ended)
         self._interactions_chunk(irng, groups, emp_of)
@@ -1380,13 +1381,11 @@ class _Builder:
     def _write_interactions(self, items) -> None:
         if not items:
             return
-        bulk_create_with_history([i[0] for i in items], Interaction, batch_size=BATCH)
-        through_u = Interaction.participants.through
-        through_c = Interaction.contacts.through
-        parts = [through_u(interaction_id=i.pk, user_id=u) for i, us, _c in items for u in us]
-        conts = [through_c(interaction_id=i.pk, contact_id=c) for i, _u, cs in items for c in cs]
-        through_u.objects.bulk_create(parts, batch_size=BATCH)
-        through_c.objects.bulk_create(conts, batch_size=BATCH)
+        _create_with_history([i[0] for i in items], Interaction)
+        _insert_plain(Interaction.participants.through, ("interaction_id", "user_id"),
+                      [(i.pk, u) for i, us, _c in items for u in us])  # fmt: skip
+        _insert_plain(Interaction.contacts.through, ("interaction_id", "contact_id"),
+                      [(i.pk, c) for i, _u, cs in items for c in cs])  # fmt: skip
         self.counts["interactions"] += len(items)
 
     # -- opportunities, competitors, supplier positions ---------------------------------------
@@ -1530,8 +1529,8 @@ class _Builder:
         self._write_commercial(opps, shares, positions)
 
     def _write_commercial(self, opps, shares, positions) -> None:
-        bulk_create_with_history(opps, Opportunity, batch_size=BATCH)
-        bulk_create_with_history(shares, CompetitorShare, batch_size=BATCH)
+        _create_with_history(opps, Opportunity)
+        _create_with_history(shares, CompetitorShare)
         SupplierPosition.objects.bulk_create(positions, batch_size=BATCH)
         self.counts["opportunities"] += len(opps)
         self.counts["competitor_shares"] += len(shares)
@@ -1542,6 +1541,13 @@ TX_COLUMNS = ("date", "unit_id", "product_id", "product_line_id", "quantity", "n
               "currency", "cost", "original_currency")  # fmt: skip
 ROLLUP_COLUMNS = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity",
                   "cost", "costed_amount", "lines")  # fmt: skip
+
+
+def _create_with_history(objs: list, model: Any) -> None:
+    """``bulk_create_with_history`` without the ORM's per-value work (kam.core.bulk): the rows
+    with their new ids set on ``objs``, then one creation entry each in the model's history."""
+    insert_rows(model, objs, batch_size=BATCH, returning=True)
+    insert_creation_history(model, objs, batch_size=BATCH)
 
 
 def _insert_plain(model: Any, attnames: tuple[str, ...], rows: list[tuple]) -> None:
