@@ -24,6 +24,7 @@ class Ids:
     job: int | None
     nomination: int | None
     plan: int | None = None  # the current plan of the demo KAM's account
+    kam_user: int | None = None  # the demo KAM (their links across accounts)
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,22 @@ PAGES: list[Page] = [
     Page("api-field-indicators", lambda i: "/api/v1/field/indicators", "executive", ANALYTIC),
     # capturing interactions from files (issue 15)
     Page("capture", lambda i: "/interactions/capture/", "kam", LIST),
+    Page("statements", lambda i: "/programme/statements/", "executive", LIST),
+    Page(
+        "user-links",
+        lambda i: f"/relationships/people/{i.kam_user}/links/" if i.kam_user else None,
+        "executive",
+        LIST,
+    ),
+    Page("api-my-feed", lambda i: "/api/v1/feed", "kam", LIST),
+    Page("api-without-sponsor", lambda i: "/api/v1/accounts-without-sponsor", "executive", LIST),
+    Page(
+        "api-user-links",
+        lambda i: f"/api/v1/relationships/people/{i.kam_user}/links" if i.kam_user else None,
+        "executive",
+        LIST,
+    ),
+    Page("api-currency-rates", lambda i: "/api/v1/currency-rates", "admin", LIST),
 ]
 
 
@@ -169,6 +186,7 @@ def find_ids() -> Ids:
     from kam.customers.models import Unit, subtree_q
     from kam.dataio.models import ImportJob
     from kam.identification.models import Nomination
+    from kam.people.models import User
     from kam.planning.models import AccountPlan
 
     accounts = Unit.objects.accounts()
@@ -183,6 +201,7 @@ def find_ids() -> Ids:
     job = ImportJob.objects.order_by("-pk").first()
     nomination = Nomination.objects.order_by("-pk").first()
     plan = AccountPlan.objects.filter(account=kam_account).order_by("-pk").first()
+    kam_user = User.objects.filter(username="kam").values_list("pk", flat=True).first()
     return Ids(
         account=largest.pk,
         kam_account=kam_account.pk,
@@ -190,4 +209,5 @@ def find_ids() -> Ids:
         job=job.pk if job else None,
         nomination=nomination.pk if nomination else None,
         plan=plan.pk if plan else None,
+        kam_user=kam_user,
     )
