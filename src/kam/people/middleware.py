@@ -12,6 +12,10 @@ class UserLanguageMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.language in self.allowed:
-            translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+            # restored afterwards: the thread serves the next request in the language it asks
+            with translation.override(user.language):
+                response = self.get_response(request)
+                response.headers.setdefault("Content-Language", user.language)
+            return response
         return self.get_response(request)
