@@ -588,6 +588,19 @@ def demo_reset() -> None:
     Territory.objects.filter(external_id__startswith=DEMO_PREFIX).delete()
 
 
+def analyze_tables() -> None:
+    """Let PostgreSQL's planner see the rows just written (no-op on SQLite).
+
+    Its plans rest on each table's statistics; a table filled in bulk still carries the counts
+    autovacuum saw before (often none), and with those the planner picks nested loops that take
+    minutes once the table holds thousands of rows (the buying-centre page of a freshly built
+    demo did). ``ANALYZE`` may run inside the open transaction and samples its own new rows."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def demo_build(
     *,
     scale: str = "tiny",
@@ -649,6 +662,7 @@ class _Builder:
         self.make_contacts_and_interactions()
         self.rep.stage(_("Opportunities, competitors and supplier positions"), len(self.groups))
         self.make_opportunities_competition_positions()
+        analyze_tables()  # the steps below read what was just written
         enrich_inputs(self)  # products and dates of opportunities, territory managers
         self.rep.stage(_("Account assessments"), None)
         self.make_assessments()
@@ -674,6 +688,7 @@ class _Builder:
         self.rep.stage(_("Programme assessment campaigns"), None)
         self.counts["assessment_answers"] = make_programme(self)
         self.counts.update(make_selection_backtest(self))
+        analyze_tables()  # the first pages read with a plan made for these tables
         return dict(self.counts)
 
     # -- customer tree ------------------------------------------------------------------------
