@@ -102,7 +102,11 @@ def export_job_execute(*, job_id: int) -> ExportJob:
     entry = export_log_start(
         user=job.created_by, entity=job.entity, fmt=job.format, channel=ExportChannel.WEB
     )
-    claim = {"status": JobStatus.RUNNING, "started_at": timezone.now(), "rows_total": rows_total}
+    claim: dict[str, Any] = {
+        "status": JobStatus.RUNNING,
+        "started_at": timezone.now(),
+        "rows_total": rows_total,
+    }
     with beating(job, **claim):
         try:
             rows = _counting(job, export_rows(job.entity, job.created_by))
