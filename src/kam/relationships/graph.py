@@ -123,10 +123,9 @@ def _width(strength: float, top: float) -> float:
 
 
 def overview_facts(network: Network, people: list[Person]) -> dict[str, Any]:
-    """The clustered overview of ``people`` as plain JSON without names or labels (kept per
-    account and day, decision 106): groups ``[key, unit id, function, count]``, org edges
-    between groups ``[boss group, group, count]``, link edges ``[user id, group, strength,
-    width]`` and our people's ids."""
+    """The clustered overview of ``people`` without names or labels (kept per account and day,
+    decision 106): groups ``[key, unit id, function, count]``, the edges as the graph JSON has
+    them (they carry neither), and our people's ids."""
     shown = {p.contact_id: p for p in people}
     links = [link for link in network.links if link.contact_id in shown]
     top = network.max_strength
@@ -138,20 +137,30 @@ def overview_facts(network: Network, people: list[Person]) -> dict[str, Any]:
         boss = shown.get(person.manager_id) if person.manager_id else None
         if boss and cluster_key(boss) != cluster_key(person):
             between[(cluster_key(boss), cluster_key(person))] += 1
+    edges: list[dict[str, Any]] = [
+        {"source": f"g{a}", "target": f"g{b}", "kind": "org", "count": n}
+        for (a, b), n in sorted(between.items())
+    ]
     strength: dict[tuple[int, str], float] = defaultdict(float)
     for link in links:
         strength[(link.user_id, cluster_key(shown[link.contact_id]))] += link.strength
+    for (user_id, key), total in sorted(strength.items()):
+        edges.append(
+            {
+                "source": f"u{user_id}",
+                "target": f"g{key}",
+                "kind": "link",
+                "strength": round(total, 3),
+                "lineStyle": {"width": _width(min(total, top), top), "color": "#0d6efd"},
+            }
+        )
     return {
         "people": len(people),
         "groups": [
             [key, members[0].unit_id, members[0].function, len(members)]
             for key, members in sorted(groups.items())
         ],
-        "org": [[a, b, n] for (a, b), n in sorted(between.items())],
-        "links": [
-            [user_id, key, round(total, 3), _width(min(total, top), top)]
-            for (user_id, key), total in sorted(strength.items())
-        ],
+        "edges": edges,
         "users": sorted({u for u, _k in strength}),
     }
 
@@ -174,7 +183,6 @@ def present_overview(
     functions = _functions()
     cluster_cat = len(ATTITUDES) + 2
     nodes: list[dict[str, Any]] = []
-    edges: list[dict[str, Any]] = []
     for key, unit_id, function, count in facts["groups"]:
         nodes.append(
             {
@@ -188,18 +196,6 @@ def present_overview(
                 "category": cluster_cat,
             }
         )
-    for a, b, n in facts["org"]:
-        edges.append({"source": f"g{a}", "target": f"g{b}", "kind": "org", "count": n})
-    for user_id, key, total, width in facts["links"]:
-        edges.append(
-            {
-                "source": f"u{user_id}",
-                "target": f"g{key}",
-                "kind": "link",
-                "strength": total,
-                "lineStyle": {"width": width, "color": "#0d6efd"},
-            }
-        )
     nodes += [_user_node(user_id, users) for user_id in facts["users"]]
     return {
         "account": {"id": account.pk, "name": account.name},
@@ -209,7 +205,7 @@ def present_overview(
         "threshold": threshold,
         "categories": _categories(),
         "nodes": nodes,
-        "edges": edges,
+        "edges": facts["edges"],
     }
 
 

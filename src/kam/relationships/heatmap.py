@@ -108,17 +108,19 @@ def matrix_facts(network: Network, by: str) -> dict[str, Any]:
     }
 
 
-def account_figures(*, account: Unit, today: dt.date | None = None) -> dict[str, Any]:
-    """Everything kept of an account for a day: the matrix in both groupings, the figures and
-    the map's clustered overview (a fixed number of queries)."""
+def account_figures(
+    *, account: Unit, today: dt.date | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Everything kept of an account for a day (a fixed number of queries): the matrix in both
+    groupings with the figures, and the map's clustered overview."""
     today = today or timezone.localdate()
     network = account_network(account=account, today=today)
     metrics = account_metrics(account=account, as_of=today)
-    return {
+    matrix = {
         "matrix": {by: matrix_facts(network, by) for by in GROUPINGS},
         "figures": figures_facts(network, metrics),
-        "overview": overview_facts(network, list(network.people.values())),
     }
+    return matrix, overview_facts(network, list(network.people.values()))
 
 
 # --------------------------------------------------------------------------------------------

@@ -542,11 +542,11 @@ class AccountFigures(models.Model):
     """The coverage matrix (by role and by function), its figures and the map's clustered
     overview of one account, kept for one day (decision 106).
 
-    ``payload`` holds facts without names or labels (``heatmap.account_figures``); the pages
-    and the API add those when they read it. Writes of the inputs append a
-    :class:`StaleFigures` mark in their own transaction; a read uses the payload while it is
-    of today and unmarked, else computes, keeps and returns it; the worker refreshes marked and
-    older rows (``services.figures_refresh_due``).
+    ``payload`` (the matrix and its figures) and ``overview`` hold facts without names or
+    labels (``heatmap.account_figures``); the pages and the API add those when they read them.
+    Writes of the inputs append a :class:`StaleFigures` mark in their own transaction; a read
+    uses the kept facts while they are of today and unmarked, else computes, keeps and returns
+    them; the worker refreshes marked and older rows (``services.figures_refresh_due``).
     """
 
     account = models.OneToOneField(
@@ -557,6 +557,8 @@ class AccountFigures(models.Model):
     )
     as_of = models.DateField(_("computed as of"))
     payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
+    # apart, so that a read of the matrix does not parse the overview's thousands of edges
+    overview: models.JSONField[Any] = models.JSONField(default=dict)
     computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:

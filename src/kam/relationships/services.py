@@ -448,32 +448,39 @@ def figures_refresh(*, account: Unit, as_of: dt.date | None = None) -> AccountFi
     account = account.account
     as_of = as_of or timezone.localdate()
     seen = list(StaleFigures.objects.filter(root_path=account.path).values_list("pk", flat=True))
-    payload = heatmap.account_figures(account=account, today=as_of)
+    payload, overview = heatmap.account_figures(account=account, today=as_of)
     with transaction.atomic():
         kept, _created = AccountFigures.objects.update_or_create(
             account=account,
-            defaults={"payload": payload, "as_of": as_of, "computed_at": timezone.now()},
+            defaults={
+                "payload": payload,
+                "overview": overview,
+                "as_of": as_of,
+                "computed_at": timezone.now(),
+            },
         )
         for start in range(0, len(seen), 5000):
             StaleFigures.objects.filter(pk__in=seen[start : start + 5000]).delete()
     return kept
 
 
-def figures_current(*, account: Unit, as_of: dt.date | None = None) -> dict[str, Any]:
-    """The kept figures of the account (``heatmap.account_figures``), computed and kept first
+def figures_current(
+    *, account: Unit, part: str = "payload", as_of: dt.date | None = None
+) -> dict[str, Any]:
+    """One part of the kept figures of the account (``payload``: the matrix and its figures,
+    ``overview``: the map's overview; ``heatmap.account_figures``), computed and kept first
     when they are missing, marked stale or of another day (one query when they are fresh)."""
     account = account.account
     as_of = as_of or timezone.localdate()
     kept = (
         AccountFigures.objects.filter(account=account)
         .annotate(pending=Exists(StaleFigures.objects.filter(root_path=account.path)))
-        .only("as_of", "payload")
+        .only("as_of", part)
         .first()
     )
-    if kept is None or kept.pending or kept.as_of != as_of:
-        return figures_refresh(account=account, as_of=as_of).payload  # type: ignore[no-any-return]
-    payload: dict[str, Any] = kept.payload
-    return payload
+    found = kept if kept is not None and not kept.pending and kept.as_of == as_of else None
+    value: dict[str, Any] = getattr(found or figures_refresh(account=account, as_of=as_of), part)
+    return value
 
 
 def figures_refresh_due(*, as_of: dt.date | None = None) -> int:
@@ -511,7 +518,7 @@ def map_graph_current(
     other view (a filter, an opened group, a small account) computed by ``graph.map_graph``."""
     if cluster or any((filters or {}).values()):
         return map_graph(account=account, filters=filters, cluster=cluster)
-    facts = figures_current(account=account)["overview"]
+    facts = figures_current(account=account, part="overview")
     if facts["people"] <= CLUSTER_THRESHOLD:
         return map_graph(account=account)
     users = heatmap.user_names(facts["users"])
