@@ -75,6 +75,8 @@ def figures_facts(network: Network, metrics: dict[str, Any]) -> dict[str, Any]:
         "metrics": metrics,
         "contacts": len(network.people),
         "contacts_linked": len({link.contact_id for link in network.links}),
+        # the normalisation of warm paths' link weights, read by ``paths.PathGraph``
+        "max_strength": network.max_strength,
         "our_named": spof.get("our_person") in network.users,
         "their_named": spof.get("their_person") in network.people,
     }

@@ -33,7 +33,7 @@ from kam.core.errors import DomainError
 from kam.customers.models import Unit
 
 from .heatmap import user_names
-from .models import LinkStrength, OurLink
+from .models import AccountFigures, LinkStrength, OurLink, StaleFigures
 from .network import (
     SENIORITY_RANK,
     Network,
@@ -223,8 +223,17 @@ class PathGraph:
         return known
 
     def _top(self) -> float:
-        """The strongest link of the account today (:attr:`Network.max_strength`), from the
-        strongest kept strength per computing day (one query)."""
+        """The strongest link of the account today (:attr:`Network.max_strength`): from the
+        account's kept figures when they are fresh (decision 106), else from the strongest
+        kept strength per computing day (one query, two when the figures are not fresh)."""
+        kept = (
+            AccountFigures.objects.filter(account=self.account, as_of=self.today)
+            .exclude(Exists(StaleFigures.objects.filter(root_path=self.account.path)))
+            .values_list("payload__figures__max_strength", flat=True)
+            .first()
+        )
+        if kept is not None:
+            return float(kept)
         contacts = current_positions(self.account).order_by().values("contact_id")
         rows = (
             LinkStrength.objects.filter(contact_id__in=contacts)

@@ -255,8 +255,14 @@ def test_warm_paths_hop_by_hop_equal_those_of_the_whole_network(acme: Acme) -> N
         contact=contacts[1], unit=second, function="it", seniority="senior", reports_to=acme.cfo
     )
     network = account_network(account=acme.account)
-    for target in [acme.target.contact_id, acme.loner.contact_id, *[c.pk for c in contacts]]:
-        for k in (1, 5, 20):
-            hop_by_hop = warm_paths(account=acme.account, contact_id=target, k=k)["paths"]
-            whole = [p.as_dict() for p in warm_paths_in(network, target, k=k)]
-            assert hop_by_hop == whole, (target, k)
+    targets = [acme.target.contact_id, acme.loner.contact_id, *[c.pk for c in contacts]]
+    # the strongest link (the weights' normalisation) read from the strengths, then from the
+    # kept figures once they are fresh
+    for kept in (False, True):
+        if kept:
+            assert services.figures_current(account=acme.account)["figures"]["max_strength"]
+        for target in targets:
+            for k in (1, 5, 20):
+                hop_by_hop = warm_paths(account=acme.account, contact_id=target, k=k)["paths"]
+                whole = [p.as_dict() for p in warm_paths_in(network, target, k=k)]
+                assert hop_by_hop == whole, (target, k, kept)
