@@ -89,6 +89,7 @@ def figures_mark_stale(
         stale.update(
             Employment.objects.filter(contact_id__in=contacts[start : start + _CHUNK])
             .annotate(of_account=account_path_of("unit__path"))
+            .order_by()
             .values_list("of_account", flat=True)
             .distinct()
         )
@@ -108,6 +109,7 @@ def interactions_mark_stale(interaction_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), _CHUNK):
         figures_mark_stale(
             paths=Interaction.objects.filter(pk__in=ids[start : start + _CHUNK])
+            .order_by()
             .values_list("unit__path", flat=True)
             .distinct()
         )
