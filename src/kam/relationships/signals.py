@@ -24,11 +24,13 @@ from kam.customers.models import Employment, Unit, account_path, account_path_of
 from kam.customers.signals import accounts_changed, unit_moved
 from kam.interactions.models import Interaction
 from kam.interactions.signals import interactions_bulk_written
+from kam.people.models import User
 
 from .models import (
     AccountFigures,
     BuyingRole,
     ContactStance,
+    LinkStrength,
     OurLink,
     Placeholder,
     RelationshipSettings,
@@ -226,6 +228,14 @@ for _model in (BuyingRole, ContactStance, Placeholder):
     post_delete.connect(_member_written, sender=_model, dispatch_uid=f"figures_{_model.__name__}_d")
 post_save.connect(_link_written, sender=OurLink, dispatch_uid="figures_our_link_saved")
 post_delete.connect(_link_written, sender=OurLink, dispatch_uid="figures_our_link_deleted")
+
+
+@receiver(pre_delete, sender=User, dispatch_uid="figures_user_deleted")
+def _user_deleted(sender: Any, instance: User, **kwargs: Any) -> None:
+    # their kept strengths go with them, without signals: the columns of their accounts change
+    contacts = set(LinkStrength.objects.filter(user=instance).values_list("contact_id", flat=True))
+    contacts |= set(OurLink.objects.filter(user=instance).values_list("contact_id", flat=True))
+    figures_mark_stale(contact_ids=contacts)
 
 
 @receiver(post_save, sender=RelationshipSettings, dispatch_uid="figures_settings_saved")

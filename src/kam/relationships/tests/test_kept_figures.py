@@ -187,6 +187,15 @@ def test_our_links_interactions_and_strength_refreshes_mark_the_account(acme: Ac
     _matrix_is_direct(account)
 
 
+def test_deleting_one_of_our_people_marks_their_accounts(acme: Acme) -> None:
+    services.coverage_matrix_current(account=acme.account, by="function")
+    acme.carl.delete()  # his kept strength goes with him, without a signal of its own
+    assert _marked(acme.account)
+    columns = services.coverage_matrix_current(account=acme.account, by="function")["columns"]
+    assert [c["name"] for c in columns] == ["Anna A", "Ben B"]
+    _matrix_is_direct(acme.account)
+
+
 def test_a_position_moved_to_another_account_marks_both(acme: Acme, kam_b: Persona) -> None:
     services.coverage_matrix_current(account=acme.account, by="function")
     services.coverage_matrix_current(account=kam_b.account, by="function")
