@@ -45,7 +45,11 @@ from kam.relationships.models import (
     DecisionOrientation,
     OurLink,
 )
-from kam.relationships.signals import interactions_mark_stale, links_mark_stale
+from kam.relationships.signals import (
+    figures_mark_stale,
+    interactions_mark_stale,
+    links_mark_stale,
+)
 from kam.sales import services as sales_services
 from kam.sales.models import (
     Competitor,
@@ -944,6 +948,12 @@ class _AccountMemberImporter(Importer):
             elif (row.attrs.get("contact_id"), row.attrs["account_id"]) not in at_account:
                 self.error(row, "contact", _("has no position at this account"))
 
+    def after_upsert(self, rows: list[Row]) -> None:
+        # bulk writes send no model signals: the accounts' kept coverage figures are stale
+        figures_mark_stale(
+            unit_ids={cast(Any, r.obj).account_id for r in rows if r.obj is not None}
+        )
+
 
 CONTACT_REF = Ref(Contact, "external_id", "contact_id", "contact")
 
@@ -1006,6 +1016,8 @@ class OurLinkImporter(Importer):
         # the disagreement flag compares the judged level with the activity: compute it again
         links = [cast(OurLink, r.obj) for r in rows if r.obj is not None]
         links_mark_stale((link.user_id, link.contact_id) for link in links)
+        # the judged levels are on the map and in the coverage matrix of the contacts' accounts
+        figures_mark_stale(contact_ids={link.contact_id for link in links})
 
 
 class CompetitorShareImporter(Importer):

@@ -34,6 +34,7 @@ from kam.relationships.models import (
 )
 from kam.relationships.selectors import stage_suggestions
 from kam.relationships.services import strengths_refresh
+from kam.relationships.signals import figures_mark_stale
 
 RANK = {"board": 4, "senior": 3, "middle": 2, "operational": 1}
 ORIENTATIONS = ["price", "quality", "service", "risk", "innovation", "relationship"]
@@ -143,6 +144,8 @@ def relationships_build(builder: Any) -> None:
     _sharing(rng, today, accounts)
     strengths_refresh(everything=True, as_of=today)
     _stages(rng, today, accounts)
+    # bulk writes send no model signals: any kept coverage figures are stale (decision 106)
+    figures_mark_stale(unit_ids=[pk for pk, _p, _m in accounts], everything=True)
     builder.counts["buying_roles"] = len(roles)
     builder.counts["placeholders"] = len(placeholders)
     builder.counts["our_links"] = OurLink.objects.count()

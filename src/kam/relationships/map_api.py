@@ -14,8 +14,8 @@ from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user
 from kam.customers.models import Unit
 
-from . import heatmap, paths
-from .graph import map_graph
+from . import paths
+from .services import coverage_matrix_current, map_graph_current
 
 router = Router(tags=["relationship map"])
 VIEW = "kam.view_account"
@@ -81,7 +81,7 @@ def relationship_map(
     account = _account(request, account_id)
     params = filters.model_dump(exclude_none=True)
     cluster = params.pop("cluster", None)
-    return map_graph(account=account, filters=params, cluster=cluster)
+    return map_graph_current(account=account, filters=params, cluster=cluster)
 
 
 @router.get(
@@ -91,7 +91,7 @@ def relationship_map(
 )
 def coverage_matrix(request: AuthedHttpRequest, account_id: Id, by: str = "role") -> dict[str, Any]:
     account = _account(request, account_id)
-    return heatmap.coverage_matrix(account=account, by=by)
+    return coverage_matrix_current(account=account, by=by)
 
 
 @router.get(

@@ -20,9 +20,9 @@ from kam.core.pages import bad_request
 from kam.core.permissions import get_for_user
 from kam.customers.models import Contact, CustomerFunction, Seniority, Unit
 
-from . import heatmap, map_selectors, paths
-from .graph import ATTITUDES, attitude_labels, map_graph, role_choices
-from .services import roles_set
+from . import map_selectors, paths
+from .graph import ATTITUDES, attitude_labels, role_choices
+from .services import coverage_matrix_current, map_graph_current, roles_set
 
 VIEW = "kam.view_account"
 
@@ -88,7 +88,7 @@ def map_page(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 def map_data(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     account = _account(request, pk)
     try:
-        graph = map_graph(
+        graph = map_graph_current(
             account=account, filters=_filters(request), cluster=request.GET.get("cluster") or None
         )
     except DomainError as exc:
@@ -175,12 +175,12 @@ def coverage(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     account = _account(request, pk)
     by = request.GET.get("by") or "role"
     try:
-        data = heatmap.coverage_matrix(account=account, by=by)
+        data = coverage_matrix_current(account=account, by=by)
     except DomainError as exc:
         return bad_request(request, str(exc.message))
     if by == "role" and not data["rows"]:
         by = "function"
-        data = heatmap.coverage_matrix(account=account, by=by)
+        data = coverage_matrix_current(account=account, by=by)
     context = {
         "unit": account,
         "data": data,

@@ -536,3 +536,51 @@ class StageAssessment(models.Model):
     def evidence_inputs(self) -> list[dict[str, Any]]:
         inputs = self.evidence.get("inputs", []) if isinstance(self.evidence, dict) else []
         return list(inputs)
+
+
+class AccountFigures(models.Model):
+    """The coverage matrix (by role and by function), its figures and the map's clustered
+    overview of one account, kept for one day (decision 106).
+
+    ``payload`` (the matrix and its figures) and ``overview`` hold facts without names or
+    labels (``heatmap.account_figures``); the pages and the API add those when they read them.
+    Writes of the inputs append a :class:`StaleFigures` mark in their own transaction; a read
+    uses the kept facts while they are of today and unmarked, else computes, keeps and returns
+    them; the worker refreshes marked and older rows (``services.figures_refresh_due``).
+    """
+
+    account = models.OneToOneField(
+        Unit,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="relationship_figures",
+    )
+    as_of = models.DateField(_("computed as of"))
+    payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
+    # apart, so that a read of the matrix does not parse the overview's thousands of edges
+    overview: models.JSONField[Any] = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("kept coverage figures")
+        verbose_name_plural = _("kept coverage figures")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.as_of}"
+
+
+class StaleFigures(models.Model):
+    """One write that changed an input of the kept figures of the account at ``root_path``.
+
+    Appended, never updated, so that writers never wait for each other; a refresh deletes the
+    marks it saw before computing, so a mark written meanwhile survives (as decision 95).
+    """
+
+    root_path = models.CharField(max_length=255)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["root_path"], name="stale_figures_path")]
+
+    def __str__(self) -> str:
+        return f"{self.root_path} {self.at}"

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,8 +24,10 @@ from kam.customers.models import Contact, Employment, Unit
 from kam.interactions.models import Interaction
 from kam.people.models import User
 
-from . import coverage
+from . import coverage, heatmap
+from .graph import CLUSTER_THRESHOLD, map_graph, overview_unit_names, present_overview
 from .models import (
+    AccountFigures,
     Attitude,
     BuyingRole,
     BuyingRoleKind,
@@ -40,10 +43,11 @@ from .models import (
     SharingLevel,
     Stage,
     StageAssessment,
+    StaleFigures,
     StaleLink,
 )
 from .selectors import relationship_settings, stage_suggestion
-from .signals import pairs_of
+from .signals import figures_mark_stale, pairs_of
 
 # --------------------------------------------------------------------------------------------
 # Checks
@@ -347,6 +351,8 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
     LinkStrength.objects.bulk_update(update, fields, batch_size=1000)
     if drop:
         LinkStrength.objects.filter(pk__in=drop).delete()
+    # the map and the coverage matrix show these strengths (decision 106)
+    figures_mark_stale(contact_ids=contacts)
     return len(create) + len(update)
 
 
@@ -427,3 +433,94 @@ def stage_confirm(
         decided_by=actor,
         decided_at=timezone.now(),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Kept figures of an account: the coverage matrix and the map's overview (decision 106)
+
+MARKS_FORGOTTEN_AFTER = dt.timedelta(hours=1)
+
+
+def figures_refresh(*, account: Unit, as_of: dt.date | None = None) -> AccountFigures:
+    """Compute the account's coverage matrix, figures and map overview again and keep them.
+    The marks seen before computing are deleted after it, so a write committed meanwhile
+    leaves its mark and the kept figures stay stale (as the dashboard's, decision 95)."""
+    account = account.account
+    as_of = as_of or timezone.localdate()
+    seen = list(StaleFigures.objects.filter(root_path=account.path).values_list("pk", flat=True))
+    payload, overview = heatmap.account_figures(account=account, today=as_of)
+    with transaction.atomic():
+        kept, _created = AccountFigures.objects.update_or_create(
+            account=account,
+            defaults={
+                "payload": payload,
+                "overview": overview,
+                "as_of": as_of,
+                "computed_at": timezone.now(),
+            },
+        )
+        for start in range(0, len(seen), 5000):
+            StaleFigures.objects.filter(pk__in=seen[start : start + 5000]).delete()
+    return kept
+
+
+def figures_current(
+    *, account: Unit, part: str = "payload", as_of: dt.date | None = None
+) -> dict[str, Any]:
+    """One part of the kept figures of the account (``payload``: the matrix and its figures,
+    ``overview``: the map's overview; ``heatmap.account_figures``), computed and kept first
+    when they are missing, marked stale or of another day (one query when they are fresh)."""
+    account = account.account
+    as_of = as_of or timezone.localdate()
+    kept = (
+        AccountFigures.objects.filter(account=account)
+        .annotate(pending=Exists(StaleFigures.objects.filter(root_path=account.path)))
+        .only("as_of", part)
+        .first()
+    )
+    found = kept if kept is not None and not kept.pending and kept.as_of == as_of else None
+    value: dict[str, Any] = getattr(found or figures_refresh(account=account, as_of=as_of), part)
+    return value
+
+
+def figures_refresh_due(*, as_of: dt.date | None = None) -> int:
+    """The worker's refresh: every kept account that is marked stale or of an earlier day
+    (each in its own transaction). Marks of accounts without kept figures are dropped after an
+    hour: nothing is kept to refresh, the first read computes them. Returns the accounts done."""
+    as_of = as_of or timezone.localdate()
+    marked = set(StaleFigures.objects.values_list("root_path", flat=True).distinct())
+    due = list(
+        AccountFigures.objects.filter(Q(as_of__lt=as_of) | Q(account__path__in=marked))
+        .select_related("account")
+        .order_by("account__path")
+    )
+    for kept in due:
+        figures_refresh(account=kept.account, as_of=as_of)
+    kept_paths = set(AccountFigures.objects.values_list("account__path", flat=True))
+    orphans = sorted(marked - kept_paths)
+    old = timezone.now() - MARKS_FORGOTTEN_AFTER
+    for start in range(0, len(orphans), 500):
+        StaleFigures.objects.filter(root_path__in=orphans[start : start + 500], at__lt=old).delete()
+    return len(due)
+
+
+def coverage_matrix_current(*, account: Unit, by: str = "role") -> dict[str, Any]:
+    """The coverage matrix of the account from its kept figures (``heatmap.coverage_matrix``
+    is the direct computation: the same answer)."""
+    heatmap.check_grouping(by)
+    return heatmap.present(figures_current(account=account), by, account)
+
+
+def map_graph_current(
+    *, account: Unit, filters: dict[str, Any] | None = None, cluster: str | None = None
+) -> dict[str, Any]:
+    """The map's graph JSON: the unfiltered clustered overview from the kept figures, any
+    other view (a filter, an opened group, a small account) computed by ``graph.map_graph``."""
+    if cluster or any((filters or {}).values()):
+        return map_graph(account=account, filters=filters, cluster=cluster)
+    facts = figures_current(account=account, part="overview")
+    if facts["people"] <= CLUSTER_THRESHOLD:
+        return map_graph(account=account)
+    users = heatmap.user_names(facts["users"])
+    units = overview_unit_names(facts)
+    return present_overview(facts, account=account, units=units, users=users)

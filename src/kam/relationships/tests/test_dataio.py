@@ -96,3 +96,31 @@ def test_imported_interactions_mark_their_account_s_health(tmp_path, acme):
     assert not import_file(entity="interactions", path=path).errors
     account = Interaction.objects.get().unit.account
     assert list(StaleHealth.objects.values_list("account_path", flat=True)) == [account.path]
+
+
+def test_imports_mark_the_kept_coverage_figures(tmp_path, acme):
+    from kam.relationships.models import StaleFigures
+
+    def marked() -> bool:
+        found = StaleFigures.objects.filter(root_path=acme.path).exists()
+        StaleFigures.objects.all().delete()
+        return found
+
+    StaleFigures.objects.all().delete()
+    roles = _write(tmp_path, "r.csv", "account,contact,role\nACME,C1,decider\n")
+    assert not import_file(entity="buying-roles", path=roles).errors
+    assert marked()
+    stances = _write(tmp_path, "s.csv", "account,contact,attitude\nACME,C1,champion\n")
+    assert not import_file(entity="buying-centre", path=stances).errors
+    assert marked()
+    links = _write(tmp_path, "l.csv", "user,contact,level\nanna,C1,3\n")
+    assert not import_file(entity="our-links", path=links).errors
+    assert marked()
+    path = _write(
+        tmp_path,
+        "i.csv",
+        "external_id,type,occurred_at,unit,summary,participants,contacts\n"
+        "I1,meeting,2026-10-01T10:00:00Z,ACME-B,Visit,anna,C1|C2\n",
+    )
+    assert not import_file(entity="interactions", path=path).errors
+    assert marked()

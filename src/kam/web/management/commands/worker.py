@@ -26,7 +26,7 @@ from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 from kam.planning.services import plans_mark_review_due
 from kam.programme.services import dashboard_nightly
-from kam.relationships.tasks import strengths_schedule
+from kam.relationships.tasks import figures_schedule, strengths_schedule
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ def schedule_tick() -> None:
     _guarded("Refreshing the executive dashboard", dashboard_nightly)
     # link strengths: the pairs new interactions marked stale, and all of them once a day (decay)
     _guarded("Queueing the link strength refresh", strengths_schedule)
+    # the kept coverage figures and map overview: marked accounts, and all of them once a day
+    _guarded("Queueing the refresh of the kept coverage figures", figures_schedule)
 
 
 def run_surviving_locks(
