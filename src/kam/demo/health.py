@@ -90,7 +90,9 @@ def make_health(builder: Any) -> dict[str, int]:
                 unit__in=_unit_ids(accounts[pk]),
                 occurred_at__gte=neglect_from,
                 occurred_at__lt=neglect_to,
-            ).values_list("pk", "occurred_at")
+            )
+            .order_by("pk")  # each row draws a random number: the order makes the demo
+            .values_list("pk", "occurred_at")
         )
         # the contact of the neglected months happened earlier: then it stopped
         for iid, when in met:
@@ -103,9 +105,9 @@ def make_health(builder: Any) -> dict[str, int]:
     lost = 0
     for pk in falling:
         ids = list(
-            Transaction.objects.filter(
-                unit__in=_unit_ids(accounts[pk]), date__gte=after
-            ).values_list("pk", flat=True)
+            Transaction.objects.filter(unit__in=_unit_ids(accounts[pk]), date__gte=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         gone = [i for i in ids if rng.random() < LOST_SALES]
         if gone:
