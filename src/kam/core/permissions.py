@@ -93,6 +93,8 @@ rules.add_perm("kam.bulk_export", is_admin | is_executive)
 # and by API; executives read them, as they read every money figure.
 rules.add_perm("kam.view_rates", is_admin | is_executive)
 rules.add_perm("kam.change_rates", is_admin)
+rules.add_perm("kam.view_prices", is_admin | is_executive)
+rules.add_perm("kam.change_prices", is_admin)
 
 
 @rules.predicate
@@ -416,6 +418,7 @@ VISIBLE_THROUGH: dict[str, str] = {
     "sales.opportunity": "unit",
     "sales.competitorshare": "account",
     "sales.supplierposition": "account",
+    "sales.costtoserve": "unit",
     "interactions.interaction": "unit",
     "identification.accountassessment": "account",
     "identification.buyingcriterion": "account",

@@ -257,7 +257,9 @@ class ModeGroupOut(Schema):
     revenue_share: Decimal | None = Field(None, description="Percent of all revenue, 12 months.")
     growth: Decimal | None = Field(None, description="Percent against the 12 months before.")
     margin: Decimal | None = Field(None, description="Percent, lines with a known cost.")
-    cost_to_serve: Decimal | None = None
+    cost_to_serve: Decimal | None = Field(
+        None, description="Cost to serve in percent of revenue, accounts with costs entered."
+    )
     health: Decimal | None = Field(None, description="Mean health score (key group only).")
     win_rate: Decimal | None = Field(None, description="Percent won of decided opportunities.")
     won: int

@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,14 +25,19 @@ from kam.customers.models import Tier, Unit, account_path_of
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.metrics import full_months_window
-from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage, Transaction
+from kam.sales.models import (
+    CostToServe,
+    MonthlyRollup,
+    Opportunity,
+    OpportunityStage,
+    Transaction,
+)
 
 KEY, TRANSACTIONAL = "key", "transactional"
 HEALTH = "health.score"
 WALLET = "sales.share_of_wallet"
 POSITION = "sales.supplier_position"
 STAGE = "relationships.stage"
-COST_TO_SERVE = "sales.cost_to_serve"  # none registers it yet: shown as "—"
 HUNDRED = Decimal(100)
 LIST_LIMIT = 20
 _MONEY: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
@@ -44,7 +49,10 @@ DEFINITIONS: list[tuple[Any, Any]] = [
     (_("Margin"), _("(Revenue − cost) / revenue over the 12 months, lines with a known cost.")),
     (
         _("Cost to serve"),
-        _("Cost of serving the group per unit of revenue, where a metric provides it."),
+        _(
+            "Cost to serve (logistics, service, special terms) in per cent of revenue, over the "
+            "group's accounts that have costs to serve entered for the 12 months."
+        ),
     ),
     (_("Health"), _("Mean health score (0–100) of the group's accounts, where computed.")),
     (
@@ -70,13 +78,53 @@ def _metric_mean(key: str, ids: list[int], as_of: dt.date) -> Decimal | None:
     return (sum(nums, Decimal(0)) / len(nums)).quantize(Decimal("0.1"))
 
 
+def _cost_to_serve_pct(accounts: Any, start: dt.date, end: dt.date) -> dict[str, Decimal]:
+    """Per group, cost to serve as a % of revenue over its accounts with cost rows in the window
+    (two queries whatever the number of accounts; a group without cost rows is absent)."""
+    tier_of = Unit.objects.filter(path=OuterRef("acc")).values("tier")[:1]
+    costs = (
+        CostToServe.objects.filter(
+            unit__in=Unit.objects.in_accounts_of(accounts).values("pk"),
+            month__gte=start,
+            month__lt=end,
+        )
+        .annotate(acc=account_path_of("unit__path"))
+        .annotate(tier=Subquery(tier_of))
+        .order_by()
+        .values("tier")
+        .annotate(total=Sum("amount"))
+    )
+    cost: dict[str, Decimal] = {}
+    for r in costs:
+        mode = _mode(r["tier"] or Tier.TRANSACTIONAL)
+        cost[mode] = cost.get(mode, Decimal(0)) + (r["total"] or Decimal(0))
+    if not cost:
+        return {}
+    costed = CostToServe.objects.filter(
+        unit__path__startswith=OuterRef("account__path"), month__gte=start, month__lt=end
+    )
+    revenue: dict[str, Decimal] = {}
+    for r in (
+        MonthlyRollup.objects.filter(
+            account__in=accounts.values("pk"), month__gte=start, month__lt=end
+        )
+        .filter(Exists(costed))
+        .order_by()
+        .values("account__tier")
+        .annotate(total=Sum("net_amount"))
+    ):
+        mode = _mode(r["account__tier"])
+        revenue[mode] = revenue.get(mode, Decimal(0)) + (r["total"] or Decimal(0))
+    return {mode: pct for mode in cost if (pct := _pct(cost[mode], revenue.get(mode))) is not None}
+
+
 def _mode(tier: str) -> str:
     return TRANSACTIONAL if tier == Tier.TRANSACTIONAL else KEY
 
 
 def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
-    """The KPIs of the key and the transactional group side by side (four queries plus the
-    registry's own for health and cost to serve)."""
+    """The KPIs of the key and the transactional group side by side (six queries plus the
+    registry's own for health)."""
     start, end = full_months_window(as_of)
     prior = add_months(start, -12)
     accounts = visible(user, Unit.objects.accounts())
@@ -129,6 +177,7 @@ def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
         g["won"] = g.get("won", 0) + r["won"]
         g["lost"] = g.get("lost", 0) + r["lost"]
     total = sum((g["revenue"] for g in groups.values()), Decimal(0))
+    cost_pct = _cost_to_serve_pct(accounts, start, end)
     out = {}
     for name, g in groups.items():
         costed = g.get("costed", Decimal(0))
@@ -139,7 +188,7 @@ def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
             "revenue_share": _pct(g["revenue"], total),
             "growth": _pct(g["revenue"] - g["prior"], g["prior"]) if g["prior"] else None,
             "margin": _pct(costed - g.get("cost", Decimal(0)), costed) if costed else None,
-            "cost_to_serve": _metric_mean(COST_TO_SERVE, g["ids"], as_of),
+            "cost_to_serve": cost_pct.get(name),
             "health": _metric_mean(HEALTH, g["ids"], as_of) if name == KEY else None,
             "win_rate": _pct(g.get("won", 0), decided) if decided else None,
             "won": g.get("won", 0),

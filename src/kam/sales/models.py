@@ -363,3 +363,77 @@ class SupplierPosition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_position_display()} ({self.since})"
+
+
+class CostCategory(models.TextChoices):
+    LOGISTICS = "logistics", _("Logistics")
+    SERVICE = "service", _("Service hours and field service")
+    SPECIAL_TERMS = "special_terms", _("Special terms")
+    OTHER = "other", _("Other")
+
+
+class CostToServe(TimeStamped):
+    """What serving a customer unit cost in one month, by category, in the reporting currency.
+
+    One row per unit, month and category; ``month`` is the first day of the month. The account
+    metric ``sales.cost_to_serve`` sums an account's subtree over the last 12 full months.
+    """
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="costs_to_serve"
+    )
+    month = models.DateField(_("month"), validators=[date_in_range])
+    category = models.CharField(_("category"), max_length=16, choices=CostCategory.choices)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=16,
+        decimal_places=2,
+        validators=[MinValueValidator(0), AmountInRange(16, 2)],
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cost to serve")
+        verbose_name_plural = _("costs to serve")
+        ordering = ["-month", "unit_id", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "category"], name="cost_to_serve_unit_month_category"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="cost_to_serve_month")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m} {self.category}: {self.amount}"
+
+
+class ListPrice(models.Model):
+    """A product's list price per unit from ``valid_from`` on (until the next row's start).
+
+    The sales metric ``sales.discount_pct`` compares each sale with the list price valid on its
+    date (decision 105: a price per unit over a product mix is no discount)."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="list_prices"
+    )
+    valid_from = models.DateField(_("valid from"), validators=[date_in_range])
+    price = models.DecimalField(
+        _("list price per unit"),
+        max_digits=16,
+        decimal_places=4,
+        validators=[MinValueValidator(0), AmountInRange(16, 4)],
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=reporting_currency)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("list price")
+        verbose_name_plural = _("list prices")
+        ordering = ["product_id", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "valid_from"], name="list_price_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.valid_from}: {self.price} {self.currency}"

@@ -29,7 +29,9 @@ from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
 from .models import (
+    CostToServe,
     CurrencyRate,
+    ListPrice,
     MonthlyRollup,
     Opportunity,
     OpportunityStage,
@@ -199,3 +201,51 @@ def currency_rates(*, currency: str | None = None) -> QuerySet[CurrencyRate]:
     if currency:
         qs = qs.filter(currency=currency.strip().upper())
     return qs.order_by("currency", "valid_from", "pk")
+
+
+def costs_to_serve(
+    *,
+    account: Unit | None = None,
+    unit: int | None = None,
+    month_from: dt.date | None = None,
+    month_to: dt.date | None = None,
+) -> QuerySet[CostToServe]:
+    """Costs to serve of ``account``'s subtree (all without one), newest month first; ``unit``:
+    booked on that unit itself; months inclusive (page and API)."""
+    qs = CostToServe.objects.select_related("unit")
+    if account is not None:
+        qs = qs.filter(subtree_q(account, "unit__"))
+    if unit:
+        qs = qs.filter(unit_id=unit)
+    if month_from:
+        qs = qs.filter(month__gte=month_from.replace(day=1))
+    if month_to:
+        qs = qs.filter(month__lte=month_to)
+    return qs.order_by("-month", "unit__path", "category", "pk")
+
+
+def cost_to_serve_by_month(*, account: Unit, year: int) -> list[dict[str, Any]]:
+    """The account's costs to serve of one year per month and category, with the month's total
+    (one query): ``[{"month", "by_category": {category: amount}, "total"}]``, newest first."""
+    rows = (
+        CostToServe.objects.filter(subtree_q(account, "unit__"), month__year=year)
+        .order_by()
+        .values("month", "category")
+        .annotate(total=Sum("amount"))
+    )
+    months: dict[dt.date, dict[str, Any]] = {}
+    for r in rows:
+        m = months.setdefault(
+            r["month"], {"month": r["month"], "by_category": {}, "total": Decimal(0)}
+        )
+        m["by_category"][r["category"]] = r["total"]
+        m["total"] += r["total"] or Decimal(0)
+    return [months[k] for k in sorted(months, reverse=True)]
+
+
+def list_prices(*, product: str | None = None) -> QuerySet[ListPrice]:
+    """The price list, one product's when given (its SKU), by product then start."""
+    qs = ListPrice.objects.select_related("product")
+    if product:
+        qs = qs.filter(product__sku=product.strip())
+    return qs.order_by("product__sku", "valid_from", "pk")

@@ -22,7 +22,10 @@ from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
 from .models import (
+    CostCategory,
+    CostToServe,
     CurrencyRate,
+    ListPrice,
     MonthlyRollup,
     Opportunity,
     OpportunityStage,
@@ -556,3 +559,150 @@ def currency_rate_save(
 def currency_rate_delete(*, currency_rate: CurrencyRate) -> None:
     """Remove a rate; lines converted with it keep their amounts (the original stays too)."""
     currency_rate.delete()
+
+
+# --- Costs to serve and list prices: one service each for the page, the API and the import. ---
+
+
+def cost_to_serve_fields(
+    *, unit_id: Any, month: Any, category: Any, amount: Any, note: Any = ""
+) -> dict[str, Any]:
+    """The checked fields of one cost row, the month as its first day; a DomainError naming
+    the field (unknown unit, a month outside the accepted dates, an unknown category, an amount
+    below 0 or beyond the column's precision, a note over 300 characters)."""
+    if unit_id is None or not Unit.objects.filter(pk=unit_id).exists():
+        raise DomainError(_("Unknown unit."), field="unit")
+    if month is None:
+        raise DomainError(_("A cost needs its month."), field="month")
+    if isinstance(month, str):
+        check_date(month, "month")
+        month = dt.date.fromisoformat(month[:10])
+    if isinstance(month, dt.datetime):
+        month = month.date()
+    check_date(month, "month")
+    if category not in CostCategory.values:
+        raise DomainError(_("Unknown cost category."), field="category")
+    if amount is None:
+        raise DomainError(_("A cost needs an amount."), field="amount")
+    message = amount_error(amount, 16, 2)
+    if message:
+        raise DomainError(message, field="amount")
+    amount = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    if amount < 0:
+        raise DomainError(_("A cost cannot be below 0."), field="amount")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise DomainError(_("A note has at most 300 characters."), field="note")
+    return {
+        "unit_id": unit_id,
+        "month": month.replace(day=1),
+        "category": category,
+        "amount": amount,
+        "note": note,
+    }
+
+
+@transaction.atomic
+def cost_to_serve_save(
+    *,
+    cost: CostToServe | None = None,
+    unit_id: Any,
+    month: Any,
+    category: Any,
+    amount: Any,
+    note: Any = "",
+) -> CostToServe:
+    """Create (``cost`` None) or change one cost to serve; one row per unit, month and category
+    (a second one is refused with 409: change the first)."""
+    fields = cost_to_serve_fields(
+        unit_id=unit_id, month=month, category=category, amount=amount, note=note
+    )
+    clash = CostToServe.objects.filter(
+        unit_id=fields["unit_id"], month=fields["month"], category=fields["category"]
+    )
+    if cost is not None:
+        clash = clash.exclude(pk=cost.pk)
+    if clash.exists():
+        raise DomainError(
+            _("This unit already has a cost of this category for this month: change that one."),
+            field="category",
+            code="conflict",
+        )
+    cost = cost or CostToServe()
+    for name, value in fields.items():
+        setattr(cost, name, value)
+    cost.save()
+    return cost
+
+
+@transaction.atomic
+def cost_to_serve_delete(*, cost: CostToServe) -> None:
+    cost.delete()
+
+
+def list_price_fields(
+    *, product_id: Any, valid_from: Any, price: Any, currency: Any = None
+) -> dict[str, Any]:
+    """The checked fields of one list price, the currency upper-cased (empty: the reporting
+    currency); a DomainError naming the field."""
+    if product_id is None or not Product.objects.filter(pk=product_id).exists():
+        raise DomainError(_("Unknown product."), field="product")
+    if valid_from is None:
+        raise DomainError(_("A list price needs the first day it is valid."), field="valid_from")
+    check_date(valid_from, "valid_from")
+    if price is None:
+        raise DomainError(_("A list price needs a price."), field="price")
+    message = amount_error(price, 16, 4)
+    if message:
+        raise DomainError(message, field="price")
+    price = price if isinstance(price, Decimal) else Decimal(str(price))
+    if price <= 0:
+        raise DomainError(_("A list price must be more than 0."), field="price")
+    currency = (currency or "").strip().upper() or reporting_currency()
+    if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+        raise DomainError(
+            _("The currency must be a three-letter ISO 4217 code, e.g. USD."), field="currency"
+        )
+    return {
+        "product_id": product_id,
+        "valid_from": valid_from,
+        "price": price,
+        "currency": currency,
+    }
+
+
+@transaction.atomic
+def list_price_save(
+    *,
+    list_price: ListPrice | None = None,
+    product_id: Any,
+    valid_from: Any,
+    price: Any,
+    currency: Any = None,
+) -> ListPrice:
+    """Create (``list_price`` None) or change one list price; a product has one price per start
+    day (a second one is refused with 409). A price runs until the product's next start."""
+    fields = list_price_fields(
+        product_id=product_id, valid_from=valid_from, price=price, currency=currency
+    )
+    clash = ListPrice.objects.filter(
+        product_id=fields["product_id"], valid_from=fields["valid_from"]
+    )
+    if list_price is not None:
+        clash = clash.exclude(pk=list_price.pk)
+    if clash.exists():
+        raise DomainError(
+            _("This product already has a list price from this day: change that one."),
+            field="valid_from",
+            code="conflict",
+        )
+    list_price = list_price or ListPrice()
+    for name, value in fields.items():
+        setattr(list_price, name, value)
+    list_price.save()
+    return list_price
+
+
+@transaction.atomic
+def list_price_delete(*, list_price: ListPrice) -> None:
+    list_price.delete()
