@@ -218,9 +218,7 @@ def discount_pct_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[i
         net[pk] += Decimal(r["net"] or 0)
         listed[pk] += Decimal(r["qty"] or 0) * price
     return {
-        pk: (HUNDRED * (1 - net[pk] / listed[pk])).quantize(CENT)
-        for pk in listed
-        if listed[pk] > 0
+        pk: (HUNDRED * (1 - net[pk] / listed[pk])).quantize(CENT) for pk in listed if listed[pk] > 0
     }
 
 
