@@ -222,6 +222,13 @@ ACTIONS: dict[str, Action] = {
     "change_rates": Action(
         "Add, change and delete currency rates (as their import)", {ADMIN: EVERY_RELATION}
     ),
+    "view_prices": Action(
+        "See the price list (list prices of the products)",
+        {ADMIN: EVERY_RELATION, EXECUTIVE: EVERY_RELATION},
+    ),
+    "change_prices": Action(
+        "Add, change and delete list prices (as their import)", {ADMIN: EVERY_RELATION}
+    ),
     "own_settings": Action("Own API tokens and notifications", _every_role(frozenset({OWNER}))),
     "django_admin": Action(
         "The Django admin (each model page also needs that model's Django permission)",

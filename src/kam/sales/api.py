@@ -31,7 +31,10 @@ from kam.customers.models import Unit
 
 from . import selectors, services
 from .models import (
+    CostCategory,
+    CostToServe,
     CurrencyRate,
+    ListPrice,
     Opportunity,
     OpportunityStage,
     Product,
@@ -438,4 +441,192 @@ def currency_rate_update(request: AuthedHttpRequest, rate_id: Id, payload: Curre
 def currency_rate_delete(request: AuthedHttpRequest, rate_id: Id):
     require(request.auth, CHANGE_RATES)
     services.currency_rate_delete(currency_rate=get_object_or_404(CurrencyRate, pk=rate_id))
+    return {"deleted": True}
+
+
+# --- costs to serve (issue 17) ---------------------------------------------------------------
+
+if TYPE_CHECKING:
+    CategoryLit = str
+else:
+    CategoryLit = Literal[tuple(CostCategory.values)]
+CostAmount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+
+
+class CostToServeOut(Schema):
+    id: int
+    unit_id: int
+    month: dt.date
+    category: str
+    amount: Decimal
+    note: str
+
+
+class CostToServePage(Schema):
+    items: list[CostToServeOut]
+    next: str | None
+
+
+class CostToServeIn(InSchema):
+    unit_id: Id
+    month: SaneDate = Field(description="Any day of the month; stored as its first day.")
+    category: CategoryLit
+    amount: CostAmount = Field(description="In the reporting currency.")
+    note: Annotated[str, Field(max_length=300)] = ""
+
+
+class CostToServePatch(CostToServeIn):
+    unit_id: Id = OMITTED
+    month: SaneDate = OMITTED
+    category: CategoryLit = OMITTED
+    amount: CostAmount = OMITTED
+    note: Annotated[str, Field(max_length=300)] = OMITTED
+
+
+class CostToServeFilters(FilterSchema):
+    account: Id | None = Field(None, description="Costs of this unit or of any unit below it.")
+    unit: Id | None = Field(None, description="Costs booked on this unit itself.")
+    month_from: SaneDate | None = Field(None, description="Inclusive.")
+    month_to: SaneDate | None = Field(None, description="Inclusive.")
+
+
+@router.get(
+    "/costs-to-serve",
+    response=responses({200: CostToServePage}),
+    summary="Costs to serve per unit, month and category, newest month first",
+)
+def cost_to_serve_list(
+    request: AuthedHttpRequest, filters: Query[CostToServeFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW)
+    data = filters.model_dump(exclude_none=True)
+    account = data.pop("account", None)
+    if account:
+        data["account"] = get_for_user(Unit.objects.all(), request.auth, VIEW, pk=account)
+    return keyset_page(visible(request.auth, selectors.costs_to_serve(**data)), page)
+
+
+def _cost(request: AuthedHttpRequest, cost_id: int) -> CostToServe:
+    """The cost (404), which the caller may see (403) and whose account they may change."""
+    cost = get_for_user(CostToServe.objects.select_related("unit"), request.auth, VIEW, pk=cost_id)
+    require(request.auth, CHANGE, cost.unit)
+    return cost
+
+
+@router.get("/costs-to-serve/{cost_id}", response=responses({200: CostToServeOut}))
+def cost_to_serve_read(request: AuthedHttpRequest, cost_id: Id):
+    return get_for_user(CostToServe.objects.all(), request.auth, VIEW, pk=cost_id)
+
+
+@router.post(
+    "/costs-to-serve",
+    response=responses({201: CostToServeOut}),
+    summary="Record what serving a unit cost in a month, by category (one row each)",
+)
+def cost_to_serve_create(request: AuthedHttpRequest, payload: CostToServeIn):
+    unit = ref(Unit.objects.all(), "unit_id", pk=payload.unit_id)
+    require(request.auth, CHANGE, unit)
+    return Status(201, services.cost_to_serve_save(**payload.model_dump()))
+
+
+@router.patch("/costs-to-serve/{cost_id}", response=responses({200: CostToServeOut}))
+def cost_to_serve_update(request: AuthedHttpRequest, cost_id: Id, payload: CostToServePatch):
+    cost = _cost(request, cost_id)
+    data = {
+        "unit_id": cost.unit_id,
+        "month": cost.month,
+        "category": cost.category,
+        "amount": cost.amount,
+        "note": cost.note,
+        **changes(payload),
+    }
+    if data["unit_id"] != cost.unit_id:
+        require(request.auth, CHANGE, ref(Unit.objects.all(), "unit_id", pk=data["unit_id"]))
+    return services.cost_to_serve_save(cost=cost, **data)
+
+
+@router.delete("/costs-to-serve/{cost_id}", response=responses({200: DeletedOut}))
+def cost_to_serve_delete(request: AuthedHttpRequest, cost_id: Id):
+    services.cost_to_serve_delete(cost=_cost(request, cost_id))
+    return {"deleted": True}
+
+
+# --- list prices (issue 17, decision 105) ----------------------------------------------------
+
+VIEW_PRICES, CHANGE_PRICES = "kam.view_prices", "kam.change_prices"
+Price = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=4)]
+
+
+class ListPriceOut(Schema):
+    id: int
+    product_id: int
+    valid_from: dt.date
+    price: Decimal
+    currency: str
+
+
+class ListPricePage(Schema):
+    items: list[ListPriceOut]
+    next: str | None
+
+
+class ListPriceIn(InSchema):
+    product_id: Id
+    valid_from: SaneDate = Field(description="Valid from this day until the next price's start")
+    price: Price = Field(description="List price per unit")
+    currency: CurrencyCode | None = Field(None, description="Empty: the reporting currency")
+
+
+class ListPricePatch(ListPriceIn):
+    product_id: Id = OMITTED
+    valid_from: SaneDate = OMITTED
+    price: Price = OMITTED
+    currency: CurrencyCode = OMITTED
+
+
+class ListPriceFilters(FilterSchema):
+    product: NonEmptyText64 | None = Field(None, description="A product's SKU.")
+
+
+@router.get("/list-prices", response=responses({200: ListPricePage}))
+def list_price_list(
+    request: AuthedHttpRequest, filters: Query[ListPriceFilters], page: Query[PageParams]
+):
+    require(request.auth, VIEW_PRICES)
+    return keyset_page(selectors.list_prices(**filters.model_dump()), page)
+
+
+@router.get("/list-prices/{price_id}", response=responses({200: ListPriceOut}))
+def list_price_read(request: AuthedHttpRequest, price_id: Id):
+    require(request.auth, VIEW_PRICES)
+    return get_object_or_404(ListPrice, pk=price_id)
+
+
+@router.post("/list-prices", response=responses({201: ListPriceOut}))
+def list_price_create(request: AuthedHttpRequest, payload: ListPriceIn):
+    require(request.auth, CHANGE_PRICES)
+    ref(Product.objects.all(), "product_id", pk=payload.product_id)
+    return Status(201, services.list_price_save(**payload.model_dump()))
+
+
+@router.patch("/list-prices/{price_id}", response=responses({200: ListPriceOut}))
+def list_price_update(request: AuthedHttpRequest, price_id: Id, payload: ListPricePatch):
+    require(request.auth, CHANGE_PRICES)
+    current = get_object_or_404(ListPrice, pk=price_id)
+    data = {
+        "product_id": current.product_id,
+        "valid_from": current.valid_from,
+        "price": current.price,
+        "currency": current.currency,
+        **changes(payload),
+    }
+    if data["product_id"] != current.product_id:
+        ref(Product.objects.all(), "product_id", pk=data["product_id"])
+    return services.list_price_save(list_price=current, **data)
+
+
+@router.delete("/list-prices/{price_id}", response=responses({200: DeletedOut}))
+def list_price_delete(request: AuthedHttpRequest, price_id: Id):
+    require(request.auth, CHANGE_PRICES)
+    services.list_price_delete(list_price=get_object_or_404(ListPrice, pk=price_id))
     return {"deleted": True}

@@ -71,7 +71,14 @@ from kam.planning.models import (
 from kam.planning.services import plan_create
 from kam.programme.models import Campaign, Statement
 from kam.relationships.models import BuyingRole, Placeholder
-from kam.sales.models import CurrencyRate, Opportunity, Product, Transaction
+from kam.sales.models import (
+    CostToServe,
+    CurrencyRate,
+    ListPrice,
+    Opportunity,
+    Product,
+    Transaction,
+)
 from kam.sales.services import transactions_create
 from kam.teams.models import ResourceRequest, TeamRole
 from kam.teams.services import request_create, team_member_add
@@ -138,6 +145,8 @@ class World:
     territory: int = 0
     currency_rate: int = 0
     strategy: int = 0
+    cost: int = 0
+    list_price: int = 0
 
 
 def _build_world() -> World:
@@ -252,6 +261,12 @@ def _build_world() -> World:
             currency="CHF", valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31), rate=1
         ).pk,
         strategy=Strategy.objects.create(plan=plan, text="Bundle service").pk,
+        cost=CostToServe.objects.create(
+            unit_id=account.pk, month=dt.date(2025, 3, 1), category="logistics", amount=100
+        ).pk,
+        list_price=ListPrice.objects.create(
+            product=product, valid_from=dt.date(2024, 1, 1), price=10
+        ).pk,
     )
 
 
@@ -662,6 +677,53 @@ WEB_REQUESTS: dict[str, Build] = {
         lambda w: w.account,
         lambda w: w.opportunity,
     ),
+    "GET web:account_costs": _page("web:account_costs", lambda w: w.account),
+    "POST web:account_costs": _post(
+        "web:account_costs",
+        lambda w, who: {
+            "unit": w.account,
+            "month": "2025-04",
+            "category": "service",
+            "amount": "50",
+        },
+        lambda w: w.account,
+    ),
+    "GET web:cost_edit": _page("web:cost_edit", lambda w: w.account, lambda w: w.cost),
+    "POST web:cost_edit": _post(
+        "web:cost_edit",
+        lambda w, who: {
+            "unit": w.account,
+            "month": "2025-03",
+            "category": "logistics",
+            "amount": "120",
+        },
+        lambda w: w.account,
+        lambda w: w.cost,
+    ),
+    "POST web:cost_delete": _post(
+        "web:cost_delete", lambda w, who: {}, lambda w: w.account, lambda w: w.cost
+    ),
+    "GET web:prices": _page("web:prices"),
+    "GET web:price_create": _page("web:price_create"),
+    "POST web:price_create": _post(
+        "web:price_create",
+        lambda w, who: {
+            "product": Product.objects.get(pk=w.product).sku,
+            "valid_from": "2025-01-01",
+            "price": "12",
+        },
+    ),
+    "GET web:price_edit": _page("web:price_edit", lambda w: w.list_price),
+    "POST web:price_edit": _post(
+        "web:price_edit",
+        lambda w, who: {
+            "product": Product.objects.get(pk=w.product).sku,
+            "valid_from": "2024-01-01",
+            "price": "11",
+        },
+        lambda w: w.list_price,
+    ),
+    "POST web:price_delete": _post("web:price_delete", lambda w, who: {}, lambda w: w.list_price),
     "GET web:rates": _page("web:rates"),
     "GET web:rate_create": _page("web:rate_create"),
     "POST web:rate_create": _post(
@@ -1137,6 +1199,26 @@ API_REQUESTS: dict[str, Build] = {
         lambda w: f"/opportunities/{w.opportunity}", lambda w: {"stage": "lost"}
     ),
     "DELETE /opportunities/{opportunity_id}": _api(lambda w: f"/opportunities/{w.opportunity}"),
+    "GET /costs-to-serve": _api(lambda w: f"/costs-to-serve?account={w.account}"),
+    "POST /costs-to-serve": _api(
+        lambda w: "/costs-to-serve",
+        lambda w: {"unit_id": w.account, "month": "2025-05-01", "category": "other", "amount": 5},
+    ),
+    "GET /costs-to-serve/{cost_id}": _api(lambda w: f"/costs-to-serve/{w.cost}"),
+    "PATCH /costs-to-serve/{cost_id}": _api(
+        lambda w: f"/costs-to-serve/{w.cost}", lambda w: {"amount": "130"}
+    ),
+    "DELETE /costs-to-serve/{cost_id}": _api(lambda w: f"/costs-to-serve/{w.cost}"),
+    "GET /list-prices": _api(lambda w: "/list-prices"),
+    "POST /list-prices": _api(
+        lambda w: "/list-prices",
+        lambda w: {"product_id": w.product, "valid_from": "2025-06-01", "price": "9.5"},
+    ),
+    "GET /list-prices/{price_id}": _api(lambda w: f"/list-prices/{w.list_price}"),
+    "PATCH /list-prices/{price_id}": _api(
+        lambda w: f"/list-prices/{w.list_price}", lambda w: {"price": "10.5"}
+    ),
+    "DELETE /list-prices/{price_id}": _api(lambda w: f"/list-prices/{w.list_price}"),
     "GET /currency-rates": _api(lambda w: "/currency-rates"),
     "POST /currency-rates": _api(
         lambda w: "/currency-rates",
