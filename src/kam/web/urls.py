@@ -1,9 +1,11 @@
 from django.urls import path
 
 from . import (
+    cost_views,
     modes,
     my_accounts,
     notification_views,
+    price_views,
     profile_views,
     rate_views,
     sales_views,
@@ -65,6 +67,21 @@ urlpatterns = [
         sales_views.account_position,
         name="account_position",
     ),
+    path("accounts/<int:pk>/costs-to-serve/", cost_views.account_costs, name="account_costs"),
+    path(
+        "accounts/<int:pk>/costs-to-serve/<int:cost_pk>/",
+        cost_views.cost_edit,
+        name="cost_edit",
+    ),
+    path(
+        "accounts/<int:pk>/costs-to-serve/<int:cost_pk>/delete/",
+        cost_views.cost_delete,
+        name="cost_delete",
+    ),
+    path("price-list/", price_views.prices, name="prices"),
+    path("price-list/new/", price_views.price_edit, name="price_create"),
+    path("price-list/<int:pk>/", price_views.price_edit, name="price_edit"),
+    path("price-list/<int:pk>/delete/", price_views.price_delete, name="price_delete"),
     path("currency-rates/", rate_views.rates, name="rates"),
     path("currency-rates/new/", rate_views.rate_edit, name="rate_create"),
     path("currency-rates/<int:pk>/", rate_views.rate_edit, name="rate_edit"),
