@@ -28,6 +28,8 @@ ENTITY_LABELS = {
     "buying-centre": _("Buying centre: attitude, influence, orientation"),
     "our-links": _("Our links to contacts (judged level)"),
     "currency-rates": _("Currency rates"),
+    "costs-to-serve": _("Costs to serve"),
+    "list-prices": _("List prices"),
 }
 FORMAT_LABELS = {"csv": _("CSV (UTF-8)"), "xlsx": _("Excel (XLSX)")}
 IGNORE = "-"

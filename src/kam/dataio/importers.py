@@ -54,7 +54,10 @@ from kam.sales import services as sales_services
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
+    CostCategory,
+    CostToServe,
     CurrencyRate,
+    ListPrice,
     Opportunity,
     OpportunityStage,
     Product,
@@ -62,6 +65,7 @@ from kam.sales.models import (
     SupplierPosition,
     SupplierPositionLevel,
     Transaction,
+    reporting_currency,
 )
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.services import team_member_add, team_member_update
@@ -1327,6 +1331,83 @@ class CurrencyRateImporter(Importer):
                 self.error(row, "valid_from", reason)
 
 
+class CostToServeImporter(Importer):
+    """Costs to serve per unit, month and category (issue 17): the checks of the page and the
+    API (``cost_to_serve_fields``), one row at a time; a month is stored as its first day."""
+
+    entity = Entity(
+        name="costs-to-serve",
+        model=CostToServe,
+        key=("unit", "month", "category"),
+        fields=[
+            Field("unit", required=True, ref=UNIT_REF, export="unit__external_id"),
+            Field("month", required=True, kind="date", synonyms=("period", "месяц")),
+            Field(
+                "category",
+                required=True,
+                kind="choice",
+                choices=CostCategory,
+                synonyms=("cost_category", "категория"),
+            ),
+            Field(
+                "amount",
+                required=True,
+                kind="decimal",
+                min_value=0,
+                synonyms=("cost", "сумма", "затраты"),
+            ),
+            Field("note", max_length=300),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        month = row.values.get("month")
+        if month is not None:
+            row.values["month"] = month.replace(day=1)
+
+
+class ListPriceImporter(Importer):
+    """List prices per product from a day on (decision 105); the checks of the price list's
+    service (``list_price_fields``), the currency upper-cased, empty: the reporting one."""
+
+    entity = Entity(
+        name="list-prices",
+        model=ListPrice,
+        key=("product", "valid_from"),
+        fields=[
+            Field(
+                "product",
+                required=True,
+                ref=Ref(Product, "sku", "product_id", "product"),
+                export="product__sku",
+                synonyms=("sku", "артикул"),
+            ),
+            Field("valid_from", required=True, kind="date", synonyms=("from", "с", "date")),
+            Field(
+                "price",
+                required=True,
+                kind="decimal",
+                places=4,
+                max_digits=16,
+                min_value=0,
+                synonyms=("list_price", "цена"),
+            ),
+            Field("currency", max_length=3, synonyms=("валюта",)),
+        ],
+    )
+
+    def check_row(self, row: Row) -> None:
+        price = row.values.get("price")
+        if price is not None and price <= 0:
+            self.error(row, "price", _("A list price must be more than 0."))
+        currency = (row.values.get("currency") or "").strip().upper()
+        if currency and not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+            self.error(
+                row, "currency", _("The currency must be a three-letter ISO 4217 code, e.g. USD.")
+            )
+        row.values["currency"] = currency or reporting_currency()
+
+
 IMPORTERS: dict[str, type[Importer]] = {
     cls.entity.name: cls
     for cls in (
@@ -1347,6 +1428,8 @@ IMPORTERS: dict[str, type[Importer]] = {
         FieldAssignmentImporter,
         VisitImporter,
         CurrencyRateImporter,
+        CostToServeImporter,
+        ListPriceImporter,
     )
 }
 
@@ -1373,4 +1456,6 @@ ENTITY_NAMES = [
     "field-assignments",
     "visits",
     "currency-rates",
+    "costs-to-serve",
+    "list-prices",
 ]
