@@ -1040,7 +1040,8 @@ def _registry_growth(key: str, ids: Sequence[int], as_of: dt.date) -> dict[int, 
 
 def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     """Key accounts whose cost to serve (metric ``sales.cost_to_serve``) grew faster than their
-    revenue over the year; no such metric or no values: "no cost data"."""
+    revenue over the year; no values of both years for any key account: "no cost data", with
+    where to enter them (decision 107)."""
     label = _("Service creep")
     cost = _registry_growth("sales.cost_to_serve", key_ids, as_of)
     if not cost:
@@ -1052,10 +1053,10 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
             missing=str(
                 _(
                     "Missing input: the cost of serving each key account (logistics, service "
-                    "hours, special terms) per year. OpenKAM keeps only the cost of goods on a "
-                    "sale, not the cost to serve; this risk is judged once an app registers the "
-                    "account metric sales.cost_to_serve, for example from an import of costs to "
-                    "serve per account and month."
+                    "hours, special terms) per month, for this year and the year before. Enter "
+                    "it on the account's Costs to serve page, send it to the API "
+                    "(/costs-to-serve) or import the costs-to-serve entity; the account metric "
+                    "sales.cost_to_serve then sums it."
                 )
             ),
         )
@@ -1073,8 +1074,9 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
 
 
 def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
-    """Key accounts whose discount % (metric ``sales.discount_pct``) rose over the year while
-    their revenue did not grow; no such metric or no values: "no discount data"."""
+    """Key accounts whose discount % (metric ``sales.discount_pct``, against list prices) rose
+    over the year while their revenue did not grow; no values of both years: "no discount data",
+    with where to enter list prices (decision 107)."""
     label = _("Buyer power")
     discount = _registry_growth("sales.discount_pct", key_ids, as_of)
     if not discount:
@@ -1085,12 +1087,12 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
             str(_("No discount data.")),
             missing=str(
                 _(
-                    "Missing input: the discount given on each sale (or its list price). A sale "
-                    "carries its net amount and quantity only, and a price per unit is no "
-                    "substitute: units of different products do not add up, so a change of "
-                    "product mix would read as a discount. This risk is judged once an app "
-                    "registers the account metric sales.discount_pct, for example from list "
-                    "prices or discounts imported with the transactions."
+                    "Missing input: the list prices of the products sold to key accounts, for "
+                    "this year and the year before, and the quantities on the sales. A sale "
+                    "carries its net amount only, and a price per unit over a product mix is no "
+                    "discount. Enter list prices on the Price list page, send them to the API "
+                    "(/list-prices) or import the list-prices entity; the account metric "
+                    "sales.discount_pct then compares each sale with its product's list price."
                 )
             ),
         )

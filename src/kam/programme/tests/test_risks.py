@@ -100,8 +100,10 @@ def test_service_creep_and_buyer_power_say_no_data_without_their_figures() -> No
 
 def test_service_creep_and_buyer_power_with_their_figures() -> None:
     a, b = key("A"), key("B")
-    revenue_saved = registry.get("sales.revenue_12m")
-    registry.unregister("sales.revenue_12m")
+    keys = ("sales.revenue_12m", "sales.cost_to_serve", "sales.discount_pct")
+    saved = [registry.get(k) for k in keys]
+    for k in keys:
+        registry.unregister(k)
     registry.register(
         _growth_metric("sales.revenue_12m", {a.pk: 110, b.pk: 100}, {a.pk: 100, b.pk: 100})
     )
@@ -113,9 +115,10 @@ def test_service_creep_and_buyer_power_with_their_figures() -> None:
         creep = service_creep(as_of=AS_OF, key_ids=[a.pk, b.pk])
         power = buyer_power(as_of=AS_OF, key_ids=[a.pk, b.pk])
     finally:
-        for k in ("sales.revenue_12m", "sales.cost_to_serve", "sales.discount_pct"):
+        for k in keys:
             registry.unregister(k)
-        registry.register(revenue_saved)
+        for metric in saved:
+            registry.register(metric)
     # a: cost +50 % against revenue +10 %; b: cost +5 % against revenue 0 %
     assert creep.accounts == [a.pk, b.pk]
     # b: discount up with flat revenue; a: discount flat
@@ -139,12 +142,15 @@ def test_capacity_fine_within_limits() -> None:
 def test_without_cost_or_discount_data_the_page_says_which_input_is_missing(
     client_for: object,
 ) -> None:
-    """Decision 105: service creep and buyer power show "no data" and say why, in words."""
+    """Decisions 105 and 107: without cost or list-price data service creep and buyer power show
+    "no data" and say, in words, where to enter the missing input."""
     a = key("A")
     creep = service_creep(as_of=AS_OF, key_ids=[a.pk])
     power = buyer_power(as_of=AS_OF, key_ids=[a.pk])
     assert "sales.cost_to_serve" in creep.missing and "cost of serving" in creep.missing
-    assert "sales.discount_pct" in power.missing and "discount" in power.missing
+    assert "Costs to serve page" in creep.missing and "costs-to-serve" in creep.missing
+    assert "sales.discount_pct" in power.missing and "list prices" in power.missing
+    assert "Price list page" in power.missing and "list-prices" in power.missing
     page = client_for("kam").get("/programme/")  # type: ignore[operator]
     html = page.content.decode()
     for risk in ("service_creep", "buyer_power"):
