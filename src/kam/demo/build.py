@@ -53,6 +53,7 @@ from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
 from kam.demo.alerts import make_alerts
 from kam.demo.capture import make_capture_contacts
+from kam.demo.costs import make_costs_and_prices
 from kam.demo.currency import make_currency_rates
 from kam.demo.dashboard import make_selection_backtest
 from kam.demo.field import build_field
@@ -75,6 +76,8 @@ from kam.people.models import Territory, User
 from kam.sales.models import (
     Competitor,
     CompetitorShare,
+    CostToServe,
+    ListPrice,
     MonthlyRollup,
     Opportunity,
     Product,
@@ -566,7 +569,7 @@ def demo_reset() -> None:
         model.objects.all()._raw_delete(model.objects.db)
     Interaction.contacts.through.objects.all()._raw_delete(Interaction.objects.db)
     for data_model in (MonthlyRollup, Transaction, Interaction, CompetitorShare,
-                       SupplierPosition, Opportunity):  # fmt: skip
+                       SupplierPosition, Opportunity, CostToServe, ListPrice):  # fmt: skip
         data_model.objects.all()._raw_delete(data_model.objects.db)
     Employment.objects.update(reports_to=None)
     Employment.objects.all()._raw_delete(Employment.objects.db)
@@ -673,6 +676,8 @@ class _Builder:
         make_plans(self)
         make_profile(self)
         make_currency_rates(self)
+        self.rep.stage(_("Costs to serve and list prices"), None)
+        self.counts.update(make_costs_and_prices(self))
         make_capture_contacts(today=self.today)
         self.rep.stage(_("Account facts for scoring"), None)
         facts_refresh(everything=True)

@@ -179,6 +179,17 @@ PAGES: list[Page] = [
         LIST,
     ),
     Page("api-currency-rates", lambda i: "/api/v1/currency-rates", "admin", LIST),
+    # costs to serve and list prices (issue 17: service creep and buyer power judged from data)
+    Page("account-costs", lambda i: f"/accounts/{i.account}/costs-to-serve/", "executive", LIST),
+    Page("account-costs-kam", lambda i: f"/accounts/{i.kam_account}/costs-to-serve/", "kam", LIST),
+    Page("price-list", lambda i: "/price-list/", "admin", LIST),
+    Page(
+        "api-costs-to-serve",
+        lambda i: f"/api/v1/costs-to-serve?account={i.account}",
+        "executive",
+        LIST,
+    ),
+    Page("api-list-prices", lambda i: "/api/v1/list-prices", "executive", LIST),
 ]
 
 
