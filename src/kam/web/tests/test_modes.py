@@ -228,3 +228,27 @@ def test_the_comparison_page_shows_each_groups_growth_and_margin(
     margin = html.split('id="mode-margin"')[1].split("</tr>")[0]
     cells = [c.split("</td>")[0] for c in margin.split('<td class="text-end">')[1:]]
     assert cells == ["25.0 %", "—"]
+
+
+def test_the_comparison_shows_cost_to_serve_in_per_cent_of_revenue(
+    client: Client, kam_a: Persona, kam_b: Persona
+):
+    """Over the group's accounts that have costs entered: their costs / their revenue."""
+    from kam.programme.tests.helpers import revenue
+    from kam.sales.services import cost_to_serve_save
+
+    kam_b.account.tier = "key"
+    kam_b.account.save(update_fields=["tier"])
+    third = make_unit("Key without costs", tier="key")
+    last = _last_year().replace(day=1)
+    revenue(kam_b.account, 400, month=last)
+    revenue(third, 600, month=last)  # no costs: left out of the key group's ratio
+    revenue(kam_a.account, 100, month=last)
+    site = make_unit("B plant", parent=kam_b.account)
+    cost_to_serve_save(unit_id=site.pk, month=last, category="logistics", amount="30")
+    cost_to_serve_save(unit_id=kam_b.account.pk, month=last, category="service", amount="10")
+    client.force_login(UserFactory(username="boss", role="executive"))
+    html = client.get(reverse("web:modes")).content.decode()
+    row = html.split('id="mode-cost"')[1].split("</tr>")[0]
+    cells = [c.split("</td>")[0] for c in row.split('<td class="text-end">')[1:]]
+    assert cells == ["10.0 %", "—"]  # 40 of 400; the transactional group has no costs
