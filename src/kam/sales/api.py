@@ -493,7 +493,7 @@ class CostToServeFilters(FilterSchema):
 @router.get(
     "/costs-to-serve",
     response=responses({200: CostToServePage}),
-    summary="Costs to serve per unit, month and category, newest month first",
+    summary="Costs to serve per unit, month and category, oldest id first, a page at a time",
 )
 def cost_to_serve_list(
     request: AuthedHttpRequest, filters: Query[CostToServeFilters], page: Query[PageParams]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -196,7 +197,9 @@ def test_a_cost_of_another_account_is_not_found_under_this_one(
 
 
 def _api(client: Client, persona: Persona, method: str, path: str, body=None):
-    kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+    kwargs: dict[str, Any] = {}
+    if body:
+        kwargs = {"data": json.dumps(body), "content_type": "application/json"}
     return client.generic(method, f"/api/v1{path}", headers=persona.headers, **kwargs)
 
 

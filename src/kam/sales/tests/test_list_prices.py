@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -167,7 +168,9 @@ def test_the_api_keeps_the_price_list(client: Client) -> None:
     admin = _token("adm", "admin")
 
     def call(method: str, path: str, body=None, headers=admin):
-        kw = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
+        kw: dict[str, Any] = {}
+        if body:
+            kw = {"data": json.dumps(body), "content_type": "application/json"}
         return client.generic(method, f"/api/v1{path}", headers=headers, **kw)
 
     body = {"product_id": product.pk, "valid_from": "2026-01-01", "price": "3.5"}
