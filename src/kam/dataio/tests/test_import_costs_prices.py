@@ -111,3 +111,23 @@ def test_bad_list_price_rows_are_reported_and_nothing_is_written(tmp_path) -> No
     assert found == {(3, "sku"), (4, "price"), (5, "currency"), (6, "valid_from")}
     assert "BOLT-1" in next(e.reason for e in report.errors if e.line == 3)
     assert not ListPrice.objects.exists()
+
+
+def test_an_export_of_both_entities_imports_again_unchanged(units, tmp_path) -> None:
+    from kam.dataio.exporters import export_entity
+
+    account, site = units
+    ProductFactory(sku="BOLT-1")
+    costs, prices = tmp_path / "costs.csv", tmp_path / "prices.csv"
+    costs.write_text(
+        "unit,month,category,amount,note\nU-ACME-1,2026-03-01,service,12.5,visits\n",
+        encoding="utf-8",
+    )
+    prices.write_text("product,valid_from,price\nBOLT-1,2026-01-01,3.25\n", encoding="utf-8")
+    assert not import_file(entity="costs-to-serve", path=costs).errors
+    assert not import_file(entity="list-prices", path=prices).errors
+    for entity in ("costs-to-serve", "list-prices"):
+        out = tmp_path / f"{entity}-export.csv"
+        assert export_entity(entity=entity, out=out) == 1
+        report = import_file(entity=entity, path=out)
+        assert not report.errors and report.unchanged == 1, (entity, report)
