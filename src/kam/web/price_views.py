@@ -27,9 +27,7 @@ PAGE_SIZE = 50
 
 
 class ListPriceForm(forms.Form):
-    product = forms.CharField(
-        label=gettext_lazy("Product SKU"), max_length=64, help_text=gettext_lazy("The SKU.")
-    )
+    product = forms.CharField(label=gettext_lazy("Product SKU"), max_length=64)
     valid_from = forms.DateField(
         label=gettext_lazy("Valid from"),
         widget=forms.DateInput(attrs={"type": "date"}),
