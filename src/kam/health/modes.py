@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -100,15 +100,18 @@ def _cost_to_serve_pct(accounts: Any, start: dt.date, end: dt.date) -> dict[str,
         cost[mode] = cost.get(mode, Decimal(0)) + (r["total"] or Decimal(0))
     if not cost:
         return {}
-    costed = CostToServe.objects.filter(
-        unit__path__startswith=OuterRef("account__path"), month__gte=start, month__lt=end
+    # the accounts with costs in the window, as one set the database builds once (a semi-join)
+    costed_units = CostToServe.objects.filter(month__gte=start, month__lt=end).values("unit_id")
+    costed_paths = (
+        Unit.objects.filter(pk__in=costed_units).annotate(acc=account_path_of("path")).values("acc")
     )
     revenue: dict[str, Decimal] = {}
     for r in (
         MonthlyRollup.objects.filter(
-            account__in=accounts.values("pk"), month__gte=start, month__lt=end
+            account__in=accounts.filter(path__in=costed_paths).values("pk"),
+            month__gte=start,
+            month__lt=end,
         )
-        .filter(Exists(costed))
         .order_by()
         .values("account__tier")
         .annotate(total=Sum("net_amount"))
