@@ -8,7 +8,10 @@
 - margin erosion: a key account whose margin fell faster than the non-key average in two quarters
   running is an alert on it, owned by its KAM;
 - capacity: a KAM with more key accounts than their capacity is one alert, owned by that KAM, on
-  the first of their key accounts by name.
+  the first of their key accounts by name;
+- service creep: a key account whose cost to serve grew faster than its revenue over the year,
+  and buyer power: a key account with more discount from list prices and no more revenue, are
+  alerts on that account, owned by its KAM (from entered costs and list prices, decision 107).
 
 These are risks of both modes (margin erosion and capacity judge key accounts by definition),
 so none is an intensity rule.
@@ -28,12 +31,14 @@ from kam.identification.selectors import capacity_warnings
 
 from .models import ProgrammeSettings
 from .selectors import (
+    buyer_power,
     concentration,
     concentration_level,
     dependence,
     key_accounts,
     margin_erosion,
     risk_alert_owner,
+    service_creep,
 )
 
 
@@ -117,6 +122,58 @@ def margin_eroding(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Findi
     ]
 
 
+def service_creeping(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
+    """Key accounts of ``account_ids`` whose cost to serve outgrew their revenue."""
+    wanted = [pk for pk in key_accounts().values_list("pk", flat=True) if pk in set(account_ids)]
+    risk = service_creep(as_of=as_of, key_ids=wanted)
+    cost, revenue = (
+        risk.figures.get("cost_growth_pct", {}),
+        risk.figures.get("revenue_growth_pct", {}),
+    )
+    return [
+        Finding(
+            account_id=pk,
+            reason=gettext_noop(
+                "The cost to serve the account grew %(cost)s %% over the year, its revenue "
+                "%(revenue)s %%"
+            ),
+            params={"cost": f"{cost[pk]:+.1f}", "revenue": f"{revenue[pk]:+.1f}"},
+            evidence={"cost_growth_pct": cost[pk], "revenue_growth_pct": revenue[pk]},
+            link=reverse("programme:risk", args=["service_creep"]),
+        )
+        for pk in risk.accounts
+    ]
+
+
+def buyer_pressing(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
+    """Key accounts of ``account_ids`` that get more discount from list prices without buying
+    more."""
+    wanted = [pk for pk in key_accounts().values_list("pk", flat=True) if pk in set(account_ids)]
+    risk = buyer_power(as_of=as_of, key_ids=wanted)
+    f = risk.figures
+    return [
+        Finding(
+            account_id=pk,
+            reason=gettext_noop(
+                "The account's discount from list prices rose from %(before)s %% to %(now)s %% "
+                "while its revenue changed %(revenue)s %%"
+            ),
+            params={
+                "before": f"{f['discount_before_pct'][pk]:.1f}",
+                "now": f"{f['discount_now_pct'][pk]:.1f}",
+                "revenue": f"{f['revenue_growth_pct'][pk]:+.1f}",
+            },
+            evidence={
+                "discount_before_pct": f["discount_before_pct"][pk],
+                "discount_now_pct": f["discount_now_pct"][pk],
+                "revenue_growth_pct": f["revenue_growth_pct"][pk],
+            },
+            link=reverse("programme:risk", args=["buyer_power"]),
+        )
+        for pk in risk.accounts
+    ]
+
+
 def kam_over_capacity(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
     """One finding per KAM above their capacity, on the first of their key accounts by name."""
     over = capacity_warnings()["over_capacity"]
@@ -191,5 +248,21 @@ def register_alert_rules() -> None:
             label=_("Too many key accounts for the KAM"),
             intensity=False,
             evaluate=kam_over_capacity,
+        )
+    )
+    register_rule(
+        AlertRule(
+            kind="programme.service_creep",
+            label=_("Serving the account costs more, faster than it grows"),
+            intensity=False,
+            evaluate=service_creeping,
+        )
+    )
+    register_rule(
+        AlertRule(
+            kind="programme.buyer_power",
+            label=_("The account gets more discount without buying more"),
+            intensity=False,
+            evaluate=buyer_pressing,
         )
     )

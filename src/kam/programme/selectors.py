@@ -1023,8 +1023,9 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     )
 
 
-def _registry_growth(key: str, ids: Sequence[int], as_of: dt.date) -> dict[int, float]:
-    """Growth (%) of a registered metric over a year per account (empty: no such metric)."""
+def _registry_pairs(key: str, ids: Sequence[int], as_of: dt.date) -> dict[int, tuple[float, float]]:
+    """(a year before, now) of a registered metric per account that has both (empty: no such
+    metric)."""
     if key not in registry or not ids:
         return {}
     metric = registry.get(key)
@@ -1033,9 +1034,23 @@ def _registry_growth(key: str, ids: Sequence[int], as_of: dt.date) -> dict[int, 
     out = {}
     for pk in ids:
         a, b = now.get(pk), before.get(pk)
-        if isinstance(a, (int, float, Decimal)) and isinstance(b, (int, float, Decimal)) and b:
-            out[pk] = float((Decimal(str(a)) - Decimal(str(b))) / Decimal(str(b)) * HUNDRED)
+        if isinstance(a, (int, float, Decimal)) and isinstance(b, (int, float, Decimal)):
+            out[pk] = (float(b), float(a))
     return out
+
+
+def _growth(pairs: dict[int, tuple[float, float]]) -> dict[int, float]:
+    """Growth (%) of each (before, now) pair whose start is not zero."""
+    return {
+        pk: float((Decimal(str(a)) - Decimal(str(b))) / Decimal(str(b)) * HUNDRED)
+        for pk, (b, a) in pairs.items()
+        if b
+    }
+
+
+def _registry_growth(key: str, ids: Sequence[int], as_of: dt.date) -> dict[int, float]:
+    """Growth (%) of a registered metric over a year per account (empty: no such metric)."""
+    return _growth(_registry_pairs(key, ids, as_of))
 
 
 def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
@@ -1070,6 +1085,10 @@ def service_creep(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
             _("%(n)d key accounts cost more to serve faster than they grow.") % {"n": len(creeping)}
         ),
         creeping,
+        {
+            "cost_growth_pct": {pk: round(cost[pk], 1) for pk in creeping},
+            "revenue_growth_pct": {pk: round(revenue.get(pk, 0.0), 1) for pk in creeping},
+        },
     )
 
 
@@ -1078,7 +1097,8 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     over the year while their revenue did not grow; no values of both years: "no discount data",
     with where to enter list prices (decision 107)."""
     label = _("Buyer power")
-    discount = _registry_growth("sales.discount_pct", key_ids, as_of)
+    levels = _registry_pairs("sales.discount_pct", key_ids, as_of)
+    discount = _growth(levels)
     if not discount:
         return Risk(
             "buyer_power",
@@ -1104,7 +1124,53 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         "warn" if pressing else "ok",
         str(_("%(n)d key accounts get more discount without buying more.") % {"n": len(pressing)}),
         pressing,
+        {
+            "discount_before_pct": {pk: round(levels[pk][0], 1) for pk in pressing},
+            "discount_now_pct": {pk: round(levels[pk][1], 1) for pk in pressing},
+            "revenue_growth_pct": {pk: round(revenue.get(pk, 0.0), 1) for pk in pressing},
+        },
     )
+
+
+def risk_account_notes(risk: Risk) -> dict[int, str]:
+    """The figures behind each account of a risk, in words for the accounts page."""
+    f = risk.figures
+    notes: dict[int, str] = {}
+    if risk.key == "service_creep":
+        for pk in risk.accounts:
+            notes[pk] = str(
+                _("cost to serve %(cost)+.1f %%, revenue %(revenue)+.1f %% over the year")
+                % {"cost": f["cost_growth_pct"][pk], "revenue": f["revenue_growth_pct"][pk]}
+            )
+    elif risk.key == "buyer_power":
+        for pk in risk.accounts:
+            notes[pk] = str(
+                _(
+                    "discount %(before).1f %% → %(now).1f %%, revenue %(revenue)+.1f %% "
+                    "over the year"
+                )
+                % {
+                    "before": f["discount_before_pct"][pk],
+                    "now": f["discount_now_pct"][pk],
+                    "revenue": f["revenue_growth_pct"][pk],
+                }
+            )
+    elif risk.key == "margin_erosion":
+        base = f.get("non_key_trend", [])
+        for pk, trend in f.get("trends", {}).items():
+            notes[pk] = str(
+                _("margin change %(account)s points a quarter; non-key accounts %(base)s")
+                % {
+                    "account": " / ".join(f"{x:+.1f}" for x in trend),
+                    "base": " / ".join(f"{x:+.1f}" for x in base),
+                }
+            )
+    elif risk.key == "dependence":
+        for share in f.get("shares", []):
+            notes[share.account_id] = str(
+                _("%(share)s %% of company revenue") % {"share": share.share}
+            )
+    return notes
 
 
 def capacity(*, key_ids: Sequence[int]) -> Risk:

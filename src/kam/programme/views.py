@@ -110,8 +110,13 @@ def _accounts_page(
     ordered = [pk for pk in ids if pk in visible_ids]
     page = Paginator(ordered, PER_PAGE).get_page(request.GET.get("page"))
     units = {u.pk: u for u in selectors.accounts_behind(list(page.object_list))}
+    notes = context.get("notes") or {}
     context.update(
-        {"page": page, "accounts": [units[pk] for pk in page.object_list if pk in units]}
+        {
+            "page": page,
+            "accounts": [units[pk] for pk in page.object_list if pk in units],
+            "rows": [(units[pk], notes.get(pk, "")) for pk in page.object_list if pk in units],
+        }
     )
     return render(request, "programme/accounts.html", context)
 
@@ -143,7 +148,10 @@ def risk_accounts(request: AuthedHttpRequest, key: str) -> HttpResponseBase:
     risk = items.get(key)
     if risk is None:
         raise Http404
-    return _accounts_page(request, risk.accounts, {"title": risk.label, "risk": risk})
+    notes = selectors.risk_account_notes(risk)
+    return _accounts_page(
+        request, risk.accounts, {"title": risk.label, "risk": risk, "notes": notes}
+    )
 
 
 @login_required

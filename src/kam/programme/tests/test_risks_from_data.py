@@ -96,3 +96,28 @@ def test_the_risks_page_shows_both_judged_with_their_accounts(portfolio, client_
     assert "Creeping" in detail and "Lean" not in detail
     detail = client_for("executive").get("/programme/risks/buyer_power/").content.decode()
     assert "Squeezed" in detail and "Growing" not in detail
+
+
+def test_both_risks_raise_an_alert_on_the_flagged_account_with_its_figures(portfolio) -> None:
+    from kam.alerts.models import Alert
+    from kam.alerts.rules import rules
+    from kam.alerts.services import alerts_refresh
+
+    alerts_refresh(account_ids=[a.pk for a in portfolio.values()], as_of=AS_OF)
+    creep = list(Alert.objects.filter(kind="programme.service_creep", status="open"))
+    assert [a.account_id for a in creep] == [portfolio["creeping"].pk]
+    assert creep[0].params == {"cost": "+60.0", "revenue": "+10.0"}
+    power = list(Alert.objects.filter(kind="programme.buyer_power", status="open"))
+    assert [a.account_id for a in power] == [portfolio["squeezed"].pk]
+    assert power[0].params == {"before": "9.1", "now": "20.0", "revenue": "+0.0"}
+    for kind in ("programme.service_creep", "programme.buyer_power"):
+        assert not rules.get(kind).intensity
+
+
+def test_the_accounts_behind_a_risk_show_their_figures(portfolio, client_for) -> None:
+    creep = client_for("executive").get("/programme/risks/service_creep/").content.decode()
+    row = creep[creep.index(f'data-account="{portfolio["creeping"].pk}"') :].split("</tr>")[0]
+    assert "cost to serve +60.0 %, revenue +10.0 % over the year" in row
+    power = client_for("executive").get("/programme/risks/buyer_power/").content.decode()
+    row = power[power.index(f'data-account="{portfolio["squeezed"].pk}"') :].split("</tr>")[0]
+    assert "discount 9.1 % → 20.0 %, revenue +0.0 % over the year" in row
