@@ -191,3 +191,21 @@ def test_the_api_keeps_the_price_list(client: Client) -> None:
     assert call("DELETE", f"/list-prices/{pk}", headers=kam).status_code == 403
     assert call("DELETE", f"/list-prices/{pk}").status_code == 200
     assert not ListPrice.objects.exists()
+
+
+def test_a_kam_cannot_change_the_price_list_through_the_api(client: Client) -> None:
+    product = ProductFactory()
+    price = _price(product)
+    kam = _token("k2", "kam")
+    before = db_snapshot()
+    body = {"product_id": product.pk, "valid_from": "2026-02-01", "price": "9"}
+    kwargs: dict[str, Any] = {"content_type": "application/json", "headers": kam}
+    assert client.post("/api/v1/list-prices", json.dumps(body), **kwargs).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/list-prices/{price.pk}", json.dumps({"price": "1"}), **kwargs
+        ).status_code
+        == 403
+    )
+    assert client.delete(f"/api/v1/list-prices/{price.pk}", headers=kam).status_code == 403
+    assert db_snapshot() == before

@@ -33,6 +33,12 @@ OPP_FORMS = (
     "kam.web.tests.test_opportunity_forms::test_another_kam_and_a_user_without_a_role_are_refused"
 )
 RATES = "kam.web.tests.test_currency_rates::test_a_kam_and_a_user_without_a_role_are_refused"
+COSTS = "kam.sales.tests.test_costs_to_serve"
+COSTS_WEB = f"{COSTS}::test_another_kam_reads_but_cannot_change_the_costs"
+COSTS_API = f"{COSTS}::test_another_kam_cannot_change_costs_through_the_api"
+PRICES = "kam.sales.tests.test_list_prices"
+PRICES_WEB = f"{PRICES}::test_others_read_at_most_and_change_nothing"
+PRICES_API = f"{PRICES}::test_a_kam_cannot_change_the_price_list_through_the_api"
 TEAMS = "kam.teams.tests.test_teams"
 TEAM_CHANGE = f"{TEAMS}::test_another_kam_and_a_user_without_a_role_cannot_change_the_team"
 TEAM_API = f"{TEAMS}::test_another_kam_cannot_change_or_end_a_membership_through_the_api"
@@ -147,6 +153,12 @@ WEB_WRITES: dict[str, str] = {
     "web:opportunity_edit": OPP_FORMS,
     "web:rate_create": RATES,
     "web:rate_edit": RATES,
+    "web:account_costs": COSTS_WEB,
+    "web:cost_edit": COSTS_WEB,
+    "web:cost_delete": COSTS_WEB,
+    "web:price_create": PRICES_WEB,
+    "web:price_edit": PRICES_WEB,
+    "web:price_delete": PRICES_WEB,
     "web:rate_delete": RATES,
     "web:territory_edit": f"{INPUTS}::test_territories_outsiders",
     "teams:account_team": TEAM_CHANGE,
@@ -256,6 +268,12 @@ API_WRITES: dict[str, str] = {
     "POST /currency-rates": RATES,
     "PATCH /currency-rates/{rate_id}": RATES,
     "DELETE /currency-rates/{rate_id}": RATES,
+    "POST /costs-to-serve": COSTS_API,
+    "PATCH /costs-to-serve/{cost_id}": COSTS_API,
+    "DELETE /costs-to-serve/{cost_id}": COSTS_API,
+    "POST /list-prices": PRICES_API,
+    "PATCH /list-prices/{price_id}": PRICES_API,
+    "DELETE /list-prices/{price_id}": PRICES_API,
     "PATCH /territories/{territory_id}": f"{INPUTS}::test_territories_api",
     "POST /accounts/{account_id}/team": (
         f"{TEAMS}::test_the_api_answers_bad_input_and_outsiders_with_4xx"
