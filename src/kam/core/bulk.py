@@ -101,10 +101,21 @@ def insert_rows(
                 part = objs[start : start + batch_size]
                 cursor.executemany(sql + marks, [row(obj) for obj in part])
             return
-        if not connection.features.can_return_rows_from_bulk_insert:
-            raise NotImplementedError(f"{connection.vendor}: no ids from a multi-row insert")
         pk = model._meta.pk
         assert pk is not None
+
+        def keep(obj: Model, new_id: Any) -> None:
+            setattr(obj, pk.attname, new_id)
+            obj._state.adding = False
+            obj._state.db = alias
+
+        if not connection.features.can_return_rows_from_bulk_insert:
+            # no multi-row RETURNING on this database: one INSERT a row, its id as the backend
+            # reports the last one
+            for obj in objs:
+                cursor.execute(sql + marks, row(obj))
+                keep(obj, connection.ops.last_insert_id(cursor, model._meta.db_table, pk.column))
+            return
         size = max(1, min(batch_size, connection.ops.bulk_batch_size(fields, objs)))
         returning_sql = " RETURNING " + connection.ops.quote_name(pk.column)
         for start in range(0, len(objs), size):
@@ -112,9 +123,7 @@ def insert_rows(
             params = [value for obj in part for value in row(obj)]
             cursor.execute(sql + ", ".join([marks] * len(part)) + returning_sql, params)
             for obj, (new_id,) in zip(part, cursor.fetchall(), strict=True):
-                setattr(obj, pk.attname, new_id)
-                obj._state.adding = False
-                obj._state.db = alias
+                keep(obj, new_id)
 
 
 def insert_creation_history(

@@ -52,3 +52,17 @@ def test_without_returning_no_ids_come_back_but_rows_are_written():
     insert_rows(Contact, objs)
     assert all(o.pk is None for o in objs)
     assert Contact.objects.filter(external_id__startswith="B").count() == 5
+
+
+@pytest.mark.sqlite_only  # the fallback reads the cursor's lastrowid, which SQLite reports
+def test_a_database_without_multi_row_returning_still_gets_each_id(monkeypatch):
+    from django.db import connection
+
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    objs = _contacts(12)
+    insert_rows(Contact, objs, returning=True)
+    stored = dict(
+        Contact.objects.filter(external_id__startswith="B").values_list("pk", "external_id")
+    )
+    assert len({o.pk for o in objs}) == 12
+    assert all(stored[o.pk] == o.external_id for o in objs)
