@@ -183,6 +183,11 @@ def subtree_q(unit: Unit, prefix: str = "") -> models.Q:
     return _below_q(unit.path, prefix)
 
 
+def path_subtree_q(path: str, prefix: str = "") -> models.Q:
+    """A filter for the unit at ``path`` and everything below it (the path's index range)."""
+    return _below_q(path, prefix)
+
+
 def account_q(account: Unit, prefix: str = "") -> models.Q:
     """A filter for every unit of ``account``'s account, for a relation named by ``prefix``."""
     return _below_q(account.account_path, prefix)

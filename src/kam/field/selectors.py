@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kam.core.filters import filter_queryset
 from kam.core.permissions import FIELD_REP, visible
-from kam.customers.models import Unit, account_path_of
+from kam.customers.models import Unit, account_path_of, path_subtree_q
 from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.planning.models import OPEN_ACTION_STATUSES, Action
@@ -233,10 +233,16 @@ def account_actions(*, unit: Unit) -> list[Action]:
 def units_feed(*, units: QuerySet[Unit], limit: int = 30) -> list[Interaction]:
     """The latest interactions at the given units and below them."""
     paths = list(units.values_list("path", flat=True)[:200])
-    # the units themselves, then everything below them: two queries whatever the rep holds
-    cond = reduce(or_, [Q(unit__path__startswith=p) for p in paths], Q(unit__in=units))
+    # The units themselves and everything below them by path ranges (the path index), as a
+    # subquery of unit ids: the interactions are then read per unit by their (unit, date)
+    # index. One condition over the joined unit's path made the database walk every
+    # interaction by date until it had found enough (a second at 200,000 interactions).
+    terms = [path_subtree_q(p) for p in paths]
+    if not terms or len(paths) == 200:  # units beyond the paths read count without subtree
+        terms.append(Q(pk__in=units))
+    below = Unit.objects.filter(reduce(or_, terms)).values("pk")
     return list(
-        Interaction.objects.filter(cond)
+        Interaction.objects.filter(unit__in=below)
         .select_related("unit", "created_by")
         .order_by("-occurred_at", "-pk")[:limit]
     )
@@ -287,7 +293,13 @@ def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> l
     no visit planned from today on."""
     day = today or timezone.localdate()
     cadence = cadence_map()
-    qs = field_units().filter(**{"current_rep_id__isnull": False})
+    units = None
+    if rep is not None:
+        # the rep's current units first: the annotations below then run over a few dozen units,
+        # not over every unit of the customer base
+        mine = FieldAssignment.objects.filter(rep=rep, end__isnull=True).values("unit_id")
+        units = Unit.objects.filter(pk__in=mine)
+    qs = field_units(units).filter(**{"current_rep_id__isnull": False})
     if rep is not None:
         qs = qs.filter(**{"current_rep_id": rep.pk})
     qs = qs.annotate(
