@@ -175,10 +175,14 @@ class MonthlyRollup(models.Model):
                 fields=["unit", "product_line", "month"], name="rollup_unit_line_month"
             )
         ]
-        # Covers the account revenue subquery (account, month → net amount) without table reads:
-        # the portfolio's default order at 100k units depends on it.
+        # Covers the account revenue subquery (account, month → net amount) and the account's
+        # revenue by line and month (its profile's chart) without table reads: the portfolio's
+        # default order at 100k units and the account page depend on it.
         indexes = [
-            models.Index(fields=["account", "month", "net_amount"], name="rollup_root_month_amount")
+            models.Index(
+                fields=["account", "month", "product_line", "net_amount"],
+                name="rollup_root_month_line_amt",
+            )
         ]
 
     def __str__(self) -> str:

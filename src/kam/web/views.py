@@ -40,8 +40,7 @@ from kam.health.modes import lean_kpis
 from kam.interactions.selectors import interactions_for
 from kam.people.services import user_set_language
 from kam.sales.selectors import (
-    account_revenue_by_line_and_year,
-    account_revenue_by_year,
+    account_revenue_by_year_and_line,
     revenue_12m_subquery,
     subtree_totals,
     unit_revenue_12m,
@@ -178,8 +177,7 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     tree_rows = [
         {"unit": u, "indent": u.depth - unit.depth, "revenue": totals.get(u.pk, 0)} for u in tree
     ]
-    by_year = account_revenue_by_year(unit=unit)
-    by_line_year = account_revenue_by_line_and_year(unit=unit)
+    by_year, by_line_year = account_revenue_by_year_and_line(unit=unit)
     years = [y for y in sorted(by_year) if y >= today.year - 3]
     context = {
         "unit": unit,

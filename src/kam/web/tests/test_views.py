@@ -294,7 +294,7 @@ def test_an_unexpected_error_is_a_friendly_page_with_a_request_id(client_for, mo
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kam.web.views.account_revenue_by_year", broken)
+    monkeypatch.setattr("kam.web.views.account_revenue_by_year_and_line", broken)
     c = client_for("kam")
     c.raise_request_exception = False
     response = c.get(reverse("web:account", args=[group.pk]))
