@@ -27,6 +27,7 @@ from . import coverage
 from .coverage import AccountData
 from .filters import BuyingCentreFilter
 from .models import (
+    AccountFigures,
     Attitude,
     BuyingRole,
     BuyingRoleKind,
@@ -38,6 +39,7 @@ from .models import (
     Placeholder,
     RelationshipSettings,
     StageAssessment,
+    StaleFigures,
 )
 from .stage import StageInputs, Suggestion, suggest
 
@@ -287,14 +289,32 @@ def champions_left(account_ids: Sequence[int], as_of: dt.date) -> dict[int, list
     return out
 
 
+def kept_metrics(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Any]]:
+    """The DOMAIN §5 metrics kept with the figures of the accounts (decision 106), for those
+    whose kept row is of ``as_of`` and carries no stale mark (one query); others are absent."""
+    stale = StaleFigures.objects.filter(root_path=OuterRef("account__path"))
+    rows = (
+        AccountFigures.objects.filter(account_id__in=list(account_ids), as_of=as_of)
+        .annotate(pending=Exists(stale))
+        .filter(pending=False)
+        .values_list("account_id", "payload")
+    )
+    return {pk: dict(payload.get("figures", {}).get("metrics", {})) for pk, payload in rows}
+
+
 def stage_inputs(
     account_ids: Sequence[int],
     as_of: dt.date,
     metrics: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[int, StageInputs]:
-    """The inputs of the stage rules for many accounts (bounded queries)."""
+    """The inputs of the stage rules for many accounts (bounded queries). The coverage metrics
+    come from the kept figures where they are fresh, else they are computed."""
     ids = list(account_ids)
-    metrics = metrics if metrics is not None else accounts_metrics(ids, as_of)
+    if metrics is None:
+        found: dict[int, Mapping[str, Any]] = dict(kept_metrics(ids, as_of))
+        missing = [pk for pk in ids if pk not in found]
+        found.update(accounts_metrics(missing, as_of) if missing else {})
+        metrics = found
     end = _month_start(as_of)
     start12, start24 = _month_start(as_of, 12), _month_start(as_of, 24)
     zero = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))

@@ -275,3 +275,27 @@ def test_warm_paths_hop_by_hop_equal_those_of_the_whole_network(acme: Acme) -> N
                 hop_by_hop = warm_paths(account=acme.account, contact_id=target, k=k)["paths"]
                 whole = [p.as_dict() for p in warm_paths_in(network, target, k=k)]
                 assert hop_by_hop == whole, (target, k, kept)
+
+
+def test_stage_inputs_read_fresh_kept_metrics_and_compute_marked_ones(acme: Acme) -> None:
+    from kam.relationships.selectors import accounts_metrics, kept_metrics, stage_inputs
+
+    account, today = acme.account, timezone.localdate()
+    direct = stage_inputs([account.pk], today, accounts_metrics([account.pk], today))[account.pk]
+    assert kept_metrics([account.pk], today) == {}  # nothing kept yet: computed
+    assert stage_inputs([account.pk], today)[account.pk] == direct
+    services.coverage_matrix_current(account=account)  # keeps the figures of today
+    kept = kept_metrics([account.pk], today)[account.pk]
+    assert _same(kept, accounts_metrics([account.pk], today)[account.pk])
+    assert stage_inputs([account.pk], today)[account.pk] == direct
+    # a buying-centre write marks the account: its metrics are computed again, not read
+    _crowd(account, 4, acme.ceo)
+    assert _marked(account)
+    assert kept_metrics([account.pk], today) == {}
+    functions = stage_inputs([account.pk], today)[account.pk].functions_reached
+    assert (
+        functions
+        == accounts_metrics([account.pk], today)[account.pk]["structure"]["functions_reached"]
+    )
+    # another day's kept row is not read either
+    assert kept_metrics([account.pk], today + dt.timedelta(days=1)) == {}
