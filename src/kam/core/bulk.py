@@ -172,3 +172,12 @@ def insert_creation_history(
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
             cursor.executemany(sql, [row(obj) for obj in objs[start : start + batch_size]])
+
+
+def create_with_history(
+    model: type[Model], objs: Sequence[Model], *, batch_size: int = 2000
+) -> None:
+    """``bulk_create_with_history`` without the ORM's per-value work: the rows, with their new
+    ids set on ``objs``, then one creation entry each in the model's history."""
+    insert_rows(model, objs, batch_size=batch_size, returning=True)
+    insert_creation_history(model, objs, batch_size=batch_size)

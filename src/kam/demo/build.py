@@ -45,9 +45,8 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
-from kam.core.bulk import insert_creation_history, insert_rows
+from kam.core.bulk import create_with_history
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
@@ -1009,9 +1008,9 @@ class _Builder:
                 )  # fmt: skip
             )
             if len(batch) >= BATCH:
-                _create_with_history(batch, Unit)
+                create_with_history(Unit, batch, batch_size=BATCH)
                 batch = []
-        _create_with_history(batch, Unit)
+        create_with_history(Unit, batch, batch_size=BATCH)
         ids = dict(Unit.objects.values_list("path", "pk"))
         for u in self.units:
             u.pk = ids[u.path]
@@ -1207,7 +1206,7 @@ class _Builder:
                     external_id=f"C{serial:07d}",
                 )  # fmt: skip
             )
-        _create_with_history(contacts, Contact)
+        create_with_history(Contact, contacts, batch_size=BATCH)
         self.counts["contacts"] += len(contacts)
         # Employments: heads first (by depth) so that reports-to can point at them, then middle
         # managers, then operational staff. Reports-to stays inside a company.
@@ -1225,7 +1224,7 @@ class _Builder:
         def flush():
             if not pending:
                 return
-            _create_with_history([e for _i, e in pending], Employment)
+            create_with_history(Employment, [e for _i, e in pending], batch_size=BATCH)
             for i, e in pending:
                 _g, ui, lvl, fn, _s, _t = people[i]
                 if lvl == 0:
@@ -1286,7 +1285,7 @@ class _Builder:
                         )  # fmt: skip
                     )
         flush()
-        _create_with_history(ended, Employment)
+        create_with_history(Employment, ended, batch_size=BATCH)
         self.counts["employments"] += len(ended)
         self.counts["moved_contacts"] += len(ended)
         self._interactions_chunk(irng, groups, emp_of)
@@ -1401,7 +1400,7 @@ class _Builder:
     def _write_interactions(self, items) -> None:
         if not items:
             return
-        _create_with_history([i[0] for i in items], Interaction)
+        create_with_history(Interaction, [i[0] for i in items], batch_size=BATCH)
         _insert_plain(Interaction.participants.through, ("interaction_id", "user_id"),
                       [(i.pk, u) for i, us, _c in items for u in us])  # fmt: skip
         _insert_plain(Interaction.contacts.through, ("interaction_id", "contact_id"),
@@ -1454,7 +1453,7 @@ class _Builder:
                         importance=rng.randint(1, 5),
                     )
                 )
-        bulk_create_with_history(rows, AccountAssessment, batch_size=2000)
+        create_with_history(AccountAssessment, rows, batch_size=2000)
         BuyingCriterion.objects.bulk_create(criteria, batch_size=2000)
         self.counts["assessments"] = len(rows)
 
@@ -1549,8 +1548,8 @@ class _Builder:
         self._write_commercial(opps, shares, positions)
 
     def _write_commercial(self, opps, shares, positions) -> None:
-        _create_with_history(opps, Opportunity)
-        _create_with_history(shares, CompetitorShare)
+        create_with_history(Opportunity, opps, batch_size=BATCH)
+        create_with_history(CompetitorShare, shares, batch_size=BATCH)
         SupplierPosition.objects.bulk_create(positions, batch_size=BATCH)
         self.counts["opportunities"] += len(opps)
         self.counts["competitor_shares"] += len(shares)
@@ -1561,13 +1560,6 @@ TX_COLUMNS = ("date", "unit_id", "product_id", "product_line_id", "quantity", "n
               "currency", "cost", "original_currency")  # fmt: skip
 ROLLUP_COLUMNS = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity",
                   "cost", "costed_amount", "lines")  # fmt: skip
-
-
-def _create_with_history(objs: list, model: Any) -> None:
-    """``bulk_create_with_history`` without the ORM's per-value work (kam.core.bulk): the rows
-    with their new ids set on ``objs``, then one creation entry each in the model's history."""
-    insert_rows(model, objs, batch_size=BATCH, returning=True)
-    insert_creation_history(model, objs, batch_size=BATCH)
 
 
 def _insert_plain(model: Any, attnames: tuple[str, ...], rows: list[tuple]) -> None:

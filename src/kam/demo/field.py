@@ -12,8 +12,8 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.customers.models import Tier, Unit
 from kam.field.models import FieldAssignment, Visit, VisitStatus
 from kam.field.selectors import field_units, rep_suggestions
@@ -100,7 +100,7 @@ def build_field(*, seed: int, today: dt.date) -> int:
         for u in units
         if u.pk in suggested and rng.random() > 0.08
     ]
-    bulk_create_with_history(assignments, FieldAssignment, batch_size=500)
+    create_with_history(FieldAssignment, assignments, batch_size=500)
     actions = list(
         Action.objects.filter(
             plan__account__in=accounts, status__in=OPEN_ACTION_STATUSES
@@ -139,7 +139,7 @@ def build_field(*, seed: int, today: dt.date) -> int:
                     logged.append((visit, interaction, action))
                 visits.append(visit)
             day += dt.timedelta(days=rng.choice([14, 21, 30]))
-    bulk_create_with_history([i for _v, i, _a in logged], Interaction, batch_size=500)
+    create_with_history(Interaction, [i for _v, i, _a in logged], batch_size=500)
     through = Interaction.participants.through
     through.objects.bulk_create(
         [through(interaction_id=i.pk, user_id=v.rep_id) for v, i, _a in logged], batch_size=500
@@ -150,7 +150,7 @@ def build_field(*, seed: int, today: dt.date) -> int:
             visit.action = action
             action.status, action.interaction = ActionStatus.DONE, interaction
             action.done_at, action.done_by_id = interaction.occurred_at, visit.rep_id
-    bulk_create_with_history(visits, Visit, batch_size=500)
+    create_with_history(Visit, visits, batch_size=500)
     done = [a for _v, _i, a in logged if a is not None]
     Action.objects.bulk_update(
         done, ["status", "interaction", "done_at", "done_by"], batch_size=500

@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.core.metrics import registry
 from kam.customers.models import Tier, Unit
 from kam.planning.models import (
@@ -146,7 +146,7 @@ def make_plans(builder: Any) -> int:
             )
         )
         state_of[a["pk"]] = state
-    bulk_create_with_history(plans, AccountPlan, batch_size=500)
+    create_with_history(AccountPlan, plans, batch_size=500)
     plans = list(AccountPlan.objects.filter(account_id__in=ids).order_by("account_id"))
     by_account = {a["pk"]: a for a in accounts}
     sections: list[Any] = []
@@ -215,7 +215,7 @@ def make_plans(builder: Any) -> int:
         )
     for model in (CustomerObjective, SwotItem, Strategy, Risk):
         model.objects.bulk_create([s for s in sections if isinstance(s, model)], batch_size=1000)
-    bulk_create_with_history(objectives, Objective, batch_size=1000)
+    create_with_history(Objective, objectives, batch_size=1000)
     objectives_of: dict[int, list[int]] = defaultdict(list)
     for pk, plan_id in Objective.objects.filter(plan__in=plans).values_list("pk", "plan_id"):
         objectives_of[plan_id].append(pk)
@@ -249,7 +249,7 @@ def make_plans(builder: Any) -> int:
                     note="Booked with the plant manager" if status == "in_progress" else "",
                 )
             )
-    bulk_create_with_history(actions, Action, batch_size=1000)
+    create_with_history(Action, actions, batch_size=1000)
     events: list[PlanEvent] = []
     reviews: list[PlanReview] = []
     for plan in plans:

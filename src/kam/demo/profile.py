@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.customers.models import Employment, Tier, Unit
 from kam.people.models import User
 from kam.people.services import notify
@@ -111,8 +111,8 @@ def make_profile(builder: Any) -> None:
             )
         if rng.random() < 0.8:
             buying.append(BuyingProcess(account_id=account.pk, text=rng.choice(processes)))
-    bulk_create_with_history(goals, CustomerGoal, batch_size=500)
-    bulk_create_with_history(buying, BuyingProcess, batch_size=500)
+    create_with_history(CustomerGoal, goals, batch_size=500)
+    create_with_history(BuyingProcess, buying, batch_size=500)
     builder.counts["customer_goals"] = len(goals)
     builder.counts["buying_processes"] = len(buying)
     kam = User.objects.filter(username="kam").first()

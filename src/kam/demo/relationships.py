@@ -18,8 +18,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.customers.models import Employment, Unit, account_path_of
 from kam.interactions.models import Interaction
 from kam.relationships.models import (
@@ -136,9 +136,9 @@ def relationships_build(builder: Any) -> None:
                     orientation=rng.choice(ORIENTATIONS),
                 )  # fmt: skip
             )
-    bulk_create_with_history(roles, BuyingRole, batch_size=2000)
-    bulk_create_with_history(stances, ContactStance, batch_size=2000)
-    bulk_create_with_history(placeholders, Placeholder, batch_size=2000)
+    create_with_history(BuyingRole, roles, batch_size=2000)
+    create_with_history(ContactStance, stances, batch_size=2000)
+    create_with_history(Placeholder, placeholders, batch_size=2000)
     _moved_champion(builder, rng, today, champions, accounts)
     _links(builder, rng, today, [pk for pk, _p, _m in accounts])
     _sharing(rng, today, accounts)
@@ -179,7 +179,7 @@ def _diamonds(builder, rng, today, people, manager) -> None:
             )
             ours = [u for u in {team[i % len(team)], team[(i + 3) % len(team)]} if u != manager[pk]]
             items.append((it, ours, [p[0] for p in theirs]))
-    bulk_create_with_history([i[0] for i in items], Interaction, batch_size=2000)
+    create_with_history(Interaction, [i[0] for i in items], batch_size=2000)
     parts = [Interaction.participants.through(interaction_id=i.pk, user_id=u)
              for i, ours, _t in items for u in ours]  # fmt: skip
     conts = [Interaction.contacts.through(interaction_id=i.pk, contact_id=c)
@@ -204,7 +204,8 @@ def _moved_champion(builder, rng, today, champions, accounts) -> None:
     Employment.objects.filter(contact_id=contact, end_date__isnull=True).update(
         end_date=today - dt.timedelta(days=40)
     )
-    bulk_create_with_history(
+    create_with_history(
+        Employment,
         [
             Employment(
                 contact_id=contact,
@@ -214,8 +215,7 @@ def _moved_champion(builder, rng, today, champions, accounts) -> None:
                 seniority="senior",
                 start_date=today - dt.timedelta(days=30),
             )
-        ],  # fmt: skip
-        Employment,
+        ],
     )
     builder.counts["employments"] += 1
     builder.counts["moved_champions"] = 1
@@ -240,7 +240,7 @@ def _links(builder, rng, today, account_ids) -> None:
         if rng.random() < 0.05:
             level = 4 if level <= 1 else 0  # judgement and activity disagree
         links.append(OurLink(user_id=user, contact_id=contact, level=level))
-    bulk_create_with_history(links, OurLink, batch_size=2000)
+    create_with_history(OurLink, links, batch_size=2000)
 
 
 def _sharing(rng, today, accounts) -> None:

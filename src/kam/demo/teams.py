@@ -9,8 +9,8 @@ import random
 from collections import defaultdict
 
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.customers.models import Tier, Unit
 from kam.people.models import Function, Role, User
 from kam.teams.models import (
@@ -136,7 +136,7 @@ def build_teams(*, seed: int, today: dt.date) -> int:
                 end=started - dt.timedelta(days=1),
             )  # fmt: skip
         )
-    bulk_create_with_history(rows, TeamMember, batch_size=1000)
+    create_with_history(TeamMember, rows, batch_size=1000)
     build_coordination(rng=rng, today=today, accounts=accounts, specialists=specialists)
     return len(rows)
 
