@@ -85,6 +85,7 @@ from kam.sales.models import (
     Transaction,
     reporting_currency,
 )
+from kam.sales.services import account_revenue_refresh
 from kam.teams.models import FunctionHead
 
 from .inputs import enrich_inputs
@@ -692,6 +693,7 @@ class _Builder:
         self.rep.stage(_("Programme assessment campaigns"), None)
         self.counts["assessment_answers"] = make_programme(self)
         self.counts.update(make_selection_backtest(self))
+        self.counts["kept_account_revenue"] = account_revenue_refresh(today=self.today)
         analyze_tables()  # the first pages read with a plan made for these tables
         return dict(self.counts)
 

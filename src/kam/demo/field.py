@@ -10,7 +10,6 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from kam.core.bulk import create_with_history
@@ -82,12 +81,11 @@ def build_field(*, seed: int, today: dt.date) -> int:
     """Write the demo field work; returns the number of visits."""
     rng = random.Random(f"openkam-demo:{seed}:field")
     accounts = Unit.objects.accounts().filter(tier__in=KEY_TIERS)
-    in_key = Q()
-    for path in accounts.values_list("path", flat=True):
-        in_key |= Q(path__startswith=path)
-    if not in_key:
+    if not accounts.exists():
         return 0
-    units = list(field_units(Unit.objects.filter(in_key)).order_by("path")[:MAX_UNITS])
+    # by account path (one subquery): a condition per key account passed SQLite's expression
+    # depth limit at the large scale (over a thousand key accounts)
+    units = list(field_units(Unit.objects.in_accounts_of(accounts)).order_by("path")[:MAX_UNITS])
     for unit in units:
         place = _coords(rng, unit.country)
         if place is not None:

@@ -189,6 +189,29 @@ class MonthlyRollup(models.Model):
         return f"{self.unit_id}/{self.product_line_id}/{self.month:%Y-%m}: {self.net_amount}"
 
 
+class AccountRevenue(models.Model):
+    """An account's revenue over the last 12 full months, kept for the month it was computed
+    in (decision 111): the portfolio sorts every account by it.
+
+    Writers of roll-ups mark the accounts they changed (``month`` emptied, in their own
+    transaction, by the ``accounts_changed`` receiver); a row whose month is not the current
+    one is stale. The portfolio refreshes a few stale accounts before it reads, and reads the
+    live sums when many are stale; the worker refreshes them all.
+    """
+
+    account = models.OneToOneField(
+        Unit, primary_key=True, on_delete=models.CASCADE, related_name="kept_revenue"
+    )
+    month = models.DateField(null=True)
+    revenue_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month"], name="kept_revenue_month")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month}: {self.revenue_12m}"
+
+
 class OpportunityStage(models.TextChoices):
     QUALIFY = "qualify", _("Qualify")
     DEVELOP = "develop", _("Develop")

@@ -62,6 +62,13 @@ def revenue_12m_subquery(*, today: dt.date) -> Coalesce:
     return Coalesce(Subquery(total, output_field=money), Value(Decimal("0")), output_field=money)
 
 
+def revenue_12m_kept() -> Coalesce:
+    """Annotation: an account's kept revenue of the last 12 full months (decision 111); read
+    it after ``services.account_revenue_current`` said every kept figure is current."""
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
+    return Coalesce(F("kept_revenue__revenue_12m"), Value(Decimal("0")), output_field=money)
+
+
 def account_revenue_by_year_and_line(
     *, unit: Unit
 ) -> tuple[dict[int, Decimal], dict[str, dict[int, Decimal]]]:

@@ -9,19 +9,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
+from kam.core.periods import last_full_months
 from kam.core.permissions import require
 from kam.core.services import model_update
 from kam.core.validation import amount_error, check_date, check_fields, date_error
-from kam.customers.models import Unit, subtree_q
+from kam.customers.models import Unit, account_path, account_path_of, subtree_q
 from kam.customers.signals import accounts_changed
 
 from .models import (
+    AccountRevenue,
     CostCategory,
     CostToServe,
     CurrencyRate,
@@ -257,6 +259,121 @@ def rollups_rebuild() -> int:
         sender=MonthlyRollup, paths=Unit.objects.accounts().values_list("path", flat=True)
     )
     return count + len(batch)
+
+
+# --- The kept revenue of the last 12 full months per account (decision 111) --------------
+
+# The portfolio refreshes at most this many stale accounts itself before it reads.
+KEPT_REVENUE_INLINE = 2000
+_CHUNK = 500
+
+
+def account_revenue_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = ()) -> int:
+    """Mark the kept revenue of the accounts of these units stale (in the writer's
+    transaction): an UPDATE, so that a refresh holding the rows finishes first."""
+    stale = {account_path(p) for p in paths if p}
+    ids = sorted({i for i in unit_ids if i is not None})
+    for start in range(0, len(ids), _CHUNK):
+        units = Unit.objects.filter(pk__in=ids[start : start + _CHUNK])
+        stale.update(
+            units.annotate(of_account=account_path_of("path")).values_list("of_account", flat=True)
+        )
+    done, ordered = 0, sorted(stale)
+    for start in range(0, len(ordered), _CHUNK):
+        done += AccountRevenue.objects.filter(
+            account__path__in=ordered[start : start + _CHUNK]
+        ).update(month=None)
+    return done
+
+
+def account_revenue_refresh(*, today: dt.date, account_ids: Sequence[int] | None = None) -> int:
+    """Compute and keep the revenue of the last 12 full months of these accounts (of every
+    account without ``account_ids``); returns the accounts written.
+
+    The kept rows are locked first (PostgreSQL), so a writer marking one of them waits for
+    this transaction and its mark survives; the sums are read after the lock."""
+    month = today.replace(day=1)
+    start, end = last_full_months(today, 12)
+    in_window = MonthlyRollup.objects.filter(month__gte=start, month__lt=end).order_by()
+    written = 0
+    with transaction.atomic():
+        if account_ids is None:
+            ids = list(Unit.objects.accounts().values_list("pk", flat=True))
+            list(AccountRevenue.objects.select_for_update().values_list("pk", flat=True))
+            totals = dict(
+                in_window.values("account_id")
+                .annotate(total=Sum("net_amount"))
+                .values_list("account_id", "total")
+            )
+            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        else:
+            ids = sorted(set(account_ids))
+            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+            totals = {}
+            for part in chunks:
+                list(
+                    AccountRevenue.objects.select_for_update()
+                    .filter(pk__in=part)
+                    .values_list("pk", flat=True)
+                )
+                totals.update(
+                    in_window.filter(account_id__in=part)
+                    .values("account_id")
+                    .annotate(total=Sum("net_amount"))
+                    .values_list("account_id", "total")
+                )
+        for part in chunks:
+            AccountRevenue.objects.filter(pk__in=part).delete()
+            AccountRevenue.objects.bulk_create(
+                [
+                    AccountRevenue(account_id=pk, month=month, revenue_12m=totals.get(pk) or 0)
+                    for pk in part
+                ]
+            )
+            written += len(part)
+    return written
+
+
+def account_revenue_stale(*, today: dt.date, limit: int) -> list[int]:
+    """Up to ``limit`` ids of accounts whose kept revenue is missing, marked or of another
+    month (one query)."""
+    month = today.replace(day=1)
+    current = AccountRevenue.objects.filter(month=month).values("pk")
+    return list(
+        Unit.objects.accounts()
+        .exclude(pk__in=current)
+        .order_by()
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def account_revenue_current(*, today: dt.date) -> bool:
+    """Whether every account's kept revenue is of this month, after refreshing up to
+    ``KEPT_REVENUE_INLINE`` stale ones. ``False``: too many are stale (a new month, a large
+    import) or the refresh could not write now; the caller reads the live sums instead."""
+    stale = account_revenue_stale(today=today, limit=KEPT_REVENUE_INLINE + 1)
+    if not stale:
+        return True
+    if len(stale) > KEPT_REVENUE_INLINE:
+        return False
+    try:
+        account_revenue_refresh(today=today, account_ids=stale)
+    except DatabaseError:  # a long write holds the database: read the live sums this time
+        return False
+    return True
+
+
+def account_revenue_refresh_due(*, today: dt.date | None = None) -> int:
+    """The worker's step: refresh every stale account (all of them at once when many)."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    stale = account_revenue_stale(today=today, limit=KEPT_REVENUE_INLINE + 1)
+    if not stale:
+        return 0
+    if len(stale) > KEPT_REVENUE_INLINE:
+        return account_revenue_refresh(today=today)
+    return account_revenue_refresh(today=today, account_ids=stale)
 
 
 def rollups_set_account(*, unit: Unit, new_account_id: int) -> None:

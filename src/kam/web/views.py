@@ -41,10 +41,12 @@ from kam.interactions.selectors import interactions_for
 from kam.people.services import user_set_language
 from kam.sales.selectors import (
     account_revenue_by_year_and_line,
+    revenue_12m_kept,
     revenue_12m_subquery,
     subtree_totals,
     unit_revenue_12m,
 )
+from kam.sales.services import account_revenue_current
 
 from .forms import UnitForm
 from .profile import account_profile, key_account_status
@@ -85,8 +87,11 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
         accounts = visible(request.user, unit_list(filters=request.GET, accounts_only=True))
     except DomainError as exc:
         return pages.bad_request(request, exc.message)
+    # the kept revenue when every account's is of this month (a few stale ones are refreshed
+    # first), else the live sums over the roll-ups (decision 111)
+    kept = account_revenue_current(today=today)
     queryset = accounts.select_related("account_manager").annotate(
-        revenue_12m=revenue_12m_subquery(today=today)
+        revenue_12m=revenue_12m_kept() if kept else revenue_12m_subquery(today=today)
     )
     filterset = UnitFilter(request.GET or None)  # the form the page shows
     for field in PORTFOLIO_SELECTS[:2]:
