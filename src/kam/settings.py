@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "kam.core.middleware.MetricReadMiddleware",
 ]
 
 ROOT_URLCONF = "kam.urls"

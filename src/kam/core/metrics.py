@@ -24,10 +24,13 @@ An account without a value is simply absent from the answer (or maps to ``None``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +40,48 @@ if TYPE_CHECKING:
 
 MetricValue = Decimal | float | int | str | None
 ComputeFn = Callable[[Sequence[int], dt.date], Mapping[int, MetricValue]]
+
+
+# --- One computation per read -----------------------------------------------------------------
+# A page often needs one figure several ways: My accounts shows revenue as a column, inside the
+# share of wallet and inside every revenue objective's progress. Within ``reading()`` (every GET
+# and HEAD request, ``kam.core.middleware.MetricReadMiddleware``) a metric's values, and the
+# helpers marked ``memoized``, are computed once per accounts and day. Never around a write:
+# the memo would hide what the write changed.
+
+_memo: ContextVar[dict[Any, Any] | None] = ContextVar("kam_metric_memo", default=None)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Compute each metric (and each ``memoized`` helper) once per accounts and day inside."""
+    if _memo.get() is not None:  # already inside one
+        yield
+        return
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memoized(fn: F) -> F:
+    """Keep ``fn(account_ids, as_of, *args)``'s answer for the rest of a ``reading()`` block;
+    a dict answer is copied on the way out so a caller cannot change the kept one."""
+
+    @functools.wraps(fn)
+    def wrapper(account_ids: Iterable[int], as_of: dt.date, *args: Any) -> Any:
+        memo = _memo.get()
+        if memo is None:
+            return fn(account_ids, as_of, *args)
+        key = (fn.__module__, fn.__qualname__, tuple(account_ids), as_of, args)
+        if key not in memo:
+            memo[key] = fn(account_ids, as_of, *args)
+        found = memo[key]
+        return dict(found) if isinstance(found, dict) else found
+
+    return wrapper  # type: ignore[return-value]
 
 
 class MetricUnit(models.TextChoices):
@@ -66,7 +111,13 @@ class Metric:
         ids = sorted(set(account_ids))
         if not ids:
             return {}
-        return dict(self.compute(ids, as_of))
+        memo = _memo.get()
+        if memo is None:
+            return dict(self.compute(ids, as_of))
+        key = ("metric", self.key, tuple(ids), as_of)
+        if key not in memo:
+            memo[key] = dict(self.compute(ids, as_of))
+        return dict(memo[key])
 
     def value(self, account_id: int, as_of: dt.date) -> MetricValue:
         return self.values([account_id], as_of).get(account_id)

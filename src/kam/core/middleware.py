@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
+from kam.core import metrics
 from kam.core.db import BUSY_RETRY_AFTER, is_busy
 
 logger = logging.getLogger("kam.db")
@@ -139,3 +140,18 @@ class DatabaseBusyMiddleware:
 
 def busy_message() -> str:
     return _("The database is busy; try again in a moment.")
+
+
+class MetricReadMiddleware:
+    """A read (GET, HEAD) computes each account metric once (``kam.core.metrics.reading``):
+    a page that shows one figure several ways pays for it once. Writes are left alone, so what
+    they change is never hidden by a figure computed before them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        with metrics.reading():
+            return self.get_response(request)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kam.core.metrics import Metric, MetricUnit, MetricValue, register
+from kam.core.metrics import Metric, MetricUnit, MetricValue, memoized, register
 
 from .models import PlanStatus
 from .selectors import action_counts, current_plans, effective_status, objective_counts
@@ -34,8 +34,13 @@ def plan_status_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[in
     }
 
 
+@memoized
+def _objective_counts(account_ids: Sequence[int], as_of: dt.date) -> dict[int, tuple[int, int]]:
+    return objective_counts(current_plans(account_ids, as_of), as_of)
+
+
 def _objectives(account_ids: Sequence[int], as_of: dt.date, index: int) -> dict[int, MetricValue]:
-    counts = objective_counts(current_plans(account_ids, as_of), as_of)
+    counts = _objective_counts(account_ids, as_of)
     return {pk: counts[pk][index] if pk in counts else 0 for pk in account_ids}
 
 

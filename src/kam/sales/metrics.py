@@ -18,7 +18,7 @@ from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.metrics import Metric, MetricUnit, MetricValue, register
+from kam.core.metrics import Metric, MetricUnit, MetricValue, memoized, register
 from kam.core.periods import add_months, month_start
 from kam.customers.models import Unit, account_path_of
 
@@ -50,6 +50,7 @@ def _money(field: str, condition: Q) -> Coalesce:
     return Coalesce(Sum(field, filter=condition), Decimal(0), output_field=out)
 
 
+@memoized
 def _rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
     """Revenue, prior-year revenue, cost and costed revenue per account: one query."""
     start, end = full_months_window(as_of)

@@ -58,3 +58,54 @@ def test_level_metrics_rank_their_values():
     )
     assert metric.level_rank("mid") == 1
     assert metric.level_rank("unknown") is None
+
+
+def test_inside_a_read_each_metric_and_memoized_helper_is_computed_once():
+    from kam.core.metrics import memoized, reading
+
+    calls: list[tuple[list[int], dt.date]] = []
+
+    def compute(ids, as_of):
+        calls.append((list(ids), as_of))
+        return _doubles(ids, as_of)
+
+    helper_calls: list[int] = []
+
+    @memoized
+    def helper(ids, as_of, factor):
+        helper_calls.append(factor)
+        return {i: i * factor for i in ids}
+
+    metric = Metric(key="test.memo", label="Memo", unit=MetricUnit.COUNT, compute=compute)
+    metric.values([1, 2], AS_OF)
+    metric.values([1, 2], AS_OF)
+    assert len(calls) == 2  # outside a read: every call computes
+    with reading():
+        first = metric.values([2, 1], AS_OF)
+        first[1] = 99  # a caller changing its answer does not change the kept one
+        assert metric.values([1, 2], AS_OF) == {1: 2, 2: 4}
+        assert metric.values([1, 2], AS_OF + dt.timedelta(days=1)) == {1: 2, 2: 4}
+        assert helper([1], AS_OF, 3) == {1: 3}
+        assert helper([1], AS_OF, 3) == {1: 3}
+        assert helper([1], AS_OF, 5) == {1: 5}
+        with reading():  # nested: the same memo
+            metric.values([1, 2], AS_OF)
+    assert len(calls) == 4  # one more per day inside the read
+    assert helper_calls == [3, 5]
+    metric.values([1, 2], AS_OF)
+    assert len(calls) == 5  # the memo ended with the read
+
+
+def test_a_get_request_reads_each_metric_once_and_a_post_does_not_keep_them(rf):
+    from kam.core import metrics
+    from kam.core.middleware import MetricReadMiddleware
+
+    seen: list[bool] = []
+
+    def view(request):
+        seen.append(metrics._memo.get() is not None)
+        return None
+
+    MetricReadMiddleware(view)(rf.get("/"))
+    MetricReadMiddleware(view)(rf.post("/"))
+    assert seen == [True, False]
