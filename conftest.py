@@ -134,17 +134,30 @@ def migrated_sqlite(_sqlite_template):
     return lambda target: sqlite_files.migrated_copy(_sqlite_template, target)
 
 
+_DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _uses_the_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(names & _DB_FIXTURES)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _seeded_rows_snapshot(django_db_setup, django_db_blocker):
+def _seeded_rows_snapshot(request, django_db_blocker):
     """The database as the migrations left it, serialised once per worker: what
     ``serialized_rollback`` reloads before a transactional test. In full runs the test
     database sometimes came without it, and the rows the migrations seed (scoring model, plan
     templates, settings rows…) were then missing after an earlier transactional test; kept
-    here too (``kam.testing.seeded``) for the tests that check for them."""
+    here too (``kam.testing.seeded``) for the tests that check for them. A run of tests that
+    use no database (one such module alone) gets no test database from pytest-django, and
+    nothing is serialised."""
     from django.db import connection
 
     from kam.testing import seeded
 
+    if not any(_uses_the_database(item) for item in request.session.items):
+        return
+    request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
         snapshot = getattr(connection, "_test_serialized_contents", None)
         if snapshot is None:
