@@ -188,6 +188,7 @@ def create_with_history(
 
 
 _KEY_IN = 900  # keys per read-back query (SQLite's default limit of bound parameters is 999)
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _given_column(f: Field[Any, Any]) -> None:
@@ -210,20 +211,17 @@ def _prepared_batch(
     """``rows`` with every value the driver does not take as it is through its field's
     ``get_db_prep_save`` (once per distinct value), column by column: a column of plain values
     (text, numbers, None) costs one pass over its types."""
-    rows = [r if type(r) is tuple else tuple(r) for r in rows]
-    if not rows:
-        return rows
-    convert = [i for i in range(len(fields)) if not {type(r[i]) for r in rows} <= _PLAIN_TYPES]
+    plain = [r if type(r) is tuple else tuple(r) for r in rows]
+    if not plain:
+        return plain
+    convert = [i for i in range(len(fields)) if not {type(r[i]) for r in plain} <= _PLAIN_TYPES]
     if not convert:
-        return rows
+        return plain
     prepare = _preparer(fields, connection)
-    columns = list(zip(*rows, strict=True))
+    columns = list(zip(*plain, strict=True))
     for i in convert:
         columns[i] = tuple(prepare(i, v) for v in columns[i])
     return list(zip(*columns, strict=True))
-
-
-_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def insert_values(
