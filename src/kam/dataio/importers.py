@@ -526,14 +526,15 @@ class UnitImporter(Importer):
                     del in_file[ext]
                     changed = True
 
-        # parents first: order by depth in the final tree
+        # parents first: order by depth in the final tree (each row's depth walked once)
         def depth(ext: Any) -> int:
             n, node = 0, ext
             while (node := self.parent_of.get(node)) is not None:
                 n += 1
             return n
 
-        ordered = sorted(in_file.values(), key=lambda r: depth(r.values["external_id"]))
+        depths = {ext: depth(ext) for ext in in_file}
+        ordered = sorted(in_file.values(), key=lambda r: depths[r.values["external_id"]])
         users: dict[int, User] = {}
         manager_ids = {r.attrs.get("account_manager_id") for r in ordered} - {None}
         if manager_ids:
@@ -545,7 +546,7 @@ class UnitImporter(Importer):
         # computed in memory; then the existing ones of that level one by one (moves, changes).
         levels: dict[int, list[Row]] = defaultdict(list)
         for row in ordered:
-            levels[depth(row.values["external_id"])].append(row)
+            levels[depths[row.values["external_id"]]].append(row)
         made: dict[str, int] = {}  # external id → id of the units created so far
         done = 0
         for level in sorted(levels):
