@@ -84,25 +84,33 @@ def main() -> None:
             ):
                 cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
 
-    def measure(n: int, bulk: bool) -> float:
+    def measure(n: int, bulk: bool) -> tuple[float, float, float]:
+        """Units per second (wall clock), wall seconds and CPU seconds of this process."""
         path = tmp / f"units-{n}.csv"
         if not path.exists():
             write_tree(path, n)
         empty()
         UnitImporter.bulk = bulk
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = import_file(entity="units", path=path)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         UnitImporter.bulk = True
         assert report.ok and report.created == n, report.summary()
-        return n / elapsed
+        return n / elapsed, elapsed, cpu
+
+    def line(label: str, n: int, rate: float, elapsed: float, cpu: float) -> None:
+        print(
+            f"{label}, {n:>7,} units: {rate:>8,.0f} units/s"
+            f"  ({elapsed:,.2f} s wall, {cpu:,.2f} s CPU: {n / cpu:,.0f} units per CPU second)",
+            flush=True,
+        )
 
     rates = {}
     for n in args.sizes:
-        rates[n] = measure(n, bulk=True)
-        print(f"bulk, {n:>7,} units: {rates[n]:>8,.0f} units/s", flush=True)
-    old = measure(args.baseline, bulk=False)
-    print(f"one by one, {args.baseline:>7,} units: {old:>8,.0f} units/s", flush=True)
+        rates[n], elapsed, cpu = measure(n, bulk=True)
+        line("bulk", n, rates[n], elapsed, cpu)
+    old, elapsed, cpu = measure(args.baseline, bulk=False)
+    line("one by one", args.baseline, old, elapsed, cpu)
     for n in args.sizes:
         print(f"ratio at {n:,}: {rates[n] / old:,.1f} × the unit-by-unit path")
     big, small = max(args.sizes), min(args.sizes)

@@ -169,6 +169,13 @@ def country_code(text: str) -> str | None:
     """The ISO 3166 alpha-2 code of a code or name; None when unknown (``ZZ`` included)."""
     if text is None:
         return None
+    if isinstance(text, str):
+        return _code_of(text)
+    return lookup_table().get(_key(text))
+
+
+@lru_cache(maxsize=4096)  # an import file names few countries, on every row
+def _code_of(text: str) -> str | None:
     return lookup_table().get(_key(text))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from django.conf import settings
@@ -61,6 +62,7 @@ def path_depth(path: str) -> int:
     return len(path) // STEPLEN
 
 
+@lru_cache(maxsize=2**16)  # an import computes the same child numbers under every parent
 def path_step(n: int) -> str:
     """The tree's encoding of the n-th child (1-based): n in base 36, STEPLEN characters."""
     out = []

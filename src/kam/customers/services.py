@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.utils.translation import gettext as _
 from treebeard.exceptions import InvalidMoveToDescendant
 
-from kam.core.bulk import insert_creation_history, insert_rows
+from kam.core.bulk import insert_values
 from kam.core.countries import iso_alpha2
 from kam.core.errors import CycleError, DomainError
 from kam.core.permissions import require_employment_change, require_employment_create
@@ -26,6 +27,7 @@ from .models import (
     Seniority,
     Tier,
     Unit,
+    account_path,
     child_number,
     child_path,
     parent_path_of,
@@ -412,26 +414,45 @@ def employment_delete(*, employment: Employment) -> None:
 # Bulk creation (the import): one tree level at a time, paths computed in memory
 
 
+# the columns a level's rows fill, in this order; the tree columns follow
+_LEVEL_COLUMNS = tuple(
+    (name, f.attname, f.get_default())
+    for name in Unit.DETAIL_FIELDS
+    if isinstance(f := Unit._meta.get_field(name), Field)
+)
+
+
 @transaction.atomic
 def units_create_level(
-    *, items: Sequence[tuple[Unit | None, dict[str, Any]]], batch_size: int = 2000
-) -> list[Unit]:
-    """Create many units of one tree level: ``items`` are (parent or None, fields).
+    *,
+    items: Sequence[tuple[int | None, dict[str, Any]]],
+    batch_size: int = 2000,
+    announce: bool = True,
+) -> list[tuple[int, str]]:
+    """Create many units of one tree level: ``items`` are (parent id or None, fields), the
+    fields as :func:`unit_create` takes them; returns each new unit's (id, path), in order.
 
     The same checks as :func:`unit_create`, but a fixed number of queries per level whatever its
     size: each parent's next free child number is read once, the paths are computed in memory,
-    the rows are inserted in batches (with their creation entry in the history) and the parents'
-    child counts updated together. The accounts concerned are marked for the scoring facts.
+    the rows are inserted in batches as plain tuples (with their creation entry in the history,
+    no model instance per row) and the parents' child counts updated together. The accounts
+    concerned are marked for the scoring facts, the health and the kept figures
+    (``accounts_changed``); a caller that writes several levels in one transaction may pass
+    ``announce=False`` and send the signal once for all of them.
     """
     if not items:
         return []
-    prepared: list[tuple[Unit | None, dict[str, Any]]] = []
-    for parent, fields in items:
+    prepared: list[tuple[int | None, dict[str, Any]]] = []
+    for parent_id, given in items:
+        fields = dict(given)
         _tier_unchanged(fields, Tier.TRANSACTIONAL)
-        fields = _clean_unit_fields(dict(fields))
-        _check_account_fields(parent is None, fields)
-        prepared.append((parent, fields))
-    parent_ids = sorted({p.pk for p, _f in prepared if p is not None})
+        fields = _clean_unit_fields(fields)
+        _check_account_fields(parent_id is None, fields)
+        manager = fields.get("account_manager")
+        if manager is not None:
+            fields["account_manager"] = manager.pk
+        prepared.append((parent_id, fields))
+    parent_ids = sorted({p for p, _f in prepared if p is not None})
     # each parent's path and child count as stored now (rows, not model instances)
     parent_path: dict[int, str] = {}
     parent_children: dict[int, int] = {}
@@ -459,28 +480,43 @@ def units_create_level(
             raise DomainError(_("The units of one level must have parents of one level."))
         for parent_path_value, last in rows:
             used[parent_path_value] = child_number(last)
-    units: list[Unit] = []
+    # one tuple per unit: the given fields (the model's default for a field not given, as a
+    # new instance has it), then path, depth and child count
+    present = {name for _p, fields in prepared for name in fields}
+    columns = [c for c in _LEVEL_COLUMNS if c[0] in present]
+    names = [name for name, _attname, _default in columns]
+    pick = operator.itemgetter(*names)
+    values: list[tuple[Any, ...]] = []
+    new_paths: list[str] = []
     added: dict[int, int] = defaultdict(int)
-    for parent, fields in prepared:
-        base = parent_path[parent.pk] if parent is not None else ""
+    for parent_id, fields in prepared:
+        base = parent_path[parent_id] if parent_id is not None else ""
         used[base] += 1
-        path = child_path(base or None, used[base])
-        units.append(Unit(path=path, depth=path_depth(path), numchild=0, **fields))
-        if parent is not None:
-            added[parent.pk] += 1
-    for start in range(0, len(units), batch_size):
-        batch = units[start : start + batch_size]
-        insert_rows(Unit, batch, batch_size=batch_size)
-        ids = dict(Unit.objects.filter(path__in=[u.path for u in batch]).values_list("path", "pk"))
-        for unit in batch:
-            unit.pk = ids[unit.path]
-            unit._state.adding = False
-        insert_creation_history(Unit, batch, batch_size=batch_size)
+        path = child_path(base, used[base])
+        if len(fields) == len(names):
+            row = pick(fields)
+            if len(names) == 1:
+                row = (row,)
+        else:
+            row = tuple(fields.get(name, default) for name, _attname, default in columns)
+        values.append((*row, path, path_depth(path), 0))
+        new_paths.append(path)
+        if parent_id is not None:
+            added[parent_id] += 1
+    ids = insert_values(
+        Unit,
+        [*(attname for _n, attname, _d in columns), "path", "depth", "numchild"],
+        values,
+        key="path",
+        history=True,
+        batch_size=batch_size,
+    )
     table = connection.ops.quote_name(Unit._meta.db_table)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET numchild = %s WHERE id = %s",  # noqa: S608 - model metadata
             [(parent_children[pk] + n, pk) for pk, n in added.items()],
         )
-    accounts_changed.send(sender=Unit, paths=[u.path for u in units])
-    return units
+    if announce:
+        accounts_changed.send(sender=Unit, paths=sorted({account_path(p) for p in new_paths}))
+    return list(zip(ids, new_paths, strict=True))

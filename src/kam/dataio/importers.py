@@ -28,6 +28,7 @@ from kam.customers.models import (
     Seniority,
     Unit,
     UnitKind,
+    account_path,
     parent_path,
 )
 from kam.customers.services import unit_create, unit_move, unit_update, units_create_level
@@ -440,6 +441,10 @@ class UnitImporter(Importer):
     # new units are inserted a tree level at a time; False: one by one through unit_create
     bulk = True
 
+    def __init__(self, report: ImportReport, columns: dict[str, str]):
+        super().__init__(report, columns)
+        self.new_accounts: set[str] = set()  # account paths of the units created in bulk
+
     def validate(self, rows: list[Row]) -> None:
         for row in rows:
             self.check_row(row)
@@ -521,14 +526,15 @@ class UnitImporter(Importer):
                     del in_file[ext]
                     changed = True
 
-        # parents first: order by depth in the final tree
+        # parents first: order by depth in the final tree (each row's depth walked once)
         def depth(ext: Any) -> int:
             n, node = 0, ext
             while (node := self.parent_of.get(node)) is not None:
                 n += 1
             return n
 
-        ordered = sorted(in_file.values(), key=lambda r: depth(r.values["external_id"]))
+        depths = {ext: depth(ext) for ext in in_file}
+        ordered = sorted(in_file.values(), key=lambda r: depths[r.values["external_id"]])
         users: dict[int, User] = {}
         manager_ids = {r.attrs.get("account_manager_id") for r in ordered} - {None}
         if manager_ids:
@@ -540,8 +546,8 @@ class UnitImporter(Importer):
         # computed in memory; then the existing ones of that level one by one (moves, changes).
         levels: dict[int, list[Row]] = defaultdict(list)
         for row in ordered:
-            levels[depth(row.values["external_id"])].append(row)
-        made: dict[str, Unit] = {}
+            levels[depths[row.values["external_id"]]].append(row)
+        made: dict[str, int] = {}  # external id → id of the units created so far
         done = 0
         for level in sorted(levels):
             level_rows = levels[level]
@@ -554,6 +560,10 @@ class UnitImporter(Importer):
             done += len(level_rows)
             if progress:
                 progress(done, len(ordered))
+        if self.bulk and self.new_accounts:
+            # every level's new units, once: one mark per account for the scoring facts, the
+            # health and the kept figures (units_create_level was told not to announce)
+            accounts_changed.send(sender=Unit, paths=sorted(self.new_accounts))
 
     def unit_fields(self, row: Row, users: dict[int, User]) -> dict[str, Any]:
         fields = {k: v for k, v in row.attrs.items() if k != "parent"}
@@ -562,12 +572,14 @@ class UnitImporter(Importer):
             fields["account_manager"] = users.get(mid)
         return fields
 
-    def create_level(self, rows: list[Row], users: dict[int, User], made: dict[str, Unit]) -> None:
+    def create_level(self, rows: list[Row], users: dict[int, User], made: dict[str, int]) -> None:
         parent_exts = {r.values.get("parent") for r in rows} - {None, ""}
         parents = {ext: made[ext] for ext in parent_exts if ext in made}
         for part in chunks(sorted(parent_exts - set(parents))):
-            parents.update({u.external_id: u for u in Unit.objects.filter(external_id__in=part)})
-        items: list[tuple[Unit | None, dict[str, Any]]] = []
+            parents.update(
+                Unit.objects.filter(external_id__in=part).values_list("external_id", "pk")
+            )
+        items: list[tuple[int | None, dict[str, Any]]] = []
         for row in rows:
             create = {**self.entity.defaults, **self.unit_fields(row, users)}
             if not create.get("kind"):
@@ -576,17 +588,27 @@ class UnitImporter(Importer):
             items.append((parents[parent_ext] if parent_ext else None, create))
         try:
             if self.bulk:
-                created = units_create_level(items=items)
+                created = units_create_level(items=items, announce=False)
+                self.new_accounts.update(account_path(path) for _pk, path in created)
             else:  # the unit-by-unit path, kept to compare with (bench, property test)
-                created = [unit_create(parent=parent, **fields) for parent, fields in items]
+                created = [
+                    (unit.pk, unit.path)
+                    for unit in (
+                        unit_create(
+                            parent=Unit(pk=parent_id) if parent_id is not None else None,
+                            **fields,
+                        )
+                        for parent_id, fields in items
+                    )
+                ]
         except DomainError as exc:
             # a rule of the tree broke while writing: the whole file is refused
             raise DomainError(
                 _("Lines %(first)s–%(last)s: %(message)s")
                 % {"first": rows[0].line, "last": rows[-1].line, "message": exc.message}
             ) from exc
-        for row, unit in zip(rows, created, strict=True):
-            made[row.values["external_id"]] = unit
+        for row, (pk, _path) in zip(rows, created, strict=True):
+            made[row.values["external_id"]] = pk
         self.report.created += len(created)
 
     def update_existing(self, row: Row, unit: Unit, users: dict[int, User]) -> None:

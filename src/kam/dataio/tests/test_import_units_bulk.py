@@ -1,6 +1,8 @@
 """Units imported a tree level at a time end up exactly as the unit-by-unit path leaves them
 (issue 10): same paths, same parents, same child counts, same accounts marked for the scoring
-facts, on random trees, including moves of units already in the database."""
+facts, on random trees, including moves of units already in the database; and that a bulk
+import writes every unit's history entry, marks each account once, in a bounded number of
+queries."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import random
 import tempfile
 from pathlib import Path
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -16,7 +20,9 @@ from hypothesis.extra.django import TestCase
 from kam.customers.models import Unit
 from kam.dataio.importers import UnitImporter
 from kam.dataio.services import import_file
+from kam.health.models import StaleHealth
 from kam.identification.models import StaleAccount
+from kam.relationships.models import StaleFigures
 
 
 def _write(folder: Path, name: str, rows: list[tuple[str, str | None]]) -> Path:
@@ -86,3 +92,44 @@ class BulkEqualsOneByOne(TestCase):
         assert len(tree) == first + second
 
         assert Unit.objects.find_problems() == ([], [], [], [], [])  # treebeard's own check
+
+
+def _tree_file(folder: Path, accounts: int, per_account: int) -> Path:
+    """``accounts`` accounts, each with ``per_account`` companies and as many sites below the
+    first company, in reverse order (children before parents)."""
+    rows: list[tuple[str, str | None]] = []
+    for a in range(accounts):
+        rows.append((f"A{a}", None))
+        for c in range(per_account):
+            rows.append((f"A{a}C{c}", f"A{a}"))
+            rows.append((f"A{a}S{c}", f"A{a}C0"))
+    return _write(folder, f"tree-{accounts}-{per_account}.csv", rows[::-1])
+
+
+class LevelsInBulk(TestCase):
+    def test_every_unit_has_its_history_entry_and_every_account_one_mark(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            report = import_file(entity="units", path=_tree_file(Path(tmp), 4, 3))
+        assert report.ok and report.created == 4 * 7, report.errors
+        units = dict(Unit.objects.values_list("external_id", "pk"))
+        entries = list(Unit.history.values_list("id", "history_type", "name"))
+        assert sorted(entries) == sorted((pk, "+", f"Unit {ext}") for ext, pk in units.items())
+        accounts = set(Unit.objects.accounts().values_list("path", flat=True))
+        # three levels written, each account marked once for the kept figures (appended marks)
+        assert sorted(StaleFigures.objects.values_list("root_path", flat=True)) == sorted(accounts)
+        assert set(StaleAccount.objects.values_list("root_path", flat=True)) == accounts
+        assert set(StaleHealth.objects.values_list("account_path", flat=True)) == accounts
+        assert Unit.objects.get(external_id="A2C0").numchild == 3
+        assert Unit.objects.find_problems() == ([], [], [], [], [])
+
+    def test_the_queries_do_not_grow_with_the_number_of_units(self) -> None:
+        counts = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for accounts in (3, 30):
+                Unit.objects.all().delete()
+                path = _tree_file(Path(tmp), accounts, 4)
+                with CaptureQueriesContext(connection) as queries:
+                    report = import_file(entity="units", path=path)
+                assert report.ok and report.created == accounts * 9, report.errors
+                counts.append(len(queries))
+        assert counts[0] == counts[1], counts
