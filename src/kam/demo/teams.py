@@ -11,7 +11,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from kam.core.bulk import create_with_history
-from kam.customers.models import Tier, Unit
+from kam.customers.models import Tier, Unit, account_path
 from kam.people.models import Function, Role, User
 from kam.teams.models import (
     FeedNote,
@@ -56,9 +56,11 @@ def build_teams(*, seed: int, today: dt.date) -> int:
         if u.role == Role.FIELD_REP and u.territory_id:
             reps_by_country[u.territory.country if u.territory else ""].append(u)
     specialists = [u for u in staff if u.role == Role.SPECIALIST and u.function in SPECIALIST_ROLE]
-    countries = dict(
-        Unit.objects.filter(depth__gt=1).values_list("path", "country")
-    )  # every site's country, by path
+    # every site's country, by the path of its account (one pass; testing each site's path
+    # against each account took minutes at the large scale)
+    site_countries_of: dict[str, set[str]] = defaultdict(set)
+    for path, country in Unit.objects.filter(depth__gt=1).values_list("path", "country"):
+        site_countries_of[account_path(path)].add(country)
     rows: list[TeamMember] = []
     started = today - dt.timedelta(days=540)
     for i, account in enumerate(accounts):
@@ -84,7 +86,7 @@ def build_teams(*, seed: int, today: dt.date) -> int:
                     start=start,
                 )  # fmt: skip
             )
-        site_countries = {c for p, c in countries.items() if p.startswith(account.path)}
+        site_countries = set(site_countries_of.get(account.path, ()))
         site_countries.add(account.country)
         reps = [r for c in sorted(site_countries) for r in reps_by_country.get(c, [])]
         for rep in rng.sample(reps, min(len(reps), rng.randint(1, 3))):
