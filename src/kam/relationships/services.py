@@ -356,29 +356,42 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
     return len(create) + len(update)
 
 
+STRENGTH_CHUNK = 5000
+
+
 def strengths_refresh(*, everything: bool = False, as_of: dt.date | None = None) -> int:
     """Recompute the strengths of the stale pairs (of every pair with ``everything``).
 
-    The marks are taken first, in this transaction: a write that marks a pair meanwhile lists
-    it again for the next refresh. Returns the number of pairs written.
+    The marks present at the start are the ones this refresh answers: a write that marks a
+    pair meanwhile adds a new mark, which the next refresh sees. Each chunk of pairs is written
+    in its own short transaction with the deletion of its marks (on SQLite a transaction over
+    every pair held the only write lock for minutes, and the web's writes waited for it and
+    answered "busy"); a refresh stopped midway leaves the rest of the marks for the next one.
+    Returns the number of pairs written.
     """
     as_of = as_of or timezone.localdate()
+    marks = list(StaleLink.objects.values_list("pk", "user_id", "contact_id"))
+    if everything:
+        pairs = set(LinkStrength.objects.values_list("user_id", "contact_id"))
+        pairs |= set(OurLink.objects.values_list("user_id", "contact_id"))
+        pairs |= pairs_of(Interaction.objects.values_list("pk", flat=True))
+    else:
+        pairs = {(u, c) for _pk, u, c in marks}
+    marks_of: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for pk, u, c in marks:
+        marks_of[(u, c)].append(pk)
+    ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
     done = 0
-    with transaction.atomic():
-        if everything:
-            pairs = set(LinkStrength.objects.values_list("user_id", "contact_id"))
-            pairs |= set(OurLink.objects.values_list("user_id", "contact_id"))
-            pairs |= pairs_of(Interaction.objects.values_list("pk", flat=True))
-            StaleLink.objects.all().delete()
-        else:
-            marks = list(StaleLink.objects.values_list("pk", "user_id", "contact_id"))
-            pairs = {(u, c) for _pk, u, c in marks}
-            ids = [pk for pk, _u, _c in marks]
-            for start in range(0, len(ids), 5000):
-                StaleLink.objects.filter(pk__in=ids[start : start + 5000]).delete()
-        ordered = sorted(pairs, key=lambda p: (p[1], p[0]))
-        for start in range(0, len(ordered), 5000):
-            done += _strengths_compute(ordered[start : start + 5000], as_of)
+    for start in range(0, len(ordered), STRENGTH_CHUNK):
+        chunk = ordered[start : start + STRENGTH_CHUNK]
+        with transaction.atomic():
+            done += _strengths_compute(chunk, as_of)
+            seen = [pk for pair in chunk for pk in marks_of.pop(pair, ())]
+            for part in range(0, len(seen), 5000):
+                StaleLink.objects.filter(pk__in=seen[part : part + 5000]).delete()
+    left = [pk for pks in marks_of.values() for pk in pks]  # marks of pairs with nothing to do
+    for part in range(0, len(left), 5000):
+        StaleLink.objects.filter(pk__in=left[part : part + 5000]).delete()
     return done
 
 

@@ -65,6 +65,40 @@ def test_interaction_writes_mark_pairs_and_refresh_computes_only_those(world) ->
     assert not LinkStrength.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_refresh_writes_each_chunk_in_its_own_transaction(world, monkeypatch) -> None:
+    """A long refresh no longer holds the write lock from start to end: a chunk done stays
+    done (with its marks gone) when a later chunk fails, and its marks survive for the next."""
+    kam, anna, boris = world["kam"], world["anna"], world["boris"]
+    interaction_create(
+        type="meeting",
+        occurred_at=_at(10),
+        unit=world["account"],
+        summary="Review",
+        participants=[kam],
+        contacts=[anna, boris],
+    )
+    assert StaleLink.objects.count() == 2
+    monkeypatch.setattr(services, "STRENGTH_CHUNK", 1)
+    real = services._strengths_compute
+    calls: list[int] = []
+
+    def second_fails(pairs, as_of):
+        calls.append(len(pairs))
+        if len(calls) == 2:
+            raise RuntimeError("the worker died")
+        return real(pairs, as_of)
+
+    monkeypatch.setattr(services, "_strengths_compute", second_fails)
+    with pytest.raises(RuntimeError):
+        services.strengths_refresh()
+    assert LinkStrength.objects.count() == 1  # the first chunk is committed
+    assert StaleLink.objects.count() == 1  # the second pair is still marked
+    monkeypatch.setattr(services, "_strengths_compute", real)
+    assert services.strengths_refresh() == 1
+    assert LinkStrength.objects.count() == 2 and not StaleLink.objects.exists()
+
+
 def test_judged_level_and_activity_disagree(world) -> None:
     link = services.link_upsert(user=world["kam"], contact=world["anna"], level=4, actor=None)
     strength = LinkStrength.objects.get(user=world["kam"], contact=world["anna"])
