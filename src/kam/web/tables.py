@@ -35,6 +35,8 @@ class PortfolioTable(tables.Table):
         sequence = ("name", "country", "industry", "tier", "employees", "revenue_12m")
         attrs = {"class": "table table-sm table-hover align-middle", "id": "portfolio-table"}
         order_by = ("name",)
+        # the rows written out in the template (the cells as the render methods below give them)
+        template_name = "web/_portfolio_table.html"
 
     def render_revenue_12m(self, value):
         return intcomma(int(round(value or 0)))

@@ -44,3 +44,11 @@ def money(value: Any, currency: str | None = None) -> str:
 @register.filter(name="money_exact")
 def money_exact(value: Any, currency: str | None = None) -> str:
     return _money(value, currency, 2)
+
+
+@register.filter(name="whole")
+def whole(value: Any) -> str:
+    """A figure rounded to whole units and grouped in the user's locale (no currency)."""
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    return intcomma(int(round(value or 0)))
