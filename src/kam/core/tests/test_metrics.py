@@ -109,3 +109,20 @@ def test_a_get_request_reads_each_metric_once_and_a_post_does_not_keep_them(rf):
     MetricReadMiddleware(view)(rf.get("/"))
     MetricReadMiddleware(view)(rf.post("/"))
     assert seen == [True, False]
+
+
+def test_inside_a_read_a_subset_of_accounts_is_answered_from_the_larger_call():
+    from kam.core.metrics import reading
+
+    calls: list[list[int]] = []
+
+    def compute(ids, as_of):
+        calls.append(list(ids))
+        return _doubles(ids, as_of)
+
+    metric = Metric(key="test.subset", label="Subset", unit=MetricUnit.COUNT, compute=compute)
+    with reading():
+        assert metric.values([1, 2, 3, 4], AS_OF) == {1: 2, 2: 4, 4: 8}
+        assert metric.values([4, 3], AS_OF) == {4: 8}  # 3 has no value, as in the larger call
+        assert metric.values([2, 5], AS_OF) == {2: 4, 5: 10}  # 5 was not asked: computed
+    assert calls == [[1, 2, 3, 4], [2, 5]]
