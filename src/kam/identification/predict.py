@@ -227,6 +227,9 @@ def forecast(history: History, horizon: int = HORIZON, *, accuracy: bool = True)
             continue
         model = _fit(x, y)
         values = _predict(model, features_at(history, history.months, h)) * horizon / h
+        # a prediction that overflowed (the Poisson model's exponential, on the largest
+        # accounts of a large portfolio) is no prediction: such an account gets its run rate
+        values = np.where(np.isfinite(values), values, run_rate(history, horizon))
         # accounts that never bought expect nothing
         values = np.where((history.revenue > 0).any(axis=1), values, 0.0)
         info: dict[str, Any] = {
@@ -258,6 +261,7 @@ def held_back_accuracy(history: History, horizon: int = HORIZON) -> dict[str, An
     actual = np.clip(history.revenue[:, held:t_end].sum(axis=1)[seen], 0, None)
     past = history.revenue[:, max(held - 12, 0) : held].sum(axis=1)[seen]
     naive = np.clip(past, 0, None) * horizon / 12
+    predicted = np.where(np.isfinite(predicted), predicted, naive)  # as ``forecast`` does
     return {
         "accounts": int(seen.sum()),
         "mae": round(float(np.mean(np.abs(predicted - actual))), 2),

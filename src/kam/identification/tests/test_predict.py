@@ -77,3 +77,24 @@ def test_the_drivers_name_the_recent_trend():
     months[-3:] = 1400.0  # last 3 months +40 % against the same months a year ago
     result = forecast(_history(np.vstack([months])), accuracy=False)
     assert [predict.TREND_3M, 40] in result.drivers[0]
+
+
+def test_an_overflowing_prediction_gets_the_run_rate_and_the_summary_stays_json(monkeypatch):
+    """The Poisson model's exponential can overflow on a large portfolio's biggest accounts:
+    the run had failed to save, its summary holding a non-JSON infinity."""
+    import json
+
+    revenue = _synthetic()
+    real = predict._predict
+
+    def overflowing(model, x):
+        out = real(model, x)
+        out[0] = np.inf
+        return out
+
+    monkeypatch.setattr(predict, "_predict", overflowing)
+    result = forecast(_history(revenue))
+    assert result.basis == predict.LEARNED
+    assert result.values[0] == round(float(revenue[0, -12:].sum()), 2)  # its run rate
+    assert all(np.isfinite(result.values))
+    json.dumps(result.accuracy, allow_nan=False)  # no NaN or infinity in the summary
