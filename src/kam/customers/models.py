@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import ClassVar
 
@@ -41,6 +42,8 @@ class Tier(models.TextChoices):
 STEPLEN = 5
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 ACCOUNT_DEPTH = 1
+# Up to this many accounts, their units are found by one path range each (of_account_paths).
+PATH_RANGES_MAX = 50
 
 
 def account_path(path: str) -> str:
@@ -110,12 +113,29 @@ class UnitQuerySet(MP_NodeQuerySet):
         return self.filter(depth=ACCOUNT_DEPTH)
 
     def subtree(self, unit: Unit) -> UnitQuerySet:
-        """The unit and everything below it (one indexed prefix condition)."""
-        return self.filter(path__startswith=unit.path)
+        """The unit and everything below it (one condition on the path index's range)."""
+        return self.filter(subtree_q(unit))
 
     def in_account(self, account: Unit) -> UnitQuerySet:
-        """Every unit of the account that ``account`` (or any of its units) belongs to."""
-        return self.filter(path__startswith=account.account_path)
+        """Every unit of the account that ``account`` (or any of its units) belongs to (one
+        condition on the path index's range)."""
+        return self.filter(path_subtree_q(account.account_path))
+
+    def of_account_paths(self, paths: Iterable[str]) -> UnitQuerySet:
+        """The units of the accounts at ``paths`` (one condition): by the path index's range
+        of each account when they are few; by each unit's account path when they are more
+        (SQLite bounds an expression's depth; decision 113)."""
+        wanted = sorted(set(paths))
+        if not wanted:
+            return self.none()
+        if len(wanted) <= PATH_RANGES_MAX:
+            below = models.Q()
+            for path in wanted:
+                below |= _below_q(path, "")
+            return self.filter(below)
+        return self.alias(_own_account_path=account_path_of("path")).filter(
+            _own_account_path__in=wanted
+        )
 
     def sub_units(self) -> UnitQuerySet:
         """Units below an account (everything that is not an account itself)."""

@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.metrics import Metric, MetricUnit, MetricValue, register
@@ -32,8 +33,15 @@ def _paths(account_ids: Sequence[int]) -> dict[str, int]:
     return dict(Unit.objects.filter(pk__in=account_ids).values_list("path", "pk"))
 
 
+def _units(paths: Mapping[str, int]) -> QuerySet[Unit, dict[str, Any]]:
+    """The ids of the units of these accounts, as a subquery: the tables of visits and
+    interactions are then searched by their unit index, not scanned by date (decision 113)."""
+    units: QuerySet[Unit, dict[str, Any]] = Unit.objects.of_account_paths(paths).values("pk")
+    return units
+
+
 def without_rep_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, int]:
-    units = Unit.objects.alias(_ap=account_path_of("path")).filter(_ap__in=list(paths))
+    units = Unit.objects.of_account_paths(paths)
     rows = (
         field_units(units)
         .filter(**{"current_rep_id__isnull": True})
@@ -53,9 +61,8 @@ def linked_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, tuple[i
     action (and through it, maybe an objective) was completed by it."""
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
     rows = (
-        Interaction.objects.alias(_ap=account_path_of("unit__path"))
-        .filter(
-            _ap__in=list(paths),
+        Interaction.objects.filter(
+            unit__in=_units(paths),
             created_by__role=FIELD_REP,
             occurred_at__lt=end,
             occurred_at__gte=end - dt.timedelta(days=LINKED_DAYS),
@@ -81,9 +88,8 @@ def linked_share(paths: Mapping[str, int], as_of: dt.date) -> dict[int, MetricVa
 
 def overdue_action_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, int]:
     rows = (
-        Action.objects.alias(_ap=account_path_of("plan__account__path"))
-        .filter(
-            _ap__in=list(paths),
+        Action.objects.filter(
+            plan__account__path__in=list(paths),
             owner__role=FIELD_REP,
             status__in=OPEN_ACTION_STATUSES,
             due_date__lt=as_of,
@@ -103,10 +109,9 @@ def missed_visit_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, i
     """Visits of the last 90 days that were missed (marked, or planned and never checked in)."""
     missed = Q(status=VisitStatus.MISSED) | Q(status=VisitStatus.PLANNED, planned_on__lt=as_of)
     rows = (
-        Visit.objects.alias(_ap=account_path_of("unit__path"))
-        .filter(
+        Visit.objects.filter(
             missed,
-            _ap__in=list(paths),
+            unit__in=_units(paths),
             planned_on__gte=as_of - dt.timedelta(days=MISSED_DAYS),
             planned_on__lte=as_of,
         )
@@ -125,14 +130,13 @@ def silent_rep_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, int
     """Reps responsible for a unit of the account with no interaction logged with the account
     (as author or participant) in the 90 days up to ``as_of``."""
     reps = set(
-        FieldAssignment.objects.alias(_ap=account_path_of("unit__path"))
-        .filter(_ap__in=list(paths), end__isnull=True)
+        FieldAssignment.objects.filter(unit__in=_units(paths), end__isnull=True)
         .annotate(ap=account_path_of("unit__path"))
         .values_list("ap", "rep")
     )
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    recent = Interaction.objects.alias(_ap=account_path_of("unit__path")).filter(
-        _ap__in=list(paths),
+    recent = Interaction.objects.filter(
+        unit__in=_units(paths),
         occurred_at__lt=end,
         occurred_at__gte=end - dt.timedelta(days=SILENT_DAYS),
     )

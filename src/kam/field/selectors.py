@@ -263,9 +263,11 @@ def account_field(*, account: Unit, today: dt.date | None = None) -> AccountFiel
     day = today or timezone.localdate()
     units = list(field_units(Unit.objects.in_account(account)).order_by("path"))
     reps = current_reps([u.pk for u in units])
+    # the account's units as a subquery: each table is searched by its unit index
+    of_account = Unit.objects.in_account(account).values("pk")
     visits = list(
         Visit.objects.filter(
-            unit__path__startswith=account.account_path,
+            unit__in=of_account,
             planned_on__gte=day - dt.timedelta(days=60),
             planned_on__lte=day + dt.timedelta(days=60),
         )
@@ -273,7 +275,7 @@ def account_field(*, account: Unit, today: dt.date | None = None) -> AccountFiel
         .order_by("-planned_on", "-pk")[:100]
     )
     interactions = list(
-        Interaction.objects.filter(unit__path__startswith=account.account_path)
+        Interaction.objects.filter(unit__in=of_account)
         .filter(Q(created_by__role=FIELD_REP) | Q(field_visits__isnull=False))
         .distinct()
         .select_related("unit", "created_by")

@@ -139,6 +139,21 @@ def test_accounts_subtree_and_in_account(tree):
     assert names(Unit.objects.filter(name__in=["A11", "B"]).accounts_of()) == ["A", "B"]
 
 
+def test_the_units_of_accounts_by_path_few_or_many(tree, monkeypatch):
+    from kam.customers import models
+
+    a, b = tree["A"].path, tree["B"].path
+    assert names(Unit.objects.of_account_paths([a])) == ["A", "A1", "A11", "A2"]
+    assert names(Unit.objects.of_account_paths([a, b, a])) == ["A", "A1", "A11", "A2", "B"]
+    assert list(Unit.objects.of_account_paths([])) == []
+    ranges = str(Unit.objects.of_account_paths([a, b]).query)
+    assert "SUBSTR" not in ranges.upper()  # a few accounts: the path index's ranges
+    monkeypatch.setattr(models, "PATH_RANGES_MAX", 1)
+    many = Unit.objects.of_account_paths([a, b])
+    assert "SUBSTR" in str(many.query).upper()  # more: each unit's account path
+    assert names(many) == ["A", "A1", "A11", "A2", "B"]
+
+
 def test_the_account_of_a_unit(tree, django_assert_num_queries):
     assert tree["A"].account == tree["A"]
     assert tree["A"].is_account
