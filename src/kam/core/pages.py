@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 
@@ -14,6 +17,16 @@ class BadQuery(Exception):
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     """The friendly 400 page with the reason (the web app's error template)."""
     return render(request, "web/error.html", {"status": 400, "message": message}, status=400)
+
+
+_SENTINEL = 987654321
+
+
+def link_maker(name: str) -> Callable[[int], str]:
+    """A function writing the link of the URL ``name`` for an object's id, from one
+    ``reverse``: a list of hundreds of rows links each without reversing per row."""
+    head, tail = reverse(name, args=[_SENTINEL]).split(str(_SENTINEL), 1)
+    return lambda pk: f"{head}{int(pk)}{tail}"
 
 
 def page_number(request: HttpRequest, name: str = "page") -> int:

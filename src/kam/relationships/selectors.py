@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, Max, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kam.core import metrics as metric_registry
@@ -21,7 +20,8 @@ from kam.core.filters import filter_queryset
 from kam.customers.models import Contact, Employment, Unit, account_path_of
 from kam.interactions.models import Interaction
 from kam.people.models import User
-from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage, SupplierPosition
+from kam.sales.metrics import rollup_sums
+from kam.sales.models import Opportunity, OpportunityStage, SupplierPosition
 
 from . import coverage
 from .coverage import AccountData
@@ -201,11 +201,6 @@ level_coverage_values = _percent_values("level_coverage")
 # Stage
 
 
-def _month_start(day: dt.date, back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _latest_by_account(rows: Sequence[tuple[int, Any]]) -> dict[int, Any]:
     """First value per account of rows ordered newest first."""
     out: dict[int, Any] = {}
@@ -315,18 +310,8 @@ def stage_inputs(
         missing = [pk for pk in ids if pk not in found]
         found.update(accounts_metrics(missing, as_of) if missing else {})
         metrics = found
-    end = _month_start(as_of)
-    start12, start24 = _month_start(as_of, 12), _month_start(as_of, 24)
-    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=18, decimal_places=2))
-    revenue = {
-        r["account_id"]: r
-        for r in MonthlyRollup.objects.filter(account_id__in=ids, month__gte=start24, month__lt=end)
-        .values("account_id")
-        .annotate(
-            last=Coalesce(Sum("net_amount", filter=Q(month__gte=start12)), zero),
-            prior=Coalesce(Sum("net_amount", filter=Q(month__lt=start12)), zero),
-        )
-    }
+    # the revenue window of every page: the last 12 full months (decision 113)
+    revenue = rollup_sums(ids, as_of)
     positions = _latest_by_account(
         list(
             SupplierPosition.objects.filter(account_id__in=ids, since__lte=as_of)
@@ -342,14 +327,8 @@ def stage_inputs(
         )
     )
     accounts = Unit.objects.accounts().filter(pk__in=ids)
-    open_opps = set(
-        Opportunity.objects.filter(unit__in=Unit.objects.in_accounts_of(accounts).values("pk"))
-        .exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
-        .annotate(acc=account_path_of("unit__path"))
-        .values_list("acc", flat=True)
-        .distinct()
-    )
     path_of = dict(accounts.values_list("pk", "path"))
+    open_opps = _accounts_with_open_opportunity(list(path_of.values()))
     left = champions_left(ids, as_of)
     wallet_metric = _wallet_metric()
     wallet = wallet_metric.values(ids, as_of) if wallet_metric else {}
@@ -364,7 +343,7 @@ def stage_inputs(
         has_contacts = bool(figures.get("function_coverage", {}).get("present"))
         w = wallet.get(pk)
         out[pk] = StageInputs(
-            revenue_12m=rev["last"] if rev else Decimal("0"),
+            revenue_12m=rev["revenue"] if rev else Decimal("0"),
             revenue_prior_12m=rev["prior"] if rev else Decimal("0"),
             champion_left=any(not p["replaced"] for p in left.get(pk, [])),
             position=positions.get(pk),
@@ -379,6 +358,16 @@ def stage_inputs(
             open_opportunity=path_of[pk] in open_opps,
         )
     return out
+
+
+def _accounts_with_open_opportunity(paths: list[str]) -> set[str]:
+    """The account paths among ``paths`` that have an opportunity neither won nor lost."""
+    rows = Opportunity.objects.filter(
+        unit__in=Unit.objects.of_account_paths(paths).values("pk")
+    ).exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
+    return set(
+        rows.annotate(acc=account_path_of("unit__path")).values_list("acc", flat=True).distinct()
+    )
 
 
 def stage_suggestions(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from kam.alerts.rules import AlertRule, Finding, register_rule
 from kam.alerts.selectors import alert_settings
 
-from .metrics import HUNDRED, _rollup_sums, full_months_window
+from .metrics import HUNDRED, full_months_window, rollup_sums
 
 
 def revenue_fell(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding]:
@@ -26,7 +26,7 @@ def revenue_fell(account_ids: Sequence[int], as_of: dt.date) -> Iterable[Finding
     threshold = Decimal(alert_settings().revenue_drop_pct)
     start, end = full_months_window(as_of)
     out = []
-    for acc, s in _rollup_sums(account_ids, as_of).items():
+    for acc, s in rollup_sums(account_ids, as_of).items():
         prior, last = s["prior"], s["revenue"]
         if prior <= 0:
             continue

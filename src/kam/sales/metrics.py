@@ -51,8 +51,10 @@ def _money(field: str, condition: Q) -> Coalesce:
 
 
 @memoized
-def _rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
-    """Revenue, prior-year revenue, cost and costed revenue per account: one query."""
+def rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
+    """Revenue, prior-year revenue, cost and costed revenue per account over the last 12 full
+    months and the 12 before them: one query, remembered while a page reads (the stage rules
+    and the alerts read the same sums)."""
     start, end = full_months_window(as_of)
     prior = add_months(start, -12)
     last = Q(month__gte=start, month__lt=end)
@@ -71,13 +73,13 @@ def _rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[s
 
 
 def revenue_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
-    sums = _rollup_sums(account_ids, as_of)
+    sums = rollup_sums(account_ids, as_of)
     return {pk: sums[pk]["revenue"] if pk in sums else Decimal(0) for pk in account_ids}
 
 
 def revenue_growth_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
     out: dict[int, MetricValue] = {}
-    for pk, s in _rollup_sums(account_ids, as_of).items():
+    for pk, s in rollup_sums(account_ids, as_of).items():
         if s["prior"] > 0:
             out[pk] = ((s["revenue"] - s["prior"]) / s["prior"] * HUNDRED).quantize(CENT)
     return out
@@ -85,7 +87,7 @@ def revenue_growth_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping
 
 def margin_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
     out: dict[int, MetricValue] = {}
-    for pk, s in _rollup_sums(account_ids, as_of).items():
+    for pk, s in rollup_sums(account_ids, as_of).items():
         if s["costed"] > 0:
             out[pk] = ((s["costed"] - s["cost"]) / s["costed"] * HUNDRED).quantize(CENT)
     return out

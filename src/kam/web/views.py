@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kam.core import pages
+from kam.core.countries import country_name
 from kam.core.errors import DomainError
 from kam.core.filters import offer_choices
 from kam.core.http import AuthedHttpRequest
 from kam.core.middleware import current_request_id
 from kam.core.permissions import get_for_user, require, visible
 from kam.customers.filters import UnitFilter
-from kam.customers.models import Tier, Unit
+from kam.customers.models import Tier, Unit, UnitKind
 from kam.customers.selectors import (
     account_field_values,
     account_manager_choices,
@@ -161,6 +162,26 @@ def _contacts(request: AuthedHttpRequest, unit: Unit) -> dict:
     }
 
 
+def _tree_rows(unit: Unit, tree: list[Unit], totals: dict[int, Any]) -> list[dict[str, Any]]:
+    """The tree's rows with their labels and links ready: up to TREE_LIMIT rows, so each kind
+    and country is translated once and each link written from one reversed path, not per row
+    in the template (decision 113)."""
+    kinds = {code: str(label) for code, label in UnitKind.choices}
+    countries = {code: country_name(code) for code in {u.country for u in tree if u.country}}
+    link = pages.link_maker("web:account")
+    return [
+        {
+            "unit": u,
+            "indent": u.depth - unit.depth,
+            "revenue": totals.get(u.pk, 0),
+            "kind": kinds.get(u.kind, u.kind),
+            "country": countries.get(u.country, ""),
+            "url": link(u.pk),
+        }
+        for u in tree
+    ]
+
+
 @login_required
 def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(
@@ -179,9 +200,7 @@ def account(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     tree_truncated = len(tree) > TREE_LIMIT
     tree = tree[:TREE_LIMIT]
     totals = subtree_totals(units=tree, own=unit_revenue_12m(unit=unit, today=today))
-    tree_rows = [
-        {"unit": u, "indent": u.depth - unit.depth, "revenue": totals.get(u.pk, 0)} for u in tree
-    ]
+    tree_rows = _tree_rows(unit, tree, totals)
     by_year, by_line_year = account_revenue_by_year_and_line(unit=unit)
     years = [y for y in sorted(by_year) if y >= today.year - 3]
     context = {
