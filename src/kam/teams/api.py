@@ -208,7 +208,7 @@ def workload(request: AuthedHttpRequest, filters: Query[WorkloadFilters]) -> Any
             "accounts": [
                 {
                     "account_id": m.account_id,
-                    "name": m.account.name,
+                    "name": m.name,
                     "role": m.role,
                     "allocation": m.allocation,
                 }

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.widgets import QuickSelect
 from kam.customers.models import Unit
 from kam.people.models import Function, User
 
@@ -126,11 +127,14 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Write @username to tell a colleague who can see this account."),
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, account: Unit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
-        unit_field.queryset = Unit.objects.in_account(account).order_by("path")
+        # every unit of the account (hundreds at a large one): the names only
+        unit_field.queryset = Unit.objects.in_account(account).only("pk", "name").order_by("path")
         _style(self)

@@ -118,12 +118,22 @@ def member_suggestions(
 
 
 @dataclass
+class Membership:
+    """One running membership as the workload lists it."""
+
+    account_id: int
+    name: str
+    role: str
+    allocation: int
+
+
+@dataclass
 class Load:
     """One person's load across accounts."""
 
     user: User
     allocation: int = 0
-    memberships: list[TeamMember] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
     key_accounts_managed: int = 0
 
     @property
@@ -140,25 +150,27 @@ def workload(
 ) -> list[Load]:
     """Per person of ``users``: total allocation of running memberships, the memberships, and for
     KAMs the key accounts they manage against their capacity (three queries, four with a
-    ``viewer``). The allocation counts every membership; the memberships listed (account names)
-    are only those of accounts ``viewer`` may see (``KAM_RESTRICTED_VISIBILITY``)."""
+    ``viewer``). The allocation counts every membership; the memberships listed (account names,
+    the largest allocation first) are only those of accounts ``viewer`` may see
+    (``KAM_RESTRICTED_VISIBILITY``)."""
     people = list(users.filter(is_active=True).exclude(role="").order_by("last_name", "username"))
     loads = {u.pk: Load(user=u) for u in people}
+    # plain rows, not model instances: an executive's page lists thousands of memberships
     members = list(
         TeamMember.objects.active(on)
         .filter(user_id__in=list(loads))
-        .select_related("account")
-        .order_by("account__name")
+        .order_by("-allocation", "account__name", "pk")
+        .values_list("user_id", "account_id", "account__name", "role", "allocation")
     )
     shown: set[int] | None = None
     if viewer is not None and visibility_restricted(viewer):
-        ids = {m.account_id for m in members}
+        ids = {m[1] for m in members}
         shown = set(visible(viewer, Unit.objects.filter(pk__in=ids)).values_list("pk", flat=True))
-    for m in members:
-        load = loads[m.user_id]
-        load.allocation += m.allocation
-        if shown is None or m.account_id in shown:
-            load.memberships.append(m)
+    for user_id, account_id, name, role, allocation in members:
+        load = loads[user_id]
+        load.allocation += allocation
+        if shown is None or account_id in shown:
+            load.memberships.append(Membership(account_id, name, role, allocation))
     managed = (
         Unit.objects.accounts()
         .filter(tier__in=KEY_TIERS, account_manager_id__in=list(loads))

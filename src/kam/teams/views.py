@@ -14,12 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kam.core import pages
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
 from kam.core.permissions import get_for_user, is_executive, require, visible
 from kam.customers.models import Unit
-from kam.people.models import Function, User
+from kam.people.models import Function, Role, User
 
 from . import selectors, services
 from .forms import AcceptForm, CommentForm, DeclineForm, EndForm, MemberForm, NoteForm, RequestForm
@@ -148,6 +149,36 @@ def member_end(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     return redirect("teams:account_team", member.account_id)
 
 
+WORKLOAD_ACCOUNTS_SHOWN = 6
+WORKLOAD_PAGE = 100
+
+
+def _workload_rows(loads: list[selectors.Load]) -> list[dict[str, Any]]:
+    """Each person's row with labels and links ready (hundreds of people, thousands of
+    memberships): the largest allocations first, the rest counted (decision 113)."""
+    roles, functions = dict(Role.choices), dict(Function.choices)
+    link = pages.link_maker("teams:account_team")
+    return [
+        {
+            "load": x,
+            "role": roles.get(x.user.role, x.user.role),
+            "function": functions.get(x.user.function, ""),
+            "accounts": [
+                {"name": m.name, "link": link(m.account_id), "allocation": m.allocation}
+                for m in x.memberships[:WORKLOAD_ACCOUNTS_SHOWN]
+            ],
+            "more": max(len(x.memberships) - WORKLOAD_ACCOUNTS_SHOWN, 0),
+        }
+        for x in loads
+    ]
+
+
+def _account_links(accounts: Any) -> list[dict[str, Any]]:
+    """Accounts with the link to their team and their KAM (hundreds at the large scale)."""
+    link = pages.link_maker("teams:account_team")
+    return [{"name": a.name, "link": link(a.pk), "manager": a.account_manager} for a in accounts]
+
+
 @login_required
 def workload(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
@@ -156,18 +187,22 @@ def workload(request: AuthedHttpRequest) -> HttpResponseBase:
         function = ""
     users = selectors.workload_users(viewer=request.user, function=function)
     loads = selectors.workload(users=users, viewer=request.user)
+    # the people are listed a page at a time; the warnings and the function totals count all
+    page = Paginator(loads, WORKLOAD_PAGE).get_page(_page_number(request))
     return render(
         request,
         "teams/workload.html",
         {
             "loads": loads,
+            "rows": _workload_rows(list(page.object_list)),
+            "page": page,
             "functions": selectors.function_load(loads=loads),
             "function": function,
             "function_choices": Function.choices,
             "over": [x for x in loads if x.over_allocated],
             "over_capacity": [x for x in loads if x.over_capacity],
             "without_sponsor": (
-                list(visible(request.user, selectors.accounts_without_sponsor()))
+                _account_links(visible(request.user, selectors.accounts_without_sponsor()))
                 if is_executive(request.user) or request.user.has_perm("kam.administer")
                 else None
             ),

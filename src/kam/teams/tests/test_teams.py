@@ -260,6 +260,40 @@ def test_workload_page_warns_and_a_sales_manager_sees_their_reports_only(
     assert client.get(reverse("teams:workload")).status_code == 403
 
 
+def test_workload_pages_people_and_shows_the_largest_allocations_first(
+    client: Client, kam_a: Persona, users, monkeypatch
+):
+    from kam.teams import views
+
+    monkeypatch.setattr(views, "WORKLOAD_PAGE", 2)
+    monkeypatch.setattr(views, "WORKLOAD_ACCOUNTS_SHOWN", 2)
+    sam = _specialist()
+    accounts = [kam_a.account] + [make_unit(f"Acc {i}") for i in range(3)]
+    for account, allocation in zip(accounts, (10, 40, 20, 30), strict=True):
+        team_member_add(account=account, user=sam, role=TeamRole.SERVICE, allocation=allocation)
+    client.force_login(users["executive"])
+    people = workload(users=UserFactory._meta.model.objects.exclude(role=""))
+    first = parse(client.get(reverse("teams:workload")).content)
+    rows = [e for e in first.find(id="workload").find_all("tr") if "data-user" in e.attrs]
+    assert len(rows) == 2
+    assert "Page 1 of" in first.find(id="workload-pages").text
+    seen, found = set(), 0
+    for number in range(1, (len(people) + 1) // 2 + 1):
+        page = parse(client.get(reverse("teams:workload"), {"page": number}).content)
+        seen |= {e.attrs["data-user"] for e in page.find_all("tr") if "data-user" in e.attrs}
+        for row in page.find_all("tr", data_user=str(sam.pk)):
+            found += 1
+            links = [(a.text, a.attrs["href"]) for a in row.find_all("a")]
+            assert links == [
+                ("Acc 0", reverse("teams:account_team", args=[accounts[1].pk])),
+                ("Acc 2", reverse("teams:account_team", args=[accounts[3].pk])),
+            ]
+            assert row.find(data_more="2").text.strip() == "and 2 more accounts"
+            assert "100" in row.text  # the allocation counts all four
+    assert seen == {str(p.user.pk) for p in people}
+    assert found == 1
+
+
 def test_the_pages_use_a_bounded_number_of_queries(
     client: Client, kam_a: Persona, django_assert_max_num_queries
 ):
