@@ -190,13 +190,15 @@ class MonthlyRollup(models.Model):
 
 
 class AccountRevenue(models.Model):
-    """An account's revenue over the last 12 full months, kept for the month it was computed
-    in (decision 111): the portfolio sorts every account by it.
+    """An account's sums over the last 12 full months and the 12 before them, kept for the
+    window they cover (decisions 111 and 114): the portfolio sorts every account by the
+    revenue, the modes page adds them up by group.
 
-    Writers of roll-ups mark the accounts they changed (``month`` emptied, in their own
-    transaction, by the ``accounts_changed`` receiver); a row whose month is not the current
-    one is stale. The portfolio refreshes a few stale accounts before it reads, and reads the
-    live sums when many are stale; the worker refreshes them all.
+    ``month`` is the first day after the window (``full_months_end``). Writers of roll-ups
+    mark the accounts they changed (``month`` emptied, in their own transaction, by the
+    ``accounts_changed`` receiver); a row whose window is not today's is stale. The portfolio
+    refreshes a few stale accounts before it reads, and reads the live sums when many are
+    stale; the worker refreshes them all.
     """
 
     account = models.OneToOneField(
@@ -204,6 +206,9 @@ class AccountRevenue(models.Model):
     )
     month = models.DateField(null=True)
     revenue_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    prior_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    costed_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="kept_revenue_month")]

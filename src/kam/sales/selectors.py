@@ -29,6 +29,7 @@ from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
 from .models import (
+    AccountRevenue,
     CostToServe,
     CurrencyRate,
     ListPrice,
@@ -67,6 +68,24 @@ def revenue_12m_kept() -> Coalesce:
     it after ``services.account_revenue_current`` said every kept figure is current."""
     money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
     return Coalesce(F("kept_revenue__revenue_12m"), Value(Decimal("0")), output_field=money)
+
+
+def kept_sums_by_tier(*, accounts: QuerySet[Unit]) -> list[dict[str, Any]]:
+    """Per tier of ``accounts``: the kept revenue, prior revenue, cost and costed revenue of
+    their last 12 full months (decision 114); read after ``services.account_revenue_current``
+    said every kept row is current (one query)."""
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=18, decimal_places=2)
+    return list(
+        AccountRevenue.objects.filter(account__in=accounts.values("pk"))
+        .order_by()
+        .values("account__tier")
+        .annotate(
+            revenue=Coalesce(Sum("revenue_12m"), Value(Decimal(0)), output_field=money),
+            prior=Coalesce(Sum("prior_12m"), Value(Decimal(0)), output_field=money),
+            cost=Coalesce(Sum("cost_12m"), Value(Decimal(0)), output_field=money),
+            costed=Coalesce(Sum("costed_12m"), Value(Decimal(0)), output_field=money),
+        )
+    )
 
 
 def account_revenue_by_year_and_line(

@@ -10,12 +10,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from kam.core.errors import DomainError
-from kam.core.periods import last_full_months
+from kam.core.periods import add_months, full_months_end, last_full_months
 from kam.core.permissions import require
 from kam.core.services import model_update
 from kam.core.validation import amount_error, check_date, check_fields, date_error
@@ -286,59 +286,72 @@ def account_revenue_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[
     return done
 
 
+def _kept_sums(rows: QuerySet[MonthlyRollup], start: dt.date) -> dict[int, dict[str, Any]]:
+    """Per account: revenue, cost and costed revenue from ``start`` on, revenue before it."""
+    last = Q(month__gte=start)
+    return {
+        r["account_id"]: r
+        for r in rows.values("account_id").annotate(
+            revenue=Sum("net_amount", filter=last),
+            prior=Sum("net_amount", filter=~last),
+            cost=Sum("cost", filter=last),
+            costed=Sum("costed_amount", filter=last),
+        )
+    }
+
+
 def account_revenue_refresh(*, today: dt.date, account_ids: Sequence[int] | None = None) -> int:
-    """Compute and keep the revenue of the last 12 full months of these accounts (of every
-    account without ``account_ids``); returns the accounts written.
+    """Compute and keep the sums of the last 12 full months (and the 12 before) of these
+    accounts (of every account without ``account_ids``); returns the accounts written.
 
     The kept rows are locked first (PostgreSQL), so a writer marking one of them waits for
     this transaction and its mark survives; the sums are read after the lock."""
-    month = today.replace(day=1)
     start, end = last_full_months(today, 12)
-    in_window = MonthlyRollup.objects.filter(month__gte=start, month__lt=end).order_by()
+    in_window = MonthlyRollup.objects.filter(
+        month__gte=add_months(start, -12), month__lt=end
+    ).order_by()
     written = 0
     with transaction.atomic():
         if account_ids is None:
             ids = list(Unit.objects.accounts().values_list("pk", flat=True))
             list(AccountRevenue.objects.select_for_update().values_list("pk", flat=True))
-            totals = dict(
-                in_window.values("account_id")
-                .annotate(total=Sum("net_amount"))
-                .values_list("account_id", "total")
-            )
+            sums = _kept_sums(in_window, start)
             chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
         else:
             ids = sorted(set(account_ids))
             chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-            totals = {}
+            sums = {}
             for part in chunks:
                 list(
                     AccountRevenue.objects.select_for_update()
                     .filter(pk__in=part)
                     .values_list("pk", flat=True)
                 )
-                totals.update(
-                    in_window.filter(account_id__in=part)
-                    .values("account_id")
-                    .annotate(total=Sum("net_amount"))
-                    .values_list("account_id", "total")
-                )
+                sums.update(_kept_sums(in_window.filter(account_id__in=part), start))
         for part in chunks:
             AccountRevenue.objects.filter(pk__in=part).delete()
             AccountRevenue.objects.bulk_create(
-                [
-                    AccountRevenue(account_id=pk, month=month, revenue_12m=totals.get(pk) or 0)
-                    for pk in part
-                ]
+                [_kept_row(pk, end, sums.get(pk, {})) for pk in part]
             )
             written += len(part)
     return written
 
 
+def _kept_row(pk: int, end: dt.date, s: dict[str, Any]) -> AccountRevenue:
+    return AccountRevenue(
+        account_id=pk,
+        month=end,
+        revenue_12m=s.get("revenue") or 0,
+        prior_12m=s.get("prior") or 0,
+        cost_12m=s.get("cost") or 0,
+        costed_12m=s.get("costed") or 0,
+    )
+
+
 def account_revenue_stale(*, today: dt.date, limit: int) -> list[int]:
-    """Up to ``limit`` ids of accounts whose kept revenue is missing, marked or of another
-    month (one query)."""
-    month = today.replace(day=1)
-    current = AccountRevenue.objects.filter(month=month).values("pk")
+    """Up to ``limit`` ids of accounts whose kept sums are missing, marked or of another
+    window (one query)."""
+    current = AccountRevenue.objects.filter(month=full_months_end(today)).values("pk")
     return list(
         Unit.objects.accounts()
         .exclude(pk__in=current)

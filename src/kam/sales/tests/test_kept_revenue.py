@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kam.core.periods import add_months
+from kam.core.periods import add_months, full_months_end
 from kam.customers.services import unit_move
 from kam.sales import services
 from kam.sales.models import AccountRevenue
@@ -49,7 +49,7 @@ def _sell(unit, amount: str, product, day: dt.date | None = None) -> None:
 
 def _kept(account) -> Decimal | None:
     row = AccountRevenue.objects.filter(account=account).first()
-    return row.revenue_12m if row and row.month == timezone.localdate().replace(day=1) else None
+    return row.revenue_12m if row and row.month == full_months_end(timezone.localdate()) else None
 
 
 def _portfolio_names(client) -> list[str]:
@@ -74,6 +74,55 @@ def test_the_refresh_keeps_the_sums_of_the_last_12_full_months(three) -> None:
     alpha, beta, gamma, _site, _product = three
     assert account_revenue_refresh(today=timezone.localdate()) == 3
     assert [_kept(a) for a in (alpha, beta, gamma)] == [100, 300, 200]
+
+
+def test_the_kept_prior_year_cost_and_costed_revenue_equal_the_metrics_sums(three) -> None:
+    """Decision 114: the modes page adds up these per group; they are the roll-up sums every
+    page reads (``sales.metrics.rollup_sums``)."""
+    from kam.sales.metrics import rollup_sums
+
+    alpha, beta, gamma, _site, product = three
+    _sell(gamma, "50", product, day=add_months(_last_month(), -11))  # the 12th month back
+    transactions_create(
+        rows=[
+            {
+                "date": _last_month(),
+                "unit_id": alpha.pk,
+                "product_id": product.pk,
+                "quantity": 1,
+                "net_amount": Decimal("80"),
+                "cost": Decimal("60"),
+            }
+        ]
+    )
+    today = timezone.localdate()
+    account_revenue_refresh(today=today)
+    ids = [alpha.pk, beta.pk, gamma.pk]
+    live = rollup_sums(ids, today)
+    for row in AccountRevenue.objects.filter(account_id__in=ids):
+        sums = live.get(row.account_id, {})
+        assert (row.revenue_12m, row.prior_12m, row.cost_12m, row.costed_12m) == (
+            sums.get("revenue", 0),
+            sums.get("prior", 0),
+            sums.get("cost", 0),
+            sums.get("costed", 0),
+        )
+    gamma_kept = AccountRevenue.objects.get(account=gamma)
+    assert (gamma_kept.revenue_12m, gamma_kept.prior_12m) == (250, 9000)  # 13 months back: prior
+    assert AccountRevenue.objects.get(account=alpha).cost_12m == 60
+
+
+def test_on_a_months_last_day_the_window_moves_and_the_kept_sums_are_stale(three) -> None:
+    """A month counts once it is over, on its last day too (``full_months_end``): sums kept
+    earlier that month covered the window before it."""
+    alpha, _beta, _gamma, _site, product = three
+    mid = dt.date(2026, 3, 15)
+    last_day = dt.date(2026, 3, 31)
+    account_revenue_refresh(today=mid)
+    assert not account_revenue_stale(today=mid, limit=10)
+    assert len(account_revenue_stale(today=last_day, limit=10)) == 3
+    account_revenue_refresh(today=last_day)
+    assert not account_revenue_stale(today=dt.date(2026, 4, 10), limit=10)
 
 
 def test_the_portfolio_sorts_by_the_kept_revenue_and_shows_a_new_sale(three, client_for) -> None:
