@@ -32,6 +32,8 @@ from kam.sales.models import (
     OpportunityStage,
     Transaction,
 )
+from kam.sales.selectors import kept_sums_by_tier
+from kam.sales.services import account_revenue_current
 
 KEY, TRANSACTIONAL = "key", "transactional"
 HEALTH = "health.score"
@@ -78,16 +80,16 @@ def _metric_mean(key: str, ids: list[int], as_of: dt.date) -> Decimal | None:
     return (sum(nums, Decimal(0)) / len(nums)).quantize(Decimal("0.1"))
 
 
-def _cost_to_serve_pct(accounts: Any, start: dt.date, end: dt.date) -> dict[str, Decimal]:
+def _cost_to_serve_pct(
+    user: User, accounts: Any, start: dt.date, end: dt.date, *, kept: bool
+) -> dict[str, Decimal]:
     """Per group, cost to serve as a % of revenue over its accounts with cost rows in the window
-    (two queries whatever the number of accounts; a group without cost rows is absent)."""
+    (two queries whatever the number of accounts; a group without cost rows is absent). With
+    ``kept``, their revenue is read from the sums kept per account (decision 114)."""
     tier_of = Unit.objects.filter(path=OuterRef("acc")).values("tier")[:1]
     costs = (
-        CostToServe.objects.filter(
-            unit__in=Unit.objects.in_accounts_of(accounts).values("pk"),
-            month__gte=start,
-            month__lt=end,
-        )
+        # the rows of the accounts ``user`` sees: all of them, unless visibility is restricted
+        visible(user, CostToServe.objects.filter(month__gte=start, month__lt=end))
         .annotate(acc=account_path_of("unit__path"))
         .annotate(tier=Subquery(tier_of))
         .order_by()
@@ -105,24 +107,52 @@ def _cost_to_serve_pct(accounts: Any, start: dt.date, end: dt.date) -> dict[str,
     costed_paths = (
         Unit.objects.filter(pk__in=costed_units).annotate(acc=account_path_of("path")).values("acc")
     )
-    revenue: dict[str, Decimal] = {}
-    for r in (
-        MonthlyRollup.objects.filter(
-            account__in=accounts.filter(path__in=costed_paths).values("pk"),
-            month__gte=start,
-            month__lt=end,
+    costed_accounts = accounts.filter(path__in=costed_paths)
+    rows = (
+        kept_sums_by_tier(accounts=costed_accounts)
+        if kept
+        else MonthlyRollup.objects.filter(
+            account__in=costed_accounts.values("pk"), month__gte=start, month__lt=end
         )
         .order_by()
         .values("account__tier")
-        .annotate(total=Sum("net_amount"))
-    ):
+        .annotate(revenue=Sum("net_amount"))
+    )
+    revenue: dict[str, Decimal] = {}
+    for r in rows:
         mode = _mode(r["account__tier"])
-        revenue[mode] = revenue.get(mode, Decimal(0)) + (r["total"] or Decimal(0))
+        revenue[mode] = revenue.get(mode, Decimal(0)) + (r["revenue"] or Decimal(0))
     return {mode: pct for mode in cost if (pct := _pct(cost[mode], revenue.get(mode))) is not None}
 
 
 def _mode(tier: str) -> str:
     return TRANSACTIONAL if tier == Tier.TRANSACTIONAL else KEY
+
+
+def _sums_by_tier(
+    accounts: Any, prior: dt.date, start: dt.date, end: dt.date, *, kept: bool
+) -> Any:
+    """Revenue, prior revenue, cost and costed revenue of the accounts by tier: from the sums
+    kept per account (``kept``: every one is current for today's window), else from the
+    roll-ups (decision 114: 4.9 s of roll-ups at 100k units)."""
+    if kept:
+        return kept_sums_by_tier(accounts=accounts)
+    last = Q(month__gte=start, month__lt=end)
+    return (
+        MonthlyRollup.objects.filter(
+            account__in=accounts.values("pk"), month__gte=prior, month__lt=end
+        )
+        .order_by()
+        .values("account__tier")
+        .annotate(
+            revenue=Coalesce(Sum("net_amount", filter=last), Decimal(0), output_field=_MONEY),
+            prior=Coalesce(
+                Sum("net_amount", filter=Q(month__lt=start)), Decimal(0), output_field=_MONEY
+            ),
+            cost=Coalesce(Sum("cost", filter=last), Decimal(0), output_field=_MONEY),
+            costed=Coalesce(Sum("costed_amount", filter=last), Decimal(0), output_field=_MONEY),
+        )
+    )
 
 
 def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
@@ -138,33 +168,20 @@ def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
     for pk, tier in accounts.values_list("pk", "tier"):
         groups[_mode(tier)]["accounts"] += 1
         groups[_mode(tier)]["ids"].append(pk)
-    last = Q(month__gte=start, month__lt=end)
-    rows = (
-        MonthlyRollup.objects.filter(
-            account__in=accounts.values("pk"), month__gte=prior, month__lt=end
-        )
-        .order_by()
-        .values("account__tier")
-        .annotate(
-            revenue=Coalesce(Sum("net_amount", filter=last), Decimal(0), output_field=_MONEY),
-            prior=Coalesce(
-                Sum("net_amount", filter=Q(month__lt=start)), Decimal(0), output_field=_MONEY
-            ),
-            cost=Coalesce(Sum("cost", filter=last), Decimal(0), output_field=_MONEY),
-            costed=Coalesce(Sum("costed_amount", filter=last), Decimal(0), output_field=_MONEY),
-        )
-    )
-    for r in rows:
+    kept = as_of == timezone.localdate() and account_revenue_current(today=as_of)
+    for r in _sums_by_tier(accounts, prior, start, end, kept=kept):
         g = groups[_mode(r["account__tier"])]
         for k in ("revenue", "prior", "cost", "costed"):
             g[k] = g.get(k, Decimal(0)) + r[k]
     tier_of = Unit.objects.filter(path=OuterRef("acc")).values("tier")[:1]
     wins = (
-        Opportunity.objects.filter(
-            unit__in=Unit.objects.in_accounts_of(accounts).values("pk"),
-            stage__in=[OpportunityStage.WON, OpportunityStage.LOST],
-            expected_close__gte=start,
-            expected_close__lt=end,
+        visible(
+            user,
+            Opportunity.objects.filter(
+                stage__in=[OpportunityStage.WON, OpportunityStage.LOST],
+                expected_close__gte=start,
+                expected_close__lt=end,
+            ),
         )
         .annotate(acc=account_path_of("unit__path"))
         .annotate(tier=Subquery(tier_of))
@@ -180,7 +197,7 @@ def modes_comparison(*, user: User, as_of: dt.date) -> dict[str, Any]:
         g["won"] = g.get("won", 0) + r["won"]
         g["lost"] = g.get("lost", 0) + r["lost"]
     total = sum((g["revenue"] for g in groups.values()), Decimal(0))
-    cost_pct = _cost_to_serve_pct(accounts, start, end)
+    cost_pct = _cost_to_serve_pct(user, accounts, start, end, kept=kept)
     out = {}
     for name, g in groups.items():
         costed = g.get("costed", Decimal(0))
