@@ -74,6 +74,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "POST web:set_language": "signed_in",
     "GET web:account_goals": CHANGE,
     "POST web:account_goals": CHANGE,
+    "GET web:account_goal_sources": CHANGE,
     "GET web:account_goal_edit": CHANGE,
     "POST web:account_goal_edit": CHANGE,
     "GET web:account_buying_process": CHANGE,

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,7 +24,12 @@ from kam.identification import services as identification_services
 from kam.interactions.models import Interaction
 from kam.planning.profile.forms import BuyingProcessForm, CustomerGoalForm
 from kam.planning.profile.models import CustomerGoal
-from kam.planning.profile.selectors import buying_process, customer_goals
+from kam.planning.profile.selectors import (
+    buying_process,
+    customer_goals,
+    goal_source_choices,
+    goal_source_search,
+)
 from kam.planning.profile.services import (
     buying_process_set,
     customer_goal_create,
@@ -87,6 +93,37 @@ def account_goals(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
             return redirect("web:account_goals", pk=account.pk)
         return _goals_page(request, account, form, status=400)
     return _goals_page(request, account, CustomerGoalForm(account=account))
+
+
+@login_required
+@require_GET
+def account_goal_sources(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """Who told us, found by name (HTMX, decision 115): ``?q=`` answers the matches among the
+    account's people, ``?pick=<id>`` the chosen one (empty: none) for the goal form."""
+    account = _account(request, pk)
+    url = reverse("web:account_goal_sources", args=[account.pk])
+    ids = {"id": "id_source_contact", "name": "source_contact", "url": url}
+    if "pick" in request.GET:
+        raw = request.GET["pick"]
+        contact = None
+        if raw:
+            if not raw.isdigit():
+                return pages.bad_request(request, _("Choose a person from the list."))
+            contact = goal_source_choices(account=account).filter(pk=int(raw)).first()
+            if contact is None:
+                raise Http404
+        return render(
+            request,
+            "core/widgets/_picked.html",
+            {**ids, "value": contact.pk if contact else "", "label": str(contact or "")},
+        )
+    q = request.GET.get("q", "")
+    found = goal_source_search(account=account, q=q)
+    return render(
+        request,
+        "core/widgets/_picker_results.html",
+        {**ids, "found": found, "short": len(q.strip()) < 2},
+    )
 
 
 @login_required

@@ -30,6 +30,11 @@ urlpatterns = [
     path("accounts/<int:pk>/history/", views.account_history, name="account_history"),
     path("settings/language/", views.set_language, name="set_language"),
     path("accounts/<int:pk>/goals/", profile_views.account_goals, name="account_goals"),
+    path(
+        "accounts/<int:pk>/goals/sources/",
+        profile_views.account_goal_sources,
+        name="account_goal_sources",
+    ),
     path("goals/<int:pk>/", profile_views.account_goal_edit, name="account_goal_edit"),
     path(
         "accounts/<int:pk>/buying-process/",

@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.validation import date_error
+from kam.core.widgets import QuickSelect, SearchPicker
 from kam.customers.models import Contact, Unit
 
 from .models import BUYING_PROCESS_MAX, GOAL_TEXT_MAX, GoalKind
-from .selectors import goal_source_choices
+from .selectors import goal_source_choices, goal_sources_listable
+
+
+def _contact_label(value: Any) -> str:
+    try:
+        contact = Contact.objects.filter(pk=int(value)).first()
+    except (TypeError, ValueError):
+        return ""
+    return str(contact) if contact else ""
 
 
 class CustomerGoalForm(forms.Form):
@@ -36,7 +46,14 @@ class CustomerGoalForm(forms.Form):
         super().__init__(*args, **kwargs)
         source = self.fields["source_contact"]
         assert isinstance(source, forms.ModelChoiceField)
-        source.queryset = goal_source_choices(account=account)
+        if goal_sources_listable(account=account):
+            source.widget = QuickSelect()
+        else:  # thousands of people: found by typing a name (decision 115)
+            source.widget = SearchPicker(
+                search_url=reverse("web:account_goal_sources", args=[account.pk]),
+                label_of=_contact_label,
+            )
+        source.queryset = goal_source_choices(account=account)  # gives the widget its choices
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")

@@ -216,6 +216,56 @@ def test_a_source_from_another_account_is_refused(client, kam_a, kam_b):
     assert not CustomerGoal.objects.exists()
 
 
+def test_with_many_people_who_told_us_is_found_by_name(client, kam_a, kam_b, monkeypatch):
+    """Decision 115: above SOURCE_LIST_MAX people the form searches instead of listing."""
+    from kam.planning.profile import selectors
+
+    monkeypatch.setattr(selectors, "SOURCE_LIST_MAX", 2)
+    anna = ContactFactory(first_name="Anna", last_name="Berg", email="anna@a.example")
+    EmploymentFactory(unit=kam_a.account, contact=anna)
+    for name in ("Bob", "Carl"):
+        EmploymentFactory(unit=kam_a.account, contact=ContactFactory(first_name=name))
+    annette = ContactFactory(first_name="Annette")
+    EmploymentFactory(unit=kam_b.account, contact=annette)  # another account's person
+    client.force_login(kam_a.user)
+    goals_url = reverse("web:account_goals", args=[kam_a.account.pk])
+    sources = reverse("web:account_goal_sources", args=[kam_a.account.pk])
+    page = parse(client.get(goals_url).content)
+    assert page.find_all("select", name="source_contact") == []
+    box = page.find("input", id="id_source_contact-q")
+    assert box.attrs["hx-get"] == sources
+    assert page.find("input", id="id_source_contact").attrs["value"] == ""
+    found = parse(client.get(sources, {"q": "ann"}).content)
+    assert [b.attrs["data-pick"] for b in found.find_all("button")] == [str(anna.pk)]
+    assert "Type two letters" in client.get(sources, {"q": "a"}).content.decode()
+    picked = parse(client.get(sources, {"pick": anna.pk}).content)
+    assert picked.find("input", name="source_contact").attrs["value"] == str(anna.pk)
+    assert "Anna Berg" in picked.text
+    assert "Clear" in picked.text
+    cleared = parse(client.get(sources, {"pick": ""}).content)
+    assert cleared.find("input", name="source_contact").attrs["value"] == ""
+    assert client.get(sources, {"pick": annette.pk}).status_code == 404
+    assert client.get(sources, {"pick": "x"}).status_code == 400
+    response = client.post(goals_url, {"kind": "goal", "text": "Grow", "source_contact": anna.pk})
+    assert response.status_code == 302
+    goal = CustomerGoal.objects.get()
+    assert goal.source_contact == anna
+    edit = parse(client.get(reverse("web:account_goal_edit", args=[goal.pk])).content)
+    assert edit.find("input", id="id_source_contact").attrs["value"] == str(anna.pk)
+    assert "Anna Berg" in edit.find(id="id_source_contact-chosen").text
+    client.force_login(kam_b.user)  # another KAM: not their account
+    assert client.get(sources, {"q": "ann"}).status_code in (403, 404)
+
+
+def test_with_few_people_who_told_us_is_a_list(client, kam_a):
+    anna = ContactFactory(first_name="Anna", last_name="Berg")
+    EmploymentFactory(unit=kam_a.account, contact=anna)
+    client.force_login(kam_a.user)
+    page = parse(client.get(reverse("web:account_goals", args=[kam_a.account.pk])).content)
+    options = page.find("select", name="source_contact").find_all("option")
+    assert [o.text for o in options] == ["---------", "Anna Berg"]
+
+
 def test_goals_are_edited_and_deleted(client, kam_a):
     goal = CustomerGoal.objects.create(account=kam_a.account, kind="goal", text="Grow")
     client.force_login(kam_a.user)

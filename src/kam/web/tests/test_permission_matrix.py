@@ -761,6 +761,7 @@ WEB_REQUESTS: dict[str, Build] = {
         lambda w, who: {"kind": "goal", "text": "Cut costs"},
         lambda w: w.account,
     ),
+    "GET web:account_goal_sources": _page("web:account_goal_sources", lambda w: w.account),
     "GET web:account_goal_edit": _page("web:account_goal_edit", lambda w: w.goal),
     "POST web:account_goal_edit": _post(
         "web:account_goal_edit",
