@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from kam.core.bulk import create_with_history
 from kam.core.errors import DomainError
 from kam.core.permissions import visible
 from kam.core.validation import check_date
@@ -350,7 +350,12 @@ def _write(
         for i, g in enumerate(groups)
         if i not in existing
     ]
-    written = bulk_create_with_history(new, Interaction, batch_size=CHUNK, default_user=user)
+    if user is not None:  # the history's author, as bulk_create_with_history's default_user
+        for obj in new:
+            obj._history_user = user  # type: ignore[attr-defined]
+    # plain INSERTs with their creation entries: the ORM's bulk paths cost half the import
+    create_with_history(Interaction, new, batch_size=CHUNK)
+    written = new
     if any(obj.pk is None for obj in written):  # a backend that returns no keys
         keys = {obj.external_id: obj for obj in written}
         for pk, key in Interaction.objects.filter(external_id__in=list(keys)).values_list(
