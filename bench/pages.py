@@ -94,11 +94,13 @@ def child_measure(args: argparse.Namespace) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from kam.core.runtime import settle
     from kam.people.models import User
     from kam.testing.pages import PAGES, find_ids
 
     _static_without_manifest()
     ids = find_ids()
+    settle()  # as kam.wsgi does once the application is loaded; the middleware does the rest
     only = set(args.only.split(",")) if args.only else None
     clients: dict[str, Client] = {}
 

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kam.core.runtime.SettleMiddleware",
     "kam.core.middleware.RequestIdMiddleware",
     "kam.core.middleware.BodyLimitMiddleware",
     "kam.core.middleware.DatabaseBusyMiddleware",

@@ -1,0 +1,28 @@
+"""A serving process freezes what it loaded, so full collections do not walk it (decision 116)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_loading_the_wsgi_application_freezes_the_loaded_objects():
+    code = "import gc, kam.wsgi; print(gc.get_freeze_count(), len(gc.get_objects(generation=2)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    frozen, tracked = int(out[0]), int(out[1])
+    assert frozen > 50_000  # Django and the apps
+    assert tracked < frozen / 10  # what a full collection still walks
+
+
+def test_a_process_settles_again_after_its_first_requests(monkeypatch):
+    from kam.core import runtime
+
+    calls = []
+    monkeypatch.setattr(runtime, "settle", lambda: calls.append(1))
+    monkeypatch.setattr(runtime, "SETTLE_AFTER", frozenset({2, 4}))
+    middleware = runtime.SettleMiddleware(lambda request: "response")
+    answers = [middleware(None) for _ in range(6)]  # type: ignore[arg-type]
+    assert answers == ["response"] * 6
+    assert len(calls) == 2
