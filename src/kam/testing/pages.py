@@ -25,6 +25,7 @@ class Ids:
     nomination: int | None
     plan: int | None = None  # the current plan of the demo KAM's account
     kam_user: int | None = None  # the demo KAM (their links across accounts)
+    rep_user: int | None = None  # the demo field rep (their week)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,13 @@ PAGES: list[Page] = [
     # field work (issue 15): the rep's phone pages, the KAM's field view, indicators
     Page("field-mine", lambda i: "/field/mine/", "rep", LIST),
     Page("field-log", lambda i: "/field/log/", "rep", LIST),
+    Page(
+        "field-week",
+        lambda i: f"/field/reps/{i.rep_user}/week/" if i.rep_user else None,
+        "rep",
+        LIST,
+    ),
+    Page("rep-feed", lambda i: "/teams/feed/", "rep", LIST),
     Page("field-assignments", lambda i: "/field/assignments/", "manager", LIST),
     Page("field-account", lambda i: f"/field/accounts/{i.kam_account}/", "kam", LIST),
     Page("field-indicators", lambda i: "/field/indicators/", "executive", ANALYTIC),
@@ -213,6 +221,7 @@ def find_ids() -> Ids:
     nomination = Nomination.objects.order_by("-pk").first()
     plan = AccountPlan.objects.filter(account=kam_account).order_by("-pk").first()
     kam_user = User.objects.filter(username="kam").values_list("pk", flat=True).first()
+    rep_user = User.objects.filter(username="rep").values_list("pk", flat=True).first()
     return Ids(
         account=largest.pk,
         kam_account=kam_account.pk,
@@ -221,4 +230,5 @@ def find_ids() -> Ids:
         nomination=nomination.pk if nomination else None,
         plan=plan.pk if plan else None,
         kam_user=kam_user,
+        rep_user=rep_user,
     )
