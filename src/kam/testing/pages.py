@@ -162,7 +162,6 @@ PAGES: list[Page] = [
         "rep",
         LIST,
     ),
-    Page("rep-feed", lambda i: "/teams/feed/", "rep", LIST),
     Page("field-assignments", lambda i: "/field/assignments/", "manager", LIST),
     Page("field-account", lambda i: f"/field/accounts/{i.kam_account}/", "kam", LIST),
     Page("field-indicators", lambda i: "/field/indicators/", "executive", ANALYTIC),

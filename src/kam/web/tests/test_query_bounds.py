@@ -1,6 +1,6 @@
 """No page's SQL query count grows with the data: every page of the page benchmark
 (kam.testing.pages.PAGES) is requested on the tiny demo build and on a build ten times its size,
-and must make the same number of queries on both.
+and must make no more queries on the larger.
 
 The two builds are made once for the module (they are the expensive part), inside one
 transaction that is rolled back at the end, so the test database is left as it was.
@@ -88,4 +88,6 @@ def test_the_query_count_does_not_grow_with_the_data(counts, page):
     small, large = counts
     assert small[page][0] == 200, small[page]
     assert large[page][0] == 200, large[page]
-    assert large[page][1] == small[page][1], f"{small[page][1]} → {large[page][1]} queries"
+    # the same count, or fewer: a page may switch to a lighter form for big data (the goal
+    # form's people search instead of a list, decision 115)
+    assert large[page][1] <= small[page][1], f"{small[page][1]} → {large[page][1]} queries"
