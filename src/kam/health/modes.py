@@ -36,6 +36,7 @@ from kam.sales.selectors import kept_sums_by_tier
 from kam.sales.services import account_revenue_current
 
 KEY, TRANSACTIONAL = "key", "transactional"
+RECENT_DAYS = 92
 HEALTH = "health.score"
 WALLET = "sales.share_of_wallet"
 POSITION = "sales.supplier_position"
@@ -274,17 +275,25 @@ def lean_account(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
         .select_related("unit")
         .order_by("expected_close", "pk")[:LIST_LIMIT]
     )
-    orders = list(
-        Transaction.objects.filter(unit__in=units)
-        .select_related("unit", "product")
-        .order_by("-date", "-pk")[:LIST_LIMIT]
-    )
     return {
         **lean_kpis(account=account, as_of=as_of),
         "pipeline": pipeline,
         "pipeline_value": sum((o.amount or Decimal(0) for o in pipeline), Decimal(0)),
-        "orders": orders,
+        "orders": _latest_orders(units, as_of),
     }
+
+
+def _latest_orders(units: Any, as_of: dt.date) -> list[Transaction]:
+    """The account's latest orders: those of the last ``RECENT_DAYS`` first (each unit's
+    orders searched by its date index), all of them only when these are too few; sorting
+    every order of a large account took 0.4 s (decision 117)."""
+    rows = (
+        Transaction.objects.filter(unit__in=units)
+        .select_related("unit", "product")
+        .order_by("-date", "-pk")
+    )
+    recent = list(rows.filter(date__gt=as_of - dt.timedelta(days=RECENT_DAYS))[:LIST_LIMIT])
+    return recent if len(recent) == LIST_LIMIT else list(rows[:LIST_LIMIT])
 
 
 def key_kpis(*, account: Unit, as_of: dt.date) -> list[tuple[Any, Any, str]]:

@@ -295,3 +295,21 @@ def test_the_comparison_reads_the_kept_sums_and_they_equal_the_live_ones(
     # the kept sums are not read for another day than today (their window is today's)
     monkeypatch.setattr(modes, "kept_sums_by_tier", None)
     assert modes.modes_comparison(user=boss, as_of=today - dt.timedelta(days=40))["groups"]
+
+
+def test_the_lean_page_lists_the_latest_orders_recent_or_not(kam_a: Persona, monkeypatch):
+    """Decision 117: the orders of the last months are read first, older ones only when these
+    are fewer than the list holds; either way the newest come first."""
+    from kam.health import modes
+
+    monkeypatch.setattr(modes, "LIST_LIMIT", 3)
+    today = dt.date.today()
+    site = make_unit("A site", parent=kam_a.account, kind="site")
+    for i, days in enumerate((400, 300, 200, 5)):  # one recent order, three old ones
+        _sell(site if i % 2 else kam_a.account, str(100 + i), today - dt.timedelta(days), f"o{i}")
+    orders = modes.lean_account(account=kam_a.account, as_of=today)["orders"]
+    assert [o.external_id for o in orders] == ["o3", "o2", "o1"]
+    for i in range(4, 8):  # now the recent orders fill the list alone
+        _sell(site, "50", today - dt.timedelta(days=i), f"o{i}")
+    orders = modes.lean_account(account=kam_a.account, as_of=today)["orders"]
+    assert [o.external_id for o in orders] == ["o4", "o5", "o3"]  # same day: the newer first
