@@ -164,13 +164,28 @@ def child_prepare(args: argparse.Namespace) -> dict:
     return {"seconds": time.perf_counter() - started}
 
 
+def child_migrate(args: argparse.Namespace) -> dict:
+    """Bring a reused build to the code's schema: a build made before a migration would
+    otherwise fail on its first page (the kept account sums, decision 114)."""
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    return {"seconds": time.perf_counter() - started}
+
+
 def child_load(args: argparse.Namespace) -> dict:
     from score_portfolio import child_load as load
 
     return load(args)
 
 
-CHILDREN = {"measure": child_measure, "prepare": child_prepare, "load": child_load}
+CHILDREN = {
+    "measure": child_measure,
+    "prepare": child_prepare,
+    "migrate": child_migrate,
+    "load": child_load,
+}
 
 
 # --- the parent --------------------------------------------------------------------------------
@@ -204,10 +219,12 @@ def ensure_scored(args: argparse.Namespace) -> dict:
     target = scored_path(args)
     record = target.with_suffix(".json")
     if record.exists() and target.exists() and not args.rebuild:
+        run_child("migrate", bench_env(f"sqlite:///{target}"), args)
         return meta
     remove_sqlite(target)
     log(f"copying {source.name} to {target.name} and scoring it ...")
     shutil.copyfile(source, target)
+    run_child("migrate", bench_env(f"sqlite:///{target}"), args)
     done = run_child("prepare", bench_env(f"sqlite:///{target}"), args, as_of=meta["today"])
     record.write_text(json.dumps({**meta, "score_seconds": done["seconds"]}, indent=2))
     return meta

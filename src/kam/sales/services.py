@@ -304,36 +304,32 @@ def account_revenue_refresh(*, today: dt.date, account_ids: Sequence[int] | None
     """Compute and keep the sums of the last 12 full months (and the 12 before) of these
     accounts (of every account without ``account_ids``); returns the accounts written.
 
-    The kept rows are locked first (PostgreSQL), so a writer marking one of them waits for
-    this transaction and its mark survives; the sums are read after the lock."""
+    One transaction per ``_CHUNK`` accounts, so the database's write lock is never held for
+    long (every account of the large build at once held it for seconds, and writers waited).
+    Each chunk's kept rows are locked first (PostgreSQL), so a writer marking one of them
+    waits for that transaction and its mark survives; the sums are read after the lock."""
     start, end = last_full_months(today, 12)
     in_window = MonthlyRollup.objects.filter(
         month__gte=add_months(start, -12), month__lt=end
     ).order_by()
+    if account_ids is None:
+        ids = list(Unit.objects.accounts().order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(account_ids))
     written = 0
-    with transaction.atomic():
-        if account_ids is None:
-            ids = list(Unit.objects.accounts().values_list("pk", flat=True))
-            list(AccountRevenue.objects.select_for_update().values_list("pk", flat=True))
-            sums = _kept_sums(in_window, start)
-            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-        else:
-            ids = sorted(set(account_ids))
-            chunks = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
-            sums = {}
-            for part in chunks:
-                list(
-                    AccountRevenue.objects.select_for_update()
-                    .filter(pk__in=part)
-                    .values_list("pk", flat=True)
-                )
-                sums.update(_kept_sums(in_window.filter(account_id__in=part), start))
-        for part in chunks:
-            AccountRevenue.objects.filter(pk__in=part).delete()
-            AccountRevenue.objects.bulk_create(
-                [_kept_row(pk, end, sums.get(pk, {})) for pk in part]
+    for first in range(0, len(ids), _CHUNK):
+        part = ids[first : first + _CHUNK]
+        with transaction.atomic():
+            list(
+                AccountRevenue.objects.select_for_update()
+                .filter(pk__in=part)
+                .values_list("pk", flat=True)
             )
-            written += len(part)
+            sums = _kept_sums(in_window.filter(account_id__in=part), start)
+            AccountRevenue.objects.filter(pk__in=part).delete()
+            rows = [_kept_row(pk, end, sums.get(pk, {})) for pk in part]
+            AccountRevenue.objects.bulk_create(rows)
+        written += len(part)
     return written
 
 

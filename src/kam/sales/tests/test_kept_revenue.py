@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -170,3 +172,20 @@ def test_with_many_stale_accounts_the_portfolio_reads_the_live_sums(
     assert not AccountRevenue.objects.exists()
     assert account_revenue_refresh_due() == 3  # the worker does them all at once
     assert account_revenue_current(today=timezone.localdate())
+
+
+def test_every_account_is_refreshed_in_short_transactions(three, monkeypatch) -> None:
+    """The worker's refresh of every account holds the write lock a chunk at a time."""
+    opened = []
+    atomic = transaction.atomic
+
+    def counting(*args, **kwargs):
+        opened.append(1)
+        return atomic(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_CHUNK", 2)
+    monkeypatch.setattr(services, "transaction", SimpleNamespace(atomic=counting))
+    assert account_revenue_refresh(today=timezone.localdate()) == 3
+    assert len(opened) == 2  # three accounts, two per transaction
+    alpha, beta, gamma, _site, _product = three
+    assert [_kept(a) for a in (alpha, beta, gamma)] == [100, 300, 200]
