@@ -217,6 +217,8 @@ KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR")
 KAM_RESTRICTED_VISIBILITY = _env_bool("KAM_RESTRICTED_VISIBILITY")
 # Field reps' routes: straight-line travel at this speed (km/h).
 KAM_FIELD_SPEED_KMH = float(os.environ.get("KAM_FIELD_SPEED_KMH", "") or 40)
+# Generated visit plans give a rep at most this many visits a day (decision 118).
+KAM_FIELD_VISITS_PER_DAY = int(os.environ.get("KAM_FIELD_VISITS_PER_DAY", "") or 8)
 # Four-eyes on key-account nominations: the nominator may not approve their own (decision 31).
 # On lets a tiny team's only executive approve what they nominated.
 KAM_ALLOW_SELF_APPROVAL = _env_bool("KAM_ALLOW_SELF_APPROVAL")

@@ -4,9 +4,11 @@ field and the calendar feed token."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
@@ -202,8 +204,11 @@ def visits_generate(
     assignments of ``reps`` (all reps when None), or of ``units``.
 
     A unit's next visit is its interval after its last planned or done visit (or ``start``
-    when it never had one or is already due); weekends move to Monday. Runs in a bounded number
-    of queries (four, plus one bulk insert) whatever the number of units."""
+    when it never had one or is already due); weekends move to Monday. A rep gets at most
+    ``KAM_FIELD_VISITS_PER_DAY`` visits a day, planned ones included: the units waiting longest
+    come first, the others move to the next working days, and a unit with no room before the
+    horizon stays due (decision 118). Runs in a bounded number of queries (five, plus one bulk
+    insert) whatever the number of units."""
     if not 1 <= weeks <= 26:
         raise DomainError(_("Plan 1 to 26 weeks ahead."), field="weeks")
     first = start or timezone.localdate()
@@ -226,6 +231,17 @@ def visits_generate(
         .annotate(last=Max("planned_on"))
         .values_list("unit", "last")
     )
+    per_day = max(1, int(settings.KAM_FIELD_VISITS_PER_DAY))
+    booked = Counter(
+        Visit.objects.filter(
+            rep__in={a.rep_id for a in rows},
+            status=VisitStatus.PLANNED,
+            planned_on__gte=first,
+            planned_on__lt=last,
+        ).values_list("rep_id", "planned_on")
+    )
+    # the longest wait first: never visited, then by the last visit's day
+    rows.sort(key=lambda a: (a.unit_id in latest, latest.get(a.unit_id) or first, a.unit_id))
     new: list[Visit] = []
     for assignment in rows:
         interval = cadence.get((tiers.get(assignment.unit_id, ""), assignment.unit.kind))
@@ -235,8 +251,11 @@ def visits_generate(
         day = first if previous is None else max(first, previous + dt.timedelta(days=interval))
         while day < last:
             visit_day = _weekday(day)
+            while visit_day < last and booked[(assignment.rep_id, visit_day)] >= per_day:
+                visit_day = _weekday(visit_day + dt.timedelta(days=1))
             if visit_day >= last:
                 break
+            booked[(assignment.rep_id, visit_day)] += 1
             new.append(
                 Visit(
                     unit_id=assignment.unit_id,

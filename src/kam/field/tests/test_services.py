@@ -79,6 +79,37 @@ def test_cadence_plans_visits_and_flags_missed_and_overdue(fw: FieldWorld) -> No
     assert selectors.overdue_units(rep=fw.rep, today=after) == [fw.north]
 
 
+def test_a_generated_plan_gives_a_rep_at_most_a_days_visits(fw: FieldWorld, settings) -> None:
+    """Decision 118: due units beyond the day's capacity go to the next working days, planned
+    visits count, the longest waiting first; no room before the horizon: the unit stays due."""
+    settings.KAM_FIELD_VISITS_PER_DAY = 2
+    sites = [make_unit(f"Site {i}", parent=fw.account, kind="site") for i in range(5)]
+    services.assignment_set(units=sites, rep=fw.rep, actor=None)
+    services.cadence_set(tier="key", kind="site", interval_days=30, actor=None)
+    thursday = dt.date(2026, 3, 5)
+    Visit.objects.create(unit=sites[4], rep=fw.rep, planned_on=thursday - dt.timedelta(days=40),
+                         status=VisitStatus.DONE)  # fmt: skip
+    Visit.objects.create(unit=fw.north, rep=fw.rep, planned_on=thursday)  # books one of two
+    made = services.visits_generate(reps=[fw.rep], weeks=1, start=thursday)
+    per_day: dict[dt.date, int] = {}
+    for v in Visit.objects.filter(rep=fw.rep, status=VisitStatus.PLANNED):
+        per_day[v.planned_on] = per_day.get(v.planned_on, 0) + 1
+    friday, monday = thursday + dt.timedelta(days=1), thursday + dt.timedelta(days=4)
+    assert per_day == {thursday: 2, friday: 2, monday: 2}  # no weekend, two a day
+    assert len(made) == 5
+    # never visited before the one visited 40 days ago: it comes last
+    assert [v.unit for v in made if v.planned_on == monday][-1] == sites[4]
+    settings.KAM_FIELD_VISITS_PER_DAY = 1
+    Visit.objects.filter(generated=True).delete()
+    made = services.visits_generate(reps=[fw.rep], weeks=1, start=thursday)
+    assert sorted(v.planned_on for v in made) == [
+        friday,
+        monday,
+        monday + dt.timedelta(days=1),
+        monday + dt.timedelta(days=2),
+    ]  # Thursday is full; the fifth unit has no room this week and stays due
+
+
 def test_no_cadence_no_visit(fw: FieldWorld) -> None:
     VisitCadence.objects.all().delete()
     services.assignment_set(units=[fw.north], rep=fw.rep, actor=None)
