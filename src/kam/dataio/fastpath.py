@@ -29,6 +29,7 @@ import os
 import sqlite3
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ from django.db.models import Field
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
+from kam.core.jobs import current_worker_id, worker_alive_here
 from kam.core.tabular import FORMULA_START
 from kam.core.validation import SAFE_DIGITS, amount_error, amount_limit, date_bounds, date_error
 from kam.customers.models import Unit, account_path_sql
@@ -57,6 +59,7 @@ from .entities import plan_columns
 from .formats import ImportFileError
 from .importers import IN_CHUNK, SUGGEST_LIMIT, TRANSACTION_ENTITY, Progress, chunks
 from .mapping import ColumnMapping, closest
+from .models import PublishStep
 from .report import ImportReport
 
 log = logging.getLogger("kam.dataio")
@@ -835,6 +838,9 @@ class Writer:
 STAGE_PREFIX = "import-"
 STAGE_SCHEMA = "kam_stage"
 PUBLISH_CACHE_KIB = -256 * 1024  # page cache while publishing (negative: KiB), 256 MB
+PUBLISH_CHUNK = 25_000  # rows a publish step writes in one transaction (a fraction of a second)
+PUBLISH_PAUSE = 0.1  # seconds between two steps: a waiting writer's busy handler looks again
+_PUBLISHING: set[str] = set()  # the publishes running in this process (their tokens)
 
 
 def staging_usable() -> bool:
@@ -882,17 +888,21 @@ class Stage:
     """The validated rows of an import, kept in a private SQLite file until published.
 
     Staging takes no lock on the database, so other writers go on while a big file is read,
-    checked and compared with the stored rows. :meth:`publish` then moves everything in one
-    short transaction: new rows and changed rows by ``INSERT``/``UPDATE … FROM`` the attached
-    file, and the roll-ups by one aggregated upsert. All-or-nothing as before: a failure or a
-    kill before the commit leaves the database as it was; the file is removed on exit or, after
-    a kill, by the next import.
+    checked and compared with the stored rows. :meth:`publish` then moves the rows in steps of
+    ``PUBLISH_CHUNK`` rows, each a short transaction that also adds its roll-up deltas and
+    records what it did (:class:`~kam.dataio.models.PublishStep`); other writers get the
+    database between two steps. The file stays all-or-nothing: the last step deletes the
+    records, which is the import's commit; a failure before it undoes the steps already made,
+    and the steps of a process killed half-way are undone by the next import or a worker's
+    tick (:func:`publish_recover`). The staging file is removed on exit or, after a kill, by
+    the next import.
     """
 
     def __init__(self) -> None:
         directory = staging_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         staging_leftovers_remove(directory)
+        publish_recover()
         fd, name = tempfile.mkstemp(
             prefix=f"{STAGE_PREFIX}{os.getpid()}-", suffix=".sqlite3", dir=directory
         )
@@ -904,12 +914,8 @@ class Stage:
         columns = ", ".join(COLUMNS)
         self.db.execute(f"CREATE TABLE new ({columns})")
         self.db.execute(f"CREATE TABLE changed (id INTEGER PRIMARY KEY, {columns})")
-        self.db.execute(
-            "CREATE TABLE deltas (unit_id INTEGER, product_line_id INTEGER, month TEXT, "
-            "net_amount NUMERIC, quantity NUMERIC, cost NUMERIC, costed_amount NUMERIC, "
-            "lines INTEGER)"
-        )
         self.db.execute("BEGIN")
+        self.new = 0
         self.changed = 0
 
     def __enter__(self) -> Stage:
@@ -925,44 +931,41 @@ class Stage:
         self.path.unlink(missing_ok=True)
 
     def add(self, new: pl.DataFrame, changed: pl.DataFrame) -> None:
-        """Stage a batch: its new rows, its changed rows and the roll-up deltas of their new
-        values (the old values are taken out at publish, from the rows as they are then).
+        """Stage a batch: its new rows and its changed rows (with their ids).
+
+        The roll-up deltas are summed at publish, from the rows as they are then.
         """
         assert self.db is not None
         marks = ", ".join(["?"] * len(COLUMNS))
         if new.height:
             self.db.executemany(f"INSERT INTO new VALUES ({marks})", _db_rows(new, COLUMNS))
+            self.new += new.height
         if changed.height:
             self.db.executemany(
                 f"INSERT INTO changed VALUES (?, {marks})", _db_rows(changed, ["id", *COLUMNS])
             )
             self.changed += changed.height
-        deltas = pl.concat([_deltas_of(new, +1), _deltas_of(changed, +1)])
-        if deltas.height:
-            self.db.executemany(
-                f"INSERT INTO deltas VALUES ({', '.join(['?'] * len(DELTA_COLUMNS))})",
-                deltas.select(
-                    "unit_id",
-                    "product_line_id",
-                    pl.col("month").cast(pl.String),
-                    *(pl.col(c).cast(pl.String) for c in DELTA_COLUMNS[3:-1]),
-                    "lines",
-                ).rows(),
-            )
         self.db.execute("COMMIT")  # a batch at a time to disk: memory stays one batch
         self.db.execute("BEGIN")
 
     def publish(self) -> None:
-        """Write the staged rows and roll-ups in one transaction."""
+        """Write the staged rows and their roll-ups, a step of ``PUBLISH_CHUNK`` rows at a time.
+
+        Raises :class:`ImportFileError` ("conflict") when a staged row was deleted meanwhile or
+        a new external id was written meanwhile; the steps made are then undone.
+        """
         assert self.db is not None
+        # new rows in the order of the (unit, date) index and of the roll-ups, so each step
+        # touches its own units' roll-ups; sorted here, outside the database's lock
+        self.db.execute("CREATE TABLE ordered AS SELECT * FROM new ORDER BY unit_id, date")
         self.db.execute("COMMIT")
         self.db.close()
         self.db = None
-        meta = Transaction._meta
-        table = meta.db_table
-        names = [cast("Field[Any, Any]", meta.get_field(c)).column for c in COLUMNS]
-        values = DELTA_COLUMNS[3:]
+        token = f"{current_worker_id()}:{uuid.uuid4().hex[:12]}"
+        _PUBLISHING.add(token)
         started = time.monotonic()
+        held = longest = 0.0
+        steps = 0
         with connection.cursor() as cursor:
             cursor.execute(f"ATTACH DATABASE %s AS {STAGE_SCHEMA}", [str(self.path)])
             # the indexes of a big table are updated in memory, not paged through a small cache
@@ -970,62 +973,239 @@ class Stage:
             cache_size = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA main.cache_size = {PUBLISH_CACHE_KIB}")
         try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                if self.changed:
-                    cursor.execute(
-                        f"SELECT COUNT(*) FROM {STAGE_SCHEMA}.changed c "
-                        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = c.id)"
-                    )
-                    if cursor.fetchone()[0]:
-                        raise ImportFileError(_CONFLICT(), code="conflict")
-                cursor.execute(
-                    f"CREATE TEMP TABLE IF NOT EXISTS {DELTA_TABLE} (unit_id integer, "
-                    "product_line_id integer, month date, net_amount numeric, quantity numeric, "
-                    "cost numeric, costed_amount numeric, lines integer)"
-                )
-                cursor.execute(f"DELETE FROM {DELTA_TABLE}")
-                # the old values of changed rows leave their roll-ups: read as they are now
-                olds = (
-                    f"UNION ALL SELECT t.unit_id, t.product_line_id, "
-                    f"strftime('%Y-%m-01', t.date), -SUM(t.net_amount), -SUM(t.quantity), "
-                    f"-COALESCE(SUM(t.cost), 0), "
-                    f"-COALESCE(SUM(CASE WHEN t.cost IS NOT NULL THEN t.net_amount END), 0), "
-                    f"-COUNT(*) FROM {table} t JOIN {STAGE_SCHEMA}.changed c ON c.id = t.id "
-                    f"GROUP BY 1, 2, 3"
-                    if self.changed
-                    else ""
-                )
-                cursor.execute(
-                    f"""
-                    INSERT INTO {DELTA_TABLE}
-                    SELECT unit_id, product_line_id, month,
-                           {", ".join(f"SUM({c})" for c in values)}
-                    FROM (SELECT * FROM {STAGE_SCHEMA}.deltas {olds})
-                    GROUP BY unit_id, product_line_id, month
-                    HAVING {" OR ".join(f"SUM({c}) != 0" for c in values)}
-                    """
-                )
-                if self.changed:
-                    cursor.execute(
-                        f"UPDATE {table} SET "
-                        + ", ".join(f"{n} = c.{c}" for n, c in zip(names, COLUMNS, strict=True))
-                        + f" FROM {STAGE_SCHEMA}.changed c WHERE {table}.id = c.id"
-                    )
-                cursor.execute(
-                    f"INSERT INTO {table} ({', '.join(names)}) "
-                    f"SELECT {', '.join(COLUMNS)} FROM {STAGE_SCHEMA}.new"
-                )
-                _apply_delta_table(cursor, drop_empty=bool(self.changed))
-        except IntegrityError as exc:
-            raise ImportFileError(_CONFLICT(), code="conflict") from exc
+            plan = [
+                *((self._update_step, b) for b in self._id_ranges()),
+                *((self._insert_step, b) for b in _ranges(self.new, PUBLISH_CHUNK)),
+            ]
+            for step, bounds in plan:
+                if steps:
+                    _pause()
+                begun = time.monotonic()
+                with transaction.atomic(), connection.cursor() as cursor:
+                    step(cursor, token, *bounds)
+                    if steps == len(plan) - 1:  # the last step commits the whole file
+                        PublishStep.objects.filter(token=token).delete()
+                longest = max(longest, time.monotonic() - begun)
+                held += time.monotonic() - begun
+                steps += 1
+        except BaseException as exc:
+            try:
+                publish_undo(token)
+            except Exception:  # e.g. the lock: left to the next import or worker tick
+                log.exception("Undoing a failed publish stopped; it is taken up again later")
+            if isinstance(exc, IntegrityError):
+                raise ImportFileError(_CONFLICT(), code="conflict") from exc
+            raise
         finally:
+            _PUBLISHING.discard(token)
             with connection.cursor() as cursor:
                 cursor.execute(f"DETACH DATABASE {STAGE_SCHEMA}")
                 cursor.execute(f"PRAGMA main.cache_size = {int(cache_size)}")
         log.info(
-            "Import published in %.1f s (the database's write lock held)",
+            "Import published in %.1f s: %d step(s) held the database's write lock %.1f s in "
+            "all, the longest %.2f s",
             time.monotonic() - started,
+            steps,
+            held,
+            longest,
         )
+
+    def _id_ranges(self) -> list[tuple[int, int]]:
+        """The changed rows' ids in ranges of at most ``PUBLISH_CHUNK`` rows."""
+        if not self.changed:
+            return []
+        with sqlite3.connect(self.path) as db:
+            starts = [
+                row[0]
+                for row in db.execute(
+                    "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n "
+                    f"FROM changed) WHERE (n - 1) % {PUBLISH_CHUNK} = 0 ORDER BY id"
+                )
+            ]
+            (last,) = db.execute("SELECT MAX(id) FROM changed").fetchone()
+        ends = [s - 1 for s in starts[1:]] + [last]
+        return list(zip(starts, ends, strict=True))
+
+    def _update_step(self, cursor: Any, token: str, low: int, high: int) -> None:
+        """Change one range of staged rows: keep their old values, then the roll-ups follow."""
+        table = Transaction._meta.db_table
+        staged = f"{STAGE_SCHEMA}.changed c WHERE c.id BETWEEN {int(low)} AND {int(high)}"
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {staged} "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = c.id)"
+        )
+        if cursor.fetchone()[0]:
+            raise ImportFileError(_CONFLICT(), code="conflict")
+        rows = f"SELECT t.* FROM {table} t JOIN {staged} AND t.id = c.id"
+        record = PublishStep.objects.create(token=token)
+        cursor.execute(
+            f"UPDATE {PublishStep._meta.db_table} SET old_rows = "
+            f"(SELECT json_group_array(json_array({', '.join(_UNDO_COLUMNS)})) FROM ({rows})) "
+            "WHERE id = %s",
+            [record.pk],
+        )
+        _deltas_start(cursor)
+        _deltas_collect(cursor, rows, -1)
+        names = _columns()
+        cursor.execute(
+            f"UPDATE {table} SET "
+            + ", ".join(f"{n} = c.{c}" for n, c in zip(names, COLUMNS, strict=True))
+            + f" FROM {STAGE_SCHEMA}.changed c WHERE {table}.id = c.id "
+            f"AND c.id BETWEEN {int(low)} AND {int(high)}"
+        )
+        _deltas_collect(cursor, rows, +1)
+        _deltas_apply(cursor, drop_empty=True)
+
+    def _insert_step(self, cursor: Any, token: str, low: int, high: int) -> None:
+        """Insert one range of the ordered new rows, note their ids, add their roll-ups."""
+        table = Transaction._meta.db_table
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(_columns())}) "
+            f"SELECT {', '.join(COLUMNS)} FROM {STAGE_SCHEMA}.ordered "
+            f"WHERE rowid BETWEEN {int(low)} AND {int(high)} ORDER BY rowid"
+        )
+        # one statement under the write lock: its ids are consecutive (AUTOINCREMENT)
+        cursor.execute("SELECT last_insert_rowid(), changes()")
+        last, count = cursor.fetchone()
+        first = last - count + 1
+        PublishStep.objects.create(token=token, first_id=first, last_id=last)
+        _deltas_start(cursor)
+        _deltas_collect(cursor, f"SELECT * FROM {table} WHERE id BETWEEN {first} AND {last}", +1)
+        _deltas_apply(cursor, drop_empty=False)
+
+
+def _pause() -> None:
+    """Between two publish steps: long enough for a waiting writer's busy handler to look again
+    (SQLite's sleeps between its looks grow to 100 ms), so the import does not starve it.
+    """
+    time.sleep(PUBLISH_PAUSE)
+
+
+def _ranges(count: int, size: int) -> list[tuple[int, int]]:
+    """``1 … count`` in consecutive ranges of at most ``size``."""
+    return [(low, min(low + size - 1, count)) for low in range(1, count + 1, size)]
+
+
+def _columns() -> list[str]:
+    meta = Transaction._meta
+    return [cast("Field[Any, Any]", meta.get_field(c)).column for c in COLUMNS]
+
+
+# the columns a publish step keeps of a row it changes (``id`` first), to undo it
+_UNDO_COLUMNS = ["id", *COLUMNS]
+RAW_DELTA_TABLE = "kam_rollup_delta_raw"
+
+
+def _deltas_start(cursor: Any) -> None:
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {RAW_DELTA_TABLE} (unit_id integer, "
+        "product_line_id integer, month date, net_amount numeric, quantity numeric, "
+        "cost numeric, costed_amount numeric, lines integer)"
+    )
+    cursor.execute(f"DELETE FROM {RAW_DELTA_TABLE}")
+
+
+def _deltas_collect(cursor: Any, rows: str, sign: int, params: list[Any] | None = None) -> None:
+    """Add the roll-up deltas of the transaction rows ``rows`` (a SELECT), times ``sign``."""
+    s = "-" if sign < 0 else ""
+    cursor.execute(  # with a parameter list, so "%%" is read as "%"
+        f"INSERT INTO {RAW_DELTA_TABLE} "
+        f"SELECT r.unit_id, r.product_line_id, strftime('%%Y-%%m-01', r.date), "
+        f"{s}SUM(r.net_amount), {s}SUM(r.quantity), {s}COALESCE(SUM(r.cost), 0), "
+        f"{s}COALESCE(SUM(CASE WHEN r.cost IS NOT NULL THEN r.net_amount END), 0), "
+        f"{s}COUNT(*) FROM ({rows}) r GROUP BY 1, 2, 3",
+        params or [],
+    )
+
+
+def _deltas_apply(cursor: Any, *, drop_empty: bool) -> None:
+    """Sum the collected deltas per unit, product line and month, and add them to the roll-ups."""
+    values = DELTA_COLUMNS[3:]
+    cursor.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {DELTA_TABLE} (unit_id integer, "
+        "product_line_id integer, month date, net_amount numeric, quantity numeric, "
+        "cost numeric, costed_amount numeric, lines integer)"
+    )
+    cursor.execute(f"DELETE FROM {DELTA_TABLE}")
+    cursor.execute(
+        f"""
+        INSERT INTO {DELTA_TABLE}
+        SELECT unit_id, product_line_id, month, {", ".join(f"SUM({c})" for c in values)}
+        FROM {RAW_DELTA_TABLE}
+        GROUP BY unit_id, product_line_id, month
+        HAVING {" OR ".join(f"SUM({c}) != 0" for c in values)}
+        """
+    )
+    _apply_delta_table(cursor, drop_empty=drop_empty)
+
+
+def publish_undo(token: str) -> int:
+    """Undo the committed steps of the publish ``token``, the latest first; returns how many.
+
+    Each step is undone in its own transaction with its record, so an undo stopped half-way is
+    taken up again from where it stopped: inserted rows are deleted by their id range, changed
+    rows get their old values back, and the roll-ups follow from the rows as they are then.
+    """
+    table = Transaction._meta.db_table
+    names = _columns()
+    undone = 0
+    while True:
+        with transaction.atomic():
+            step = PublishStep.objects.filter(token=token).order_by("-pk").first()
+            if step is None:
+                return undone
+            with connection.cursor() as cursor:
+                _deltas_start(cursor)
+                if step.first_id is not None:
+                    rows = f"SELECT * FROM {table} WHERE id BETWEEN %s AND %s"
+                    params = [step.first_id, step.last_id]
+                    _deltas_collect(cursor, rows, -1, params)
+                    cursor.execute(f"DELETE FROM {table} WHERE id BETWEEN %s AND %s", params)
+                else:
+                    old = (
+                        "SELECT json_extract(j.value, '$[0]') AS id, "
+                        + ", ".join(
+                            f"json_extract(j.value, '$[{i + 1}]') AS {c}"
+                            for i, c in enumerate(COLUMNS)
+                        )
+                        + f" FROM {PublishStep._meta.db_table} s, json_each(s.old_rows) j "
+                        f"WHERE s.id = {int(step.pk)}"
+                    )
+                    rows = f"SELECT t.* FROM {table} t WHERE t.id IN (SELECT id FROM ({old}))"
+                    _deltas_collect(cursor, rows, -1)
+                    cursor.execute(
+                        f"UPDATE {table} SET "
+                        + ", ".join(f"{n} = o.{c}" for n, c in zip(names, COLUMNS, strict=True))
+                        + f" FROM ({old}) o WHERE {table}.id = o.id"
+                    )
+                    _deltas_collect(cursor, rows, +1)
+                _deltas_apply(cursor, drop_empty=True)
+            step.delete()
+            undone += 1
+
+
+def publish_recover() -> int:
+    """Undo the publishes of processes that died half-way (SQLite); returns the steps undone.
+
+    A publish's token starts with its process's worker id: steps of another live process on
+    this machine are its own business (it undoes them itself if it fails), and so are the
+    publishes running in this process; a publish of this process that stopped without undoing
+    its steps (the undo met the lock) is taken up. Called before each staged import and by every
+    worker's tick; one query when there is nothing to do.
+    """
+    if connection.vendor != "sqlite":
+        return 0
+    tokens = set(PublishStep.objects.values_list("token", flat=True).distinct())
+    undone = 0
+    for token in sorted(tokens - _PUBLISHING):
+        worker = token.partition(":")[0]
+        if worker != current_worker_id() and worker_alive_here(worker):
+            continue
+        count = publish_undo(token)
+        if count:
+            log.warning("Undid %s step(s) of an import stopped while publishing", count)
+        undone += count
+    return undone
 
 
 def _CONFLICT() -> str:  # noqa: N802

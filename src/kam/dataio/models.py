@@ -197,3 +197,28 @@ class ExportJob(Heartbeat):
     @property
     def file_name(self) -> str:
         return f"{self.entity}-{self.created_at:%Y-%m-%d}.{self.format}"
+
+
+class PublishStep(models.Model):
+    """One committed step of a SQLite import's publish, kept until the whole file is in.
+
+    A big staged import publishes its rows a chunk per short transaction (decision 119), so
+    other writers get the database between chunks. Each chunk writes one of these rows in its
+    own transaction: the id range of the rows it inserted, or the values of the rows it
+    changed as they were before. The last step deletes the import's rows here, which is the
+    moment the file counts as written; until then a failure, or a process that died, has its
+    steps undone from these rows (``fastpath.publish_undo``).
+    """
+
+    token = models.CharField(_("publish"), max_length=100, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    first_id = models.BigIntegerField(_("first inserted id"), null=True, blank=True)
+    last_id = models.BigIntegerField(_("last inserted id"), null=True, blank=True)
+    old_rows = models.JSONField(_("rows before the change"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import publish step")
+        verbose_name_plural = _("import publish steps")
+
+    def __str__(self) -> str:
+        return f"{self.token} #{self.pk}"

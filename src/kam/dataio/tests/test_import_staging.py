@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from kam.core.jobs import current_worker_id
 from kam.dataio import fastpath
+from kam.dataio.models import PublishStep
 from kam.dataio.services import import_file
 from kam.sales.models import MonthlyRollup, Transaction
 from kam.testing import sqlite_files
@@ -247,3 +249,159 @@ def test_an_import_killed_while_staging_leaves_nothing_and_its_file_goes_next_ti
     assert not leftover.exists()
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM sales_transaction").fetchone()[0] == 5
+
+
+# --- the publish in steps (decision 119) -------------------------------------------------------
+
+
+@pytest.fixture
+def steps_of_two(monkeypatch):
+    """Publish two rows a step, so the five-row sample file takes three steps."""
+    monkeypatch.setattr(fastpath, "PUBLISH_CHUNK", 2)
+    monkeypatch.setattr(fastpath, "PUBLISH_PAUSE", 0)
+
+
+def _other_writer_now(db_file: str) -> None:
+    """A write from another connection that refuses to wait: it fails if the lock is held."""
+    other = sqlite3.connect(db_file, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE customers_unit SET city = 'between two steps' WHERE id = -1")
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+@pytest.mark.usefixtures("catalogue", "steps_of_two")
+def test_a_file_is_published_in_steps_and_another_writer_gets_in_between(monkeypatch):
+    db_file = str(connection.settings_dict["NAME"])
+    pauses = []
+
+    def pause():
+        _other_writer_now(db_file)  # raises "database is locked" if a step held the lock
+        pauses.append(Transaction.objects.count())
+
+    monkeypatch.setattr(fastpath, "_pause", pause)
+    report = import_file(entity="transactions", path=FIXTURES / "transactions.csv")
+    assert report.created == 5
+    assert pauses == [2, 4]  # the rows showed up a step at a time
+    assert Transaction.objects.count() == 5
+    assert rollups() == direct_sums()
+    assert not PublishStep.objects.exists()  # the last step committed the file
+
+
+def _second_file(tmp_path):
+    """Three rows of the sample changed, two new ones."""
+    path = tmp_path / "tx2.csv"
+    path.write_text(
+        "external_id,date,unit,product,quantity,net_amount,currency,cost\n"
+        "T-1,2024-01-15,U-ACME-DE,SKU-100,10,1100.00,EUR,600.00\n"
+        "T-2,2024-02-20,U-ACME-DE,SKU-101,5,250.50,EUR,100.00\n"
+        "T-5,2024-03-01,U-NORD,SKU-200,90,11000.00,EUR,9000.00\n"
+        "T-6,2024-04-01,U-NORD,SKU-100,1,10.00,EUR,\n"
+        "T-7,2024-04-02,U-ACME-FR,SKU-100,1,20.00,EUR,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _state():
+    return (
+        sorted(Transaction.objects.values_list("external_id", "date", "net_amount", "cost")),
+        rollups(),
+    )
+
+
+@pytest.mark.usefixtures("catalogue", "steps_of_two")
+def test_a_conflict_in_a_later_step_undoes_the_steps_already_made(monkeypatch, tmp_path):
+    assert import_file(entity="transactions", path=FIXTURES / "transactions.csv").created == 5
+    before = _state()
+    pauses = []
+
+    def someone_writes_t7_meanwhile():
+        pauses.append(PublishStep.objects.count())
+        if len(pauses) == 2:  # two update steps made; the new rows come next
+            Transaction.objects.create(
+                external_id="T-7",
+                date="2024-05-01",
+                unit=Transaction.objects.get(external_id="T-1").unit,
+                product=Transaction.objects.get(external_id="T-1").product,
+                product_line=Transaction.objects.get(external_id="T-1").product_line,
+                quantity=1,
+                net_amount=5,
+            )
+
+    monkeypatch.setattr(fastpath, "_pause", someone_writes_t7_meanwhile)
+    with pytest.raises(fastpath.ImportFileError, match="Import the file again"):
+        import_file(entity="transactions", path=_second_file(tmp_path))
+    assert pauses == [1, 2]  # the steps were committed before the conflict
+    Transaction.objects.filter(external_id="T-7").delete()
+    assert _state() == before  # changed rows have their old values, new rows are gone
+    assert rollups() == direct_sums()
+    assert not PublishStep.objects.exists()
+
+
+class _Killed(BaseException):
+    """Stands for a kill: nothing of the process runs after it (no undo)."""
+
+
+@pytest.mark.usefixtures("catalogue", "steps_of_two")
+@pytest.mark.parametrize("steps_before_death", [1, 2])
+def test_the_steps_of_an_import_that_died_are_undone_by_the_next_worker_tick(
+    monkeypatch, tmp_path, steps_before_death
+):
+    from kam.web.management.commands.worker import beat_tick
+
+    assert import_file(entity="transactions", path=FIXTURES / "transactions.csv").created == 5
+    before = _state()
+    pauses = []
+
+    def die():
+        pauses.append(1)
+        if len(pauses) == steps_before_death:
+            raise _Killed
+
+    undo = fastpath.publish_undo
+    monkeypatch.setattr(fastpath, "_pause", die)
+    monkeypatch.setattr(
+        fastpath, "publish_undo", lambda token: 0
+    )  # a killed process undoes nothing
+    with pytest.raises(_Killed):
+        import_file(entity="transactions", path=_second_file(tmp_path))
+    assert PublishStep.objects.count() == steps_before_death
+    assert _state() != before  # half of the file is in for now
+    assert rollups() == direct_sums()  # each step kept the roll-ups with its rows
+    monkeypatch.setattr(fastpath, "publish_undo", undo)
+    monkeypatch.setattr(fastpath, "_pause", lambda: None)
+    beat_tick()
+    assert not PublishStep.objects.exists()
+    assert _state() == before
+    assert rollups() == direct_sums()
+    report = import_file(entity="transactions", path=_second_file(tmp_path))
+    assert (report.created, report.updated) == (2, 3)
+    assert rollups() == direct_sums()
+
+
+@pytest.mark.usefixtures("catalogue")
+def test_only_the_steps_of_a_process_that_is_gone_are_undone():
+    import_file(entity="transactions", path=FIXTURES / "transactions.csv")
+    t1, t2 = Transaction.objects.order_by("id").values_list("id", flat=True)[:2]
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    host = current_worker_id().rsplit("-", 2)[0]
+    dead = PublishStep.objects.create(
+        token=f"{host}-{gone.stdout.strip()}-00000000:x", first_id=t1, last_id=t1
+    )
+    alive = PublishStep.objects.create(
+        token=f"{host}-{os.getppid()}-00000000:y", first_id=t2, last_id=t2
+    )
+    assert fastpath.publish_recover() == 1
+    assert list(PublishStep.objects.all()) == [alive]
+    assert not Transaction.objects.filter(id=t1).exists()  # the dead publish's row went
+    assert Transaction.objects.filter(id=t2).exists()  # another live process's is left to it
+    assert rollups() == direct_sums()
+    assert dead.pk not in PublishStep.objects.values_list("pk", flat=True)

@@ -21,6 +21,7 @@ from kam.core.jobs import (
     worker_beat,
 )
 from kam.dataio.export_jobs import export_jobs_reap
+from kam.dataio.fastpath import publish_recover
 from kam.dataio.jobs import import_jobs_reap
 from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
@@ -49,6 +50,7 @@ def beat_tick() -> None:
     try:
         _guarded("Recording the worker's heartbeat", worker_beat)
         _guarded("Reaping dead import jobs", import_jobs_reap)
+        _guarded("Undoing the half-published imports of stopped processes", publish_recover)
         _guarded("Reaping dead export jobs, removing old export files", export_jobs_reap)
         _guarded("Reaping dead scoring runs", scoring_runs_reap)
         _guarded("Requeueing the tasks of dead workers", tasks_requeue_dead)
