@@ -40,8 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import import_transactions as it  # noqa: E402  (the data generator and the catalogue)
+from _common import ROOT  # noqa: E402
 
-ROOT = it.ROOT
 TARGET_P95 = 2.0
 PASSWORD = "bench-not-a-secret-password"
 

@@ -249,6 +249,11 @@ def child_setup(args: argparse.Namespace) -> dict:
         pl.read_csv(args.csv, infer_schema=False)
         .join(units, on="unit", how="left", maintain_order="left")
         .join(products, on="product", how="left", maintain_order="left")
+        # the file is in the reporting currency: no original amount (decision 59)
+        .with_columns(
+            pl.lit(None, pl.String).alias("original_amount"),
+            pl.lit("").alias("original_currency"),
+        )
         .select(COLUMNS)
         .write_csv(args.resolved, include_header=False, null_value="")
     )
