@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -47,12 +48,13 @@ from kam.customers.models import (
 )
 from kam.sales.models import MonthlyRollup
 
-from .models import AccountFacts, StaleAccount
+from .models import AccountFacts, AccountSeries, StaleAccount
 
 BEGINNING = dt.date(1, 1, 1)  # the first row of every timeline starts here
 ONE_DAY = dt.timedelta(days=1)
 OTHER_FUNCTION = "other"  # not a functional area
 BATCH = 400  # accounts computed together when only some are stale
+SERIES_DTYPE = "<i8"  # the kept monthly series: little-endian 64-bit integers (AccountSeries)
 REFRESH_LOCK = 0x4B414D46  # PostgreSQL advisory lock key of facts_refresh ("KAMF")
 FACT_FIELDS = [
     "revenue_12m_cents",
@@ -509,6 +511,65 @@ def _write(accounts: dict[int, AccountData], replace: list[int] | None, skipped:
     )
 
 
+def _series_rows(account_ids: list[int] | None, skipped: Skipped) -> Iterator[tuple]:
+    """Each account's monthly series (``AccountSeries``) from its roll-ups, one query a chunk.
+
+    Revenue in cents, product lines and units with a roll-up, per month from the first month
+    with any; the accounts of ``skipped`` (bad stored data) get none.
+    """
+    table = connection.ops.quote_name(MonthlyRollup._meta.db_table)
+    sql = (
+        "SELECT root_id, CAST(month AS TEXT), SUM(net_amount), "
+        "COUNT(DISTINCT product_line_id), COUNT(DISTINCT unit_id) "
+        f"FROM {table} %s GROUP BY root_id, month ORDER BY root_id, month"
+    )
+    parts: list[tuple[str, list[Any]]]
+    if account_ids is None:
+        parts = [(sql % "", [])]
+    else:
+        parts = [
+            (sql % f"WHERE root_id IN ({', '.join(['%s'] * len(part))})", part)
+            for part in _chunks(account_ids, 5000)
+        ]
+    months: dict[int, tuple[int, int, int]] = {}
+    current = None
+    for account, month, net, lines, units in _fetch(parts):
+        if account != current:
+            if months and current not in skipped:
+                yield _series_row(current, months)
+            current, months = account, {}
+        try:
+            months[_month_index(month)] = (_cents(net), lines, units)
+        except (ArithmeticError, ValueError, TypeError):
+            skipped.setdefault(account, _("a sales figure cannot be read"))
+    if months and current not in skipped:
+        yield _series_row(current, months)
+
+
+def _series_row(account: Any, months: dict[int, tuple[int, int, int]]) -> tuple:
+    lo, hi = min(months), max(months)
+    span = [months.get(i, (0, 0, 0)) for i in range(lo, hi + 1)]
+    return (
+        account,
+        month_of(lo),
+        *(np.asarray([m[k] for m in span], dtype=SERIES_DTYPE).tobytes() for k in range(3)),
+    )
+
+
+def _series_write(account_ids: list[int] | None, skipped: Skipped) -> int:
+    """Replace the series of these accounts (of every account when None)."""
+    if account_ids is None:
+        AccountSeries.objects.all().delete()
+    else:
+        for part in _chunks([*account_ids, *skipped], 5000):
+            AccountSeries.objects.filter(account_id__in=part).delete()
+    # read before writing: PostgreSQL's COPY holds the connection, no query can run inside it
+    rows = list(_series_rows(account_ids, skipped))
+    return bulk_insert(
+        AccountSeries, ["account_id", "first_month", "revenue_cents", "lines", "units"], rows
+    )
+
+
 def _keep_stale(skipped: Skipped) -> None:
     """Skipped accounts stay listed as stale: the next refresh tries them again."""
     if skipped:
@@ -554,12 +615,14 @@ def facts_refresh(*, everything: bool = False, skipped: Skipped | None = None) -
             found = {pk: why for pk, why in found.items() if pk in wanted_ids}
         bad.update(found)
         _write(accounts, None if paths is None else list(accounts), bad)
+        _series_write(None if paths is None else list(accounts), bad)
         _keep_stale(bad)
         return len(accounts) - len(set(accounts) & set(bad))
     done = 0
     for part in _chunks(paths, BATCH):
         accounts = load(part, bad)
         _write(accounts, list(accounts), bad)
+        _series_write(list(accounts), bad)
         done += len(accounts)
     _keep_stale(bad)
     return done - len(bad)

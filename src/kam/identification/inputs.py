@@ -16,20 +16,20 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+import numpy as np
+from django.db import connection
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kam.core.periods import add_months
 from kam.core.validation import amount_limit
 from kam.customers.models import Unit
 from kam.relationships.selectors import dmu_sizes
-from kam.sales.models import MonthlyRollup
 
 from . import predict
 from .engine import AccountInputs, CriterionSpec, ModelSpec, data_end
-from .facts import Skipped, facts_as_of, facts_refresh
-from .models import AccountAssessment, BuyingCriterion, ScoringModel
+from .facts import SERIES_DTYPE, Skipped, facts_as_of, facts_refresh, month_index
+from .models import AccountAssessment, AccountSeries, BuyingCriterion, ScoringModel
 
 MONEY_FACTS = ("revenue_12m_cents", "revenue_prior_12m_cents", "cost_12m_cents", "costed_12m_cents")
 ASSESSED = (
@@ -143,34 +143,51 @@ def collect_inputs(*, as_of: dt.date, skipped: Skipped | None = None) -> list[Ac
 def collect_history(
     *, as_of: dt.date, account_ids: list[int], months: int = predict.HISTORY_MONTHS
 ) -> predict.History:
-    """The monthly history of the accounts up to the cut-off (one query, bounded by the
-    accounts × ``months``): revenue, product lines and units buying per month."""
-    end = data_end(as_of)
-    start = add_months(end, -months)
+    """The monthly history of the accounts up to the cut-off: revenue, product lines and units
+    buying per month, from the series kept with their facts (decision 120; the caller brought
+    the facts up to date, as :func:`collect_inputs` does). One row per account, its arrays
+    placed in the matrices all at once."""
+    end = month_index(data_end(as_of))  # the first month after the history
+    start = end - months
     history = predict.History.empty(account_ids, months)
     row_of = {pk: k for k, pk in enumerate(account_ids)}
-    column = {add_months(start, k): k for k in range(months)}
-    rows = (
-        MonthlyRollup.objects.filter(month__gte=start, month__lt=end)
-        .values("account_id", "month")
-        .annotate(
-            amount=Sum("net_amount"),
-            lines=Count("product_line", distinct=True),
-            units=Count("unit", distinct=True),
-        )
-        .order_by()
-        .values_list("account_id", "month", "amount", "lines", "units")
-    )
-    revenue, lines, units = history.revenue, history.lines, history.units
-    for account_id, month, amount, n_lines, n_units in rows.iterator(chunk_size=20_000):
-        r = row_of.get(account_id)
-        c = column.get(month)
-        if r is None or c is None:
-            continue
-        revenue[r, c] = float(amount or 0)
-        lines[r, c] = n_lines
-        units[r, c] = n_units
+    table = connection.ops.quote_name(AccountSeries._meta.db_table)
+    sql = f"SELECT account_id, CAST(first_month AS TEXT), revenue_cents, lines, units FROM {table}"
+    params: list[int] = []
+    if len(account_ids) <= IN_LIST_MAX:  # else most of the portfolio: read every row
+        sql += f" WHERE account_id IN ({', '.join(['%s'] * len(account_ids))})"
+        params = account_ids
+    rows: list[int] = []
+    firsts: list[int] = []
+    blobs: tuple[list[bytes], list[bytes], list[bytes]] = ([], [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for account_id, first_month, *kept in cursor.fetchall():
+            r = row_of.get(account_id)
+            if r is None:
+                continue
+            rows.append(r)
+            firsts.append(int(first_month[:4]) * 12 + int(first_month[5:7]) - 1)
+            for column_blobs, value in zip(blobs, kept, strict=True):
+                column_blobs.append(bytes(value))
+    if not rows:
+        return history
+    size = np.dtype(SERIES_DTYPE).itemsize
+    lengths = np.fromiter((len(b) // size for b in blobs[0]), dtype=np.int64, count=len(rows))
+    at = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    row = np.repeat(np.asarray(rows), lengths)
+    column = np.repeat(np.asarray(firsts) - start, lengths) + at
+    inside = (column >= 0) & (column < months)
+    for matrix, column_blobs in zip(
+        (history.revenue, history.lines, history.units), blobs, strict=True
+    ):
+        flat = np.frombuffer(b"".join(column_blobs), dtype=SERIES_DTYPE)
+        matrix[row[inside], column[inside]] = flat[inside]
+    history.revenue /= 100  # kept in cents
     return history
+
+
+IN_LIST_MAX = 2_000  # accounts asked for by id; more are read with the rest of the portfolio
 
 
 def attach_forecast(

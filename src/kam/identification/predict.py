@@ -280,30 +280,45 @@ LINES = "lines"  # product lines bought in a month, on average over the last 12
 
 
 def drivers_of(history: History) -> list[list[list[Any]]]:
-    """The history facts the prediction rests on, per account, strongest first (at most 3)."""
+    """The history facts the prediction rests on, per account, strongest first (at most 3).
+
+    Each fact has a strength (a trend by its size, a silence by its length, the months with
+    purchases and the product lines a fixed small one); the columns are computed for every
+    account at once, then each account keeps its three strongest, in the order above on ties.
+    """
     t = history.months
     x = features_at(history, t)
     col = {name: k for k, name in enumerate(FEATURES)}
+    r3, ya3 = x[:, col["revenue_3m"]], x[:, col["revenue_3m_year_ago"]]
+    r12, prior = x[:, col["revenue_12m"]], x[:, col["revenue_prior_12m"]]
+    since, bought = x[:, col["months_since_last"]], x[:, col["months_bought_12"]]
+    lines = x[:, col["lines_12m"]]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        has3 = ~np.isnan(ya3) & (ya3 > 0)
+        pct3 = np.where(has3, np.round(100 * (r3 / np.where(has3, ya3, 1) - 1)), 0)
+        has12 = ~np.isnan(prior) & (prior > 0)
+        pct12 = np.where(has12, np.round(100 * (r12 / np.where(has12, prior, 1) - 1)), 0)
+    silent = ~np.isnan(since) & (since > 3)
+    codes = (TREND_3M, TREND_12M, SINCE_LAST, MONTHS_BOUGHT, LINES)
+    values = (pct3, pct12, np.nan_to_num(since), bought, lines)
+    strength = np.column_stack(
+        [
+            np.where(has3, np.abs(pct3) / 100 + 0.2, -np.inf),
+            np.where(has12, np.abs(pct12) / 100 + 0.1, -np.inf),
+            np.where(silent, np.nan_to_num(since) / 6, -np.inf),
+            np.where(r12 > 0, 0.15, -np.inf),
+            np.where(lines >= 2, 0.05, -np.inf),
+        ]
+    )
+    order = np.argsort(-strength, axis=1, kind="stable")[:, :3]
+    kept = np.take_along_axis(strength, order, axis=1) > -np.inf
+    columns = [v.tolist() for v in values]
     out: list[list[list[Any]]] = []
-    for row in x:
-        facts: list[tuple[float, list[Any]]] = []
-        r3, ya3 = row[col["revenue_3m"]], row[col["revenue_3m_year_ago"]]
-        r12, prior = row[col["revenue_12m"]], row[col["revenue_prior_12m"]]
-        if not math.isnan(ya3) and ya3 > 0:
-            pct = round(100 * (r3 / ya3 - 1))
-            facts.append((abs(pct) / 100 + 0.2, [TREND_3M, pct]))
-        if not math.isnan(prior) and prior > 0:
-            pct = round(100 * (r12 / prior - 1))
-            facts.append((abs(pct) / 100 + 0.1, [TREND_12M, pct]))
-        since = row[col["months_since_last"]]
-        if not math.isnan(since) and since > 3:
-            facts.append((since / 6, [SINCE_LAST, int(since)]))
-        bought = row[col["months_bought_12"]]
-        if r12 > 0:
-            facts.append((0.15, [MONTHS_BOUGHT, int(bought)]))
-        lines = row[col["lines_12m"]]
-        if lines >= 2:
-            facts.append((0.05, [LINES, round(float(lines), 1)]))
-        facts.sort(key=lambda f: -f[0])
-        out.append([f[1] for f in facts[:3]])
+    for row, (picks, present) in enumerate(zip(order.tolist(), kept.tolist(), strict=True)):
+        facts: list[list[Any]] = []
+        for k, ok in zip(picks, present, strict=True):
+            if ok:
+                value = columns[k][row]
+                facts.append([codes[k], round(value, 1) if k == 4 else int(value)])
+        out.append(facts)
     return out

@@ -15,6 +15,7 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from kam.core.periods import add_months
@@ -22,6 +23,7 @@ from kam.customers.models import Employment, Unit
 from kam.customers.services import unit_delete, unit_move, unit_update
 from kam.identification.engine import data_end
 from kam.identification.facts import FACT_FIELDS, AccountData, facts_as_of, facts_refresh, timeline
+from kam.identification.inputs import collect_history
 from kam.identification.models import AccountFacts, StaleAccount
 from kam.sales.models import Transaction
 from kam.sales.services import transaction_update, transactions_create, transactions_delete
@@ -130,6 +132,40 @@ def assert_timeline_matches():
         empty = dict.fromkeys(FACT_FIELDS, 0)
         for root, figures in want.items():
             assert got.get(root, empty) == figures, (day, Unit.objects.get(pk=root).name)
+    # the monthly series kept with the facts (decision 120) give the learned model's history
+    for as_of in (dt.date(2025, 6, 30), dt.date(2026, 4, 15), dt.date(2027, 1, 31)):
+        roots = list(Unit.objects.filter(depth=1).values_list("pk", flat=True))
+        got_history = collect_history(as_of=as_of, account_ids=roots, months=24)
+        want_history = direct_history(as_of, roots, months=24)
+        for name in ("revenue", "lines", "units"):
+            assert (getattr(got_history, name) == want_history[name]).all(), (as_of, name)
+
+
+def direct_history(as_of: dt.date, roots: list[int], months: int) -> dict:
+    """Revenue, product lines and units with sales per account and month, from the raw rows."""
+    end = data_end(as_of)
+    start = add_months(end, -months)
+    step = Unit.steplen
+    paths = dict(Unit.objects.values_list("pk", "path"))
+    root_of = {pk: Unit.objects.get(path=path[:step]).pk for pk, path in paths.items()}
+    row = {pk: k for k, pk in enumerate(roots)}
+    revenue = np.zeros((len(roots), months))
+    lines: dict[tuple, set] = defaultdict(set)
+    units: dict[tuple, set] = defaultdict(set)
+    for tx in Transaction.objects.filter(date__gte=start, date__lt=end):
+        month = tx.date.replace(day=1)
+        column = (month.year - start.year) * 12 + month.month - start.month
+        r = row[root_of[tx.unit_id]]
+        revenue[r, column] += float(tx.net_amount)
+        lines[(r, column)].add(tx.product_line_id)
+        units[(r, column)].add(tx.unit_id)
+    out = {"revenue": np.round(revenue, 2)}
+    for name, seen in (("lines", lines), ("units", units)):
+        matrix = np.zeros((len(roots), months))
+        for (r, column), items in seen.items():
+            matrix[r, column] = len(items)
+        out[name] = matrix
+    return out
 
 
 def build(rng: random.Random):
@@ -316,3 +352,41 @@ def test_a_position_ending_on_the_last_representable_day_is_current_until_then()
     assert rows[0] == (dt.date(1, 1, 1), (0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0))
     assert rows[-1][0] == dt.date.max
     assert rows[-1][1][5] == 0  # no contact from that day
+
+
+def test_the_series_of_one_changed_account_of_many_is_computed_again():
+    product = ProductFactory()
+    groups = [make_unit(f"G{i}") for i in range(6)]
+    sites = [make_unit(f"S{i}", parent=g, kind="site") for i, g in enumerate(groups)]
+    transactions_create(
+        rows=[
+            {
+                "date": dt.date(2026, m, 10),
+                "unit_id": u.pk,
+                "product_id": product.pk,
+                "net_amount": Decimal(100 * m + i),
+            }
+            for i, u in enumerate(sites)
+            for m in (1, 2, 3)
+        ]  # fmt: skip
+    )
+    facts_refresh()
+    transactions_create(
+        rows=[
+            {
+                "date": dt.date(2026, 5, 2),
+                "unit_id": groups[2].pk,
+                "product_id": product.pk,
+                "net_amount": Decimal("7.25"),
+            }
+        ]  # fmt: skip
+    )
+    assert StaleAccount.objects.count() == 1  # one of six: refreshed on its own, not all
+    facts_refresh()
+    roots = [g.pk for g in groups]
+    got = collect_history(as_of=dt.date(2026, 6, 30), account_ids=roots, months=12)
+    want = direct_history(dt.date(2026, 6, 30), roots, months=12)
+    assert got.revenue[2, -2] == 7.25  # May: only the group itself bought
+    assert got.units[2, -2] == 1
+    for name in ("revenue", "lines", "units"):
+        assert (getattr(got, name) == want[name]).all(), name
