@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SEASON = (0.85, 0.9, 1.05, 1.0, 1.0, 1.05, 0.8, 0.75, 1.05, 1.1, 1.15, 1.2)
+NOISE_SIGMA = 0.35  # a purchase's amount varies by a lognormal factor with this sigma
 
 
 @dataclass
@@ -29,6 +30,9 @@ class PotentialPortfolio:
     revenue: np.ndarray  # accounts × months
     lines: np.ndarray
     units: np.ndarray
+    # what the generator expects each account to buy each month (its level × season × the
+    # noise's mean): the best any forecast could know; the backtest's ceiling, never a model input
+    expected: np.ndarray
 
 
 def potential_portfolio(
@@ -39,6 +43,8 @@ def potential_portfolio(
     revenue = np.zeros((accounts, months))
     lines = np.zeros((accounts, months))
     units = np.zeros((accounts, months))
+    expected = np.zeros((accounts, months))
+    noise_mean = math.exp(NOISE_SIGMA**2 / 2)
     names, potentials = [], []
     for i in range(accounts):
         size = 12_000 * rng.paretovariate(1.3)  # yearly revenue when first seen
@@ -52,12 +58,13 @@ def potential_portfolio(
         for m in range(start, months):
             target = potential / 12
             level += (target - level) * speed
+            expected[i, m] = level * SEASON[m % 12] * noise_mean
             if rng.random() > frequency:
                 continue
-            amount = level / frequency * SEASON[m % 12] * rng.lognormvariate(0, 0.35)
+            amount = level / frequency * SEASON[m % 12] * rng.lognormvariate(0, NOISE_SIGMA)
             revenue[i, m] = round(amount, 2)
             lines[i, m] = max(1, min(breadth, round(rng.uniform(0.5, 1.2) * breadth)))
             units[i, m] = 1 + int(rng.random() < min(0.8, potential / 2_000_000))
         names.append(f"Account {i + 1:05}")
         potentials.append(round(potential, 2))
-    return PotentialPortfolio(names, potentials, revenue, lines, units)
+    return PotentialPortfolio(names, potentials, revenue, lines, units, expected)
