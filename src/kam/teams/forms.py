@@ -22,6 +22,9 @@ class MemberForm(forms.ModelForm):  # type: ignore[type-arg]
         model = TeamMember
         fields = ["user", "role", "unit", "region", "allocation", "start", "end", "note"]
         widgets = {
+            # hundreds of people and of an account's units: options in one template loop
+            "user": QuickSelect,
+            "unit": QuickSelect,
             "start": forms.DateInput(attrs={"type": "date"}),
             "end": forms.DateInput(attrs={"type": "date"}),
         }
@@ -31,12 +34,18 @@ class MemberForm(forms.ModelForm):  # type: ignore[type-arg]
         self.instance.account = account
         user_field = self.fields["user"]
         assert isinstance(user_field, forms.ModelChoiceField)
+        # the options need the name only (hundreds of rows: no other column read)
         user_field.queryset = (
-            User.objects.filter(is_active=True).exclude(role="").order_by("last_name", "username")
+            User.objects.filter(is_active=True)
+            .exclude(role="")
+            .order_by("last_name", "username")
+            .only("pk", "first_name", "last_name", "username")
         )
         unit_field = self.fields["unit"]
         assert isinstance(unit_field, forms.ModelChoiceField)
-        unit_field.queryset = Unit.objects.in_account(account).order_by("path")
+        unit_field.queryset = (
+            Unit.objects.in_account(account).order_by("path").only("pk", "name", "path")
+        )
         self.fields["allocation"].widget.attrs.update({"min": 0, "max": 100})
         if self.instance.pk:
             self.fields["user"].disabled = True
@@ -70,7 +79,9 @@ class RequestForm(forms.Form):
     what = forms.CharField(
         label=_("What is needed"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=QuickSelect
+    )
     needed_by = forms.DateField(
         label=_("Needed by"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -92,7 +103,9 @@ class RequestForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none())
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), widget=QuickSelect
+    )
 
     def __init__(self, *args: Any, function: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
