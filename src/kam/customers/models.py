@@ -304,7 +304,21 @@ class Unit(MP_Node, TimeStamped):
         verbose_name = _("customer unit")
         verbose_name_plural = _("customer units")
         indexes = [
-            models.Index(fields=["depth", "name"], name="unit_depth_name"),
+            # the accounts by name, and the portfolio's columns with them: its page reads every
+            # account to sort by revenue, from this index alone (decision 121)
+            models.Index(
+                fields=[
+                    "depth",
+                    "name",
+                    "path",
+                    "industry",
+                    "country",
+                    "employees",
+                    "tier",
+                    "account_manager",
+                ],
+                name="unit_depth_name_list",
+            ),
         ]
 
     def __str__(self) -> str:
