@@ -51,6 +51,7 @@ from kam.relationships.signals import (
     interactions_mark_stale,
     links_mark_stale,
 )
+from kam.sales import discounts as sales_discounts
 from kam.sales import services as sales_services
 from kam.sales.models import (
     Competitor,
@@ -1352,6 +1353,10 @@ class CurrencyRateImporter(Importer):
                     }
                 self.error(row, "valid_from", reason)
 
+    def after_upsert(self, rows: list[Row]) -> None:
+        # the kept list-price sums of every account may change (decision 122)
+        sales_discounts.discounts_mark_stale(everything=True)
+
 
 class CostToServeImporter(Importer):
     """Costs to serve per unit, month and category (issue 17): the checks of the page and the
@@ -1428,6 +1433,10 @@ class ListPriceImporter(Importer):
                 row, "currency", _("The currency must be a three-letter ISO 4217 code, e.g. USD.")
             )
         row.values["currency"] = currency or reporting_currency()
+
+    def after_upsert(self, rows: list[Row]) -> None:
+        # the kept list-price sums of every account may change (decision 122)
+        sales_discounts.discounts_mark_stale(everything=True)
 
 
 IMPORTERS: dict[str, type[Importer]] = {

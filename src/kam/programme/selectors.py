@@ -32,6 +32,7 @@ from kam.interactions.models import Interaction
 from kam.people.models import Role, User
 from kam.planning.models import Objective, PlanStatus
 from kam.planning.selectors import current_plans, effective_status, objective_counts
+from kam.sales.discounts import discounts_stale
 from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.selectors import accounts_without_sponsor, request_indicators, team_counts
@@ -1099,6 +1100,21 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     label = _("Buyer power")
     levels = _registry_pairs("sales.discount_pct", key_ids, as_of)
     discount = _growth(levels)
+    # kept sums the worker has still to refresh (many at once: a new list price, decision 122)
+    pending = len(discounts_stale(key_ids))
+    if not discount and pending:
+        return Risk(
+            "buyer_power",
+            label,
+            "no_data",
+            str(
+                _(
+                    "The discounts of %(n)d key accounts are being computed; this check shows "
+                    "once the worker has refreshed them."
+                )
+                % {"n": pending}
+            ),
+        )
     if not discount:
         return Risk(
             "buyer_power",
@@ -1118,11 +1134,22 @@ def buyer_power(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         )
     revenue = _registry_growth("sales.revenue_12m", list(discount), as_of)
     pressing = [pk for pk, g in discount.items() if g > 0 and revenue.get(pk, 0.0) <= 0]
+    summary = str(
+        _("%(n)d key accounts get more discount without buying more.") % {"n": len(pressing)}
+    )
+    if pending:
+        summary += " " + str(
+            _(
+                "The discounts of %(n)d key accounts are being recomputed: their figures are "
+                "the last ones kept."
+            )
+            % {"n": pending}
+        )
     return Risk(
         "buyer_power",
         label,
         "warn" if pressing else "ok",
-        str(_("%(n)d key accounts get more discount without buying more.") % {"n": len(pressing)}),
+        summary,
         pressing,
         {
             "discount_before_pct": {pk: round(levels[pk][0], 1) for pk in pressing},

@@ -8,9 +8,7 @@ month's last day that month counts (``full_months_window``).
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
@@ -22,16 +20,13 @@ from kam.core.metrics import Metric, MetricUnit, MetricValue, memoized, register
 from kam.core.periods import add_months, month_start
 from kam.customers.models import Unit, account_path_of
 
+from .discounts import discount_pct
 from .models import (
     CostToServe,
-    CurrencyRate,
-    ListPrice,
     MonthlyRollup,
     Opportunity,
     OpportunityStage,
     SupplierPosition,
-    Transaction,
-    reporting_currency,
 )
 from .models import SupplierPositionLevel as Level
 
@@ -145,84 +140,15 @@ def cost_to_serve_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[
     return {paths[r["account_path"]]: r["total"] for r in rows}
 
 
-class _Prices:
-    """The list prices of some products and the currency rates they need, read once, looked up
-    per sale date in memory (the latest start on or before the date wins)."""
-
-    def __init__(self, product_ids: set[int]) -> None:
-        self.starts: dict[int, list[dt.date]] = defaultdict(list)
-        self.prices: dict[int, list[tuple[Decimal, str]]] = defaultdict(list)
-        for p in ListPrice.objects.filter(product_id__in=product_ids).order_by(
-            "product_id", "valid_from"
-        ):
-            self.starts[p.product_id].append(p.valid_from)
-            self.prices[p.product_id].append((p.price, p.currency))
-        currencies = {c for ps in self.prices.values() for _p, c in ps} - {reporting_currency()}
-        self.rates: dict[str, list[CurrencyRate]] = defaultdict(list)
-        if currencies:
-            for r in CurrencyRate.objects.filter(currency__in=currencies).order_by("valid_from"):
-                self.rates[r.currency].append(r)
-
-    def _rate(self, currency: str, day: dt.date) -> Decimal | None:
-        if currency == reporting_currency():
-            return Decimal(1)
-        found = None
-        for r in self.rates.get(currency, []):
-            if r.valid_from <= day and (r.valid_to is None or day <= r.valid_to):
-                found = r.rate
-        return found
-
-    def at(self, product_id: int, day: dt.date) -> Decimal | None:
-        """The list price in the reporting currency on ``day``; None when none is valid then."""
-        i = bisect.bisect_right(self.starts.get(product_id, []), day) - 1
-        if i < 0:
-            return None
-        price, currency = self.prices[product_id][i]
-        rate = self._rate(currency, day)
-        return None if rate is None else price * rate
-
-
 def discount_pct_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
     """Discount % of each account over the last 12 full months against the list prices:
     100 × (1 − Σ net amount ÷ Σ quantity × list price valid on the sale's date), over the sales of
     the account's subtree whose product had a list price then (none: no value).
 
-    Unlike the other sales metrics this one reads raw transactions, not the roll-ups: a list
-    price applies per product and day. It reads the transactions of a year of the accounts asked
-    (grouped per account, product and day in the database), so ask it for the key accounts
-    (programme risks, an account's page), not for pages that list every unit. Four queries
-    whatever the number of accounts.
-    """
+    A list price applies per product and day, so the roll-ups cannot answer; the sums are kept
+    per account and month (``kept discounts``, decision 122) and this adds twelve of them up."""
     start, end = full_months_window(as_of)
-    paths = dict(Unit.objects.filter(pk__in=account_ids).values_list("path", "pk"))
-    units = (
-        Unit.objects.annotate(account_path=account_path_of("path"))
-        .filter(account_path__in=list(paths))
-        .values("pk")
-    )
-    rows = list(
-        Transaction.objects.filter(unit_id__in=units, date__gte=start, date__lt=end, quantity__gt=0)
-        .annotate(account_path=account_path_of("unit__path"))
-        .order_by()
-        .values("account_path", "product_id", "date")
-        .annotate(qty=Sum("quantity"), net=Sum("net_amount"))
-    )
-    if not rows:
-        return {}
-    prices = _Prices({r["product_id"] for r in rows})
-    net: dict[int, Decimal] = defaultdict(Decimal)
-    listed: dict[int, Decimal] = defaultdict(Decimal)
-    for r in rows:
-        day = r["date"].date() if isinstance(r["date"], dt.datetime) else r["date"]
-        price = prices.at(r["product_id"], day)
-        if price is None:
-            continue
-        pk = paths[r["account_path"]]
-        net[pk] += Decimal(r["net"] or 0)
-        listed[pk] += Decimal(r["qty"] or 0) * price
-    return {
-        pk: (HUNDRED * (1 - net[pk] / listed[pk])).quantize(CENT) for pk in listed if listed[pk] > 0
-    }
+    return dict(discount_pct(account_ids, start, end))
 
 
 def register_metrics() -> None:

@@ -217,6 +217,45 @@ class AccountRevenue(models.Model):
         return f"{self.account_id} {self.month}: {self.revenue_12m}"
 
 
+class KeptDiscount(models.Model):
+    """Whether an account's kept list-price sums (``KeptDiscountMonth``) are current (decision
+    122): the metric ``sales.discount_pct`` adds them up instead of reading a year of raw sales.
+
+    Writers of sales mark the accounts they changed (``accounts_changed``), a list price or a
+    currency rate marks every account; a refresh recomputes the marked ones. Accounts with a row
+    are kept: key accounts (the worker adds them) and accounts asked for one by one."""
+
+    account = models.OneToOneField(
+        Unit, primary_key=True, on_delete=models.CASCADE, related_name="kept_discount"
+    )
+    current = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["current"], name="kept_discount_current")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {'current' if self.current else 'stale'}"
+
+
+class KeptDiscountMonth(models.Model):
+    """One account's sales of one month whose product had a list price on the sale's day: their
+    net amount and their quantity at that list price (in the reporting currency)."""
+
+    account = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    net_amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    listed_amount = models.DecimalField(max_digits=20, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="kept_discount_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.month:%Y-%m}: {self.net_amount}/{self.listed_amount}"
+
+
 class OpportunityStage(models.TextChoices):
     QUALIFY = "qualify", _("Qualify")
     DEVELOP = "develop", _("Develop")

@@ -22,6 +22,7 @@ from kam.core.validation import amount_error, check_date, check_fields, date_err
 from kam.customers.models import Unit, account_path, account_path_of, subtree_q
 from kam.customers.signals import accounts_changed
 
+from .discounts import discounts_mark_stale
 from .models import (
     AccountRevenue,
     CostCategory,
@@ -678,6 +679,8 @@ def currency_rate_save(
     for name, value in fields.items():
         setattr(currency_rate, name, value)
     currency_rate.save()
+    # a list price in this currency now converts otherwise (decision 122)
+    discounts_mark_stale(everything=True)
     return currency_rate
 
 
@@ -685,6 +688,7 @@ def currency_rate_save(
 def currency_rate_delete(*, currency_rate: CurrencyRate) -> None:
     """Remove a rate; lines converted with it keep their amounts (the original stays too)."""
     currency_rate.delete()
+    discounts_mark_stale(everything=True)
 
 
 # --- Costs to serve and list prices: one service each for the page, the API and the import. ---
@@ -826,9 +830,12 @@ def list_price_save(
     for name, value in fields.items():
         setattr(list_price, name, value)
     list_price.save()
+    # any account's sales of the product may fall under it (decision 122)
+    discounts_mark_stale(everything=True)
     return list_price
 
 
 @transaction.atomic
 def list_price_delete(*, list_price: ListPrice) -> None:
     list_price.delete()
+    discounts_mark_stale(everything=True)

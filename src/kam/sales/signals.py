@@ -2,6 +2,7 @@ from django.dispatch import receiver
 
 from kam.customers.signals import accounts_changed, unit_moved
 
+from .discounts import discounts_mark_stale
 from .services import account_revenue_mark_stale, rollups_set_account
 
 
@@ -11,8 +12,11 @@ def _rollups_follow_move(sender, unit, old_account_id, new_account_id, **kwargs)
         rollups_set_account(unit=unit, new_account_id=new_account_id)
         # both accounts' revenue changed (decision 111)
         account_revenue_mark_stale(unit_ids=[old_account_id, new_account_id])
+        discounts_mark_stale(unit_ids=[old_account_id, new_account_id])
 
 
 @receiver(accounts_changed, dispatch_uid="sales_kept_revenue_stale")
 def _accounts_changed(sender, paths=(), unit_ids=(), **kwargs) -> None:
     account_revenue_mark_stale(paths=paths, unit_ids=unit_ids)
+    # their sales changed: the kept list-price sums too (decision 122)
+    discounts_mark_stale(paths=paths, unit_ids=unit_ids)

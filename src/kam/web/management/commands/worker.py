@@ -28,6 +28,7 @@ from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 from kam.planning.services import plans_mark_review_due
 from kam.programme.services import dashboard_nightly
 from kam.relationships.tasks import figures_schedule, strengths_schedule
+from kam.sales.discounts import discounts_refresh_due
 from kam.sales.services import account_revenue_refresh_due
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ def schedule_tick() -> None:
     _guarded("Queueing the refresh of the kept coverage figures", figures_schedule)
     # the kept revenue the portfolio sorts by: marked accounts, and all of them each month
     _guarded("Refreshing the kept account revenue", account_revenue_refresh_due)
+    # the kept list-price sums of the key accounts and of marked accounts (decision 122)
+    _guarded("Refreshing the kept discounts", discounts_refresh_due)
 
 
 def run_surviving_locks(
