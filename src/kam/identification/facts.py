@@ -71,7 +71,10 @@ FACT_FIELDS = [
 ]
 
 
-def month_index(day: dt.date) -> int:
+def month_index(day: dt.date | str) -> int:
+    """Months since year 0 of a date, or of a date as SQLite returns it ('YYYY-MM-DD')."""
+    if isinstance(day, str):
+        return int(day[:4]) * 12 + int(day[5:7]) - 1
     return day.year * 12 + day.month - 1
 
 
@@ -340,12 +343,6 @@ def _fetch(parts: Iterable[tuple[str, list]]) -> Iterator[tuple]:
                 yield from rows
 
 
-def _month_index(value) -> int:
-    if isinstance(value, str):  # SQLite: 'YYYY-MM-DD'
-        return int(value[:4]) * 12 + int(value[5:7]) - 1
-    return value.year * 12 + value.month - 1
-
-
 def _day(value) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -440,7 +437,7 @@ def load(
         if data is None or unit not in data.units or account in bad:
             continue
         try:
-            index = _month_index(month)
+            index = month_index(month)
             cents = (_cents(net), _cents(cost), _cents(costed))
         except (ArithmeticError, ValueError, TypeError) as exc:
             bad[account] = _("a sales figure cannot be read (%s)") % exc
@@ -539,7 +536,7 @@ def _series_rows(account_ids: list[int] | None, skipped: Skipped) -> Iterator[tu
                 yield _series_row(current, months)
             current, months = account, {}
         try:
-            months[_month_index(month)] = (_cents(net), lines, units)
+            months[month_index(month)] = (_cents(net), lines, units)
         except (ArithmeticError, ValueError, TypeError):
             skipped.setdefault(account, _("a sales figure cannot be read"))
     if months and current not in skipped:

@@ -140,6 +140,9 @@ def collect_inputs(*, as_of: dt.date, skipped: Skipped | None = None) -> list[Ac
     return sorted(accounts.values(), key=lambda a: a.path)
 
 
+IN_LIST_MAX = 2_000  # accounts asked for by id; more are read with the rest of the portfolio
+
+
 def collect_history(
     *, as_of: dt.date, account_ids: list[int], months: int = predict.HISTORY_MONTHS
 ) -> predict.History:
@@ -167,7 +170,7 @@ def collect_history(
             if r is None:
                 continue
             rows.append(r)
-            firsts.append(int(first_month[:4]) * 12 + int(first_month[5:7]) - 1)
+            firsts.append(month_index(first_month))
             for column_blobs, value in zip(blobs, kept, strict=True):
                 column_blobs.append(bytes(value))
     if not rows:
@@ -185,9 +188,6 @@ def collect_history(
         matrix[row[inside], column[inside]] = flat[inside]
     history.revenue /= 100  # kept in cents
     return history
-
-
-IN_LIST_MAX = 2_000  # accounts asked for by id; more are read with the rest of the portfolio
 
 
 def attach_forecast(

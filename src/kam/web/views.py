@@ -107,8 +107,8 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     kept = account_revenue_current(today=today)
     queryset = (
         accounts.select_related("account_manager")
-        # the columns the rows show: SQLite sorts whole rows, so every other column (the
-        # manager's password hash among them) would travel through the sort of every account
+        # the columns the rows show, all carried by the accounts' index (customers 0007,
+        # decision 121): the sort by revenue reads that index alone, not every unit's row
         .only(*PORTFOLIO_COLUMNS)
         .annotate(revenue_12m=revenue_12m_kept() if kept else revenue_12m_subquery(today=today))
     )

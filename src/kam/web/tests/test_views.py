@@ -339,3 +339,16 @@ def test_home_leads_internal_users_to_their_landing_page_and_refuses_outsiders(c
     assert response["Location"] == reverse("web:portfolio")
     outsider = client_for("outsider").get(reverse("web:home"), follow=True)
     assert outsider.status_code == 403
+
+
+def test_the_portfolio_reads_its_unit_columns_from_the_accounts_index():
+    """Decision 121: the page sorts every account by revenue from the index alone, so each
+    column it selects from the units must be in that index (a new column must be added to it,
+    or the sort reads every unit's row again)."""
+    from kam.customers.models import Unit
+    from kam.web.views import PORTFOLIO_COLUMNS
+
+    index = next(i for i in Unit._meta.indexes if i.name == "unit_depth_name_list")
+    carried = {*index.fields, "id", "depth"}
+    own = {c for c in PORTFOLIO_COLUMNS if "__" not in c}
+    assert own <= carried, own - carried
