@@ -210,12 +210,13 @@ def discount_pct(account_ids: Sequence[int], start: dt.date, end: dt.date) -> di
     stale = discounts_stale(ids)
     if stale:
         try:
-            if len(stale) <= INLINE:
-                discounts_refresh(account_ids=stale)
-            else:
-                KeptDiscount.objects.bulk_create(
-                    (KeptDiscount(account_id=pk) for pk in stale), ignore_conflicts=True
-                )
+            with transaction.atomic():  # a failure leaves a caller's transaction usable
+                if len(stale) <= INLINE:
+                    discounts_refresh(account_ids=stale)
+                else:
+                    KeptDiscount.objects.bulk_create(
+                        (KeptDiscount(account_id=pk) for pk in stale), ignore_conflicts=True
+                    )
         except DatabaseError:  # a long write holds the database: read what is kept
             pass
     out: dict[int, Decimal] = {}
