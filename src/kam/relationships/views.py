@@ -75,7 +75,9 @@ def _stage_context(account: Unit, metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> dict[str, Any]:
-    metrics = selectors.account_metrics(account=account)
+    # the metrics kept with the account's figures (decision 106; computed and kept when marked
+    # or of another day): live, they read every contact and interaction of the account
+    metrics = services.figures_current(account=account)["figures"]["metrics"]
     filters = request.GET.dict()
     filters.pop("page", None)
     employments = selectors.buying_centre_contacts(account=account, filters=filters)
