@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Avg, Count, DecimalField, Q, QuerySet, Sum
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -962,23 +973,38 @@ def _money(field_name: str) -> Coalesce:
 def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
     """Key accounts whose margin trend is below the non-key average in each of the last two
     periods (periods: the last three full quarters; trend: the change of gross margin from one
-    quarter to the next, in points). One query over the roll-ups of nine months."""
+    quarter to the next, in points). Two queries over the roll-ups of nine months, summed in
+    the database: by period for every account, by account and period for the key accounts
+    (the non-key sums are the difference; a row per account and month was 187k rows to read
+    at 100k units)."""
     _start, end = last_full_months(as_of, 9)
     bounds = [add_months(end, -9), add_months(end, -6), add_months(end, -3), end]
-    keys = set(key_ids)
-    sums: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    rest: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    rows = (
+    period = Case(
+        When(month__lt=bounds[1], then=Value(0)),
+        When(month__lt=bounds[2], then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    window = (
         MonthlyRollup.objects.filter(month__gte=bounds[0], month__lt=end, costed_amount__gt=0)
         .order_by()
-        .values("account_id", "month")
-        .annotate(costed=_money("costed_amount"), cost=_money("cost"))
+        .annotate(period=period)
     )
-    for r in rows:
-        period = next(i for i in range(3) if bounds[i] <= r["month"] < bounds[i + 1])
-        target = sums[(r["account_id"], period)] if r["account_id"] in keys else rest[period]
-        target[0] += r["costed"]
-        target[1] += r["cost"]
+    sums = {
+        (r["account_id"], r["period"]): [r["costed"], r["cost"]]
+        for r in window.filter(account_id__in=list(key_ids))
+        .values("account_id", "period")
+        .annotate(costed=_money("costed_amount"), cost=_money("cost"))
+    }
+    rest: dict[int, list[Decimal]] = {
+        r["period"]: [r["costed"], r["cost"]]
+        for r in window.values("period").annotate(
+            costed=_money("costed_amount"), cost=_money("cost")
+        )
+    }
+    for (_pk, p), (costed, cost) in sums.items():
+        rest[p][0] -= costed
+        rest[p][1] -= cost
     label = _("Margin erosion")
     if not (sums or rest):
         return Risk(

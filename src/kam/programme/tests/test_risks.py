@@ -77,6 +77,21 @@ def test_margin_erosion_when_a_key_account_trails_the_non_key_trend_twice() -> N
     assert risk.level == "warn" and risk.accounts == [eroding.pk]
 
 
+def test_margin_erosion_compares_with_the_non_key_accounts_only() -> None:
+    """The non-key trend leaves the key accounts out: a large key account losing margin fast
+    does not lower the bar for the others (the non-key sums are all sums less the key ones)."""
+    falling, mild = key("Falling"), key("Mild")
+    _quarters(make_unit("Non-key"), [30, 30, 30])
+    _quarters(mild, [30, 28, 26])
+    for month, margin in zip(
+        (dt.date(2026, 3, 1), dt.date(2026, 6, 1), dt.date(2026, 9, 1)), [30, 10, 0], strict=True
+    ):
+        revenue(falling, 1000, month=month, cost=1000 - 10 * margin)
+    risk = margin_erosion(as_of=AS_OF, key_ids=[falling.pk, mild.pk])
+    assert risk.accounts == [falling.pk, mild.pk]
+    assert risk.figures["non_key_trend"] == [0.0, 0.0]
+
+
 def test_no_margin_erosion_without_cost_data() -> None:
     a = key("A")
     revenue(a, 100)
