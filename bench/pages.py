@@ -170,10 +170,16 @@ def child_migrate(args: argparse.Namespace) -> dict:
     from django.core.management import call_command
 
     from kam.sales.discounts import discounts_refresh_due
+    from kam.sales.services import account_revenue_refresh_due
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)
-    # what the worker keeps before a user looks: the key accounts' list-price sums (decision 122)
+    # what the worker keeps before a user looks: every account's kept sums (a migration may
+    # have marked them, decision 123) and the key accounts' list-price sums (decision 122)
+    kept = time.perf_counter()
+    refreshed = account_revenue_refresh_due()
+    if refreshed:
+        log(f"kept revenue of {refreshed} accounts in {time.perf_counter() - kept:.1f} s")
     kept = time.perf_counter()
     refreshed = discounts_refresh_due()
     if refreshed:

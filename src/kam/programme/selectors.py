@@ -28,10 +28,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.metrics import MetricUnit, registry
-from kam.core.periods import add_months, last_full_months
+from kam.core.periods import full_months_end, last_full_months
 from kam.customers.models import Tier, Unit, account_path_of
 from kam.identification.models import AccountScore, Nomination, NominationStatus, Recommendation
 from kam.identification.selectors import (
@@ -44,7 +45,8 @@ from kam.people.models import Role, User
 from kam.planning.models import Objective, PlanStatus
 from kam.planning.selectors import current_plans, effective_status, objective_counts
 from kam.sales.discounts import discounts_stale
-from kam.sales.models import MonthlyRollup, Opportunity, OpportunityStage
+from kam.sales.models import AccountRevenue, MonthlyRollup, Opportunity, OpportunityStage
+from kam.sales.services import account_revenue_current, margin_quarters
 from kam.teams.models import TeamMember, TeamRole
 from kam.teams.selectors import accounts_without_sponsor, request_indicators, team_counts
 
@@ -970,15 +972,32 @@ def _money(field_name: str) -> Coalesce:
     return Coalesce(Sum(field_name), Decimal(0), output_field=out)
 
 
-def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
-    """Key accounts whose margin trend is below the non-key average in each of the last two
-    periods (periods: the last three full quarters; trend: the change of gross margin from one
-    quarter to the next, in points). Two queries over the roll-ups of nine months, summed in
-    the database: by period for every account, by account and period for the key accounts
-    (the non-key sums are the difference; a row per account and month was 187k rows to read
-    at 100k units)."""
-    _start, end = last_full_months(as_of, 9)
-    bounds = [add_months(end, -9), add_months(end, -6), add_months(end, -3), end]
+def _margin_sums(
+    as_of: dt.date, key_ids: Sequence[int]
+) -> tuple[dict[tuple[int, int], list[Decimal]], dict[int, list[Decimal]]]:
+    """[costed revenue, cost] per (key account, quarter) and per quarter of every account, over
+    the roll-ups with a costed amount of the last three full quarters (only the pairs with
+    some)."""
+    quarters = range(3)
+    if as_of == timezone.localdate() and account_revenue_current(today=as_of):
+        kept = AccountRevenue.objects.order_by()
+        names = [(f"costed_q{i + 1}", f"cost_q{i + 1}") for i in quarters]
+        sums = {
+            (row[0], i): [row[1 + 2 * i], row[2 + 2 * i]]
+            for row in kept.filter(account_id__in=list(key_ids)).values_list(
+                "account_id", *(n for pair in names for n in pair)
+            )
+            for i in quarters
+            if row[1 + 2 * i] > 0
+        }
+        totals = kept.aggregate(**{n: Coalesce(Sum(n), Decimal(0)) for pair in names for n in pair})
+        rest = {
+            i: [totals[costed], totals[cost]]
+            for i, (costed, cost) in enumerate(names)
+            if totals[costed] > 0
+        }
+        return sums, rest
+    bounds = margin_quarters(full_months_end(as_of))
     period = Case(
         When(month__lt=bounds[1], then=Value(0)),
         When(month__lt=bounds[2], then=Value(1)),
@@ -986,7 +1005,7 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         output_field=IntegerField(),
     )
     window = (
-        MonthlyRollup.objects.filter(month__gte=bounds[0], month__lt=end, costed_amount__gt=0)
+        MonthlyRollup.objects.filter(month__gte=bounds[0], month__lt=bounds[3], costed_amount__gt=0)
         .order_by()
         .annotate(period=period)
     )
@@ -996,12 +1015,23 @@ def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
         .values("account_id", "period")
         .annotate(costed=_money("costed_amount"), cost=_money("cost"))
     }
-    rest: dict[int, list[Decimal]] = {
+    rest = {
         r["period"]: [r["costed"], r["cost"]]
         for r in window.values("period").annotate(
             costed=_money("costed_amount"), cost=_money("cost")
         )
     }
+    return sums, rest
+
+
+def margin_erosion(*, as_of: dt.date, key_ids: Sequence[int]) -> Risk:
+    """Key accounts whose margin trend is below the non-key average in each of the last two
+    periods (periods: the last three full quarters; trend: the change of gross margin from one
+    quarter to the next, in points). The sums by quarter are kept per account with the kept
+    revenue (decision 123): two small queries when they are current; else two over the
+    roll-ups of nine months, summed in the database. The non-key sums are all sums less the
+    key ones."""
+    sums, rest = _margin_sums(as_of, key_ids)
     for (_pk, p), (costed, cost) in sums.items():
         rest[p][0] -= costed
         rest[p][1] -= cost

@@ -14,14 +14,16 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.metrics import Metric, MetricUnit, MetricValue, memoized, register
-from kam.core.periods import add_months, month_start
+from kam.core.periods import add_months, full_months_end, month_start
 from kam.customers.models import Unit, account_path_of
 
 from .discounts import discount_pct
 from .models import (
+    AccountRevenue,
     CostToServe,
     MonthlyRollup,
     Opportunity,
@@ -31,6 +33,7 @@ from .models import (
 from .models import SupplierPositionLevel as Level
 
 HUNDRED = Decimal(100)
+IN_LIST_MAX = 2000  # ids per IN list
 CENT = Decimal("0.01")
 
 
@@ -67,7 +70,33 @@ def rollup_sums(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[st
     return {r["account_id"]: r for r in rows}
 
 
+def _kept_revenue(account_ids: Sequence[int], as_of: dt.date) -> dict[int, Decimal] | None:
+    """The revenue of ``as_of``'s window from the kept sums (decision 111) when every account
+    asked has a current kept row covering it: today's window (``revenue_12m``) or the one a
+    year before (``prior_12m``); else None (the caller sums the roll-ups)."""
+    _start, end = full_months_window(as_of)
+    current = full_months_end(timezone.localdate())
+    if end == current:
+        column = "revenue_12m"
+    elif end == add_months(current, -12):
+        column = "prior_12m"
+    else:
+        return None
+    ids = sorted(set(account_ids))
+    found: dict[int, Decimal] = {}
+    for first in range(0, len(ids), IN_LIST_MAX):
+        found.update(
+            AccountRevenue.objects.filter(pk__in=ids[first : first + IN_LIST_MAX], month=current)
+            .order_by()
+            .values_list("pk", column)
+        )
+    return found if len(found) == len(ids) else None
+
+
 def revenue_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    kept = _kept_revenue(account_ids, as_of)
+    if kept is not None:
+        return dict(kept)
     sums = rollup_sums(account_ids, as_of)
     return {pk: sums[pk]["revenue"] if pk in sums else Decimal(0) for pk in account_ids}
 

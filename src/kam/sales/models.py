@@ -209,6 +209,14 @@ class AccountRevenue(models.Model):
     prior_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     cost_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     costed_12m = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # the gross margin's inputs in each quarter of the last nine full months, oldest first,
+    # over the roll-ups with a costed amount (the programme's margin erosion, decision 123)
+    costed_q1 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    costed_q2 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    costed_q3 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost_q1 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost_q2 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    cost_q3 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         indexes = [models.Index(fields=["month"], name="kept_revenue_month")]

@@ -287,12 +287,28 @@ def account_revenue_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[
     return done
 
 
-def _kept_sums(rows: QuerySet[MonthlyRollup], start: dt.date) -> dict[int, dict[str, Any]]:
-    """Per account: revenue, cost and costed revenue from ``start`` on, revenue before it."""
+def margin_quarters(end: dt.date) -> list[dt.date]:
+    """The bounds of the three quarters of the nine full months before ``end``, oldest first."""
+    return [add_months(end, -9), add_months(end, -6), add_months(end, -3), end]
+
+
+def _kept_sums(
+    rows: QuerySet[MonthlyRollup], start: dt.date, end: dt.date
+) -> dict[int, dict[str, Any]]:
+    """Per account: revenue, cost and costed revenue from ``start`` on, revenue before it, and
+    the costed revenue and cost of each quarter of the nine months before ``end``."""
     last = Q(month__gte=start)
+    bounds = margin_quarters(end)
+    quarters: dict[str, Any] = {}
+    for i in range(3):
+        costed = Q(month__gte=bounds[i], month__lt=bounds[i + 1], costed_amount__gt=0)
+        quarters[f"costed_q{i + 1}"] = Sum("costed_amount", filter=costed)
+        quarters[f"cost_q{i + 1}"] = Sum("cost", filter=costed)
     return {
         r["account_id"]: r
+        # the quarters first: after the alias "cost", Sum("cost") would name the alias
         for r in rows.values("account_id").annotate(
+            **quarters,
             revenue=Sum("net_amount", filter=last),
             prior=Sum("net_amount", filter=~last),
             cost=Sum("cost", filter=last),
@@ -326,7 +342,7 @@ def account_revenue_refresh(*, today: dt.date, account_ids: Sequence[int] | None
                 .filter(pk__in=part)
                 .values_list("pk", flat=True)
             )
-            sums = _kept_sums(in_window.filter(account_id__in=part), start)
+            sums = _kept_sums(in_window.filter(account_id__in=part), start, end)
             AccountRevenue.objects.filter(pk__in=part).delete()
             rows = [_kept_row(pk, end, sums.get(pk, {})) for pk in part]
             AccountRevenue.objects.bulk_create(rows)
@@ -342,6 +358,11 @@ def _kept_row(pk: int, end: dt.date, s: dict[str, Any]) -> AccountRevenue:
         prior_12m=s.get("prior") or 0,
         cost_12m=s.get("cost") or 0,
         costed_12m=s.get("costed") or 0,
+        **{
+            f"{kind}_q{i}": s.get(f"{kind}_q{i}") or 0
+            for kind in ("costed", "cost")
+            for i in (1, 2, 3)
+        },
     )
 
 

@@ -189,3 +189,75 @@ def test_every_account_is_refreshed_in_short_transactions(three, monkeypatch) ->
     assert len(opened) == 2  # three accounts, two per transaction
     alpha, beta, gamma, _site, _product = three
     assert [_kept(a) for a in (alpha, beta, gamma)] == [100, 300, 200]
+
+
+def _sale_with_cost(unit, product, day: dt.date, amount: str, cost: str | None) -> None:
+    transactions_create(
+        rows=[
+            {
+                "date": day,
+                "unit_id": unit.pk,
+                "product_id": product.pk,
+                "quantity": 1,
+                "net_amount": Decimal(amount),
+                "cost": None if cost is None else Decimal(cost),
+            }
+        ]
+    )
+
+
+def test_the_kept_quarters_give_the_margin_erosion_of_the_live_sums(three, monkeypatch) -> None:
+    """Decision 123: the programme's margin erosion reads each account's costed revenue and
+    cost per quarter from the kept row; from the roll-ups it gets the same sums."""
+    from kam.customers.models import Tier, Unit
+    from kam.programme import selectors as programme
+
+    alpha, beta, gamma, site, product = three
+    today = timezone.localdate()
+    end = full_months_end(today)
+    for months_back, margins in ((9, (30, 30, 20)), (6, (30, 25, 20)), (3, (30, 20, 20))):
+        day = add_months(end, -months_back)
+        for unit, margin in zip((alpha, site, gamma), margins, strict=True):
+            _sale_with_cost(unit, product, day, "100", str(100 - margin))
+    _sale_with_cost(alpha, product, add_months(end, -10), "100", "99")  # before the quarters
+    _sale_with_cost(gamma, product, add_months(end, -1), "-50", "-10")  # a return: not costed
+    Unit.objects.filter(pk__in=[alpha.pk, beta.pk]).update(tier=Tier.KEY)
+    keys = [alpha.pk, beta.pk]
+    account_revenue_refresh(today=today)
+    kept = programme._margin_sums(today, keys)
+    monkeypatch.setattr(programme, "account_revenue_current", lambda today: False)
+    live = programme._margin_sums(today, keys)
+    assert kept == live
+    sums, totals = kept
+    assert sums[(beta.pk, 1)] == [100, 75] and (alpha.pk, 0) in sums
+    assert totals == {0: [300, 220], 1: [300, 225], 2: [300, 230]}
+    risk = programme.margin_erosion(as_of=today, key_ids=keys)
+    monkeypatch.undo()
+    assert programme.margin_erosion(as_of=today, key_ids=keys) == risk
+    # beta falls in both quarters; alpha holds once; the non-key account holds at 20 %
+    assert risk.accounts == [beta.pk]
+
+
+def test_the_revenue_metric_reads_the_kept_sums_of_both_windows(
+    three, django_assert_num_queries
+) -> None:
+    """Decision 123: ``sales.revenue_12m`` of today's window and of the window a year before
+    comes from the kept row when every account asked has a current one, the same figures as
+    the roll-ups; a stale row sends it back to the roll-ups."""
+    from kam.sales.metrics import revenue_12m_values, rollup_sums
+
+    alpha, beta, gamma, _site, _product = three
+    today = timezone.localdate()
+    ids = [alpha.pk, beta.pk, gamma.pk]
+    year_ago = today - dt.timedelta(days=365)
+    account_revenue_refresh(today=today)
+    with django_assert_num_queries(1):
+        now = revenue_12m_values(ids, today)
+    with django_assert_num_queries(1):
+        before = revenue_12m_values(ids, year_ago)
+    assert now == {pk: rollup_sums(ids, today).get(pk, {}).get("revenue", 0) for pk in ids}
+    assert now == {alpha.pk: 100, beta.pk: 300, gamma.pk: 200}
+    assert before[gamma.pk] == 9000
+    AccountRevenue.objects.filter(account=beta).update(month=None)
+    with django_assert_num_queries(2):  # the kept rows, then the roll-ups
+        assert revenue_12m_values(ids, today) == now
