@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -45,10 +46,20 @@ def field_units(units: QuerySet[Unit] | None = None) -> QuerySet[Unit]:
     base = with_account_tier(units if units is not None else Unit.objects.all()).annotate(
         current_rep_id=_current_rep()
     )
-    pairs = [Q(account_tier=t, kind=k) for (t, k) in cadence_map()]
-    if not pairs:
+    kinds: dict[str, list[str]] = defaultdict(list)
+    for tier, kind in cadence_map():
+        kinds[tier].append(kind)
+    if not kinds:
         return base.none()
-    return base.filter(reduce(or_, pairs))
+    # filtered by the accounts of each tier (one uncorrelated subquery each), not by the
+    # annotation: that runs a subquery per unit of the whole tree (0.9 s for a count at 100k
+    # units); the annotation is computed for the rows shown only
+    accounts = Unit.objects.accounts().order_by()
+    pairs = [
+        Q(kind__in=sorted(kinds[tier]), of_account__in=accounts.filter(tier=tier).values("path"))
+        for tier in sorted(kinds)
+    ]
+    return base.alias(of_account=account_path_of("path")).filter(reduce(or_, pairs))
 
 
 def unit_rep_list(*, user: User, filters: Mapping[str, Any] | None = None) -> QuerySet[Unit]:
