@@ -671,23 +671,24 @@ def account_gaps(
         if day is None or day < limit:
             silent.append({"contact_id": contact, "name": names.get(contact, ""), "last": day})
     # members (a role or a stance) reachable through one person of ours only
-    members = set(
-        BuyingRole.objects.filter(account=acc, contact_id__in=current).values_list(
-            "contact_id", flat=True
-        )
-    ) | set(
-        ContactStance.objects.filter(account=acc, contact_id__in=current).values_list(
-            "contact_id", flat=True
-        )
+    with_role = BuyingRole.objects.filter(account=acc, contact_id__in=current).values("contact_id")
+    with_stance = ContactStance.objects.filter(account=acc, contact_id__in=current).values(
+        "contact_id"
     )
+    members = set(with_role.values_list("contact_id", flat=True)) | set(
+        with_stance.values_list("contact_id", flat=True)
+    )
+    # the members as subqueries, not as ids: thousands of ids in an IN list cost more to
+    # prepare than the queries take (0.3 s for the largest account)
+    in_members = Q(contact_id__in=with_role) | Q(contact_id__in=with_stance)
     knowers: dict[int, set[int]] = defaultdict(set)
-    for uid, cid in OurLink.objects.filter(contact_id__in=members, level__gt=0).values_list(
+    for uid, cid in OurLink.objects.filter(in_members, level__gt=0).values_list(
         "user_id", "contact_id"
     ):
         knowers[cid].add(uid)
-    for uid, cid in LinkStrength.objects.filter(
-        contact_id__in=members, interactions__gt=0
-    ).values_list("user_id", "contact_id"):
+    for uid, cid in LinkStrength.objects.filter(in_members, interactions__gt=0).values_list(
+        "user_id", "contact_id"
+    ):
         knowers[cid].add(uid)
     single = [c for c in members if len(knowers.get(c, ())) == 1]
     people = {
