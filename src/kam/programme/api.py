@@ -241,7 +241,8 @@ def _campaign(campaign_id: int) -> Campaign:
 )
 def indicator_list(request: AuthedHttpRequest) -> Any:
     require(request.auth, VIEW)
-    return [_indicator(i) for i in selectors.indicators(as_of=timezone.localdate())]
+    found, _risks = services.programme_current(as_of=timezone.localdate()).figures
+    return [_indicator(i) for i in found]
 
 
 @router.get(
@@ -252,7 +253,8 @@ def indicator_list(request: AuthedHttpRequest) -> Any:
 def condition_list(request: AuthedHttpRequest, campaign_id: Id | None = None) -> Any:
     require(request.auth, VIEW)
     campaign = _campaign(campaign_id) if campaign_id else selectors.campaign_latest()
-    scores = selectors.condition_scores(as_of=timezone.localdate(), campaign=campaign)
+    found, _risks = services.programme_current(as_of=timezone.localdate()).figures
+    scores = selectors.condition_scores(as_of=timezone.localdate(), campaign=campaign, found=found)
     return {
         "campaign_id": campaign.pk if campaign else None,
         "conditions": [
@@ -287,7 +289,7 @@ def condition_list(request: AuthedHttpRequest, campaign_id: Id | None = None) ->
 )
 def risk_list(request: AuthedHttpRequest) -> Any:
     require(request.auth, VIEW)
-    found = selectors.risks(as_of=timezone.localdate())
+    _indicators, found = services.programme_current(as_of=timezone.localdate()).figures
     return {
         "as_of": found["as_of"],
         "risks": [

@@ -254,3 +254,36 @@ class DashboardChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.at}"
+
+
+class ProgrammeSnapshot(models.Model):
+    """The programme overview's indicators and risks, kept per language for a few minutes
+    (decision 124): computed from every account, they took seconds at 100k units. ``payload``
+    is the pickled ``(indicators, risks)`` of ``selectors``; its texts are in ``language``."""
+
+    language = models.CharField(_("language"), max_length=10, unique=True)
+    as_of = models.DateField(_("as of"))
+    payload = models.BinaryField(_("figures"))
+    started_at = models.DateTimeField(_("computation started"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("programme snapshot")
+        verbose_name_plural = _("programme snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.computed_at}"
+
+
+class ProgrammeChange(models.Model):
+    """One write that changed an input of the programme overview, appended in the writer's
+    transaction with the dashboard's mark; a snapshot computed before it is stale."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("programme change")
+        verbose_name_plural = _("programme changes")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.at}"

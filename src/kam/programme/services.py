@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import pickle  # noqa: S403 - our own figures, written and read by this module only
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kam.core.errors import DomainError
 from kam.core.permissions import has_role_rule
@@ -20,7 +24,7 @@ from kam.core.validation import check_date
 from kam.people.models import User
 from kam.people.services import notify
 
-from . import dashboard
+from . import dashboard, selectors
 from .models import (
     Campaign,
     CampaignStatus,
@@ -28,6 +32,8 @@ from .models import (
     DashboardChange,
     DashboardSnapshot,
     Group,
+    ProgrammeChange,
+    ProgrammeSnapshot,
     Response,
     Statement,
 )
@@ -321,6 +327,8 @@ def dashboard_mark_stale() -> None:
     writes that change its inputs call this in their own transaction (``signals.py``); an insert
     never waits for another writer's mark."""
     DashboardChange.objects.create()
+    # the programme overview reads the same inputs (decision 124)
+    ProgrammeChange.objects.create()
 
 
 def dashboard_refresh(*, as_of: dt.date | None = None) -> DashboardSnapshot:
@@ -368,3 +376,93 @@ def dashboard_nightly(*, now: dt.datetime | None = None) -> bool:
         return False
     dashboard_refresh(as_of=today)
     return True
+
+
+# --- The programme overview, kept for a few minutes (decision 124) -----------------------------
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    """The overview's indicators and risks (``selectors.indicators``, ``selectors.risks``) and
+    when they were computed."""
+
+    indicators: list[selectors.Indicator]
+    risks: dict[str, Any]
+    computed_at: dt.datetime
+
+    @property
+    def figures(self) -> tuple[list[selectors.Indicator], dict[str, Any]]:
+        return self.indicators, self.risks
+
+
+# How long a computed overview is shown without being computed again. Writes that mark the
+# dashboard mark it too; inputs they do not mark (an interaction logged, a visit) show within
+# this time, and "Recompute now" shows them at once.
+PROGRAMME_KEEP = dt.timedelta(minutes=10)
+
+
+def programme_refresh(*, as_of: dt.date | None = None) -> ProgrammeFigures:
+    """Compute the overview's indicators and risks again, in the active language, and keep
+    them; marks older than the keeping time are removed."""
+    as_of = as_of or timezone.localdate()
+    started = timezone.now()
+    figures = (selectors.indicators(as_of=as_of), selectors.risks(as_of=as_of))
+    with transaction.atomic():
+        snapshot, _created = ProgrammeSnapshot.objects.update_or_create(
+            language=get_language() or "en",
+            defaults={
+                "as_of": as_of,
+                "payload": pickle.dumps(figures),
+                "started_at": started,
+                "computed_at": timezone.now(),
+            },
+        )
+        ProgrammeChange.objects.filter(at__lt=started - 2 * PROGRAMME_KEEP).delete()
+    return ProgrammeFigures(*figures, computed_at=snapshot.computed_at)
+
+
+def _kept_programme(as_of: dt.date) -> ProgrammeSnapshot | None:
+    """The active language's snapshot of ``as_of`` if it is current (one query)."""
+    kept = (
+        ProgrammeSnapshot.objects.filter(
+            language=get_language() or "en",
+            as_of=as_of,
+            computed_at__gte=timezone.now() - PROGRAMME_KEEP,
+        )
+        .annotate(changed=Exists(ProgrammeChange.objects.filter(at__gte=OuterRef("started_at"))))
+        .first()
+    )
+    return kept if kept is not None and not getattr(kept, "changed", True) else None
+
+
+def programme_refresh_due() -> int:
+    """The worker's step: compute the overview of each language whose snapshot is no longer
+    current, so that a reader rarely waits for it. Returns the languages computed."""
+    today, done = timezone.localdate(), 0
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            if _kept_programme(today) is None:
+                programme_refresh(as_of=today)
+                done += 1
+    return done
+
+
+def programme_current(*, as_of: dt.date | None = None) -> ProgrammeFigures:
+    """The kept overview of the active language, computed first when it is missing, of
+    another day, older than ``PROGRAMME_KEEP`` or older than a write that marked it (one query
+    when it is current)."""
+    today = timezone.localdate()
+    as_of = as_of or today
+    if as_of != today:
+        return programme_refresh(as_of=as_of)
+    kept = _kept_programme(as_of)
+    if kept is not None:
+        try:
+            found, risks = pickle.loads(bytes(kept.payload))  # noqa: S301
+        except Exception:  # a payload of older code: compute it again
+            log.warning("The kept programme overview could not be read; computing it again")
+        else:
+            return ProgrammeFigures(found, risks, computed_at=kept.computed_at)
+    return programme_refresh(as_of=as_of)

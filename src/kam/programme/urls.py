@@ -5,6 +5,7 @@ from . import views
 app_name = "programme"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("refresh/", views.refresh, name="refresh"),
     path("indicators/<str:key>/", views.indicator_accounts, name="indicator"),
     path("risks/<str:key>/", views.risk_accounts, name="risk"),
     path("campaigns/", views.campaigns, name="campaigns"),

@@ -60,12 +60,13 @@ def _radar(scores: list[selectors.ConditionScore]) -> dict[str, Any]:
 def overview(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     today = timezone.localdate()
-    found = selectors.indicators(as_of=today)
+    # kept for a few minutes: computed from every account (decision 124)
+    kept = services.programme_current(as_of=today)
+    found, risks = kept.figures
     campaign = selectors.campaign_latest()
     result = selectors.survey(campaign=campaign) if campaign else None
     scores = selectors.condition_scores(as_of=today, found=found, result=result)
     is_exec = has_role_rule(request.user, RUN)
-    risks = selectors.risks(as_of=today)
     # names only of the accounts the user may see (restricted visibility)
     top = Unit.objects.filter(pk__in=[s.account_id for s in risks["shares"][:20]])
     names = dict(visible(request.user, top).values_list("pk", "name"))
@@ -95,6 +96,8 @@ def overview(request: AuthedHttpRequest) -> HttpResponseBase:
             "concentration": risks["concentration"],
             "my_campaigns": selectors.open_campaigns_for(user=request.user),
             "currency": reporting_currency(),
+            "computed_at": kept.computed_at,
+            "keep_minutes": int(services.PROGRAMME_KEEP.total_seconds() // 60),
         },
     )
 
@@ -141,10 +144,21 @@ def indicator_accounts(request: AuthedHttpRequest, key: str) -> HttpResponseBase
 
 
 @login_required
+@require_POST
+def refresh(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Compute the kept overview again now (decision 124)."""
+    require(request.user, VIEW)
+    services.programme_refresh()
+    messages.success(request, _("The programme's figures were computed again."))
+    return redirect("programme:overview")
+
+
+@login_required
 @require_GET
 def risk_accounts(request: AuthedHttpRequest, key: str) -> HttpResponseBase:
     require(request.user, VIEW)
-    items = {r.key: r for r in selectors.risks(as_of=timezone.localdate())["items"]}
+    _found, risks = services.programme_current(as_of=timezone.localdate()).figures
+    items = {r.key: r for r in risks["items"]}
     risk = items.get(key)
     if risk is None:
         raise Http404

@@ -386,5 +386,6 @@ def test_a_writer_only_appends_a_mark_and_never_updates_the_kept_row(
     with CaptureQueriesContext(connection) as queries:
         services.dashboard_mark_stale()
     sql = [q["sql"].upper() for q in queries.captured_queries]
-    assert len(sql) == 1 and sql[0].startswith("INSERT")
-    assert "PROGRAMME_DASHBOARDCHANGE" in sql[0]
+    # one mark for the dashboard, one for the kept programme overview (decision 124)
+    assert len(sql) == 2 and all(q.startswith("INSERT") for q in sql)
+    assert "PROGRAMME_DASHBOARDCHANGE" in sql[0] and "PROGRAMME_PROGRAMMECHANGE" in sql[1]

@@ -115,7 +115,7 @@ def test_a_new_sale_marks_its_account_and_the_next_read_includes_it(priced) -> N
     _sale(accounts[0], bolt, dt.date(2026, 10, 1), "100", "500")  # half the list price
     assert discounts_stale(ids) == [accounts[0].pk]
     after = discount_pct_values(ids, AS_OF)
-    assert after[accounts[0].pk] > before[accounts[0].pk] + 10
+    assert Decimal(str(after[accounts[0].pk])) > Decimal(str(before[accounts[0].pk])) + 10
     assert after == _direct(ids, AS_OF)
     assert after[accounts[1].pk] == before[accounts[1].pk]
 

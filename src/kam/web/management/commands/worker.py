@@ -26,7 +26,7 @@ from kam.dataio.jobs import import_jobs_reap
 from kam.health.tasks import health_nightly_schedule
 from kam.identification.services import scoring_run_schedule, scoring_runs_reap
 from kam.planning.services import plans_mark_review_due
-from kam.programme.services import dashboard_nightly
+from kam.programme.services import dashboard_nightly, programme_refresh_due
 from kam.relationships.tasks import figures_schedule, strengths_schedule
 from kam.sales.discounts import discounts_refresh_due
 from kam.sales.services import account_revenue_refresh_due
@@ -78,6 +78,8 @@ def schedule_tick() -> None:
     _guarded("Marking plans due for review", plans_mark_review_due)
     # the kept dashboard: its week of changes moves on, and bulk writers may bypass its marks
     _guarded("Refreshing the executive dashboard", dashboard_nightly)
+    # the programme overview, kept for minutes (decision 124): computed before a reader waits
+    _guarded("Refreshing the programme overview", programme_refresh_due)
     # link strengths: the pairs new interactions marked stale, and all of them once a day (decay)
     _guarded("Queueing the link strength refresh", strengths_schedule)
     # the kept coverage figures and map overview: marked accounts, and all of them once a day
