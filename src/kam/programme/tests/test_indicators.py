@@ -152,10 +152,10 @@ def test_objectives_none_is_no_data(two_keys: tuple[Any, Any]) -> None:
 
 
 def test_field_figures_absent_are_no_data_and_left_out_of_the_score(
-    two_keys: tuple[Any, Any],
+    two_keys: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for k in FIELD_KEYS:
-        registry.unregister(k)
+    for k in FIELD_KEYS:  # restored after the test: later tests read the field metrics
+        monkeypatch.delitem(registry._metrics, k, raising=False)
     found = [i for i in selectors.indicators(as_of=AS_OF) if i.condition == 5]
     assert {i.key for i in found} == set(FIELD_KEYS)
     assert all(i.score is None and i.figure is None for i in found)

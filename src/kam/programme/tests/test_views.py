@@ -319,16 +319,16 @@ def test_pages_and_lists_use_a_bounded_number_of_queries(
             # and list prices through the metric registry (decision 107); the first read after
             # the growth refreshes up to 20 stale kept discounts in one chunk (decision 122) and
             # the stale kept revenue its margin erosion reads (decision 123)
-            with django_assert_max_num_queries(90) as ctx:
+            with django_assert_max_num_queries(110) as ctx:
                 assert client.get(url).status_code == 200, url
             counts[n].append(len(ctx.captured_queries))
         for path in apis:
-            with django_assert_max_num_queries(80) as ctx:
+            with django_assert_max_num_queries(100) as ctx:
                 assert _api(client, exec_persona, "get", path).status_code == 200, path
             counts[n].append(len(ctx.captured_queries))
     # ten times the accounts, answers and sponsors: no page reads more (a risk with no data
     # left reads less)
-    assert all(big <= small for small, big in zip(counts[2], counts[20], strict=True))
+    assert all(big <= small for small, big in zip(counts[2], counts[20], strict=True)), counts
 
 
 def test_restricted_viewers_see_no_account_names_they_may_not_see(
