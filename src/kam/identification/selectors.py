@@ -261,13 +261,19 @@ def portfolio_matrix(
         )
     )
     best_competitor = dict(
-        CompetitorShare.objects.filter(account_id__in=[r["account_id"] for r in rows])
+        # the run's accounts as a subquery: 20,800 ids in an IN list took 0.17 s to prepare
+        CompetitorShare.objects.filter(account_id__in=qs.order_by().values("account_id"))
         .values("account_id")
         .annotate(m=Max("share_pct"))
         .order_by()
         .values_list("account_id", "m")
     )
     top_revenue = max((float(r["revenue_12m"]) for r in rows), default=0.0) or 1.0
+    # the quadrants' texts translated once, not three lazy strings per bubble (20,800 bubbles
+    # at 100k units spent more time translating than computing)
+    texts = {
+        q: (str(label), str(policy), str(stage)) for q, (label, policy, stage) in QUADRANTS.items()
+    }
     points = []
     for r in rows:
         sow = r["share_of_wallet"]
@@ -286,7 +292,7 @@ def portfolio_matrix(
         rel = s_own / max(s_comp, 0.1)
         attractiveness = r["total"] / 10
         quadrant = quadrant_of(attractiveness, rel, model=config)
-        label, policy, stage = QUADRANTS[quadrant]
+        label, policy, stage = texts[quadrant]
         revenue = float(r["revenue_12m"])
         points.append(
             {
@@ -302,9 +308,9 @@ def portfolio_matrix(
                 "strength_competitor": round(s_comp, 2),
                 "relative_strength": round(rel, 3),
                 "quadrant": quadrant,
-                "quadrant_label": str(label),
-                "policy": str(policy),
-                "target_stage": str(stage),
+                "quadrant_label": label,
+                "policy": policy,
+                "target_stage": stage,
                 "revenue": revenue,
                 "symbol_size": round(8 + 42 * math.sqrt(max(revenue, 0) / top_revenue), 1),
                 "tier": r["account__tier"],
