@@ -152,6 +152,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "POST teams:feed": "coordinate",
     "GET teams:my_feed": VIEW,
     "GET programme:overview": "view_programme",
+    "POST programme:refresh": "view_programme",
     "GET programme:indicator": "view_programme",
     "GET programme:risk": "view_programme",
     "GET programme:campaigns": "view_programme",

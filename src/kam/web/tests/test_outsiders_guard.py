@@ -173,6 +173,8 @@ WEB_WRITES: dict[str, str] = {
     "interactions:capture_confirm": CAPTURE_OWN,
     "interactions:capture_contact": CAPTURE_CONTACT,
     "programme:campaign_new": PROGRAMME_RUN,
+    "programme:refresh": "exempt: recomputes the programme's figures for everyone who may see "
+    "them; it changes no one's object (decision 124)",
     "programme:campaign_close": PROGRAMME_RUN,
     "programme:campaign_remind": PROGRAMME_RUN,
     "programme:respond": PROGRAMME_OWN,

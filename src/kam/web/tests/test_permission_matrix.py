@@ -506,6 +506,7 @@ WEB_REQUESTS: dict[str, Build] = {
     "POST teams:feed": _post("teams:feed", lambda w, who: {"text": "A note"}, lambda w: w.account),
     "GET teams:my_feed": _page("teams:my_feed"),
     "GET programme:overview": _page("programme:overview"),
+    "POST programme:refresh": _post("programme:refresh", lambda w, who: {}),
     "GET dashboard:page": _page("dashboard:page"),
     "GET dashboard:accounts": _page("dashboard:accounts", lambda w: "stage-none"),
     "GET programme:indicator": _page("programme:indicator", lambda w: "sponsor_share"),
