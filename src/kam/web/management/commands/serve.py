@@ -127,6 +127,11 @@ class Command(BaseCommand):
             "threads": 4,
             "accesslog": "-",
             "timeout": 120,
+            # an idle connection stays open 20 s, longer than a user's pause between two clicks:
+            # with gunicorn's 2 s a client reusing the connection as the server closed it got
+            # "connection reset by peer" (6 of 11,588 requests in bench/load.py); gthread keeps
+            # idle connections in its poller, not on a thread
+            "keepalive": 20,
         }
 
         class Server(BaseApplication):
