@@ -415,6 +415,7 @@ VISIBLE_THROUGH: dict[str, str] = {
     "customers.employment": "unit",
     "sales.transaction": "unit",
     "sales.monthlyrollup": "account",
+    "sales.keptdiscountmonth": "account",
     "sales.opportunity": "unit",
     "sales.competitorshare": "account",
     "sales.supplierposition": "account",
