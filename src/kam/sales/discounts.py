@@ -91,8 +91,8 @@ class Prices:
         return found
 
 
-def _account_paths(paths: Iterable[str], unit_ids: Iterable[int]) -> list[str]:
-    """The account paths of these unit paths and unit ids."""
+def account_paths_of(paths: Iterable[str], unit_ids: Iterable[int]) -> list[str]:
+    """The account paths of these unit paths and unit ids, sorted (a query per 2,000 ids)."""
     found = {account_path(p) for p in paths if p}
     ids = sorted({i for i in unit_ids if i is not None})
     for start in range(0, len(ids), IN_LIST_MAX):
@@ -110,7 +110,7 @@ def discounts_mark_stale(
     ``everything``) stale, in the writer's transaction; returns the rows marked."""
     if everything:
         return KeptDiscount.objects.filter(current=True).update(current=False)
-    done, ordered = 0, _account_paths(paths, unit_ids)
+    done, ordered = 0, account_paths_of(paths, unit_ids)
     for start in range(0, len(ordered), IN_LIST_MAX):
         done += KeptDiscount.objects.filter(
             account__path__in=ordered[start : start + IN_LIST_MAX], current=True

@@ -19,10 +19,10 @@ from kam.core.periods import add_months, full_months_end, last_full_months
 from kam.core.permissions import require
 from kam.core.services import model_update
 from kam.core.validation import amount_error, check_date, check_fields, date_error
-from kam.customers.models import Unit, account_path, account_path_of, subtree_q
+from kam.customers.models import Unit, subtree_q
 from kam.customers.signals import accounts_changed
 
-from .discounts import discounts_mark_stale
+from .discounts import account_paths_of, discounts_mark_stale
 from .models import (
     AccountRevenue,
     CostCategory,
@@ -272,14 +272,7 @@ _CHUNK = 500
 def account_revenue_mark_stale(*, paths: Iterable[str] = (), unit_ids: Iterable[int] = ()) -> int:
     """Mark the kept revenue of the accounts of these units stale (in the writer's
     transaction): an UPDATE, so that a refresh holding the rows finishes first."""
-    stale = {account_path(p) for p in paths if p}
-    ids = sorted({i for i in unit_ids if i is not None})
-    for start in range(0, len(ids), _CHUNK):
-        units = Unit.objects.filter(pk__in=ids[start : start + _CHUNK])
-        stale.update(
-            units.annotate(of_account=account_path_of("path")).values_list("of_account", flat=True)
-        )
-    done, ordered = 0, sorted(stale)
+    done, ordered = 0, account_paths_of(paths, unit_ids)
     for start in range(0, len(ordered), _CHUNK):
         done += AccountRevenue.objects.filter(
             account__path__in=ordered[start : start + _CHUNK]
