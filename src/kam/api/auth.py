@@ -8,8 +8,6 @@ A token request also gets ``request.user`` = the token's user, so the audit hist
 
 from __future__ import annotations
 
-import time
-
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
@@ -33,16 +31,17 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
         # Throttled (trust): an address that sent too many bad tokens is refused before the
         # token is looked at; a valid token is held to KAM_API_RATE requests a minute.
+        now = throttle.clock()
         bad = throttle.bad_token_window(request)
-        if throttle.count_of(bad) >= bad.limit:
-            raise ThrottledError(bad.retry_after(time.time()), bad_tokens=True)
+        if throttle.count_of(bad, now=now) >= bad.limit:
+            raise ThrottledError(bad.retry_after(now), bad_tokens=True)
         found = token_authenticate(plain=token.strip())
         if found is None:
-            throttle.count_up(bad)
+            throttle.count_up(bad, now=now)
             return None
         rate = throttle.token_window(found.pk)
-        if throttle.count_up(rate) > rate.limit:
-            raise ThrottledError(rate.retry_after(time.time()))
+        if throttle.count_up(rate, now=now) > rate.limit:
+            raise ThrottledError(rate.retry_after(now))
         if request.method not in SAFE_METHODS and not found.can_write:
             raise ScopeError
         user = _admit(found.user)

@@ -34,6 +34,11 @@ class Window:
         return max(1, int((self.number(now) + 1) * self.seconds - now))
 
 
+def clock() -> float:
+    """The throttle's clock (Unix seconds); the one place it reads the time."""
+    return time.time()
+
+
 def bad_token_window(request: HttpRequest) -> Window:
     return Window(
         key=f"bad:{client_address(request)}",
@@ -47,7 +52,7 @@ def token_window(token_id: int) -> Window:
 
 
 def count_of(window: Window, *, now: float | None = None) -> int:
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     row = (
         RateCounter.objects.filter(key=window.key, window=window.number(now))
         .values_list("count", flat=True)
@@ -59,7 +64,7 @@ def count_of(window: Window, *, now: float | None = None) -> int:
 def count_up(window: Window, *, now: float | None = None) -> int:
     """Add one to the window's count and return the new count: one statement (an upsert with
     RETURNING, the same SQL on SQLite and PostgreSQL), safe when processes race."""
-    now = time.time() if now is None else now
+    now = clock() if now is None else now
     number = window.number(now)
     q = connection.ops.quote_name
     table, key, win, cnt = q(RateCounter._meta.db_table), q("key"), q("window"), q("count")
