@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import random
@@ -101,7 +102,7 @@ def child_prepare(args: argparse.Namespace) -> dict:
         accounts.filter(tier="transactional")
         .exclude(pk__in=nominated)
         .order_by("pk")
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", flat=True)[:1600]
     )
 
     pools: dict[str, list[dict[str, Any]]] = {"kam": [], "executive": [], "sales_manager": []}
@@ -286,11 +287,15 @@ class Server:
         self.log.close()
 
 
+_RUNS = itertools.count()
+
+
 def locust(
     url: str, personas: Path, users: int, seconds: int, prefix: Path, wait: str | None = None
 ) -> dict:
     """One headless locust run; the aggregated and per-request figures of its CSV."""
-    env = dict(os.environ, KAM_LOAD_PERSONAS=str(personas))
+    # each run its own share of the accounts to nominate (bench/locustfile.py)
+    env = dict(os.environ, KAM_LOAD_PERSONAS=str(personas), KAM_LOAD_PART=str(next(_RUNS)))
     if wait is not None:
         env["KAM_LOAD_WAIT"] = wait
     command = [

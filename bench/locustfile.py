@@ -21,8 +21,11 @@ from locust import HttpUser, between, constant, task
 with open(os.environ["KAM_LOAD_PERSONAS"], encoding="utf-8") as _fh:
     _PREPARED = json.load(_fh)
 PERSONAS: list[dict[str, Any]] = _PREPARED["personas"]
-# non-key accounts that nobody has nominated: each is nominated once, across all users
-CANDIDATES: list[int] = list(_PREPARED["candidates"])
+# non-key accounts that nobody has nominated: each is nominated once, across all users and runs
+# (bench/load.py numbers its runs: each run of locust takes its own share of the candidates, or
+# a later run would nominate again the accounts an earlier one did, and get a 400)
+_PART, _PARTS = int(os.environ.get("KAM_LOAD_PART", "0")), 16
+CANDIDATES: list[int] = list(_PREPARED["candidates"])[_PART % _PARTS :: _PARTS]
 random.Random(1).shuffle(CANDIDATES)
 _next = itertools.count()
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
