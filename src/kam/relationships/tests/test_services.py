@@ -57,7 +57,10 @@ def test_interaction_writes_mark_pairs_and_refresh_computes_only_those(world) ->
     assert kept.interactions == 1
     # the kept figure equals a direct computation from everything
     services.strengths_refresh(everything=True)
-    assert LinkStrength.objects.get(user=kam, contact=anna).strength == pytest.approx(1.5)
+    again = LinkStrength.objects.get(user=kam, contact=anna)  # replaced, not doubled
+    assert again.strength == pytest.approx(1.5)
+    assert again.last_interaction == timezone.localdate(_at(90))
+    assert again.as_of == timezone.localdate()
     # deleting the interaction marks the pair again; the refresh drops the strength
     Interaction.objects.all().delete()
     assert StaleLink.objects.count() == 1
