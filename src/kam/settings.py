@@ -143,7 +143,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
         ),
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Each thread keeps its connection (decision 125): opening one per request cost the
+    # connection's set-up and, above all, its page cache, so every request read its pages again.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAM_TEST_DATABASE_NAME") or None}

@@ -87,3 +87,20 @@ def test_kam_serve_answers_pages_and_static_files(tmp_path, migrated_sqlite):
     while os.path.exists(f"/proc/{children[0]}") and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not os.path.exists(f"/proc/{children[0]}")
+
+
+def test_a_forked_server_worker_closes_the_connections_it_inherited(monkeypatch):
+    """Connections are kept per thread (decision 125), so gunicorn's post_fork hook must drop
+    any its parent held: two processes on one SQLite handle or socket corrupt both sides.
+    (The test database on SQLite is in memory, where Django never closes: a stand-in counts.)"""
+    from kam.web.management.commands import serve
+
+    closed: list[str] = []
+
+    class Connections:
+        def close_all(self) -> None:
+            closed.append("all")
+
+    monkeypatch.setattr(serve, "connections", Connections())
+    serve._close_connections(None, None)
+    assert closed == ["all"]

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,12 @@ def static_is_stale() -> bool:
     return False
 
 
+def _close_connections(server: object, worker: object) -> None:
+    """gunicorn's post_fork hook: a worker never uses a connection its parent opened (an
+    SQLite handle or a PostgreSQL socket shared by two processes corrupts both sides)."""
+    connections.close_all()
+
+
 class Command(BaseCommand):
     help = _("Serve OpenKAM with gunicorn (static files by WhiteNoise).")
 
@@ -132,6 +139,8 @@ class Command(BaseCommand):
             # "connection reset by peer" (6 of 11,588 requests in bench/load.py); gthread keeps
             # idle connections in its poller, not on a thread
             "keepalive": 20,
+            # connections are kept per thread (decision 125): none may cross a fork
+            "post_fork": _close_connections,
         }
 
         class Server(BaseApplication):
@@ -149,6 +158,7 @@ class Command(BaseCommand):
             job_worker = WorkerSupervisor()
             job_worker.start()
         self.stdout.write(_("OpenKAM is running at http://%s/ (Ctrl+C to stop)") % bind)
+        connections.close_all()  # the arbiter forks the workers: they open their own
         try:
             Server().run()
         finally:
