@@ -1101,7 +1101,7 @@ class _Builder:
                 qty = Decimal(f"{max(1.0, amount / price):.3f}")
                 batch.append(
                     (first.replace(day=rng.randint(1, days)), unit_id, product_id,
-                     self.line_pks[li], qty, net, currency, cost, "")  # TX_COLUMNS
+                     self.line_pks[li], qty, net, currency, cost, currency, net)  # TX_COLUMNS
                 )  # fmt: skip
                 acc = sums.get((unit_id, li, mi))
                 if acc is None:
@@ -1558,8 +1558,10 @@ class _Builder:
         self.counts["supplier_positions"] += len(positions)
 
 
+# A line is written in the reporting currency as its original (the currency stage then gives
+# the lines of foreign customers theirs): setting it afterwards rewrote 10M rows (60 s, large).
 TX_COLUMNS = ("date", "unit_id", "product_id", "product_line_id", "quantity", "net_amount",
-              "currency", "cost", "original_currency")  # fmt: skip
+              "currency", "cost", "original_currency", "original_amount")  # fmt: skip
 ROLLUP_COLUMNS = ("account_id", "unit_id", "product_line_id", "month", "net_amount", "quantity",
                   "cost", "costed_amount", "lines")  # fmt: skip
 

@@ -76,9 +76,4 @@ def make_currency_rates(builder: Any) -> None:
                     f"(SELECT id FROM {unit_table} WHERE country = %s)",
                     [rate.currency, rate.rate, rate.valid_from, rate.valid_to, country],
                 )
-            cursor.execute(
-                f"UPDATE {table} SET original_currency = %s, original_amount = net_amount "
-                f"WHERE original_currency = ''",
-                [reporting_currency()],
-            )
     builder.counts["currency_rates"] = len(rates)

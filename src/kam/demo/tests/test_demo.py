@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.test import RequestFactory
 
 from kam.customers.models import Contact, Employment, Unit, path_step
@@ -184,6 +184,20 @@ def test_transactions_span_36_months_with_some_costs_missing(demo):
     assert len(months) == 36
     missing = Transaction.objects.filter(cost__isnull=True).count() / demo.counts["transactions"]
     assert 0.05 < missing < 0.15
+
+
+def test_every_line_has_its_original_amount_in_its_customers_currency(demo):
+    """Lines of customers at home in the euro area keep the net amount as their original;
+    those of British, Polish, Swedish, Russian and American customers their own currency."""
+    assert not Transaction.objects.filter(original_currency="").exists()
+    assert not Transaction.objects.filter(original_amount__isnull=True).exists()
+    euro = Transaction.objects.filter(original_currency="EUR")
+    assert euro.exists()
+    assert not euro.exclude(original_amount=F("net_amount")).exists()
+    foreign = Transaction.objects.exclude(original_currency="EUR")
+    if foreign.exists():  # the tiny demo may have no foreign customer
+        countries = set(foreign.values_list("unit__country", flat=True))
+        assert countries <= {"GB", "PL", "SE", "RU", "US"}
 
 
 def test_a_few_accounts_carry_most_of_the_revenue(demo):
