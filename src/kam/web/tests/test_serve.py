@@ -104,3 +104,17 @@ def test_a_forked_server_worker_closes_the_connections_it_inherited(monkeypatch)
     monkeypatch.setattr(serve, "connections", Connections())
     serve._close_connections(None, None)
     assert closed == ["all"]
+
+
+def test_the_server_runs_two_worker_processes_per_core_unless_told(monkeypatch):
+    from kam.web.management.commands import serve
+
+    monkeypatch.delenv("KAM_WORKERS", raising=False)
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
+    assert serve.default_workers() == 4
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: 16)
+    assert serve.default_workers() == 8  # capped: each process holds its own memory
+    monkeypatch.setattr(serve.os, "cpu_count", lambda: None)
+    assert serve.default_workers() == 2
+    monkeypatch.setenv("KAM_WORKERS", "3")
+    assert serve.default_workers() == 3
