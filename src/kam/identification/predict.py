@@ -227,9 +227,14 @@ def forecast(history: History, horizon: int = HORIZON, *, accuracy: bool = True)
             continue
         model = _fit(x, y)
         values = _predict(model, features_at(history, history.months, h)) * horizon / h
-        # a prediction that overflowed (the Poisson model's exponential, on the largest
-        # accounts of a large portfolio) is no prediction: such an account gets its run rate
-        values = np.where(np.isfinite(values), values, run_rate(history, horizon))
+        # A prediction that overflowed (the Poisson model's exponential, on the largest
+        # accounts of a large portfolio) is no prediction, nor is one above twice the largest
+        # outcome the model learned from (the medium demo had five accounts of about 100,000 a
+        # year expected at up to 1.9e31, which no money column holds): such an account gets
+        # its run rate.
+        ceiling = 2.0 * float(y.max()) * horizon / h
+        sane = np.isfinite(values) & (values <= ceiling)
+        values = np.where(sane, values, run_rate(history, horizon))
         # accounts that never bought expect nothing
         values = np.where((history.revenue > 0).any(axis=1), values, 0.0)
         info: dict[str, Any] = {

@@ -98,3 +98,21 @@ def test_an_overflowing_prediction_gets_the_run_rate_and_the_summary_stays_json(
     assert result.values[0] == round(float(revenue[0, -12:].sum()), 2)  # its run rate
     assert all(np.isfinite(result.values))
     json.dumps(result.accuracy, allow_nan=False)  # no NaN or infinity in the summary
+
+
+def test_a_prediction_far_above_anything_learned_gets_the_run_rate(monkeypatch):
+    """A finite blow-up of the exponential (1.9e31 for an account of 100,000 a year, seen on
+    the medium demo) is no forecast: it cannot be stored, and would rank the account first."""
+    revenue = _synthetic()
+    real = predict._predict
+
+    def exploding(model, x):
+        out = real(model, x)
+        out[1] = 1.86e31
+        return out
+
+    monkeypatch.setattr(predict, "_predict", exploding)
+    result = forecast(_history(revenue))
+    assert result.basis == predict.LEARNED
+    assert result.values[1] == round(float(revenue[1, -12:].sum()), 2)  # its run rate
+    assert max(result.values) <= 2 * revenue.sum(axis=1).max()
