@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import OperationalError, connection, models
@@ -12,7 +13,8 @@ CHUNK = 5000  # rows per executemany
 def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
     """Insert prepared rows (values in ``columns`` order, as the database takes them).
 
-    ``COPY`` on PostgreSQL, ``executemany`` in chunks elsewhere: for tables written in bulk
+    ``COPY`` on PostgreSQL, ``executemany`` in chunks elsewhere (dates as ISO text on SQLite,
+    as Django stores them): for tables written in bulk
     (scores, facts), where model instances and ``bulk_create`` would cost more than the work
     that produced the rows. Returns the number of rows written.
     """
@@ -30,7 +32,7 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608
         batch: list[tuple] = []
         for row in rows:
-            batch.append(row)
+            batch.append(_as_sqlite_takes(row))
             if len(batch) >= CHUNK:
                 cursor.executemany(sql, batch)
                 written += len(batch)
@@ -42,6 +44,15 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
 
 
 BUSY_RETRY_AFTER = 5  # seconds a client is told to wait after a 503 "busy"
+
+
+def _as_sqlite_takes(row: tuple) -> tuple:
+    """A row with its dates as ISO text, as Django stores them on SQLite (the sqlite3 module's
+    own date adapter is deprecated since Python 3.12). Datetimes are left to the caller."""
+    return tuple(
+        v.isoformat() if isinstance(v, dt.date) and not isinstance(v, dt.datetime) else v
+        for v in row
+    )
 
 
 def is_busy(exc: BaseException) -> bool:

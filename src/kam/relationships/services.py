@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -331,7 +331,6 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
             if (u, c) in wanted
         ]
     written: list[tuple[Any, ...]] = []
-    day = _db_date(as_of)
     for pair in sorted(wanted):
         items = shared.get(pair, [])
         if not items and pair not in judged:
@@ -346,9 +345,9 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
                 pair[0],
                 pair[1],
                 value,
-                day,
+                as_of,
                 len(items),
-                _db_date(last),
+                last,
                 level,
                 coverage.disagrees(judged.get(pair), level, conf.disagreement_gap),
             )
@@ -371,13 +370,6 @@ STRENGTH_COLUMNS = (
     "activity_level",
     "disagrees",
 )
-
-
-def _db_date(day: dt.date | None) -> Any:
-    """A date as ``bulk_insert`` hands it to the database (SQLite stores ISO text)."""
-    if day is None or connection.vendor == "postgresql":
-        return day
-    return day.isoformat()
 
 
 STRENGTH_CHUNK = 5000
