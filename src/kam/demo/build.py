@@ -47,6 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.bulk import create_with_history
+from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
@@ -1567,32 +1568,11 @@ ROLLUP_COLUMNS = ("account_id", "unit_id", "product_line_id", "month", "net_amou
 
 
 def _insert_plain(model: Any, attnames: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert rows given as tuples, without a model instance per row (the build's hot path).
-
-    ``COPY`` on PostgreSQL, ``executemany`` on SQLite with the values Django itself would send
-    (ISO dates, decimals as text); other databases fall back to ``bulk_create``.
-    """
-    if not rows:
-        return
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
-    columns = ", ".join(connection.ops.quote_name(by_attname[a]) for a in attnames)
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        if connection.vendor == "sqlite":
-            cursor.executemany(
-                f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(attnames))})",
-                [tuple(str(v) if isinstance(v, Decimal | dt.date) else v for v in row)
-                 for row in rows],
-            )  # fmt: skip
-            return
-    model.objects.bulk_create(
-        [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=BATCH
-    )
+    """Insert rows given as tuples of these attributes, without a model instance per row (the
+    build's hot path): ``core.db.bulk_insert`` with the attributes' columns."""
+    if rows:
+        by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+        bulk_insert(model, [by_attname[a] for a in attnames], rows)
 
 
 def _cum(weights: list[float]) -> list[float]:

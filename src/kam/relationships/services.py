@@ -298,8 +298,20 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
     shared: dict[tuple[int, int], list[tuple[str, dt.date]]] = defaultdict(list)
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     zone = timezone.get_current_timezone()  # once: timezone.localdate per row cost 14 s a build
+    # The pairs' rows are replaced, not updated: plain rows in, the old ones deleted by key
+    # (bulk_update's CASE per column and a model instance per row made the daily refresh of
+    # every pair, and the demo's first one, take minutes at the large scale). Nothing refers
+    # to a strength's key; it is read by (user, contact).
+    old: list[int] = []
     for start in range(0, len(contacts), 500):
         part = contacts[start : start + 500]
+        old += [
+            pk
+            for pk, u, c in LinkStrength.objects.filter(contact_id__in=part).values_list(
+                "pk", "user_id", "contact_id"
+            )
+            if (u, c) in wanted
+        ]
         # By contact only: a contact shares a handful of interactions, while one of our people
         # may share tens of thousands, and a filter on them led the planner to walk those.
         rows = (
@@ -317,19 +329,6 @@ def _strengths_compute(pairs: Iterable[tuple[int, int]], as_of: dt.date) -> int:
         )
         if (u, c) in wanted
     }
-    # The pairs' rows are replaced, not updated: plain rows in, the old ones deleted by key
-    # (bulk_update's CASE per column and a model instance per row made the daily refresh of
-    # every pair, and the demo's first one, take minutes at the large scale). Nothing refers
-    # to a strength's key; it is read by (user, contact).
-    old: list[int] = []
-    for start in range(0, len(contacts), 500):
-        old += [
-            pk
-            for pk, u, c in LinkStrength.objects.filter(
-                contact_id__in=contacts[start : start + 500]
-            ).values_list("pk", "user_id", "contact_id")
-            if (u, c) in wanted
-        ]
     written: list[tuple[Any, ...]] = []
     for pair in sorted(wanted):
         items = shared.get(pair, [])
