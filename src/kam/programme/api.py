@@ -449,6 +449,10 @@ def response_put(request: AuthedHttpRequest, campaign_id: Id, payload: AnswersIn
 class DashboardOut(Schema):
     as_of: dt.date
     computed_at: dt.datetime | None
+    updating: bool = Field(
+        description="The figures are stale or of an earlier day and another request is "
+        "computing them now; these are the kept ones"
+    )
     figures: dict[str, Any]
 
 
@@ -459,12 +463,14 @@ class DashboardOut(Schema):
     "matrix, health, stages, plans, alerts, conditions, backtests, changes of the week)",
 )
 def dashboard_get(request: AuthedHttpRequest) -> Any:
-    """The same kept snapshot as the page (recomputed first when stale); codes are left as
+    """The same kept snapshot as the page (recomputed first when stale, or shown as it is with
+    ``updating`` while another request recomputes it); codes are left as
     codes (``tier``, ``grade``, ``stage``, alert ``kind``), each figure with its ``link``."""
     require(request.auth, "kam.view_dashboard")
     snapshot = services.dashboard_current()
     return {
         "as_of": snapshot.as_of,
         "computed_at": snapshot.computed_at,
+        "updating": snapshot.updating,
         "figures": snapshot.payload,
     }

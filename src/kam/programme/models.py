@@ -222,6 +222,9 @@ class DashboardSnapshot(models.Model):
     as_of = models.DateField(_("as of"), null=True, blank=True)
     payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+    # set by the one reader that recomputes stale figures while the others show these (decision
+    # 127); cleared when it keeps the new figures, ignored once older than a lease
+    refreshing_since = models.DateTimeField(_("recomputing since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dashboard snapshot")
@@ -236,6 +239,12 @@ class DashboardSnapshot(models.Model):
         row when the selector annotated ``pending``, else one query)."""
         pending = self.__dict__.get("pending")
         return DashboardChange.objects.exists() if pending is None else bool(pending)
+
+    @property
+    def updating(self) -> bool:
+        """Whether these figures are stale or of an earlier day and another request is
+        computing them now (shown while it does, decision 127)."""
+        return bool(self.__dict__.get("updating", False))
 
 
 class DashboardChange(models.Model):

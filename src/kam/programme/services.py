@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
@@ -336,11 +336,21 @@ def dashboard_refresh(*, as_of: dt.date | None = None) -> DashboardSnapshot:
     after it, so a write committed meanwhile leaves its mark and the figures stay stale."""
     as_of = as_of or timezone.localdate()
     seen = list(DashboardChange.objects.values_list("pk", flat=True))
-    payload = dashboard.compute(as_of=as_of)
+    try:
+        payload = dashboard.compute(as_of=as_of)
+    except BaseException:
+        # free the claim at once: the next reader computes instead of showing old figures
+        DashboardSnapshot.objects.filter(name="portfolio").update(refreshing_since=None)
+        raise
     with transaction.atomic():
         snapshot, _created = DashboardSnapshot.objects.update_or_create(
             name="portfolio",
-            defaults={"payload": payload, "as_of": as_of, "computed_at": timezone.now()},
+            defaults={
+                "payload": payload,
+                "as_of": as_of,
+                "computed_at": timezone.now(),
+                "refreshing_since": None,
+            },
         )
         for start in range(0, len(seen), DELETE_CHUNK):
             DashboardChange.objects.filter(pk__in=seen[start : start + DELETE_CHUNK]).delete()
@@ -357,13 +367,38 @@ def _kept() -> DashboardSnapshot | None:
     )
 
 
+# How long a reader's claim to recompute the dashboard holds: a request that died while
+# computing (a killed worker) stops holding the others back after this.
+DASHBOARD_LEASE = dt.timedelta(minutes=2)
+
+
+def _claim_refresh(snapshot: DashboardSnapshot) -> bool:
+    """Claim the recomputation of the kept dashboard in one UPDATE: true for exactly one of
+    the requests that find it stale at the same time (the lease of a claim older than
+    ``DASHBOARD_LEASE`` is taken over)."""
+    now = timezone.now()
+    claimed = (
+        DashboardSnapshot.objects.filter(pk=snapshot.pk)
+        .filter(Q(refreshing_since__isnull=True) | Q(refreshing_since__lt=now - DASHBOARD_LEASE))
+        .update(refreshing_since=now)
+    )
+    return claimed == 1
+
+
 def dashboard_current(*, as_of: dt.date | None = None) -> DashboardSnapshot:
     """The kept dashboard, recomputed first when it is stale, missing or of an earlier day
-    (one query when it is current)."""
+    (one query when it is current). When it must be recomputed, one request does it while the
+    others show the kept figures marked ``updating`` (decision 127): after a nomination, every
+    executive's request would otherwise compute the same figures at once."""
     as_of = as_of or timezone.localdate()
     snapshot = _kept()
-    if snapshot is None or snapshot.stale or snapshot.as_of != as_of:
+    if snapshot is None:
         return dashboard_refresh(as_of=as_of)
+    if not snapshot.stale and snapshot.as_of == as_of:
+        return snapshot
+    if _claim_refresh(snapshot):
+        return dashboard_refresh(as_of=as_of)
+    snapshot.__dict__["updating"] = True
     return snapshot
 
 

@@ -389,3 +389,88 @@ def test_a_writer_only_appends_a_mark_and_never_updates_the_kept_row(
     # one mark for the dashboard, one for the kept programme overview (decision 124)
     assert len(sql) == 2 and all(q.startswith("INSERT") for q in sql)
     assert "PROGRAMME_DASHBOARDCHANGE" in sql[0] and "PROGRAMME_PROGRAMMECHANGE" in sql[1]
+
+
+# --- one request recomputes, the others show the kept figures (decision 127) ------------------
+
+
+def test_while_one_request_recomputes_the_others_show_the_kept_figures(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _portfolio()
+    first = services.dashboard_refresh()
+    services.dashboard_mark_stale()  # a nomination, say
+    compute = dashboard.compute
+    seen_by_others: list[DashboardSnapshot] = []
+
+    def compute_while_another_reads(**kwargs: Any) -> Any:
+        # a second request arrives while the first computes: it does not compute too
+        monkeypatch.setattr(dashboard, "compute", _must_not_compute)
+        seen_by_others.append(services.dashboard_current())
+        monkeypatch.setattr(dashboard, "compute", compute)
+        return compute(**kwargs)
+
+    monkeypatch.setattr(dashboard, "compute", compute_while_another_reads)
+    fresh = services.dashboard_current()
+    (other,) = seen_by_others
+    assert other.updating and other.stale and other.computed_at == first.computed_at
+    assert fresh.computed_at > first.computed_at and not fresh.updating and not fresh.stale
+    # the claim is released with the new figures: the next stale read computes again
+    assert DashboardSnapshot.objects.get().refreshing_since is None
+
+
+def _must_not_compute(**kwargs: Any) -> Any:
+    raise AssertionError("a second request computed the dashboard")
+
+
+def test_the_page_and_the_api_say_the_figures_are_being_updated(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _portfolio()
+    services.dashboard_refresh()
+    services.dashboard_mark_stale()
+    DashboardSnapshot.objects.update(refreshing_since=timezone.now())  # another request's claim
+    monkeypatch.setattr(dashboard, "compute", _must_not_compute)
+    from kam.api.models import TokenScope
+    from kam.api.services import token_create
+
+    token = token_create(user=users["executive"], name="e", scope=TokenScope.READ)[1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    client = Client()
+    client.force_login(users["executive"])
+    url, api = reverse("dashboard:page"), "/api/v1/programme/dashboard"
+    html = client.get(url).content.decode()
+    assert 'id="dashboard-updating"' in html and "Being updated" in html
+    response = client.get(api, headers=bearer)
+    assert response.status_code == 200 and response.json()["updating"] is True
+    # once the other request has kept its figures, neither says so
+    monkeypatch.undo()
+    services.dashboard_refresh()
+    assert 'id="dashboard-updating"' not in client.get(url).content.decode()
+    assert client.get(api, headers=bearer).json()["updating"] is False
+
+
+def test_a_claim_older_than_the_lease_is_taken_over(users: dict[str, Any]) -> None:
+    _portfolio()
+    first = services.dashboard_refresh()
+    services.dashboard_mark_stale()
+    # a request that died while computing (its worker was killed) left its claim
+    DashboardSnapshot.objects.update(
+        refreshing_since=timezone.now() - services.DASHBOARD_LEASE - dt.timedelta(seconds=1)
+    )
+    snapshot = services.dashboard_current()
+    assert not snapshot.updating and snapshot.computed_at > first.computed_at
+
+
+def test_a_failed_computation_frees_the_claim(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _portfolio()
+    services.dashboard_refresh()
+    services.dashboard_mark_stale()
+    monkeypatch.setattr(dashboard, "compute", _must_not_compute)
+    with pytest.raises(AssertionError):
+        services.dashboard_current()
+    assert DashboardSnapshot.objects.get().refreshing_since is None
+    monkeypatch.undo()
+    assert not services.dashboard_current().stale
