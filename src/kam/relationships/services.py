@@ -511,6 +511,19 @@ def figures_current(
     return value
 
 
+def figures_keep_first(*, account: Unit, as_of: dt.date | None = None) -> bool:
+    """Compute and keep the account's figures when none are kept yet, as the first view of the
+    map does (one query otherwise); returns whether it computed. Kept figures that are marked
+    stale or of an earlier day are left to the worker (decision 127): a reader that needs a
+    fresh metric meanwhile computes just that metric (``selectors.stage_inputs``), without
+    writing."""
+    account = account.account
+    if AccountFigures.objects.filter(account=account).exists():
+        return False
+    figures_refresh(account=account, as_of=as_of or timezone.localdate())
+    return True
+
+
 def figures_refresh_due(*, as_of: dt.date | None = None) -> int:
     """The worker's refresh: every kept account that is marked stale or of an earlier day
     (each in its own transaction). Marks of accounts without kept figures are dropped after an

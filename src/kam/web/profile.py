@@ -21,7 +21,7 @@ from kam.identification.services import key_account_standing
 from kam.identification.workflows import NOMINATION_WORKFLOW
 from kam.planning.profile.models import GoalKind
 from kam.planning.profile.selectors import buying_process, customer_goals
-from kam.relationships.services import figures_current
+from kam.relationships.services import figures_keep_first
 from kam.sales.models import CompetitorShare, OpportunityStage, SupplierPosition
 from kam.sales.selectors import opportunity_list
 
@@ -65,7 +65,9 @@ def account_profile(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
     if STAGE_METRIC in registry:
         # The stage reads the coverage metrics kept with the account's figures (decision 106);
         # keep them on the first view, as the map does, so later views read them (decision 113).
-        figures_current(account=account, as_of=as_of)
+        # Marked figures are the worker's to refresh: the stage then computes its metrics
+        # without writing (decision 127), so the page after a logged call writes nothing.
+        figures_keep_first(account=account, as_of=as_of)
         metric = registry.get(STAGE_METRIC)
         value = metric.value(account.pk, as_of)
         stage = {

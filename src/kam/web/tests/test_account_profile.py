@@ -8,10 +8,16 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from kam.customers.models import Employment
 from kam.identification.models import BuyingCriterion
+from kam.interactions.services import interaction_create
 from kam.planning.models import BuyingProcess, CustomerGoal
+from kam.relationships.models import AccountFigures, Stage, StaleFigures
+from kam.relationships.selectors import accounts_metrics, stage_suggestion
+from kam.relationships.services import figures_refresh_due
+from kam.relationships.signals import figures_mark_stale
 from kam.sales.models import Competitor, CompetitorShare, Opportunity, SupplierPosition
 from kam.sales.services import transactions_create
 from kam.testing.factories import (
@@ -163,8 +169,8 @@ def test_the_contact_page(client, kam_a, kam_b, client_for):
 def test_the_profile_queries_stay_bounded(client, kam_a, django_assert_max_num_queries):
     client.force_login(kam_a.user)
     _grow(kam_a.account, 3, 3, 2)
-    # the first view after a change computes and keeps the account's coverage figures, which
-    # the stage reads (decision 113); later views read them
+    # the first view computes and keeps the account's coverage figures, which the stage reads
+    # (decision 113); later views read them
     with django_assert_max_num_queries(80) as small_first:
         assert _page(client, kam_a.account).status_code == 200
     # +4 on a transactional account: its sales KPIs lead the page (Table 6.1); +1 for the
@@ -172,11 +178,52 @@ def test_the_profile_queries_stay_bounded(client, kam_a, django_assert_max_num_q
     # coverage metrics kept with the account's figures (decision 113)
     with django_assert_max_num_queries(52) as small:
         assert _page(client, kam_a.account).status_code == 200
-    _grow(kam_a.account, 27, 30, 20, start=3)
-    with django_assert_max_num_queries(len(small_first.captured_queries)):
+    # marked figures: the stage computes its metrics, the worker refreshes them (decision 127)
+    figures_mark_stale(paths=[kam_a.account.path])
+    with django_assert_max_num_queries(60) as small_marked:
         assert _page(client, kam_a.account).status_code == 200
+    _grow(kam_a.account, 27, 30, 20, start=3)  # marks the figures
+    with django_assert_max_num_queries(len(small_marked.captured_queries)):
+        assert _page(client, kam_a.account).status_code == 200
+    figures_refresh_due()
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert _page(client, kam_a.account).status_code == 200
+    AccountFigures.objects.all().delete()
+    with django_assert_max_num_queries(len(small_first.captured_queries)):
+        assert _page(client, kam_a.account).status_code == 200
+
+
+def test_the_page_after_a_logged_call_writes_nothing_and_shows_the_new_stage(client, kam_a):
+    """A logged interaction marks the kept figures; the next views of the account compute the
+    stage's metrics without writing, the worker refreshes the kept row (decision 127)."""
+    client.force_login(kam_a.user)
+    buyer = EmploymentFactory(unit=kam_a.account, title="Head of purchasing").contact
+    _page(client, kam_a.account)  # the first view keeps the figures
+    kept = AccountFigures.objects.get(account=kam_a.account)
+    interaction_create(
+        created_by=kam_a.user,
+        participants=[kam_a.user],
+        contacts=[buyer],
+        unit=kam_a.account,
+        type="meeting",
+        occurred_at=timezone.now() - dt.timedelta(days=1),
+        summary="Quarterly review",
+    )
+    assert StaleFigures.objects.filter(root_path=kam_a.account.path).exists()
+    for _ in range(2):
+        html = _page(client, kam_a.account).content.decode()
+        again = AccountFigures.objects.get(account=kam_a.account)
+        assert again.computed_at == kept.computed_at  # nothing written by the reader
+        assert StaleFigures.objects.filter(root_path=kam_a.account.path).exists()
+    # the stage shown is the one a direct computation gives, the new call counted
+    metrics = accounts_metrics([kam_a.account.pk], TODAY)[kam_a.account.pk]
+    assert metrics != kept.payload["figures"]["metrics"]  # the call changed them
+    direct = stage_suggestion(account=kam_a.account, metrics=metrics)
+    assert parse(html).find(id="profile-stage-value").text == Stage(direct.stage).label
+    # the worker refreshes the marked row; the page then reads it
+    figures_refresh_due()
+    assert AccountFigures.objects.get(account=kam_a.account).computed_at > kept.computed_at
+    assert not StaleFigures.objects.filter(root_path=kam_a.account.path).exists()
 
 
 # --- editing the customer's goals -------------------------------------------------------------
