@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
@@ -21,14 +22,16 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from kam.core.filters import filter_queryset
+from kam.core.pages import page_count
 from kam.core.periods import last_full_months
-from kam.core.validation import amount_limit
 from kam.customers.models import Unit, subtree_q
 
 from .filters import TransactionFilter
 from .models import (
+    UNREADABLE_TRANSACTION,
     AccountRevenue,
     CostToServe,
     CurrencyRate,
@@ -172,21 +175,65 @@ def transaction_list(
     return filter_queryset(TransactionFilter, filters, qs).order_by("-date", "-pk")
 
 
+# Windows of days before today (or before ``date_to``) in which a page of a large list looks
+# for its newest lines first, widest last (decision 128).
+PAGE_WINDOWS = (31, 124, 496)
+# Up to this many lines the list is sorted whole: cheaper than a window that finds too few.
+WINDOWED_FROM = 2000
+# Pages starting this far down are read by a whole sort: old lines lie outside the windows.
+WINDOWED_UNTIL = 10_000
+
+
+def transaction_page(
+    *, unit: Unit, filters: Mapping[str, Any] | None, page: int, size: int
+) -> tuple[list[Transaction], int, int]:
+    """Page ``page`` of ``transaction_list`` (rows, line count, page count; a page past the
+    end is ``pages.BadQuery``) without sorting or reading every line of a large account
+    (decision 128). The count is taken from the (unit, date) index alone, less the unreadable
+    lines (their partial index); the page's rows are looked for among the newest lines first,
+    a window of days at a time: a window that holds at least the lines up to the end of the
+    page holds exactly the newest ones, since every line after its start is in it."""
+    listed = transaction_list(unit=unit, filters=filters)
+    every = filter_queryset(
+        TransactionFilter, filters, Transaction.objects.filter(subtree_q(unit, "unit__"))
+    )
+    unreadable = transactions_unreadable(unit=unit)
+    bad = every.filter(pk__in=unreadable).count() if unreadable else 0
+    count = every.count() - bad
+    pages = page_count(count, page, size)
+    start = (page - 1) * size
+    # the page's lines; a window that gives them all holds every line up to the page's end
+    shown = min(size, count - start)
+    if count > WINDOWED_FROM and start < WINDOWED_UNTIL:
+        date_to = (filters or {}).get("date_to")
+        anchor = timezone.localdate()
+        if date_to:
+            # another format the filter accepted: the windows start today (still exact)
+            with contextlib.suppress(ValueError):
+                anchor = min(anchor, dt.date.fromisoformat(str(date_to)))
+        for days in PAGE_WINDOWS:
+            window = listed.filter(date__gte=anchor - dt.timedelta(days=days))
+            found = list(window[start : start + size])
+            if len(found) >= shown:
+                return found, count, pages
+    if bad or count <= WINDOWED_FROM:
+        return list(listed[start : start + size]), count, pages
+    # deep in a large list: sort the ids from the (unit, date) index alone, then read the page
+    ids = list(every.order_by("-date", "-pk").values_list("pk", flat=True)[start : start + size])
+    by_id = {tx.pk: tx for tx in listed.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id], count, pages
+
+
 def transactions_unreadable_q() -> Q:
     """Lines whose stored amounts do not fit their columns.
 
     The range checks (decision 35) keep such values out today, but SQLite stores any value in any
     column, so a line written before them (or by hand in the database) can hold 1e14 or text;
     reading it would fail the whole list. Lists leave these lines out and say how many there are.
-    On PostgreSQL the column types refuse such values, so this matches nothing.
+    On PostgreSQL the column types refuse such values, so this matches nothing. A partial index
+    holds just these lines (decision 128), so looking for them reads no line of a list.
     """
-    q = Q()
-    for name in ("net_amount", "quantity", "cost"):
-        field = Transaction._meta.get_field(name)
-        assert isinstance(field, DecimalField)
-        limit = amount_limit(field.max_digits or 0, field.decimal_places or 0)
-        q |= Q(**{f"{name}__gt": limit}) | Q(**{f"{name}__lt": -limit})
-    return q
+    return UNREADABLE_TRANSACTION  # combining a Q copies it: the constant stays as it is
 
 
 def transactions_unreadable(*, unit: Unit) -> list[int]:

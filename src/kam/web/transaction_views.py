@@ -20,7 +20,7 @@ from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
 from kam.sales.filters import TransactionFilter
 from kam.sales.models import Transaction
-from kam.sales.selectors import transaction_list, transactions_unreadable
+from kam.sales.selectors import transaction_page, transactions_unreadable
 from kam.sales.services import transaction_update, transactions_delete
 
 PAGE_SIZE = 50
@@ -45,9 +45,10 @@ class TransactionForm(forms.ModelForm):
 def account_transactions(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit = get_for_user(Unit.objects.select_related("account_manager"), request.user, VIEW, pk=pk)
     try:
-        queryset = transaction_list(unit=unit, filters=request.GET)
         page = pages.page_number(request)
-        rows, count, page_total = pages.paginate(queryset, page, PAGE_SIZE)
+        rows, count, page_total = transaction_page(
+            unit=unit, filters=request.GET, page=page, size=PAGE_SIZE
+        )
     except (DomainError, pages.BadQuery) as exc:
         return pages.bad_request(request, getattr(exc, "message", str(exc)))
     query = request.GET.copy()

@@ -53,6 +53,24 @@ def test_the_transactions_page_leaves_the_bad_line_out_and_names_it(
     shown = sorted(int(e.attrs["data-id"]) for e in doc.iter() if "data-id" in e.attrs)
     assert shown == sorted(good)
     assert f"id {bad}." in doc.find(id="transactions-unreadable").text
+    assert doc.find(id="transactions-count").text == "2 lines"
+
+
+def test_the_unreadable_lines_are_found_through_their_partial_index(account_with_a_bad_line):
+    """Looking for them reads no line of the account (decision 128): SQLite's plan searches the
+    partial index that holds only such lines."""
+    from kam.customers.models import subtree_q
+    from kam.sales.selectors import transactions_unreadable_q
+
+    unit, _bad, _good = account_with_a_bad_line
+    query = Transaction.objects.filter(subtree_q(unit, "unit__")).filter(
+        transactions_unreadable_q()
+    )
+    sql, params = query.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "INDEX transaction_unreadable" in plan
 
 
 @pytest.mark.parametrize("sql_set", BAD_VALUES)

@@ -6,13 +6,16 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kam.sales.models import MonthlyRollup, Transaction
 from kam.sales.services import transactions_create
 from kam.testing.factories import ProductFactory, make_unit
+from kam.testing.html import parse
 from kam.testing.personas import Persona, db_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +152,64 @@ def test_another_kam_cannot_correct_or_delete_kam_as_lines(
     assert edit.status_code == 403
     assert client.post(reverse("web:transaction_delete", args=[lines[0].pk])).status_code == 403
     assert db_snapshot() == before
+
+
+def test_a_large_list_pages_its_newest_lines_exactly_as_a_whole_sort(
+    client: Client, kam_a: Persona, monkeypatch: pytest.MonkeyPatch
+):
+    """Pages of a large account are looked for in windows of recent days (decision 128):
+    every page, with and without filters, is the one a sort of all its lines gives, including
+    lines dated after today, days with several lines and lines years old."""
+    from django.utils import timezone
+
+    from kam.sales import selectors
+    from kam.web import transaction_views
+
+    monkeypatch.setattr(selectors, "WINDOWED_FROM", 5)  # small data takes the large path
+    monkeypatch.setattr(transaction_views, "PAGE_SIZE", 7)
+    site = make_unit("A plant", parent=kam_a.account, kind="site")
+    product = ProductFactory()
+    today = timezone.localdate()
+    offsets = [-3, 0, 0, 1, 5, 20, 20, 20, 40, 100, 130, 200, 400, 401, 700, 900, 1200, 1500]
+    transactions_create(
+        rows=[
+            {
+                "date": today - dt.timedelta(days=days),
+                "unit_id": (site if i % 2 else kam_a.account).pk,
+                "product_id": product.pk,
+                "net_amount": Decimal(i + 1),
+            }
+            for i, days in enumerate(offsets)
+        ]
+    )
+    client.force_login(kam_a.user)
+    url = reverse("web:account_transactions", args=[kam_a.account.pk])
+
+    def shown(**query: str | int) -> list[int]:
+        html = client.get(url, query).content.decode()
+        return [int(x.split('"')[0]) for x in html.split('data-id="')[1:]]
+
+    def expected(page: int, **filters: object) -> list[int]:
+        lines = Transaction.objects.filter(**filters).order_by("-date", "-pk")
+        return list(lines.values_list("pk", flat=True))[(page - 1) * 7 : page * 7]
+
+    for page in (1, 2, 3):
+        assert shown(page=page) == expected(page)
+    # the first page is found in the first window: no query sorts every line of the account
+    with CaptureQueriesContext(connection) as queries:
+        shown(page=1)
+    listing = [q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"]]
+    listing = [sql for sql in listing if 'FROM "sales_transaction"' in sql and "LIMIT" in sql]
+    assert listing and all('"sales_transaction"."date" >=' in sql for sql in listing)
+    cut = today - dt.timedelta(days=50)  # 9 lines: two pages
+    for page in (1, 2):
+        assert shown(page=page, date_to=cut.isoformat()) == expected(page, date__lte=cut) != []
+    assert shown(unit=site.pk) == expected(1, unit=site)
+    # pages further down are read through their ids sorted from the index
+    monkeypatch.setattr(selectors, "WINDOWED_UNTIL", 7)
+    for page in (2, 3):
+        assert shown(page=page) == expected(page) != []
+    assert shown(page=2, date_to=cut.isoformat()) == expected(2, date__lte=cut) != []
+    html = client.get(url, {"page": 2}).content.decode()
+    assert parse(html).find(id="transactions-count").text == "18 lines"
+    assert client.get(url, {"page": 4}).status_code == 400  # 18 lines make 3 pages of 7
