@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.validation import DateInRange
+from kam.core.widgets import QuickSelect
 from kam.customers.models import Contact, CustomerFunction, Unit
 
 from .models import (
@@ -52,7 +53,9 @@ class MemberForm(forms.Form):
 
 class PlaceholderForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BuyingRoleKind.choices)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, widget=QuickSelect
+    )
     function = forms.ChoiceField(
         label=_("Function"), choices=[("", "—"), *CustomerFunction.choices], required=False
     )

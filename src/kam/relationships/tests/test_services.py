@@ -174,6 +174,16 @@ def test_silent_deciders_and_single_links(world) -> None:
     gaps = selectors.account_gaps(account=acc)
     assert [d["contact_id"] for d in gaps["silent_deciders"]] == [boris.pk]
     assert [s["contact_id"] for s in gaps["single_link"]] == [boris.pk]
+    # the rep's judged link too: still one person (a person counts once, however known)
+    services.link_upsert(user=world["rep"], contact=boris, level=3, actor=None)
+    (single,) = selectors.account_gaps(account=acc)["single_link"]
+    assert single["contact_id"] == boris.pk
+    assert single["through"] == (world["rep"].get_full_name() or world["rep"].username)
+    # a judged link of another person makes two
+    services.link_upsert(user=world["kam"], contact=boris, level=1, actor=None)
+    assert selectors.account_gaps(account=acc)["single_link"] == []
+    services.link_upsert(user=world["kam"], contact=boris, level=0, actor=None)
+    assert len(selectors.account_gaps(account=acc)["single_link"]) == 1
     interaction_create(
         type="call",
         occurred_at=_at(59),
