@@ -54,7 +54,7 @@ from kam.customers.models import Contact, Employment, Unit, child_path, path_dep
 from kam.demo.alerts import make_alerts
 from kam.demo.capture import make_capture_contacts
 from kam.demo.costs import make_costs_and_prices
-from kam.demo.currency import make_currency_rates
+from kam.demo.currency import make_currency_rates, month_rates, plan_currency_rates
 from kam.demo.dashboard import make_selection_backtest
 from kam.demo.field import build_field
 from kam.demo.health import make_health
@@ -1063,6 +1063,10 @@ class _Builder:
         sigma = 0.8
         mean_ln = math.exp(sigma**2 / 2)
         currency = reporting_currency()
+        # lines of customers outside the euro area keep their amount in their own currency
+        planned = plan_currency_rates(self, months[0][0], months[-1][0])
+        foreign = month_rates(planned, months)
+        cent = Decimal("0.01")
         batch: list[tuple] = []
         rollups: list[tuple] = []
         written = 0
@@ -1076,6 +1080,7 @@ class _Builder:
                 if u.kind in ("company", "site")
             ]
             unit_ids = [b[0] for b in billing]
+            country = {u.pk: u.country for u in self.units[g.first_unit : g.last_unit]}
             unit_cw = _cum([b[1] * rng.uniform(0.3, 1.7) for b in billing])
             month_cw = _cum(
                 [
@@ -1100,9 +1105,11 @@ class _Builder:
                     cost = _money(amount * (1 - margin) * rng.uniform(0.9, 1.1))
                 net = _money(amount)
                 qty = Decimal(f"{max(1.0, amount / price):.3f}")
+                own = foreign[mi].get(country[unit_id])
+                original = (own[0], (net / own[1]).quantize(cent)) if own else (currency, net)
                 batch.append(
                     (first.replace(day=rng.randint(1, days)), unit_id, product_id,
-                     self.line_pks[li], qty, net, currency, cost, currency, net)  # TX_COLUMNS
+                     self.line_pks[li], qty, net, currency, cost, *original)  # TX_COLUMNS
                 )  # fmt: skip
                 acc = sums.get((unit_id, li, mi))
                 if acc is None:

@@ -10,12 +10,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kam.customers.models import Unit
-from kam.sales.models import CurrencyRate, Transaction, reporting_currency
+from kam.sales.models import CurrencyRate, reporting_currency
 
 # home country → currency, and a believable rate to the euro (1 unit = rate EUR)
 CURRENCIES = {
@@ -38,42 +36,49 @@ def _quarters(first: dt.date, last: dt.date) -> list[tuple[dt.date, dt.date]]:
     return result
 
 
-def make_currency_rates(builder: Any) -> None:
-    """Quarterly rates of the demo's foreign currencies; their customers' lines get originals."""
-    builder.rep.stage(_("Currency rates"), None)
+def plan_currency_rates(builder: Any, first: dt.date, last: dt.date) -> dict[str, list[Any]]:
+    """The quarterly rates of the demo's foreign currencies from ``first`` to ``last`` (kept on
+    the builder as ``currency_rates``), so the transactions are written with their originals
+    (``original_amount``) at once: updating millions of lines afterwards took a minute at the
+    large scale. Empty unless the reporting currency is the euro (the levels above are to it)."""
+    builder.currency_rates = []
     if reporting_currency() != "EUR":
-        return  # the believable levels above are to the euro
-    span = Transaction.objects.aggregate(first=Min("date"), last=Max("date"))
-    if span["first"] is None:
-        return
+        return {}
     rng = builder.rng("currency")
-    quarters = _quarters(span["first"], span["last"])
-    rates: list[CurrencyRate] = []
+    quarters = _quarters(first, last)
+    by_currency: dict[str, list[Any]] = {}
     for currency, level in CURRENCIES.values():
         value = level
         for start, end in quarters:
             value *= 1 + rng.gauss(0, 0.025)
-            rates.append(
-                CurrencyRate(
-                    currency=currency,
-                    valid_from=start,
-                    valid_to=end,
-                    rate=Decimal(f"{value:.6f}"),
-                )
+            rate = CurrencyRate(
+                currency=currency, valid_from=start, valid_to=end, rate=Decimal(f"{value:.6f}")
             )
-    table = Transaction._meta.db_table
-    unit_table = Unit._meta.db_table
+            builder.currency_rates.append(rate)
+            by_currency.setdefault(currency, []).append(rate)
+    return by_currency
+
+
+def month_rates(
+    planned: dict[str, list[Any]], months: list[tuple[dt.date, int]]
+) -> list[dict[str, tuple[str, Decimal]]]:
+    """For each month of the build, each foreign country's (currency, rate) of its quarter."""
+    out = []
+    for first, _days in months:
+        rates = {}
+        for country, (currency, _level) in CURRENCIES.items():
+            for rate in planned.get(currency, ()):
+                if rate.valid_from <= first <= rate.valid_to:
+                    rates[country] = (currency, rate.rate)
+        out.append(rates)
+    return out
+
+
+def make_currency_rates(builder: Any) -> None:
+    """Write the planned rates (the transactions carry their originals already)."""
+    builder.rep.stage(_("Currency rates"), None)
+    rates = list(getattr(builder, "currency_rates", []))
     with transaction.atomic():
         CurrencyRate.objects.all().delete()  # a rebuilt demo replaces its rates
         CurrencyRate.objects.bulk_create(rates)
-        with connection.cursor() as cursor:
-            for rate in rates:
-                country = next(c for c, (cur, _lvl) in CURRENCIES.items() if cur == rate.currency)
-                cursor.execute(
-                    f"UPDATE {table} SET original_currency = %s, "
-                    f"original_amount = ROUND(net_amount / %s, 2) "
-                    f"WHERE date BETWEEN %s AND %s AND unit_id IN "
-                    f"(SELECT id FROM {unit_table} WHERE country = %s)",
-                    [rate.currency, rate.rate, rate.valid_from, rate.valid_to, country],
-                )
     builder.counts["currency_rates"] = len(rates)

@@ -23,6 +23,7 @@ from kam.interactions.models import Interaction
 from kam.people.models import User
 from kam.sales.models import (
     CompetitorShare,
+    CurrencyRate,
     MonthlyRollup,
     Opportunity,
     SupplierPosition,
@@ -198,6 +199,17 @@ def test_every_line_has_its_original_amount_in_its_customers_currency(demo):
     if foreign.exists():  # the tiny demo may have no foreign customer
         countries = set(foreign.values_list("unit__country", flat=True))
         assert countries <= {"GB", "PL", "SE", "RU", "US"}
+        # converted at the rate of the line's quarter, as the rates table holds it
+        rates = list(CurrencyRate.objects.all())
+        for line in foreign.order_by("pk")[:200]:
+            (rate,) = [
+                r
+                for r in rates
+                if r.currency == line.original_currency and r.valid_from <= line.date <= r.valid_to
+            ]
+            assert abs(line.original_amount * rate.rate - line.net_amount) <= rate.rate / 100 + (
+                Decimal("0.01")
+            )
 
 
 def test_a_few_accounts_carry_most_of_the_revenue(demo):
