@@ -89,8 +89,8 @@ from .selectors import (
     backtest,
     buying_criteria_of,
     capacity_warnings,
+    matrix_bubbles,
     nomination_list,
-    portfolio_matrix,
     score_list,
     scoring_model_active,
     scoring_run_latest,
@@ -683,15 +683,12 @@ def matrix(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, VIEW)
     key_only = request.GET.get("key_only", "") in ("1", "on", "true")
     run = scoring_run_latest()
-    points = portfolio_matrix(run=run, key_only=key_only) if run else []
+    seen = None
     if visibility_restricted(request.user):
-        seen = set(visible(request.user, Unit.objects.accounts()).values_list("pk", flat=True))
-        points = [p for p in points if p["account_id"] in seen]
+        seen = list(visible(request.user, Unit.objects.accounts()).values_list("pk", flat=True))
+    # the first MATRIX_LIMIT bubbles by rank are drawn; the quadrants count every account
+    shown, counts = matrix_bubbles(run=run, key_only=key_only, account_ids=seen, limit=MATRIX_LIMIT)
     url = reverse("identification:account_score", args=[0])
-    counts = dict.fromkeys(QUADRANT_ORDER, 0)
-    for p in points:
-        counts[p["quadrant"]] += 1
-    shown = points[:MATRIX_LIMIT]
     config = run.model if run else ScoringModel()  # the run's axis and cut-offs
     data = {
         "axis": {
@@ -735,7 +732,7 @@ def matrix(request: AuthedHttpRequest) -> HttpResponseBase:
         "run": run,
         "data": data,
         "quadrants": quadrants,
-        "total": len(points),
+        "total": sum(counts.values()),
         "shown": len(shown),
         "key_only": key_only,
     }

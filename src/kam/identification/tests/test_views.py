@@ -760,6 +760,30 @@ def test_the_matrix_embeds_bubbles_quadrants_and_policies(client_for, portfolio)
     assert 'id="matrix-empty"' in key_only
 
 
+def test_the_matrix_draws_the_best_scored_and_counts_every_account(
+    client_for, portfolio, monkeypatch
+):
+    """At 100k units the page draws the first MATRIX_LIMIT bubbles by rank; the quadrants
+    still count every account, as the full matrix does."""
+    import json
+
+    from kam.identification import views
+    from kam.identification.selectors import portfolio_matrix
+
+    portfolio(5)
+    monkeypatch.setattr(views, "MATRIX_LIMIT", 2)
+    doc = parse(_html(client_for("kam").get(reverse("identification:matrix"))))
+    data = json.loads(doc.find(id="matrix-data").text)
+    every = portfolio_matrix()
+    assert [p["id"] for p in data["points"]] == [p["account_id"] for p in every[:2]]
+    assert "Showing the 2 best-scored of 5 accounts." in doc.find(id="matrix-truncated").text
+    for key in ("strategic", "star", "status", "streamline"):
+        expected = sum(1 for p in every if p["quadrant"] == key)
+        card = doc.find(data_quadrant=key)
+        assert card.find("span").text == str(expected)
+    assert len(every) == 5
+
+
 def test_the_matrix_before_any_run(client_for, portfolio):
     portfolio(1, run=False)
     html = _html(client_for("kam").get(reverse("identification:matrix")))
