@@ -21,7 +21,7 @@ from kam.core.filters import filter_queryset
 from kam.customers.models import Contact, Employment, Unit, account_path_of
 from kam.interactions.models import Interaction
 from kam.people.models import User
-from kam.sales.metrics import rollup_sums
+from kam.sales.metrics import revenue_and_prior
 from kam.sales.models import Opportunity, OpportunityStage, SupplierPosition
 
 from . import coverage
@@ -311,8 +311,9 @@ def stage_inputs(
         missing = [pk for pk in ids if pk not in found]
         found.update(accounts_metrics(missing, as_of) if missing else {})
         metrics = found
-    # the revenue window of every page: the last 12 full months (decision 113)
-    revenue = rollup_sums(ids, as_of)
+    # the revenue window of every page: the last 12 full months (decision 113), from the kept
+    # sums when they are current (decision 111)
+    revenue = revenue_and_prior(ids, as_of)
     positions = _latest_by_account(
         list(
             SupplierPosition.objects.filter(account_id__in=ids, since__lte=as_of)

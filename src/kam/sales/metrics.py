@@ -93,6 +93,32 @@ def _kept_revenue(account_ids: Sequence[int], as_of: dt.date) -> dict[int, Decim
     return found if len(found) == len(ids) else None
 
 
+def revenue_and_prior(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
+    """``revenue`` and ``prior`` (the 12 full months before ``as_of``'s window and the 12
+    before them) per account: from the kept sums when every account has a current row for
+    today's window (one primary-key read each), else summed from the roll-ups (``rollup_sums``)."""
+    _start, end = full_months_window(as_of)
+    current = full_months_end(timezone.localdate())
+    ids = sorted(set(account_ids))
+    if end == current and ids:
+        found: dict[int, dict[str, Decimal]] = {}
+        for first in range(0, len(ids), IN_LIST_MAX):
+            for pk, revenue, prior in (
+                AccountRevenue.objects.filter(
+                    pk__in=ids[first : first + IN_LIST_MAX], month=current
+                )
+                .order_by()
+                .values_list("pk", "revenue_12m", "prior_12m")
+            ):
+                found[pk] = {"revenue": revenue, "prior": prior}
+        if len(found) == len(ids):
+            return found
+    return {
+        pk: {"revenue": s["revenue"], "prior": s["prior"]}
+        for pk, s in rollup_sums(ids, as_of).items()
+    }
+
+
 def revenue_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
     kept = _kept_revenue(account_ids, as_of)
     if kept is not None:

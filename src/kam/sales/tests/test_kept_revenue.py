@@ -261,3 +261,30 @@ def test_the_revenue_metric_reads_the_kept_sums_of_both_windows(
     AccountRevenue.objects.filter(account=beta).update(month=None)
     with django_assert_num_queries(2):  # the kept rows, then the roll-ups
         assert revenue_12m_values(ids, today) == now
+
+
+def test_the_stage_rules_read_revenue_and_prior_from_the_kept_sums(
+    three, django_assert_num_queries
+) -> None:
+    """The relationship stage's inputs (``revenue_and_prior``) come from the kept rows when
+    they are current (one query, no roll-ups), with the roll-ups' figures; a stale row sends
+    them back to the roll-ups."""
+    from kam.sales.metrics import revenue_and_prior, rollup_sums
+
+    alpha, beta, gamma, _site, product = three
+    _sell(gamma, "40", product, day=add_months(_last_month(), -12))  # the prior year
+    today = timezone.localdate()
+    ids = [alpha.pk, beta.pk, gamma.pk]
+    account_revenue_refresh(today=today)
+    live = {
+        pk: {"revenue": s["revenue"], "prior": s["prior"]}
+        for pk, s in rollup_sums(ids, today).items()
+    }
+    with django_assert_num_queries(1) as queries:
+        kept = revenue_and_prior(ids, today)
+    assert "sales_monthlyrollup" not in queries.captured_queries[0]["sql"]
+    assert kept == live
+    assert kept[gamma.pk] == {"revenue": 200, "prior": 9040}  # 9,000 thirteen months back
+    AccountRevenue.objects.filter(account=beta).update(month=None)
+    with django_assert_num_queries(2):  # the kept rows, then the roll-ups
+        assert revenue_and_prior(ids, today) == live
