@@ -186,9 +186,10 @@ WINDOWED_UNTIL = 10_000
 
 def transaction_page(
     *, unit: Unit, filters: Mapping[str, Any] | None, page: int, size: int
-) -> tuple[list[Transaction], int, int]:
-    """Page ``page`` of ``transaction_list`` (rows, line count, page count; a page past the
-    end is ``pages.BadQuery``) without sorting or reading every line of a large account
+) -> tuple[list[Transaction], int, int, list[int]]:
+    """Page ``page`` of ``transaction_list`` (rows, line count, page count and the ids of the
+    unreadable lines left out, ``transactions_unreadable``; a page past the end is
+    ``pages.BadQuery``) without sorting or reading every line of a large account
     (decision 128). The count is taken from the (unit, date) index alone, less the unreadable
     lines (their partial index); the page's rows are looked for among the newest lines first,
     a window of days at a time: a window that holds at least the lines up to the end of the
@@ -215,13 +216,13 @@ def transaction_page(
             window = listed.filter(date__gte=anchor - dt.timedelta(days=days))
             found = list(window[start : start + size])
             if len(found) >= shown:
-                return found, count, pages
+                return found, count, pages, unreadable
     if bad or count <= WINDOWED_FROM:
-        return list(listed[start : start + size]), count, pages
+        return list(listed[start : start + size]), count, pages, unreadable
     # deep in a large list: sort the ids from the (unit, date) index alone, then read the page
     ids = list(every.order_by("-date", "-pk").values_list("pk", flat=True)[start : start + size])
     by_id = {tx.pk: tx for tx in listed.filter(pk__in=ids)}
-    return [by_id[pk] for pk in ids if pk in by_id], count, pages
+    return [by_id[pk] for pk in ids if pk in by_id], count, pages, unreadable
 
 
 def transactions_unreadable_q() -> Q:

@@ -20,7 +20,7 @@ from kam.core.permissions import get_for_user, require
 from kam.customers.models import Unit
 from kam.sales.filters import TransactionFilter
 from kam.sales.models import Transaction
-from kam.sales.selectors import transaction_page, transactions_unreadable
+from kam.sales.selectors import transaction_page
 from kam.sales.services import transaction_update, transactions_delete
 
 PAGE_SIZE = 50
@@ -46,7 +46,7 @@ def account_transactions(request: AuthedHttpRequest, pk: int) -> HttpResponseBas
     unit = get_for_user(Unit.objects.select_related("account_manager"), request.user, VIEW, pk=pk)
     try:
         page = pages.page_number(request)
-        rows, count, page_total = transaction_page(
+        rows, count, page_total, unreadable = transaction_page(
             unit=unit, filters=request.GET, page=page, size=PAGE_SIZE
         )
     except (DomainError, pages.BadQuery) as exc:
@@ -65,7 +65,7 @@ def account_transactions(request: AuthedHttpRequest, pk: int) -> HttpResponseBas
             "pages": page_total,
             "query": query.urlencode(),
             "can_change": request.user.has_perm(CHANGE, unit),
-            "unreadable": transactions_unreadable(unit=unit),
+            "unreadable": unreadable,
         },
     )
 
