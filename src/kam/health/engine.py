@@ -121,25 +121,35 @@ def load(
 ) -> tuple[dict[int, Raw], dict[int, str]]:
     """The raw counts of each account (every account when ``account_ids`` is None) and each
     account's tier. Eight queries whatever the number of accounts."""
+    raws, tiers = load_days(account_ids, [as_of])
+    return raws[as_of], tiers
+
+
+def load_days(
+    account_ids: Sequence[int] | None, days: Sequence[dt.date]
+) -> tuple[dict[dt.date, dict[int, Raw]], dict[int, str]]:
+    """``load`` as of each of ``days`` at once: the same eight queries, each reading the span
+    of all the days once (the monthly history computes twelve month ends this way)."""
     accounts_qs: QuerySet[Unit] = Unit.objects.accounts()
     if account_ids is not None:
         accounts_qs = accounts_qs.filter(pk__in=list(account_ids))
     tiers = dict(accounts_qs.order_by().values_list("pk", "tier"))
-    raw = {pk: Raw() for pk in tiers}
-    if not raw:
-        return raw, tiers
+    raws = {day: {pk: Raw() for pk in tiers} for day in days}
+    if not tiers:
+        return raws, tiers
     units_qs = None if account_ids is None else Unit.objects.in_accounts_of(accounts_qs).order_by()
     account_of = (Unit.objects.all() if units_qs is None else units_qs).account_ids()
-    gather(raw, account_of, units_qs, as_of)
+    gather_days(raws, account_of, units_qs)
     roles = BuyingRole.objects.all()
     if account_ids is not None:
-        roles = roles.filter(account_id__in=list(raw))
+        roles = roles.filter(account_id__in=list(tiers))
     for acc, contact_id, role in roles.order_by().values_list("account_id", "contact_id", "role"):
-        if acc in raw:
-            raw[acc].dmu.add(contact_id)
-            if role == BuyingRoleKind.DECIDER:
-                raw[acc].deciders.add(contact_id)
-    return raw, tiers
+        if acc in tiers:
+            for raw in raws.values():
+                raw[acc].dmu.add(contact_id)
+                if role == BuyingRoleKind.DECIDER:
+                    raw[acc].deciders.add(contact_id)
+    return raws, tiers
 
 
 def load_companies(account: Unit, as_of: dt.date) -> tuple[dict[int, Raw], dict[int, Unit]]:
@@ -178,68 +188,140 @@ def gather(
 ) -> None:
     """Add the interactions, contacts met, our functions and senior positions of the units of
     ``units_qs`` (every unit when None) to the bucket (account or company) each unit maps to."""
-    end = day_end(as_of)
-    starts = month_starts(as_of)
+    gather_days({as_of: raw}, bucket_of, units_qs)
+
+
+def gather_days(
+    raws: dict[dt.date, dict[int, Raw]],
+    bucket_of: dict[int, int],
+    units_qs: QuerySet[Unit] | None,
+) -> None:
+    """``gather`` as of each day of ``raws`` (day → bucket → counts), every bucket present in
+    each day's dict. Four queries whatever the number of days: each reads the span that covers
+    all the days' windows once and counts each day's window with a filtered aggregate."""
+    days = sorted(raws)
+    ends = {day: day_end(day) for day in days}
     units = None if units_qs is None else units_qs.values("pk")
+
+    # Interactions per unit: each day's last 90 days and its twelve months (shared windows
+    # are counted once).
+    windows: dict[tuple[dt.datetime, dt.datetime], str] = {}
+
+    def window(lo: dt.datetime, hi: dt.datetime) -> str:
+        return windows.setdefault((lo, hi), f"w{len(windows)}")
+
+    counted: dict[dt.date, tuple[str, list[str]]] = {}
+    for day in days:
+        end, starts = ends[day], month_starts(day)
+        months = [
+            window(_aware(s), _aware(starts[i - 1]) if i else end) for i, s in enumerate(starts)
+        ]
+        counted[day] = (window(end - dt.timedelta(days=FREQUENCY_DAYS), end), months)
     interactions = Interaction.objects.filter(
-        occurred_at__gte=_aware(starts[-1]), occurred_at__lt=end
+        occurred_at__gte=min(lo for lo, _hi in windows), occurred_at__lt=max(ends.values())
     )
     if units is not None:
         interactions = interactions.filter(unit__in=units)
-    bounds = [(_aware(s), _aware(starts[i - 1]) if i else end) for i, s in enumerate(starts)]
     aggregates: dict[str, Any] = {
-        "n90": Count("id", filter=Q(occurred_at__gte=end - dt.timedelta(days=FREQUENCY_DAYS)))
+        name: Count("id", filter=Q(occurred_at__gte=lo, occurred_at__lt=hi))
+        for (lo, hi), name in windows.items()
     }
-    for i, (lo, hi) in enumerate(bounds):
-        aggregates[f"m{i}"] = Count("id", filter=Q(occurred_at__gte=lo, occurred_at__lt=hi))
     for row in interactions.order_by().values("unit_id").annotate(**aggregates):
         acc = bucket_of.get(row["unit_id"])
-        if acc is None or acc not in raw:
+        if acc is None:
             continue
-        r = raw[acc]
-        r.last_90 += row["n90"]
-        r.months.update(i for i in range(len(starts)) if row[f"m{i}"])
+        for day, (n90, months) in counted.items():
+            r = raws[day].get(acc)
+            if r is None:
+                continue
+            r.last_90 += row[n90]
+            r.months.update(i for i, name in enumerate(months) if row[name])
 
+    # Contacts met: when each (unit, contact) was last met up to each day (a year back at most).
+    horizon = dt.timedelta(days=RECENCY_HORIZON_DAYS)
     through_c = Interaction.contacts.through.objects.filter(
-        interaction__occurred_at__gte=end - dt.timedelta(days=RECENCY_HORIZON_DAYS),
-        interaction__occurred_at__lt=end,
+        interaction__occurred_at__gte=ends[days[0]] - horizon,
+        interaction__occurred_at__lt=ends[days[-1]],
     )
     if units is not None:
         through_c = through_c.filter(interaction__unit__in=units)
-    met = (
-        through_c.order_by()
-        .values("interaction__unit_id", "contact_id")
-        .annotate(last=Max("interaction__occurred_at"))
-    )
+    last_met = {
+        f"t{i}": Max(
+            "interaction__occurred_at",
+            filter=Q(
+                interaction__occurred_at__gte=ends[day] - horizon,
+                interaction__occurred_at__lt=ends[day],
+            ),
+        )
+        for i, day in enumerate(days)
+    }
+    met = through_c.order_by().values("interaction__unit_id", "contact_id").annotate(**last_met)
     for row in met:
         acc = bucket_of.get(row["interaction__unit_id"])
-        if acc is None or acc not in raw:
+        if acc is None:
             continue
-        contact_id, last = row["contact_id"], row["last"]
-        seen = raw[acc].touched.get(contact_id)
-        if seen is None or last > seen:
-            raw[acc].touched[contact_id] = last
+        contact_id = row["contact_id"]
+        for i, day in enumerate(days):
+            last = row[f"t{i}"]
+            r = raws[day].get(acc)
+            if last is None or r is None:
+                continue
+            seen = r.touched.get(contact_id)
+            if seen is None or last > seen:
+                r.touched[contact_id] = last
 
+    # Our functions among the participants of each day's last 180 days.
+    window_days = dt.timedelta(days=WINDOW_DAYS)
     through_p = Interaction.participants.through.objects.filter(
-        interaction__occurred_at__gte=end - dt.timedelta(days=WINDOW_DAYS),
-        interaction__occurred_at__lt=end,
+        interaction__occurred_at__gte=ends[days[0]] - window_days,
+        interaction__occurred_at__lt=ends[days[-1]],
     )
     if units is not None:
         through_p = through_p.filter(interaction__unit__in=units)
-    for unit_id, function in (
-        through_p.order_by().values_list("interaction__unit_id", "user__function").distinct()
+    took_part = {
+        f"p{i}": Count(
+            "pk",
+            filter=Q(
+                interaction__occurred_at__gte=ends[day] - window_days,
+                interaction__occurred_at__lt=ends[day],
+            ),
+        )
+        for i, day in enumerate(days)
+    }
+    for row in (
+        through_p.order_by().values("interaction__unit_id", "user__function").annotate(**took_part)
     ):
-        acc = bucket_of.get(unit_id)
-        if acc is not None and acc in raw and function:
-            raw[acc].functions.add(function)
+        acc = bucket_of.get(row["interaction__unit_id"])
+        function = row["user__function"]
+        if acc is None or not function:
+            continue
+        for i, day in enumerate(days):
+            r = raws[day].get(acc)
+            if r is not None and row[f"p{i}"]:
+                r.functions.add(function)
 
-    seniors = Employment.objects.filter(_current_q(as_of), seniority__in=SENIOR)
+    # Senior and board positions held on each day.
+    seniors = Employment.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=days[0]),
+        Q(start_date__isnull=True) | Q(start_date__lte=days[-1]),
+        seniority__in=SENIOR,
+    )
     if units is not None:
         seniors = seniors.filter(unit__in=units)
-    for unit_id, contact_id in seniors.order_by().values_list("unit_id", "contact_id"):
+    for unit_id, contact_id, start, end_date in seniors.order_by().values_list(
+        "unit_id", "contact_id", "start_date", "end_date"
+    ):
         acc = bucket_of.get(unit_id)
-        if acc is not None and acc in raw:
-            raw[acc].seniors.add(contact_id)
+        if acc is None:
+            continue
+        for day in days:
+            r = raws[day].get(acc)
+            if (
+                r is not None
+                and (end_date is None or end_date > day)
+                and (start is None or start <= day)
+            ):
+                r.seniors.add(contact_id)
 
 
 def components_of(raw: Raw, params: Params, as_of: dt.date) -> dict[str, dict[str, Any]]:
@@ -322,7 +404,19 @@ def compute(
     params_of: Any,
 ) -> dict[int, Result]:
     """Health of each account: ``params_of(account_ids, tiers) -> {account id: Params}``."""
+    return compute_days(account_ids, [as_of], params_of)[as_of]
+
+
+def compute_days(
+    account_ids: Iterable[int] | None,
+    days: Sequence[dt.date],
+    params_of: Any,
+) -> dict[dt.date, dict[int, Result]]:
+    """``compute`` as of each of ``days``, reading the data once (``load_days``)."""
     ids = None if account_ids is None else sorted(set(account_ids))
-    raw, tiers = load(ids, as_of)
-    params = params_of(list(raw), tiers, as_of)
-    return {pk: score_of(r, params[pk], as_of) for pk, r in raw.items()}
+    raws, tiers = load_days(ids, sorted(set(days)))
+    out: dict[dt.date, dict[int, Result]] = {}
+    for day, raw in raws.items():
+        params = params_of(list(raw), tiers, day)
+        out[day] = {pk: score_of(r, params[pk], day) for pk, r in raw.items()}
+    return out

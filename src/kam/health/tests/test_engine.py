@@ -137,3 +137,47 @@ def test_a_group_rolls_up_from_its_companies_and_names_the_ones_left_out(
     assert rollup["score"] == company["score"]  # one company judged: the group is it
     # the company's own score equals the account's here: all the account's contact is there
     assert company["score"] == health(world["group"].pk).score
+
+
+def test_many_days_at_once_give_each_day_what_it_gives_alone(world: dict[str, Any]) -> None:
+    """The monthly history reads the data once for thirteen days: each day's figures must be
+    those of that day computed on its own (windows of one day must not leak into another)."""
+    import random
+
+    from kam.testing.factories import ContactFactory, EmploymentFactory, make_unit
+
+    rng = random.Random(7)
+    company, other = world["company"], make_unit("Other AG", tier="national")
+    board, senior, middle, operational = world["contacts"]
+    late = ContactFactory()  # a senior who joins mid-year and one who leaves
+    EmploymentFactory(
+        contact=late, unit=company, seniority="senior", start_date=dt.date(2026, 1, 10)
+    )
+    gone = ContactFactory()
+    EmploymentFactory(
+        contact=gone,
+        unit=company,
+        seniority="board",
+        start_date=dt.date(2020, 1, 1),
+        end_date=dt.date(2025, 11, 15),
+    )
+    people = [world["sales"], world["service"]]
+    for _ in range(60):
+        day = AS_OF - dt.timedelta(days=rng.randint(0, 700))
+        unit = company if rng.random() < 0.8 else other
+        met = tuple(rng.sample([board, senior, middle, operational, late, gone], rng.randint(0, 3)))
+        meet(unit, day, contacts=met, people=tuple(rng.sample(people, rng.randint(0, 2))))
+    days = [d.replace(day=1) - dt.timedelta(days=1) for d in engine.month_starts(AS_OF, 13)]
+    days.append(dt.date(2026, 6, 17))  # and a day that is not a month end
+
+    def params(ids: list[int], tiers: dict[int, str], day: dt.date) -> dict[int, engine.Params]:
+        return dict.fromkeys(ids, DEFAULT_PARAMS)
+
+    together = engine.compute_days(None, days, params)
+    assert sorted(together) == sorted(days)
+    varied = set()
+    for day in days:
+        alone = engine.compute(None, day, params)
+        assert together[day] == alone, day
+        varied.add(alone[world["group"].pk].score)
+    assert len(varied) > 5  # the days differ: the comparison is not between empty figures
