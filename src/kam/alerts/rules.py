@@ -66,6 +66,10 @@ class AlertRule:
     # parameter name → {stored code: label}: a reason shows "Good", not "good", in the reader's
     # language (the stored parameters keep the codes, so a language switch needs no rewrite)
     param_labels: Mapping[str, Mapping[str, StrOrPromise]] = field(default_factory=dict)
+    # the rule reads the whole company whatever accounts it is asked about (a share of company
+    # revenue): the engine calls it once with all of them, not once per chunk, and it must not
+    # put the ids into SQL
+    whole_company: bool = False
 
     def key_of(self, finding: Finding) -> str:
         return f"{self.kind}:{finding.account_id}:{finding.subject}"[:120]

@@ -77,7 +77,7 @@ def _findings(
     found: dict[str, tuple[AlertRule, Finding]] = {}
     for rule in rules.all():
         ids = key_ids if rule.intensity else all_ids
-        for chunk in _chunks(ids):
+        for chunk in [list(ids)] if rule.whole_company else _chunks(ids):
             allowed = set(chunk)
             for finding in rule.evaluate(chunk, as_of):
                 if finding.account_id in allowed:  # an intensity rule never reaches past key

@@ -224,6 +224,7 @@ def register_alert_rules() -> None:
             label=_("The company depends on this account"),
             intensity=False,
             evaluate=depends_on_one_account,
+            whole_company=True,
         )
     )
     register_rule(
@@ -232,6 +233,7 @@ def register_alert_rules() -> None:
             label=_("Revenue is concentrated in a few accounts"),
             intensity=False,
             evaluate=revenue_concentrated,
+            whole_company=True,
         )
     )
     register_rule(

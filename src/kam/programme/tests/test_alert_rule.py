@@ -140,3 +140,29 @@ def test_the_risk_rules_are_registered_and_not_intensity_rules():
     for kind in ("programme.concentration", "programme.margin_erosion", "programme.kam_capacity"):
         rule = rules.get(kind)
         assert rule is not None and not rule.intensity
+
+
+def test_the_company_wide_rules_read_the_revenues_once_whatever_the_number_of_chunks(
+    db, monkeypatch
+):
+    """The share of company revenue needs every account's revenue: read once per refresh, not
+    once per chunk of accounts (21 times for the large demo's 20,800 accounts)."""
+    from kam.alerts import services
+    from kam.programme import selectors
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    reads = []
+    real = selectors.account_revenues
+
+    def counted(as_of):
+        reads.append(as_of)
+        return real(as_of)
+
+    monkeypatch.setattr(selectors, "account_revenues", counted)
+    big = make_unit("Big")
+    revenue(big, 60)
+    ids = [*_spread(10, 4), big.pk]  # eleven accounts: four chunks of three
+    alerts_refresh(account_ids=ids, as_of=AS_OF)
+    assert [a.account_id for a in _live("programme.dependence")] == [big.pk]
+    assert [a.account_id for a in _live("programme.concentration")] == [big.pk]
+    assert len(reads) == 2  # one per company-wide rule
