@@ -49,11 +49,13 @@ def share_of_wallet_values(account_ids: Sequence[int], as_of: dt.date) -> Mappin
     if not wallet:
         return {}
     revenue = revenue_12m_values(list(wallet), as_of)
-    out: dict[int, MetricValue] = {}
-    for pk, w in wallet.items():
-        r = Decimal(str(revenue.get(pk) or 0))
-        out[pk] = min(r / w * 100, Decimal(100)).quantize(Decimal("0.01"))
-    return out
+    return {pk: wallet_share(revenue.get(pk), w) for pk, w in wallet.items()}
+
+
+def wallet_share(revenue: MetricValue, wallet: Decimal) -> Decimal:
+    """Revenue ÷ a positive wallet in per cent, at most 100 (the metric's figure)."""
+    r = Decimal(str(revenue or 0))
+    return min(r / wallet * 100, Decimal(100)).quantize(Decimal("0.01"))
 
 
 def quadrant_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:

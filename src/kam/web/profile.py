@@ -9,7 +9,7 @@ from typing import Any
 
 from kam.core.metrics import registry
 from kam.customers.models import Tier, Unit
-from kam.identification.metrics import wallets
+from kam.identification.metrics import wallet_share, wallets
 from kam.identification.models import (
     AccountAssessment,
     BuyingCriterion,
@@ -99,13 +99,15 @@ def _wallet(account: Unit, as_of: dt.date, *, manual: bool) -> dict[str, Any]:
     registry's metric over ``identification.metrics.wallets`` (manual estimate first, else the
     latest scoring run), revenue of the last 12 full months on the same day (decision 101)."""
     wallet = wallets([account.pk]).get(account.pk)
-    share = None
-    if SHARE_METRIC in registry:
-        share = registry.get(SHARE_METRIC).value(account.pk, as_of)
-    headroom = None
+    share = headroom = None
     if wallet is not None and REVENUE_METRIC in registry:
-        revenue = Decimal(str(registry.get(REVENUE_METRIC).value(account.pk, as_of) or 0))
+        # the share metric's own figure from the wallet and revenue read once (reading the
+        # metric would read both again)
+        raw = registry.get(REVENUE_METRIC).value(account.pk, as_of)
+        revenue = Decimal(str(raw or 0))
         headroom = max(wallet - revenue, Decimal(0))
+        if wallet > 0 and SHARE_METRIC in registry:
+            share = wallet_share(raw, wallet)
     return {
         "value": wallet,
         "share": share,
