@@ -304,6 +304,11 @@ class Unit(MP_Node, TimeStamped):
         verbose_name = _("customer unit")
         verbose_name_plural = _("customer units")
         indexes = [
+            # each unit's account path: PostgreSQL keeps statistics on an indexed expression,
+            # so "the units of these 500 accounts" (of_account_paths, in_accounts_of) is
+            # estimated at its real size and searched by this index, and the interactions of
+            # those units through their own index, not a year of everyone's (decision 130)
+            models.Index(account_path_of("path"), name="unit_account_path"),
             # the accounts by name, and the portfolio's columns with them: its page reads every
             # account to sort by revenue, from this index alone (decision 121)
             models.Index(

@@ -139,7 +139,7 @@ def silent_rep_counts(paths: Mapping[str, int], as_of: dt.date) -> dict[int, int
         unit__in=_units(paths),
         occurred_at__lt=end,
         occurred_at__gte=end - dt.timedelta(days=SILENT_DAYS),
-    )
+    ).order_by()  # pairs into a set: the newest-first default order would only sort them
     rep_ids = {rep for _ap, rep in reps}
     spoken = set(
         recent.filter(created_by__in=rep_ids)
