@@ -170,7 +170,7 @@ def _contacts(request: AuthedHttpRequest, unit: Unit) -> dict:
     """One page of the account's current contacts, searched by name, title or function."""
     positions = account_position_list(unit=unit, filters={"q": request.GET.get("q", "")})
     page = pages.page_number(request, "cpage")
-    rows, count, page_total = pages.paginate(positions, page, CONTACT_LIMIT)
+    rows, count, page_total = pages.paginate(positions, page, CONTACT_LIMIT, keys_first=True)
     return {
         "positions": rows,
         "positions_count": count,
