@@ -242,7 +242,17 @@ class ContactStance(TimeStamped):
                 name="stance_influence_1_5",
             ),
         ]
-        indexes = [models.Index(fields=["account", "attitude"], name="stance_account_attitude")]
+        indexes = [
+            models.Index(fields=["account", "attitude"], name="stance_account_attitude"),
+            # "champions of ours at other accounts" probes each of an account's people: only
+            # the champions' rows, so a probe of someone who is none reads one small page
+            # (decision 131)
+            models.Index(
+                fields=["contact", "account"],
+                name="stance_champion_contact",
+                condition=models.Q(attitude="champion"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contact_id}@{self.account_id}: {self.attitude}"

@@ -81,7 +81,7 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
     filters = request.GET.dict()
     filters.pop("page", None)
     employments = selectors.buying_centre_contacts(account=account, filters=filters)
-    rows, count, pages = paginate(employments, page_number(request), PAGE_SIZE)
+    rows, count, pages = paginate(employments, page_number(request), PAGE_SIZE, keys_first=True)
     can_change = request.user.has_perm(CHANGE, account)
     placeholders = selectors.placeholders_open(account=account)
     context: dict[str, Any] = {
