@@ -118,15 +118,23 @@ class UnitQuerySet(MP_NodeQuerySet):
 
     def in_account(self, account: Unit) -> UnitQuerySet:
         """Every unit of the account that ``account`` (or any of its units) belongs to (one
-        condition). On PostgreSQL, by the indexed account path, whose statistics give the
-        account's real size (decision 131: the path range with its LIKE test was estimated at
-        one unit for 446, and joins to the account's people were planned as nested loops); on
-        SQLite, by the path index's range (it cannot use the expression's index)."""
+        condition on the path index's range)."""
+        return self.filter(path_subtree_q(account.account_path))
+
+    def in_account_hashed(self, account: Unit) -> UnitQuerySet:
+        """``in_account`` for a query that joins every person or row of the account (the
+        buying centre's members, its positions, its champions). PostgreSQL estimates the path
+        range with its LIKE test at about one unit whatever the account's size, and plans such
+        joins as a probe per row; by the indexed account path (decision 130) it knows the size
+        and hashes the rows once (decision 131). SQLite keeps the range (it binds the
+        expression's numbers as parameters, so its index does not apply there). A query that
+        wants the newest few rows of a big table keeps ``in_account``: with the size known,
+        PostgreSQL walks the table's date index and filters, which can read far more."""
         if connections[self.db].vendor == "postgresql":
             return self.alias(_own_account_path=account_path_of("path")).filter(
                 _own_account_path=account.account_path
             )
-        return self.filter(path_subtree_q(account.account_path))
+        return self.in_account(account)
 
     def of_account_paths(self, paths: Iterable[str]) -> UnitQuerySet:
         """The units of the accounts at ``paths`` (one condition): by the path index's range

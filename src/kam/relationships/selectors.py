@@ -457,7 +457,7 @@ def buying_centre_contacts(
     as_of = as_of or timezone.localdate()
     acc = account.account
     qs = (
-        Employment.objects.filter(_current_q(as_of), unit__in=Unit.objects.in_account(acc))
+        Employment.objects.filter(_current_q(as_of), unit__in=Unit.objects.in_account_hashed(acc))
         .select_related("contact", "unit")
         .order_by("contact__last_name", "contact__first_name", "pk")
     )
@@ -667,7 +667,7 @@ def account_gaps(
     figures = metrics if metrics is not None else accounts_metrics([acc.pk], as_of).get(acc.pk, {})
     missing = figures.get("role_coverage", {}).get("missing", [])
     current = Employment.objects.filter(
-        _current_q(as_of), unit__in=Unit.objects.in_account(acc)
+        _current_q(as_of), unit__in=Unit.objects.in_account_hashed(acc)
     ).values("contact_id")
     deciders = list(
         BuyingRole.objects.filter(
@@ -733,7 +733,9 @@ def opportunity_notes(*, account: Unit, as_of: dt.date | None = None) -> list[di
     """Champions of another customer who now work here: an opening for us (three queries)."""
     as_of = as_of or timezone.localdate()
     acc = account.account
-    here = Employment.objects.filter(_current_q(as_of), unit__in=Unit.objects.in_account(acc))
+    here = Employment.objects.filter(
+        _current_q(as_of), unit__in=Unit.objects.in_account_hashed(acc)
+    )
     stances = ContactStance.objects.filter(
         attitude=Attitude.CHAMPION, contact_id__in=here.values("contact_id")
     ).exclude(account=acc)
