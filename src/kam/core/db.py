@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import OperationalError, connection, models
 
@@ -41,6 +42,25 @@ def bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             cursor.executemany(sql, batch)
             written += len(batch)
     return written
+
+
+@contextmanager
+def sqlite_pragma(name: str, value: int) -> Iterator[None]:
+    """On SQLite, the connection's ``PRAGMA name`` (an integer setting such as ``busy_timeout``
+    or ``main.cache_size``) at ``value`` for the block, then as it was; elsewhere nothing."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA {name}")
+        before = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA {name} = {int(value)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA {name} = {before}")
 
 
 BUSY_RETRY_AFTER = 5  # seconds a client is told to wait after a 503 "busy"

@@ -36,6 +36,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .db import sqlite_pragma
 from .models import Heartbeat, WorkerBeat
 
 log = logging.getLogger(__name__)
@@ -158,19 +159,8 @@ def retry_locked(
 @contextmanager
 def short_busy_timeout(milliseconds: int = 1000) -> Iterator[None]:
     """On SQLite, wait at most ``milliseconds`` for the write lock in this block (then fail)."""
-    if connection.vendor != "sqlite":
+    with sqlite_pragma("busy_timeout", milliseconds):
         yield
-        return
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA busy_timeout")
-        before = cursor.fetchone()[0]
-        cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 class Beating:

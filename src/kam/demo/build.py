@@ -30,14 +30,12 @@ Speed and scale:
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
 import math
 import random
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -49,7 +47,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kam.core.bulk import create_with_history
-from kam.core.db import bulk_insert
+from kam.core.db import bulk_insert, sqlite_pragma
 from kam.core.errors import DomainError
 from kam.core.periods import add_months
 from kam.customers.models import Contact, Employment, Unit, child_path, path_depth
@@ -608,26 +606,6 @@ def analyze_tables() -> None:
         cursor.execute("ANALYZE")
 
 
-@contextlib.contextmanager
-def _page_cache(kib: int) -> Iterator[None]:
-    """SQLite's page cache at ``kib`` KiB while the build runs, then as it was. The build writes
-    millions of rows into tables with several indexes inside one transaction; with the default
-    2 MB cache every index insert re-reads its pages from the file (PostgreSQL's shared
-    buffers are the server's own setting: nothing to do there)."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA main.cache_size")
-        before = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA main.cache_size = {-int(kib)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA main.cache_size = {before}")
-
-
 def demo_build(
     *,
     scale: str = "tiny",
@@ -643,7 +621,10 @@ def demo_build(
     started = time.monotonic()
     timer = _PhaseTimer(reporter or Reporter())
     builder = _Builder(SCALES[scale], seed, today or dt.date.today(), timer)
-    with transaction.atomic(), _page_cache(BUILD_CACHE_KIB):
+    # SQLite's page cache for the build: it writes millions of rows into tables with several
+    # indexes inside one transaction, and with the default 2 MB every index insert re-read
+    # its pages (PostgreSQL's buffers are the server's own setting)
+    with transaction.atomic(), sqlite_pragma("main.cache_size", -BUILD_CACHE_KIB):
         counts = builder.run()
         timer.stage(_("Saving to the database"), None)
     timer.finish()

@@ -191,6 +191,28 @@ def gather(
     gather_days({as_of: raw}, bucket_of, units_qs)
 
 
+def _per_day(
+    aggregate: Any,
+    field: str,
+    prefix: str,
+    days: Sequence[dt.date],
+    ends: dict[dt.date, dt.datetime],
+    span: dt.timedelta,
+) -> dict[str, Any]:
+    """``aggregate(field)`` over each day's window of interactions (``span`` up to its end), as
+    ``{prefix}{i}`` for the i-th day."""
+    return {
+        f"{prefix}{i}": aggregate(
+            field,
+            filter=Q(
+                interaction__occurred_at__gte=ends[day] - span,
+                interaction__occurred_at__lt=ends[day],
+            ),
+        )
+        for i, day in enumerate(days)
+    }
+
+
 def gather_days(
     raws: dict[dt.date, dict[int, Raw]],
     bucket_of: dict[int, int],
@@ -245,16 +267,7 @@ def gather_days(
     )
     if units is not None:
         through_c = through_c.filter(interaction__unit__in=units)
-    last_met = {
-        f"t{i}": Max(
-            "interaction__occurred_at",
-            filter=Q(
-                interaction__occurred_at__gte=ends[day] - horizon,
-                interaction__occurred_at__lt=ends[day],
-            ),
-        )
-        for i, day in enumerate(days)
-    }
+    last_met = _per_day(Max, "interaction__occurred_at", "t", days, ends, horizon)
     met = through_c.order_by().values("interaction__unit_id", "contact_id").annotate(**last_met)
     for row in met:
         acc = bucket_of.get(row["interaction__unit_id"])
@@ -278,16 +291,7 @@ def gather_days(
     )
     if units is not None:
         through_p = through_p.filter(interaction__unit__in=units)
-    took_part = {
-        f"p{i}": Count(
-            "pk",
-            filter=Q(
-                interaction__occurred_at__gte=ends[day] - window_days,
-                interaction__occurred_at__lt=ends[day],
-            ),
-        )
-        for i, day in enumerate(days)
-    }
+    took_part = _per_day(Count, "pk", "p", days, ends, window_days)
     for row in (
         through_p.order_by().values("interaction__unit_id", "user__function").annotate(**took_part)
     ):
