@@ -1,7 +1,12 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.db.models.signals import class_prepared
 
-from . import files
+from . import choices, files
+
+# Connected as this module is imported, before any model class is built (Django imports every
+# application's configuration first, then the models): each class gets the quick labels.
+class_prepared.connect(choices.quick_display, dispatch_uid="kam-quick-display")
 
 
 class CoreConfig(AppConfig):
