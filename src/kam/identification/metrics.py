@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from kam.core.metrics import Metric, MetricUnit, MetricValue, register
+from kam.core.metrics import Metric, MetricUnit, MetricValue, memoized, register
 from kam.sales.metrics import revenue_12m_values
 
 from .models import AccountAssessment, AccountScore
@@ -26,7 +26,13 @@ QUADRANT_ORDER = ("streamline", "status", "star", "strategic")
 
 
 def wallets(account_ids: Sequence[int]) -> dict[int, Decimal]:
-    """The wallet of each account that has one: manual estimate, else latest run's (≤ 3 queries)."""
+    """The wallet of each account that has one: manual estimate, else latest run's (≤ 3 queries;
+    remembered while a page reads: the account page's stage rules and wallet panel both ask)."""
+    return _wallets(account_ids, None)
+
+
+@memoized
+def _wallets(account_ids: Sequence[int], _as_of: dt.date | None) -> dict[int, Decimal]:
     out: dict[int, Decimal | None] = {}
     run = scoring_run_latest()
     if run is not None:

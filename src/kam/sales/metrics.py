@@ -93,10 +93,13 @@ def _kept_revenue(account_ids: Sequence[int], as_of: dt.date) -> dict[int, Decim
     return found if len(found) == len(ids) else None
 
 
+@memoized
 def revenue_and_prior(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Decimal]]:
     """``revenue`` and ``prior`` (the 12 full months before ``as_of``'s window and the 12
     before them) per account: from the kept sums when every account has a current row for
-    today's window (one primary-key read each), else summed from the roll-ups (``rollup_sums``)."""
+    today's window (one primary-key read each), else summed from the roll-ups (``rollup_sums``).
+    Remembered while a page reads: the account page's stage rules, share of wallet and revenue
+    read it for the same account."""
     _start, end = full_months_window(as_of)
     current = full_months_end(timezone.localdate())
     ids = sorted(set(account_ids))
@@ -119,7 +122,13 @@ def revenue_and_prior(account_ids: Sequence[int], as_of: dt.date) -> dict[int, d
     }
 
 
+@memoized
 def revenue_12m_values(account_ids: Sequence[int], as_of: dt.date) -> Mapping[int, MetricValue]:
+    _start, end = full_months_window(as_of)
+    if end == full_months_end(timezone.localdate()):
+        # today's window: the read of revenue_and_prior, so a page that needs both reads once
+        both = revenue_and_prior(account_ids, as_of)
+        return {pk: both[pk]["revenue"] if pk in both else Decimal(0) for pk in account_ids}
     kept = _kept_revenue(account_ids, as_of)
     if kept is not None:
         return dict(kept)

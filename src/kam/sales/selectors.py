@@ -149,11 +149,14 @@ def subtree_totals(*, units: list[Unit], own: dict[int, Decimal]) -> dict[int, D
     return totals
 
 
-def opportunity_list(*, unit: int | None = None, stage: str | None = None) -> QuerySet[Opportunity]:
-    """Opportunities of ``unit`` or below it (none when it does not exist), of one ``stage``."""
+def opportunity_list(
+    *, unit: Unit | int | None = None, stage: str | None = None
+) -> QuerySet[Opportunity]:
+    """Opportunities of ``unit`` (a unit, or its id) or below it (none when it does not exist),
+    of one ``stage``."""
     qs = Opportunity.objects.all()
     if unit:
-        found = Unit.objects.filter(pk=unit).first()
+        found = unit if isinstance(unit, Unit) else Unit.objects.filter(pk=unit).first()
         if found is None:
             return Opportunity.objects.none()
         qs = qs.filter(subtree_q(found, "unit__"))

@@ -50,9 +50,7 @@ def account_profile(*, account: Unit, as_of: dt.date) -> dict[str, Any]:
         .order_by("-since", "-recorded_at")[:POSITION_LIMIT]
     )
     current_position = next((p for p in positions if p.since <= as_of), None)
-    opportunities = opportunity_list(unit=account.pk).select_related(
-        "unit", "product_line", "owner"
-    )
+    opportunities = opportunity_list(unit=account).select_related("unit", "product_line", "owner")
     open_opportunities = list(
         opportunities.exclude(stage__in=CLOSED).order_by("expected_close", "pk")[:OPPORTUNITY_LIMIT]
     )

@@ -88,3 +88,24 @@ def test_scores_carry_wallet_share_and_headroom(sell, month):
     assert manual.share_of_wallet == pytest.approx(0.04)
     assert float(manual.headroom) == 4800
     assert "wallet" not in first.gaps
+
+
+@pytest.mark.django_db
+def test_a_page_reads_an_accounts_wallet_once(django_assert_num_queries):
+    """The account page's stage rules and its wallet panel both ask for the wallet."""
+    from decimal import Decimal
+
+    from kam.core.metrics import reading
+    from kam.identification.metrics import wallets
+    from kam.identification.models import AccountAssessment
+
+    account = make_unit("Acme")
+    AccountAssessment.objects.create(account=account, wallet_estimate=Decimal("5000"))
+    with reading():
+        with django_assert_num_queries(2):  # the latest run (none), the manual estimates
+            first = wallets([account.pk])
+        with django_assert_num_queries(0):
+            again = wallets([account.pk])
+    assert first == again == {account.pk: Decimal("5000")}
+    with django_assert_num_queries(2):  # outside a page's reading: read again
+        wallets([account.pk])

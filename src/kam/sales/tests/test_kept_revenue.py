@@ -288,3 +288,23 @@ def test_the_stage_rules_read_revenue_and_prior_from_the_kept_sums(
     AccountRevenue.objects.filter(account=beta).update(month=None)
     with django_assert_num_queries(2):  # the kept rows, then the roll-ups
         assert revenue_and_prior(ids, today) == live
+
+
+def test_a_page_reads_revenue_and_prior_once_for_both_figures(
+    three, django_assert_num_queries
+) -> None:
+    """The account page's stage rules read revenue and prior, its share of wallet and revenue
+    panel read the revenue: one read of the kept rows while the page reads."""
+    from kam.core.metrics import reading
+    from kam.sales.metrics import revenue_12m_values, revenue_and_prior
+
+    alpha, beta, gamma, _site, _product = three
+    today = timezone.localdate()
+    ids = [alpha.pk, beta.pk, gamma.pk]
+    account_revenue_refresh(today=today)
+    with reading():
+        with django_assert_num_queries(1):
+            both = revenue_and_prior(ids, today)
+        with django_assert_num_queries(0):
+            revenue = revenue_12m_values([gamma.pk], today)
+    assert revenue == {gamma.pk: both[gamma.pk]["revenue"]} == {gamma.pk: 200}
