@@ -5,6 +5,7 @@ Run from the repository root::
 
     .venv/bin/python bench/import_units.py                       # 20k and 100k, baseline at 20k
     .venv/bin/python bench/import_units.py --sizes 5000 --baseline 2000
+    .venv/bin/python bench/import_units.py --sizes 2000 10000 --baseline 1000 --json out.json
 
 Target (issue 10): at least 5,000 units/s at 100,000 units, and a flat cost per row (the rate at
 100k within 20 % of the rate at 20k). The tree: a tenth of the units are accounts, the rest
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import sys
@@ -57,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--baseline", type=int, default=20_000, help="units for the old path")
+    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="kam-bench-units-"))
@@ -106,17 +109,40 @@ def main() -> None:
         )
 
     rates = {}
+    runs = []
     for n in args.sizes:
         rates[n], elapsed, cpu = measure(n, bulk=True)
         line("bulk", n, rates[n], elapsed, cpu)
+        runs.append({"units": n, "units_per_s": rates[n], "seconds": elapsed, "cpu_seconds": cpu})
     old, elapsed, cpu = measure(args.baseline, bulk=False)
     line("one by one", args.baseline, old, elapsed, cpu)
+    baseline = {"units": args.baseline, "units_per_s": old, "seconds": elapsed, "cpu_seconds": cpu}
     for n in args.sizes:
         print(f"ratio at {n:,}: {rates[n] / old:,.1f} × the unit-by-unit path")
     big, small = max(args.sizes), min(args.sizes)
     flat = rates[big] >= 0.8 * rates[small]
     print(f"target ≥ 5,000 units/s at {big:,}: {'PASS' if rates[big] >= 5000 else 'MISS'}")
     print(f"flat per-row cost ({small:,} → {big:,}): {'PASS' if flat else 'MISS'}")
+    if args.json:
+        for run in runs:
+            run["ratio"] = run["units_per_s"] / old  # × the unit-by-unit path
+        data = {
+            "bulk": runs,
+            "baseline": baseline,  # the unit-by-unit path, same run
+            "rate": {
+                "units": big,
+                "units_per_s": rates[big],
+                "target_units_per_s": 5000,
+                "verdict": "PASS" if rates[big] >= 5000 else "MISS",
+            },
+            "flat": {
+                "from_units": small,
+                "to_units": big,
+                "ratio": rates[big] / rates[small],  # at least 0.8
+                "verdict": "PASS" if flat else "MISS",
+            },
+        }
+        Path(args.json).write_text(json.dumps(data, indent=2))
 
 
 if __name__ == "__main__":
