@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python bench/relationship_map.py            # 10,000 contacts, 200,000 interactions
     .venv/bin/python bench/relationship_map.py --contacts 2000 --interactions 40000   # quick
     .venv/bin/python bench/relationship_map.py --rebuild  # after a change to the generator
+    .venv/bin/python bench/relationship_map.py --json out.json   # and write the figures
 
 What it does:
 
@@ -31,6 +32,7 @@ test suite checks that with ×10 data).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -311,6 +313,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--json", help="also write the results to this JSON file")
     args = parser.parse_args()
     (ROOT / "var").mkdir(exist_ok=True)
     db = ROOT / "var" / f"bench-relationship-map-{args.contacts}-{args.interactions}.sqlite3"
@@ -373,6 +376,24 @@ def main() -> None:
             f"{verdict(r['warm paths']['p50'] < TARGET_PATHS_MS)}",
         ]
     )
+    if args.json:
+        targets = [
+            ("map page + data p50", page_data, TARGET_PAGE_MS),
+            ("coverage matrix page p50", coverage_ms, TARGET_PAGE_MS),
+            ("warm paths p50", r["warm paths"]["p50"], TARGET_PATHS_MS),
+        ]
+        data = {
+            "contacts": args.contacts,
+            "interactions": args.interactions,
+            "measured": r,  # p50 / p95 in ms per request; the baselines and the refresh in ms
+            "map_ratio": map_ratio,  # the per-person baseline ÷ the map data's p50
+            "paths_ratio": path_ratio,  # the BFS baseline ÷ the warm paths' p50
+            "targets": [
+                {"figure": name, "ms": ms, "target_ms": limit, "verdict": verdict(ms < limit)}
+                for name, ms, limit in targets
+            ],
+        }
+        Path(args.json).write_text(json.dumps(data, indent=2))
 
 
 if __name__ == "__main__":
