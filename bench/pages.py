@@ -221,26 +221,28 @@ def scored_path(args: argparse.Namespace) -> Path:
 
 
 def ensure_scored(args: argparse.Namespace) -> dict:
-    """The demo build (shared with score_portfolio.py), copied once and scored."""
+    """The demo build (shared with score_portfolio.py), copied once and scored; its record
+    (``build_seconds``, ``phases``), with ``built_now`` saying whether this call built it."""
     import score_portfolio
 
     build_args = argparse.Namespace(
         scale=args.scale, seed=args.seed, rebuild=args.rebuild, repeat=1, profile=False
     )
+    built_now = not score_portfolio.build_reusable(build_args)
     meta = score_portfolio.ensure_build(build_args)
     source = score_portfolio.sqlite_path(build_args)
     target = scored_path(args)
     record = target.with_suffix(".json")
     if record.exists() and target.exists() and not args.rebuild:
         run_child("migrate", bench_env(f"sqlite:///{target}"), args)
-        return meta
+        return {**meta, "built_now": built_now}
     remove_sqlite(target)
     log(f"copying {source.name} to {target.name} and scoring it ...")
     shutil.copyfile(source, target)
     run_child("migrate", bench_env(f"sqlite:///{target}"), args)
     done = run_child("prepare", bench_env(f"sqlite:///{target}"), args, as_of=meta["today"])
     record.write_text(json.dumps({**meta, "score_seconds": done["seconds"]}, indent=2))
-    return meta
+    return {**meta, "built_now": built_now}
 
 
 def bench_postgres_inner(args: argparse.Namespace) -> dict:
@@ -314,10 +316,19 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.inner_results).write_text(json.dumps(bench_postgres_inner(args)))
         return
     results: list[dict] = []
+    build = None  # the demo build measured: None for an existing PostgreSQL database
     if args.db.startswith("postgres://") or args.db.startswith("postgresql://"):
         results.append(run_child("measure", bench_env(args.db), args))
     else:
-        ensure_scored(args)
+        meta = ensure_scored(args)
+        build = {
+            "scale": args.scale,
+            "seed": args.seed,
+            "built_now": meta["built_now"],  # False: an earlier run's build, reused
+            "seconds": meta.get("build_seconds"),
+            "phases": meta.get("phases"),  # [label, wall seconds, CPU seconds]
+            "counts": meta.get("counts"),
+        }
         if args.db in ("sqlite", "both"):
             results.append(run_child("measure", bench_env(f"sqlite:///{scored_path(args)}"), args))
         if args.db in ("postgres", "both"):
@@ -327,7 +338,8 @@ def main(argv: list[str] | None = None) -> None:
             results.append(run_pg(SCRIPT, flags, out))
     flat = report(results, args)
     if args.json:
-        Path(args.json).write_text(json.dumps({"scale": args.scale, "rows": flat}, indent=2))
+        data = {"scale": args.scale, "rows": flat, "build": build}
+        Path(args.json).write_text(json.dumps(data, indent=2))
 
 
 if __name__ == "__main__":

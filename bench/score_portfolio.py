@@ -364,11 +364,17 @@ def sqlite_path(args: argparse.Namespace) -> Path:
     return OUT / f"{args.scale}-seed{args.seed}.sqlite3"
 
 
+def build_reusable(args: argparse.Namespace) -> bool:
+    """Whether ``ensure_build`` will reuse the build (its file and record exist) or build it."""
+    path = sqlite_path(args)
+    return path.with_suffix(".json").exists() and path.exists() and not args.rebuild
+
+
 def ensure_build(args: argparse.Namespace) -> dict:
     """The SQLite build for scale + seed: reused when its record exists, else built."""
     path = sqlite_path(args)
     record = path.with_suffix(".json")
-    if record.exists() and path.exists() and not args.rebuild:
+    if build_reusable(args):
         meta = json.loads(record.read_text())
         log(f"reusing {path.relative_to(ROOT)} (built {meta['today']}, {meta['counts']})")
         return meta
