@@ -164,7 +164,7 @@ AUTHENTICATION_BACKENDS = [
     # First, so a locked-out login is refused before any password is checked (trust).
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kam.core.backends.PasswordAndModelPermissionsBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
