@@ -44,6 +44,11 @@ def _workers(server_pid: int) -> list[int]:
     return found
 
 
+def _nice(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field, counted after the command name in parentheses
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
 def test_kam_serve_restarts_a_killed_job_worker(tmp_path, migrated_sqlite):
     env = {
         **os.environ,
@@ -74,6 +79,9 @@ def test_kam_serve_restarts_a_killed_job_worker(tmp_path, migrated_sqlite):
                 time.sleep(0.3)
         workers = _workers(server.pid)
         assert len(workers) == 1
+        # requests come first: the job worker runs at a lower CPU priority than the server
+        assert _nice(workers[0]) == 10
+        assert _nice(server.pid) == 0
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
         while True:
@@ -83,6 +91,7 @@ def test_kam_serve_restarts_a_killed_job_worker(tmp_path, migrated_sqlite):
             assert time.monotonic() < deadline, "the job worker was not started again"
             time.sleep(0.2)
         assert len(_workers(server.pid)) == 1
+        assert _nice(again[0]) == 10
     finally:
         server.terminate()
         server.wait(timeout=20)
