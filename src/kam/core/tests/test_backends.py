@@ -2,8 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from kam.people.models import User
