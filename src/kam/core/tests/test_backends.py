@@ -33,8 +33,8 @@ def test_a_model_permission_granted_in_the_tables_still_counts():
     staff = UserFactory(is_staff=True)
     assert not staff.has_perm("people.change_user")
     staff.user_permissions.add(Permission.objects.get(codename="change_user"))
-    staff = User.objects.get(pk=staff.pk)  # a fresh object: the permission cache is per object
-    assert staff.has_perm("people.change_user")
+    fresh = User.objects.get(pk=staff.pk)  # a fresh object: the permission cache is per object
+    assert fresh.has_perm("people.change_user")
 
 
 def test_signing_in_with_a_password_still_works(client):
