@@ -47,11 +47,21 @@ def _set_people(
     interaction: Interaction,
     participants: Iterable[_User] | None,
     contacts: Iterable[Contact] | None,
+    *,
+    new: bool = False,
 ) -> None:
+    """Set the interaction's people; a ``new`` one has none, so they are only added (``set``
+    would first read the people it has)."""
     if participants is not None:
-        interaction.participants.set(participants)
+        if new:
+            interaction.participants.add(*participants)
+        else:
+            interaction.participants.set(participants)
     if contacts is not None:
-        interaction.contacts.set(contacts)
+        if new:
+            interaction.contacts.add(*contacts)
+        else:
+            interaction.contacts.set(contacts)
 
 
 @transaction.atomic
@@ -69,7 +79,7 @@ def interaction_create(
     interaction = Interaction(created_by=created_by, **fields)
     _check(interaction)
     interaction.save()
-    _set_people(interaction, participants, contacts)
+    _set_people(interaction, participants, contacts, new=True)
     return interaction
 
 

@@ -212,3 +212,21 @@ def test_query_counts_do_not_grow_with_data(
         for path in ("/field/units", "/field/visits", "/field/indicators"):
             with django_assert_max_num_queries(16):
                 assert _api(client, headers, "get", path).status_code == 200, path
+
+
+def test_logging_reads_no_people_of_the_new_interaction(fw: FieldWorld) -> None:
+    """A new interaction has no people: they are added without reading its (none) first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.assignment_set(units=[fw.north], rep=fw.rep, actor=None)
+    with CaptureQueriesContext(connection) as queries:
+        logged = services.field_interaction_log(user=fw.rep, unit=fw.north, summary="Visit")
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "people_user"."id"')
+        or q["sql"].startswith('SELECT "customers_contact"."id"')
+    ]
+    assert reads == []
+    assert list(logged.participants.all()) == [fw.rep]
