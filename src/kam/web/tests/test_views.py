@@ -352,3 +352,23 @@ def test_the_portfolio_reads_its_unit_columns_from_the_accounts_index():
     carried = {*index.fields, "id", "depth"}
     own = {c for c in PORTFOLIO_COLUMNS if "__" not in c}
     assert own <= carried, own - carried
+
+
+def test_the_menu_links_carry_the_script_prefix_of_each_request(client_for):
+    """Served under a prefix (a reverse proxy's /kam/), the menu links under it; the menu's
+    addresses are kept per prefix, so one request's prefix never leaks into another's."""
+    from django.urls import set_script_prefix
+
+    client = client_for("kam")
+    url = reverse("web:portfolio")
+    plain = client.get(url).content.decode()
+    # what the WSGI handler does for a request under /kam (the test client does not)
+    set_script_prefix("/kam/")
+    try:
+        prefixed = client.get(url).content.decode()
+    finally:
+        set_script_prefix("/")
+    again = client.get(url).content.decode()
+    assert 'href="/my-accounts/"' in plain and 'href="/my-accounts/"' in again
+    assert 'href="/kam/my-accounts/"' in prefixed
+    assert 'href="/kam/my-accounts/"' not in again
