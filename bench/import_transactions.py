@@ -378,9 +378,15 @@ def child_floor(args: argparse.Namespace) -> dict:
         import csv
         import sqlite3
 
+        # by name, in the engine's column order (it grew the original amount and currency)
+        keys = {"unit_id", "product_id", "product_line_id"}
+        optional = {"cost", "original_amount"}
+
         def typed(row: list[str]) -> tuple:
-            date, unit, product, line, qty, net, currency, cost, ext = row
-            return (date, int(unit), int(product), int(line), qty, net, currency, cost or None, ext)
+            return tuple(
+                int(v) if c in keys else (v or None) if c in optional else v
+                for c, v in zip(COLUMNS, row, strict=True)
+            )
 
         with open(args.resolved, encoding="utf-8", newline="") as fh:
             rows = [typed(row) for row in csv.reader(fh)]  # pre-resolved, before the clock
