@@ -2,7 +2,7 @@
 
 Django's ``get_FOO_display()`` builds a dictionary of every choice for each call, and building
 it hashes every lazy label, which translates it: a page of 50 contacts with their function (15
-choices) and level (6) translated a thousand labels to show a hundred. Here each field keeps its
+choices) and level (4) translated a thousand labels to show a hundred. Here each field keeps its
 value-to-label map, built once, and a call translates only the label it shows; labels stay lazy,
 so each request still shows its own language.
 """

@@ -24,7 +24,7 @@ def test_an_unknown_value_is_shown_as_it_is():
 
 
 def test_one_translation_per_label_shown():
-    """Django's own method translated every choice on each call (15 functions, 6 levels)."""
+    """Django's own method translated every choice on each call (15 functions, 4 levels)."""
     employment = Employment(function=CustomerFunction.FINANCE, seniority=Seniority.SENIOR)
     employment.get_function_display()  # the map is built on first use
     with (
