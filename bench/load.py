@@ -31,6 +31,7 @@ import argparse
 import csv
 import itertools
 import json
+import math
 import os
 import random
 import shutil
@@ -392,7 +393,11 @@ def _say(label: str, run: dict) -> None:
 def saturation(result: dict) -> float | None:
     """The highest rate reached with a p95 under 1 s (the 200 users and every step)."""
     runs = [result["main"], *result["steps"]]
-    ok = [r["rps"] for r in runs if r["p95"] < SATURATION_P95_MS and r["failures"] == 0]
+    ok = [
+        r["rps"]
+        for r in runs
+        if r["p95"] is not None and r["p95"] < SATURATION_P95_MS and r["failures"] == 0
+    ]
     return max(ok) if ok else None
 
 
@@ -515,7 +520,19 @@ def main(argv: list[str] | None = None) -> None:
         results.append(run_under_postgres(SCRIPT, flags, OUT / f"load-{args.scale}-postgres.json"))
     targets = report(results, args)
     if args.json:
-        Path(args.json).write_text(json.dumps({"results": results, "targets": targets}, indent=2))
+        document = _without_nan({"results": results, "targets": targets})
+        Path(args.json).write_text(json.dumps(document, indent=2, allow_nan=False))
+
+
+def _without_nan(value: Any) -> Any:
+    """``null`` where locust had no figure ("N/A", kept as NaN above): strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(v) for v in value]
+    return value
 
 
 if __name__ == "__main__":

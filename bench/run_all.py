@@ -207,6 +207,11 @@ def rows_load(data: dict) -> list[Row]:
     out = []
     for r in data["results"]:
         db, base, main = r["database"], r["baseline"], r["main"]
+        if main["p95"] is None:  # no request answered: locust had no figure
+            target = f"0 errors, p95 < {P95_TARGET_MS} ms"
+            no_answer = {"value": "no request answered", "target": target, "ratio": ""}
+            out.append({"figure": f"{db}: load", **no_answer, "verdict": verdict(False)})
+            continue
         ok = main["failures"] == 0 and main["p95"] < P95_TARGET_MS
         out.append(
             {
