@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/run_all.py                   # small sizes: about 20 minutes
+    .venv/bin/python bench/run_all.py                   # small sizes: about 10 minutes
     .venv/bin/python bench/run_all.py --scale large     # the sizes: long the first time
     .venv/bin/python bench/run_all.py --only pages,score --db sqlite
 
