@@ -39,6 +39,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -289,12 +290,87 @@ class Server:
 
 
 _RUNS = itertools.count()
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_kind(server_group: int | None) -> dict[str, float]:
+    """CPU seconds used so far by each kind of process of this test (``/proc``): the web
+    server's processes, its job worker, PostgreSQL's, locust's, and the machine's busy time."""
+    out: dict[str, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                command = fh.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        seconds = (int(fields[11]) + int(fields[12])) / _HZ
+        if server_group is not None and int(fields[2]) == server_group:
+            kind = "job worker" if " worker" in command else "web"
+        elif command.startswith("postgres"):
+            kind = "PostgreSQL"
+        elif "locust" in command:
+            kind = "locust"
+        else:
+            continue
+        out[kind] = out.get(kind, 0.0) + seconds
+    with open("/proc/stat", encoding="ascii") as fh:
+        ticks = [int(x) for x in fh.readline().split()[1:]]
+    out["machine"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / _HZ  # all but idle and iowait
+    return out
+
+
+class CpuMeter:
+    """The CPU each kind of process spends per request over a locust run, from the end of its
+    ramp (when locust resets its figures) to its end: a figure that, unlike the p95, hardly
+    moves between runs, and says how many requests per second the machine can serve."""
+
+    def __init__(self, server_group: int | None, delay: float) -> None:
+        self.server_group = server_group
+        self.first: dict[str, float] | None = None
+        self.timer = threading.Timer(delay, self._start)
+        self.timer.daemon = True
+        self.timer.start()
+        self.started = 0.0
+
+    def _start(self) -> None:
+        self.started = time.monotonic()
+        self.first = _cpu_by_kind(self.server_group)
+
+    def stop(self, requests: int) -> dict[str, Any] | None:
+        self.timer.cancel()
+        if self.first is None or requests <= 0:
+            return None
+        last = _cpu_by_kind(self.server_group)
+        wall = time.monotonic() - self.started
+        per_request = {
+            kind: round((last.get(kind, 0.0) - self.first.get(kind, 0.0)) * 1000 / requests, 1)
+            for kind in sorted(set(last) | set(self.first))
+        }
+        machine = per_request["machine"]
+        return {
+            "ms_per_request": per_request,
+            "busy_pct": round((last["machine"] - self.first["machine"]) / wall * 100),
+            "cores": os.cpu_count() or 1,
+            # the rate at which the machine's cores would be all busy with this mix
+            "capacity_rps": round((os.cpu_count() or 1) * 1000 / machine, 1) if machine else None,
+        }
 
 
 def locust(
-    url: str, personas: Path, users: int, seconds: int, prefix: Path, wait: str | None = None
+    url: str,
+    personas: Path,
+    users: int,
+    seconds: int,
+    prefix: Path,
+    wait: str | None = None,
+    server_group: int | None = None,
 ) -> dict:
-    """One headless locust run; the aggregated and per-request figures of its CSV."""
+    """One headless locust run; the aggregated and per-request figures of its CSV, and the CPU
+    per request of each kind of process (``CpuMeter``)."""
     # each run its own share of the accounts to nominate (bench/locustfile.py)
     env = dict(os.environ, KAM_LOAD_PERSONAS=str(personas), KAM_LOAD_PART=str(next(_RUNS)))
     if wait is not None:
@@ -306,6 +382,8 @@ def locust(
         "--loglevel", "WARNING", "--exit-code-on-error", "0", "--stop-timeout", "10",
     ]  # fmt: skip
     started = time.monotonic()
+    spawn_rate = max(1, users // 10)
+    meter = CpuMeter(server_group, delay=users / spawn_rate + 1)
     proc = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode:
         sys.stdout.write(proc.stdout + proc.stderr)
@@ -334,6 +412,7 @@ def locust(
         "seconds": seconds,
         "wall": time.monotonic() - started,
         **total,
+        "cpu": meter.stop(total["requests"]),
         "by_name": [figures(r) for r in rows if r["Name"] != "Aggregated"],
         "failure_kinds": [
             {"name": f["Name"], "error": f["Error"][:160], "count": int(f["Occurrences"])}
@@ -353,14 +432,25 @@ def measure(args: argparse.Namespace, database_url: str, label: str) -> dict:
     try:
         log(f"{label}: one user of each role, 1 s apart, for {args.baseline_seconds} s ...")
         result["baseline"] = locust(
-            server.url, personas, 4, args.baseline_seconds, OUT / f"load-{label}-baseline", "1"
+            server.url,
+            personas,
+            4,
+            args.baseline_seconds,
+            OUT / f"load-{label}-baseline",
+            "1",
+            server_group=server.process.pid,
         )
         _say(label, result["baseline"])
         queued = run_child("queue_import", env, args)
         log(f"{label}: {args.users} users for {args.duration} s, an import of "
             f"{queued['rows']:,} rows running ...")  # fmt: skip
         result["main"] = locust(
-            server.url, personas, args.users, args.duration, OUT / f"load-{label}-main"
+            server.url,
+            personas,
+            args.users,
+            args.duration,
+            OUT / f"load-{label}-main",
+            server_group=server.process.pid,
         )
         _say(label, result["main"])
         result["import"] = run_child("import_status", env, args, job=queued["job"])
@@ -371,7 +461,12 @@ def measure(args: argparse.Namespace, database_url: str, label: str) -> dict:
         for users in args.steps if up else args.down_steps:
             log(f"{label}: {users} users for {args.step_seconds} s ...")
             step = locust(
-                server.url, personas, users, args.step_seconds, OUT / f"load-{label}-{users}"
+                server.url,
+                personas,
+                users,
+                args.step_seconds,
+                OUT / f"load-{label}-{users}",
+                server_group=server.process.pid,
             )
             _say(label, step)
             result["steps"].append(step)
@@ -424,6 +519,15 @@ def report(results: list[dict], args: argparse.Namespace) -> list[str]:
                   f"  alone {b:6.0f}  failed {row['failures']}")  # fmt: skip
         for kind in result["main"]["failure_kinds"][:10]:
             print(f"  failure: {kind['count']} × {kind['name']}: {kind['error']}")
+        cpu = result["main"].get("cpu")
+        if cpu:
+            per = cpu["ms_per_request"]
+            kinds = ", ".join(f"{kind} {ms:.1f}" for kind, ms in per.items() if kind != "machine")
+            print(
+                f"CPU per request, {args.users} users (ms): {kinds}; the machine "
+                f"{cpu['ms_per_request']['machine']:.1f} ({cpu['busy_pct']} % busy of "
+                f"{cpu['cores'] * 100} %): its cores are full at {cpu['capacity_rps']} requests/s"
+            )
         imp = result["import"]
         print(f"The background import: {imp['status']}, {imp['rows']} rows, {imp['seconds']} s")
         main = result["main"]
