@@ -293,10 +293,11 @@ _RUNS = itertools.count()
 _HZ = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_by_kind(server_group: int | None) -> dict[str, float]:
-    """CPU seconds used so far by each kind of process of this test (``/proc``): the web
-    server's processes, its job worker, PostgreSQL's, locust's, and the machine's busy time."""
-    out: dict[str, float] = {}
+def _cpu_by_process(server_group: int | None) -> dict[tuple[int, str], float]:
+    """CPU seconds used so far by each process of this test (``/proc``), with its kind: the web
+    server's processes, its job worker, PostgreSQL's, locust's; and the machine's busy time
+    (all but idle and I/O wait) under ``(0, "machine")``."""
+    out: dict[tuple[int, str], float] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -316,10 +317,10 @@ def _cpu_by_kind(server_group: int | None) -> dict[str, float]:
             kind = "locust"
         else:
             continue
-        out[kind] = out.get(kind, 0.0) + seconds
+        out[(int(entry), kind)] = seconds
     with open("/proc/stat", encoding="ascii") as fh:
         ticks = [int(x) for x in fh.readline().split()[1:]]
-    out["machine"] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / _HZ  # all but idle and iowait
+    out[(0, "machine")] = (sum(ticks[:8]) - ticks[3] - ticks[4]) / _HZ
     return out
 
 
@@ -330,7 +331,7 @@ class CpuMeter:
 
     def __init__(self, server_group: int | None, delay: float) -> None:
         self.server_group = server_group
-        self.first: dict[str, float] | None = None
+        self.first: dict[tuple[int, str], float] | None = None
         self.timer = threading.Timer(delay, self._start)
         self.timer.daemon = True
         self.timer.start()
@@ -338,22 +339,24 @@ class CpuMeter:
 
     def _start(self) -> None:
         self.started = time.monotonic()
-        self.first = _cpu_by_kind(self.server_group)
+        self.first = _cpu_by_process(self.server_group)
 
     def stop(self, requests: int) -> dict[str, Any] | None:
         self.timer.cancel()
         if self.first is None or requests <= 0:
             return None
-        last = _cpu_by_kind(self.server_group)
+        last = _cpu_by_process(self.server_group)
         wall = time.monotonic() - self.started
-        per_request = {
-            kind: round((last.get(kind, 0.0) - self.first.get(kind, 0.0)) * 1000 / requests, 1)
-            for kind in sorted(set(last) | set(self.first))
-        }
+        # a process that ended during the run is missed (a connection closed); one that
+        # started counts from zero
+        used: dict[str, float] = {}
+        for (pid, kind), seconds in last.items():
+            used[kind] = used.get(kind, 0.0) + seconds - self.first.get((pid, kind), 0.0)
+        per_request = {kind: round(s * 1000 / requests, 1) for kind, s in sorted(used.items())}
         machine = per_request["machine"]
         return {
             "ms_per_request": per_request,
-            "busy_pct": round((last["machine"] - self.first["machine"]) / wall * 100),
+            "busy_pct": round(used["machine"] / wall * 100),
             "cores": os.cpu_count() or 1,
             # the rate at which the machine's cores would be all busy with this mix
             "capacity_rps": round((os.cpu_count() or 1) * 1000 / machine, 1) if machine else None,
