@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -156,6 +157,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.envi
 ).lower() not in ("on", "1", "true"):
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     pg_options["options"] = f"{pg_options.get('options', '')} -c jit=off".strip()
+# Parameters bound by the server, and each statement prepared once a connection has run it
+# KAM_DB_PREPARE_AFTER times (decision 134): a page's queries repeat on every view, and
+# planning them again took a third of PostgreSQL's time under load. The connections live ten
+# minutes, so the prepared statements are used, and each keeps up to KAM_DB_PREPARED_MAX of
+# them (``kam.core.dbsessions``). "off" behind a pooler in transaction mode, which cannot keep
+# a session's prepared statements (docs/deploy.md).
+KAM_DB_PREPARED_MAX = 500
+_prepare_after = os.environ.get("KAM_DB_PREPARE_AFTER", "2").strip().lower()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and _prepare_after != "off":
+    try:
+        _threshold = int(_prepare_after)
+        KAM_DB_PREPARED_MAX = int(os.environ.get("KAM_DB_PREPARED_MAX", KAM_DB_PREPARED_MAX))
+    except ValueError:
+        raise ImproperlyConfigured(
+            "KAM_DB_PREPARE_AFTER must be a whole number or off, and KAM_DB_PREPARED_MAX a "
+            "whole number."
+        ) from None
+    if _threshold < 0 or KAM_DB_PREPARED_MAX < 1:
+        raise ImproperlyConfigured(
+            "KAM_DB_PREPARE_AFTER must be 0 or more and KAM_DB_PREPARED_MAX 1 or more."
+        )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": _threshold}
+    )
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KAM_TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

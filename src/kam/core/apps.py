@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.db.models.signals import class_prepared
 
-from . import choices, files
+from . import choices, dbsessions, files
 
 # Connected as this module is imported, before any model class is built (Django imports every
 # application's configuration first, then the models): each class gets the quick labels.
@@ -20,3 +20,7 @@ class CoreConfig(AppConfig):
 
         # The database file is the owner's alone (trust): checked as each connection opens.
         connection_created.connect(files.sqlite_files_owner_only, dispatch_uid="kam-owner-only")
+        # Prepared statements kept per PostgreSQL connection (decision 134).
+        connection_created.connect(
+            dbsessions.postgres_prepared_cache, dispatch_uid="kam-prepared-cache"
+        )
