@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
 from typing import Any, cast
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from kam.core.filters import filter_queryset
@@ -306,15 +306,9 @@ def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> l
     no visit planned from today on."""
     day = today or timezone.localdate()
     cadence = cadence_map()
-    units = None
     if rep is not None:
-        # the rep's current units first: the annotations below then run over a few dozen units,
-        # not over every unit of the customer base
-        mine = FieldAssignment.objects.filter(rep=rep, end__isnull=True).values("unit_id")
-        units = Unit.objects.filter(pk__in=mine)
-    qs = field_units(units).filter(**{"current_rep_id__isnull": False})
-    if rep is not None:
-        qs = qs.filter(**{"current_rep_id": rep.pk})
+        return _rep_overdue_units(rep, day, cadence)
+    qs = field_units(None).filter(**{"current_rep_id__isnull": False})
     qs = qs.annotate(
         last_done=Max("field_visits__planned_on", filter=Q(field_visits__status=VisitStatus.DONE)),
         next_planned=Count(
@@ -322,8 +316,40 @@ def overdue_units(*, rep: User | None = None, today: dt.date | None = None) -> l
             filter=Q(field_visits__status=VisitStatus.PLANNED, field_visits__planned_on__gte=day),
         ),
     )
+    return _due(qs.order_by("path")[:500], day, cadence)
+
+
+def _rep_overdue_units(
+    rep: User, day: dt.date, cadence: Mapping[tuple[str, str], int]
+) -> list[Unit]:
+    """A rep's overdue units (My visits, after every logged call): the rep's current units,
+    each with its account's tier, its current rep, its last done visit and whether a visit is
+    planned, as one query of subqueries over a few dozen rows. The cadence and the current rep
+    are checked on those rows: the general query's filters and grouping took PostgreSQL longer
+    to plan than to run (decision 134's measurements)."""
+    mine = FieldAssignment.objects.filter(rep=rep, end__isnull=True).values("unit_id")
+    visits = Visit.objects.filter(unit=OuterRef("pk"))
+    rows = (
+        with_account_tier(Unit.objects.filter(pk__in=mine))
+        .annotate(
+            current_rep_id=_current_rep(),
+            last_done=Subquery(
+                visits.filter(status=VisitStatus.DONE)
+                .order_by("-planned_on")
+                .values("planned_on")[:1]
+            ),
+            next_planned=Exists(visits.filter(status=VisitStatus.PLANNED, planned_on__gte=day)),
+        )
+        .order_by("path")[:500]
+    )
+    return _due([u for u in rows if cast(Any, u).current_rep_id == rep.pk], day, cadence)
+
+
+def _due(units: Iterable[Unit], day: dt.date, cadence: Mapping[tuple[str, str], int]) -> list[Unit]:
+    """The units among ``units`` (annotated with ``account_tier``, ``last_done`` and
+    ``next_planned``) whose cadence is due on ``day`` and that have no visit planned."""
     out = []
-    for unit in qs.order_by("path")[:500]:
+    for unit in units:
         row: Any = unit
         interval = cadence.get((row.account_tier, unit.kind))
         if not interval or row.next_planned:

@@ -213,3 +213,33 @@ def test_indicators_on_hand_built_data(fw: FieldWorld) -> None:
         "field.missed_visits": 1,
         "field.silent_reps": 1,
     }
+
+
+def test_a_rep_s_overdue_units_are_the_rep_s_rows_of_everyone_s(fw: FieldWorld) -> None:
+    """The rep's quick read (My visits) answers what the read over every rep does, for the
+    rep: due by cadence, never visited, visited lately, planned, kind without a cadence,
+    handed to another rep."""
+    services.cadence_set(tier="key", kind="site", interval_days=30, actor=None)
+    today = dt.date(2026, 6, 15)
+    sites = [make_unit(f"Depot {i}", parent=fw.account, kind="site") for i in range(4)]
+    office = make_unit("Sales office", parent=fw.account, kind="office")  # no cadence
+    handed = make_unit("Handed over", parent=fw.account, kind="site")
+    services.assignment_set(
+        units=[fw.north, fw.south, *sites, office, handed], rep=fw.rep, actor=None
+    )
+    services.assignment_set(units=[handed], rep=fw.other_rep, actor=None)
+    services.assignment_set(units=[make_unit("Theirs", parent=fw.account, kind="site")],
+                            rep=fw.other_rep, actor=None)  # fmt: skip
+    done = VisitStatus.DONE
+    Visit.objects.create(unit=sites[0], rep=fw.rep, planned_on=today - dt.timedelta(days=40),
+                         status=done)  # fmt: skip  # due again
+    Visit.objects.create(unit=sites[1], rep=fw.rep, planned_on=today - dt.timedelta(days=5),
+                         status=done)  # fmt: skip  # visited lately
+    Visit.objects.create(unit=sites[2], rep=fw.rep, planned_on=today + dt.timedelta(days=2))
+    Visit.objects.create(unit=sites[3], rep=fw.rep, planned_on=today - dt.timedelta(days=3),
+                         status=VisitStatus.MISSED)  # fmt: skip  # missed: still due
+    everyone = selectors.overdue_units(today=today)
+    mine = selectors.overdue_units(rep=fw.rep, today=today)
+    assert mine == [u for u in everyone if u.current_rep_id == fw.rep.pk]
+    assert {u.name for u in mine} == {"Plant North", "Plant South", "Depot 0", "Depot 3"}
+    assert "Theirs" in {u.name for u in everyone}
