@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 
@@ -70,3 +72,15 @@ def paginate(queryset, page: int, size: int, *, keys_first: bool = False) -> tup
     keys = list(queryset.values_list("pk", flat=True)[window])
     rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
     return [rows[k] for k in keys if k in rows], count, pages
+
+
+def counted_paginator(count: int) -> type[Paginator]:
+    """A paginator class for a list whose row count the caller has already read (to check the
+    page number): the table's paginator would count the rows a second time."""
+
+    class Counted(Paginator):
+        @cached_property
+        def count(self) -> int:
+            return count
+
+    return Counted

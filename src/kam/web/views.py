@@ -126,7 +126,7 @@ def portfolio(request: AuthedHttpRequest) -> HttpResponseBase:
     except pages.BadQuery as exc:
         return pages.bad_request(request, str(exc))
     table = PortfolioTable(queryset, order_by=(sort, "name"))
-    table.paginate(page=page, per_page=PAGE_SIZE)
+    table.paginate(paginator_class=pages.counted_paginator(count), page=page, per_page=PAGE_SIZE)
     return render(
         request,
         "web/portfolio.html",

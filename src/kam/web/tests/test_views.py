@@ -221,6 +221,28 @@ def test_portfolio_query_count_does_not_grow_with_rows(client_for, django_assert
         assert c.get(reverse("web:portfolio")).status_code == 200
 
 
+def test_the_portfolio_counts_its_accounts_once(client_for):
+    """The page number is checked against the count, and the table's pager reuses it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for g in range(30):
+        make_unit(f"Customer {g:02d}")
+    c = client_for("kam")
+    c.get(reverse("web:portfolio"))
+    with CaptureQueriesContext(connection) as queries:
+        html = c.get(reverse("web:portfolio"), {"sort": "name", "page": 2}).content.decode()
+    counts = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT COUNT(") and 'FROM "customers_unit"' in q["sql"]
+    ]
+    assert len(counts) == 1, counts
+    assert "Customer 29" in html  # the second page of 30 accounts, 25 a page
+    assert "Customer 00" not in html
+    assert "page=1" in html  # the pager, from the same count, links back to the first page
+
+
 # --- account page --------------------------------------------------------------------------
 
 
