@@ -22,7 +22,8 @@ What it does (bench/README.md, "Load test", says how to read the table):
    steps of more users (``--steps``, each ``--step-seconds`` long) until the p95 passes 1 s,
    or, when the main run's p95 is already over 1 s, steps of fewer users (``--down-steps``)
    until it holds: the highest rate reached with a p95 under 1 s is the saturation point;
-5. prints one table per database and the targets: 0 errors and p95 under 300 ms at 200 users.
+5. prints one table per database, the CPU each kind of process spent per request in the main
+   run (``CpuMeter``), and the targets: 0 errors and p95 under 300 ms at 200 users.
 """
 
 from __future__ import annotations
