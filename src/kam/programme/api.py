@@ -450,8 +450,8 @@ class DashboardOut(Schema):
     as_of: dt.date
     computed_at: dt.datetime | None
     updating: bool = Field(
-        description="The figures are stale or of an earlier day and another request is "
-        "computing them now; these are the kept ones"
+        description="The figures are stale or of an earlier day and the job worker is "
+        "computing them again; these are the kept ones (ask again in a few seconds)"
     )
     figures: dict[str, Any]
 
@@ -463,8 +463,8 @@ class DashboardOut(Schema):
     "matrix, health, stages, plans, alerts, conditions, backtests, changes of the week)",
 )
 def dashboard_get(request: AuthedHttpRequest) -> Any:
-    """The same kept snapshot as the page (recomputed first when stale, or shown as it is with
-    ``updating`` while another request recomputes it); codes are left as
+    """The same kept snapshot as the page (shown as it is with ``updating`` while the job worker
+    recomputes it, decision 135); codes are left as
     codes (``tier``, ``grade``, ``stage``, alert ``kind``), each figure with its ``link``."""
     require(request.auth, "kam.view_dashboard")
     snapshot = services.dashboard_current()

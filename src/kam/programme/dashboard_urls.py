@@ -8,5 +8,6 @@ from . import views
 app_name = "dashboard"
 urlpatterns = [
     path("", views.dashboard_page, name="page"),
+    path("status/", views.dashboard_status, name="status"),
     path("accounts/<str:key>/", views.dashboard_accounts, name="accounts"),
 ]

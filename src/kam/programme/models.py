@@ -222,8 +222,9 @@ class DashboardSnapshot(models.Model):
     as_of = models.DateField(_("as of"), null=True, blank=True)
     payload: models.JSONField[Any] = models.JSONField(_("figures"), default=dict)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
-    # set by the one reader that recomputes stale figures while the others show these (decision
-    # 127); cleared when it keeps the new figures, ignored once older than a lease
+    # set by the one reader that queued the recomputation of stale figures for the job worker
+    # (decision 135; every reader shows these meanwhile); cleared when new figures are kept,
+    # taken over once older than a lease
     refreshing_since = models.DateTimeField(_("recomputing since"), null=True, blank=True)
 
     class Meta:
@@ -242,8 +243,8 @@ class DashboardSnapshot(models.Model):
 
     @property
     def updating(self) -> bool:
-        """Whether these figures are stale or of an earlier day and another request is
-        computing them now (shown while it does, decision 127)."""
+        """Whether these figures are stale or of an earlier day and the job worker is computing
+        them again (shown while it does, decision 135)."""
         return bool(self.__dict__.get("updating", False))
 
 

@@ -54,6 +54,7 @@ from .models import (
     Campaign,
     CampaignStatus,
     Condition,
+    DashboardSnapshot,
     Group,
     ProgrammeSettings,
     Response,
@@ -1330,3 +1331,9 @@ def risks(*, as_of: dt.date) -> dict[str, Any]:
         "shares": shares,
         "concentration": conc,
     }
+
+
+def dashboard_is_newer(computed_at: dt.datetime) -> bool:
+    """Whether the kept dashboard was computed after ``computed_at`` (the figures a page shows),
+    in one query: the page that says "Being updated" reloads itself then (decision 135)."""
+    return DashboardSnapshot.objects.filter(name="portfolio", computed_at__gt=computed_at).exists()

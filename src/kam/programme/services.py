@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext_lazy
@@ -367,47 +367,73 @@ def _kept() -> DashboardSnapshot | None:
     )
 
 
-# How long a reader's claim to recompute the dashboard holds: a request that died while
-# computing (a killed worker) stops holding the others back after this.
+# How long a claim to recompute the dashboard holds. A reader's claim queues the computation for
+# the job worker; when no worker has done it after this (none runs, or it died while computing),
+# the next reader takes the claim over and computes itself.
 DASHBOARD_LEASE = dt.timedelta(minutes=2)
 
 
-def _claim_refresh(snapshot: DashboardSnapshot) -> bool:
-    """Claim the recomputation of the kept dashboard in one UPDATE: true for exactly one of
-    the requests that find it stale at the same time (the lease of a claim older than
-    ``DASHBOARD_LEASE`` is taken over)."""
+def _claim_refresh(snapshot: DashboardSnapshot) -> str | None:
+    """Claim the recomputation of the kept dashboard in one UPDATE, so that of the requests that
+    find it stale at the same time exactly one gets it: ``"new"`` when nobody held it,
+    ``"taken over"`` when the claim held was older than ``DASHBOARD_LEASE``, else ``None``."""
     now = timezone.now()
-    claimed = (
-        DashboardSnapshot.objects.filter(pk=snapshot.pk)
-        .filter(Q(refreshing_since__isnull=True) | Q(refreshing_since__lt=now - DASHBOARD_LEASE))
-        .update(refreshing_since=now)
-    )
-    return claimed == 1
+    kept = DashboardSnapshot.objects.filter(pk=snapshot.pk)
+    if kept.filter(refreshing_since__isnull=True).update(refreshing_since=now):
+        return "new"
+    if kept.filter(refreshing_since__lt=now - DASHBOARD_LEASE).update(refreshing_since=now):
+        return "taken over"
+    return None
+
+
+def _is_current(snapshot: DashboardSnapshot | None, as_of: dt.date) -> bool:
+    return snapshot is not None and not snapshot.stale and snapshot.as_of == as_of
 
 
 def dashboard_current(*, as_of: dt.date | None = None) -> DashboardSnapshot:
-    """The kept dashboard, recomputed first when it is stale, missing or of an earlier day
-    (one query when it is current). When it must be recomputed, one request does it while the
-    others show the kept figures marked ``updating`` (decision 127): after a nomination, every
-    executive's request would otherwise compute the same figures at once."""
+    """The kept dashboard (one query when it is current). When it is stale or of an earlier day,
+    the first reader to see it so queues its recomputation for the job worker, and every reader
+    gets the kept figures marked ``updating`` until the worker has kept new ones (decision 135).
+    A reader computes itself only when nothing is kept yet, or when a claim has waited longer
+    than ``DASHBOARD_LEASE`` (no worker took the job)."""
     as_of = as_of or timezone.localdate()
     snapshot = _kept()
     if snapshot is None:
         return dashboard_refresh(as_of=as_of)
-    if not snapshot.stale and snapshot.as_of == as_of:
+    if _is_current(snapshot, as_of):
         return snapshot
-    if _claim_refresh(snapshot):
+    claim = _claim_refresh(snapshot)
+    if claim == "taken over":
         return dashboard_refresh(as_of=as_of)
+    if claim == "new":
+        from .tasks import dashboard_refresh_task  # deferred: the task module imports this one
+
+        dashboard_refresh_task.enqueue()
     snapshot.__dict__["updating"] = True
     return snapshot
 
 
+def dashboard_refresh_queued() -> bool:
+    """The job worker's step for a reader's claim: recompute the kept dashboard unless it is
+    current already (the scheduler's step got there first). Returns whether it computed."""
+    today = timezone.localdate()
+    snapshot = _kept()
+    if _is_current(snapshot, today):
+        DashboardSnapshot.objects.filter(name="portfolio").update(refreshing_since=None)
+        return False
+    dashboard_refresh(as_of=today)
+    return True
+
+
 def dashboard_nightly(*, now: dt.datetime | None = None) -> bool:
     """The scheduler's step: recompute the dashboard when it is stale or of an earlier day
-    (the week of "what changed" moves on). Returns whether it was recomputed."""
+    (the week of "what changed" moves on, and bulk writers may bypass its marks), unless a
+    reader's claim is being served by the queued job. Returns whether it was recomputed."""
     today = timezone.localdate(now or timezone.now())
     snapshot = _kept()
-    if snapshot is not None and not snapshot.stale and snapshot.as_of == today:
+    if _is_current(snapshot, today):
+        return False
+    if snapshot is not None and _claim_refresh(snapshot) is None:
         return False
     dashboard_refresh(as_of=today)
     return True

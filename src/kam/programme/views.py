@@ -432,7 +432,8 @@ DASHBOARD = "kam.view_dashboard"
 @login_required
 @require_GET
 def dashboard_page(request: AuthedHttpRequest) -> HttpResponseBase:
-    """The executives' landing page: the kept figures (recomputed first when stale)."""
+    """The executives' landing page: the kept figures (marked "Being updated" while the job
+    worker recomputes them)."""
     require(request.user, DASHBOARD)
     snapshot = services.dashboard_current()
     figures = dashboard.present(snapshot.payload)
@@ -453,6 +454,29 @@ def dashboard_page(request: AuthedHttpRequest) -> HttpResponseBase:
             "currency": reporting_currency(),
         },
     )
+
+
+@login_required
+@require_GET
+def dashboard_status(request: AuthedHttpRequest) -> HttpResponseBase:
+    """Polled by the page's "Being updated" badge (decision 135): once the job worker has kept
+    figures newer than those shown (``computed``), htmx reloads the page; until then the badge
+    is answered again."""
+    require(request.user, DASHBOARD)
+    try:
+        shown = dt.datetime.fromisoformat(request.GET.get("computed", ""))
+    except ValueError:
+        shown = None
+    if shown is None or timezone.is_naive(shown):
+        return HttpResponse(
+            _("Say which figures the page shows: computed=<the moment, with its time zone>."),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = render(request, "programme/_dashboard_updating.html", {"computed_at": shown})
+    if selectors.dashboard_is_newer(shown):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

@@ -170,6 +170,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "POST programme:statement_active": "run_assessment",
     "GET dashboard:page": "view_dashboard",
     "GET dashboard:accounts": "view_dashboard",
+    "GET dashboard:status": "view_dashboard",
     "GET health:portfolio": VIEW,
     "GET health:account": VIEW,
     "POST health:account": CHANGE,

@@ -1,5 +1,6 @@
 """In headless Chromium: an executive logs in and lands on the dashboard, sees its charts drawn,
-clicks a figure through to the list behind it, and prints the page to a one-page PDF."""
+clicks a figure through to the list behind it, prints the page to a one-page PDF, and sees it
+reload itself with new figures after a change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from kam.customers.models import Unit
+from kam.identification.services import account_tier_set
+from kam.programme.tasks import dashboard_refresh_task
 from kam.testing.factories import PASSWORD, UserFactory, make_unit
 
 from .helpers import key, revenue
@@ -53,3 +57,14 @@ def test_an_executive_sees_the_dashboard_clicks_through_and_prints_one_page(
     expect(page.locator("#dashboard-print")).to_be_hidden()
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
+
+    # a nomination decided: the page shows the kept figures as being updated, then reloads
+    # itself with the new ones once the job worker has computed them (decision 135)
+    page.emulate_media(media="screen")
+    account_tier_set(account=Unit.objects.get(name="Small Buyer 08"), tier="key")
+    page.reload()
+    expect(page.locator("#dashboard-updating")).to_be_visible()
+    expect(page.locator("#dash-counts [data-tier=key] a")).to_have_text("8")
+    dashboard_refresh_task.call()  # what the worker does
+    expect(page.locator("#dash-counts [data-tier=key] a")).to_have_text("9", timeout=15000)
+    expect(page.locator("#dashboard-updating")).to_have_count(0)

@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kam.alerts.models import Alert, AlertStatus
 from kam.customers.models import Unit
@@ -24,6 +25,7 @@ from kam.health.services import health_refresh
 from kam.identification.services import account_tier_set
 from kam.programme import dashboard, services
 from kam.programme.models import DashboardSnapshot
+from kam.programme.tasks import dashboard_refresh_task
 from kam.relationships.models import StageAssessment
 from kam.sales.models import MonthlyRollup
 from kam.testing.factories import make_unit
@@ -95,15 +97,32 @@ def test_a_current_snapshot_is_read_not_recomputed(users: dict[str, Any]) -> Non
     assert again.computed_at == first.computed_at
 
 
-def test_a_snapshot_of_an_earlier_day_is_recomputed(users: dict[str, Any]) -> None:
+def _queued() -> int:
+    """The dashboard recomputations waiting for the job worker."""
+    return DBTaskResult.objects.filter(
+        task_path__endswith="dashboard_refresh_task", status="READY"
+    ).count()
+
+
+def test_a_snapshot_of_an_earlier_day_is_queued_and_recomputed_by_the_worker(
+    users: dict[str, Any],
+) -> None:
     _portfolio()
     services.dashboard_refresh()
-    DashboardSnapshot.objects.update(as_of=timezone.localdate() - dt.timedelta(days=1))
-    assert services.dashboard_current().as_of == timezone.localdate()
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    DashboardSnapshot.objects.update(as_of=yesterday)
+    shown = services.dashboard_current()
+    assert shown.as_of == yesterday and shown.updating and _queued() == 1
+    assert dashboard_refresh_task.call() is True  # what the worker does
+    current = services.dashboard_current()
+    assert current.as_of == timezone.localdate() and not current.updating
+    assert DashboardSnapshot.objects.get().refreshing_since is None
     # the nightly step does the same, and nothing when it is current
-    DashboardSnapshot.objects.update(as_of=timezone.localdate() - dt.timedelta(days=1))
+    DashboardSnapshot.objects.update(as_of=yesterday)
     assert services.dashboard_nightly() is True
     assert services.dashboard_nightly() is False
+    # a queued job that finds the figures current already does not compute them again
+    assert dashboard_refresh_task.call() is False
 
 
 def _stale() -> bool:
@@ -149,14 +168,22 @@ def test_the_writes_of_its_inputs_mark_it_stale(users: dict[str, Any]) -> None:
     assert not _stale()
 
 
-def test_a_tier_change_shows_on_the_page_at_the_next_view(client_for: Any) -> None:
+def test_a_tier_change_shows_on_the_page_once_the_worker_has_recomputed_it(
+    client_for: Any,
+) -> None:
     accounts = _portfolio(1, 2)
     page = client_for("executive")
     url = reverse("dashboard:page")
     assert 'href="/accounts/?tier=key" class="dash-figure">1<' in page.get(url).content.decode()
     account_tier_set(account=accounts[1], tier="key")
     html = page.get(url).content.decode()
+    # the kept figures at once, said to be updated, and the work queued for the job worker
+    assert 'href="/accounts/?tier=key" class="dash-figure">1<' in html
+    assert 'id="dashboard-updating"' in html and _queued() == 1
+    dashboard_refresh_task.call()
+    html = page.get(url).content.decode()
     assert 'href="/accounts/?tier=key" class="dash-figure">2<' in html
+    assert 'id="dashboard-updating"' not in html
     assert "Tier changed from Transactional to Key account" in html
     assert f'href="/accounts/{accounts[1].pk}/"' in html
 
@@ -232,6 +259,7 @@ def test_backtests_say_not_run_yet_then_show_the_latest(client_for: Any) -> None
         horizon_months=6,
         result={"auc": 0.71, "baseline": {"auc": 0.64}, "accounts": 40, "fell": 9},
     )
+    dashboard_refresh_task.call()  # what the job worker does after the mark
     html = client.get(reverse("dashboard:page")).content.decode()
     assert html.count("not run yet") == 1
     assert "AUC 0.71 (recency alone 0.64)" in html
@@ -353,6 +381,8 @@ def test_a_sale_this_week_marks_it_stale_and_shows_as_key_account_revenue(
         ]
     )
     assert _stale()
+    client.get(url)  # queues the recomputation
+    dashboard_refresh_task.call()
     html = client.get(url).content.decode()
     sales = html.split('data-change="revenue"')[1].split("</ul>")[0]
     assert "Key 00" in sales and "Sales of 4,200" in sales
@@ -391,32 +421,45 @@ def test_a_writer_only_appends_a_mark_and_never_updates_the_kept_row(
     assert "PROGRAMME_DASHBOARDCHANGE" in sql[0] and "PROGRAMME_PROGRAMMECHANGE" in sql[1]
 
 
-# --- one request recomputes, the others show the kept figures (decision 127) ------------------
+# --- readers show the kept figures while the job worker recomputes them (decision 135) ---------
 
 
-def test_while_one_request_recomputes_the_others_show_the_kept_figures(
+def test_readers_of_a_stale_dashboard_queue_one_recomputation_and_compute_nothing(
     users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _portfolio()
     first = services.dashboard_refresh()
     services.dashboard_mark_stale()  # a nomination, say
-    compute = dashboard.compute
-    seen_by_others: list[DashboardSnapshot] = []
-
-    def compute_while_another_reads(**kwargs: Any) -> Any:
-        # a second request arrives while the first computes: it does not compute too
-        monkeypatch.setattr(dashboard, "compute", _must_not_compute)
-        seen_by_others.append(services.dashboard_current())
-        monkeypatch.setattr(dashboard, "compute", compute)
-        return compute(**kwargs)
-
-    monkeypatch.setattr(dashboard, "compute", compute_while_another_reads)
+    monkeypatch.setattr(dashboard, "compute", _must_not_compute)
+    seen = [services.dashboard_current() for _reader in range(3)]
+    assert all(s.updating and s.stale and s.computed_at == first.computed_at for s in seen)
+    assert _queued() == 1  # one job, however many readers
+    monkeypatch.undo()
+    assert dashboard_refresh_task.call() is True
     fresh = services.dashboard_current()
-    (other,) = seen_by_others
-    assert other.updating and other.stale and other.computed_at == first.computed_at
     assert fresh.computed_at > first.computed_at and not fresh.updating and not fresh.stale
-    # the claim is released with the new figures: the next stale read computes again
+    # the claim is released with the new figures: the next stale read queues again
     assert DashboardSnapshot.objects.get().refreshing_since is None
+    services.dashboard_mark_stale()
+    assert services.dashboard_current().updating and _queued() == 2
+
+
+def test_the_scheduler_leaves_a_queued_recomputation_to_its_job(
+    users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _portfolio()
+    services.dashboard_refresh()
+    services.dashboard_mark_stale()
+    services.dashboard_current()  # a reader's claim: the job is queued
+    monkeypatch.setattr(dashboard, "compute", _must_not_compute)
+    assert services.dashboard_nightly() is False
+    monkeypatch.undo()
+    # a claim that no worker served within the lease is the scheduler's to take over
+    DashboardSnapshot.objects.update(
+        refreshing_since=timezone.now() - services.DASHBOARD_LEASE - dt.timedelta(seconds=1)
+    )
+    assert services.dashboard_nightly() is True
+    assert not DashboardSnapshot.objects.get().stale
 
 
 def _must_not_compute(**kwargs: Any) -> Any:
@@ -468,9 +511,55 @@ def test_a_failed_computation_frees_the_claim(
     _portfolio()
     services.dashboard_refresh()
     services.dashboard_mark_stale()
+    assert services.dashboard_current().updating
     monkeypatch.setattr(dashboard, "compute", _must_not_compute)
     with pytest.raises(AssertionError):
-        services.dashboard_current()
+        dashboard_refresh_task.call()
     assert DashboardSnapshot.objects.get().refreshing_since is None
     monkeypatch.undo()
+    # the next reader queues it again, and the worker's next attempt keeps the figures
+    assert services.dashboard_current().updating and _queued() == 2
+    dashboard_refresh_task.call()
     assert not services.dashboard_current().stale
+
+
+# --- the "Being updated" badge reloads the page once new figures are kept ----------------------
+
+
+def test_the_badge_asks_until_new_figures_are_kept_then_reloads_the_page(
+    client_for: Any,
+) -> None:
+    _portfolio()
+    client = client_for("executive")
+    url = reverse("dashboard:page")
+    client.get(url)
+    services.dashboard_mark_stale()
+    html = client.get(url).content.decode()
+    badge = html.split('id="dashboard-updating"')[1].split(">")[0]
+    poll = badge.split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert poll.startswith(reverse("dashboard:status") + "?computed=")
+    assert 'hx-trigger="every 3s"' in badge
+    waiting = client.get(poll)
+    assert waiting.status_code == 200 and "HX-Refresh" not in waiting
+    assert 'id="dashboard-updating"' in waiting.content.decode()
+    dashboard_refresh_task.call()
+    ready = client.get(poll)
+    assert ready.status_code == 200 and ready["HX-Refresh"] == "true"
+
+
+@pytest.mark.parametrize("computed", ["", "yesterday", "2026-12-04T10:00:00"])
+def test_the_badge_status_refuses_a_moment_it_cannot_read(client_for: Any, computed: str) -> None:
+    response = client_for("executive").get(reverse("dashboard:status"), {"computed": computed})
+    assert response.status_code == 400
+    assert "computed=" in response.content.decode()
+
+
+def test_only_who_may_open_the_dashboard_may_ask_its_status(
+    client_for: Any, users: dict[str, Any]
+) -> None:
+    url = reverse("dashboard:status") + "?computed=2026-12-04T10:00:00%2B00:00"
+    assert client_for("executive").get(url).status_code == 200
+    assert client_for("kam").get(url).status_code == 403
+    assert client_for("field_rep").get(url).status_code == 403
+    assert client_for("outsider").get(url).status_code == 403
+    assert Client().get(url).status_code == 302  # to the sign-in page

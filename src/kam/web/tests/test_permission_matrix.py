@@ -508,6 +508,10 @@ WEB_REQUESTS: dict[str, Build] = {
     "GET programme:overview": _page("programme:overview"),
     "POST programme:refresh": _post("programme:refresh", lambda w, who: {}),
     "GET dashboard:page": _page("dashboard:page"),
+    "GET dashboard:status": lambda w, who, v: (
+        reverse("dashboard:status") + "?computed=2026-12-04T10:00:00%2B00:00",
+        None,
+    ),
     "GET dashboard:accounts": _page("dashboard:accounts", lambda w: "stage-none"),
     "GET programme:indicator": _page("programme:indicator", lambda w: "sponsor_share"),
     "GET programme:risk": _page("programme:risk", lambda w: "dependence"),
