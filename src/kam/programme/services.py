@@ -376,14 +376,22 @@ DASHBOARD_LEASE = dt.timedelta(minutes=2)
 def _claim_refresh(snapshot: DashboardSnapshot) -> str | None:
     """Claim the recomputation of the kept dashboard in one UPDATE, so that of the requests that
     find it stale at the same time exactly one gets it: ``"new"`` when nobody held it,
-    ``"taken over"`` when the claim held was older than ``DASHBOARD_LEASE``, else ``None``."""
+    ``"taken over"`` when the claim held was older than ``DASHBOARD_LEASE``, else ``None``.
+    A claim the row was read with that is still within its lease costs no query."""
     now = timezone.now()
+    expired = now - DASHBOARD_LEASE
+    held = snapshot.refreshing_since
+    if held is not None and held >= expired:
+        return None
     kept = DashboardSnapshot.objects.filter(pk=snapshot.pk)
-    if kept.filter(refreshing_since__isnull=True).update(refreshing_since=now):
-        return "new"
-    if kept.filter(refreshing_since__lt=now - DASHBOARD_LEASE).update(refreshing_since=now):
-        return "taken over"
-    return None
+    if held is None:
+        return (
+            "new"
+            if kept.filter(refreshing_since__isnull=True).update(refreshing_since=now)
+            else None
+        )
+    taken = kept.filter(refreshing_since__lt=expired).update(refreshing_since=now)
+    return "taken over" if taken else None
 
 
 def _is_current(snapshot: DashboardSnapshot | None, as_of: dt.date) -> bool:

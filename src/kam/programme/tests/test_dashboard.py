@@ -434,6 +434,9 @@ def test_readers_of_a_stale_dashboard_queue_one_recomputation_and_compute_nothin
     seen = [services.dashboard_current() for _reader in range(3)]
     assert all(s.updating and s.stale and s.computed_at == first.computed_at for s in seen)
     assert _queued() == 1  # one job, however many readers
+    with CaptureQueriesContext(connection) as queries:
+        assert services.dashboard_current().updating
+    assert len(queries.captured_queries) == 1  # the kept row, read with its claim
     monkeypatch.undo()
     assert dashboard_refresh_task.call() is True
     fresh = services.dashboard_current()
