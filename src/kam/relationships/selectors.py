@@ -302,9 +302,11 @@ def stage_inputs(
     account_ids: Sequence[int],
     as_of: dt.date,
     metrics: Mapping[int, Mapping[str, Any]] | None = None,
+    left: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[int, StageInputs]:
     """The inputs of the stage rules for many accounts (bounded queries). The coverage metrics
-    come from the kept figures where they are fresh, else they are computed."""
+    come from the kept figures where they are fresh, else they are computed; ``left`` is
+    :func:`champions_left` of the accounts when the caller has read it already."""
     ids = list(account_ids)
     if metrics is None:
         found: dict[int, Mapping[str, Any]] = dict(kept_metrics(ids, as_of))
@@ -331,7 +333,7 @@ def stage_inputs(
     accounts = Unit.objects.accounts().filter(pk__in=ids)
     path_of = dict(accounts.values_list("pk", "path"))
     open_opps = _accounts_with_open_opportunity(list(path_of.values()))
-    left = champions_left(ids, as_of)
+    left = champions_left(ids, as_of) if left is None else left
     wallet_metric = _wallet_metric()
     wallet = wallet_metric.values(ids, as_of) if wallet_metric else {}
     out: dict[int, StageInputs] = {}
@@ -387,11 +389,12 @@ def stage_suggestion(
     account: Unit,
     as_of: dt.date | None = None,
     metrics: Mapping[str, Any] | None = None,
+    left: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> Suggestion:
     pk = account.account.pk
     as_of = as_of or timezone.localdate()
     known = {pk: metrics} if metrics is not None else None
-    inputs = stage_inputs([pk], as_of, known)
+    inputs = stage_inputs([pk], as_of, known, left)
     return suggest(inputs[pk], relationship_settings().stage_rules)
 
 
@@ -659,8 +662,10 @@ def account_gaps(
     account: Unit,
     as_of: dt.date | None = None,
     metrics: Mapping[str, Any] | None = None,
+    left: Mapping[int, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The gaps of one account's buying centre (a fixed number of queries)."""
+    """The gaps of one account's buying centre (a fixed number of queries; ``left`` is
+    :func:`champions_left` of the account when the caller has read it already)."""
     as_of = as_of or timezone.localdate()
     acc = account.account
     conf = relationship_settings()
@@ -715,7 +720,8 @@ def account_gaps(
         for c in single
     ]
     one_person.sort(key=lambda r: str(r["name"]))
-    left = [p for p in champions_left([acc.pk], as_of).get(acc.pk, []) if p["kind"] == "champion"]
+    gone = champions_left([acc.pk], as_of) if left is None else left
+    champions = [p for p in gone.get(acc.pk, []) if p["kind"] == "champion"]
     placeholders = list(placeholders_open(account=acc))
     role_labels = {str(k): str(v) for k, v in [*BuyingRoleKind.choices, *Attitude.choices]}
     return {
@@ -724,8 +730,8 @@ def account_gaps(
         "open_placeholders": placeholders,
         "silent_deciders": silent,
         "single_link": one_person,
-        "champions_left": left,
-        "count": len(missing) + len(silent) + len(one_person) + len(left),
+        "champions_left": champions,
+        "count": len(missing) + len(silent) + len(one_person) + len(champions),
     }
 
 

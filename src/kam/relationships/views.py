@@ -58,8 +58,10 @@ def _error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-def _stage_context(account: Unit, metrics: dict[str, Any]) -> dict[str, Any]:
-    suggestion = selectors.stage_suggestion(account=account, metrics=metrics)
+def _stage_context(
+    account: Unit, metrics: dict[str, Any], left: dict[int, list[dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    suggestion = selectors.stage_suggestion(account=account, metrics=metrics, left=left)
     confirmed = selectors.confirmed_stages([account.pk]).get(account.pk)
     labels = dict(Stage.choices)
     return {
@@ -78,6 +80,8 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
     # the metrics kept with the account's figures (decision 106; computed and kept when marked
     # or of another day): live, they read every contact and interaction of the account
     metrics = services.figures_current(account=account)["figures"]["metrics"]
+    # the champions and deciders who left: both the gaps and the stage read them
+    left = selectors.champions_left([account.pk], timezone.localdate())
     filters = request.GET.dict()
     filters.pop("page", None)
     employments = selectors.buying_centre_contacts(account=account, filters=filters)
@@ -95,14 +99,14 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
         "query": request.GET.copy(),
         "can_change": can_change,
         "placeholders": list(placeholders),
-        "gaps": selectors.account_gaps(account=account, metrics=metrics),
+        "gaps": selectors.account_gaps(account=account, metrics=metrics, left=left),
         "notes": selectors.opportunity_notes(account=account),
         "history": list(selectors.stage_history(account=account)[:10]),
         "sharing": selectors.sharing_current(account=account),
         "placeholder_form": PlaceholderForm(units=_units(account)),
         "stage_form": StageForm(),
         "sharing_form": SharingForm(),
-        **_stage_context(account, metrics),
+        **_stage_context(account, metrics, left),
     }
     context.update(extra)
     return context

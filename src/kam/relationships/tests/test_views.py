@@ -294,3 +294,32 @@ def test_another_kam_cannot_change_kam_as_buying_centre(client, kam_a, kam_b, co
             kwargs.update(data=body, content_type="application/json")
         assert getattr(client, method)(url, **kwargs).status_code in (403, 404), url
     assert db_snapshot() == before
+
+
+def test_the_buying_centre_reads_who_left_once_for_its_gaps_and_its_stage(
+    client, kam_a, contact, monkeypatch
+):
+    """A champion who left shows among the gaps and makes the suggested stage "uncoupling";
+    the page reads the people who left once for both (on the largest account each read costs
+    a query over every employment of its key people)."""
+    from kam.relationships import selectors
+
+    other = make_unit("Globex")
+    ContactStance.objects.create(account=kam_a.account, contact=contact, attitude="champion")
+    Employment.objects.filter(contact=contact).update(end_date=dt.date(2026, 1, 31))
+    EmploymentFactory(contact=contact, unit=other, start_date=dt.date(2026, 2, 1))
+    read = selectors.champions_left
+    calls: list[list[int]] = []
+
+    def counted(account_ids, as_of):
+        calls.append(list(account_ids))
+        return read(account_ids, as_of)
+
+    monkeypatch.setattr(selectors, "champions_left", counted)
+    client.force_login(kam_a.user)
+    page = client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"Champion {contact} left and now works at Globex" in html
+    assert 'id="stage-suggested">Uncoupling<' in html
+    assert calls.count([kam_a.account.pk]) == 1
