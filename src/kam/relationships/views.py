@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kam.core.dbsessions import plans_per_value
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
@@ -120,11 +121,13 @@ def _units(account: Unit) -> Any:
 @require_GET
 def buying_centre(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     account = _account(request, pk)
-    try:
-        context = _page_context(request, account)
-    except (BadQuery, FilterError) as exc:
-        return bad_request(request, str(exc))
-    return render(request, "relationships/buying_centre.html", context)
+    # its queries cost what the account's size makes them cost (decision 136)
+    with plans_per_value():
+        try:
+            context = _page_context(request, account)
+        except (BadQuery, FilterError) as exc:
+            return bad_request(request, str(exc))
+        return render(request, "relationships/buying_centre.html", context)
 
 
 def _member(request: AuthedHttpRequest, pk: int, contact_pk: int) -> tuple[Unit, Employment]:

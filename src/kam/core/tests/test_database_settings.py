@@ -96,3 +96,67 @@ def test_postgresql_prepares_statements_unless_told_off(monkeypatch: pytest.Monk
     finally:
         monkeypatch.undo()
         importlib.reload(kam.settings)
+
+
+# --- plans for the values a page runs with (decision 136) ---------------------------------------
+
+
+def _plan_mode() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_within_plans_per_value_postgresql_plans_for_the_values_then_goes_back() -> None:
+    from kam.core.dbsessions import plans_per_value
+
+    assert _plan_mode() == "auto"
+    with plans_per_value():
+        assert _plan_mode() == "force_custom_plan"
+    assert _plan_mode() == "auto"
+    with pytest.raises(ZeroDivisionError), plans_per_value():
+        raise ZeroDivisionError
+    assert _plan_mode() == "auto"  # an error in the block leaves the connection as it was
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.django_db
+def test_plans_per_value_costs_nothing_on_sqlite() -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.core.dbsessions import plans_per_value
+
+    with CaptureQueriesContext(connection) as queries, plans_per_value():
+        pass
+    assert queries.captured_queries == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_the_buying_centre_is_planned_for_its_account(
+    client: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its gaps' queries run with the account's own plan, and the connection is back to
+    PostgreSQL's default for the next request."""
+    from django.urls import reverse
+
+    from kam.relationships import selectors
+    from kam.testing.factories import UserFactory, make_unit
+
+    kam = UserFactory(role="kam")
+    account = make_unit("Acme", account_manager=kam)
+    gaps = selectors.account_gaps
+    seen: list[str] = []
+
+    def recorded(**kwargs: object) -> object:
+        seen.append(_plan_mode())
+        return gaps(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(selectors, "account_gaps", recorded)
+    client.force_login(kam)  # type: ignore[attr-defined]
+    page = client.get(reverse("relationships:buying_centre", args=[account.pk]))  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    assert seen == ["force_custom_plan"]
+    assert _plan_mode() == "auto"
