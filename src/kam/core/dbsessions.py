@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 
 def postgres_prepared_cache(sender: Any, connection: Any, **kwargs: Any) -> None:
@@ -24,25 +24,21 @@ def postgres_prepared_cache(sender: Any, connection: Any, **kwargs: Any) -> None
 
 @contextmanager
 def plans_per_value(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """Within the block, PostgreSQL plans each prepared statement for its parameters' values
-    (``plan_cache_mode = force_custom_plan``; decision 136). For the pages whose queries cost
-    what the account's size makes them cost: once a statement has been run five times,
-    PostgreSQL may keep one generic plan for every account, fitted to an average one, and the
-    largest account's buying centre then took 162 ms in the database instead of 98. Elsewhere
-    (SQLite, or parameters bound by the client) it does nothing."""
+    """Run the block in a transaction in which PostgreSQL plans each prepared statement for its
+    parameters' values (``SET LOCAL plan_cache_mode = force_custom_plan``; decision 136). For the
+    pages whose queries cost what the account's size makes them cost: once a statement has run
+    five times, PostgreSQL may keep one generic plan for every account, fitted to an average
+    one, and the largest account's buying centre then took 162 ms in the database instead of
+    98. The setting ends with the transaction, so it never reaches another request, nor another
+    client of a pooler in transaction mode. Elsewhere (SQLite, or parameters bound by the
+    client) the block runs as it is."""
     connection = connections[using]
     if connection.vendor != "postgresql" or not connection.settings_dict.get("OPTIONS", {}).get(
         "prepare_threshold"
     ):
         yield
         return
-    with connection.cursor() as cursor:
-        cursor.execute("SET plan_cache_mode = force_custom_plan")
-    try:
+    with transaction.atomic(using=using):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         yield
-    finally:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET plan_cache_mode")
-        except DatabaseError:  # a failed transaction: its rollback undoes what it set
-            pass

@@ -108,7 +108,7 @@ def _plan_mode() -> str:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the setting ends with the block's own transaction
 def test_within_plans_per_value_postgresql_plans_for_the_values_then_goes_back() -> None:
     from kam.core.dbsessions import plans_per_value
 
@@ -134,7 +134,7 @@ def test_plans_per_value_costs_nothing_on_sqlite() -> None:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_buying_centre_is_planned_for_its_account(
     client: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
