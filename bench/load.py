@@ -64,6 +64,7 @@ OUT = ROOT / "bench" / "out"
 LOCUSTFILE = ROOT / "bench" / "locustfile.py"
 IMPORT_ROWS = 20_000
 P95_TARGET_MS, SATURATION_P95_MS = 300, 1000
+SETTLE_SECONDS = 600  # at most, for the job worker's first pass before the users come
 
 # --- in the child process ----------------------------------------------------------------------
 
@@ -219,8 +220,17 @@ def child_import_status(args: argparse.Namespace) -> dict:
     return {"status": job.status, "rows": job.progress_done, "seconds": seconds}
 
 
+def child_worker_settled(args: argparse.Namespace) -> dict:
+    """Whether the job worker's first pass is done: every key account's coverage figures
+    kept (decision 137), as in a system that has been in service for a day."""
+    from kam.relationships.services import key_accounts_without_figures
+
+    return {"waiting": key_accounts_without_figures().count()}
+
+
 CHILDREN = {
     "prepare": child_prepare,
+    "worker_settled": child_worker_settled,
     "queue_import": child_queue_import,
     "import_status": child_import_status,
 }
@@ -434,6 +444,15 @@ def measure(args: argparse.Namespace, database_url: str, label: str) -> dict:
     server = Server(env, OUT / f"load-{label}-server.log")
     result: dict[str, Any] = {"database": label, "prepared": prepared, "url": server.url}
     try:
+        # the steady state of a system in service, not the first minutes after an import: the
+        # worker keeps every key account's figures (decision 137) before the users come
+        started, left = time.monotonic(), run_child("worker_settled", env, args)["waiting"]
+        while left and time.monotonic() - started < SETTLE_SECONDS:
+            time.sleep(5)
+            left = run_child("worker_settled", env, args)["waiting"]
+        result["settled"] = {"seconds": round(time.monotonic() - started), "waiting": left}
+        log(f"{label}: the job worker's first pass took {result['settled']['seconds']} s "
+            f"({left} key accounts still without kept figures)")  # fmt: skip
         log(f"{label}: one user of each role, 1 s apart, for {args.baseline_seconds} s ...")
         result["baseline"] = locust(
             server.url,

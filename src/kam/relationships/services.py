@@ -21,7 +21,7 @@ from kam.core.db import bulk_insert
 from kam.core.errors import DomainError
 from kam.core.services import model_update
 from kam.core.validation import check_date
-from kam.customers.models import Contact, Employment, Unit
+from kam.customers.models import Contact, Employment, Tier, Unit
 from kam.interactions.models import Interaction
 from kam.people.models import User
 
@@ -524,19 +524,33 @@ def figures_keep_first(*, account: Unit, as_of: dt.date | None = None) -> bool:
     return True
 
 
+def key_accounts_without_figures() -> Any:
+    """The key accounts (any tier but transactional) whose figures are not kept yet: the
+    worker keeps them before anyone opens the account (decision 137)."""
+    return (
+        Unit.objects.accounts()
+        .exclude(tier=Tier.TRANSACTIONAL)
+        .filter(relationship_figures__isnull=True)
+    )
+
+
 def figures_refresh_due(*, as_of: dt.date | None = None) -> int:
-    """The worker's refresh: every kept account that is marked stale or of an earlier day
-    (each in its own transaction). Marks of accounts without kept figures are dropped after an
-    hour: nothing is kept to refresh, the first read computes them. Returns the accounts done."""
+    """The worker's refresh: every kept account that is marked stale or of an earlier day, then
+    every key account whose figures are not kept yet (each in its own transaction), so that no
+    reader of a key account waits for its first computation (decision 137). Marks of the other
+    accounts without kept figures are dropped after an hour: nothing is kept to refresh, the
+    first read computes them. Returns the accounts done."""
     as_of = as_of or timezone.localdate()
     marked = set(StaleFigures.objects.values_list("root_path", flat=True).distinct())
-    due = list(
-        AccountFigures.objects.filter(Q(as_of__lt=as_of) | Q(account__path__in=marked))
+    due = [
+        kept.account
+        for kept in AccountFigures.objects.filter(Q(as_of__lt=as_of) | Q(account__path__in=marked))
         .select_related("account")
         .order_by("account__path")
-    )
-    for kept in due:
-        figures_refresh(account=kept.account, as_of=as_of)
+    ]
+    due += list(key_accounts_without_figures().order_by("path"))
+    for account in due:
+        figures_refresh(account=account, as_of=as_of)
     kept_paths = set(AccountFigures.objects.values_list("account__path", flat=True))
     orphans = sorted(marked - kept_paths)
     old = timezone.now() - MARKS_FORGOTTEN_AFTER

@@ -19,7 +19,12 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from .models import AccountFigures, LinkStrength, StaleFigures, StaleLink
-from .services import MARKS_FORGOTTEN_AFTER, figures_refresh_due, strengths_refresh
+from .services import (
+    MARKS_FORGOTTEN_AFTER,
+    figures_refresh_due,
+    key_accounts_without_figures,
+    strengths_refresh,
+)
 
 
 @task()
@@ -59,13 +64,15 @@ def figures_refresh_task() -> int:
 
 
 def figures_due(*, now: dt.datetime | None = None) -> bool:
-    """Whether some kept figures are of an earlier day or marked stale, or marks of accounts
-    without kept figures wait to be dropped (three queries at most)."""
+    """Whether some kept figures are of an earlier day or marked stale, a key account has none
+    kept yet (decision 137), or marks of accounts without kept figures wait to be dropped (four
+    queries at most)."""
     now = now or timezone.now()
     kept = AccountFigures.objects.values("account__path")
     return (
         AccountFigures.objects.filter(as_of__lt=timezone.localdate(now)).exists()
         or StaleFigures.objects.filter(root_path__in=kept).exists()
+        or key_accounts_without_figures().exists()
         or StaleFigures.objects.filter(at__lt=now - MARKS_FORGOTTEN_AFTER).exists()
     )
 

@@ -13,10 +13,10 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from kam.customers.models import Contact, Employment, Unit
+from kam.customers.models import Contact, Employment, Tier, Unit
 from kam.customers.signals import accounts_changed
 from kam.interactions.models import Interaction
-from kam.relationships import services
+from kam.relationships import heatmap, services
 from kam.relationships.graph import CLUSTER_THRESHOLD, map_graph
 from kam.relationships.heatmap import coverage_matrix
 from kam.relationships.models import (
@@ -239,6 +239,24 @@ def test_the_worker_refreshes_marked_and_old_accounts(acme: Acme, kam_b: Persona
     DBTaskResult.objects.all().delete()
     assert services.figures_refresh_due() == 1
     assert AccountFigures.objects.get().as_of == timezone.localdate()
+
+
+def test_the_worker_keeps_the_figures_of_key_accounts_nobody_opened(
+    acme: Acme, kam_b: Persona
+) -> None:
+    """Decision 137: a key account's figures are kept by the worker before its first reader,
+    so the first view of the account page or the map computes nothing; a transactional
+    account still waits for its first reader."""
+    Unit.objects.filter(pk=acme.account.pk).update(tier=Tier.KEY)
+    assert figures_schedule() is True
+    DBTaskResult.objects.all().delete()
+    assert services.figures_refresh_due() == 1
+    kept = AccountFigures.objects.get()
+    assert kept.account_id == acme.account.pk and kept.as_of == timezone.localdate()
+    assert kept.payload == heatmap.account_figures(account=acme.account)[0]
+    assert not AccountFigures.objects.filter(account=kam_b.account).exists()  # transactional
+    assert figures_schedule() is False
+    assert services.figures_keep_first(account=acme.account) is False
 
 
 def test_the_relationship_settings_mark_every_kept_account(acme: Acme, kam_b: Persona) -> None:
