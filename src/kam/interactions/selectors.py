@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from kam.customers.models import Unit, subtree_q
+from kam.customers.models import Contact, Unit, subtree_q
+from kam.people.models import User
 
 from .models import Interaction
 
@@ -16,7 +17,11 @@ def interactions_for(*, unit: Unit) -> QuerySet[Interaction]:
     return (
         Interaction.objects.filter(subtree_q(unit, "unit__"))
         .select_related("unit")
-        .prefetch_related("participants", "contacts")
+        .prefetch_related(
+            # the names the list shows, not the people's whole rows
+            Prefetch("participants", User.objects.only("username", "first_name", "last_name")),
+            Prefetch("contacts", Contact.objects.only("first_name", "last_name")),
+        )
         .order_by("-occurred_at")
     )
 
