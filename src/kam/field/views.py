@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kam.core import pages
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
@@ -109,13 +110,14 @@ def mine(request: AuthedHttpRequest) -> HttpResponseBase:
     require(request.user, LOG)
     today = timezone.localdate()
     units = selectors.rep_units(rep=request.user)
+    link = pages.link_maker("web:account")  # one reverse for the list (decision 113)
     return render(
         request,
         "field/mine.html",
         {
             "visits": selectors.my_visits(rep=request.user, today=today),
             "actions": list(selectors.my_actions(user=request.user)[:50]),
-            "units": list(units[:100]),
+            "units": [{"pk": u.pk, "name": u.name, "url": link(u.pk)} for u in units[:100]],
             "overdue": selectors.overdue_units(rep=request.user, today=today)[:20],
             "feed": selectors.units_feed(units=units, limit=20),
             "today": today,

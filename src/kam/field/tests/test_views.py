@@ -230,3 +230,22 @@ def test_logging_reads_no_people_of_the_new_interaction(fw: FieldWorld) -> None:
     ]
     assert reads == []
     assert list(logged.participants.all()) == [fw.rep]
+
+
+def test_my_units_feed_shows_my_units_and_the_units_below_them(
+    client: Client, fw: FieldWorld
+) -> None:
+    """The feed of My field day: what happened at the rep's units and below them (a line of a
+    plant), never at a unit of someone else; the units list links each unit's page."""
+    line = make_unit("Coil line 3", parent=fw.north, kind="site", country="DE")
+    services.assignment_set(units=[fw.north], rep=fw.rep, actor=None)
+    when = timezone.now() - dt.timedelta(hours=1)
+    for unit, summary in ((fw.north, "At the plant"), (line, "At the line"), (fw.south, "Away")):
+        Interaction.objects.create(unit=unit, summary=summary, occurred_at=when)
+    client.force_login(fw.rep)
+    page = client.get(reverse("field:mine")).content.decode()
+    feed = page.split('id="my-units-feed"', 1)[1]
+    assert "At the plant" in feed and "At the line" in feed and "Away" not in feed
+    units = page.split('id="my-units"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{reverse("web:account", args=[fw.north.pk])}"' in units
+    assert f'href="{reverse("field:log")}?unit={fw.north.pk}"' in units
