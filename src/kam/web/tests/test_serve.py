@@ -106,15 +106,19 @@ def test_a_forked_server_worker_closes_the_connections_it_inherited(monkeypatch)
     assert closed == ["all"]
 
 
-def test_the_server_runs_two_worker_processes_per_core_unless_told(monkeypatch):
+def test_the_server_runs_four_worker_processes_of_two_threads_per_core_unless_told(monkeypatch):
     from kam.web.management.commands import serve
 
     monkeypatch.delenv("KAM_WORKERS", raising=False)
+    monkeypatch.delenv("KAM_THREADS", raising=False)
     monkeypatch.setattr(serve.os, "cpu_count", lambda: 2)
-    assert serve.default_workers() == 4
+    assert serve.default_workers() == 8
+    assert serve.default_threads() == 2
     monkeypatch.setattr(serve.os, "cpu_count", lambda: 16)
     assert serve.default_workers() == 8  # capped: each process holds its own memory
     monkeypatch.setattr(serve.os, "cpu_count", lambda: None)
-    assert serve.default_workers() == 2
+    assert serve.default_workers() == 4
     monkeypatch.setenv("KAM_WORKERS", "3")
     assert serve.default_workers() == 3
+    monkeypatch.setenv("KAM_THREADS", "4")
+    assert serve.default_threads() == 4

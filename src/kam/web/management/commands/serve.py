@@ -100,20 +100,23 @@ def static_is_stale() -> bool:
 
 
 def default_workers() -> int:
-    """``KAM_WORKERS``, else two worker processes per core (at least 2, at most 8).
+    """``KAM_WORKERS``, else four worker processes per core (at least 2, at most 8).
 
-    A request holds Python's lock while it computes, so threads of one process share one core;
-    under the load test (decision 125) 4 processes of 4 threads on 2 cores answered with a
-    p95 of 610 ms where 2 processes gave 840 ms, and one slow request held up fewer others.
+    A request holds Python's lock while it computes, so threads of one process share one core,
+    and a thread whose query has returned waits for the lock while another thread of its
+    process computes. Under the load test on 2 cores with PostgreSQL (decision 138) 8
+    processes of 2 threads answered with a p95 of 360–400 ms where 4 of 4 gave 540 ms, at the
+    same CPU per request; 16 processes of 1 thread cost a third more CPU per request (each
+    process prepares its own statements and warms its own caches).
     """
     if os.environ.get("KAM_WORKERS"):
         return int(os.environ["KAM_WORKERS"])
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+    return max(2, min(8, 4 * (os.cpu_count() or 1)))
 
 
 def default_threads() -> int:
-    """``KAM_THREADS``, else 4 threads per worker process (docs/deploy.md, "Sizing")."""
-    return max(1, int(os.environ.get("KAM_THREADS") or 4))
+    """``KAM_THREADS``, else 2 threads per worker process (docs/deploy.md, "Sizing")."""
+    return max(1, int(os.environ.get("KAM_THREADS") or 2))
 
 
 def _close_connections(server: object, worker: object) -> None:
