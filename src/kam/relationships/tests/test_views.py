@@ -323,3 +323,29 @@ def test_the_buying_centre_reads_who_left_once_for_its_gaps_and_its_stage(
     assert f"Champion {contact} left and now works at Globex" in html
     assert 'id="stage-suggested">Uncoupling<' in html
     assert calls.count([kam_a.account.pk]) == 1
+
+
+def test_the_gaps_list_twenty_single_links_and_count_the_rest(client, kam_a) -> None:
+    """A large buying centre has hundreds of members known by one person only: the gaps
+    name the first twenty (by name) and count the others; the API still lists them all."""
+    from kam.relationships import services
+
+    people = [
+        EmploymentFactory(
+            unit=kam_a.account, contact__first_name="Mia", contact__last_name=f"Member {i:02d}"
+        ).contact
+        for i in range(23)
+    ]
+    for person in people:
+        services.role_add(account=kam_a.account, contact=person, role="user", actor=None)
+        services.link_upsert(user=kam_a.user, contact=person, level=2, actor=None)
+    client.force_login(kam_a.user)
+    page = client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk]))
+    gaps = page.content.decode().split('id="gaps"', 1)[1].split("</ul>", 1)[0]
+    assert gaps.count('class="gap-single"') == 20
+    assert "Member 00" in gaps and "Member 19" in gaps and "Member 20" not in gaps
+    assert "… and 3 more reachable only through one person of ours" in gaps
+    api = client.get(
+        f"/api/v1/relationships/accounts/{kam_a.account.pk}/gaps", headers=kam_a.headers
+    )
+    assert api.status_code == 200 and len(api.json()["single_link"]) == 23
