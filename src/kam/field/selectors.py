@@ -268,12 +268,18 @@ class AccountField:
     actions: list[Action]
 
 
+def account_field_units(*, account: Unit) -> tuple[list[Unit], dict[int, User]]:
+    """The account's field units, by path, and the current rep of each that has one (what
+    planning a visit needs, without the field page's visits and interactions)."""
+    units = list(field_units(Unit.objects.in_account(account)).order_by("path"))
+    return units, current_reps([u.pk for u in units])
+
+
 def account_field(*, account: Unit, today: dt.date | None = None) -> AccountField:
     """What the KAM sees of the field at one account: units and reps, visits around today,
     every field interaction (by field reps or at a visit) and the field reps' actions."""
     day = today or timezone.localdate()
-    units = list(field_units(Unit.objects.in_account(account)).order_by("path"))
-    reps = current_reps([u.pk for u in units])
+    units, reps = account_field_units(account=account)
     # the account's units as a subquery: each table is searched by its unit index
     of_account = Unit.objects.in_account(account).values("pk")
     visits = list(

@@ -419,11 +419,11 @@ def visit_new(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     unit: Unit = get_for_user(Unit.objects.all(), request.user, VIEW, pk=pk)
     account = unit.account
     today = timezone.localdate()
-    data = selectors.account_field(account=account, today=today)
+    field_units, current = selectors.account_field_units(account=account)
     if request.user.has_perm(CHANGE, account):
-        units, reps = data.units, selectors.field_reps()
+        units, reps = field_units, selectors.field_reps()
     else:
-        units = [u for u in data.units if data.reps.get(u.pk) == request.user]
+        units = [u for u in field_units if current.get(u.pk) == request.user]
         reps = [request.user]
     if not units:
         raise PermissionDenied
@@ -431,7 +431,7 @@ def visit_new(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     initial: dict[str, Any] = {"planned_on": today + dt.timedelta(days=1), "rep": request.user.pk}
     if chosen and chosen.isdigit() and any(u.pk == int(chosen) for u in units):
         initial["unit"] = int(chosen)
-        rep = data.reps.get(int(chosen))
+        rep = current.get(int(chosen))
         if rep is not None and rep in reps:
             initial["rep"] = rep.pk
     actions = selectors.account_actions(unit=account)

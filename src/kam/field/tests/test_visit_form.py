@@ -98,3 +98,26 @@ def test_outsiders_cannot_plan_a_visit(client: Client, fw: FieldWorld, kam_b: Pe
     assert client.get(_url(fw)).status_code == 403
     assert db_snapshot() == before
     assert Client().get(_url(fw)).status_code == 302  # to the login page
+
+
+def test_the_visit_form_reads_only_what_planning_needs(client: Client, fw: FieldWorld) -> None:
+    """The form offers the account's field units, the reps and the open actions: it does not
+    read the field page's visits and interactions (on the large build they were most of its
+    time), and its queries do not grow with the visits already planned."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(fw.kam.user)
+    services.visit_plan(unit=fw.north, rep=fw.rep, planned_on=DAY, actor=fw.kam.user)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(_url(fw)).status_code == 200
+    for days in range(1, 6):
+        services.visit_plan(
+            unit=fw.south, rep=fw.rep, planned_on=DAY + dt.timedelta(days=days), actor=fw.kam.user
+        )
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(_url(fw))
+    assert "Plant North" in page.content.decode() and "Plant South" in page.content.decode()
+    assert len(six.captured_queries) == len(one.captured_queries)
+    read = " ".join(q["sql"] for q in six.captured_queries)
+    assert "interactions_interaction" not in read and '"field_visit"' not in read
