@@ -10,10 +10,10 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -524,14 +524,11 @@ def figures_keep_first(*, account: Unit, as_of: dt.date | None = None) -> bool:
     return True
 
 
-def key_accounts_without_figures() -> Any:
+def key_accounts_without_figures() -> QuerySet[Unit]:
     """The key accounts (any tier but transactional) whose figures are not kept yet: the
     worker keeps them before anyone opens the account (decision 137)."""
-    return (
-        Unit.objects.accounts()
-        .exclude(tier=Tier.TRANSACTIONAL)
-        .filter(relationship_figures__isnull=True)
-    )
+    accounts = Unit.objects.accounts().exclude(tier=Tier.TRANSACTIONAL)
+    return cast(QuerySet[Unit], accounts.filter(relationship_figures__isnull=True))
 
 
 def figures_refresh_due(*, as_of: dt.date | None = None) -> int:
