@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.core.validation import DateInRange
-from kam.core.widgets import QuickSelect
+from kam.core.widgets import QuickSelect, SearchPicker
 from kam.customers.models import Contact, CustomerFunction, Unit
 
 from .models import (
@@ -51,6 +52,15 @@ class MemberForm(forms.Form):
             field.queryset = placeholders
 
 
+def _unit_label(units: Any, value: Any) -> str:
+    """The name of the unit ``value`` among ``units`` (none for another account's unit)."""
+    try:
+        unit = units.filter(pk=int(value)).only("name").first()
+    except (TypeError, ValueError):
+        return ""
+    return str(unit) if unit else ""
+
+
 class PlaceholderForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=BuyingRoleKind.choices)
     unit = forms.ModelChoiceField(
@@ -61,12 +71,20 @@ class PlaceholderForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
-    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, account: Unit, units: Any, listable: bool = True, **kwargs: Any
+    ) -> None:
+        """``units``: those the form accepts; ``listable``: offer them as a list, else find
+        one by name (the account's own search, decision 140)."""
         super().__init__(*args, **kwargs)
-        if units is not None:
-            field = self.fields["unit"]
-            assert isinstance(field, forms.ModelChoiceField)
-            field.queryset = units
+        field = self.fields["unit"]
+        assert isinstance(field, forms.ModelChoiceField)
+        if not listable:
+            field.widget = SearchPicker(
+                search_url=reverse("relationships:placeholder_units", args=[account.pk]),
+                label_of=lambda value: _unit_label(units, value),
+            )
+        field.queryset = units
 
 
 class StageForm(forms.Form):

@@ -524,6 +524,33 @@ def placeholders_open(*, account: Unit) -> QuerySet[Placeholder]:
     ).select_related("unit")
 
 
+UNIT_LIST_MAX = 300  # above this many units a placeholder's unit is found by name
+UNIT_SEARCH_LIMIT = 10
+
+
+def placeholder_units(*, account: Unit) -> QuerySet[Unit]:
+    """The units a placeholder may name: any unit of the account, in tree order."""
+    return Unit.objects.in_account(account.account).order_by("path")
+
+
+def placeholder_units_listable(*, account: Unit) -> bool:
+    """Whether the account's units are few enough to offer as a list (one query that reads at
+    most ``UNIT_LIST_MAX + 1`` ids): a list of thousands costs the page its time to build and
+    the user the time to scroll it, and a cut list hides the units past the cut."""
+    ids = placeholder_units(account=account).values("pk")
+    return len(ids[: UNIT_LIST_MAX + 1]) <= UNIT_LIST_MAX
+
+
+def placeholder_unit_search(*, account: Unit, q: str) -> list[Unit]:
+    """The account's units whose name contains ``q`` (two letters at least), the first
+    ``UNIT_SEARCH_LIMIT`` in tree order (one query)."""
+    q = q.strip()
+    if len(q) < 2:
+        return []
+    found = placeholder_units(account=account).filter(name__icontains=q)
+    return list(found.only("name", "path")[:UNIT_SEARCH_LIMIT])
+
+
 def account_roles(*, account: Unit) -> QuerySet[BuyingRole]:
     return BuyingRole.objects.filter(account=account.account).select_related("contact")
 

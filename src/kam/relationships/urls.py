@@ -14,6 +14,11 @@ urlpatterns = [
         name="member_edit",
     ),
     path("accounts/<int:pk>/placeholders/", views.placeholder_add, name="placeholder_add"),
+    path(
+        "accounts/<int:pk>/placeholders/units/",
+        views.placeholder_units,
+        name="placeholder_units",
+    ),
     path("placeholders/<int:pk>/delete/", views.placeholder_remove, name="placeholder_remove"),
     path("accounts/<int:pk>/stage/", views.stage_confirm, name="stage_confirm"),
     path("accounts/<int:pk>/sharing/", views.sharing_set, name="sharing_set"),

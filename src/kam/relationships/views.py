@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -45,7 +46,6 @@ from .stage import input_label
 
 VIEW, CHANGE, LINK = "kam.view_account", "kam.change_account", "kam.change_link"
 PAGE_SIZE = 50
-UNIT_CHOICES = 500  # units offered for a placeholder (the biggest accounts: the first 500)
 
 
 def _account(request: AuthedHttpRequest, pk: int, perm: str = VIEW) -> Unit:
@@ -104,7 +104,7 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
         "notes": selectors.opportunity_notes(account=account),
         "history": list(selectors.stage_history(account=account)[:10]),
         "sharing": selectors.sharing_current(account=account),
-        "placeholder_form": PlaceholderForm(units=_units(account)),
+        "placeholder_form": _placeholder_form(account),
         "stage_form": StageForm(),
         "sharing_form": SharingForm(),
         **_stage_context(account, metrics, left),
@@ -113,8 +113,13 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
     return context
 
 
-def _units(account: Unit) -> Any:
-    return Unit.objects.in_account(account).order_by("path")[:UNIT_CHOICES]
+def _placeholder_form(account: Unit, data: Any = None) -> PlaceholderForm:
+    return PlaceholderForm(
+        data,
+        account=account,
+        units=selectors.placeholder_units(account=account),
+        listable=selectors.placeholder_units_listable(account=account),
+    )
 
 
 @login_required
@@ -229,7 +234,7 @@ def _post_form(
 @require_POST
 def placeholder_add(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     account = _account(request, pk, CHANGE)
-    form = PlaceholderForm(request.POST, units=Unit.objects.in_account(account))
+    form = _placeholder_form(account, request.POST)
     return _post_form(
         request,
         account,
@@ -244,6 +249,37 @@ def placeholder_add(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
         ),
         _("Placeholder added."),
         "placeholder_form",
+    )
+
+
+@login_required
+@require_GET
+def placeholder_units(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    """A placeholder's unit found by name (HTMX, decision 140): ``?q=`` answers the matches
+    among the account's units, ``?pick=<id>`` the chosen one (empty: none) for the form."""
+    account = _account(request, pk, CHANGE)
+    url = reverse("relationships:placeholder_units", args=[account.pk])
+    ids = {"id": "id_unit", "name": "unit", "url": url}
+    if "pick" in request.GET:
+        raw = request.GET["pick"]
+        unit = None
+        if raw:
+            if not raw.isdigit():
+                return bad_request(request, _("Choose a unit from the list."))
+            unit = selectors.placeholder_units(account=account).filter(pk=int(raw)).first()
+            if unit is None:
+                raise Http404
+        return render(
+            request,
+            "core/widgets/_picked.html",
+            {**ids, "value": unit.pk if unit else "", "label": str(unit or "")},
+        )
+    q = request.GET.get("q", "")
+    found = selectors.placeholder_unit_search(account=account, q=q)
+    return render(
+        request,
+        "core/widgets/_picker_results.html",
+        {**ids, "found": found, "short": len(q.strip()) < 2},
     )
 
 

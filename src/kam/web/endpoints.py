@@ -122,6 +122,7 @@ WEB: dict[str, str | dict[str, str]] = {
     "GET relationships:member_edit": CHANGE,
     "POST relationships:member_edit": CHANGE,
     "POST relationships:placeholder_add": CHANGE,
+    "GET relationships:placeholder_units": CHANGE,
     "POST relationships:placeholder_remove": CHANGE,
     "POST relationships:stage_confirm": CHANGE,
     "POST relationships:sharing_set": CHANGE,

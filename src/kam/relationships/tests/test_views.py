@@ -14,6 +14,7 @@ from kam.customers.models import Employment
 from kam.interactions.models import Interaction
 from kam.relationships.models import BuyingRole, ContactStance, OurLink, Placeholder
 from kam.testing.factories import EmploymentFactory, UserFactory, make_unit
+from kam.testing.html import parse
 from kam.testing.personas import db_snapshot
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,56 @@ def test_placeholder_add_and_fill_through_the_page(client, kam_a, contact):
     ph.refresh_from_db()
     assert ph.filled_by_id == contact.pk
     assert list(BuyingRole.objects.values_list("role", flat=True)) == ["buyer"]
+
+
+def test_a_placeholder_names_any_unit_of_a_small_account_from_a_list(client, kam_a):
+    site = make_unit("Werk Nord", parent=kam_a.account, kind="site")
+    client.force_login(kam_a.user)
+    page = parse(client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk])).content)
+    form = page.find("form", id="placeholder-form")
+    options = [o.text for o in form.find("select", name="unit").find_all("option")]
+    assert options == ["---------", kam_a.account.name, "Werk Nord"]
+    url = reverse("relationships:placeholder_add", args=[kam_a.account.pk])
+    assert client.post(url, {"role": "buyer", "unit": site.pk}).status_code == 302
+    assert Placeholder.objects.get().unit == site
+
+
+def test_a_placeholder_of_a_big_account_finds_its_unit_by_name(
+    client, kam_a, kam_b, users, monkeypatch
+):
+    """Decision 140: above UNIT_LIST_MAX units the form searches the account's units instead
+    of listing the first few hundred, so every unit can be named and the page stays light."""
+    from kam.relationships import selectors
+
+    monkeypatch.setattr(selectors, "UNIT_LIST_MAX", 2)
+    north = make_unit("Werk Nord", parent=kam_a.account, kind="site")
+    make_unit("Werk Süd", parent=kam_a.account, kind="site")
+    elsewhere = make_unit("Werk Nordost", parent=kam_b.account, kind="site")
+    client.force_login(kam_a.user)
+    centre = reverse("relationships:buying_centre", args=[kam_a.account.pk])
+    search = reverse("relationships:placeholder_units", args=[kam_a.account.pk])
+    form = parse(client.get(centre).content).find("form", id="placeholder-form")
+    assert form.find_all("select", name="unit") == []
+    assert form.find("input", id="id_unit-q").attrs["hx-get"] == search
+    assert form.find("input", id="id_unit").attrs["value"] == ""
+    found = parse(client.get(search, {"q": "nord"}).content)
+    assert [b.attrs["data-pick"] for b in found.find_all("button")] == [str(north.pk)]
+    assert "Type two letters" in client.get(search, {"q": "n"}).content.decode()
+    picked = parse(client.get(search, {"pick": north.pk}).content)
+    assert picked.find("input", name="unit").attrs["value"] == str(north.pk)
+    assert "Werk Nord" in picked.text
+    assert client.get(search, {"pick": elsewhere.pk}).status_code == 404
+    assert client.get(search, {"pick": "x"}).status_code == 400
+    url = reverse("relationships:placeholder_add", args=[kam_a.account.pk])
+    refused = client.post(url, {"role": "buyer", "unit": elsewhere.pk})
+    assert refused.status_code == 400
+    assert "Werk Nordost" not in refused.content.decode()  # another account's unit not named
+    assert client.post(url, {"role": "buyer", "unit": north.pk}).status_code == 302
+    assert Placeholder.objects.get().unit == north
+    client.force_login(kam_b.user)  # another KAM: not their account
+    assert client.get(search, {"q": "nord"}).status_code in (403, 404)
+    client.force_login(users["outsider"])
+    assert client.get(search, {"q": "nord"}).status_code in (403, 404)
 
 
 def test_stage_override_needs_a_reason_on_the_page(client, kam_a):

@@ -872,6 +872,9 @@ WEB_REQUESTS: dict[str, Build] = {
         lambda w, who: {"role": "buyer", "note": "Berlin"},
         lambda w: w.account,
     ),
+    "GET relationships:placeholder_units": _page(
+        "relationships:placeholder_units", lambda w: w.account
+    ),
     "POST relationships:placeholder_remove": _post(
         "relationships:placeholder_remove", lambda w, who: {}, _placeholder
     ),
