@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kam.core.widgets import QuickSelect
 from kam.customers.models import Contact, Unit
 from kam.interactions.models import InteractionType
 from kam.people.models import User
@@ -115,13 +116,20 @@ class GenerateForm(forms.Form):
 class VisitForm(forms.Form):
     """Plan one visit at a unit of the account (the service checks who may)."""
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    rep = forms.ModelChoiceField(label=_("Field rep"), queryset=User.objects.none())
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), widget=QuickSelect
+    )
+    rep = forms.ModelChoiceField(
+        label=_("Field rep"), queryset=User.objects.none(), widget=QuickSelect
+    )
     planned_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     action = forms.ModelChoiceField(
-        label=_("For the plan action"), queryset=Action.objects.none(), required=False
+        label=_("For the plan action"),
+        queryset=Action.objects.none(),
+        required=False,
+        widget=QuickSelect,
     )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -141,5 +149,9 @@ class VisitForm(forms.Form):
         ):
             f = self.fields[name]
             assert isinstance(f, forms.ModelChoiceField)
-            f.queryset = model.objects.filter(pk__in=[r.pk for r in rows])
+            f.queryset = model.objects.filter(pk__in=[r.pk for r in rows])  # what it accepts
+            # offered from the rows the view read: the queryset would read them again (an
+            # account's hundreds of units), and a query per form is what a list costs
+            empty = [] if f.empty_label is None else [("", f.empty_label)]
+            f.widget.choices = [*empty, *((r.pk, f.label_from_instance(r)) for r in rows)]
         _style(self)

@@ -121,3 +121,25 @@ def test_the_visit_form_reads_only_what_planning_needs(client: Client, fw: Field
     assert len(six.captured_queries) == len(one.captured_queries)
     read = " ".join(q["sql"] for q in six.captured_queries)
     assert "interactions_interaction" not in read and '"field_visit"' not in read
+
+
+def test_the_visit_form_offers_the_rows_it_read_once(client: Client, fw: FieldWorld) -> None:
+    """The units, reps and actions are offered from the rows the view read (in its order, the
+    chosen unit and its rep selected): the form does not read them again by id."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from kam.testing.html import parse
+
+    services.assignment_set(units=[fw.north], rep=fw.rep, actor=None)
+    client.force_login(fw.kam.user)
+    with CaptureQueriesContext(connection) as queries:
+        page = parse(client.get(_url(fw) + f"?unit={fw.north.pk}").content)
+    units = page.find("select", name="unit").find_all("option")
+    assert [o.text for o in units] == ["---------", "Account A", "Plant North", "Plant South"]
+    assert [o.text for o in units if "selected" in o.attrs] == ["Plant North"]
+    reps = page.find("select", name="rep").find_all("option")
+    assert [o.attrs["value"] for o in reps if "selected" in o.attrs] == [str(fw.rep.pk)]
+    assert page.find("select", name="action").find("option", value=str(fw.action.pk))
+    again = [q["sql"] for q in queries.captured_queries if '"customers_unit"."id" IN (' in q["sql"]]
+    assert again == []
