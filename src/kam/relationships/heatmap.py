@@ -29,7 +29,7 @@ from kam.customers.models import Contact, CustomerFunction, Seniority, Unit
 
 from .graph import attitude_labels, overview_facts, role_choices
 from .network import Network, account_network
-from .selectors import account_metrics
+from .selectors import account_metrics, single_link_members
 
 GROUPINGS = ("role", "function")
 
@@ -121,6 +121,10 @@ def account_figures(
     matrix = {
         "matrix": {by: matrix_facts(network, by) for by in GROUPINGS},
         "figures": figures_facts(network, metrics),
+        # the gaps' members known by one person of ours (decision 141), as [contact, user]
+        "single_link": sorted(
+            [c, u] for c, u in single_link_members(account=account, as_of=today).items()
+        ),
     }
     return matrix, overview_facts(network, list(network.people.values()))
 

@@ -492,6 +492,10 @@ def figures_refresh(*, account: Unit, as_of: dt.date | None = None) -> AccountFi
     return kept
 
 
+# what a kept payload holds (``heatmap.account_figures``): one kept without them is computed again
+PAYLOAD_KEYS = frozenset({"matrix", "figures", "single_link"})
+
+
 def figures_current(
     *, account: Unit, part: str = "payload", as_of: dt.date | None = None
 ) -> dict[str, Any]:
@@ -507,6 +511,8 @@ def figures_current(
         .first()
     )
     found = kept if kept is not None and not kept.pending and kept.as_of == as_of else None
+    if found is not None and part == "payload" and not PAYLOAD_KEYS <= found.payload.keys():
+        found = None  # kept by an earlier version, without a part this one reads
     value: dict[str, Any] = getattr(found or figures_refresh(account=account, as_of=as_of), part)
     return value
 

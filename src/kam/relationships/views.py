@@ -80,7 +80,8 @@ def _stage_context(
 def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> dict[str, Any]:
     # the metrics kept with the account's figures (decision 106; computed and kept when marked
     # or of another day): live, they read every contact and interaction of the account
-    metrics = services.figures_current(account=account)["figures"]["metrics"]
+    kept = services.figures_current(account=account)
+    metrics = kept["figures"]["metrics"]
     # the champions and deciders who left: both the gaps and the stage read them
     left = selectors.champions_left([account.pk], timezone.localdate())
     filters = request.GET.dict()
@@ -100,7 +101,9 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
         "query": request.GET.copy(),
         "can_change": can_change,
         "placeholders": list(placeholders),
-        "gaps": selectors.account_gaps(account=account, metrics=metrics, left=left),
+        "gaps": selectors.account_gaps(
+            account=account, metrics=metrics, left=left, single=selectors.kept_single_link(kept)
+        ),
         "notes": selectors.opportunity_notes(account=account),
         "history": list(selectors.stage_history(account=account)[:10]),
         "sharing": selectors.sharing_current(account=account),

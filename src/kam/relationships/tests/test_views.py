@@ -400,3 +400,45 @@ def test_the_gaps_list_twenty_single_links_and_count_the_rest(client, kam_a) -> 
         f"/api/v1/relationships/accounts/{kam_a.account.pk}/gaps", headers=kam_a.headers
     )
     assert api.status_code == 200 and len(api.json()["single_link"]) == 23
+
+
+def test_the_buying_centre_reads_its_single_links_kept_with_the_figures(
+    client, kam_a, contact, users
+) -> None:
+    """Decision 141: who is known by one person of ours only is kept with the account's
+    figures; a fresh view does not count the links again, and a new link marks them stale."""
+    from kam.relationships import services
+    from kam.relationships.models import AccountFigures
+
+    services.role_add(account=kam_a.account, contact=contact, role="decider", actor=None)
+    services.link_upsert(user=kam_a.user, contact=contact, level=2, actor=None)
+    client.force_login(kam_a.user)
+    url = reverse("relationships:buying_centre", args=[kam_a.account.pk])
+
+    def gaps() -> tuple[str, list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        counted = [q["sql"] for q in queries.captured_queries if "HAVING COUNT(*) = 1" in q["sql"]]
+        return html.split('id="gaps"', 1)[1].split("</ul>", 1)[0], counted
+
+    listed, counted = gaps()
+    assert 'class="gap-single"' in listed and str(contact) in listed
+    kept = AccountFigures.objects.get(account=kam_a.account).payload["single_link"]
+    assert kept == [[contact.pk, kam_a.user.pk]]
+    listed, counted = gaps()  # fresh: read from the kept figures
+    assert counted == [] and str(contact) in listed
+    services.link_upsert(user=users["executive"], contact=contact, level=1, actor=None)
+    listed, counted = gaps()  # a second person of ours: marked stale, counted again
+    assert len(counted) == 1 and 'class="gap-single"' not in listed
+    assert AccountFigures.objects.get(account=kam_a.account).payload["single_link"] == []
+    # figures kept by an earlier version, without the list: computed again and kept
+    services.link_upsert(user=users["executive"], contact=contact, level=0, actor=None)
+    services.figures_refresh(account=kam_a.account)
+    figures = AccountFigures.objects.get(account=kam_a.account)
+    figures.payload.pop("single_link")
+    figures.save()
+    listed, counted = gaps()
+    assert len(counted) == 1 and str(contact) in listed
+    kept = AccountFigures.objects.get(account=kam_a.account).payload["single_link"]
+    assert kept == [[contact.pk, kam_a.user.pk]]
+    assert gaps()[1] == []
