@@ -151,7 +151,7 @@ def child_measure(args: argparse.Namespace) -> dict:
         if url is None:
             rows.append({"name": page.name, "skipped": "nothing to show in this build"})
             continue
-        rows.append(measure(page.name, url, page.user, page.target_ms))
+        rows.append(measure(page.name, url, page.login(ids), page.target_ms))
     return {"database": connection.vendor, "baselines": baselines, "pages": rows}
 
 

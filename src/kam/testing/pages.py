@@ -26,14 +26,22 @@ class Ids:
     plan: int | None = None  # the current plan of the demo KAM's account
     kam_user: int | None = None  # the demo KAM (their links across accounts)
     rep_user: int | None = None  # the demo field rep (their week)
+    # the field rep with units below one of theirs whose units have the fewest interactions
+    # (a database that looks for a rep's latest among all interactions by date reads them all
+    # for this one, decision 142)
+    quiet_rep: str | None = None
 
 
 @dataclass(frozen=True)
 class Page:
     name: str
     url: Callable[[Ids], str | None]  # None: nothing to show in this build (reported as skipped)
-    user: str  # a demo login (kam.demo.build.DEMO_LOGINS)
+    user: str | Callable[[Ids], str | None]  # a demo login (kam.demo.build.DEMO_LOGINS)
     target_ms: int
+
+    def login(self, ids: Ids) -> str | None:
+        """The username the page is visited as (None: no such person in this build)."""
+        return self.user(ids) if callable(self.user) else self.user
 
 
 # One line per page / API list. The other parts add theirs here.
@@ -155,6 +163,12 @@ PAGES: list[Page] = [
     ),
     # field work (issue 15): the rep's phone pages, the KAM's field view, indicators
     Page("field-mine", lambda i: "/field/mine/", "rep", LIST),
+    Page(
+        "field-mine-quiet",
+        lambda i: "/field/mine/" if i.quiet_rep else None,
+        lambda i: i.quiet_rep,
+        LIST,
+    ),
     Page("field-log", lambda i: "/field/log/", "rep", LIST),
     Page(
         "field-week",
@@ -201,7 +215,10 @@ PAGES: list[Page] = [
 
 
 def find_ids() -> Ids:
+    from django.db.models import Count
+
     from kam.customers.models import Unit, subtree_q
+    from kam.field.models import FieldAssignment
     from kam.dataio.models import ImportJob
     from kam.identification.models import Nomination
     from kam.people.models import User
@@ -221,6 +238,16 @@ def find_ids() -> Ids:
     plan = AccountPlan.objects.filter(account=kam_account).order_by("-pk").first()
     kam_user = User.objects.filter(username="kam").values_list("pk", flat=True).first()
     rep_user = User.objects.filter(username="rep").values_list("pk", flat=True).first()
+    current = FieldAssignment.objects.filter(end__isnull=True, rep__is_active=True)
+    quiet_rep = (
+        current.filter(rep__in=current.filter(unit__numchild__gt=0).values("rep"))
+        .values("rep__username")
+        .annotate(n=Count("unit__interactions"))
+        .filter(n__gt=0)
+        .order_by("n", "rep__username")
+        .values_list("rep__username", flat=True)
+        .first()
+    )
     return Ids(
         account=largest.pk,
         kam_account=kam_account.pk,
@@ -230,4 +257,5 @@ def find_ids() -> Ids:
         plan=plan.pk if plan else None,
         kam_user=kam_user,
         rep_user=rep_user,
+        quiet_rep=quiet_rep,
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kam.api.models import TokenScope
 from kam.api.services import token_create
 from kam.field import services
+from kam.customers.models import Unit
 from kam.field.models import FieldAssignment, Visit, VisitCadence
 from kam.interactions.models import Interaction
 from kam.testing.factories import UserFactory, make_unit
@@ -249,3 +250,28 @@ def test_my_units_feed_shows_my_units_and_the_units_below_them(
     units = page.split('id="my-units"', 1)[1].split("</section>", 1)[0]
     assert f'href="{reverse("web:account", args=[fw.north.pk])}"' in units
     assert f'href="{reverse("field:log")}?unit={fw.north.pk}"' in units
+
+
+def test_my_units_feed_is_the_newest_twenty_across_my_units(fw: FieldWorld) -> None:
+    """Newest first across the rep's units and the units below them, twenty at most; a
+    unit below another of the rep's is counted once (decision 142: the ids are read first)."""
+    from kam.field.selectors import units_feed
+
+    line = make_unit("Coil line 3", parent=fw.north, kind="site", country="DE")
+    cell = make_unit("Cell 1", parent=line, kind="site", country="DE")
+    services.assignment_set(units=[fw.north, line], rep=fw.rep, actor=None)
+    now = timezone.now()
+    for hours, unit in enumerate([fw.north, line, cell, fw.south] * 6):
+        Interaction.objects.create(
+            unit=unit, summary=f"{unit.name} {hours}", occurred_at=now - dt.timedelta(hours=hours)
+        )
+    units = Unit.objects.filter(pk__in=[fw.north.pk, line.pk])
+    feed = units_feed(units=units, limit=20)
+    assert len(feed) == 18  # six at each of the three units, none at the other plant
+    assert [i.occurred_at for i in feed] == sorted((i.occurred_at for i in feed), reverse=True)
+    assert {i.unit_id for i in feed} == {fw.north.pk, line.pk, cell.pk}
+    assert [i.summary for i in units_feed(units=units, limit=2)] == [
+        "Plant North 0",
+        "Coil line 3 1",
+    ]
+    assert units_feed(units=Unit.objects.none(), limit=20) == []

@@ -245,7 +245,7 @@ def test_every_page_of_a_demo_keeps_the_policy_and_its_payloads_inert(browser, l
     ]
     if nomination:
         extra.append(("nomination", f"/identification/nominations/{nomination}/", "executive"))
-    walk = [(p.name, p.url(ids), p.user) for p in PAGES if p.url(ids)]
+    walk = [(p.name, p.url(ids), p.login(ids)) for p in PAGES if p.url(ids)]
     walk = [(name, url, user) for name, url, user in walk if not url.startswith("/api/")] + extra
 
     pages: dict[str, Any] = {}

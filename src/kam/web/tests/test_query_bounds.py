@@ -47,10 +47,11 @@ def _counts() -> dict[str, tuple[int, int]]:
         url = page.url(ids)
         if url is None:
             continue
-        if page.user not in clients:
-            clients[page.user] = Client()
-            clients[page.user].force_login(User.objects.get(username=page.user))
-        client = clients[page.user]
+        login = page.login(ids)
+        if login not in clients:
+            clients[login] = Client()
+            clients[login].force_login(User.objects.get(username=login))
+        client = clients[login]
         client.get(url)  # warm: sessions, caches of the first request
         with CaptureQueriesContext(connection) as queries:
             status = client.get(url).status_code
