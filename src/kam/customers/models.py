@@ -339,6 +339,9 @@ class Unit(MP_Node, TimeStamped):
                 ],
                 name="unit_depth_name_list",
             ),
+            # the accounts' ids alone (decision 143): which accounts lack kept revenue, on
+            # every portfolio view, read them; PostgreSQL read every unit for them otherwise
+            models.Index(fields=["id"], condition=models.Q(depth=1), name="unit_account_ids"),
         ]
 
     def __str__(self) -> str:
