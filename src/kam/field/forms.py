@@ -116,9 +116,7 @@ class GenerateForm(forms.Form):
 class VisitForm(forms.Form):
     """Plan one visit at a unit of the account (the service checks who may)."""
 
-    unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), widget=QuickSelect
-    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), widget=QuickSelect)
     rep = forms.ModelChoiceField(
         label=_("Field rep"), queryset=User.objects.none(), widget=QuickSelect
     )

@@ -263,12 +263,12 @@ def units_feed(*, units: QuerySet[Unit], limit: int = 30) -> list[Interaction]:
     # few of a subquery's units in the date index's order, PostgreSQL expected enough of them
     # among the latest and walked every interaction by date until it had them (all 2M for a
     # rep whose units have a dozen old ones: 4 s, decision 142). Now each unit's are read by
-    # the unit index and sorted.
-    # The newest ids first (the sort reads two columns), then their rows with their units and
-    # authors: joined before the sort, every interaction of the units was (15 ms a rep).
+    # the unit index and sorted. The newest ids first (the sort reads two columns), then their
+    # rows with their units and authors: joined before the sort, every interaction of the
+    # units was (15 ms a rep).
     newest = Coalesce("occurred_at", "created_at")  # occurred_at is never null
-    ids = Interaction.objects.filter(unit_id__in=below).order_by(newest.desc(), "-pk")
-    found = Interaction.objects.filter(pk__in=ids.values("pk")[:limit])
+    latest = Interaction.objects.filter(unit_id__in=below).order_by(newest.desc(), "-pk")
+    found = Interaction.objects.filter(pk__in=latest.values("pk")[:limit])
     return list(found.select_related("unit", "created_by").order_by("-occurred_at", "-pk"))
 
 

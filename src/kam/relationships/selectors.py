@@ -530,7 +530,8 @@ UNIT_SEARCH_LIMIT = 10
 
 def placeholder_units(*, account: Unit) -> QuerySet[Unit]:
     """The units a placeholder may name: any unit of the account, in tree order."""
-    return Unit.objects.in_account(account.account).order_by("path")
+    units: QuerySet[Unit] = Unit.objects.in_account(account.account).order_by("path")
+    return units
 
 
 def placeholder_units_listable(*, account: Unit) -> bool:

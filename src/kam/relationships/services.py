@@ -511,7 +511,7 @@ def figures_current(
         .first()
     )
     found = kept if kept is not None and not kept.pending and kept.as_of == as_of else None
-    if found is not None and part == "payload" and not PAYLOAD_KEYS <= found.payload.keys():
+    if found is not None and part == "payload" and not found.payload.keys() >= PAYLOAD_KEYS:
         found = None  # kept by an earlier version, without a part this one reads
     value: dict[str, Any] = getattr(found or figures_refresh(account=account, as_of=as_of), part)
     return value

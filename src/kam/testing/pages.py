@@ -218,8 +218,8 @@ def find_ids() -> Ids:
     from django.db.models import Count
 
     from kam.customers.models import Unit, subtree_q
-    from kam.field.models import FieldAssignment
     from kam.dataio.models import ImportJob
+    from kam.field.models import FieldAssignment
     from kam.identification.models import Nomination
     from kam.people.models import User
     from kam.planning.models import AccountPlan

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from kam.api.models import TokenScope
 from kam.api.services import token_create
-from kam.field import services
 from kam.customers.models import Unit
+from kam.field import services
 from kam.field.models import FieldAssignment, Visit, VisitCadence
 from kam.interactions.models import Interaction
 from kam.testing.factories import UserFactory, make_unit

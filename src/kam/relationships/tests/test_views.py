@@ -103,7 +103,9 @@ def test_placeholder_add_and_fill_through_the_page(client, kam_a, contact):
 def test_a_placeholder_names_any_unit_of_a_small_account_from_a_list(client, kam_a):
     site = make_unit("Werk Nord", parent=kam_a.account, kind="site")
     client.force_login(kam_a.user)
-    page = parse(client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk])).content)
+    page = parse(
+        client.get(reverse("relationships:buying_centre", args=[kam_a.account.pk])).content
+    )
     form = page.find("form", id="placeholder-form")
     options = [o.text for o in form.find("select", name="unit").find_all("option")]
     assert options == ["---------", kam_a.account.name, "Werk Nord"]
