@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -84,3 +85,39 @@ def counted_paginator(count: int) -> type[Paginator]:
             return count
 
     return Counted
+
+
+def picker_answer(
+    request: HttpRequest,
+    *,
+    field: str,
+    url: str,
+    choices: Any,
+    search: Callable[[str], list[Any]],
+    not_a_choice: str,
+) -> HttpResponse:
+    """The answer of a ``SearchPicker``'s view (decision 115) for the form field ``field``:
+    ``?pick=<id>`` the chosen one among ``choices`` (a query; empty: none; 404 outside them,
+    400 for a non-number with the message ``not_a_choice``), else the matches of ``?q=``
+    (``search``, which answers nothing under two letters)."""
+    ids = {"id": f"id_{field}", "name": field, "url": url}
+    if "pick" in request.GET:
+        raw = request.GET["pick"]
+        chosen = None
+        if raw:
+            if not raw.isdigit():
+                return bad_request(request, not_a_choice)
+            chosen = choices.filter(pk=int(raw)).first()
+            if chosen is None:
+                raise Http404
+        return render(
+            request,
+            "core/widgets/_picked.html",
+            {**ids, "value": chosen.pk if chosen else "", "label": str(chosen or "")},
+        )
+    q = request.GET.get("q", "")
+    return render(
+        request,
+        "core/widgets/_picker_results.html",
+        {**ids, "found": search(q), "short": len(q.strip()) < 2},
+    )

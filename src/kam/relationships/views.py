@@ -25,7 +25,7 @@ from kam.core.dbsessions import plans_per_value
 from kam.core.errors import DomainError
 from kam.core.filters import FilterError
 from kam.core.http import AuthedHttpRequest
-from kam.core.pages import BadQuery, bad_request, page_number, paginate
+from kam.core.pages import BadQuery, bad_request, page_number, paginate, picker_answer
 from kam.core.permissions import get_for_user, require, visibility_restricted, visible
 from kam.customers.models import Contact, Employment, Unit
 from kam.people.models import User
@@ -261,28 +261,13 @@ def placeholder_units(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """A placeholder's unit found by name (HTMX, decision 140): ``?q=`` answers the matches
     among the account's units, ``?pick=<id>`` the chosen one (empty: none) for the form."""
     account = _account(request, pk, CHANGE)
-    url = reverse("relationships:placeholder_units", args=[account.pk])
-    ids = {"id": "id_unit", "name": "unit", "url": url}
-    if "pick" in request.GET:
-        raw = request.GET["pick"]
-        unit = None
-        if raw:
-            if not raw.isdigit():
-                return bad_request(request, _("Choose a unit from the list."))
-            unit = selectors.placeholder_units(account=account).filter(pk=int(raw)).first()
-            if unit is None:
-                raise Http404
-        return render(
-            request,
-            "core/widgets/_picked.html",
-            {**ids, "value": unit.pk if unit else "", "label": str(unit or "")},
-        )
-    q = request.GET.get("q", "")
-    found = selectors.placeholder_unit_search(account=account, q=q)
-    return render(
+    return picker_answer(
         request,
-        "core/widgets/_picker_results.html",
-        {**ids, "found": found, "short": len(q.strip()) < 2},
+        field="unit",
+        url=reverse("relationships:placeholder_units", args=[account.pk]),
+        choices=selectors.placeholder_units(account=account),
+        search=lambda q: selectors.placeholder_unit_search(account=account, q=q),
+        not_a_choice=_("Choose a unit from the list."),
     )
 
 

@@ -101,28 +101,13 @@ def account_goal_sources(request: AuthedHttpRequest, pk: int) -> HttpResponseBas
     """Who told us, found by name (HTMX, decision 115): ``?q=`` answers the matches among the
     account's people, ``?pick=<id>`` the chosen one (empty: none) for the goal form."""
     account = _account(request, pk)
-    url = reverse("web:account_goal_sources", args=[account.pk])
-    ids = {"id": "id_source_contact", "name": "source_contact", "url": url}
-    if "pick" in request.GET:
-        raw = request.GET["pick"]
-        contact = None
-        if raw:
-            if not raw.isdigit():
-                return pages.bad_request(request, _("Choose a person from the list."))
-            contact = goal_source_choices(account=account).filter(pk=int(raw)).first()
-            if contact is None:
-                raise Http404
-        return render(
-            request,
-            "core/widgets/_picked.html",
-            {**ids, "value": contact.pk if contact else "", "label": str(contact or "")},
-        )
-    q = request.GET.get("q", "")
-    found = goal_source_search(account=account, q=q)
-    return render(
+    return pages.picker_answer(
         request,
-        "core/widgets/_picker_results.html",
-        {**ids, "found": found, "short": len(q.strip()) < 2},
+        field="source_contact",
+        url=reverse("web:account_goal_sources", args=[account.pk]),
+        choices=goal_source_choices(account=account),
+        search=lambda q: goal_source_search(account=account, q=q),
+        not_a_choice=_("Choose a person from the list."),
     )
 
 
