@@ -317,3 +317,27 @@ def test_stage_inputs_read_fresh_kept_metrics_and_compute_marked_ones(acme: Acme
     )
     # another day's kept row is not read either
     assert kept_metrics([account.pk], today + dt.timedelta(days=1)) == {}
+
+
+def test_figures_kept_before_the_single_link_list_are_due_for_the_worker(kam_a) -> None:
+    """Decision 141's migration: kept figures without the single-link list are dated to a past
+    day, so the worker's due check picks them up and computes them again."""
+    import importlib
+
+    from django.apps import apps
+
+    from kam.relationships.models import AccountFigures
+    from kam.relationships.tasks import figures_due
+
+    migration = importlib.import_module("kam.relationships.migrations.0005_figures_single_link")
+    services.figures_refresh(account=kam_a.account)
+    kept = AccountFigures.objects.get(account=kam_a.account)
+    old = {**kept.payload}
+    old.pop("single_link")
+    AccountFigures.objects.filter(pk=kept.pk).update(payload=old)
+    assert not figures_due()
+    migration.outdate_without_single_link(apps, None)
+    assert figures_due()
+    assert services.figures_refresh_due() == 1
+    assert "single_link" in AccountFigures.objects.get(pk=kept.pk).payload
+    assert not figures_due()
