@@ -107,7 +107,8 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
         "notes": selectors.opportunity_notes(account=account),
         "history": list(selectors.stage_history(account=account)[:10]),
         "sharing": selectors.sharing_current(account=account),
-        "placeholder_form": _placeholder_form(account),
+        # only those who may add one see the form: no query for its units otherwise
+        "placeholder_form": _placeholder_form(account) if can_change else None,
         "stage_form": StageForm(),
         "sharing_form": SharingForm(),
         **_stage_context(account, metrics, left),
