@@ -97,12 +97,35 @@ def browser():
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
+    _clicks_wait_for_the_page_scripts()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()
+
+
+def _clicks_wait_for_the_page_scripts() -> None:
+    """A click waits for the current document's ``load`` event first, as a person's click comes
+    after the page's scripts ran. Without it a click right after a navigation can land between
+    the button being drawn and htmx binding it: the request it should send is never sent (seen
+    once in CI: the bell's menu never loaded)."""
+    from playwright.sync_api import Locator, Page
+
+    if getattr(Page.click, "_kam_waits", False):
+        return
+
+    def waiting(original, page_of):
+        def click(self, *args, **kwargs):
+            page_of(self).wait_for_load_state("load")
+            return original(self, *args, **kwargs)
+
+        click._kam_waits = True  # type: ignore[attr-defined]
+        return click
+
+    Page.click = waiting(Page.click, lambda page: page)  # type: ignore[method-assign]
+    Locator.click = waiting(Locator.click, lambda locator: locator.page)  # type: ignore[method-assign]
 
 
 @pytest.fixture
