@@ -511,7 +511,7 @@ class GapsOut(Schema):
 )
 def gaps_read(request: AuthedHttpRequest, account_id: Id) -> Any:
     account = _account(request, account_id)
-    gaps = selectors.account_gaps(account=account)
+    gaps = dict(services.gaps_current(account=account).gaps)
     gaps.pop("count", None)
     gaps.pop("missing_role_labels", None)
     return {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
@@ -25,7 +26,7 @@ from kam.customers.models import Contact, Employment, Tier, Unit
 from kam.interactions.models import Interaction
 from kam.people.models import User
 
-from . import coverage, heatmap
+from . import coverage, heatmap, selectors
 from .graph import CLUSTER_THRESHOLD, map_graph, overview_unit_names, present_overview
 from .models import (
     AccountFigures,
@@ -515,6 +516,32 @@ def figures_current(
         found = None  # kept by an earlier version, without a part this one reads
     value: dict[str, Any] = getattr(found or figures_refresh(account=account, as_of=as_of), part)
     return value
+
+
+@dataclass(frozen=True)
+class KeptGaps:
+    """What the buying centre, its panel on the account page and the gaps API show of one
+    account: its metrics (kept), the champions and deciders who left, and the gaps."""
+
+    metrics: dict[str, Any]
+    left: dict[int, list[dict[str, Any]]]
+    gaps: dict[str, Any]
+
+
+def gaps_current(*, account: Unit, as_of: dt.date | None = None) -> KeptGaps:
+    """The account's gaps from its kept figures (:func:`figures_current`): the metrics and the
+    members whom one person of ours knows are read kept, not counted again (decision 144; live
+    they cost 150 ms at the largest account)."""
+    as_of = as_of or timezone.localdate()
+    kept = figures_current(account=account, as_of=as_of)
+    metrics = kept["figures"]["metrics"]
+    # the champions and deciders who left: both the gaps and the stage read them
+    left = selectors.champions_left([account.account.pk], as_of)
+    single = selectors.kept_single_link(kept)
+    gaps = selectors.account_gaps(
+        account=account, as_of=as_of, metrics=metrics, left=left, single=single
+    )
+    return KeptGaps(metrics=metrics, left=left, gaps=gaps)
 
 
 def figures_keep_first(*, account: Unit, as_of: dt.date | None = None) -> bool:

@@ -80,10 +80,8 @@ def _stage_context(
 def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> dict[str, Any]:
     # the metrics kept with the account's figures (decision 106; computed and kept when marked
     # or of another day): live, they read every contact and interaction of the account
-    kept = services.figures_current(account=account)
-    metrics = kept["figures"]["metrics"]
-    # the champions and deciders who left: both the gaps and the stage read them
-    left = selectors.champions_left([account.pk], timezone.localdate())
+    kept = services.gaps_current(account=account)
+    metrics, left = kept.metrics, kept.left
     filters = request.GET.dict()
     filters.pop("page", None)
     employments = selectors.buying_centre_contacts(account=account, filters=filters)
@@ -101,9 +99,7 @@ def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> di
         "query": request.GET.copy(),
         "can_change": can_change,
         "placeholders": list(placeholders),
-        "gaps": selectors.account_gaps(
-            account=account, metrics=metrics, left=left, single=selectors.kept_single_link(kept)
-        ),
+        "gaps": kept.gaps,
         "notes": selectors.opportunity_notes(account=account),
         "history": list(selectors.stage_history(account=account)[:10]),
         "sharing": selectors.sharing_current(account=account),
@@ -325,16 +321,16 @@ def sharing_set(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
 def account_panel(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     """The fragment on the account page: stage (and a mismatch), gaps, openings."""
     account = _account(request, pk)
-    metrics = selectors.account_metrics(account=account)
+    kept = services.gaps_current(account=account)
     return render(
         request,
         "relationships/_account_panel.html",
         {
             "account": account,
-            "metrics": metrics,
-            "gaps": selectors.account_gaps(account=account, metrics=metrics),
+            "metrics": kept.metrics,
+            "gaps": kept.gaps,
             "notes": selectors.opportunity_notes(account=account),
-            **_stage_context(account, metrics),
+            **_stage_context(account, kept.metrics, kept.left),
         },
     )
 

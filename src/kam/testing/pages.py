@@ -55,6 +55,19 @@ PAGES: list[Page] = [
     Page(
         "account-transactions", lambda i: f"/accounts/{i.account}/transactions/", "executive", LIST
     ),
+    # the parts the account page loads after it (htmx): its relationships panel, opportunities
+    Page(
+        "account-relationships-panel",
+        lambda i: f"/relationships/accounts/{i.account}/panel/",
+        "executive",
+        LIST,
+    ),
+    Page(
+        "account-opportunities",
+        lambda i: f"/accounts/{i.account}/opportunities/",
+        "executive",
+        LIST,
+    ),
     Page("scores", lambda i: "/identification/", "executive", ANALYTIC),
     Page("account-score", lambda i: f"/identification/accounts/{i.account}/", "executive", LIST),
     Page("matrix", lambda i: "/identification/matrix/", "executive", ANALYTIC),
@@ -108,6 +121,12 @@ PAGES: list[Page] = [
     Page(
         "api-roles",
         lambda i: f"/api/v1/relationships/accounts/{i.account}/roles",
+        "executive",
+        LIST,
+    ),
+    Page(
+        "api-gaps",
+        lambda i: f"/api/v1/relationships/accounts/{i.account}/gaps",
         "executive",
         LIST,
     ),

@@ -444,3 +444,40 @@ def test_the_buying_centre_reads_its_single_links_kept_with_the_figures(
     kept = AccountFigures.objects.get(account=kam_a.account).payload["single_link"]
     assert kept == [[contact.pk, kam_a.user.pk]]
     assert gaps()[1] == []
+
+
+@pytest.mark.parametrize("where", ["panel", "api"])
+def test_the_account_panel_and_the_gaps_api_read_the_kept_figures(
+    client, kam_a, contact, users, where
+) -> None:
+    """Decision 144: the relationships panel of the account page and the gaps API show the
+    single links and metrics kept with the account's figures, as the buying centre does: a
+    second view counts nothing again (live, 150 ms at the largest account), and a new link
+    marks them stale so the next view shows it."""
+    from kam.relationships import services
+
+    services.role_add(account=kam_a.account, contact=contact, role="decider", actor=None)
+    services.link_upsert(user=kam_a.user, contact=contact, level=2, actor=None)
+    client.force_login(kam_a.user)
+
+    def single() -> tuple[list[str], list[str]]:
+        with CaptureQueriesContext(connection) as queries:
+            if where == "panel":
+                url = reverse("relationships:account_panel", args=[kam_a.account.pk])
+                html = client.get(url).content.decode()
+                named = [str(contact)] if 'class="gap-single"' in html else []
+            else:
+                url = f"/api/v1/relationships/accounts/{kam_a.account.pk}/gaps"
+                named = [
+                    s["name"] for s in client.get(url, headers=kam_a.headers).json()["single_link"]
+                ]
+        counted = [q["sql"] for q in queries.captured_queries if "HAVING COUNT(*) = 1" in q["sql"]]
+        return named, counted
+
+    named, counted = single()  # nothing kept yet: computed and kept
+    assert named == [str(contact)] and len(counted) == 1
+    assert single() == ([str(contact)], [])  # fresh: read from the kept figures
+    services.link_upsert(user=users["executive"], contact=contact, level=1, actor=None)
+    named, counted = single()  # a second person of ours knows them: stale, counted again
+    assert named == [] and len(counted) == 1
+    assert single() == ([], [])
