@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -92,7 +93,7 @@ def picker_answer(
     *,
     field: str,
     url: str,
-    choices: Any,
+    choices: QuerySet[Model],
     search: Callable[[str], list[Any]],
     not_a_choice: str,
 ) -> HttpResponse:
