@@ -285,9 +285,9 @@ def champions_left(account_ids: Sequence[int], as_of: dt.date) -> dict[int, list
     return out
 
 
-def kept_metrics(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Any]]:
-    """The DOMAIN §5 metrics kept with the figures of the accounts (decision 106), for those
-    whose kept row is of ``as_of`` and carries no stale mark (one query); others are absent."""
+def fresh_payloads(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Any]]:
+    """The kept figures' payloads (``heatmap.account_figures``) of the accounts whose kept row
+    is of ``as_of`` and carries no stale mark (one query); others are absent."""
     stale = StaleFigures.objects.filter(root_path=OuterRef("account__path"))
     rows = (
         AccountFigures.objects.filter(account_id__in=list(account_ids), as_of=as_of)
@@ -295,7 +295,16 @@ def kept_metrics(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[s
         .filter(pending=False)
         .values_list("account_id", "payload")
     )
-    return {pk: dict(payload.get("figures", {}).get("metrics", {})) for pk, payload in rows}
+    return dict(rows)
+
+
+def kept_metrics(account_ids: Sequence[int], as_of: dt.date) -> dict[int, dict[str, Any]]:
+    """The DOMAIN §5 metrics kept with the figures of the accounts (decision 106), for those
+    whose kept row is of ``as_of`` and carries no stale mark (one query); others are absent."""
+    return {
+        pk: dict(payload.get("figures", {}).get("metrics", {}))
+        for pk, payload in fresh_payloads(account_ids, as_of).items()
+    }
 
 
 def stage_inputs(

@@ -521,23 +521,34 @@ def figures_current(
 @dataclass(frozen=True)
 class KeptGaps:
     """What the buying centre, its panel on the account page and the gaps API show of one
-    account: its metrics (kept), the champions and deciders who left, and the gaps."""
+    account: its metrics, the champions and deciders who left, and the gaps."""
 
     metrics: dict[str, Any]
     left: dict[int, list[dict[str, Any]]]
     gaps: dict[str, Any]
 
 
-def gaps_current(*, account: Unit, as_of: dt.date | None = None) -> KeptGaps:
-    """The account's gaps from its kept figures (:func:`figures_current`): the metrics and the
-    members whom one person of ours knows are read kept, not counted again (decision 144; live
-    they cost 150 ms at the largest account)."""
+def gaps_current(*, account: Unit, as_of: dt.date | None = None, keep: bool = False) -> KeptGaps:
+    """The account's gaps, with the metrics and the members whom one person of ours knows read
+    from its kept figures when they are fresh (decision 144; counted live they cost 150 ms at
+    the largest account). Marked or of another day: with ``keep`` (the buying centre, decision
+    141) they are computed and kept first; without (the account page's panel, the API) they are
+    computed for this answer and the worker's refresh rewrites them (as decision 127 does for
+    the account page), so a read after a logged call writes nothing. Figures are kept on the
+    first read when the account has none."""
     as_of = as_of or timezone.localdate()
-    kept = figures_current(account=account, as_of=as_of)
-    metrics = kept["figures"]["metrics"]
+    if keep:
+        payload: dict[str, Any] | None = figures_current(account=account, as_of=as_of)
+    else:
+        figures_keep_first(account=account, as_of=as_of)
+        payload = selectors.fresh_payloads([account.account.pk], as_of).get(account.account.pk)
+    if payload is not None:
+        metrics = payload["figures"]["metrics"]
+        single = selectors.kept_single_link(payload)
+    else:
+        metrics, single = selectors.account_metrics(account=account, as_of=as_of), None
     # the champions and deciders who left: both the gaps and the stage read them
     left = selectors.champions_left([account.account.pk], as_of)
-    single = selectors.kept_single_link(kept)
     gaps = selectors.account_gaps(
         account=account, as_of=as_of, metrics=metrics, left=left, single=single
     )

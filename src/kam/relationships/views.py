@@ -80,7 +80,7 @@ def _stage_context(
 def _page_context(request: AuthedHttpRequest, account: Unit, **extra: Any) -> dict[str, Any]:
     # the metrics kept with the account's figures (decision 106; computed and kept when marked
     # or of another day): live, they read every contact and interaction of the account
-    kept = services.gaps_current(account=account)
+    kept = services.gaps_current(account=account, keep=True)
     metrics, left = kept.metrics, kept.left
     filters = request.GET.dict()
     filters.pop("page", None)

@@ -451,10 +451,11 @@ def test_the_account_panel_and_the_gaps_api_read_the_kept_figures(
     client, kam_a, contact, users, where
 ) -> None:
     """Decision 144: the relationships panel of the account page and the gaps API show the
-    single links and metrics kept with the account's figures, as the buying centre does: a
-    second view counts nothing again (live, 150 ms at the largest account), and a new link
-    marks them stale so the next view shows it."""
+    single links and metrics kept with the account's figures: a second view counts nothing
+    again (live, 150 ms at the largest account). After a new link they count live and show it
+    at once, but write nothing: the worker's refresh rewrites the kept figures (decision 127)."""
     from kam.relationships import services
+    from kam.relationships.models import AccountFigures
 
     services.role_add(account=kam_a.account, contact=contact, role="decider", actor=None)
     services.link_upsert(user=kam_a.user, contact=contact, level=2, actor=None)
@@ -468,16 +469,22 @@ def test_the_account_panel_and_the_gaps_api_read_the_kept_figures(
                 named = [str(contact)] if 'class="gap-single"' in html else []
             else:
                 url = f"/api/v1/relationships/accounts/{kam_a.account.pk}/gaps"
-                named = [
-                    s["name"] for s in client.get(url, headers=kam_a.headers).json()["single_link"]
-                ]
+                answer = client.get(url, headers=kam_a.headers).json()
+                named = [s["name"] for s in answer["single_link"]]
         counted = [q["sql"] for q in queries.captured_queries if "HAVING COUNT(*) = 1" in q["sql"]]
         return named, counted
 
-    named, counted = single()  # nothing kept yet: computed and kept
+    def kept() -> list[list[int]]:
+        return AccountFigures.objects.get(account=kam_a.account).payload["single_link"]
+
+    named, counted = single()  # nothing kept yet: computed and kept on the first read
     assert named == [str(contact)] and len(counted) == 1
+    assert kept() == [[contact.pk, kam_a.user.pk]]
     assert single() == ([str(contact)], [])  # fresh: read from the kept figures
     services.link_upsert(user=users["executive"], contact=contact, level=1, actor=None)
-    named, counted = single()  # a second person of ours knows them: stale, counted again
+    named, counted = single()  # a second person of ours knows them: marked, counted live
     assert named == [] and len(counted) == 1
+    assert kept() == [[contact.pk, kam_a.user.pk]]  # nothing written: the worker's part
+    assert services.figures_refresh_due() == 1
+    assert kept() == []
     assert single() == ([], [])
