@@ -10,10 +10,9 @@ PAST = dt.date(2000, 1, 1)
 
 
 def outdate_without_single_link(apps, schema_editor):
+    # one UPDATE: the payloads are not read into memory (the matrix of a large account is big)
     figures = apps.get_model("relationships", "AccountFigures")
-    stale = [f.pk for f in figures.objects.only("pk", "payload") if "single_link" not in f.payload]
-    for start in range(0, len(stale), 500):
-        figures.objects.filter(pk__in=stale[start : start + 500]).update(as_of=PAST)
+    figures.objects.exclude(payload__has_key="single_link").update(as_of=PAST)
 
 
 class Migration(migrations.Migration):
